@@ -1,0 +1,311 @@
+"""A real SMTP server on loopback, for tests of sheetsync and of your own setup.
+
+``SmtpServer`` wraps aiosmtpd's ``Controller``: it listens on 127.0.0.1 on a free
+port in a background thread, keeps every accepted message in ``messages`` and can
+misbehave on purpose (refuse recipients, drop the connection, answer 451)::
+
+    from sheetsync.testing.smtpd import SmtpServer
+    from sheetsync.transports.smtp import SmtpTransport
+
+    with SmtpServer(tls=True, auth=("robot@example.com", "s3cret")) as server:
+        transport = SmtpTransport.from_url(
+            server.url(user="robot@example.com"), "s3cret",
+            ssl_context=server.client_ssl_context(),
+        )
+        with transport:
+            transport.send(message)
+        assert server.messages[0]["Subject"] == message["Subject"]
+
+The TLS certificate is issued by a throwaway trustme CA; ``client_ssl_context()``
+is a client context that trusts it (and nothing else).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import threading
+from collections.abc import Iterable
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+__all__ = ["ReceivedMessage", "SmtpServer"]
+
+HOST = "127.0.0.1"
+_AIOSMTPD_LOG = logging.getLogger("mail.log")
+
+
+class ReceivedMessage(EmailMessage):
+    """A message the server accepted, with the SMTP envelope it came with.
+
+    Attributes:
+        envelope_from: the address given in MAIL FROM.
+        envelope_to: the addresses accepted in RCPT TO, in order (Bcc included).
+        login: the user name the client logged in as, or None.
+        tls: whether the message travelled over TLS (STARTTLS or implicit).
+    """
+
+    envelope_from: str
+    envelope_to: list[str]
+    login: str | None
+    tls: bool
+
+
+class SmtpServer:
+    """An in-process SMTP server on 127.0.0.1, used as a context manager.
+
+    Args:
+        tls: offer STARTTLS with a trustme certificate for 127.0.0.1/localhost.
+        implicit_tls: speak TLS from the first byte (smtps).
+        auth: ``(user, password)`` that must log in (AUTH PLAIN/LOGIN, only over
+            TLS) before MAIL FROM is accepted; None accepts anyone.
+        refuse_recipients: addresses answered ``550 5.1.1`` at RCPT TO.
+        drop_after: close the connection right after the k-th accepted message,
+            once; later connections are served normally.
+        transient_failures: answer ``451`` to the next n DATA commands.
+
+    Attributes:
+        host, port: where it listens (port is chosen by the OS on ``__enter__``).
+        messages: a snapshot list of the accepted ``ReceivedMessage`` objects.
+        connections: how many client connections it has served so far.
+        refuse_recipients, drop_after, transient_failures: may be changed while
+            it runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        implicit_tls: bool = False,
+        auth: tuple[str, str] | None = None,
+        refuse_recipients: Iterable[str] = (),
+        drop_after: int | None = None,
+        transient_failures: int = 0,
+    ) -> None:
+        if tls and implicit_tls:
+            raise ValueError("choose tls (STARTTLS) or implicit_tls, not both")
+        self.tls = tls
+        self.implicit_tls = implicit_tls
+        self.auth = auth
+        self.refuse_recipients = {a.lower() for a in refuse_recipients}
+        self.drop_after = drop_after
+        self.transient_failures = transient_failures
+        self.host = HOST
+        self.port = 0
+        self._ca = trustme.CA()
+        self._lock = threading.Lock()
+        self._messages: list[ReceivedMessage] = []
+        self._connections = 0
+        self._dropped = False
+        self._controller: _Controller | None = None
+
+    def __repr__(self) -> str:
+        return f"<SmtpServer {self.url()} messages={len(self._messages)}>"
+
+    def __enter__(self) -> SmtpServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start listening; ``port`` is set when this returns."""
+        controller = _Controller(self, self._server_context())
+        _AIOSMTPD_LOG.addFilter(_quiet_login_data_warning)
+        controller.start()
+        self._controller = controller
+        self.port = controller.port
+        with self._lock:
+            self._connections = 0  # forget the controller's own start-up probe
+
+    def stop(self) -> None:
+        """Stop listening and close every connection."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+        _AIOSMTPD_LOG.removeFilter(_quiet_login_data_warning)
+
+    @property
+    def messages(self) -> list[ReceivedMessage]:
+        """The accepted messages so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._messages)
+
+    @property
+    def connections(self) -> int:
+        """How many connections clients have opened so far."""
+        with self._lock:
+            return self._connections
+
+    def url(self, user: str | None = None) -> str:
+        """The URL ``SmtpTransport.from_url`` needs to reach this server.
+
+        A server without TLS gets ``?starttls=no`` (allowed on loopback only).
+        """
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        userinfo = f"{quote(user, safe='')}@" if user else ""
+        query = "" if self.tls or self.implicit_tls else "?starttls=no"
+        return f"{scheme}://{userinfo}{self.host}:{self.port}{query}"
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """A client context that trusts this server's certificate authority."""
+        context = ssl.create_default_context()
+        self._ca.configure_trust(context)
+        return context
+
+    def _server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert(HOST, "localhost").configure_cert(context)
+        return context
+
+    # Called from the server thread.
+
+    def _connected(self) -> None:
+        with self._lock:
+            self._connections += 1
+
+    def _refuses(self, address: str) -> bool:
+        with self._lock:
+            return address.lower() in self.refuse_recipients
+
+    def _fails_transiently(self) -> bool:
+        with self._lock:
+            if self.transient_failures > 0:
+                self.transient_failures -= 1
+                return True
+            return False
+
+    def _accept(self, message: ReceivedMessage) -> bool:
+        """Keep the message; True when the connection should now be dropped."""
+        with self._lock:
+            self._messages.append(message)
+            drop = not self._dropped and len(self._messages) == self.drop_after
+            self._dropped = self._dropped or drop
+            return drop
+
+
+class _Protocol(SMTP):
+    """aiosmtpd's SMTP session, able to hang up right after a reply."""
+
+    hang_up = False
+
+    async def smtp_DATA(self, arg: str) -> None:
+        await super().smtp_DATA(arg)
+        if self.hang_up and self.transport is not None:
+            # Like QUIT, minus the 221: the client learns on its next command.
+            assert self._handler_coroutine is not None
+            self._handler_coroutine.cancel()
+            self.transport.close()
+
+
+class _Controller(Controller):
+    """A Controller on a free port that counts connections."""
+
+    def __init__(self, owner: SmtpServer, tls_context: ssl.SSLContext) -> None:
+        kwargs: dict[str, Any] = {
+            "authenticator": _Authenticator(owner.auth),
+            "auth_require_tls": not owner.implicit_tls,
+        }
+        if owner.tls:
+            kwargs["tls_context"] = tls_context
+        super().__init__(
+            _Handler(owner),
+            hostname=HOST,
+            port=0,
+            ssl_context=tls_context if owner.implicit_tls else None,
+            server_hostname="sheetsync.test",
+            **kwargs,
+        )
+        self._owner = owner
+
+    def factory(self) -> SMTP:
+        self._owner._connected()
+        return _Protocol(self.handler, loop=self.loop, **self.SMTP_kwargs)
+
+    def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server)
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class _Authenticator:
+    """Accepts exactly one user name and password (any when none is set)."""
+
+    def __init__(self, credentials: tuple[str, str] | None) -> None:
+        self._credentials = credentials
+
+    def __call__(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword) or self._credentials is None:
+            return AuthResult(success=False, handled=False)
+        user, password = self._credentials
+        given = (data.login.decode("utf-8", "replace"), data.password.decode("utf-8", "replace"))
+        return AuthResult(success=given == (user, password), handled=False, auth_data=data.login)
+
+
+class _Handler:
+    """The aiosmtpd hooks: login check, refusals, faults, the mailbox."""
+
+    def __init__(self, owner: SmtpServer) -> None:
+        self._owner = owner
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self._owner.auth is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self._owner._refuses(address):
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._owner._fails_transiently():
+            return "451 4.3.0 Temporary failure, try again later"
+        message = _parse(server, session, envelope)
+        if self._owner._accept(message) and isinstance(server, _Protocol):
+            server.hang_up = True
+        return "250 OK"
+
+
+def _quiet_login_data_warning(record: logging.LogRecord) -> bool:
+    """Drop aiosmtpd's own complaint about its own deprecated attribute."""
+    return "login_data is deprecated" not in record.getMessage()
+
+
+def _parse(server: SMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
+    """The envelope's content as a ReceivedMessage."""
+    parser = BytesParser(_class=ReceivedMessage, policy=policy.default)
+    message = parser.parsebytes(envelope.original_content or b"")
+    assert isinstance(message, ReceivedMessage)
+    message.envelope_from = envelope.mail_from or ""
+    message.envelope_to = list(envelope.rcpt_tos)
+    login = session.auth_data
+    message.login = login.decode("utf-8", "replace") if isinstance(login, bytes) else None
+    transport = server.transport
+    message.tls = transport is not None and transport.get_extra_info("ssl_object") is not None
+    return message
