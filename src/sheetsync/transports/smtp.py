@@ -1,0 +1,493 @@
+"""Deliver mail over SMTP: ``smtp://`` with STARTTLS, or ``smtps://`` (implicit TLS).
+
+The guarantee: at-least-once, no avoidable duplicate, nothing lost silently.
+
+- ``send`` returns only after the server answered 250 to the end of DATA for at
+  least one recipient. Otherwise it raises: ``MessageRejected`` when the server
+  refused this one message for good (5xx), ``DeliveryError`` when it could not be
+  delivered at all. Nothing is dropped without an exception the pipeline records.
+- A message is sent again only when the server did not accept it: a 4xx reply, a
+  lost connection, a timeout. The transport reconnects and retries with capped
+  exponential backoff; a message the server accepted is never sent twice. The one
+  window no SMTP client can close is a connection lost after the end of DATA and
+  before the reply: then the message is resent (at-least-once) with the same
+  deterministic ``Message-ID``, so mail systems can fold the copy.
+- Recipients are checked before the server is contacted: every To/Cc/Bcc address
+  must be well formed and, when ``allowed_domains`` is set, inside one of those
+  domains or a subdomain of one. The envelope is exactly those addresses; Bcc is
+  never transmitted in the headers.
+- When the server refuses some but not all recipients, the message was delivered
+  to the others: ``send`` returns and ``last_refused`` maps each refused address
+  to the server's one-line reason. (All refused is ``MessageRejected``.)
+- Mail goes only over TLS (certificate checked) unless the URL says
+  ``?starttls=no`` for a loopback host. The password is never in a log line, an
+  exception message or a repr.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import getaddresses
+from types import TracebackType
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from sheetsync.errors import DeliveryError, MessageRejected, UsageError
+
+__all__ = ["SmtpTransport", "transport_from_url"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
+MAX_BACKOFF = 30.0
+"""The longest wait between two attempts, in seconds."""
+
+_LINE_BREAK = re.compile(r"[\r\n](?![ \t])")
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """Where and how to connect, parsed from an ``smtp://`` or ``smtps://`` URL."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    starttls: bool
+    user: str | None
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class _Secret:
+    """A password that shows up as *** in reprs and is scrubbed from messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value or None
+
+    def __repr__(self) -> str:
+        return "***" if self._value else "None"
+
+    def reveal(self) -> str:
+        assert self._value is not None
+        return self._value
+
+    def scrub(self, text: str) -> str:
+        """``text`` on one line, with the password (if any) replaced by ***."""
+        text = " ".join(text.split())
+        return text.replace(self._value, "***") if self._value else text
+
+
+class _Transient(Exception):
+    """A failure worth another attempt (4xx, lost connection, timeout)."""
+
+
+class SmtpTransport:
+    """Sends messages through one SMTP connection per run; see the module docstring.
+
+    Build it with ``SmtpTransport.from_url``. Use it as a context manager: the
+    connection opens on the first ``send`` and closes with QUIT on exit.
+
+    Attributes:
+        last_refused: for the last message sent, each refused recipient → the
+            server's reason (empty when all were accepted).
+    """
+
+    name = "smtp"
+
+    def __init__(
+        self,
+        endpoint: _Endpoint,
+        password: str | None,
+        *,
+        allowed_domains: Sequence[str] = (),
+        timeout: float = 30,
+        retries: int = 3,
+        backoff: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if retries < 0:
+            raise ValueError("retries must be 0 or more")
+        self._endpoint = endpoint
+        self._secret = _Secret(password)
+        self._allowed = tuple(_normalize_domain(d) for d in allowed_domains if d.strip())
+        self._timeout = timeout
+        self._retries = retries
+        self._backoff = backoff
+        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._sleep = sleep
+        self._smtp: smtplib.SMTP | None = None
+        self.last_refused: dict[str, str] = {}
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        password: str | None,
+        *,
+        allowed_domains: Sequence[str] = (),
+        timeout: float = 30,
+        retries: int = 3,
+        backoff: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> SmtpTransport:
+        """A transport for ``smtp://[user@]host[:587][?starttls=no]`` or ``smtps://…[:465]``.
+
+        Args:
+            url: the server; a user name may be percent-encoded
+                (``user%40example.com@smtp.example.com``). No password in it.
+            password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``).
+            allowed_domains: when set, recipients must be in one of these domains
+                or their subdomains.
+            timeout: seconds to wait for the connection and for each reply.
+            retries: further attempts after a transient failure.
+            backoff: seconds before the first retry, doubling up to MAX_BACKOFF.
+            ssl_context: the TLS context (default: the system's trusted CAs).
+            sleep: how to wait between attempts (tests pass a no-op).
+
+        Raises:
+            UsageError: the URL is not a usable SMTP URL.
+        """
+        endpoint = _parse_url(url)
+        if endpoint.user and not password:
+            raise UsageError(
+                f"the mail URL names user {endpoint.user!r} but no password was given "
+                "(set SHEETSYNC_SMTP_PASSWORD)"
+            )
+        if password and not endpoint.user:
+            raise UsageError("a mail password was given but the mail URL names no user")
+        return cls(
+            endpoint,
+            password,
+            allowed_domains=allowed_domains,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            ssl_context=ssl_context,
+            sleep=sleep,
+        )
+
+    def __repr__(self) -> str:
+        scheme = "smtps" if self._endpoint.implicit_tls else "smtp"
+        user = f"{self._endpoint.user}@" if self._endpoint.user else ""
+        return f"<SmtpTransport {scheme}://{user}{self._endpoint}>"
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say QUIT and close the connection, if one is open."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver ``message`` to its To/Cc/Bcc addresses.
+
+        Raises:
+            MessageRejected: a recipient is malformed or outside the allowed
+                domains (the server is not contacted), or the server refused the
+                message or all its recipients for good. The transport stays usable.
+            DeliveryError: the server cannot be reached or used, after the retries.
+        """
+        sender, recipients = envelope_of(message, self._allowed)
+        self.last_refused = {}
+        refused = self._deliver(message, sender, recipients)
+        self.last_refused = refused
+        if refused:
+            log.warning(
+                "sent %s, but %s refused %s",
+                message["Message-ID"],
+                self._endpoint,
+                "; ".join(refused.values()),
+            )
+
+    def _deliver(self, message: EmailMessage, sender: str, recipients: list[str]) -> dict[str, str]:
+        """Send with retries; returns the refused recipients."""
+        attempts = self._retries + 1
+        reason = ""
+        for attempt in range(attempts):
+            try:
+                return self._attempt(message, sender, recipients)
+            except _Transient as exc:
+                reason = str(exc)
+            if attempt + 1 < attempts:
+                self._pause(attempt, reason, message)
+        raise DeliveryError(f"{reason} (gave up after {attempts} attempts)")
+
+    def _pause(self, attempt: int, reason: str, message: EmailMessage) -> None:
+        """Wait before the next attempt: backoff, doubling, at most MAX_BACKOFF."""
+        delay = min(self._backoff * 2**attempt, MAX_BACKOFF)
+        log.warning(
+            "%s; retrying %s in %.1f s (attempt %d of %d)",
+            *(reason, message["Message-ID"], delay, attempt + 2, self._retries + 1),
+        )
+        self._sleep(delay)
+
+    def _attempt(self, message: EmailMessage, sender: str, recipients: list[str]) -> dict[str, str]:
+        """One try at sending over the current (or a new) connection."""
+        smtp = self._connection()
+        try:
+            refused = smtp.send_message(message, from_addr=sender, to_addrs=recipients)
+        except (smtplib.SMTPException, OSError) as exc:
+            error = self._classify(exc)
+            if not _still_connected(smtp, exc):
+                self._drop()
+            raise error from exc
+        log.info("sent %s via %s", message["Message-ID"], self._endpoint)
+        return {address: self._reply(code, text) for address, (code, text) in refused.items()}
+
+    def _connection(self) -> smtplib.SMTP:
+        """The open connection, or a new one."""
+        if self._smtp is not None and self._smtp.sock is not None:
+            return self._smtp
+        self._drop()
+        try:
+            self._smtp = self._connect()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._classify_connect(exc) from exc
+        return self._smtp
+
+    def _connect(self) -> smtplib.SMTP:
+        """Connect, say EHLO, secure the channel and log in."""
+        where = self._endpoint
+        smtp: smtplib.SMTP
+        if where.implicit_tls:
+            smtp = smtplib.SMTP_SSL(
+                where.host, where.port, timeout=self._timeout, context=self._ssl_context
+            )
+        else:
+            smtp = smtplib.SMTP(where.host, where.port, timeout=self._timeout)
+        try:
+            self._secure_and_login(smtp)
+        except BaseException:
+            smtp.close()
+            raise
+        log.info("connected to the mail server at %s", where)
+        return smtp
+
+    def _secure_and_login(self, smtp: smtplib.SMTP) -> None:
+        where = self._endpoint
+        smtp.ehlo()
+        if where.starttls:
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError(
+                    f"the server at {where} does not offer STARTTLS; refusing to send in clear text"
+                )
+            smtp.starttls(context=self._ssl_context)
+            smtp.ehlo()
+        if where.user:
+            self._login(smtp, where.user)
+
+    def _login(self, smtp: smtplib.SMTP, user: str) -> None:
+        if not smtp.has_extn("auth"):
+            raise DeliveryError(f"the server at {self._endpoint} does not offer AUTH (login)")
+        try:
+            smtp.login(user, self._secret.reveal())
+        except smtplib.SMTPAuthenticationError as exc:
+            reply = self._reply(exc.smtp_code, exc.smtp_error)
+            if exc.smtp_code >= 500:
+                raise DeliveryError(
+                    f"the server at {self._endpoint} refused the login for {user!r}: {reply}"
+                ) from None
+            raise _Transient(f"the server at {self._endpoint} answered {reply}") from None
+
+    def _classify_connect(self, exc: Exception) -> Exception:
+        """Translate a failure while connecting."""
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return DeliveryError(
+                f"cannot verify the TLS certificate of {self._endpoint}: {exc.verify_message}"
+            )
+        if isinstance(exc, ssl.SSLError):
+            why = exc.reason or str(exc)
+            return DeliveryError(f"TLS with the mail server at {self._endpoint} failed: {why}")
+        if isinstance(exc, OSError):
+            why = exc.strerror or str(exc) or type(exc).__name__
+            return _Transient(
+                self._secret.scrub(f"cannot reach the mail server at {self._endpoint}: {why}")
+            )
+        return self._classify(exc)
+
+    def _classify(self, exc: Exception) -> Exception:
+        """Translate an smtplib or socket error: MessageRejected, DeliveryError or _Transient."""
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            replies = [self._reply(code, text) for code, text in exc.recipients.values()]
+            permanent = all(code >= 500 for code, _ in exc.recipients.values())
+            return (MessageRejected if permanent else _Transient)("; ".join(replies))
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return self._classify_reply(exc)
+        if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+            why = str(exc) or type(exc).__name__
+            return _Transient(
+                self._secret.scrub(
+                    f"lost the connection to the mail server at {self._endpoint}: {why}"
+                )
+            )
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return MessageRejected(self._secret.scrub(str(exc)))
+        return DeliveryError(self._secret.scrub(f"{self._endpoint}: {exc}"))
+
+    def _classify_reply(self, exc: smtplib.SMTPResponseException) -> Exception:
+        reply = self._reply(exc.smtp_code, exc.smtp_error)
+        if 400 <= exc.smtp_code < 500:
+            return _Transient(f"the server at {self._endpoint} answered {reply}")
+        if exc.smtp_code == 530:
+            return DeliveryError(f"the server at {self._endpoint} requires a login: {reply}")
+        if isinstance(exc, smtplib.SMTPSenderRefused):
+            return MessageRejected(f"sender {exc.sender} refused: {reply}")
+        if isinstance(exc, smtplib.SMTPDataError):
+            return MessageRejected(reply)
+        return DeliveryError(f"the server at {self._endpoint} answered {reply}")
+
+    def _reply(self, code: int, text: bytes | str) -> str:
+        """A server reply as one line, e.g. ``550 5.1.1 <bob@x.com>: mailbox unavailable``."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        return self._secret.scrub(f"{code} {text}")
+
+    def _drop(self) -> None:
+        """Forget the connection without QUIT (it is broken)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+
+def transport_from_url(url: str, password: str | None, **kwargs: object) -> SmtpTransport:
+    """The transport for an ``smtp://`` or ``smtps://`` URL (see ``SmtpTransport.from_url``).
+
+    Raises:
+        UsageError: the URL is not an SMTP URL, or not a usable one.
+    """
+    scheme = url.partition(":")[0].lower()
+    if scheme not in DEFAULT_PORTS:
+        raise UsageError(f"not an SMTP URL (scheme {scheme!r}); use smtp:// or smtps://")
+    return SmtpTransport.from_url(url, password, **kwargs)  # type: ignore[arg-type]
+
+
+def envelope_of(
+    message: EmailMessage, allowed_domains: Sequence[str] = ()
+) -> tuple[str, list[str]]:
+    """The envelope sender and recipients of ``message``, after the safety checks.
+
+    Recipients are the To, Cc and Bcc addresses, lower-cased duplicates removed.
+
+    Raises:
+        MessageRejected: a header holds a bare line break, the From address is
+            missing or malformed, there is no recipient, or a recipient is
+            malformed or outside ``allowed_domains``.
+    """
+    for name, value in message.raw_items():
+        if _LINE_BREAK.search(str(value).replace("\r\n", "\n")):
+            raise MessageRejected(f"the {name} header contains a line break")
+    senders = _addresses(message, "From")
+    if len(senders) != 1:
+        raise MessageRejected("the message needs exactly one From address")
+    _check_address(senders[0], ())
+    recipients = list(dict.fromkeys(_addresses(message, "To", "Cc", "Bcc")))
+    if not recipients:
+        raise MessageRejected("the message has no recipients (To, Cc or Bcc)")
+    allowed = tuple(_normalize_domain(d) for d in allowed_domains)
+    for address in recipients:
+        _check_address(address, allowed)
+    return senders[0], recipients
+
+
+def _addresses(message: EmailMessage, *names: str) -> list[str]:
+    values = [str(value) for name in names for value in message.get_all(name, [])]
+    return [address for _, address in getaddresses(values) if address]
+
+
+def _check_address(address: str, allowed: Sequence[str]) -> None:
+    """Raise MessageRejected unless ``address`` is well formed and in an allowed domain."""
+    try:
+        domain = validate_email(address, check_deliverability=False).ascii_domain.lower()
+    except EmailNotValidError as exc:
+        raise MessageRejected(f"not a valid email address: {address!r} ({exc})") from None
+    if allowed and not any(domain == d or domain.endswith("." + d) for d in allowed):
+        raise MessageRejected(f"{address} is outside the allowed domains ({', '.join(allowed)})")
+
+
+def _normalize_domain(domain: str) -> str:
+    domain = domain.strip().lower().lstrip("@").removeprefix("*.")
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
+def _still_connected(smtp: smtplib.SMTP, exc: Exception) -> bool:
+    """Whether ``smtp`` can carry the next attempt (a reply, not a broken link)."""
+    return isinstance(exc, smtplib.SMTPResponseException) and smtp.sock is not None
+
+
+def _parse_url(url: str) -> _Endpoint:
+    """Parse an SMTP URL; errors never repeat the URL (it might hold a password)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise UsageError(f"unsupported mail URL scheme {scheme!r}; use smtp:// or smtps://")
+    if parts.password is not None:
+        raise UsageError(
+            "the mail URL must not contain a password; set SHEETSYNC_SMTP_PASSWORD instead"
+        )
+    host = parts.hostname
+    if not host:
+        raise UsageError("the mail URL names no host")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise UsageError(f"the mail URL for {host} has an invalid port") from None
+    starttls = scheme == "smtp" and _starttls_wanted(parts.query, host)
+    user = unquote(parts.username) if parts.username else None
+    return _Endpoint(host, port, scheme == "smtps", starttls, user)
+
+
+def _starttls_wanted(query: str, host: str) -> bool:
+    """``starttls=no`` turns STARTTLS off, and only for a loopback host."""
+    options = parse_qs(query, keep_blank_values=True)
+    unknown = set(options) - {"starttls"}
+    if unknown:
+        raise UsageError(f"unknown mail URL option(s): {', '.join(sorted(unknown))}")
+    value = options.get("starttls", ["yes"])[-1].lower()
+    if value not in {"yes", "no"}:
+        raise UsageError(f"starttls must be yes or no, not {value!r}")
+    if value == "no" and not _is_loopback(host):
+        raise UsageError(
+            f"starttls=no is allowed only for a loopback host, not {host}; "
+            "mail to other hosts must be encrypted"
+        )
+    return value == "yes"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
