@@ -34,6 +34,7 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from email.errors import InvalidHeaderDefect
 from email.message import EmailMessage
 from email.utils import getaddresses
 from types import TracebackType
@@ -418,8 +419,19 @@ def envelope_of(
 
 
 def _addresses(message: EmailMessage, *names: str) -> list[str]:
-    values = [str(value) for name in names for value in message.get_all(name, [])]
-    return [address for _, address in getaddresses(values) if address]
+    """The addresses in the named headers; a header the parser could not read is refused.
+
+    EmailMessage drops what it cannot parse (``a@x.com b@y.com`` reads as
+    ``a@x.com``), so a defect would otherwise lose a recipient without a word.
+    """
+    found = []
+    for name in names:
+        for value in message.get_all(name, []):
+            defects = getattr(value, "defects", ())
+            if any(isinstance(d, InvalidHeaderDefect) for d in defects):
+                raise MessageRejected(f"the {name} header holds an address that cannot be read")
+            found += [address for _, address in getaddresses([str(value)]) if address]
+    return found
 
 
 def _check_address(address: str, allowed: Sequence[str]) -> None:
@@ -441,8 +453,9 @@ def _normalize_domain(domain: str) -> str:
 
 
 def _still_connected(smtp: smtplib.SMTP, exc: Exception) -> bool:
-    """Whether ``smtp`` can carry the next attempt (a reply, not a broken link)."""
-    return isinstance(exc, smtplib.SMTPResponseException) and smtp.sock is not None
+    """Whether ``smtp`` can carry the next message (a refusal, not a broken link)."""
+    replied = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+    return isinstance(exc, replied) and smtp.sock is not None
 
 
 def _parse_url(url: str) -> _Endpoint:
