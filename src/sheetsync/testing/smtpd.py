@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
 __all__ = ["ReceivedMessage", "SmtpServer"]
 
@@ -264,6 +264,13 @@ class _Handler:
 
     def __init__(self, owner: SmtpServer) -> None:
         self._owner = owner
+
+    async def handle_exception(self, error: Exception) -> str:
+        # A client that gives up the TLS handshake (say, over an untrusted
+        # certificate) is expected in tests; anything else is logged as aiosmtpd would.
+        if not isinstance(error, TLSSetupException):
+            _AIOSMTPD_LOG.exception("SMTP session exception")
+        return f"500 Error: ({type(error).__name__}) {error}"
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

@@ -327,12 +327,12 @@ class SmtpTransport:
         if isinstance(exc, ssl.SSLError):
             why = exc.reason or str(exc)
             return DeliveryError(f"TLS with the mail server at {self._endpoint} failed: {why}")
-        if isinstance(exc, OSError):
-            why = exc.strerror or str(exc) or type(exc).__name__
-            return _Transient(
-                self._secret.scrub(f"cannot reach the mail server at {self._endpoint}: {why}")
-            )
-        return self._classify(exc)
+        if isinstance(exc, smtplib.SMTPException) or not isinstance(exc, OSError):
+            return self._classify(exc)
+        why = exc.strerror or str(exc) or type(exc).__name__
+        return _Transient(
+            self._secret.scrub(f"cannot reach the mail server at {self._endpoint}: {why}")
+        )
 
     def _classify(self, exc: Exception) -> Exception:
         """Translate an smtplib or socket error: MessageRejected, DeliveryError or _Transient."""
@@ -342,15 +342,18 @@ class SmtpTransport:
             return (MessageRejected if permanent else _Transient)("; ".join(replies))
         if isinstance(exc, smtplib.SMTPResponseException):
             return self._classify_reply(exc)
-        if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return MessageRejected(self._secret.scrub(str(exc)))
+        # SMTPException subclasses OSError: a bare OSError is a socket failure.
+        if isinstance(exc, smtplib.SMTPServerDisconnected) or (
+            isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+        ):
             why = str(exc) or type(exc).__name__
             return _Transient(
                 self._secret.scrub(
                     f"lost the connection to the mail server at {self._endpoint}: {why}"
                 )
             )
-        if isinstance(exc, smtplib.SMTPNotSupportedError):
-            return MessageRejected(self._secret.scrub(str(exc)))
         return DeliveryError(self._secret.scrub(f"{self._endpoint}: {exc}"))
 
     def _classify_reply(self, exc: smtplib.SMTPResponseException) -> Exception:
