@@ -1,0 +1,130 @@
+"""What tests steer: per-minute quotas, injected faults and call hooks."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import ApiError
+
+READ_KINDS = frozenset({"spreadsheets.get", "values.get", "values.batchGet"})
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An answer to force on a call: an HTTP error ``status`` and/or a ``delay`` in seconds."""
+
+    status: int | None = None
+    delay: float = 0.0
+
+    def error(self) -> ApiError | None:
+        """Return the error to answer with, or None for a merely slow answer."""
+        if self.status is None:
+            return None
+        messages = {
+            429: "Quota exceeded (injected fault).",
+            500: "Internal error encountered.",
+            503: "The service is currently unavailable.",
+        }
+        error = ApiError(self.status, messages.get(self.status, "Injected fault."))
+        if self.status == 429:
+            error.headers["Retry-After"] = "1"
+        return error
+
+
+@dataclass
+class Quota:
+    """Per-user, per-minute limits on read and write requests (Sheets API only)."""
+
+    reads: int = 60
+    writes: int = 60
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _seen: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+
+    def charge(self, kind: str, user: str) -> None:
+        """Count one call of ``kind`` for ``user``; raise 429 with Retry-After past the limit."""
+        if not kind.startswith(("spreadsheets.", "values.")):
+            return
+        bucket = "read" if kind in READ_KINDS else "write"
+        limit = self.reads if bucket == "read" else self.writes
+        now = self.clock()
+        seen = self._seen.setdefault((bucket, user), deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        if len(seen) >= limit:
+            raise _quota_error(bucket, math.ceil(seen[0] + self.window - now))
+        seen.append(now)
+
+    def reset(self) -> None:
+        """Forget every call counted so far."""
+        self._seen.clear()
+
+
+def _quota_error(bucket: str, retry_after: int) -> ApiError:
+    metric = "Read requests" if bucket == "read" else "Write requests"
+    error = ApiError(
+        429,
+        f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' "
+        "of service 'sheets.googleapis.com'.",
+    )
+    error.headers["Retry-After"] = str(max(1, retry_after))
+    return error
+
+
+class FaultPlan:
+    """Faults to inject: an explicit schedule by call number and/or a seeded random rate."""
+
+    def __init__(self) -> None:
+        self.schedule: dict[int, Fault] = {}
+        self.kind: str | None = None
+        self.rate = 0.0
+        self.choices: tuple[Fault, ...] = ()
+        self._random = random.Random(0)
+        self.injected: Counter[str] = Counter()
+        self._seen = 0
+
+    def set_schedule(self, calls: Mapping[int, Fault | int], kind: str | None = None) -> None:
+        """Fault the n-th call (1-based, counted from now; of ``kind`` only when given)."""
+        self.schedule = {n: f if isinstance(f, Fault) else Fault(f) for n, f in calls.items()}
+        self.kind = kind
+        self._seen = 0
+
+    def set_rate(self, rate: float, faults: tuple[Fault, ...], seed: int) -> None:
+        """Fault a random share ``rate`` of calls with one of ``faults``, seeded."""
+        self.rate, self.choices, self._random = rate, faults, random.Random(seed)
+
+    def clear(self) -> None:
+        """Stop injecting faults (the counts stay)."""
+        self.schedule, self.rate, self.choices = {}, 0.0, ()
+
+    def pick(self, kind: str) -> Fault | None:
+        """Return the fault for this call, if any, and count it."""
+        fault = None
+        if self.kind is None or self.kind == kind:
+            self._seen += 1
+            fault = self.schedule.get(self._seen)
+        if fault is None and self.rate and self._random.random() < self.rate:
+            fault = self._random.choice(self.choices)
+        if fault is not None:
+            self.injected[str(fault.status or "slow")] += 1
+        return fault
+
+
+class Hooks:
+    """Callables to run just before a call: every call, or the n-th call of one kind."""
+
+    def __init__(self) -> None:
+        self.before: list[Callable[[str], None]] = []
+        self.on_nth: dict[tuple[str, int], list[Callable[[], None]]] = {}
+
+    def run(self, kind: str, count: int) -> None:
+        """Run the hooks for the ``count``-th call of ``kind``."""
+        for hook in list(self.before):
+            hook(kind)
+        for hook in self.on_nth.pop((kind, count), []):
+            hook()

@@ -1,0 +1,104 @@
+"""The HTTP side: a loopback ThreadingHTTPServer that answers like sheets.googleapis.com."""
+
+from __future__ import annotations
+
+import json
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from .errors import ApiError
+
+if TYPE_CHECKING:
+    from .emulator import SheetsEmulator
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows the emulator it serves."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], emulator: SheetsEmulator) -> None:
+        super().__init__(address, RequestHandler)
+        self.emulator = emulator
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """Decode a request, let the emulator answer it, encode the answer."""
+
+    server: EmulatorServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        """Answer a GET."""
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        """Answer a POST."""
+        self._handle()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        """Answer a PUT."""
+        self._handle()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        """Answer a DELETE."""
+        self._handle()
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        """Answer a PATCH (always unsupported)."""
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Keep test output quiet."""
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        emulator = self.server.emulator
+        try:
+            body = _decode(raw)
+            status, answer, headers = emulator.dispatch(
+                self.command,
+                url.path,
+                parse_qs(url.query, keep_blank_values=True),
+                body,
+                self.headers.get("Authorization") or "anonymous",
+                len(raw),
+            )
+        except ApiError as error:
+            status, answer, headers = error.code, error.body(), error.headers
+        except Exception as error:  # noqa: BLE001 - never a traceback on the wire
+            failure = ApiError(500, f"Internal error in the emulator: {type(error).__name__}")
+            status, answer, headers = 500, failure.body(), {}
+        self._send(status, answer, headers)
+
+    def _send(self, status: int, answer: Any, headers: dict[str, str]) -> None:
+        data = b"" if status == 204 else json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        self.server.emulator.record_sent(len(data))
+        self.send_response(status)
+        content_type = "text/html" if status == 204 else "application/json; charset=UTF-8"
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
+
+
+def _decode(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError.invalid("Invalid JSON payload received.") from None
+
+
+def pause(seconds: float) -> None:
+    """Sleep for a slow-answer fault (outside the state lock)."""
+    if seconds > 0:
+        time.sleep(seconds)
