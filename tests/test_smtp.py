@@ -198,6 +198,24 @@ def test_refused_recipient_rejects_the_message_and_the_next_one_goes(server: Smt
     assert server.connections == 1
 
 
+def test_refused_message_rejects_it_and_the_next_one_goes(server: SmtpServer) -> None:
+    """A 554 after DATA is MessageRejected; the same connection sends the next message."""
+    server.permanent_failures = 1
+    with connect(server) as transport:
+        with pytest.raises(MessageRejected, match=r"^554 5\.6\.0 Message content rejected$"):
+            transport.send(reminder(1))
+        transport.send(reminder(2))
+    assert [m["Message-ID"] for m in server.messages] == ["<reminder.abc002@example.com>"]
+    assert server.connections == 1
+
+
+def test_duplicate_recipients_get_one_copy(server: SmtpServer) -> None:
+    """An address in both To and Cc (in any case) is in the envelope once."""
+    with connect(server) as transport:
+        transport.send(reminder(cc="ALICE@example.com"))
+    assert [m.envelope_to for m in server.messages] == [["alice@example.com"]]
+
+
 def test_partly_refused_recipients_are_recorded(server: SmtpServer) -> None:
     """When some recipients are refused the rest get it and last_refused names the others."""
     server.refuse_recipients = {"bob@example.com"}

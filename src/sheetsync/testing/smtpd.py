@@ -72,13 +72,14 @@ class SmtpServer:
         drop_after: close the connection right after the k-th accepted message,
             once; later connections are served normally.
         transient_failures: answer ``451`` to the next n DATA commands.
+        permanent_failures: answer ``554`` to the next n DATA commands.
 
     Attributes:
         host, port: where it listens (port is chosen by the OS on ``__enter__``).
         messages: a snapshot list of the accepted ``ReceivedMessage`` objects.
         connections: how many client connections it has served so far.
-        refuse_recipients, drop_after, transient_failures: may be changed while
-            it runs.
+        refuse_recipients, drop_after, transient_failures, permanent_failures:
+            may be changed while it runs.
     """
 
     def __init__(
@@ -90,6 +91,7 @@ class SmtpServer:
         refuse_recipients: Iterable[str] = (),
         drop_after: int | None = None,
         transient_failures: int = 0,
+        permanent_failures: int = 0,
     ) -> None:
         if tls and implicit_tls:
             raise ValueError("choose tls (STARTTLS) or implicit_tls, not both")
@@ -99,6 +101,7 @@ class SmtpServer:
         self.refuse_recipients = {a.lower() for a in refuse_recipients}
         self.drop_after = drop_after
         self.transient_failures = transient_failures
+        self.permanent_failures = permanent_failures
         self.host = HOST
         self.port = 0
         self._ca = trustme.CA()
@@ -183,12 +186,16 @@ class SmtpServer:
         with self._lock:
             return address.lower() in self.refuse_recipients
 
-    def _fails_transiently(self) -> bool:
+    def _data_failure(self) -> str | None:
+        """The reply for a DATA command that should fail, or None."""
         with self._lock:
             if self.transient_failures > 0:
                 self.transient_failures -= 1
-                return True
-            return False
+                return "451 4.3.0 Temporary failure, try again later"
+            if self.permanent_failures > 0:
+                self.permanent_failures -= 1
+                return "554 5.6.0 Message content rejected"
+            return None
 
     def _accept(self, message: ReceivedMessage) -> bool:
         """Keep the message; True when the connection should now be dropped."""
@@ -291,8 +298,9 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self._owner._fails_transiently():
-            return "451 4.3.0 Temporary failure, try again later"
+        failure = self._owner._data_failure()
+        if failure is not None:
+            return failure
         message = _parse(server, session, envelope)
         if self._owner._accept(message) and isinstance(server, _Protocol):
             server.hang_up = True

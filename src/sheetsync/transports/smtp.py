@@ -210,6 +210,9 @@ class SmtpTransport:
     def send(self, message: EmailMessage) -> None:
         """Deliver ``message`` to its To/Cc/Bcc addresses.
 
+        Recipients the server refused while accepting the others are in
+        ``last_refused`` afterwards (the message counts as sent).
+
         Raises:
             MessageRejected: a recipient is malformed or outside the allowed
                 domains (the server is not contacted), or the server refused the
@@ -398,7 +401,8 @@ def envelope_of(
 ) -> tuple[str, list[str]]:
     """The envelope sender and recipients of ``message``, after the safety checks.
 
-    Recipients are the To, Cc and Bcc addresses, lower-cased duplicates removed.
+    Recipients are the To, Cc and Bcc addresses, each once (compared in lower
+    case). The outbox transport can apply the same checks through this function.
 
     Raises:
         MessageRejected: a header holds a bare line break, the From address is
@@ -412,7 +416,10 @@ def envelope_of(
     if len(senders) != 1:
         raise MessageRejected("the message needs exactly one From address")
     _check_address(senders[0], ())
-    recipients = list(dict.fromkeys(_addresses(message, "To", "Cc", "Bcc")))
+    unique: dict[str, str] = {}
+    for address in _addresses(message, "To", "Cc", "Bcc"):
+        unique.setdefault(address.lower(), address)
+    recipients = list(unique.values())
     if not recipients:
         raise MessageRejected("the message has no recipients (To, Cc or Bcc)")
     allowed = tuple(_normalize_domain(d) for d in allowed_domains)
