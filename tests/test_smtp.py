@@ -131,6 +131,20 @@ def test_starttls_no_sends_in_clear_on_loopback(plain_server: SmtpServer) -> Non
     assert [m.tls for m in plain_server.messages] == [False]
 
 
+def test_password_without_user_sends_without_login(plain_server: SmtpServer) -> None:
+    """A password in the environment does not matter when the URL names no user."""
+    with SmtpTransport.from_url(plain_server.url(), PASSWORD) as transport:
+        transport.send(reminder())
+    assert [m.login for m in plain_server.messages] == [None]
+
+
+def test_user_without_password_is_a_usage_error(server: SmtpServer) -> None:
+    """A URL with a user name but no password is refused before connecting."""
+    with pytest.raises(UsageError, match="SHEETSYNC_SMTP_PASSWORD"):
+        SmtpTransport.from_url(server.url(user=USER), None)
+    assert server.connections == 0
+
+
 def test_starttls_no_is_refused_for_a_remote_host() -> None:
     """?starttls=no for a non-loopback host is a usage error, before any connection."""
     with pytest.raises(UsageError, match="only for a loopback host"):

@@ -150,7 +150,8 @@ class SmtpTransport:
         Args:
             url: the server; a user name may be percent-encoded
                 (``user%40example.com@smtp.example.com``). No password in it.
-            password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``).
+            password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``);
+                ignored when the URL names no user (no login then).
             allowed_domains: when set, recipients must be in one of these domains
                 or their subdomains.
             timeout: seconds to wait for the connection and for each reply.
@@ -168,8 +169,6 @@ class SmtpTransport:
                 f"the mail URL names user {endpoint.user!r} but no password was given "
                 "(set SHEETSYNC_SMTP_PASSWORD)"
             )
-        if password and not endpoint.user:
-            raise UsageError("a mail password was given but the mail URL names no user")
         return cls(
             endpoint,
             password,
