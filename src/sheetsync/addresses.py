@@ -1,0 +1,88 @@
+"""Email addresses in cells: one or several, with or without display names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import formataddr, getaddresses
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+
+
+@dataclass(frozen=True)
+class Address:
+    """One mailbox: a display name (may be empty) and a lower-case address."""
+
+    name: str
+    email: str
+
+    def formatted(self) -> str:
+        """The address as a header shows it: ``Jane Doe <jane@x.com>``."""
+        return formataddr((self.name, self.email)) if self.name else self.email
+
+    @property
+    def domain(self) -> str:
+        """The part after the @."""
+        return self.email.rpartition("@")[2]
+
+
+@lru_cache(maxsize=65536)
+def parse_addresses(text: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
+    """Split a cell into addresses.
+
+    Accepts ``a@x.com; b@x.com``, commas, new lines and ``Jane Doe <jane@x.com>``.
+
+    Returns:
+        ``(addresses, bad)``: the well-formed addresses, lower-cased and without
+        duplicates, and the pieces that are not addresses, as typed.
+    """
+    if any(ch in text for ch in "\r\n"):
+        text = re.sub(r"[\r\n]+", ";", text)
+    good: list[Address] = []
+    bad: list[str] = []
+    for piece in _pieces(text):
+        address = _checked(piece)
+        if address is None:
+            bad.append(piece[:80])
+        elif address.email not in {a.email for a in good}:
+            good.append(address)
+    return tuple(good), tuple(bad)
+
+
+def _pieces(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r";", text) if p.strip()]
+    pieces: list[str] = []
+    for part in parts:
+        if "<" in part or '"' in part:
+            pieces.extend(p.strip() for p in _split_named(part) if p.strip())
+        else:
+            pieces.extend(p.strip() for p in re.split(r"[,\s]+", part) if p.strip())
+    return pieces
+
+
+def _split_named(part: str) -> list[str]:
+    """Split ``Doe, Jane <j@x.com>, Bob <b@x.com>`` on commas outside names and brackets."""
+    return [p.strip() for p in re.findall(r'(?:"[^"]*"|<[^>]*>|[^,])+', part)]
+
+
+@lru_cache(maxsize=65536)
+def _checked(piece: str) -> Address | None:
+    pairs = getaddresses([piece])
+    if len(pairs) != 1:
+        return None
+    name, email = pairs[0]
+    if not email or any(ord(ch) < 32 for ch in name + email):
+        return None
+    try:
+        checked = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return Address(name.strip(), checked.normalized.casefold())
+
+
+def in_domains(address: Address, domains: tuple[str, ...]) -> bool:
+    """Whether ``address`` is inside one of ``domains`` (or a subdomain); any when empty."""
+    if not domains:
+        return True
+    return any(address.domain == d or address.domain.endswith("." + d) for d in domains)

@@ -1,0 +1,39 @@
+"""Tracker backends: a local ``.xlsx`` workbook, or a Google Sheet."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UsageError
+from .base import Backend
+
+_SHEET_URL = re.compile(r"docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
+_SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
+
+
+def spreadsheet_id(tracker: str) -> str | None:
+    """The spreadsheet ID in a Google Sheets URL or bare ID; None for anything else."""
+    match = _SHEET_URL.search(tracker)
+    if match:
+        return match.group(1)
+    return tracker if _SHEET_ID.match(tracker) and not tracker.endswith(".xlsx") else None
+
+
+def open_backend(tracker: str) -> Backend:
+    """The backend for ``tracker``: a ``.xlsx`` path, or a Google Sheets URL or ID.
+
+    Raises:
+        UsageError: ``tracker`` is neither.
+    """
+    if tracker.lower().endswith((".xlsx", ".xlsm")):
+        from .xlsx import XlsxBackend
+
+        return XlsxBackend(tracker)
+    sheet = spreadsheet_id(tracker)
+    if sheet:
+        from .gsheets import GoogleSheetsBackend
+
+        return GoogleSheetsBackend.connect(sheet)
+    raise UsageError(
+        f"{tracker!r} is not a .xlsx workbook path or a Google Sheets URL or ID"
+    )

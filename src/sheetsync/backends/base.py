@@ -1,0 +1,96 @@
+"""What every tracker backend offers the pipeline: one snapshot in, batched writes out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: A raw cell as a backend hands it over: text, a number (real date cells as
+#: serial numbers, day 0 = 1899-12-30), a bool (checkboxes), or None (empty).
+Cell = str | int | float | bool | None
+Grid = list[list[Cell]]
+
+
+@dataclass
+class Snapshot:
+    """Every tab's raw cells plus the spreadsheet's properties, read at one moment."""
+
+    title: str
+    tabs: dict[str, Grid]
+    time_zone: str | None = None
+    locale: str | None = None
+    url: str | None = None
+    sheet_ids: dict[str, int] = field(default_factory=dict)
+
+    def tab(self, name: str) -> tuple[str, Grid] | None:
+        """Find a tab by name, ignoring case and surrounding spaces."""
+        wanted = name.strip().casefold()
+        for title, grid in self.tabs.items():
+            if title.strip().casefold() == wanted:
+                return title, grid
+        return None
+
+    def row_link(self, tab: str, row: int) -> str | None:
+        """A link that opens ``tab`` at sheet row ``row``, when the tracker has a URL."""
+        if not self.url:
+            return None
+        gid = self.sheet_ids.get(tab)
+        if gid is None:
+            return self.url
+        return f"{self.url}#gid={gid}&range=A{row}"
+
+
+@dataclass
+class RowWrite:
+    """Cells to write into one row, found by its ID at write time.
+
+    ``row_id`` is the ID the row had when read; ``None`` means it had none and
+    ``cells`` carries the new ID, so the row is found by ``read_row`` and only if
+    its ID cell is still blank. ``expect`` lists person-typed cells that are
+    written only if they still hold what the run read (recurrence roll-forward).
+    """
+
+    row_id: str | None
+    read_row: int
+    cells: dict[str, Any]
+    expect: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TabWrite:
+    """All writes into one tab: system columns and rows."""
+
+    tab: str
+    id_header: str
+    system_headers: Sequence[str]
+    rows: Sequence[RowWrite]
+
+
+@dataclass
+class WriteReport:
+    """What a backend did with a batch of writes."""
+
+    written: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+class Backend(Protocol):
+    """A tracker store: the local workbook or a Google Sheet."""
+
+    api_calls: int
+
+    def read(self) -> Snapshot:
+        """Read every tab and the spreadsheet's properties."""
+        ...
+
+    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
+        """Write system columns (adding missing headers at the right end), by ID.
+
+        ``log_prune`` lists Log rows (1-based, as read) older than the retention.
+        """
+        ...
+
+    def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """Append ledger rows to the Log tab, creating the tab or header if missing."""
+        ...

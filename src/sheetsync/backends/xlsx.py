@@ -1,0 +1,202 @@
+"""The local backend: a tracker in an ``.xlsx`` workbook, read and written with openpyxl.
+
+It writes only system columns, new IDs, conditional roll-forward cells and Log
+rows; every other cell, tab, format and formula is saved back as it was. Saves go
+to a temporary file that replaces the workbook, so a crash never leaves it half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..dates import to_serial
+from ..errors import BackendError, TrackerError, TrackerNotFound
+from ..schema import LOG, header_key
+from .base import Cell, Grid, RowWrite, Snapshot, TabWrite, WriteReport
+
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+class XlsxBackend:
+    """A tracker stored in a local workbook."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.api_calls = 0
+
+    def read(self) -> Snapshot:
+        """Read every tab's values (cached results of formulas) as raw cells."""
+        with _opened(self.path, read_only=True, data_only=True) as book:
+            tabs = {ws.title: _grid(ws) for ws in book.worksheets}
+        self.api_calls += 1
+        return Snapshot(title=self.path.stem, tabs=tabs, url=None)
+
+    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
+        """Write system columns by ID and prune old Log rows, in one save."""
+        report = WriteReport()
+        with self._editing() as book:
+            for tab_write in writes:
+                if tab_write.tab in book.sheetnames:
+                    _write_tab(book[tab_write.tab], tab_write, report)
+            if log_prune:
+                _prune(book, log_prune)
+        return report
+
+    def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """Append ledger rows to the Log tab, creating it (or its header) if missing."""
+        if not rows:
+            return
+        with self._editing() as book:
+            sheet = _find_sheet(book, LOG) or book.create_sheet(LOG)
+            columns = _ensure_headers(sheet, header)
+            for values in rows:
+                target = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value else 1
+                for name, value in zip(header, values, strict=True):
+                    sheet.cell(target, columns[header_key(name)], value)
+
+    @contextmanager
+    def _editing(self) -> Iterator[Workbook]:
+        with _opened(self.path, read_only=False, data_only=False) as book:
+            yield book
+            _save_atomically(book, self.path)
+        self.api_calls += 1
+
+
+@contextmanager
+def _opened(path: Path, *, read_only: bool, data_only: bool) -> Iterator[Workbook]:
+    if not path.exists():
+        raise TrackerNotFound(f"no workbook at {path}")
+    try:
+        book = openpyxl.load_workbook(path, read_only=read_only, data_only=data_only)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TrackerError(f"{path} is not a readable .xlsx workbook ({exc})") from exc
+    try:
+        yield book
+    finally:
+        book.close()
+
+
+def _save_atomically(book: Workbook, path: Path) -> None:
+    fd, temp = tempfile.mkstemp(prefix=".sheetsync-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        book.save(temp)
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise BackendError(f"could not save {path}: {exc}") from exc
+
+
+def _grid(sheet: Any) -> Grid:
+    grid: Grid = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    while grid and all(v is None for v in grid[-1]):
+        grid.pop()
+    return grid
+
+
+def _cell(value: object) -> Cell:
+    if isinstance(value, dt.datetime | dt.date):
+        return to_serial(value)
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _find_sheet(book: Workbook, name: str) -> Worksheet | None:
+    for sheet in book.worksheets:
+        if sheet.title.strip().casefold() == name.casefold():
+            return sheet
+    return None
+
+
+def _ensure_headers(sheet: Worksheet, wanted: Sequence[str]) -> dict[str, int]:
+    """Column index by header key; missing headers are added at the right end, bold."""
+    columns: dict[str, int] = {}
+    last = 0
+    for cell in sheet[1]:
+        if cell.value not in (None, ""):
+            columns.setdefault(header_key(cell.value), cell.column)
+            last = cell.column
+    for name in wanted:
+        if header_key(name) not in columns:
+            last += 1
+            sheet.cell(1, last, name).font = Font(bold=True)
+            columns[header_key(name)] = last
+    return columns
+
+
+def _write_tab(sheet: Worksheet, tab_write: TabWrite, report: WriteReport) -> None:
+    columns = _ensure_headers(sheet, tab_write.system_headers)
+    id_column = columns.get(header_key(tab_write.id_header))
+    where: dict[str, list[int]] = {}
+    if id_column:
+        for row in range(2, sheet.max_row + 1):
+            text = _id_text(sheet.cell(row, id_column).value)
+            if text:
+                where.setdefault(text, []).append(row)
+    for row_write in tab_write.rows:
+        row = _target_row(sheet, row_write, where, id_column)
+        if row is None:
+            report.skipped.append(row_write.row_id or f"row {row_write.read_row}")
+            continue
+        _write_row(sheet, row, row_write, columns)
+        report.written += 1
+
+
+def _id_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if value is not None else ""
+
+
+def _target_row(
+    sheet: Worksheet, row_write: RowWrite, where: dict[str, list[int]], id_column: int | None
+) -> int | None:
+    if row_write.row_id:
+        rows = where.get(row_write.row_id, [])
+        return rows[0] if len(rows) == 1 else None
+    if id_column and not _id_text(sheet.cell(row_write.read_row, id_column).value):
+        return row_write.read_row
+    return None
+
+
+def _write_row(sheet: Worksheet, row: int, row_write: RowWrite, columns: dict[str, int]) -> None:
+    cells = dict(row_write.cells)
+    if any(_differs(sheet.cell(row, columns[header_key(h)]).value, v) for h, v in row_write.expect.items()
+           if header_key(h) in columns):
+        cells = {h: v for h, v in cells.items() if h not in row_write.expect}
+    for name, value in cells.items():
+        column = columns.get(header_key(name))
+        if column is None:
+            continue
+        cell = sheet.cell(row, column)
+        cell.value = value
+        if isinstance(value, dt.date):
+            cell.number_format = DATE_FORMAT
+
+
+def _differs(current: object, expected: object) -> bool:
+    return _cell(current) != _cell(expected) and not (current in (None, "") and expected in (None, ""))
+
+
+def _prune(book: Workbook, rows: Sequence[int]) -> None:
+    sheet = _find_sheet(book, LOG)
+    if sheet is None:
+        return
+    for row in sorted(set(rows), reverse=True):
+        sheet.delete_rows(row)

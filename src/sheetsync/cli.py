@@ -1,0 +1,136 @@
+"""The ``sheetsync`` command: parse arguments, call the library, report. No business logic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import pipeline
+from .backends import open_backend
+from .errors import SheetsyncError, UsageError
+from .pipeline import RunOptions, RunResult
+from .schema import STATUSES
+from .transports.outbox import OutboxTransport
+
+TODAY_HELP = "Evaluate as of this day (YYYY-MM-DD) instead of today in the tracker's time zone."
+
+
+def _today(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--today {value!r} is not a date like 2027-03-31") from None
+
+
+def _fail(exc: SheetsyncError) -> None:
+    click.echo(f"sheetsync: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class _Group(click.Group):
+    """Turns every SheetsyncError into one line on stderr and its exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SheetsyncError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="sheetsync")
+def main() -> None:
+    """Keep a contract-milestone tracker (Google Sheet or .xlsx) up to date and emailed."""
+
+
+@main.command()
+@click.argument("tracker")
+@click.option("--sample", is_flag=True, help="Fill the new tracker with realistic sample data.")
+@click.option("--google", "google_title", metavar="TITLE", help="Create a Google Sheet with this title.")
+def init(tracker: str, sample: bool, google_title: str | None) -> None:
+    """Create a new tracker workbook with the four tabs, headers and dropdowns."""
+    from .initialize import init_tracker
+
+    click.echo(init_tracker(tracker, sample=sample, google_title=google_title))
+
+
+@main.command()
+@click.argument("tracker")
+@click.option("--today", help=TODAY_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+def check(tracker: str, today: str | None, as_json: bool) -> None:
+    """Validate the tracker and show statuses; writes and sends nothing."""
+    result = pipeline.check(open_backend(tracker), RunOptions(today=_today(today)))
+    _report(result, as_json, verb="would send")
+
+
+@main.command()
+@click.argument("tracker")
+@click.option("--today", help=TODAY_HELP)
+@click.option("--dry-run", is_flag=True, help="Evaluate and show what would be sent; write nothing.")
+@click.option("--outbox", type=click.Path(file_okay=False), help="Write emails as .eml files here (default: ./outbox).")
+@click.option("--smtp", "smtp_url", metavar="URL", help="Send through smtp://user@host:587 or smtps://host:465.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+def run(tracker: str, today: str | None, dry_run: bool, outbox: str | None, smtp_url: str | None, as_json: bool) -> None:
+    """Evaluate, write the status columns, and send the reminders that are due."""
+    if outbox and smtp_url:
+        raise UsageError("give --outbox or --smtp, not both")
+    options = RunOptions(today=_today(today), dry_run=dry_run)
+    transport = _transport(outbox, smtp_url)
+    result = pipeline.run(open_backend(tracker), transport, options)
+    _report(result, as_json, verb="would send" if dry_run else "sent")
+
+
+@main.command()
+@click.argument("tracker")
+@click.option("--today", help=TODAY_HELP)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the HTML pages.")
+def preview(tracker: str, today: str | None, out_dir: str) -> None:
+    """Render what a run would send as HTML pages plus an index.html; sends nothing."""
+    from .preview import write_preview
+
+    result = pipeline.check(open_backend(tracker), RunOptions(today=_today(today)))
+    index = write_preview(result.planned, Path(out_dir))
+    click.echo(f"{len(result.planned)} emails rendered; open {index}")
+
+
+def _transport(outbox: str | None, smtp_url: str | None) -> Any:
+    if smtp_url:
+        from .transports.smtp import transport_from_url
+
+        return transport_from_url(smtp_url, os.environ.get("SHEETSYNC_SMTP_PASSWORD"))
+    return OutboxTransport(outbox or "outbox")
+
+
+def _report(result: RunResult, as_json: bool, verb: str) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_json(), sort_keys=True))
+        return
+    click.echo(f"{result.tracker}: {result.rows} milestones in {result.contracts} contracts, as of {result.today}")
+    click.echo("  " + " · ".join(f"{s} {result.statuses[s]}" for s in STATUSES if result.statuses.get(s)))
+    if result.problems:
+        click.echo(f"{len(result.problems)} problems (written into each row's Problems column):")
+        for problem in result.problems[:10]:
+            click.echo(f"  {problem}")
+        if len(result.problems) > 10:
+            click.echo(f"  … and {len(result.problems) - 10} more")
+    count = result.emails if verb == "sent" else len(result.planned)
+    click.echo(f"{count} emails {verb}" + _breakdown(result))
+    for failure in result.failed:
+        click.echo(f"  not sent: {failure}")
+
+
+def _breakdown(result: RunResult) -> str:
+    if not result.planned:
+        return ""
+    subjects = [str(m["Subject"]) for m in result.planned[:5]]
+    more = "" if len(result.planned) <= 5 else f"\n  … and {len(result.planned) - 5} more"
+    return ":\n" + "\n".join(f"  {s}" for s in subjects) + more

@@ -1,0 +1,127 @@
+"""Notifications → email messages: jinja2 templates (HTML + text), safe headers, stable IDs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from .addresses import Address
+from .plan import DIGEST, Notification
+from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+
+TEMPLATES = {DIGEST: "digest", ESCALATION: "escalation", SUMMARY: "summary"}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who the emails come from and what they point back to."""
+
+    sender: Address
+    reply_to: Address | None = None
+    tracker_title: str = "Contract tracker"
+    tracker_url: str | None = None
+
+
+def environment() -> Environment:
+    """The jinja2 environment: templates shipped in the package, HTML autoescaped, strict."""
+    env = Environment(
+        loader=PackageLoader("sheetsync", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = format_day
+    env.filters["when"] = describe_days
+    return env
+
+
+def format_day(value: dt.date | None) -> str:
+    """``Tue 2 Mar 2027``: unambiguous in every locale."""
+    return f"{value:%a} {value.day} {value:%b %Y}" if value else ""
+
+
+def describe_days(days_left: int | None) -> str:
+    """``due today``, ``due in 5 days``, ``3 days overdue``."""
+    if days_left is None:
+        return ""
+    if days_left == 0:
+        return "due today"
+    if days_left > 0:
+        return f"due in {days_left} day{'s' if days_left != 1 else ''}"
+    return f"{-days_left} day{'s' if days_left != -1 else ''} overdue"
+
+
+def one_line(text: str, limit: int = 150) -> str:
+    """Header-safe text: control characters and line breaks become spaces."""
+    cleaned = " ".join("".join(ch if ch >= " " else " " for ch in text).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def subject_for(note: Notification) -> str:
+    """The Subject line: what is due, for whom, in a few words."""
+    if note.kind == SUMMARY:
+        return f"Contract summary for {note.summary['month'] if note.summary else ''}"
+    first = note.items[0]
+    more = f" and {len(note.items) - 1} more" if len(note.items) > 1 else ""
+    if note.kind == ESCALATION:
+        return one_line(f"Escalation: {first.title} ({first.contract}) is {-first.days_left} days overdue{more}")
+    if first.kind == OVERDUE_NOTICE:
+        return one_line(f"Overdue: {first.title} ({first.contract}){more}")
+    return one_line(f"Reminder: {first.title} ({first.contract}) {describe_days(first.days_left)}{more}")
+
+
+def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[str, object]:
+    """Everything a template sees."""
+    return {
+        "note": note,
+        "kind": note.kind,
+        "subject": subject_for(note),
+        "today": today,
+        "tracker_title": envelope.tracker_title,
+        "tracker_url": envelope.tracker_url,
+        "upcoming": [i for i in note.items if i.kind == REMINDER],
+        "overdue": [i for i in note.items if i.kind == OVERDUE_NOTICE],
+        "escalations": [i for i in note.items if i.kind == ESCALATION],
+        "summary": note.summary,
+        "recipient": note.to[0],
+    }
+
+
+def render(note: Notification, envelope: Envelope, today: dt.date, env: Environment) -> tuple[str, str]:
+    """Render the text and HTML bodies of ``note``."""
+    context = context_for(note, envelope, today)
+    name = TEMPLATES[note.kind]
+    text = env.get_template(f"{name}.txt.j2").render(context)
+    html = env.get_template(f"{name}.html.j2").render(context)
+    return text, html
+
+
+def build_message(
+    note: Notification, envelope: Envelope, today: dt.date, now: dt.datetime, env: Environment
+) -> EmailMessage:
+    """A multipart/alternative message with safe headers and a deterministic Message-ID."""
+    text, html = render(note, envelope, today, env)
+    message = EmailMessage()
+    message["Subject"] = subject_for(note)
+    message["From"] = formataddr((one_line(envelope.sender.name or "sheetsync"), envelope.sender.email))
+    message["To"] = ", ".join(_header_address(a) for a in note.to)
+    if note.cc:
+        message["Cc"] = ", ".join(_header_address(a) for a in note.cc)
+    if envelope.reply_to:
+        message["Reply-To"] = _header_address(envelope.reply_to)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = note.message_id(envelope.sender.domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _header_address(address: Address) -> str:
+    return formataddr((one_line(address.name), address.email))

@@ -1,0 +1,137 @@
+"""Read dates from cells: serial numbers, ISO text, and text in the sheet's locale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+import pandas as pd
+from dateutil import parser as dateparser
+
+EPOCH = dt.date(1899, 12, 30)  # day 0 of Sheets and Excel serial dates
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+# Locales that write the month first (04/05/2027 is April 5). Everyone else: day first.
+MONTH_FIRST_LOCALES = frozenset({"en_us", "es_us", "en_ph", "fil_ph", "en_as", "en_gu", "en_um"})
+
+_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def to_serial(value: dt.date | dt.datetime) -> float:
+    """Turn a date or datetime into a serial number (day 0 = 1899-12-30)."""
+    if isinstance(value, dt.datetime):
+        delta = value - dt.datetime(1899, 12, 30, tzinfo=value.tzinfo)
+        return delta.days + delta.seconds / 86400
+    return float((value - EPOCH).days)
+
+
+def from_serial(serial: float) -> dt.date:
+    """Turn a serial number into the date it stands for."""
+    return EPOCH + dt.timedelta(days=int(serial // 1))
+
+
+def month_first(locale: str | None) -> bool:
+    """Whether ``locale`` writes dates month first, as en_US does."""
+    return (locale or "en_US").replace("-", "_").casefold() in MONTH_FIRST_LOCALES
+
+
+def parse_date(value: object, locale: str | None = "en_US") -> tuple[dt.date | None, str | None]:
+    """Read one cell as a date.
+
+    Returns:
+        ``(date, None)`` when readable, ``(None, None)`` for a blank cell, and
+        ``(None, reason)`` otherwise, the reason a phrase such as ``is not a real date``.
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        return (None, None) if value in (None, "") else (None, "is not a date")
+    if isinstance(value, dt.datetime):
+        return _plausible(value.date())
+    if isinstance(value, dt.date):
+        return _plausible(value)
+    if isinstance(value, int | float):
+        if value != value or not -1e6 < value < 1e6:
+            return None, "is not a date"
+        return _plausible(from_serial(float(value)))
+    return _parse_text(str(value).strip(), month_first(locale))
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(text: str, month_first: bool) -> tuple[dt.date | None, str | None]:
+    if not text:
+        return None, None
+    if len(text) > 40:
+        return None, "is not a date we can read"
+    match = _ISO.match(text) or _COMPACT.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return _build(year, month, day)
+    match = _NUMERIC.match(text)
+    if match:
+        return _numeric(*(int(g) for g in match.groups()), month_first=month_first)
+    return _worded(text, month_first)
+
+
+def _numeric(a: int, b: int, c: int, *, month_first: bool) -> tuple[dt.date | None, str | None]:
+    if a > 31:  # 2027/03/31
+        return _build(a, b, c)
+    year = c + 2000 if c < 100 else c
+    month, day = (a, b) if month_first else (b, a)
+    return _build(year, month, day)
+
+
+def _worded(text: str, month_first: bool) -> tuple[dt.date | None, str | None]:
+    if not re.search(r"[A-Za-z]{3}", text) or not re.search(r"\d", text):
+        return None, "is not a date we can read"
+    if not re.search(r"\d{4}|'\d\d", text):
+        return None, "has no year (write it as 2027-03-31)"
+    try:
+        parsed = dateparser.parse(text, dayfirst=not month_first, default=dt.datetime(2000, 1, 1))
+    except OverflowError:
+        return None, "is not a date we can read"
+    except ValueError as exc:
+        real = "out of range" in str(exc) or "must be in" in str(exc)
+        return None, "is not a real date" if real else "is not a date we can read"
+    return _plausible(parsed.date())
+
+
+def _build(year: int, month: int, day: int) -> tuple[dt.date | None, str | None]:
+    try:
+        return _plausible(dt.date(year, month, day))
+    except ValueError:
+        return None, "is not a real date"
+
+
+def _plausible(date: dt.date) -> tuple[dt.date | None, str | None]:
+    if date < EARLIEST:
+        return None, "is before the year 2000; check the year"
+    if date > LATEST:
+        return None, "is after the year 2100; check the year"
+    return date, None
+
+
+def parse_date_series(values: pd.Series, locale: str | None) -> tuple[pd.Series, pd.Series]:
+    """Read a column of cells as dates, parsing each distinct value once.
+
+    Returns:
+        ``(dates, reasons)``: ``datetime64`` with NaT where unreadable or blank, and
+        the reason phrase (or None) for each cell.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = [parse_date(_plain(u), locale) for u in uniques]
+    stamps = pd.to_datetime(pd.Series([p[0] for p in parsed] + [None], dtype="object"))
+    reasons = pd.Series([p[1] for p in parsed] + [None], dtype="object")
+    index = codes.copy()
+    index[index < 0] = len(uniques)
+    return (
+        pd.Series(stamps.to_numpy()[index], index=values.index, dtype="datetime64[ns]"),
+        pd.Series(reasons.to_numpy()[index], index=values.index, dtype="object"),
+    )
+
+
+def _plain(value: object) -> object:
+    """Unwrap numpy scalars so ``parse_date`` sees Python types."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value

@@ -1,0 +1,102 @@
+"""The Log tab as the run's memory: which (key, recipients) were sent, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import pandas as pd
+
+from .backends.base import Grid
+from .schema import LOG_COLUMNS, header_key
+from .values import cell_text
+
+
+class KeyParts(NamedTuple):
+    """A ledger key taken apart: ``kind:milestone:due:stage``."""
+
+    kind: str
+    milestone: str
+    due: str
+    stage: str
+
+
+def make_key(kind: str, milestone: str, due: dt.date | str, stage: int | str) -> str:
+    """Build a ledger key exactly as DESIGN.md §4 spells it."""
+    due_text = due.isoformat() if isinstance(due, dt.date) else due
+    return f"{kind}:{milestone}:{due_text}:{stage}"
+
+
+def split_key(key: str) -> KeyParts | None:
+    """Take a milestone key apart; None for summary keys and anything malformed."""
+    kind, _, rest = key.partition(":")
+    milestone_due, _, stage = rest.rpartition(":")
+    milestone, _, due = milestone_due.rpartition(":")
+    if not (kind and milestone and due and stage) or kind == "summary":
+        return None
+    return KeyParts(kind, milestone, due, stage)
+
+
+@dataclass
+class Ledger:
+    """What the Log says was sent. ``sent`` holds ``(key, to)`` pairs whose Result is sent."""
+
+    frame: pd.DataFrame
+    sent: set[tuple[str, str]] = field(default_factory=set)
+
+    def was_sent(self, key: str, to: str) -> bool:
+        """Whether a message with ``key`` already reached the recipients ``to``."""
+        return (key, to) in self.sent
+
+
+def read_ledger(grid: Grid) -> Ledger:
+    """Read the Log tab. Rows the program did not write in its shape are ignored."""
+    if not grid:
+        return Ledger(pd.DataFrame(columns=["row", *LOG_COLUMNS]))
+    keys = [header_key(h) for h in grid[0]]
+    index = {name: keys.index(header_key(name)) for name in LOG_COLUMNS if header_key(name) in keys}
+    rows = grid[1:]
+    data = {
+        name: [cell_text(r[i]) if i < len(r) else "" for r in rows] for name, i in index.items()
+    }
+    frame = pd.DataFrame({"row": range(2, len(rows) + 2), **data})
+    for name in LOG_COLUMNS:
+        if name not in frame:
+            frame[name] = ""
+    sent_rows = frame[frame["Result"].str.casefold() == "sent"]
+    to = sent_rows["Recipients"].map(recipients_to)
+    return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)))
+
+
+def recipients_cell(to: list[str], cc: list[str]) -> str:
+    """The Log's Recipients cell: ``a@x.com; b@x.com`` with ``| cc: …`` when copied."""
+    text = "; ".join(to)
+    return f"{text} | cc: {'; '.join(cc)}" if cc else text
+
+
+def recipients_to(cell: str) -> str:
+    """The To part of a Recipients cell, as a canonical string for matching."""
+    to = cell.partition("|")[0]
+    return "; ".join(sorted(p.strip().casefold() for p in to.split(";") if p.strip()))
+
+
+def last_notified(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """For each (milestone, due) the latest sent message: ``2027-03-02 (reminder 30d)``."""
+    latest: dict[tuple[str, str], str] = {}
+    sent = frame[frame["Result"].str.casefold() == "sent"]
+    for sent_at, key in zip(sent["Sent At"], sent["Key"], strict=True):
+        parts = split_key(key)
+        if parts is not None:
+            label = f"{str(sent_at)[:10]} ({describe_stage(parts.kind, parts.stage)})"
+            latest[(parts.milestone, parts.due)] = max(latest.get((parts.milestone, parts.due), ""), label)
+    return latest
+
+
+def describe_stage(kind: str, stage: str | int) -> str:
+    """Words for a stage: ``reminder 30d``, ``overdue #2``, ``escalation L1``."""
+    if kind == "reminder":
+        return f"reminder {stage}d"
+    if kind == "overdue":
+        return f"overdue #{int(stage) + 1}"
+    return f"escalation L{stage}"

@@ -1,0 +1,137 @@
+"""Raw grids → typed frames and Problems. Never raises on a bad cell.
+
+Each column is read once per distinct value (``map_unique``); every check is a
+column operation whose failures become Problems on their own rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .backends.base import Grid, Snapshot
+from .errors import SchemaError
+from .ledger import Ledger, read_ledger
+from .problems import Problem
+from .schema import (
+    CONTRACT_COLUMNS,
+    CONTRACTS,
+    LOG,
+    MILESTONE_COLUMNS,
+    MILESTONES,
+    SETTINGS,
+    Column,
+    header_key,
+)
+from .settings import Settings, parse_settings
+from .normalize_milestones import milestone_frame
+from .normalize_rows import contract_frame
+from .table import Table
+
+
+@dataclass
+class Tracker:
+    """The whole tracker, typed: what every pure step after ``normalize`` works on."""
+
+    contracts: pd.DataFrame
+    milestones: pd.DataFrame
+    settings: Settings
+    ledger: Ledger
+    problems: list[Problem]
+    tables: dict[str, Table] = field(default_factory=dict)
+    title: str = ""
+
+
+def locate_columns(header: list[object], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
+    """Find each known column's index by header, canonical names first, then aliases.
+
+    Raises:
+        SchemaError: a required column has no header the program recognises.
+    """
+    keys = [header_key(h) for h in header]
+    found: dict[str, int] = {}
+    taken: set[int] = set()
+    for pass_aliases in (False, True):
+        for column in columns:
+            names = column.aliases if pass_aliases else (column.name,)
+            for name in names:
+                index = _first(keys, header_key(name), taken)
+                if column.name not in found and index is not None:
+                    found[column.name] = index
+                    taken.add(index)
+    missing = [c.name for c in columns if c.required and c.name not in found]
+    if missing:
+        raise SchemaError(f"the {tab} tab has no {' or '.join(missing)} column in row 1")
+    return found
+
+
+def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:
+    return next((i for i, k in enumerate(keys) if k == wanted and i not in taken), None)
+
+
+def _tab(snapshot: Snapshot, name: str, required: bool = True) -> tuple[str, Grid]:
+    found = snapshot.tab(name)
+    if found is None:
+        if required:
+            raise SchemaError(f"the tracker has no {name} tab (tabs: {', '.join(snapshot.tabs)})")
+        return name, []
+    return found
+
+
+def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None) -> Tracker:
+    """Turn a snapshot into typed frames, a ledger and Problems.
+
+    ``allowed_domains``, when given, overrides the Settings tab (the Cloud Function's
+    ``SHEETSYNC_ALLOWED_DOMAINS``).
+
+    Raises:
+        SchemaError: a required tab or column is missing (the run cannot start).
+    """
+    contracts_tab, contracts_grid = _tab(snapshot, CONTRACTS)
+    milestones_tab, milestones_grid = _tab(snapshot, MILESTONES)
+    settings_tab, settings_grid = _tab(snapshot, SETTINGS, required=False)
+    log_tab, log_grid = _tab(snapshot, LOG, required=False)
+    settings, problems = parse_settings(_setting_rows(settings_grid))
+    settings.time_zone = settings.time_zone or snapshot.time_zone
+    settings.locale = settings.locale or snapshot.locale or "en_US"
+    if allowed_domains is not None:
+        settings.allowed_domains = allowed_domains
+    contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
+    milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, locate_columns)
+    contract_df, contract_problems = contract_frame(contracts, settings)
+    milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
+    ledger = read_ledger(log_grid)
+    tables = {CONTRACTS: contracts, MILESTONES: milestones}
+    tables[SETTINGS] = _settings_table(settings_tab, settings_grid)
+    tables[LOG] = Table(log_tab, log_grid[:1], {}, [])
+    return Tracker(
+        contracts=contract_df,
+        milestones=milestone_df,
+        settings=settings,
+        ledger=ledger,
+        problems=problems + contract_problems + milestone_problems,
+        tables=tables,
+        title=snapshot.title,
+    )
+
+
+def _settings_table(tab: str, grid: Grid) -> Table:
+    """The Settings rows the run may write Problems next to (only under a header row)."""
+    rows = _setting_rows(grid)
+    if not rows or rows[0][0] == 1:
+        return Table(tab, [], {}, [])
+    keys = pd.Series([key for _, key, _ in rows], dtype="object")
+    return Table(tab, list(grid[0]), {"Setting": 0}, [row for row, _, _ in rows], {"Setting": keys})
+
+
+def _setting_rows(grid: Grid) -> list[tuple[int, object, object]]:
+    """Key / value pairs with their sheet rows; row 1 is a header when it says so."""
+    start = 1 if grid and header_key(grid[0][0] if grid[0] else "") in {"setting", "key"} else 0
+    rows = []
+    for number, row in enumerate(grid[start:], start=start + 1):
+        key = row[0] if row else None
+        value = row[1] if len(row) > 1 else None
+        if key not in (None, ""):
+            rows.append((number, key, value))
+    return rows

@@ -1,0 +1,244 @@
+"""One run, wired: read → normalize → evaluate → plan → deliver and record → write status.
+
+The pure steps never touch I/O; this module is where the backend, the transport
+and the clock meet them. Delivery happens in batches, each followed at once by
+its Log rows, so a crash loses at most one batch's records; those messages are
+resent with the same Message-ID on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .addresses import Address
+from .backends.base import Backend, Cell, TabWrite
+from .compose import Envelope, build_message, environment
+from .errors import MessageRejected
+from .evaluate import evaluate_milestones
+from .ledger import last_notified, recipients_cell, split_key
+from .normalize import Tracker, normalize
+from .plan import Notification, PlanContext, plan_notifications
+from .problems import Problem, problems_by_row
+from .schema import CONTRACTS, LOG_COLUMNS, MILESTONES
+from .transports.base import Transport
+from .writeback import contract_writes, milestone_writes, settings_writes
+
+DEFAULT_SENDER = Address("sheetsync", "sheetsync@localhost")
+
+
+@dataclass
+class RunOptions:
+    """How to run: the day, the clock, and whether to write and send."""
+
+    today: dt.date | None = None
+    dry_run: bool = False
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    batch_size: int = 200
+    sender: Address | None = None
+    allowed_domains: tuple[str, ...] | None = None
+
+
+@dataclass
+class Prepared:
+    """Everything the pure steps produced, before any write or send."""
+
+    tracker: Tracker
+    evaluated: pd.DataFrame
+    notifications: list[Notification]
+    today: dt.date
+    now: dt.datetime
+    envelope: Envelope
+
+
+@dataclass
+class RunResult:
+    """What a run (or a check) found and did."""
+
+    tracker: str
+    today: dt.date
+    rows: int
+    contracts: int
+    problems: list[Problem]
+    statuses: dict[str, int]
+    planned: list[EmailMessage] = field(default_factory=list)
+    sent: Counter[str] = field(default_factory=Counter)
+    emails: int = 0
+    failed: list[str] = field(default_factory=list)
+    api_calls: int = 0
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """The ``--json`` object: rows, problems, statuses, messages by kind, API calls."""
+        return {
+            "tracker": self.tracker,
+            "today": self.today.isoformat(),
+            "rows": self.rows,
+            "contracts": self.contracts,
+            "problems": len(self.problems),
+            "statuses": self.statuses,
+            "sent": {k: self.sent.get(k, 0) for k in ("reminder", "overdue", "escalation", "summary")},
+            "emails": self.emails,
+            "planned_emails": len(self.planned),
+            "failed": len(self.failed),
+            "api_calls": self.api_calls,
+            "dry_run": self.dry_run,
+        }
+
+
+def prepare(backend: Backend, options: RunOptions) -> Prepared:
+    """Read the tracker and run the pure steps: nothing is written or sent."""
+    snapshot = backend.read()
+    tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
+    now = options.clock()
+    today = options.today or now.astimezone(ZoneInfo(tracker.settings.time_zone or "UTC")).date()
+    evaluated = evaluate_milestones(tracker.milestones, tracker.settings, today)
+    tracker.milestones = evaluated
+    _attach_problems(tracker)
+    links = {row: link for row in evaluated["row"] if (link := snapshot.row_link(tracker.tables[MILESTONES].tab, row))}
+    context = PlanContext(tracker.settings, today, links)
+    notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
+    sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
+    envelope = Envelope(sender, tracker.settings.reply_to, snapshot.title, snapshot.url)
+    return Prepared(tracker, evaluated, notes, today, now, envelope)
+
+
+def _attach_problems(tracker: Tracker) -> None:
+    for name, frame in ((MILESTONES, tracker.milestones), (CONTRACTS, tracker.contracts)):
+        by_row = problems_by_row(tracker.problems, tracker.tables[name].tab)
+        frame["problems"] = frame["row"].map(by_row).fillna("")
+
+
+def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:
+    """Render every planned notification into a message."""
+    env = environment()
+    return [
+        (note, build_message(note, prepared.envelope, prepared.today, prepared.now, env))
+        for note in prepared.notifications
+    ]
+
+
+def check(backend: Backend, options: RunOptions) -> RunResult:
+    """Validate and evaluate the tracker; report what a run would send. Writes nothing."""
+    prepared = prepare(backend, options)
+    result = _result(prepared, backend)
+    result.planned = [message for _, message in compose_all(prepared)]
+    result.dry_run = True
+    return result
+
+
+def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResult:
+    """The whole job: evaluate, send what is due, record it, write the status columns."""
+    prepared = prepare(backend, options)
+    messages = compose_all(prepared)
+    result = _result(prepared, backend)
+    result.planned = [message for _, message in messages]
+    result.dry_run = options.dry_run
+    if options.dry_run:
+        return result
+    log_rows = _deliver(backend, transport, messages, prepared.now, options.batch_size, result)
+    backend.write_status(_status_writes(prepared, log_rows), _prune_rows(prepared))
+    result.api_calls = backend.api_calls
+    return result
+
+
+def _result(prepared: Prepared, backend: Backend) -> RunResult:
+    tracker = prepared.tracker
+    counts = prepared.evaluated["status"].value_counts()
+    return RunResult(
+        tracker=tracker.title,
+        today=prepared.today,
+        rows=len(prepared.evaluated),
+        contracts=len(tracker.contracts),
+        problems=tracker.problems,
+        statuses={str(k): int(v) for k, v in counts.items()},
+        api_calls=backend.api_calls,
+    )
+
+
+def _deliver(
+    backend: Backend,
+    transport: Transport,
+    messages: Sequence[tuple[Notification, EmailMessage]],
+    now: dt.datetime,
+    batch_size: int,
+    result: RunResult,
+) -> list[list[Cell]]:
+    """Send in batches; after each batch, append its Log rows before sending more."""
+    recorded: list[list[Cell]] = []
+    with transport:
+        for start in range(0, len(messages), batch_size):
+            batch: list[list[Cell]] = []
+            for note, message in messages[start : start + batch_size]:
+                outcome = _send_one(transport, message)
+                batch.extend(log_rows(note, message, now, outcome))
+                _count(result, note, outcome)
+            backend.append_log(LOG_COLUMNS, batch)
+            recorded.extend(batch)
+    return recorded
+
+
+def _send_one(transport: Transport, message: EmailMessage) -> str:
+    try:
+        transport.send(message)
+    except MessageRejected as exc:
+        return f"failed: {exc.reason}"
+    return "sent"
+
+
+def _count(result: RunResult, note: Notification, outcome: str) -> None:
+    if outcome == "sent":
+        result.emails += 1
+        result.sent.update(kind for kind, _ in note.keys)
+    else:
+        result.failed.append(f"{note.to_text}: {outcome}")
+
+
+def log_rows(note: Notification, message: EmailMessage, now: dt.datetime, outcome: str) -> list[list[Cell]]:
+    """One Log row per key the message carries, in the order of ``LOG_COLUMNS``."""
+    sent_at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    to = [a.email for a in note.to]
+    cc = [a.email for a in note.cc]
+    rows: list[list[Cell]] = []
+    for kind, key in note.keys:
+        item = next((i for i in note.items if i.key == key), None)
+        rows.append([
+            sent_at, kind, key, item.contract_id if item else "", item.milestone_id if item else "",
+            recipients_cell(to, cc), str(message["Subject"]), str(message["Message-ID"]), outcome,
+        ])
+    return rows
+
+
+def _status_writes(prepared: Prepared, new_log: list[list[Cell]]) -> list[TabWrite]:
+    tracker = prepared.tracker
+    ledger = tracker.ledger.frame
+    if new_log:
+        fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
+        ledger = pd.concat([ledger, fresh], ignore_index=True)
+    notified = last_notified(ledger)
+    writes = [
+        milestone_writes(tracker, prepared.evaluated, notified, prepared.now),
+        contract_writes(tracker, prepared.now),
+    ]
+    settings = settings_writes(tracker)
+    return writes + ([settings] if settings else [])
+
+
+def _prune_rows(prepared: Prepared) -> list[int]:
+    """Log rows older than the retention, except those still guarding an open milestone."""
+    frame = prepared.tracker.ledger.frame
+    if frame.empty:
+        return []
+    cutoff = (prepared.now - dt.timedelta(days=prepared.tracker.settings.log_retention)).strftime("%Y-%m-%d")
+    old = frame[frame["Sent At"].str[:10] < cutoff]
+    evaluated = prepared.evaluated
+    open_ = evaluated[evaluated["status"].isin(["Overdue", "Due soon", "Upcoming"])]
+    guarded = set(zip(open_["id"], open_["due"].dt.strftime("%Y-%m-%d"), strict=True))
+    keep = old["Key"].map(lambda k: (p := split_key(k)) is not None and (p.milestone, p.due) in guarded)
+    return [int(r) for r in old.loc[~keep, "row"]]

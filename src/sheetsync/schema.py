@@ -1,0 +1,150 @@
+"""The tracker's tabs, columns, aliases, statuses and default lead times: one place for names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CONTRACTS, MILESTONES, SETTINGS, LOG = "Contracts", "Milestones", "Settings", "Log"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column the program understands: its canonical header, aliases, and whether it is required."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+def header_key(text: object) -> str:
+    """Reduce a header to letters and digits in lower case: ``"Due_date "`` → ``"duedate"``."""
+    return re.sub(r"[^0-9a-z]", "", str(text or "").casefold())
+
+
+CONTRACT_COLUMNS = (
+    Column("Contract ID", ("ID", "Contract #", "Contract No"), required=True),
+    Column("Contract", ("Name", "Title", "Agreement"), required=True),
+    Column("Counterparty", ("Vendor", "Customer", "Party", "Supplier")),
+    Column("Contract Type", ("Category",)),
+    Column("Owner", ("Contract Owner", "Owner Email"), required=True),
+    Column("Department", ("Team",)),
+    Column("Value", ("Contract Value", "Amount", "TCV")),
+    Column("Start Date", ("Effective Date",)),
+    Column("End Date", ("Expiration", "Expiry Date", "Term End")),
+    Column("Auto-Renew", ("Auto Renewal", "Evergreen")),
+    Column("Renewal Term (months)", ("Renewal Term", "Renewal Months")),
+    Column("Notice Period (days)", ("Notice Period", "Notice Days")),
+    Column("Risk", ("Risk Level",)),
+    Column("Review Every", ("Review Cadence",)),
+    Column("Contract Status", ("Status",)),
+    Column("Link", ("Document", "URL")),
+)
+
+MILESTONE_COLUMNS = (
+    Column("Milestone ID", ("ID",)),
+    Column("Contract ID", ("Contract",), required=True),
+    Column("Milestone", ("Title", "Task", "Description"), required=True),
+    Column("Type", ("Category",)),
+    Column("Due Date", ("Deadline", "Due"), required=True),
+    Column("Owner", ("Assignee", "Responsible")),
+    Column("Escalate To", ("Escalation",)),
+    Column("Remind Days", ("Reminders", "Lead Days")),
+    Column("Repeat", ("Recurrence",)),
+    Column("Done", ("Complete", "Completed")),
+    Column("Completed On", ("Done Date",)),
+    Column("Notes", ()),
+)
+
+LOG_COLUMNS = (
+    "Sent At",
+    "Kind",
+    "Key",
+    "Contract ID",
+    "Milestone ID",
+    "Recipients",
+    "Subject",
+    "Message-ID",
+    "Result",
+)
+
+# System columns: written by the program only; matched by header like the rest.
+MILESTONE_SYSTEM = (
+    "Status",
+    "Days Left",
+    "Next Reminder",
+    "Last Notified",
+    "Escalation",
+    "Problems",
+    "Checked",
+)
+CONTRACT_SYSTEM = ("Problems", "Checked")
+
+# Milestone statuses.
+DONE, OVERDUE, DUE_SOON, UPCOMING = "Done", "Overdue", "Due soon", "Upcoming"
+NEEDS_ATTENTION, CANCELLED = "Needs attention", "Cancelled"
+STATUSES = (OVERDUE, DUE_SOON, UPCOMING, NEEDS_ATTENTION, DONE, CANCELLED)
+
+# Contract statuses.
+ACTIVE_CONTRACT = ("active", "")
+ENDED_CONTRACT = ("terminated", "expired", "superseded")
+CONTRACT_STATUSES = ("Active", "Draft", "Terminated", "Expired", "Superseded")
+
+# Notification kinds, as written in the Log's Kind column and used in keys.
+REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY = "reminder", "overdue", "escalation", "summary"
+
+TYPES = (
+    "renewal",
+    "notice",
+    "payment",
+    "review",
+    "report",
+    "approval",
+    "delivery",
+    "expiration",
+    "other",
+)
+
+TYPE_SYNONYMS = {
+    "renewal window": "renewal",
+    "renew": "renewal",
+    "renewal date": "renewal",
+    "termination notice": "notice",
+    "notice deadline": "notice",
+    "notice period": "notice",
+    "non-renewal notice": "notice",
+    "invoice": "payment",
+    "pay": "payment",
+    "payment due": "payment",
+    "fee": "payment",
+    "qbr": "review",
+    "business review": "review",
+    "performance review": "review",
+    "audit": "review",
+    "reporting": "report",
+    "compliance report": "report",
+    "sign-off": "approval",
+    "signoff": "approval",
+    "approve": "approval",
+    "deliverable": "delivery",
+    "shipment": "delivery",
+    "expiry": "expiration",
+    "expires": "expiration",
+    "end of term": "expiration",
+    "misc": "other",
+}
+
+DEFAULT_LEAD_DAYS: dict[str, tuple[int, ...]] = {
+    "notice": (120, 90, 60, 30, 14, 7),
+    "renewal": (120, 90, 60, 30),
+    "expiration": (90, 60, 30),
+    "approval": (7, 2),
+    "payment": (14, 7, 1),
+    "delivery": (14, 7, 1),
+    "review": (30, 7),
+    "report": (14, 3),
+    "other": (30, 7, 1),
+}
+
+# Renewal / notice / expiration: what the monthly summary lists 90 days ahead.
+TERM_TYPES = ("renewal", "notice", "expiration")

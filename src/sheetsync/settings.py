@@ -1,0 +1,182 @@
+"""The Settings tab: key / value rows, each checked, with defaults for anything missing or bad."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .addresses import Address, parse_addresses
+from .normalize_types import canonical_type
+from .problems import Problem
+from .schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
+
+WEEKEND_AS_WRITTEN, WEEKEND_PREVIOUS = "as written", "previous business day"
+
+
+@dataclass
+class Settings:
+    """Every setting, already checked; defaults where the tab is silent or wrong."""
+
+    time_zone: str | None = None
+    locale: str | None = None
+    sender: Address | None = None
+    reply_to: Address | None = None
+    allowed_domains: tuple[str, ...] = ()
+    default_escalation: tuple[Address, ...] = ()
+    department_escalation: dict[str, tuple[Address, ...]] = field(default_factory=dict)
+    escalate_after: tuple[int, ...] = (3, 10)
+    overdue_repeat: int = 7
+    lead_days: dict[str, tuple[int, ...]] = field(default_factory=lambda: dict(DEFAULT_LEAD_DAYS))
+    summary_day: int = 1
+    digest: bool = True
+    log_retention: int = 400
+    weekend: str = WEEKEND_AS_WRITTEN
+
+
+def parse_int_list(text: object) -> tuple[int, ...] | None:
+    """Read ``"90, 30, 7"`` (or a single number) as whole numbers of days, largest first."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return (int(text),) if text == int(text) and 0 <= text <= 3650 else None
+    pieces = [p for p in re.split(r"[,;/\s]+|\band\b", str(text).strip()) if p]
+    if not pieces or not all(re.fullmatch(r"\d{1,4}", p) for p in pieces):
+        return None
+    values = sorted({int(p) for p in pieces}, reverse=True)
+    return tuple(values) if values[0] <= 3650 else None
+
+
+def parse_yes_no(text: object) -> bool | None:
+    """Read a yes / no cell: checkboxes, ✓, x, true, done …; None when unreadable."""
+    if isinstance(text, bool):
+        return text
+    if isinstance(text, int | float):
+        return bool(text) if text in (0, 1) else None
+    word = str(text).strip().casefold()
+    if word in {"yes", "y", "true", "1", "✓", "✔", "☑", "x", "done", "completed", "complete"}:
+        return True
+    if word in {"no", "n", "false", "0", "", "☐", "not done", "open", "pending"}:
+        return False
+    return None
+
+
+def _int_in(low: int, high: int) -> Callable[[object], int | None]:
+    def read(value: object) -> int | None:
+        days = parse_int_list(value)
+        return days[0] if days and len(days) == 1 and low <= days[0] <= high else None
+
+    return read
+
+
+def _zone(value: object) -> str | None:
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def _locale(value: object) -> str | None:
+    text = str(value).strip().replace("-", "_")
+    return text if re.fullmatch(r"[a-zA-Z]{2,3}(_[a-zA-Z]{2})?", text) else None
+
+
+def _one_address(value: object) -> Address | None:
+    good, bad = parse_addresses(str(value))
+    return good[0] if len(good) == 1 and not bad else None
+
+
+def _addresses(value: object) -> tuple[Address, ...] | None:
+    good, bad = parse_addresses(str(value))
+    return good if good and not bad else None
+
+
+def _domains(value: object) -> tuple[str, ...] | None:
+    pieces = [p.strip().lstrip("@").casefold() for p in re.split(r"[,;\s]+", str(value))]
+    pieces = [p for p in pieces if p]
+    ok = all(re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", p) for p in pieces)
+    return tuple(pieces) if pieces and ok else None
+
+
+def _weekend(value: object) -> str | None:
+    word = " ".join(str(value).strip().casefold().split())
+    if word in {"as written", "as is", ""}:
+        return WEEKEND_AS_WRITTEN
+    return WEEKEND_PREVIOUS if word in {"previous business day", "friday before"} else None
+
+
+# key → (attribute, reader, what a good value looks like)
+_SIMPLE: dict[str, tuple[str, Callable[[object], Any], str]] = {
+    "timezone": ("time_zone", _zone, "a time zone such as Europe/London"),
+    "locale": ("locale", _locale, "a locale such as en_US or en_GB"),
+    "sender": ("sender", _one_address, "one email address"),
+    "replyto": ("reply_to", _one_address, "one email address"),
+    "alloweddomains": ("allowed_domains", _domains, "domains such as example.com, example.org"),
+    "defaultescalation": ("default_escalation", _addresses, "one or more email addresses"),
+    "escalateafterdaysoverdue": ("escalate_after", parse_int_list, "days such as 3, 10"),
+    "escalateafter": ("escalate_after", parse_int_list, "days such as 3, 10"),
+    "overduerepeatdays": ("overdue_repeat", _int_in(1, 365), "a number of days from 1 to 365"),
+    "overduerepeat": ("overdue_repeat", _int_in(1, 365), "a number of days from 1 to 365"),
+    "summaryday": ("summary_day", _int_in(1, 28), "a day of the month from 1 to 28"),
+    "digest": ("digest", parse_yes_no, "yes or no"),
+    "logretentiondays": ("log_retention", _int_in(30, 3650), "a number of days from 30 to 3650"),
+    "logretention": ("log_retention", _int_in(30, 3650), "a number of days from 30 to 3650"),
+    "weekenddeadlines": ("weekend", _weekend, "as written, or previous business day"),
+}
+
+
+def parse_settings(rows: list[tuple[int, object, object]]) -> tuple[Settings, list[Problem]]:
+    """Read ``(sheet row, key, value)`` triples into Settings, with a Problem per bad row."""
+    settings, problems = Settings(), []
+    for row, key, value in rows:
+        message = _apply(settings, str(key or "").strip(), value)
+        if message:
+            problems.append(Problem(SETTINGS, row, "Value", message))
+    return settings, problems
+
+
+def _apply(settings: Settings, key: str, value: object) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    name, _, rest = key.partition(":")
+    label = header_key(name)
+    if rest and label in {"escalation", "remind"}:
+        return _apply_keyed(settings, label, rest.strip(), value)
+    if label not in _SIMPLE:
+        return f'"{key}" is not a setting sheetsync knows; it is ignored' if label else None
+    attribute, reader, expected = _SIMPLE[label]
+    parsed = reader(value)
+    if parsed is None:
+        default = getattr(settings, attribute)
+        return f'{key}: "{value}" is not {expected}; using the default ({_show(default)})'
+    setattr(settings, attribute, parsed)
+    return None
+
+
+def _apply_keyed(settings: Settings, label: str, what: str, value: object) -> str | None:
+    if label == "escalation":
+        found = _addresses(value)
+        if found is None:
+            return f'Escalation: {what}: "{value}" is not one or more email addresses'
+        settings.department_escalation[what.casefold()] = found
+        return None
+    kind = canonical_type(what)
+    days = parse_int_list(value)
+    if kind is None:
+        return f'Remind: "{what}" is not a milestone type ({", ".join(DEFAULT_LEAD_DAYS)})'
+    if days is None:
+        return f'Remind: {what}: "{value}" is not days such as 90, 30, 7; using the default'
+    settings.lead_days[kind] = days
+    return None
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "none" if value is None else str(value)
