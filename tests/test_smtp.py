@@ -270,6 +270,16 @@ def test_dropped_connection_reconnects_and_delivers_the_rest(sleeps: list[float]
     assert sleeps == [1.0]
 
 
+def test_lost_reply_after_data_resends_with_the_same_message_id(sleeps: list[float]) -> None:
+    """A reply lost after DATA is the one case of a resend; the copy has the same Message-ID."""
+    with SmtpServer(tls=True, auth=(USER, PASSWORD), hang_up_before_reply=1) as server:
+        with connect(server, sleep=sleeps.append) as transport:
+            transport.send(reminder())
+        ids = [m["Message-ID"] for m in server.messages]
+    assert ids == ["<reminder.abc001@example.com>"] * 2
+    assert sleeps == [1.0]
+
+
 def test_transient_failure_is_retried_and_delivered_once(
     server: SmtpServer, sleeps: list[float]
 ) -> None:

@@ -31,7 +31,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from types import TracebackType
-from typing import Any
+from typing import Any, AnyStr
 from urllib.parse import quote
 
 import trustme
@@ -73,13 +73,16 @@ class SmtpServer:
             once; later connections are served normally.
         transient_failures: answer ``451`` to the next n DATA commands.
         permanent_failures: answer ``554`` to the next n DATA commands.
+        hang_up_before_reply: keep the next n messages but hang up instead of
+            answering 250, so the client cannot know they arrived (the one case
+            where a retrying client delivers twice).
 
     Attributes:
         host, port: where it listens (port is chosen by the OS on ``__enter__``).
         messages: a snapshot list of the accepted ``ReceivedMessage`` objects.
         connections: how many client connections it has served so far.
-        refuse_recipients, drop_after, transient_failures, permanent_failures:
-            may be changed while it runs.
+        refuse_recipients, drop_after, transient_failures, permanent_failures,
+        hang_up_before_reply: may be changed while it runs.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class SmtpServer:
         drop_after: int | None = None,
         transient_failures: int = 0,
         permanent_failures: int = 0,
+        hang_up_before_reply: int = 0,
     ) -> None:
         if tls and implicit_tls:
             raise ValueError("choose tls (STARTTLS) or implicit_tls, not both")
@@ -102,6 +106,7 @@ class SmtpServer:
         self.drop_after = drop_after
         self.transient_failures = transient_failures
         self.permanent_failures = permanent_failures
+        self.hang_up_before_reply = hang_up_before_reply
         self.host = HOST
         self.port = 0
         self._ca = trustme.CA()
@@ -197,24 +202,38 @@ class SmtpServer:
                 return "554 5.6.0 Message content rejected"
             return None
 
-    def _accept(self, message: ReceivedMessage) -> bool:
-        """Keep the message; True when the connection should now be dropped."""
+    def _accept(self, message: ReceivedMessage) -> str | None:
+        """Keep the message; say whether to hang up "before" or "after" the reply."""
         with self._lock:
             self._messages.append(message)
-            drop = not self._dropped and len(self._messages) == self.drop_after
-            self._dropped = self._dropped or drop
-            return drop
+            if self.hang_up_before_reply > 0:
+                self.hang_up_before_reply -= 1
+                return "before"
+            if not self._dropped and len(self._messages) == self.drop_after:
+                self._dropped = True
+                return "after"
+            return None
 
 
 class _Protocol(SMTP):
-    """aiosmtpd's SMTP session, able to hang up right after a reply."""
+    """aiosmtpd's SMTP session, able to hang up just before or after a DATA reply."""
 
-    hang_up = False
+    hang_up: str | None = None
+
+    async def push(self, status: AnyStr) -> None:
+        if self.hang_up == "before":
+            self._hang_up()
+        else:
+            await super().push(status)
 
     async def smtp_DATA(self, arg: str) -> None:
         await super().smtp_DATA(arg)
-        if self.hang_up and self.transport is not None:
-            # Like QUIT, minus the 221: the client learns on its next command.
+        if self.hang_up == "after":
+            self._hang_up()
+
+    def _hang_up(self) -> None:
+        """Close like QUIT does, minus the 221: the client learns on its next read."""
+        if self.transport is not None:
             assert self._handler_coroutine is not None
             self._handler_coroutine.cancel()
             self.transport.close()
@@ -302,8 +321,9 @@ class _Handler:
         if failure is not None:
             return failure
         message = _parse(server, session, envelope)
-        if self._owner._accept(message) and isinstance(server, _Protocol):
-            server.hang_up = True
+        hang_up = self._owner._accept(message)
+        if isinstance(server, _Protocol):
+            server.hang_up = hang_up
         return "250 OK"
 
 
