@@ -102,7 +102,7 @@ class SmtpServer:
         self.tls = tls
         self.implicit_tls = implicit_tls
         self.auth = auth
-        self.refuse_recipients = {a.lower() for a in refuse_recipients}
+        self.refuse_recipients = set(refuse_recipients)
         self.drop_after = drop_after
         self.transient_failures = transient_failures
         self.permanent_failures = permanent_failures
@@ -134,8 +134,8 @@ class SmtpServer:
     def start(self) -> None:
         """Start listening; ``port`` is set when this returns."""
         controller = _Controller(self, self._server_context())
-        _AIOSMTPD_LOG.addFilter(_quiet_login_data_warning)
         controller.start()
+        _AIOSMTPD_LOG.addFilter(_quiet_login_data_warning)
         self._controller = controller
         self.port = controller.port
         with self._lock:
@@ -189,7 +189,7 @@ class SmtpServer:
 
     def _refuses(self, address: str) -> bool:
         with self._lock:
-            return address.lower() in self.refuse_recipients
+            return address.lower() in {a.lower() for a in self.refuse_recipients}
 
     def _data_failure(self) -> str | None:
         """The reply for a DATA command that should fail, or None."""
@@ -270,7 +270,7 @@ class _Controller(Controller):
 
 
 class _Authenticator:
-    """Accepts exactly one user name and password (any when none is set)."""
+    """Accepts exactly one user name and password (nobody when none is set)."""
 
     def __init__(self, credentials: tuple[str, str] | None) -> None:
         self._credentials = credentials
