@@ -16,6 +16,8 @@ from .ledger import Ledger, read_ledger
 from .problems import Problem
 from .schema import (
     CONTRACT_COLUMNS,
+    CONTRACT_SYSTEM,
+    MILESTONE_SYSTEM,
     CONTRACTS,
     LOG,
     MILESTONE_COLUMNS,
@@ -46,12 +48,16 @@ class Tracker:
 def locate_columns(header: list[object], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
     """Find each known column's index by header, canonical names first, then aliases.
 
+    A system column's header (``Escalation``, ``Status`` …) is never taken as an
+    alias of a person's column.
+
     Raises:
         SchemaError: a required column has no header the program recognises.
     """
     keys = [header_key(h) for h in header]
     found: dict[str, int] = {}
-    taken: set[int] = set()
+    reserved = {header_key(h) for h in SYSTEM_HEADERS.get(tab.strip().casefold(), ())}
+    taken: set[int] = {i for i, k in enumerate(keys) if k in reserved}
     for pass_aliases in (False, True):
         for column in columns:
             names = column.aliases if pass_aliases else (column.name,)
@@ -64,6 +70,12 @@ def locate_columns(header: list[object], columns: tuple[Column, ...], tab: str) 
     if missing:
         raise SchemaError(f"the {tab} tab has no {' or '.join(missing)} column in row 1")
     return found
+
+
+SYSTEM_HEADERS = {
+    CONTRACTS.casefold(): (*CONTRACT_SYSTEM, "Term End", "Notice Deadline", "Next Milestone", "Health"),
+    MILESTONES.casefold(): (*MILESTONE_SYSTEM, "Source"),
+}
 
 
 def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:

@@ -25,7 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..dates import to_serial
 from ..errors import BackendError, TrackerError, TrackerNotFound
 from ..schema import LOG, header_key
-from .base import Cell, Grid, RowWrite, Snapshot, TabWrite, WriteReport
+from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
+from .rowmatch import header_columns, plan_cells
 
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -125,73 +126,32 @@ def _find_sheet(book: Workbook, name: str) -> Worksheet | None:
 
 
 def _ensure_headers(sheet: Worksheet, wanted: Sequence[str]) -> dict[str, int]:
-    """Column index by header key; missing headers are added at the right end, bold."""
-    columns: dict[str, int] = {}
-    last = 0
-    for cell in sheet[1]:
-        if cell.value not in (None, ""):
-            columns.setdefault(header_key(cell.value), cell.column)
-            last = cell.column
-    for name in wanted:
-        if header_key(name) not in columns:
-            last += 1
-            sheet.cell(1, last, name).font = Font(bold=True)
-            columns[header_key(name)] = last
+    """Column numbers by header key; missing headers are added at the right end, bold."""
+    columns, added = header_columns([c.value for c in sheet[1]], wanted)
+    for column, name in added:
+        sheet.cell(1, column, name).font = Font(bold=True)
     return columns
 
 
 def _write_tab(sheet: Worksheet, tab_write: TabWrite, report: WriteReport) -> None:
-    columns = _ensure_headers(sheet, tab_write.system_headers)
+    header = [c.value for c in sheet[1]]
+    columns, _ = header_columns(header, ())
     id_column = columns.get(header_key(tab_write.id_header))
-    where: dict[str, list[int]] = {}
-    if id_column:
-        for row in range(2, sheet.max_row + 1):
-            text = _id_text(sheet.cell(row, id_column).value)
-            if text:
-                where.setdefault(text, []).append(row)
-    for row_write in tab_write.rows:
-        row = _target_row(sheet, row_write, where, id_column)
-        if row is None:
-            report.skipped.append(row_write.row_id or f"row {row_write.read_row}")
-            continue
-        _write_row(sheet, row, row_write, columns)
-        report.written += 1
-
-
-def _id_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip() if value is not None else ""
-
-
-def _target_row(
-    sheet: Worksheet, row_write: RowWrite, where: dict[str, list[int]], id_column: int | None
-) -> int | None:
-    if row_write.row_id:
-        rows = where.get(row_write.row_id, [])
-        return rows[0] if len(rows) == 1 else None
-    if id_column and not _id_text(sheet.cell(row_write.read_row, id_column).value):
-        return row_write.read_row
-    return None
-
-
-def _write_row(sheet: Worksheet, row: int, row_write: RowWrite, columns: dict[str, int]) -> None:
-    cells = dict(row_write.cells)
-    if any(_differs(sheet.cell(row, columns[header_key(h)]).value, v) for h, v in row_write.expect.items()
-           if header_key(h) in columns):
-        cells = {h: v for h, v in cells.items() if h not in row_write.expect}
-    for name, value in cells.items():
-        column = columns.get(header_key(name))
-        if column is None:
-            continue
-        cell = sheet.cell(row, column)
-        cell.value = value
+    ids = [sheet.cell(r, id_column).value for r in range(2, sheet.max_row + 1)] if id_column else []
+    plan = plan_cells(tab_write, header, ids, lambda r, c: sheet.cell(r, c).value)
+    if not id_column:
+        plan.cells = []
+        plan.report.skipped = [str(r.row_id) for r in tab_write.rows]
+        plan.report.written = 0
+    for column, name in plan.new_headers:
+        sheet.cell(1, column, name).font = Font(bold=True)
+    for row, column, value in plan.cells:
+        target = sheet.cell(row, column)
+        target.value = value
         if isinstance(value, dt.date):
-            cell.number_format = DATE_FORMAT
-
-
-def _differs(current: object, expected: object) -> bool:
-    return _cell(current) != _cell(expected) and not (current in (None, "") and expected in (None, ""))
+            target.number_format = DATE_FORMAT
+    report.written += plan.report.written
+    report.skipped.extend(plan.report.skipped)
 
 
 def _prune(book: Workbook, rows: Sequence[int]) -> None:

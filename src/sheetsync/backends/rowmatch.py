@@ -1,0 +1,122 @@
+"""Where each write lands: headers found or added, rows found by ID at write time.
+
+Shared by every backend so they agree on §5 of the design: system columns are
+located by header (missing ones added at the right end), rows by their ID as it
+is *now*, a vanished row is skipped, and conditional cells are written only if
+they still hold what the run read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dates import to_serial
+from ..schema import header_key
+from .base import RowWrite, TabWrite, WriteReport
+
+
+@dataclass
+class CellPlan:
+    """Header cells to add and value cells to set, as (row, column) 1-based."""
+
+    new_headers: list[tuple[int, str]] = field(default_factory=list)
+    cells: list[tuple[int, int, Any]] = field(default_factory=list)
+    report: WriteReport = field(default_factory=WriteReport)
+
+
+def header_columns(header: Sequence[object], wanted: Sequence[str]) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Column numbers by header key, adding the ``wanted`` headers that are missing."""
+    columns: dict[str, int] = {}
+    last = 0
+    for number, value in enumerate(header, start=1):
+        if value not in (None, ""):
+            columns.setdefault(header_key(value), number)
+            last = number
+    added = []
+    for name in wanted:
+        if header_key(name) not in columns:
+            last += 1
+            columns[header_key(name)] = last
+            added.append((last, name))
+    return columns, added
+
+
+def id_text(value: object) -> str:
+    """An ID cell as text; whole numbers without ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if value is not None else ""
+
+
+def plan_cells(
+    tab_write: TabWrite,
+    header: Sequence[object],
+    ids: Sequence[object],
+    cell: Callable[[int, int], object],
+) -> CellPlan:
+    """Decide every cell to write for ``tab_write``.
+
+    Args:
+        header: row 1 as it is now.
+        ids: the ID column as it is now, from row 2 down.
+        cell: reads a current value by (row, column), for conditional writes.
+    """
+    columns, added = header_columns(header, tab_write.system_headers)
+    plan = CellPlan(new_headers=added)
+    where: dict[str, list[int]] = {}
+    for row, value in enumerate(ids, start=2):
+        if text := id_text(value):
+            where.setdefault(text, []).append(row)
+    for row_write in tab_write.rows:
+        row = _target_row(row_write, where, ids)
+        if row is None:
+            plan.report.skipped.append(row_write.row_id or f"row {row_write.read_row}")
+            continue
+        plan.cells.extend(_row_cells(row, row_write, columns, cell))
+        plan.report.written += 1
+    return plan
+
+
+def _target_row(row_write: RowWrite, where: dict[str, list[int]], ids: Sequence[object]) -> int | None:
+    if row_write.row_id:
+        rows = where.get(row_write.row_id, [])
+        if len(rows) == 1:
+            return rows[0]
+        return row_write.read_row if row_write.read_row in rows else None
+    index = row_write.read_row - 2
+    blank = index >= len(ids) or not id_text(ids[index])
+    return row_write.read_row if 0 <= index and blank else None
+
+
+def _row_cells(
+    row: int, row_write: RowWrite, columns: dict[str, int], cell: Callable[[int, int], object]
+) -> list[tuple[int, int, Any]]:
+    cells = row_write.cells
+    if any(
+        _differs(cell(row, columns[header_key(name)]), expected)
+        for name, expected in row_write.expect.items()
+        if header_key(name) in columns
+    ):
+        cells = {name: v for name, v in cells.items() if name not in row_write.expect}
+    return [
+        (row, columns[header_key(name)], value)
+        for name, value in cells.items()
+        if header_key(name) in columns
+    ]
+
+
+def comparable(value: object) -> object:
+    """A value reduced so a date cell and its serial number compare equal."""
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return to_serial(value)
+    if value in (None, ""):
+        return None
+    return value
+
+
+def _differs(current: object, expected: object) -> bool:
+    return comparable(current) != comparable(expected)

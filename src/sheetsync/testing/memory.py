@@ -1,0 +1,103 @@
+"""An in-memory tracker backend: the Backend contract over plain grids.
+
+For tests (yours and ours) that run the whole job many times and care about the
+rules rather than the storage: it applies writes exactly as the workbook and
+Google backends do (``backends.rowmatch``), without the file or network cost.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Sequence
+
+from ..backends.base import Cell, Grid, Snapshot, TabWrite, WriteReport
+from ..backends.rowmatch import header_columns, plan_cells
+from ..dates import to_serial
+from ..schema import LOG, header_key
+
+
+class MemoryBackend:
+    """A tracker held as ``{tab: grid}``; ``tabs`` is the live state tests inspect and edit."""
+
+    def __init__(self, tabs: dict[str, Grid], title: str = "Tracker", locale: str | None = None) -> None:
+        self.tabs = {name: [list(map(_cell, row)) for row in grid] for name, grid in tabs.items()}
+        self.title = title
+        self.locale = locale
+        self.api_calls = 0
+
+    def read(self) -> Snapshot:
+        """A deep copy of every tab."""
+        self.api_calls += 1
+        return Snapshot(self.title, copy.deepcopy(self.tabs), locale=self.locale)
+
+    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
+        """Apply system-column writes by ID and delete pruned Log rows."""
+        self.api_calls += 1
+        report = WriteReport()
+        for tab_write in writes:
+            grid = self.tabs.get(tab_write.tab)
+            if grid:
+                self._apply(grid, tab_write, report)
+        log = self._tab(LOG)
+        for row in sorted(set(log_prune), reverse=True):
+            if log is not None and 1 < row <= len(log):
+                del log[row - 1]
+        return report
+
+    def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """Append rows under the Log header, creating the tab if needed."""
+        if not rows:
+            return
+        self.api_calls += 1
+        log = self._tab(LOG)
+        if log is None:
+            log = self.tabs[LOG] = []
+        if not log:
+            log.append(list(header))
+        columns, added = header_columns(log[0], header)
+        for column, name in added:
+            _put(log, 1, column, name)
+        for values in rows:
+            log.append([])
+            for name, value in zip(header, values, strict=True):
+                _put(log, len(log), columns[header_key(name)], value)
+
+    def _tab(self, name: str) -> Grid | None:
+        return next((g for t, g in self.tabs.items() if t.casefold() == name.casefold()), None)
+
+    def _apply(self, grid: Grid, tab_write: TabWrite, report: WriteReport) -> None:
+        columns, _ = header_columns(grid[0], ())
+        id_column = columns.get(header_key(tab_write.id_header))
+        if id_column is None:
+            report.skipped.extend(str(r.row_id) for r in tab_write.rows)
+            return
+        ids = [_get(grid, r, id_column) for r in range(2, len(grid) + 1)]
+        plan = plan_cells(tab_write, grid[0], ids, lambda r, c: _get(grid, r, c))
+        for column, name in plan.new_headers:
+            _put(grid, 1, column, name)
+        for row, column, value in plan.cells:
+            _put(grid, row, column, _cell(value))
+        report.written += plan.report.written
+        report.skipped.extend(plan.report.skipped)
+
+
+def _cell(value: object) -> Cell:
+    if isinstance(value, dt.date):
+        return to_serial(value)
+    return value  # type: ignore[return-value]
+
+
+def _get(grid: Grid, row: int, column: int) -> Cell:
+    if row > len(grid) or column > len(grid[row - 1]):
+        return None
+    return grid[row - 1][column - 1]
+
+
+def _put(grid: Grid, row: int, column: int, value: Cell) -> None:
+    while len(grid) < row:
+        grid.append([])
+    line = grid[row - 1]
+    if len(line) < column:
+        line.extend([None] * (column - len(line)))
+    line[column - 1] = value
