@@ -1,0 +1,182 @@
+"""Create a new tracker workbook: tabs, headers, dropdowns and colours, ready to fill in.
+
+The program's own columns (``schema.MILESTONE_SYSTEM``, ``schema.CONTRACT_SYSTEM``)
+sit at the right end under a grey header, so people see which columns are not theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import UsageError
+from ..schema import (
+    CONTRACT_COLUMNS,
+    CONTRACT_STATUSES,
+    CONTRACT_SYSTEM,
+    CONTRACTS,
+    DONE,
+    DUE_SOON,
+    LOG,
+    LOG_COLUMNS,
+    MILESTONE_COLUMNS,
+    MILESTONE_SYSTEM,
+    MILESTONES,
+    OVERDUE,
+    SETTINGS,
+    TYPES,
+    header_key,
+)
+from .xlsx import DATE_FORMAT
+
+LAST_ROW = 1000  # dropdowns and colours reach this far down
+TAB_ORDER = (CONTRACTS, MILESTONES, SETTINGS, LOG)
+
+SYSTEM_HEADERS = {CONTRACTS: CONTRACT_SYSTEM, MILESTONES: MILESTONE_SYSTEM}
+DATE_HEADERS = frozenset(
+    header_key(h)
+    for h in ("Start Date", "End Date", "Due Date", "Completed On", "Next Reminder", "Term End")
+)
+DROPDOWNS: dict[str, dict[str, Sequence[str]]] = {
+    CONTRACTS: {
+        "Contract Status": CONTRACT_STATUSES,
+        "Risk": ("High", "Medium", "Low"),
+        "Auto-Renew": ("yes", "no"),
+    },
+    MILESTONES: {"Type": TYPES, "Done": ("yes", "no")},
+}
+STATUS_COLOURS = {OVERDUE: "F4B6B6", DUE_SOON: "FFE08A", DONE: "D9D9D9"}
+
+BOLD = Font(bold=True)
+SYSTEM_FILL = PatternFill("solid", start_color="D9D9D9", end_color="D9D9D9")
+
+
+def default_grids() -> dict[str, list[list[object]]]:
+    """Header rows only: the canonical columns of each tab."""
+    return {
+        CONTRACTS: [[c.name for c in CONTRACT_COLUMNS]],
+        MILESTONES: [[c.name for c in MILESTONE_COLUMNS]],
+        SETTINGS: [["Setting", "Value"]],
+        LOG: [list(LOG_COLUMNS)],
+    }
+
+
+def create_workbook(path: str | os.PathLike[str], grids: dict | None = None) -> None:
+    """Write a new tracker workbook at ``path``.
+
+    Args:
+        path: where to write the ``.xlsx``; it must not exist yet.
+        grids: the cells of each tab, header first (``sample.sample_tracker`` gives
+            one); None writes the canonical headers only.
+
+    Raises:
+        UsageError: ``path`` already exists (a tracker is never overwritten).
+    """
+    target = Path(path)
+    if target.exists():
+        raise UsageError(f"{target} already exists; choose a new file name")
+    book = build_workbook(grids if grids is not None else default_grids())
+    try:
+        with target.open("xb") as handle:
+            book.save(handle)
+    except FileExistsError as exc:
+        raise UsageError(f"{target} already exists; choose a new file name") from exc
+
+
+def build_workbook(grids: dict[str, list[list[object]]]) -> Workbook:
+    """The workbook for ``grids``: the four tabs first, then any extra tabs given."""
+    book = Workbook()
+    book.remove(book.active)
+    names = [*TAB_ORDER, *(n for n in grids if n not in TAB_ORDER)]
+    for name in names:
+        grid = [list(row) for row in grids.get(name) or default_grids().get(name, [])]
+        sheet = book.create_sheet(name)
+        _fill(sheet, _with_system_headers(name, grid))
+        _style_header(sheet, SYSTEM_HEADERS.get(name, ()))
+        _add_dropdowns(sheet, DROPDOWNS.get(name, {}))
+        if name == MILESTONES:
+            _colour_status(sheet)
+        _size_columns(sheet)
+    return book
+
+
+def _with_system_headers(name: str, grid: list[list[object]]) -> list[list[object]]:
+    """Append the program's columns that the header row lacks, at the right end."""
+    header = grid[0] if grid else []
+    have = {header_key(h) for h in header}
+    missing = [h for h in SYSTEM_HEADERS.get(name, ()) if header_key(h) not in have]
+    return [[*header, *missing], *grid[1:]]
+
+
+def _fill(sheet: Worksheet, grid: list[list[object]]) -> None:
+    dated = {i + 1 for i, h in enumerate(grid[0]) if header_key(h) in DATE_HEADERS}
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            cell = sheet.cell(r, c, value)
+            if c in dated and isinstance(value, dt.date):
+                cell.number_format = DATE_FORMAT
+    for c in dated:  # rows typed in later get the format from the column's style
+        sheet.column_dimensions[get_column_letter(c)].number_format = DATE_FORMAT
+
+
+def _style_header(sheet: Worksheet, system: Sequence[str]) -> None:
+    """Bold, frozen header row; the program's columns greyed."""
+    keys = {header_key(h) for h in system}
+    for cell in sheet[1]:
+        cell.font = BOLD
+        if header_key(cell.value) in keys:
+            cell.fill = SYSTEM_FILL
+    sheet.freeze_panes = "A2"
+
+
+def _add_dropdowns(sheet: Worksheet, lists: dict[str, Sequence[str]]) -> None:
+    for header, choices in lists.items():
+        letter = _column_letter(sheet, header)
+        if letter is None:
+            continue
+        rule = DataValidation(type="list", formula1=f'"{",".join(choices)}"', allow_blank=True)
+        rule.error = f"Choose one of: {', '.join(choices)}"
+        rule.errorStyle = "warning"  # people may still type a synonym such as "QBR"
+        rule.add(f"{letter}2:{letter}{LAST_ROW}")
+        sheet.add_data_validation(rule)
+
+
+def _colour_status(sheet: Worksheet) -> None:
+    letter = _column_letter(sheet, "Status")
+    if letter is None:
+        return
+    for status, colour in STATUS_COLOURS.items():
+        fill = PatternFill("solid", start_color=colour, end_color=colour)
+        rule = CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill)
+        sheet.conditional_formatting.add(f"{letter}2:{letter}{LAST_ROW}", rule)
+
+
+def _column_letter(sheet: Worksheet, header: str) -> str | None:
+    wanted = header_key(header)
+    for cell in sheet[1]:
+        if header_key(cell.value) == wanted:
+            return get_column_letter(cell.column)
+    return None
+
+
+def _size_columns(sheet: Worksheet) -> None:
+    """Widths from the longest value in each column (first 200 rows), within 10…48."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 200)):
+        for cell in row:
+            if cell.value is not None:
+                size = 11 if isinstance(cell.value, dt.date) else len(str(cell.value))
+                widths[cell.column] = max(widths.get(cell.column, 0), size)
+    for column, size in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(size + 2, 10), 48)
