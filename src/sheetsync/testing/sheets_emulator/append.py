@@ -39,14 +39,13 @@ def append(book: Spreadsheet, text: str, query: Query, body: Any) -> dict[str, A
 def find_table(grid: Grid, box: Box) -> Box | None:
     """Return the rectangle of data the append lands under, or None to write at ``box``.
 
-    A range starting on a filled cell grows from that cell; a range starting on an empty
-    cell with no data below it has no table; otherwise the table grows from the last
-    filled cell of the range (Google picks the table at the bottom).
+    A one-cell range names its table by that cell (none when it is empty); a larger
+    range holds the table around its last filled cell (Google picks the bottom-right one).
     """
-    if grid.cell(box.row0, box.col0) is not None:
-        single = box.rows == 1 and box.cols == 1
-        limit = Box(0, 0, len(grid.rows), grid.extent()[1]) if single else box
-        return _grow(grid, box.row0, box.col0, limit)
+    if box.rows == 1 and box.cols == 1:
+        if grid.cell(box.row0, box.col0) is None:
+            return None
+        return _grow(grid, box.row0, box.col0, Box(0, 0, len(grid.rows), grid.extent()[1]))
     last = _last_filled(grid, box)
     return _grow(grid, *last, box) if last else None
 

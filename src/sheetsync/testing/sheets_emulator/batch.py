@@ -19,7 +19,9 @@ OWNER_EMAIL = "owner@sheets-emulator.invalid"
 def _prune(value: Any) -> Any:
     """Drop what Google leaves out of answers: nulls, false, empty lists, sheetId 0."""
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items() if v not in (None, False, [])}
+        pruned = {
+            k: _prune(v) for k, v in value.items() if not (v is None or v is False or v == [])
+        }
         if pruned.get("sheetId") == 0:
             del pruned["sheetId"]
         return pruned

@@ -49,7 +49,9 @@ class SheetsEmulator:
     def start(self) -> SheetsEmulator:
         """Start serving in a background thread; return self."""
         self._server = EmulatorServer(("127.0.0.1", self._port), self)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

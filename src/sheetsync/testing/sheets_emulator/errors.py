@@ -24,10 +24,24 @@ class ApiError(Exception):
         self.message = message
         self.status = status or _STATUS.get(code, "UNKNOWN")
         self.headers: dict[str, str] = {}
+        self.details: list[dict[str, Any]] = []
 
     def body(self) -> dict[str, Any]:
         """Return the JSON body Google sends for this error."""
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+        error = {"code": self.code, "message": self.message, "status": self.status}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+    @classmethod
+    def bad_field(cls, field: str, message: str) -> ApiError:
+        """A 400 naming the request field at fault, with Google's BadRequest details."""
+        error = cls(400, message)
+        violation = {"field": field, "description": message}
+        error.details.append(
+            {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [violation]}
+        )
+        return error
 
     @classmethod
     def bad_range(cls, text: str) -> ApiError:

@@ -75,7 +75,15 @@ def copy_fields(target: dict[str, Any], source: dict[str, Any], fields: str) -> 
             src = src.get(name, {}) if isinstance(src, dict) else {}
             dst = dst.setdefault(name, {})
         leaf = path[-1]
-        if isinstance(src, dict) and leaf in src:
-            dst[leaf] = src[leaf]
-        else:
+        value = _without_nulls(src.get(leaf)) if isinstance(src, dict) else None
+        if value is None or value == {}:
             dst.pop(leaf, None)
+        else:
+            dst[leaf] = value
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in kept.items() if v != {}}
+    return value

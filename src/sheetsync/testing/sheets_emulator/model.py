@@ -17,7 +17,14 @@ from .errors import ApiError
 from .grid import Grid
 
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
-_OMITTED_WHEN_FALSY = ("frozenRowCount", "frozenColumnCount", "hideGridlines")
+_OMITTED_WHEN_FALSY = (
+    "frozenRowCount",
+    "frozenColumnCount",
+    "hideGridlines",
+    "rowGroupControlAfter",
+    "columnGroupControlAfter",
+)
+_PROPS_OMITTED_WHEN_FALSY = ("hidden", "rightToLeft")
 
 
 def now_rfc3339() -> str:
@@ -85,6 +92,9 @@ class Sheet:
         for key in _OMITTED_WHEN_FALSY:
             if not grid.get(key, True):
                 del grid[key]
+        for key in _PROPS_OMITTED_WHEN_FALSY:
+            if not props.get(key, True):
+                del props[key]
         out: dict[str, Any] = {"properties": props}
         if self.conditional_formats:
             out["conditionalFormats"] = copy.deepcopy(self.conditional_formats)

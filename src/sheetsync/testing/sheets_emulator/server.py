@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,11 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     server: EmulatorServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Send small answers at once (no Nagle delay between headers and body)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         """Answer a GET."""

@@ -82,7 +82,7 @@ def _data_rows(data: dict[str, Any]) -> list[list[Any]]:
             "Invalid value at 'data.values' (type.googleapis.com/google.protobuf.ListValue), "
             + _json_text(values)
         )
-        raise ApiError.invalid(message)
+        raise ApiError.bad_field("data.values", message)
     if data.get("majorDimension") == "COLUMNS":
         width = max((len(row) for row in values), default=0)
         return [[col[i] if i < len(col) else None for col in values] for i in range(width)]
@@ -121,8 +121,8 @@ def write_values(
 
 
 def _update_one(book: Spreadsheet, text: str, data: dict[str, Any], option: str | None) -> Any:
-    sheet, box = _locate(book, text)
     rows = _data_rows(data)
+    sheet, box = _locate(book, text)
     _check_fits(sheet, text, box, rows)
     return sheet, write_values(book, sheet, box, rows, option)
 
