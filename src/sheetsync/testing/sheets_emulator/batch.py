@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from . import defaults
+from . import defaults, merges
 from .errors import ApiError
 from .masks import copy_fields
 from .model import IdMaker, Sheet, Spreadsheet
@@ -234,6 +234,20 @@ def sort(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, 
     return {}
 
 
+def merge_cells(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
+    """Merge cells; values other than each area's top-left one are cleared."""
+    grid_range = request.get("range", {})
+    merges.merge(_range_sheet(book, grid_range), grid_range, request.get("mergeType", "MERGE_ALL"))
+    return {}
+
+
+def unmerge_cells(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
+    """Unmerge every merged area overlapping the range."""
+    grid_range = request.get("range", {})
+    merges.unmerge(_range_sheet(book, grid_range), grid_range)
+    return {}
+
+
 def accept(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
     """Accept a request whose effect only shows in grid data, which the emulator never serves."""
     return {}
@@ -255,6 +269,8 @@ HANDLERS: dict[str, Handler] = {
     "addNamedRange": add_named_range,
     "deleteNamedRange": delete_named_range,
     "sortRange": sort,
+    "mergeCells": merge_cells,
+    "unmergeCells": unmerge_cells,
     "updateDimensionProperties": accept,
     "autoResizeDimensions": accept,
 }
@@ -277,7 +293,7 @@ def batch_update(book: Spreadsheet, body: dict[str, Any], ids: IdMaker) -> dict[
 
 def _snapshot(book: Spreadsheet) -> Any:
     sheets = [
-        (sheet, copy.deepcopy(sheet.props), [row[:] for row in sheet.grid.rows])
+        (sheet, copy.deepcopy(sheet.props), [row[:] for row in sheet.grid.rows], sheet.merges[:])
         for sheet in book.sheets
     ]
     return copy.deepcopy(book.props), sheets, copy.deepcopy(book.named_ranges)
@@ -286,9 +302,9 @@ def _snapshot(book: Spreadsheet) -> Any:
 def _restore(book: Spreadsheet, snapshot: Any) -> None:
     props, sheets, named = snapshot
     book.props, book.named_ranges = props, named
-    book.sheets = [sheet for sheet, _, _ in sheets]
-    for sheet, sheet_props, rows in sheets:
-        sheet.props, sheet.grid.rows = sheet_props, rows
+    book.sheets = [sheet for sheet, *_ in sheets]
+    for sheet, sheet_props, rows, merged in sheets:
+        sheet.props, sheet.grid.rows, sheet.merges = sheet_props, rows, merged
 
 
 def _apply_one(book: Spreadsheet, position: int, request: dict[str, Any], ids: IdMaker) -> Any:

@@ -42,6 +42,7 @@ class Sheet:
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
     validations: list[dict[str, Any]] = field(default_factory=list)
     formats: list[dict[str, Any]] = field(default_factory=list)
+    merges: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -96,6 +97,8 @@ class Sheet:
             if not props.get(key, True):
                 del props[key]
         out: dict[str, Any] = {"properties": props}
+        if self.merges:
+            out["merges"] = copy.deepcopy(self.merges)
         if self.conditional_formats:
             out["conditionalFormats"] = copy.deepcopy(self.conditional_formats)
         if self.protected_ranges:
