@@ -9,6 +9,7 @@ lives in :mod:`sheetsync.testing.sheets_emulator`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 
 from sheetsync.testing.sheets_emulator import (
@@ -55,10 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         emulator.disable_quotas()
     with emulator:
         print(f"SHEETS_EMULATOR_HOST={emulator.host}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -120,8 +120,11 @@ def compare(recorded: Any, actual: Any, path: str = "$", key: str | None = None)
     if isinstance(recorded, list) and isinstance(actual, list):
         if len(recorded) != len(actual):
             return [f"{path}: {len(recorded)} items != {len(actual)}"]
-        return [p for i, pair in enumerate(zip(recorded, actual, strict=True))
-                for p in compare(*pair, f"{path}[{i}]", key)]
+        return [
+            p
+            for i, pair in enumerate(zip(recorded, actual, strict=True))
+            for p in compare(*pair, f"{path}[{i}]", key)
+        ]
     if _equal_scalars(recorded, actual):
         return []
     return [f"{path}: {_short(recorded)} != {_short(actual)}"]
@@ -214,7 +217,9 @@ class CassetteReplay:
         actual = _json(answer.text)
         if status == answer.status_code:
             self.ids.learn(_json(recorded["body"].get("string")), actual)
-        problems = [f"status {status} != {answer.status_code}"] if status != answer.status_code else []
+        problems = (
+            [f"status {status} != {answer.status_code}"] if status != answer.status_code else []
+        )
         problems += compare(expected, actual) if not problems else []
         where = f"{self.path.name}#{index}"
         return Outcome(where, f"{method} {url.path}", in_scope, problems)

@@ -82,9 +82,7 @@ def _row_filled(grid: Grid, row: int, left: int, right: int) -> bool:
 
 
 def _col_filled(grid: Grid, col: int, top: int, bottom: int) -> bool:
-    return any(
-        col < len(cells) and cells[col] is not None for cells in grid.rows[top:bottom]
-    )
+    return any(col < len(cells) and cells[col] is not None for cells in grid.rows[top:bottom])
 
 
-__all__ = ["append", "find_table", "Sheet"]
+__all__ = ["Sheet", "append", "find_table"]

@@ -94,8 +94,9 @@ def update_sheet_properties(
             f'A sheet with the name "{wanted["title"]}" already exists. Please enter another name.'
         )
     grid = sheet.props.setdefault("gridProperties", {})
-    rows, columns = grid.get("rowCount", before["gridProperties"]["rowCount"]), grid.get(
-        "columnCount", before["gridProperties"]["columnCount"]
+    rows, columns = (
+        grid.get("rowCount", before["gridProperties"]["rowCount"]),
+        grid.get("columnCount", before["gridProperties"]["columnCount"]),
     )
     sheet.resize(rows=int(rows), columns=int(columns))
     if sheet.props.get("index", before["index"]) != before["index"]:

@@ -20,7 +20,6 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
-_DATE_TOKEN = re.compile(r"yyyy|yy|mm|m|dd|d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,8 @@ def _parse_date(text: str, locale: str) -> Formatted | None:
         if slash:
             first, second, year = int(slash[1]), int(slash[2]), int(slash[3])
             if locale in _MONTH_FIRST_LOCALES:
-                return Formatted(serial_of(dt.date(year, first, second)), DATE_PATTERNS["mdy"], True)
+                day = dt.date(year, first, second)
+                return Formatted(serial_of(day), DATE_PATTERNS["mdy"], True)
             return Formatted(serial_of(dt.date(year, second, first)), DATE_PATTERNS["dmy"], True)
     except ValueError:
         return None

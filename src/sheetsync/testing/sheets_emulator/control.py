@@ -124,7 +124,7 @@ class Hooks:
 
     def run(self, kind: str, count: int) -> None:
         """Run the hooks for the ``count``-th call of ``kind``."""
-        for hook in list(self.before):
-            hook(kind)
-        for hook in self.on_nth.pop((kind, count), []):
-            hook()
+        for every in list(self.before):
+            every(kind)
+        for nth in self.on_nth.pop((kind, count), []):
+            nth()

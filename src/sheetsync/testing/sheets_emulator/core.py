@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import batch, drive_api, spreadsheets_api
+from .a1 import Box
 from .control import Fault, FaultPlan, Hooks, Quota
 from .editing import SheetEditor
 from .errors import ApiError
@@ -15,7 +16,6 @@ from .render import renderer
 from .routes import SUPPORTED_CALLS, VALUES_HANDLERS, Route, route
 from .server import EmulatorServer, pause
 from .store import Store
-from .a1 import Box
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -118,7 +118,7 @@ class SheetsEmulator:
     def sheet_properties(self, spreadsheet_id: str, tab: str) -> dict[str, Any]:
         """Return a tab's properties as the API shows them (title, gridProperties...)."""
         with self.store.lock:
-            return self._sheet(spreadsheet_id, tab).to_json()["properties"]  # type: ignore[no-any-return]
+            return self._sheet(spreadsheet_id, tab).to_json()["properties"]
 
     def stored_rules(self, spreadsheet_id: str, tab: str) -> dict[str, list[dict[str, Any]]]:
         """Return the formats, validations, conditional formats and protections of a tab."""
@@ -164,7 +164,11 @@ class SheetsEmulator:
         self.faults.set_schedule(calls, kind)
 
     def fail_randomly(
-        self, rate: float, statuses: Sequence[int] = (429, 500, 503), delay: float = 0.0, seed: int = 0
+        self,
+        rate: float,
+        statuses: Sequence[int] = (429, 500, 503),
+        delay: float = 0.0,
+        seed: int = 0,
     ) -> None:
         """Answer a seeded random share ``rate`` of calls with one of ``statuses``.
 
@@ -241,14 +245,19 @@ class SheetsEmulator:
         return 200, VALUES_HANDLERS[found.kind](book, found.range_text, query, body), {}
 
     def _drive(self, found: Route, query: dict[str, list[str]], body: Any) -> Answer:
-        fields = (query.get("fields") or [None])[-1]
+        fields = _param(query, "fields")
         if found.kind == "drive.files.create":
             book = self.store.create(drive_api.check_creatable(body or {}))
             return 200, drive_api.created(book), {}
         if found.kind == "drive.files.list":
-            q = (query.get("q") or [None])[-1]
+            q = _param(query, "q")
             return 200, drive_api.list_files(self.store.visible(), q, fields), {}
         if found.kind == "drive.files.delete":
             self.store.delete(found.resource_id or "")
             return 204, None, {}
         return 200, drive_api.get_file(self.store.open(found.resource_id or ""), fields), {}
+
+
+def _param(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None

@@ -51,7 +51,10 @@ class SheetEditor:
         bounds = parse_cells(cell)
         if bounds is None or bounds.row0 is None or bounds.col0 is None:
             raise ValueError(f"not a cell reference: {cell!r}")
-        stored = store_user_entered(value, self._book.locale) if isinstance(value, str) else seed_cell(value)
+        if isinstance(value, str):
+            stored = store_user_entered(value, self._book.locale)
+        else:
+            stored = seed_cell(value)
         with self._lock:
             self._sheet.grid.write(bounds.row0, bounds.col0, [[stored]])
             self._book.touch()

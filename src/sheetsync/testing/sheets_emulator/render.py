@@ -52,7 +52,7 @@ def formatted(cell: Cell) -> str:
         return ""
     kind = type(cell)
     if kind is str:
-        return cell  # type: ignore[no-any-return]
+        return cell
     if kind is bool:
         return "TRUE" if cell else "FALSE"
     if kind is int or kind is float:

@@ -99,7 +99,8 @@ def is_supported(method: str, path: str, query: str = "", body: Any = None) -> b
     if kind == "spreadsheets.get":
         params = parse_qs(query)
         grid = params.get("includeGridData", ["false"])[-1].lower() == "true"
-        return not grid and "data" not in parse_mask(params.get("fields", [""])[-1]).get("sheets", {})
+        mask = parse_mask(params.get("fields", [""])[-1])
+        return not grid and "data" not in mask.get("sheets", {})
     if kind == "spreadsheets.batchUpdate":
         requests = (body or {}).get("requests", []) if isinstance(body, dict) else []
         return all(len(r) == 1 and next(iter(r)) in HANDLERS for r in requests)

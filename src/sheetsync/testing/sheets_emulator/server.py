@@ -36,27 +36,27 @@ class RequestHandler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         """Answer a GET."""
         self._handle()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         """Answer a POST."""
         self._handle()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         """Answer a PUT."""
         self._handle()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         """Answer a DELETE."""
         self._handle()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         """Answer a PATCH (always unsupported)."""
         self._handle()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
     def _handle(self) -> None:
@@ -76,7 +76,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             )
         except ApiError as error:
             status, answer, headers = error.code, error.body(), error.headers
-        except Exception as error:  # noqa: BLE001 - never a traceback on the wire
+        except Exception as error:
             failure = ApiError(500, f"Internal error in the emulator: {type(error).__name__}")
             status, answer, headers = 500, failure.body(), {}
         self._send(status, answer, headers)

@@ -25,6 +25,7 @@ def sort_rows(rows: list[list[Cell]], specs: list[tuple[int, bool]]) -> list[lis
     """Return ``rows`` sorted by (column, descending) specs; empty cells always go last."""
     ordered = list(rows)
     for column, descending in reversed(specs):
+
         def cell_of(row: list[Cell], column: int = column) -> Cell:
             return row[column] if column < len(row) else None
 
@@ -38,7 +39,8 @@ def sort_rows(rows: list[list[Cell]], specs: list[tuple[int, bool]]) -> list[lis
 def sort_range(sheet: Sheet, grid_range: dict[str, Any], specs: list[dict[str, Any]]) -> None:
     """Sort the rows of a GridRange in place (cells outside its columns stay put)."""
     top = int(grid_range.get("startRowIndex", 0))
-    bottom = min(int(grid_range.get("endRowIndex", sheet.row_count)), max(top, len(sheet.grid.rows)))
+    end = int(grid_range.get("endRowIndex", sheet.row_count))
+    bottom = min(end, max(top, len(sheet.grid.rows)))
     left = int(grid_range.get("startColumnIndex", 0))
     right = int(grid_range.get("endColumnIndex", sheet.column_count))
     block = [

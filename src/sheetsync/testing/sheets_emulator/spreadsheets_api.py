@@ -23,7 +23,7 @@ def get(book: Spreadsheet, query: Query) -> dict[str, Any]:
     if grid or "data" in mask.get("sheets", {}):
         raise ApiError.unimplemented("grid data (includeGridData, sheets.data)")
     resource = book.to_json()
-    return apply_mask(resource, mask) if mask else resource  # type: ignore[no-any-return]
+    return apply_mask(resource, mask) if mask else resource
 
 
 def creation_args(body: dict[str, Any]) -> dict[str, Any]:

@@ -66,4 +66,3 @@ class Store:
 def _typed(rows: Sequence[Sequence[Any]]) -> list[list[Cell]]:
     """Store seed values as typed (dates and datetimes become serial numbers)."""
     return [[seed_cell(value) for value in row] for row in rows]
-

@@ -157,7 +157,10 @@ def batch_update(book: Spreadsheet, _text: str, query: Query, body: Any) -> dict
     """``POST values:batchUpdate``."""
     body = body or {}
     option = body.get("valueInputOption")
-    responses, rows, columns, sheets = [], set(), set(), set()
+    responses: list[dict[str, Any]] = []
+    rows: set[tuple[int, int]] = set()
+    columns: set[tuple[int, int]] = set()
+    sheets: set[int] = set()
     for data in body.get("data", []):
         sheet, answer = _update_one(book, data.get("range", ""), data, option)
         responses.append(answer)
