@@ -120,10 +120,18 @@ def test_message_is_multipart_alternative_with_text_and_html():
 
 
 def test_html_escapes_markup_in_a_contract_name():
-    """A contract named like a script tag shows as text, never as markup."""
-    _, html = bodies(make_digest(make_item(contract="<script>alert(1)</script>")))
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script>" not in html
+    """A contract named like a script tag shows as text in every kind of email."""
+    evil = "<script>alert(1)</script>"
+    row = {**summary_row("Renewal window", 20), "contract": evil}
+    notes = [
+        make_digest(make_item(contract=evil)),
+        make_escalation(make_item(ESCALATION, days_left=-5, contract=evil)),
+        make_summary(overdue=[row], next_30=[row], terms_90=[row], completed=[row]),
+    ]
+    for note in notes:
+        _, html = bodies(note)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script" not in html
 
 
 def test_text_part_shows_sheet_text_as_typed():

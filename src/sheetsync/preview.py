@@ -84,7 +84,7 @@ def index_page(entries: list[tuple[str, EmailMessage]]) -> str:
     )
     body = (
         f'<table style="border-collapse:collapse;width:100%;">'
-        f'<tr><th style="{_CELL}">Subject</th><th style="{_CELL}">To</th>'
+        f'<tr><th style="{_CELL}width:45%;">Subject</th><th style="{_CELL}">To</th>'
         f'<th style="{_CELL}">Cc</th><th style="{_CELL}">Kind</th></tr>{rows}</table>'
         if entries
         else "<p>No messages would be sent.</p>"
