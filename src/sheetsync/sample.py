@@ -20,6 +20,18 @@ Grid = list[list[object]]
 CONTRACT_HEADERS = [c.name for c in CONTRACT_COLUMNS] + ["Internal Ref"]
 MILESTONE_HEADERS = [c.name for c in MILESTONE_COLUMNS]
 
+# _row keyword → Milestones header.
+_EXTRA = {
+    "id": "Milestone ID",
+    "owner": "Owner",
+    "escalate": "Escalate To",
+    "remind": "Remind Days",
+    "repeat": "Repeat",
+    "done": "Done",
+    "completed": "Completed On",
+    "notes": "Notes",
+}
+
 JANE = "Jane Doe <jane.doe@example.com>"
 RAJ = "Raj Patel <raj.patel@example.com>"
 MARIA = "Maria Garcia <maria.garcia@example.com>"
@@ -29,6 +41,7 @@ LIAM = "Liam O'Brien <liam.obrien@example.com>"
 GC = "General Counsel <gc@example.com>"
 CFO = "Finance Director <cfo@example.com>"
 
+# fmt: off
 # id, name, counterparty, type, owner, department, value, start (days from anchor),
 # end (days from anchor), auto-renew, renewal months, notice days, risk, review, status
 _CONTRACTS: list[tuple[Any, ...]] = [
@@ -85,9 +98,11 @@ _CONTRACTS: list[tuple[Any, ...]] = [
     ("C-026", "Translation services", "Tailwind Language Co", "Services", LIAM, "Sales",
      "9.5k", -100, 265, "yes", 12, 30, "Low", "", "Active"),
 ]
+# fmt: on
 
 # Healthy milestones with a fixed story: contract, title, type as typed, due (days from
 # anchor), and optional extras: owner, escalate to, remind days, repeat, done, notes.
+# fmt: off
 _STORY: list[tuple[Any, ...]] = [
     ("C-002", "Give notice of non-renewal if we switch CRM", "termination notice", -1, {}),
     ("C-014", "Pay annual licence invoice", "invoice", -4, {"escalate": CFO}),
@@ -111,6 +126,7 @@ _STORY: list[tuple[Any, ...]] = [
     ("C-021", "Final invoice reconciliation", "invoice", 35, {}),
     ("C-022", "Approve e-signature rollout", "approval", 45, {}),
 ]
+# fmt: on
 
 # Routine work: title, type as typed, Repeat (blank: one-off). Each pattern lands on a few
 # active contracts, with its next due date somewhere in the next six months.
@@ -145,13 +161,10 @@ def contracts_grid(anchor: dt.date) -> Grid:
     """The Contracts tab: header, then one row per agreement."""
     rows: Grid = [list(CONTRACT_HEADERS)]
     for number, spec in enumerate(_CONTRACTS, start=1):
-        cid, name, party, kind, owner, dept, value, start, end, auto, term, notice, risk = spec[:13]
-        review, status = spec[13:15]
-        link = f"https://docs.example.com/contracts/{str(cid).lower()}"
-        rows.append([
-            cid, name, party, kind, owner, dept, value, _day(anchor, start), _day(anchor, end),
-            auto, term, notice, risk, review, status, link, f"LGL-{2019 + number % 7}-{number:03d}",
-        ])
+        start, end = _day(anchor, spec[7]), _day(anchor, spec[8])
+        link = f"https://docs.example.com/contracts/{spec[0].lower()}"
+        ref = f"LGL-{2019 + number % 7}-{number:03d}"
+        rows.append([*spec[:7], start, end, *spec[9:15], link, ref])
     return rows
 
 
@@ -191,11 +204,9 @@ def _row(
     contract: object, title: object, kind: object, due: object, **extra: object
 ) -> list[object]:
     """One Milestones row in MILESTONE_HEADERS order; the ID is filled in later."""
-    return [
-        extra.get("id", ""), contract, title, kind, due, extra.get("owner", ""),
-        extra.get("escalate", ""), extra.get("remind", ""), extra.get("repeat", ""),
-        extra.get("done", ""), extra.get("completed", ""), extra.get("notes", ""),
-    ]
+    cells = {"Contract ID": contract, "Milestone": title, "Type": kind, "Due Date": due}
+    cells |= {_EXTRA[name]: value for name, value in extra.items()}
+    return [cells.get(header, "") for header in MILESTONE_HEADERS]
 
 
 def _story_rows(anchor: dt.date) -> Iterator[list[object]]:
@@ -255,6 +266,7 @@ def _text_date_rows(anchor: dt.date) -> list[list[object]]:
 def _broken_rows(anchor: dt.date) -> list[list[object]]:
     """Deliberate mistakes, one per row, so the sample shows Problems in action."""
     year, soon = anchor.year + 1, _day(anchor, 50)
+    # fmt: off
     return [
         _row("C-012", "Fuel surcharge review", "review", f"31/02/{year}",
              notes="Broken on purpose: no 31 February"),
@@ -268,6 +280,7 @@ def _broken_rows(anchor: dt.date) -> list[list[object]]:
         _row("C-026", "Glossary sign-off", "approval", soon, owner="someone@gmail.com",
              notes="Broken on purpose: outside the allowed domains"),
     ]
+    # fmt: on
 
 
 def _day(anchor: dt.date, offset: int) -> dt.date:
