@@ -164,13 +164,15 @@ def test_clear_and_batch_clear_empty_ranges(emu: SheetsEmulator, book: str, gc: 
     ]
 
 
-def test_batch_update_values_writes_several_ranges(
-    emu: SheetsEmulator, book: str, gc: Any
-) -> None:
+def test_batch_update_values_writes_several_ranges(emu: SheetsEmulator, book: str, gc: Any) -> None:
     """values.batchUpdate writes every range and totals the cells."""
     ws = gc.open_by_key(book).worksheet("Milestones")
-    answer = ws.batch_update([{"range": "E1", "values": [["Status"]]}, {"range": "E3:E4",
-                              "values": [["Overdue"], ["Upcoming"]]}])
+    answer = ws.batch_update(
+        [
+            {"range": "E1", "values": [["Status"]]},
+            {"range": "E3:E4", "values": [["Overdue"], ["Upcoming"]]},
+        ]
+    )
     assert answer["totalUpdatedCells"] == 3
     assert [row[4] for row in emu.values(book, "Milestones")[:4:2]] == ["Status", "Overdue"]
 
@@ -195,9 +197,7 @@ def test_empty_range_has_no_values_key(http: Any, book: str) -> None:
     assert answer == {"range": "Milestones!H1:J3", "majorDimension": "ROWS"}
 
 
-def test_trailing_empty_cells_and_rows_are_trimmed(
-    emu: SheetsEmulator, http: Any
-) -> None:
+def test_trailing_empty_cells_and_rows_are_trimmed(emu: SheetsEmulator, http: Any) -> None:
     """Trailing empty cells and rows are dropped; inner empty rows stay as []."""
     book = emu.create_spreadsheet("T", tabs={"Sheet1": [["a", None, None], [], ["b", "", None]]})
     answer = http("GET", values_url(book, "Sheet1!A1:C5")).json()
@@ -381,7 +381,12 @@ def test_formats_validations_and_rules_are_stored(emu: SheetsEmulator, book: str
         {
             "requests": [
                 {"repeatCell": {"range": grid, "cell": {}, "fields": "userEnteredFormat"}},
-                {"setDataValidation": {"range": grid, "rule": {"condition": {"type": "DATE_IS_VALID"}}}},
+                {
+                    "setDataValidation": {
+                        "range": grid,
+                        "rule": {"condition": {"type": "DATE_IS_VALID"}},
+                    }
+                },
                 {"addConditionalFormatRule": {"rule": rule, "index": 0}},
             ]
         }
@@ -392,7 +397,9 @@ def test_formats_validations_and_rules_are_stored(emu: SheetsEmulator, book: str
 
 def test_batch_update_is_all_or_nothing(emu: SheetsEmulator, book: str, http: Any) -> None:
     """When one request of a batchUpdate fails, the earlier ones are undone."""
-    body = {"requests": [{"addSheet": {"properties": {"title": "X"}}}, {"deleteSheet": {"sheetId": 7}}]}
+    body = {
+        "requests": [{"addSheet": {"properties": {"title": "X"}}}, {"deleteSheet": {"sheetId": 7}}]
+    }
     answer = http("POST", f"/v4/spreadsheets/{book}:batchUpdate", json=body)
     assert answer.status_code == 400
     assert emu.store.books[book].find_sheet("X") is None
@@ -404,3 +411,205 @@ def test_drive_open_by_name_and_delete(emu: SheetsEmulator, book: str, gc: Any) 
     gc.del_spreadsheet(book)
     with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
         gc.open_by_key(book)
+
+
+# -- quotas, faults and counts ------------------------------------------------------------
+
+
+def test_61st_read_in_a_minute_is_429_with_retry_after(http: Any, book: str) -> None:
+    """Past 60 reads a minute, Google's quota answers 429 RESOURCE_EXHAUSTED + Retry-After."""
+    statuses = [http("GET", values_url(book, "A1")).status_code for _ in range(60)]
+    refused = http("GET", values_url(book, "A1"))
+    assert set(statuses) == {200}
+    assert refused.status_code == 429
+    assert refused.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+def test_writes_have_their_own_quota(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """Read quota used up, a write still goes through."""
+    emu.set_quota(reads=2, writes=60)
+    for _ in range(3):
+        http("GET", values_url(book, "A1"))
+    answer = http("POST", values_url(book, "Milestones!A9") + ":clear")
+    assert answer.status_code == 200
+
+
+def test_quota_window_slides(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """Once the window has passed, calls are accepted again."""
+    now = [0.0]
+    emu.quota = Quota(reads=1, writes=1, window=60.0, clock=lambda: now[0])
+    assert http("GET", values_url(book, "A1")).status_code == 200
+    assert http("GET", values_url(book, "A1")).status_code == 429
+    now[0] = 61.0
+    assert http("GET", values_url(book, "A1")).status_code == 200
+
+
+def test_disabled_quotas_never_answer_429(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """With quotas disabled, the 61st read is served."""
+    emu.disable_quotas()
+    statuses = {http("GET", values_url(book, "A1")).status_code for _ in range(61)}
+    assert statuses == {200}
+
+
+def test_fault_schedule_answers_on_the_given_calls(
+    emu: SheetsEmulator, http: Any, book: str
+) -> None:
+    """An explicit schedule makes the 3rd call answer 500 and the 5th 503, and counts them."""
+    emu.fail_calls({3: 500, 5: 503})
+    statuses = [http("GET", values_url(book, "A1")).status_code for _ in range(6)]
+    assert statuses == [200, 200, 500, 200, 503, 200]
+    assert emu.faults_injected == {"500": 1, "503": 1}
+
+
+def test_fault_schedule_by_kind(emu: SheetsEmulator, book: str, gc: Any) -> None:
+    """A schedule for one kind faults only that kind: the first values.batchUpdate gets 429."""
+    ws = gc.open_by_key(book).worksheet("Milestones")
+    emu.fail_calls({1: 429}, kind="values.batchUpdate")
+    ws.get("A1")
+    with pytest.raises(gspread.exceptions.APIError) as caught:
+        ws.batch_update([{"range": "E1", "values": [["Status"]]}])
+    assert caught.value.code == 429
+    assert caught.value.response.headers["Retry-After"] == "1"
+    ws.batch_update([{"range": "E1", "values": [["Status"]]}])
+
+
+def test_random_faults_are_seeded(book: str) -> None:
+    """The same seed and rate fault the same calls in two emulators."""
+
+    def statuses() -> list[int]:
+        with SheetsEmulator() as emulator, requests.Session() as session:
+            spreadsheet = emulator.create_spreadsheet("R")
+            emulator.fail_randomly(0.3, seed=7)
+            url = emulator.base_url + values_url(spreadsheet, "A1")
+            return [session.get(url, timeout=10).status_code for _ in range(30)]
+
+    first = statuses()
+    assert first == statuses()
+    assert {429, 500, 503} & set(first)
+
+
+def test_slow_fault_delays_the_answer(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """A slow fault answers normally, after the delay."""
+    emu.fail_calls({1: Fault(delay=0.3)})
+    started = time.monotonic()
+    answer = http("GET", values_url(book, "A1"))
+    assert answer.status_code == 200
+    assert time.monotonic() - started >= 0.3
+    assert emu.faults_injected["slow"] == 1
+
+
+def test_calls_and_bytes_are_counted_and_reset(emu: SheetsEmulator, book: str, gc: Any) -> None:
+    """Each call is counted by kind with its bytes; reset_counts starts over."""
+    ws = gc.open_by_key(book).worksheet("Milestones")
+    emu.reset_counts()
+    ws.update([["x"]], "E1")
+    ws.get("A1")
+    assert emu.calls == {"values.update": 1, "values.get": 1}
+    assert emu.bytes_received > 0 and emu.bytes_sent > emu.bytes_received
+    emu.reset_counts()
+    assert (sum(emu.calls.values()), emu.bytes_received, emu.bytes_sent) == (0, 0, 0)
+
+
+# -- a person editing between calls -------------------------------------------------------
+
+
+def test_edit_before_the_nth_call_of_a_kind(emu: SheetsEmulator, book: str, gc: Any) -> None:
+    """A row inserted just before the first values.batchUpdate shifts what it overwrites."""
+    ws = gc.open_by_key(book).worksheet("Milestones")
+    ids = ws.col_values(1)
+    emu.on_call(
+        "values.batchUpdate",
+        1,
+        lambda: emu.edit(book, "Milestones").insert_rows(2, [["M-0099", "C-001", "New"]]),
+    )
+    ws.batch_update([{"range": f"E{ids.index('M-0003') + 1}", "values": [["Done"]]}])
+    rows = emu.values(book, "Milestones")
+    assert rows[1][0] == "M-0099" and rows[1][4:] == ["Done"]
+    assert rows[2][0] == "M-0003" and len(rows[2]) == 4
+
+
+def test_edit_sort_keeps_the_header(emu: SheetsEmulator, book: str) -> None:
+    """Sorting by a header name reorders the rows below the header only."""
+    emu.edit(book, "Milestones").sort("Milestone ID")
+    assert [row[0] for row in emu.values(book, "Milestones")] == [
+        "Milestone ID",
+        "M-0001",
+        "M-0002",
+        "M-0003",
+    ]
+
+
+def test_edit_sort_descending_by_date_column(emu: SheetsEmulator, book: str) -> None:
+    """Sorting by a column letter, descending, orders dates latest first."""
+    emu.edit(book, "Milestones").sort("D", descending=True)
+    assert [row[0] for row in emu.values(book, "Milestones")[1:]] == ["M-0002", "M-0003", "M-0001"]
+
+
+def test_edit_delete_rows(emu: SheetsEmulator, book: str) -> None:
+    """Deleting a row moves the rows below up and shrinks the grid."""
+    emu.edit(book, "Milestones").delete_rows(2)
+    assert [row[0] for row in emu.values(book, "Milestones")] == [
+        "Milestone ID",
+        "M-0001",
+        "M-0002",
+    ]
+    assert emu.sheet_properties(book, "Milestones")["gridProperties"]["rowCount"] == 999
+
+
+def test_edit_type_parses_like_a_person_typing(emu: SheetsEmulator, book: str) -> None:
+    """Typing "TRUE" in a cell stores a boolean, and "31/12/2027" stays text in en_US."""
+    editor = emu.edit(book, "Milestones")
+    editor.type("E2", "TRUE")
+    editor.type("F2", "31/12/2027")
+    assert emu.values(book, "Milestones")[1][4:] == [True, "31/12/2027"]
+
+
+def test_before_request_hook_sees_every_call(emu: SheetsEmulator, book: str, gc: Any) -> None:
+    """before_request hooks run once per call, with its kind."""
+    ws = gc.open_by_key(book).worksheet("Contracts")
+    seen: list[str] = []
+    emu.before_request(seen.append)
+    ws.get_all_values()
+    ws.update([["x"]], "F1")
+    assert seen == ["values.get", "values.update"]
+
+
+# -- scale and the command line -----------------------------------------------------------
+
+
+def test_50000_row_tab_is_read_in_one_batch_get(emu: SheetsEmulator, gc: Any) -> None:
+    """A 50,000-row tab is seeded fast and read back in a single values.batchGet."""
+    rows = [["Milestone ID", "Contract ID", "Due Date", "Done"]]
+    rows += [
+        [f"M-{i:05d}", f"C-{i % 700:03d}", dt.date(2027, 1, 1), i % 2 == 0] for i in range(50000)
+    ]
+    book = emu.create_spreadsheet("Big", tabs={"Milestones": rows})
+    answer = gc.open_by_key(book).values_batch_get(
+        ["Milestones"], params={"valueRenderOption": "UNFORMATTED_VALUE"}
+    )
+    values = answer["valueRanges"][0]["values"]
+    assert len(values) == 50001
+    assert values[-1] == ["M-49999", "C-299", 46388, False]
+    assert emu.calls["values.batchGet"] == 1
+
+
+def test_module_entry_point_serves_until_terminated() -> None:
+    """``python -m sheetsync.testing.emulator --port 0`` prints its host and answers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sheetsync.testing.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("SHEETS_EMULATOR_HOST=127.0.0.1:")
+        host = line.split("=", 1)[1]
+        answer = requests.get(f"http://{host}/v4/spreadsheets/nope", timeout=10)
+        assert answer.status_code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
