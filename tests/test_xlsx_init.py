@@ -131,6 +131,12 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
     assert path.read_bytes() == b"precious"
 
 
+def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    """A path in a folder that does not exist gives a one-line UsageError."""
+    with pytest.raises(UsageError, match="cannot create"):
+        create_workbook(tmp_path / "nowhere" / "tracker.xlsx")
+
+
 def test_sample_has_user_columns_before_system_columns(sample_path: Path) -> None:
     """The sample keeps its Notes and Internal Ref columns, left of the program's columns."""
     book = openpyxl.load_workbook(sample_path)

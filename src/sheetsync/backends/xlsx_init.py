@@ -79,17 +79,25 @@ def create_workbook(path: str | os.PathLike[str], grids: dict | None = None) -> 
             one); None writes the canonical headers only.
 
     Raises:
-        UsageError: ``path`` already exists (a tracker is never overwritten).
+        UsageError: ``path`` already exists (a tracker is never overwritten), or
+            cannot be created (no such folder, no permission).
     """
     target = Path(path)
     if target.exists():
         raise UsageError(f"{target} already exists; choose a new file name")
     book = build_workbook(grids if grids is not None else default_grids())
     try:
-        with target.open("xb") as handle:
-            book.save(handle)
+        handle = target.open("xb")  # "x": never replace a file created meanwhile
     except FileExistsError as exc:
         raise UsageError(f"{target} already exists; choose a new file name") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot create {target}: {exc.strerror or exc}") from exc
+    try:
+        with handle:
+            book.save(handle)
+    except BaseException:
+        target.unlink(missing_ok=True)  # a half-written workbook would block the next try
+        raise
 
 
 def build_workbook(grids: dict[str, list[list[object]]]) -> Workbook:
