@@ -20,10 +20,18 @@ DEFAULT_OUT = Path(__file__).with_name("tracker.xlsx")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read ``--anchor`` (an ISO date) and ``--out`` (the workbook to write)."""
     parser = argparse.ArgumentParser(description="Write the sheetsync sample tracker.")
-    parser.add_argument("--anchor", type=dt.date.fromisoformat, default=DEFAULT_ANCHOR,
-                        help="the day the sample's dates are relative to (default 2026-12-01)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="where to write the workbook (default examples/tracker.xlsx)")
+    parser.add_argument(
+        "--anchor",
+        type=dt.date.fromisoformat,
+        default=DEFAULT_ANCHOR,
+        help="the day the sample's dates are relative to (default 2026-12-01)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="where to write the workbook (default examples/tracker.xlsx)",
+    )
     return parser.parse_args(argv)
 
 
