@@ -405,6 +405,42 @@ def test_batch_update_is_all_or_nothing(emu: SheetsEmulator, book: str, http: An
     assert emu.store.books[book].find_sheet("X") is None
 
 
+def test_spreadsheets_create_with_tabs_and_locale(emu: SheetsEmulator, http: Any) -> None:
+    """POST /v4/spreadsheets creates the tabs and properties asked for."""
+    body = {
+        "properties": {"title": "Made", "locale": "de_DE", "timeZone": "Europe/Berlin"},
+        "sheets": [{"properties": {"title": "Contracts"}}, {"properties": {"title": "Log"}}],
+    }
+    answer = http("POST", "/v4/spreadsheets", json=body).json()
+    assert answer["properties"]["locale"] == "de_DE"
+    assert [s["properties"]["title"] for s in answer["sheets"]] == ["Contracts", "Log"]
+    assert emu.values(answer["spreadsheetId"], "Log") == []
+
+
+def test_rename_and_resize_a_tab(emu: SheetsEmulator, book: str, gc: Any) -> None:
+    """updateSheetProperties renames a tab and resizes its grid."""
+    ws = gc.open_by_key(book).worksheet("Milestones")
+    ws.update_title("Deadlines")
+    ws.resize(rows=3)
+    assert emu.sheet_properties(book, "Deadlines")["gridProperties"]["rowCount"] == 3
+    assert [row[0] for row in emu.values(book, "Deadlines")] == ["Milestone ID", "M-0003", "M-0001"]
+
+
+def test_append_dimension_adds_columns(emu: SheetsEmulator, book: str, gc: Any) -> None:
+    """appendDimension adds columns at the end of a tab."""
+    ws = gc.open_by_key(book).worksheet("Milestones")
+    request = {"appendDimension": {"sheetId": ws.id, "dimension": "COLUMNS", "length": 4}}
+    gc.open_by_key(book).batch_update({"requests": [request]})
+    assert emu.sheet_properties(book, "Milestones")["gridProperties"]["columnCount"] == 30
+
+
+def test_drive_file_metadata_has_times(book: str, gc: Any) -> None:
+    """Drive files.get answers the spreadsheet's name and RFC 3339 times."""
+    sheet = gc.open_by_key(book)
+    assert sheet.get_lastUpdateTime().endswith("Z")
+    assert gc.http_client.get_file_drive_metadata(book)["name"] == "Tracker"
+
+
 def test_drive_open_by_name_and_delete(emu: SheetsEmulator, book: str, gc: Any) -> None:
     """gspread finds a spreadsheet by name through Drive, and deletes it through Drive."""
     assert gc.open("Tracker").id == book
@@ -424,6 +460,15 @@ def test_61st_read_in_a_minute_is_429_with_retry_after(http: Any, book: str) -> 
     assert refused.status_code == 429
     assert refused.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+def test_quota_is_per_user(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """Each Authorization header has its own quota."""
+    emu.set_quota(reads=1)
+    assert http("GET", values_url(book, "A1"), headers={"Authorization": "Bearer a"}).ok
+    assert http("GET", values_url(book, "A1"), headers={"Authorization": "Bearer b"}).ok
+    refused = http("GET", values_url(book, "A1"), headers={"Authorization": "Bearer a"})
+    assert refused.status_code == 429
 
 
 def test_writes_have_their_own_quota(emu: SheetsEmulator, http: Any, book: str) -> None:
