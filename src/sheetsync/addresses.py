@@ -56,14 +56,34 @@ def _pieces(text: str) -> list[str]:
     for part in parts:
         if "<" in part or '"' in part:
             pieces.extend(p.strip() for p in _split_named(part) if p.strip())
-        else:
-            pieces.extend(p.strip() for p in re.split(r"[,\s]+", part) if p.strip())
+            continue
+        for chunk in (c.strip() for c in part.split(",") if c.strip()):
+            words = chunk.split()
+            # "a@x.com b@x.com" is two addresses; "jane at example" is one bad one.
+            pieces.extend(words if all("@" in w for w in words) else [chunk])
     return pieces
 
 
 def _split_named(part: str) -> list[str]:
-    """Split ``Doe, Jane <j@x.com>, Bob <b@x.com>`` on commas outside names and brackets."""
-    return [p.strip() for p in re.findall(r'(?:"[^"]*"|<[^>]*>|[^,])+', part)]
+    """Split ``Doe, Jane <j@x.com>, Bob <b@x.com>`` on commas outside names and brackets.
+
+    A piece with no address in it ("Doe") is the first half of the next one's name.
+    """
+    pieces = [p.strip() for p in re.findall(r'(?:"[^"]*"|<[^>]*>|[^,])+', part)]
+    merged: list[str] = []
+    carry = ""
+    for piece in pieces:
+        if "@" not in piece:
+            carry = f"{carry}, {piece}" if carry else piece
+            continue
+        if carry and "<" in piece:
+            name, _, rest = piece.partition("<")
+            piece = f'"{carry}, {name.strip()}" <{rest}'
+        elif carry:
+            merged.append(carry)
+        carry = ""
+        merged.append(piece)
+    return merged + ([carry] if carry else [])
 
 
 @lru_cache(maxsize=65536)

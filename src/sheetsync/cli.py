@@ -69,7 +69,7 @@ def init(tracker: str, sample: bool, google_title: str | None) -> None:
 def check(tracker: str, today: str | None, as_json: bool) -> None:
     """Validate the tracker and show statuses; writes and sends nothing."""
     result = pipeline.check(open_backend(tracker), RunOptions(today=_today(today)))
-    _report(result, as_json, verb="would send")
+    _report(result, as_json, verb="would be sent")
 
 
 @main.command()
@@ -86,7 +86,7 @@ def run(tracker: str, today: str | None, dry_run: bool, outbox: str | None, smtp
     options = RunOptions(today=_today(today), dry_run=dry_run)
     transport = _transport(outbox, smtp_url)
     result = pipeline.run(open_backend(tracker), transport, options)
-    _report(result, as_json, verb="would send" if dry_run else "sent")
+    _report(result, as_json, verb="would be sent" if dry_run else "sent")
 
 
 @main.command()

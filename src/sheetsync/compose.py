@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -13,6 +15,8 @@ from .addresses import Address
 from .plan import DIGEST, Notification
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 
+# Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
+POLICY = policy.default.clone(max_line_length=998)
 TEMPLATES = {DIGEST: "digest", ESCALATION: "escalation", SUMMARY: "summary"}
 
 
@@ -26,8 +30,12 @@ class Envelope:
     tracker_url: str | None = None
 
 
+@lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The jinja2 environment: templates shipped in the package, HTML autoescaped, strict."""
+    """The jinja2 environment: templates shipped in the package, HTML autoescaped, strict.
+
+    Cached, so each template is compiled once per process.
+    """
     env = Environment(
         loader=PackageLoader("sheetsync", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
@@ -106,7 +114,7 @@ def build_message(
 ) -> EmailMessage:
     """A multipart/alternative message with safe headers and a deterministic Message-ID."""
     text, html = render(note, envelope, today, env)
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = subject_for(note)
     message["From"] = formataddr((one_line(envelope.sender.name or "sheetsync"), envelope.sender.email))
     message["To"] = ", ".join(_header_address(a) for a in note.to)

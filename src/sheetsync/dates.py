@@ -87,6 +87,8 @@ def _worded(text: str, month_first: bool) -> tuple[dt.date | None, str | None]:
         return None, "is not a date we can read"
     if not re.search(r"\d{4}|'\d\d", text):
         return None, "has no year (write it as 2027-03-31)"
+    if not re.search(r"(?<!\d)\d{1,2}(?:st|nd|rd|th)?(?!\d)", text):
+        return None, "has no day (write it as 2027-03-31)"
     try:
         parsed = dateparser.parse(text, dayfirst=not month_first, default=dt.datetime(2000, 1, 1))
     except OverflowError:

@@ -53,7 +53,7 @@ class Ledger:
 def read_ledger(grid: Grid) -> Ledger:
     """Read the Log tab. Rows the program did not write in its shape are ignored."""
     if not grid:
-        return Ledger(pd.DataFrame(columns=["row", *LOG_COLUMNS]))
+        return Ledger(pd.DataFrame({name: pd.Series(dtype=object) for name in ["row", *LOG_COLUMNS]}))
     keys = [header_key(h) for h in grid[0]]
     index = {name: keys.index(header_key(name)) for name in LOG_COLUMNS if header_key(name) in keys}
     rows = grid[1:]
@@ -64,6 +64,7 @@ def read_ledger(grid: Grid) -> Ledger:
     for name in LOG_COLUMNS:
         if name not in frame:
             frame[name] = ""
+        frame[name] = frame[name].astype(object)
     sent_rows = frame[frame["Result"].str.casefold() == "sent"]
     to = sent_rows["Recipients"].map(recipients_to)
     return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)))

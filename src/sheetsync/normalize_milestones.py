@@ -30,7 +30,10 @@ def milestone_frame(
     by_id = known.set_index("id")
     unknown = ~contract_ids.isin(by_id.index)
     flags.flag(unknown & (contract_ids == ""), "Contract ID", "Contract ID is blank; say which contract this belongs to")
-    flags.flag(unknown & (contract_ids != ""), "Contract ID",
+    doubled = contract_ids.isin(contracts.loc[contracts["duplicate"], "id"])
+    flags.flag(unknown & doubled, "Contract ID",
+               "Contract ID " + contract_ids + " is on more than one Contracts row; fix the duplicate there")
+    flags.flag(unknown & ~doubled & (contract_ids != ""), "Contract ID",
                "Contract ID " + contract_ids + " is not in the Contracts tab")
     titles = _texts(table, "Milestone")
     flags.flag(titles == "", "Milestone", "Milestone is blank; say what has to happen")
@@ -38,7 +41,7 @@ def milestone_frame(
     due = _dates(table, "Due Date", settings, flags)
     flags.flag(due.isna() & table.get("Due Date").isin([None, ""]), "Due Date", "Due Date is blank")
     owners, no_owner = _milestone_owners(table, contract_ids, by_id, settings, flags)
-    escalate, _ = _owners(table, "Escalate To", settings, flags)
+    escalate, _, _ = _owners(table, "Escalate To", settings, flags)
     done, completed = _done(table, settings, flags)
     blocked = blocked | unknown | due.isna() | no_owner
     frame = pd.DataFrame({
@@ -88,12 +91,13 @@ def _types(table: Table, flags: _Flagger) -> pd.Series:
 def _milestone_owners(
     table: Table, contract_ids: pd.Series, contracts: pd.DataFrame, settings: Settings, flags: _Flagger
 ) -> tuple[pd.Series, pd.Series]:
-    own, blank = _owners(table, "Owner", settings, flags)
+    own, blank, messages = _owners(table, "Owner", settings, flags)
     fallback = contract_ids.map(contracts["owners"]).map(lambda v: v if isinstance(v, tuple) else ())
     owners = own.where(~blank, fallback)
     empty = owners.map(len) == 0
     known = contract_ids.isin(contracts.index)
-    flags.flag(empty & ~blank, "Owner", "Owner has no email address sheetsync may use")
+    told = messages != ""
+    flags.flag(empty & ~blank & ~told, "Owner", "Owner has no email address sheetsync may use")
     flags.flag(empty & blank & known, "Owner",
                "Owner is blank and contract " + contract_ids + " has no usable Owner either")
     return owners, empty

@@ -54,15 +54,15 @@ def _dates(table: Table, name: str, settings: Settings, flags: _Flagger) -> pd.S
 
 def _owners(
     table: Table, name: str, settings: Settings, flags: _Flagger
-) -> tuple[pd.Series, pd.Series]:
-    """Well-formed, allowed addresses of a column; also whether the cell was blank."""
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Well-formed, allowed addresses of a column; whether the cell was blank; what was wrong."""
     texts = _texts(table, name)
     domains = settings.allowed_domains
     parsed = map_unique(texts, lambda t: _check_addresses(t, domains))
     addresses = parsed.map(lambda p: p[0])
     messages = parsed.map(lambda p: p[1])
     flags.flag(messages != "", name, name + ": " + messages.astype(str))
-    return addresses, texts == ""
+    return addresses, texts == "", messages
 
 
 def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address, ...], str]:
@@ -94,7 +94,7 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
     dup = _duplicates(ids, flags, "Contract ID", "each contract needs its own ID")
     names = _texts(table, "Contract")
     flags.flag(names == "", "Contract", "Contract (the name) is blank")
-    owners, owner_blank = _owners(table, "Owner", settings, flags)
+    owners, owner_blank, _ = _owners(table, "Owner", settings, flags)
     flags.flag(owner_blank, "Owner", "Owner is blank; put the accountable person's email here")
     status = _texts(table, "Contract Status").str.casefold()
     flags.flag(~status.isin(_CONTRACT_STATES), "Contract Status",

@@ -112,7 +112,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
 def _attach_problems(tracker: Tracker) -> None:
     for name, frame in ((MILESTONES, tracker.milestones), (CONTRACTS, tracker.contracts)):
         by_row = problems_by_row(tracker.problems, tracker.tables[name].tab)
-        frame["problems"] = frame["row"].map(by_row).fillna("")
+        frame["problems"] = frame["row"].map(by_row).astype(object).fillna("")
 
 
 def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:

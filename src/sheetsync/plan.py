@@ -145,11 +145,11 @@ def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: S
     if kind == REMINDER:
         ladder = ", ".join(str(d) for d in settings.lead_days.get(type_, ()))
         return f"{stage}-day reminder before the due date (reminders for {type_}: {ladder} days before)"
-    overdue = -days_left
+    overdue = f"{-days_left} day{'' if days_left == -1 else 's'} overdue"
     if kind == OVERDUE_NOTICE:
-        return f"{overdue} days overdue; a notice goes out every {settings.overdue_repeat} days until it is marked done"
+        return f"{overdue}; a notice goes out every {settings.overdue_repeat} days until it is marked done"
     after = ", ".join(str(d) for d in settings.escalate_after)
-    return f"escalation level {stage}: {overdue} days overdue (escalate after {after} days)"
+    return f"escalation level {stage}: {overdue} (escalate after {after} days)"
 
 
 def _group(found, kind, ledger, digest):  # type: ignore[no-untyped-def]

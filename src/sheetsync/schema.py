@@ -18,8 +18,11 @@ class Column:
 
 
 def header_key(text: object) -> str:
-    """Reduce a header to letters and digits in lower case: ``"Due_date "`` → ``"duedate"``."""
-    return re.sub(r"[^0-9a-z]", "", str(text or "").casefold())
+    """Reduce a header to letters and digits in lower case: ``"Due_date "`` → ``"duedate"``.
+
+    ``#`` reads as "no", so ``Contract #`` and ``Contract No`` are the same header.
+    """
+    return re.sub(r"[^0-9a-z]", "", str(text or "").casefold().replace("#", "no"))
 
 
 CONTRACT_COLUMNS = (
@@ -31,7 +34,8 @@ CONTRACT_COLUMNS = (
     Column("Department", ("Team",)),
     Column("Value", ("Contract Value", "Amount", "TCV")),
     Column("Start Date", ("Effective Date",)),
-    Column("End Date", ("Expiration", "Expiry Date", "Term End")),
+    # "Term End" is a system column (the current term's end), so it is no alias here.
+    Column("End Date", ("Expiration", "Expiry Date")),
     Column("Auto-Renew", ("Auto Renewal", "Evergreen")),
     Column("Renewal Term (months)", ("Renewal Term", "Renewal Months")),
     Column("Notice Period (days)", ("Notice Period", "Notice Days")),
@@ -43,7 +47,7 @@ CONTRACT_COLUMNS = (
 
 MILESTONE_COLUMNS = (
     Column("Milestone ID", ("ID",)),
-    Column("Contract ID", ("Contract",), required=True),
+    Column("Contract ID", ("Contract", "Contract #", "Contract No"), required=True),
     Column("Milestone", ("Title", "Task", "Description"), required=True),
     Column("Type", ("Category",)),
     Column("Due Date", ("Deadline", "Due"), required=True),
