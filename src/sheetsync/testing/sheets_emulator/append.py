@@ -7,17 +7,26 @@ from typing import Any
 from .a1 import Box, format_box
 from .errors import ApiError
 from .grid import Grid
-from .model import Sheet, Spreadsheet
-from .values_api import Query, _data_rows, _locate, _one, write_values
+from .model import Spreadsheet
+from .values_api import (
+    Query,
+    data_rows,
+    locate,
+    param,
+    read_range,
+    response_query,
+    wants_values,
+    write_values,
+)
 
 INSERT_OPTIONS = ("OVERWRITE", "INSERT_ROWS")
 
 
 def append(book: Spreadsheet, text: str, query: Query, body: Any) -> dict[str, Any]:
     """``POST values/{range}:append``: write after the last row of the table at ``range``."""
-    sheet, box = _locate(book, text)
-    rows = _data_rows(body or {})
-    insert = _one(query, "insertDataOption", "OVERWRITE")
+    sheet, box = locate(book, text)
+    rows = data_rows(body or {})
+    insert = param(query, "insertDataOption", "OVERWRITE")
     if insert not in INSERT_OPTIONS:
         raise ApiError.invalid(f"Invalid value at 'insert_data_option' ({insert})")
     table = find_table(sheet.grid, box)
@@ -28,7 +37,9 @@ def append(book: Spreadsheet, text: str, query: Query, body: Any) -> dict[str, A
         sheet.resize(rows=sheet.row_count + height)
     elif start.row0 + height > sheet.row_count:
         sheet.resize(rows=start.row0 + height)
-    updates = write_values(book, sheet, start, rows, _one(query, "valueInputOption"))
+    _, updates = write_values(book, sheet, start, rows, param(query, "valueInputOption"))
+    if wants_values(param(query, "includeValuesInResponse")) and "updatedRange" in updates:
+        updates["updatedData"] = read_range(book, updates["updatedRange"], response_query(query))
     answer: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
     if table:
         answer["tableRange"] = format_box(sheet.title, table)
@@ -83,6 +94,3 @@ def _row_filled(grid: Grid, row: int, left: int, right: int) -> bool:
 
 def _col_filled(grid: Grid, col: int, top: int, bottom: int) -> bool:
     return any(col < len(cells) and cells[col] is not None for cells in grid.rows[top:bottom])
-
-
-__all__ = ["Sheet", "append", "find_table"]

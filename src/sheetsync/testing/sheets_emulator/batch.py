@@ -94,11 +94,10 @@ def update_sheet_properties(
             f'A sheet with the name "{wanted["title"]}" already exists. Please enter another name.'
         )
     grid = sheet.props.setdefault("gridProperties", {})
-    rows, columns = (
-        grid.get("rowCount", before["gridProperties"]["rowCount"]),
-        grid.get("columnCount", before["gridProperties"]["columnCount"]),
-    )
-    sheet.resize(rows=int(rows), columns=int(columns))
+    old_grid = before["gridProperties"]
+    grid.setdefault("rowCount", old_grid["rowCount"])
+    grid.setdefault("columnCount", old_grid["columnCount"])
+    sheet.resize(rows=int(grid["rowCount"]), columns=int(grid["columnCount"]))
     if sheet.props.get("index", before["index"]) != before["index"]:
         _move(book, sheet, int(sheet.props["index"]))
     book.reindex()

@@ -17,12 +17,14 @@ Query = dict[str, list[str]]
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 
 
-def _one(query: Query, name: str, default: str | None = None) -> str | None:
+def param(query: Query, name: str, default: str | None = None) -> str | None:
+    """Return the last value of a query parameter, or ``default``."""
     values = query.get(name)
     return values[-1] if values else default
 
 
-def _locate(book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
+def locate(book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
+    """Resolve an A1 range to a tab and a rectangle inside its grid (400 when outside)."""
     sheet, bounds = book.resolve(text)
     box = sheet.box(bounds)
     sheet.check_inside(box, cells_label(sheet, split_range(text)[1]))
@@ -31,9 +33,9 @@ def _locate(book: Spreadsheet, text: str) -> tuple[Sheet, Box]:
 
 def read_range(book: Spreadsheet, text: str, query: Query) -> dict[str, Any]:
     """Return the ValueRange of one A1 range, trimmed like Google's."""
-    sheet, box = _locate(book, text)
-    render = renderer(_one(query, "valueRenderOption"), _one(query, "dateTimeRenderOption"))
-    major = _one(query, "majorDimension", "ROWS") or "ROWS"
+    sheet, box = locate(book, text)
+    render = renderer(param(query, "valueRenderOption"), param(query, "dateTimeRenderOption"))
+    major = param(query, "majorDimension", "ROWS") or "ROWS"
     if major not in ("ROWS", "COLUMNS"):
         raise ApiError.invalid(f"Invalid value at 'major_dimension' ({major})")
     values = sheet.grid.read(box, render)
@@ -75,7 +77,8 @@ def _input_converter(option: str | None, locale: str) -> Callable[[Any], Any]:
     return lambda value: SKIP if value is None else store_user_entered(value, locale)
 
 
-def _data_rows(data: dict[str, Any]) -> list[list[Any]]:
+def data_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """Return the rows of a ValueRange body, transposing ``majorDimension=COLUMNS``."""
     values = data.get("values", [])
     if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
         message = (
@@ -102,8 +105,12 @@ def _stats(rows: list[list[Any]]) -> tuple[int, int, int]:
 
 def write_values(
     book: Spreadsheet, sheet: Sheet, start: Box, rows: list[list[Any]], option: str | None
-) -> dict[str, Any]:
-    """Store ``rows`` at ``start``'s top-left and return Google's UpdateValuesResponse."""
+) -> tuple[Box, dict[str, Any]]:
+    """Store ``rows`` at ``start``'s top-left.
+
+    Returns:
+        The rectangle written and Google's UpdateValuesResponse for it.
+    """
     convert = _input_converter(option, book.locale)
     height, width = len(rows), max((len(row) for row in rows), default=0)
     box = Box(start.row0, start.col0, start.row0 + max(height, 1), start.col0 + max(width, 1))
@@ -117,14 +124,22 @@ def write_values(
     if cells:
         answer.update(updatedRows=written_rows, updatedColumns=written_columns)
         answer["updatedCells"] = cells
-    return answer
+    return box, answer
 
 
-def _update_one(book: Spreadsheet, text: str, data: dict[str, Any], option: str | None) -> Any:
-    rows = _data_rows(data)
-    sheet, box = _locate(book, text)
+def wants_values(flag: Any) -> bool:
+    """Read ``includeValuesInResponse`` from a query string value or a JSON body."""
+    return str(flag).lower() == "true"
+
+
+def _update_one(
+    book: Spreadsheet, text: str, data: dict[str, Any], option: str | None
+) -> tuple[Sheet, Box, dict[str, Any]]:
+    rows = data_rows(data)
+    sheet, box = locate(book, text)
     _check_fits(sheet, text, box, rows)
-    return sheet, write_values(book, sheet, box, rows, option)
+    written, answer = write_values(book, sheet, box, rows, option)
+    return sheet, written, answer
 
 
 def _check_fits(sheet: Sheet, text: str, box: Box, rows: list[list[Any]]) -> None:
@@ -147,35 +162,44 @@ def _check_fits(sheet: Sheet, text: str, box: Box, rows: list[list[Any]]) -> Non
 
 def update(book: Spreadsheet, text: str, query: Query, body: Any) -> dict[str, Any]:
     """``PUT values/{range}``."""
-    _, answer = _update_one(book, text, body or {}, _one(query, "valueInputOption"))
-    if _one(query, "includeValuesInResponse", "false").lower() == "true":  # type: ignore[union-attr]
-        answer["updatedData"] = read_range(book, answer["updatedRange"], query)
+    _, _, answer = _update_one(book, text, body or {}, param(query, "valueInputOption"))
+    if wants_values(param(query, "includeValuesInResponse")) and "updatedRange" in answer:
+        answer["updatedData"] = read_range(book, answer["updatedRange"], response_query(query))
     return answer
+
+
+def response_query(query: Query) -> Query:
+    """Render options for ``updatedData`` (``responseValueRenderOption``...)."""
+    return {
+        "valueRenderOption": query.get("responseValueRenderOption", []),
+        "dateTimeRenderOption": query.get("responseDateTimeRenderOption", []),
+    }
 
 
 def batch_update(book: Spreadsheet, _text: str, query: Query, body: Any) -> dict[str, Any]:
     """``POST values:batchUpdate``."""
     body = body or {}
     option = body.get("valueInputOption")
-    responses: list[dict[str, Any]] = []
-    rows: set[tuple[int, int]] = set()
-    columns: set[tuple[int, int]] = set()
-    sheets: set[int] = set()
-    for data in body.get("data", []):
-        sheet, answer = _update_one(book, data.get("range", ""), data, option)
-        responses.append(answer)
-        if "updatedCells" in answer:
-            sheets.add(sheet.sheet_id)
-            _, bounds = book.resolve(answer["updatedRange"])
-            rows.update((sheet.sheet_id, r) for r in range(bounds.row0 or 0, bounds.row1 or 0))
-            columns.update((sheet.sheet_id, c) for c in range(bounds.col0 or 0, bounds.col1 or 0))
-    total_cells = sum(answer.get("updatedCells", 0) for answer in responses)
+    written = [
+        _update_one(book, data.get("range", ""), data, option) for data in body.get("data", [])
+    ]
     out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
-    if total_cells:
-        out.update(totalUpdatedRows=len(rows), totalUpdatedColumns=len(columns))
-        out.update(totalUpdatedCells=total_cells, totalUpdatedSheets=len(sheets))
-    out["responses"] = responses
+    changed = [item for item in written if "updatedCells" in item[2]]
+    if changed:
+        out.update(_totals(changed))
+    out["responses"] = [answer for _, _, answer in written]
     return out
+
+
+def _totals(written: list[tuple[Sheet, Box, dict[str, Any]]]) -> dict[str, int]:
+    rows = {(sheet.sheet_id, r) for sheet, box, _ in written for r in range(box.row0, box.row1)}
+    cols = {(sheet.sheet_id, c) for sheet, box, _ in written for c in range(box.col0, box.col1)}
+    return {
+        "totalUpdatedRows": len(rows),
+        "totalUpdatedColumns": len(cols),
+        "totalUpdatedCells": sum(answer["updatedCells"] for _, _, answer in written),
+        "totalUpdatedSheets": len({sheet.sheet_id for sheet, _, _ in written}),
+    }
 
 
 def clear(book: Spreadsheet, text: str, query: Query, body: Any) -> dict[str, Any]:
@@ -190,7 +214,7 @@ def batch_clear(book: Spreadsheet, _text: str, query: Query, body: Any) -> dict[
 
 
 def _clear_one(book: Spreadsheet, text: str) -> str:
-    sheet, box = _locate(book, text)
+    sheet, box = locate(book, text)
     sheet.grid.clear(box)
     book.touch()
     return format_box(sheet.title, box)
