@@ -1,0 +1,605 @@
+"""The Google backend: a tracker in a Google Sheet, through the Sheets API v4 with gspread.
+
+A run costs a constant number of API calls, whatever the row count:
+
+    read          spreadsheet GET (fields mask) + one values:batchGet of every tab
+    append_log    one values:append (plus one batchUpdate when the Log tab is missing)
+    write_status  one values:batchGet re-reading headers, ID and target columns,
+                  one spreadsheets:batchUpdate only to prune Log rows or widen a grid,
+                  one values:batchUpdate (RAW) with one range per column run
+
+A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
+Cells already holding the value to write are left alone, so a daily run sends mostly the
+columns that change. Google errors are translated here; retries live in ``retry``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gspread
+from gspread import urls
+from gspread.exceptions import APIError
+from gspread.utils import absolute_range_name, quote
+
+from ..dates import to_serial
+from ..errors import BackendError, TrackerError, TrackerNotFound
+from ..schema import LOG, header_key
+from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
+from .retry import RetryingHTTPClient, RetryPolicy
+from .rowmatch import header_columns, plan_cells
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
+EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
+MAX_REQUEST_BYTES = 2_000_000
+META_FIELDS = "spreadsheetId,properties(title,locale,timeZone),sheets.properties"
+READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+GAP = 8  # rows left untouched (JSON null) rather than starting a new range
+CREDENTIALS_HELP = (
+    "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file "
+    "(or run `gcloud auth application-default login "
+    "--scopes=https://www.googleapis.com/auth/spreadsheets`)"
+)
+
+
+@dataclass
+class TabInfo:
+    """A tab's title, gid and grid size, as the spreadsheet GET gave them."""
+
+    title: str
+    sheet_id: int
+    rows: int
+    columns: int
+
+    @classmethod
+    def from_json(cls, props: dict[str, Any]) -> TabInfo:
+        """From a ``sheets[].properties`` object."""
+        grid = props.get("gridProperties", {})
+        return cls(
+            props["title"],
+            int(props.get("sheetId", 0)),
+            grid.get("rowCount", 0),
+            grid.get("columnCount", 0),
+        )
+
+
+@dataclass
+class TabNow:
+    """Columns of one tab as re-read just before writing: the header and chosen columns."""
+
+    header: list[Cell]
+    columns: dict[int, list[Cell]] = field(default_factory=dict)
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The current value at (row, column), 1-based; None when empty or not re-read."""
+        values = self.columns.get(column, [])
+        return values[row - 1] if row <= len(values) else None
+
+
+def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient, str]:
+    """An HTTP client for the Sheets API and the account it acts as.
+
+    ``SHEETS_EMULATOR_HOST=host:port`` points it at the emulator with no credentials;
+    otherwise Application Default Credentials, spreadsheets scope only.
+
+    Raises:
+        TrackerError: no credentials could be found.
+    """
+    host = os.environ.get(EMULATOR_ENV)
+    if host:
+        from ..testing.sheets_emulator import EmulatorSession
+
+        return RetryingHTTPClient(None, EmulatorSession(host), policy), f"the emulator at {host}"
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+    from google.auth.transport.requests import AuthorizedSession
+
+    try:
+        credentials, _ = google.auth.default(scopes=list(SCOPES))
+    except DefaultCredentialsError as exc:
+        raise TrackerError(CREDENTIALS_HELP) from exc
+    account = (
+        getattr(credentials, "service_account_email", None) or "the account in your credentials"
+    )
+    return RetryingHTTPClient(None, AuthorizedSession(credentials), policy), account
+
+
+class GoogleSheetsBackend:
+    """A tracker stored in a Google Sheet (or the bundled emulator).
+
+    Args:
+        client: a gspread Client; its authorised session is used for every request.
+        spreadsheet_id: the ID from the sheet's URL.
+        retry: how to retry 429/5xx (default: up to about 120 s).
+        account: who the sheet must be shared with, for error messages.
+        max_request_bytes: split a write whose body would pass this size.
+    """
+
+    def __init__(
+        self,
+        client: gspread.Client | RetryingHTTPClient,
+        spreadsheet_id: str,
+        *,
+        retry: RetryPolicy | None = None,
+        account: str | None = None,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
+    ) -> None:
+        if isinstance(client, RetryingHTTPClient):
+            self.http = client
+        else:
+            self.http = RetryingHTTPClient(None, client.http_client.session, retry)
+        self.spreadsheet_id = spreadsheet_id
+        self.account = account or "the account sheetsync runs as"
+        self.max_request_bytes = max_request_bytes
+        self._tabs: dict[str, TabInfo] = {}
+        self._headers: dict[str, list[Cell]] = {}
+
+    @classmethod
+    def connect(
+        cls, spreadsheet_id: str, *, retry: RetryPolicy | None = None
+    ) -> GoogleSheetsBackend:
+        """Open the spreadsheet with the emulator or Application Default Credentials."""
+        http, account = connect_http(retry)
+        return cls(http, spreadsheet_id, account=account)
+
+    @property
+    def api_calls(self) -> int:
+        """Requests sent to the Sheets API so far, retries not counted."""
+        return self.http.calls
+
+    @api_calls.setter
+    def api_calls(self, value: int) -> None:
+        self.http.calls = value
+
+    @property
+    def retries(self) -> int:
+        """Requests sent again after a 429, a 5xx or a connection failure."""
+        return self.http.retries
+
+    @property
+    def url(self) -> str:
+        """The spreadsheet's address in a browser."""
+        return EDIT_URL.format(self.spreadsheet_id)
+
+    # -- read ------------------------------------------------------------------------------
+
+    def read(self) -> Snapshot:
+        """Every tab's values (dates as serial numbers) and the spreadsheet's properties.
+
+        Raises:
+            TrackerNotFound: no such spreadsheet, or it is not shared with us.
+        """
+        meta = self._get(urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS})
+        tabs = [
+            TabInfo.from_json(sheet["properties"])
+            for sheet in meta.get("sheets", [])
+            if sheet["properties"].get("sheetType", "GRID") == "GRID"
+        ]
+        ranges = [absolute_range_name(tab.title) for tab in tabs]
+        answer = self._batch_get(ranges, "ROWS") if ranges else []
+        grids = {
+            tab.title: _grid(part.get("values", [])) for tab, part in zip(tabs, answer, strict=True)
+        }
+        self._tabs = {tab.title: tab for tab in tabs}
+        self._headers = {title: list(grid[0]) if grid else [] for title, grid in grids.items()}
+        props = meta.get("properties", {})
+        return Snapshot(
+            title=props.get("title", ""),
+            tabs=grids,
+            time_zone=props.get("timeZone"),
+            locale=props.get("locale"),
+            url=self.url,
+            sheet_ids={tab.title: tab.sheet_id for tab in tabs},
+        )
+
+    # -- write status ----------------------------------------------------------------------
+
+    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
+        """Write system columns by ID (re-read just before), then prune old Log rows.
+
+        Only cells whose value changes are sent, as RAW values: text is never a formula.
+        """
+        report = WriteReport()
+        present = [w for w in writes if w.tab in self._tabs]
+        for missing in (w for w in writes if w.tab not in self._tabs):
+            report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in missing.rows)
+        now = self._reread(present) if present else {}
+        cells: dict[str, dict[int, dict[int, Any]]] = {}
+        for tab_write in present:
+            cells[tab_write.tab] = _plan_tab(tab_write, now[tab_write.tab], report)
+        structure = self._grow(cells) + self._prune_requests(log_prune)
+        if structure:
+            self._batch_update(structure)
+        data = [vr for tab, by_column in cells.items() for vr in _value_ranges(tab, by_column)]
+        for body in _bodies(data, self.max_request_bytes, {"valueInputOption": "RAW"}):
+            self._post(urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id, body)
+        return report
+
+    def _reread(self, writes: Sequence[TabWrite]) -> dict[str, TabNow]:
+        """Headers and the columns the writes touch, re-read in one batchGet.
+
+        Columns are located by the headers as read; if a person moved them since, the
+        columns are read once more where they are now.
+        """
+        wanted = {w.tab: _wanted_keys(w) for w in writes}
+        located = {tab: _locate(self._headers.get(tab, []), keys) for tab, keys in wanted.items()}
+        now = self._fetch_columns(located)
+        moved = {tab: _locate(now[tab].header, keys) for tab, keys in wanted.items()}
+        if moved != located:
+            now = self._fetch_columns(moved)
+        return now
+
+    def _fetch_columns(self, located: dict[str, list[int]]) -> dict[str, TabNow]:
+        ranges: list[str] = []
+        for tab, columns in located.items():
+            ranges.append(absolute_range_name(tab, "1:1"))
+            ranges.extend(
+                absolute_range_name(tab, f"{_letters(c)}1:{_letters(c)}") for c in columns
+            )
+        answer = iter(self._batch_get(ranges, "COLUMNS"))
+        now = {}
+        for tab, columns in located.items():
+            header = [
+                _cell(column[0]) if column else None for column in next(answer).get("values", [])
+            ]
+            tab_now = TabNow(header)
+            for column in columns:
+                values = next(answer).get("values", [[]])
+                tab_now.columns[column] = [_cell(v) for v in values[0]] if values else []
+            now[tab] = tab_now
+        return now
+
+    def _grow(self, cells: dict[str, dict[int, dict[int, Any]]]) -> list[dict[str, Any]]:
+        """appendDimension requests for tabs whose new columns pass the grid's edge."""
+        requests = []
+        for tab, by_column in cells.items():
+            info, widest = self._tabs[tab], max(by_column, default=0)
+            if widest > info.columns:
+                requests.append(
+                    {
+                        "appendDimension": {
+                            "sheetId": info.sheet_id,
+                            "dimension": "COLUMNS",
+                            "length": widest - info.columns,
+                        }
+                    }
+                )
+                info.columns = widest
+        return requests
+
+    def _prune_requests(self, rows: Sequence[int]) -> list[dict[str, Any]]:
+        """deleteDimension requests for Log rows, bottom first so row numbers hold."""
+        log = self._find_tab(LOG)
+        if log is None:
+            return []
+        return [
+            {
+                "deleteDimension": {
+                    "range": {
+                        "sheetId": log.sheet_id,
+                        "dimension": "ROWS",
+                        "startIndex": first - 1,
+                        "endIndex": last,
+                    }
+                }
+            }
+            for first, last in _runs_descending(rows)
+        ]
+
+    # -- append log ------------------------------------------------------------------------
+
+    def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """Append ledger rows under the Log header: one values:append (split past ~2 MB).
+
+        A missing Log tab is added first (one batchUpdate) and gets the header row.
+        """
+        if not rows:
+            return
+        log = self._find_tab(LOG) or self._add_tab(LOG)
+        current = self._headers.get(log.title, [])
+        lead: list[list[Any]] = []
+        if not any(v not in (None, "") for v in current):
+            current, lead = list(header), [list(header)]
+        columns = self._log_columns(log, current, header)
+        self._headers[log.title] = current
+        width = max(columns.values())
+        values = lead + [_log_row(row, header, columns, width) for row in rows]
+        target = quote(absolute_range_name(log.title, f"A:{_letters(width)}"))
+        url = urls.SPREADSHEET_VALUES_APPEND_URL % (self.spreadsheet_id, target)
+        params = "?valueInputOption=RAW&insertDataOption=INSERT_ROWS"
+        for chunk in _row_chunks(values, self.max_request_bytes):
+            self._post(url + params, {"majorDimension": "ROWS", "values": chunk})
+
+    def _log_columns(
+        self, log: TabInfo, current: list[Cell], header: Sequence[str]
+    ) -> dict[str, int]:
+        """Column of each Log header; headers the tab lacks are written at its right end."""
+        columns, added = header_columns(current, header)
+        if added:
+            by_column = {column: {1: name} for column, name in added}
+            grow = self._grow({log.title: by_column})
+            if grow:
+                self._batch_update(grow)
+            data = list(_value_ranges(log.title, by_column))
+            self._post(
+                urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id,
+                {"valueInputOption": "RAW", "data": data},
+            )
+            for column, name in added:
+                current.extend([None] * (column - len(current)))
+                current[column - 1] = name
+        return columns
+
+    def _add_tab(self, title: str) -> TabInfo:
+        answer = self._batch_update([{"addSheet": {"properties": {"title": title}}}])
+        info = TabInfo.from_json(answer["replies"][0]["addSheet"]["properties"])
+        self._tabs[info.title] = info
+        self._headers[info.title] = []
+        return info
+
+    def _find_tab(self, name: str) -> TabInfo | None:
+        wanted = name.strip().casefold()
+        return next(
+            (t for title, t in self._tabs.items() if title.strip().casefold() == wanted), None
+        )
+
+    # -- requests, with Google's errors translated ----------------------------------------
+
+    def _batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
+        params = {**READ_OPTIONS, "majorDimension": major, "ranges": ranges}
+        answer = self._get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
+        return list(answer.get("valueRanges", []))
+
+    def _batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._post(
+            urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id, {"requests": requests}
+        )
+
+    def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send(lambda: self.http.request("get", url, params=params))
+
+    def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        data = _compact(body).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=UTF-8"}
+        return self._send(lambda: self.http.request("post", url, data=data, headers=headers))
+
+    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
+        try:
+            answer = call().json()
+        except APIError as exc:
+            raise self._translate(exc) from exc
+        except ValueError as exc:
+            raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
+        return answer if isinstance(answer, dict) else {}
+
+    def _translate(self, exc: APIError) -> Exception:
+        if exc.code in (403, 404):
+            return TrackerNotFound(
+                f"the spreadsheet {self.spreadsheet_id} does not exist or is not shared with "
+                f"{self.account} ({exc.code} {exc.error.get('message', '')})".rstrip()
+            )
+        message = exc.error.get("message", "")
+        return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
+
+
+# -- planning cells, pure ------------------------------------------------------------------
+
+
+def _wanted_keys(tab_write: TabWrite) -> list[str]:
+    """Header keys of every column a write reads or sets: ID, system, conditional cells."""
+    names = {tab_write.id_header, *tab_write.system_headers}
+    for row in tab_write.rows:
+        names.update(row.cells)
+        names.update(row.expect)
+    return sorted({header_key(name) for name in names})
+
+
+def _locate(header: Sequence[Cell], keys: Sequence[str]) -> list[int]:
+    columns, _ = header_columns(header, ())
+    return sorted(columns[key] for key in keys if key in columns)
+
+
+def _plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> dict[int, dict[int, Any]]:
+    """Cells to send for one tab, by column then row: only those whose value changes."""
+    columns, _ = header_columns(now.header, ())
+    id_column = columns.get(header_key(tab_write.id_header))
+    if id_column is None:
+        report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in tab_write.rows)
+        return {}
+    ids = now.columns.get(id_column, [])[1:]
+    plan = plan_cells(tab_write, now.header, ids, now.cell)
+    by_column: dict[int, dict[int, Any]] = {}
+    for column, name in plan.new_headers:
+        by_column.setdefault(column, {})[1] = name
+    for row, column, value in plan.cells:
+        if not _already(now.cell(row, column), value):
+            by_column.setdefault(column, {})[row] = _wire(value)
+    report.written += plan.report.written
+    report.skipped.extend(plan.report.skipped)
+    return by_column
+
+
+def _wire(value: object) -> Any:
+    """A value as sent RAW: dates as ISO text, None as "" (which clears the cell)."""
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()  # numpy scalars
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str | bool | int | float):
+        return value
+    return str(value)
+
+
+def _already(current: Cell, value: object) -> bool:
+    """Whether a cell already holds ``value``; a date as a real date cell or as ISO text."""
+    is_day = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if is_day and isinstance(current, int | float) and not isinstance(current, bool):
+        return current == to_serial(value)  # type: ignore[arg-type]
+    return _same(current, _wire(value))
+
+
+def _same(current: Cell, wire: Any) -> bool:
+    """Whether a cell already shows ``wire`` (a bool is never the number 1)."""
+
+    def kind(v: Any) -> tuple[str, Any]:
+        if v is None or v == "":
+            return "empty", ""
+        if isinstance(v, bool):
+            return "bool", v
+        if isinstance(v, int | float):
+            return "number", float(v)
+        return "text", str(v)
+
+    return kind(current) == kind(wire)
+
+
+def _value_ranges(tab: str, by_column: dict[int, dict[int, Any]]) -> Iterator[dict[str, Any]]:
+    """One ValueRange per run of rows in a column; short gaps are sent as null (untouched)."""
+    for column in sorted(by_column):
+        cells = by_column[column]
+        letter = _letters(column)
+        for first, last in _runs(sorted(cells)):
+            values = [cells.get(row) for row in range(first, last + 1)]
+            yield {
+                "range": absolute_range_name(tab, f"{letter}{first}:{letter}{last}"),
+                "majorDimension": "COLUMNS",
+                "values": [values],
+            }
+
+
+def _runs(rows: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) runs of sorted rows, bridging gaps of at most ``GAP`` rows."""
+    if not rows:
+        return
+    first = last = rows[0]
+    for row in rows[1:]:
+        if row - last > GAP + 1:
+            yield first, last
+            first = row
+        last = row
+    yield first, last
+
+
+def _runs_descending(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Contiguous (first, last) runs of 1-based rows below the header, bottom run first."""
+    runs: list[tuple[int, int]] = []
+    for row in sorted({r for r in rows if r > 1}):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs[::-1]
+
+
+def _bodies(
+    data: list[dict[str, Any]], limit: int, base: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """values:batchUpdate bodies of at most about ``limit`` bytes each."""
+    batch: list[dict[str, Any]] = []
+    size = len(_compact(base)) + 16
+    for part in (piece for vr in data for piece in _split_range(vr, limit // 2)):
+        part_size = len(_compact(part)) + 1
+        if batch and size + part_size > limit:
+            yield {**base, "data": batch}
+            batch, size = [], len(_compact(base)) + 16
+        batch.append(part)
+        size += part_size
+    if batch:
+        yield {**base, "data": batch}
+
+
+def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Cut one column range into row pieces of at most about ``limit`` bytes."""
+    values = value_range["values"][0]
+    if len(_compact(values)) <= limit:
+        return [value_range]
+    tab, cells = value_range["range"].rsplit("!", 1)
+    letter, first = _split_cell(cells.split(":")[0])
+
+    def piece(start: int, chunk: list[Any]) -> dict[str, Any]:
+        rows = f"{letter}{first + start}:{letter}{first + start + len(chunk) - 1}"
+        return {"range": f"{tab}!{rows}", "majorDimension": "COLUMNS", "values": [chunk]}
+
+    pieces: list[dict[str, Any]] = []
+    chunk: list[Any] = []
+    start = size = 0
+    for index, value in enumerate(values):
+        value_size = len(_compact(value)) + 1
+        if chunk and size + value_size > limit:
+            pieces.append(piece(start, chunk))
+            chunk, start, size = [], index, 0
+        chunk.append(value)
+        size += value_size
+    pieces.append(piece(start, chunk))
+    return pieces
+
+
+def _split_cell(cell: str) -> tuple[str, int]:
+    letters = cell.rstrip("0123456789")
+    return letters, int(cell[len(letters) :])
+
+
+def _row_chunks(rows: list[list[Any]], limit: int) -> Iterator[list[list[Any]]]:
+    chunk: list[list[Any]] = []
+    size = 64
+    for row in rows:
+        row_size = len(_compact(row)) + 1
+        if chunk and size + row_size > limit:
+            yield chunk
+            chunk, size = [], 64
+        chunk.append(row)
+        size += row_size
+    if chunk:
+        yield chunk
+
+
+def _log_row(
+    row: Sequence[Cell], header: Sequence[str], columns: dict[str, int], width: int
+) -> list[Any]:
+    out: list[Any] = [""] * width
+    for name, value in zip(header, row, strict=True):
+        out[columns[header_key(name)] - 1] = _wire(value)
+    return out
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def _grid(values: list[list[Any]]) -> Grid:
+    """API rows as a grid: empty cells as None, empty trailing rows dropped."""
+    grid: Grid = [[_cell(v) for v in row] for row in values]
+    while grid and all(v is None for v in grid[-1]):
+        grid.pop()
+    return grid
+
+
+def _cell(value: Any) -> Cell:
+    if value == "" or value is None:
+        return None
+    if isinstance(value, str | bool | int | float):
+        return value
+    return str(value)
+
+
+def _letters(column: int) -> str:
+    """1 → A, 27 → AA."""
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
