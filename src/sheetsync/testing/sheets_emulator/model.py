@@ -43,6 +43,8 @@ class Sheet:
     validations: list[dict[str, Any]] = field(default_factory=list)
     formats: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    basic_filter: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -99,6 +101,11 @@ class Sheet:
         out: dict[str, Any] = {"properties": props}
         if self.merges:
             out["merges"] = copy.deepcopy(self.merges)
+        if self.basic_filter:
+            out["basicFilter"] = copy.deepcopy(self.basic_filter)
+        for key, groups in self.groups.items():
+            if groups:
+                out[key] = copy.deepcopy(groups)
         if self.conditional_formats:
             out["conditionalFormats"] = copy.deepcopy(self.conditional_formats)
         if self.protected_ranges:
