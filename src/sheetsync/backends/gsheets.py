@@ -111,6 +111,65 @@ def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient,
     return RetryingHTTPClient(None, AuthorizedSession(credentials), policy), account
 
 
+class SheetsApi:
+    """One spreadsheet's Sheets API endpoints, with Google's error answers translated.
+
+    Args:
+        http: the counting, retrying HTTP client.
+        spreadsheet_id: the spreadsheet (None before one is created).
+        account: who the spreadsheet must be shared with, for error messages.
+    """
+
+    def __init__(self, http: RetryingHTTPClient, spreadsheet_id: str | None, account: str) -> None:
+        self.http = http
+        self.spreadsheet_id = spreadsheet_id
+        self.account = account
+
+    def batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
+        """``values:batchGet`` of ``ranges``, unformatted, dates as serial numbers."""
+        params = {**READ_OPTIONS, "majorDimension": major, "ranges": ranges}
+        answer = self.get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
+        return list(answer.get("valueRanges", []))
+
+    def batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
+        """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all."""
+        url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
+        return self.post(url, {"requests": requests})
+
+    def values_update(self, data: list[dict[str, Any]]) -> dict[str, Any]:
+        """``values:batchUpdate`` of value ranges, RAW."""
+        url = urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id
+        return self.post(url, {"valueInputOption": "RAW", "data": data})
+
+    def get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
+        """GET ``url``; the answer's JSON."""
+        return self._send(lambda: self.http.request("get", url, params=params))
+
+    def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` as compact JSON; the answer's JSON."""
+        data = _compact(body).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=UTF-8"}
+        return self._send(lambda: self.http.request("post", url, data=data, headers=headers))
+
+    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
+        try:
+            answer = call().json()
+        except APIError as exc:
+            raise self._translate(exc) from exc
+        except ValueError as exc:
+            raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
+        return answer if isinstance(answer, dict) else {}
+
+    def _translate(self, exc: APIError) -> Exception:
+        message = exc.error.get("message", "")
+        if exc.code in (403, 404) and self.spreadsheet_id:
+            return TrackerNotFound(
+                f"the spreadsheet {self.spreadsheet_id} does not exist or is not shared with "
+                f"{self.account} ({exc.code} {message})"
+            )
+        return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
+
+
 class GoogleSheetsBackend:
     """A tracker stored in a Google Sheet (or the bundled emulator).
 
@@ -136,7 +195,7 @@ class GoogleSheetsBackend:
         else:
             self.http = RetryingHTTPClient(None, client.http_client.session, retry)
         self.spreadsheet_id = spreadsheet_id
-        self.account = account or "the account sheetsync runs as"
+        self.api = SheetsApi(self.http, spreadsheet_id, account or "the account sheetsync runs as")
         self.max_request_bytes = max_request_bytes
         self._tabs: dict[str, TabInfo] = {}
         self._headers: dict[str, list[Cell]] = {}
@@ -176,14 +235,14 @@ class GoogleSheetsBackend:
         Raises:
             TrackerNotFound: no such spreadsheet, or it is not shared with us.
         """
-        meta = self._get(urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS})
+        meta = self.api.get(urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS})
         tabs = [
             TabInfo.from_json(sheet["properties"])
             for sheet in meta.get("sheets", [])
             if sheet["properties"].get("sheetType", "GRID") == "GRID"
         ]
         ranges = [absolute_range_name(tab.title) for tab in tabs]
-        answer = self._batch_get(ranges, "ROWS") if ranges else []
+        answer = self.api.batch_get(ranges, "ROWS") if ranges else []
         grids = {
             tab.title: _grid(part.get("values", [])) for tab, part in zip(tabs, answer, strict=True)
         }
@@ -216,10 +275,10 @@ class GoogleSheetsBackend:
             cells[tab_write.tab] = _plan_tab(tab_write, now[tab_write.tab], report)
         structure = self._grow(cells) + self._prune_requests(log_prune)
         if structure:
-            self._batch_update(structure)
+            self.api.batch_update(structure)
         data = [vr for tab, by_column in cells.items() for vr in _value_ranges(tab, by_column)]
-        for body in _bodies(data, self.max_request_bytes, {"valueInputOption": "RAW"}):
-            self._post(urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id, body)
+        for part in _batches(data, self.max_request_bytes):
+            self.api.values_update(part)
         return report
 
     def _reread(self, writes: Sequence[TabWrite]) -> dict[str, TabNow]:
@@ -243,7 +302,7 @@ class GoogleSheetsBackend:
             ranges.extend(
                 absolute_range_name(tab, f"{_letters(c)}1:{_letters(c)}") for c in columns
             )
-        answer = iter(self._batch_get(ranges, "COLUMNS"))
+        answer = iter(self.api.batch_get(ranges, "COLUMNS"))
         now = {}
         for tab, columns in located.items():
             header = [
@@ -315,7 +374,7 @@ class GoogleSheetsBackend:
         url = urls.SPREADSHEET_VALUES_APPEND_URL % (self.spreadsheet_id, target)
         params = "?valueInputOption=RAW&insertDataOption=INSERT_ROWS"
         for chunk in _row_chunks(values, self.max_request_bytes):
-            self._post(url + params, {"majorDimension": "ROWS", "values": chunk})
+            self.api.post(url + params, {"majorDimension": "ROWS", "values": chunk})
 
     def _log_columns(
         self, log: TabInfo, current: list[Cell], header: Sequence[str]
@@ -326,19 +385,15 @@ class GoogleSheetsBackend:
             by_column = {column: {1: name} for column, name in added}
             grow = self._grow({log.title: by_column})
             if grow:
-                self._batch_update(grow)
-            data = list(_value_ranges(log.title, by_column))
-            self._post(
-                urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id,
-                {"valueInputOption": "RAW", "data": data},
-            )
+                self.api.batch_update(grow)
+            self.api.values_update(list(_value_ranges(log.title, by_column)))
             for column, name in added:
                 current.extend([None] * (column - len(current)))
                 current[column - 1] = name
         return columns
 
     def _add_tab(self, title: str) -> TabInfo:
-        answer = self._batch_update([{"addSheet": {"properties": {"title": title}}}])
+        answer = self.api.batch_update([{"addSheet": {"properties": {"title": title}}}])
         info = TabInfo.from_json(answer["replies"][0]["addSheet"]["properties"])
         self._tabs[info.title] = info
         self._headers[info.title] = []
@@ -349,44 +404,6 @@ class GoogleSheetsBackend:
         return next(
             (t for title, t in self._tabs.items() if title.strip().casefold() == wanted), None
         )
-
-    # -- requests, with Google's errors translated ----------------------------------------
-
-    def _batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
-        params = {**READ_OPTIONS, "majorDimension": major, "ranges": ranges}
-        answer = self._get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
-        return list(answer.get("valueRanges", []))
-
-    def _batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._post(
-            urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id, {"requests": requests}
-        )
-
-    def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
-        return self._send(lambda: self.http.request("get", url, params=params))
-
-    def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        data = _compact(body).encode("utf-8")
-        headers = {"Content-Type": "application/json; charset=UTF-8"}
-        return self._send(lambda: self.http.request("post", url, data=data, headers=headers))
-
-    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
-        try:
-            answer = call().json()
-        except APIError as exc:
-            raise self._translate(exc) from exc
-        except ValueError as exc:
-            raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
-        return answer if isinstance(answer, dict) else {}
-
-    def _translate(self, exc: APIError) -> Exception:
-        if exc.code in (403, 404):
-            return TrackerNotFound(
-                f"the spreadsheet {self.spreadsheet_id} does not exist or is not shared with "
-                f"{self.account} ({exc.code} {exc.error.get('message', '')})".rstrip()
-            )
-        message = exc.error.get("message", "")
-        return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
 
 
 # -- planning cells, pure ------------------------------------------------------------------
@@ -502,21 +519,19 @@ def _runs_descending(rows: Sequence[int]) -> list[tuple[int, int]]:
     return runs[::-1]
 
 
-def _bodies(
-    data: list[dict[str, Any]], limit: int, base: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
-    """values:batchUpdate bodies of at most about ``limit`` bytes each."""
+def _batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
+    """Value ranges grouped so each values:batchUpdate body stays under about ``limit`` bytes."""
     batch: list[dict[str, Any]] = []
-    size = len(_compact(base)) + 16
+    size = 64
     for part in (piece for vr in data for piece in _split_range(vr, limit // 2)):
         part_size = len(_compact(part)) + 1
         if batch and size + part_size > limit:
-            yield {**base, "data": batch}
-            batch, size = [], len(_compact(base)) + 16
+            yield batch
+            batch, size = [], 64
         batch.append(part)
         size += part_size
     if batch:
-        yield {**base, "data": batch}
+        yield batch
 
 
 def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
