@@ -16,37 +16,25 @@ columns that change. Google errors are translated here; retries live in ``retry`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import gspread
 from gspread import urls
-from gspread.exceptions import APIError
 from gspread.utils import absolute_range_name, quote
 
 from ..dates import to_serial
-from ..errors import BackendError, TrackerError, TrackerNotFound
 from ..schema import LOG, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
-from .retry import RetryingHTTPClient, RetryPolicy
+from .retry import RetryingHTTPClient, RetryPolicy, SheetsApi, compact_json, connect_http
 from .rowmatch import header_columns, plan_cells
 
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 MAX_REQUEST_BYTES = 2_000_000
 META_FIELDS = "spreadsheetId,properties(title,locale,timeZone),sheets.properties"
-READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
 GAP = 8  # rows left untouched (JSON null) rather than starting a new range
-CREDENTIALS_HELP = (
-    "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file "
-    "(or run `gcloud auth application-default login "
-    "--scopes=https://www.googleapis.com/auth/spreadsheets`)"
-)
 
 
 @dataclass
@@ -81,93 +69,6 @@ class TabNow:
         """The current value at (row, column), 1-based; None when empty or not re-read."""
         values = self.columns.get(column, [])
         return values[row - 1] if row <= len(values) else None
-
-
-def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient, str]:
-    """An HTTP client for the Sheets API and the account it acts as.
-
-    ``SHEETS_EMULATOR_HOST=host:port`` points it at the emulator with no credentials;
-    otherwise Application Default Credentials, spreadsheets scope only.
-
-    Raises:
-        TrackerError: no credentials could be found.
-    """
-    host = os.environ.get(EMULATOR_ENV)
-    if host:
-        from ..testing.sheets_emulator import EmulatorSession
-
-        return RetryingHTTPClient(None, EmulatorSession(host), policy), f"the emulator at {host}"
-    import google.auth
-    from google.auth.exceptions import DefaultCredentialsError
-    from google.auth.transport.requests import AuthorizedSession
-
-    try:
-        credentials, _ = google.auth.default(scopes=list(SCOPES))
-    except DefaultCredentialsError as exc:
-        raise TrackerError(CREDENTIALS_HELP) from exc
-    account = (
-        getattr(credentials, "service_account_email", None) or "the account in your credentials"
-    )
-    return RetryingHTTPClient(None, AuthorizedSession(credentials), policy), account
-
-
-class SheetsApi:
-    """One spreadsheet's Sheets API endpoints, with Google's error answers translated.
-
-    Args:
-        http: the counting, retrying HTTP client.
-        spreadsheet_id: the spreadsheet (None before one is created).
-        account: who the spreadsheet must be shared with, for error messages.
-    """
-
-    def __init__(self, http: RetryingHTTPClient, spreadsheet_id: str | None, account: str) -> None:
-        self.http = http
-        self.spreadsheet_id = spreadsheet_id
-        self.account = account
-
-    def batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
-        """``values:batchGet`` of ``ranges``, unformatted, dates as serial numbers."""
-        params = {**READ_OPTIONS, "majorDimension": major, "ranges": ranges}
-        answer = self.get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
-        return list(answer.get("valueRanges", []))
-
-    def batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
-        """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all."""
-        url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"requests": requests})
-
-    def values_update(self, data: list[dict[str, Any]]) -> dict[str, Any]:
-        """``values:batchUpdate`` of value ranges, RAW."""
-        url = urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"valueInputOption": "RAW", "data": data})
-
-    def get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
-        """GET ``url``; the answer's JSON."""
-        return self._send(lambda: self.http.request("get", url, params=params))
-
-    def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST ``body`` as compact JSON; the answer's JSON."""
-        data = _compact(body).encode("utf-8")
-        headers = {"Content-Type": "application/json; charset=UTF-8"}
-        return self._send(lambda: self.http.request("post", url, data=data, headers=headers))
-
-    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
-        try:
-            answer = call().json()
-        except APIError as exc:
-            raise self._translate(exc) from exc
-        except ValueError as exc:
-            raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
-        return answer if isinstance(answer, dict) else {}
-
-    def _translate(self, exc: APIError) -> Exception:
-        message = exc.error.get("message", "")
-        if exc.code in (403, 404) and self.spreadsheet_id:
-            return TrackerNotFound(
-                f"the spreadsheet {self.spreadsheet_id} does not exist or is not shared with "
-                f"{self.account} ({exc.code} {message})"
-            )
-        return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
 
 
 class GoogleSheetsBackend:
@@ -524,7 +425,7 @@ def _batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, 
     batch: list[dict[str, Any]] = []
     size = 64
     for part in (piece for vr in data for piece in _split_range(vr, limit // 2)):
-        part_size = len(_compact(part)) + 1
+        part_size = len(compact_json(part)) + 1
         if batch and size + part_size > limit:
             yield batch
             batch, size = [], 64
@@ -537,7 +438,7 @@ def _batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, 
 def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     """Cut one column range into row pieces of at most about ``limit`` bytes."""
     values = value_range["values"][0]
-    if len(_compact(values)) <= limit:
+    if len(compact_json(values)) <= limit:
         return [value_range]
     tab, cells = value_range["range"].rsplit("!", 1)
     letter, first = _split_cell(cells.split(":")[0])
@@ -550,7 +451,7 @@ def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]
     chunk: list[Any] = []
     start = size = 0
     for index, value in enumerate(values):
-        value_size = len(_compact(value)) + 1
+        value_size = len(compact_json(value)) + 1
         if chunk and size + value_size > limit:
             pieces.append(piece(start, chunk))
             chunk, start, size = [], index, 0
@@ -569,7 +470,7 @@ def _row_chunks(rows: list[list[Any]], limit: int) -> Iterator[list[list[Any]]]:
     chunk: list[list[Any]] = []
     size = 64
     for row in rows:
-        row_size = len(_compact(row)) + 1
+        row_size = len(compact_json(row)) + 1
         if chunk and size + row_size > limit:
             yield chunk
             chunk, size = [], 64
@@ -614,7 +515,3 @@ def _letters(column: int) -> str:
         column, rest = divmod(column - 1, 26)
         out = chr(65 + rest) + out
     return out
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
