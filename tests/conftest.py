@@ -12,9 +12,28 @@ from sheetsync.schema import LOG_COLUMNS
 
 TODAY = dt.date(2026, 11, 28)
 
-CONTRACT_HEADER = ["Contract ID", "Contract", "Counterparty", "Owner", "Department", "Contract Status", "Internal Ref"]
-MILESTONE_HEADER = ["Milestone ID", "Contract ID", "Milestone", "Type", "Due Date", "Owner",
-                    "Escalate To", "Remind Days", "Done", "Completed On", "Notes"]
+CONTRACT_HEADER = [
+    "Contract ID",
+    "Contract",
+    "Counterparty",
+    "Owner",
+    "Department",
+    "Contract Status",
+    "Internal Ref",
+]
+MILESTONE_HEADER = [
+    "Milestone ID",
+    "Contract ID",
+    "Milestone",
+    "Type",
+    "Due Date",
+    "Owner",
+    "Escalate To",
+    "Remind Days",
+    "Done",
+    "Completed On",
+    "Notes",
+]
 
 
 def days(n: int) -> dt.date:
@@ -28,23 +47,91 @@ def tracker_grids(
     settings: list[list[object]] | None = None,
 ) -> dict[str, list[list[object]]]:
     """A small valid tracker; pass rows to replace the default ones."""
-    contracts = contracts if contracts is not None else [
-        ["C-001", "Acme MSA", "Acme Corp", "Jane Doe <jane@example.com>", "Legal", "Active", "ref-1"],
-        ["C-002", "Globex lease", "Globex", "bob@example.com", "Finance", "", "ref-2"],
-        ["C-003", "Old NDA", "Initech", "carol@example.com", "Legal", "Terminated", "ref-3"],
-    ]
-    milestones = milestones if milestones is not None else [
-        ["M-0001", "C-001", "Renewal notice", "notice", days(30), None, None, None, None, None, "call Bob"],
-        ["M-0002", "C-002", "Quarterly payment", "payment", days(-4), "dan@example.com", None, None, None, None, None],
-        ["M-0003", "C-001", "QBR", "QBR", days(100), None, None, None, None, None, None],
-        ["M-0004", "C-002", "Deliver report", "report", days(-20), None, None, None, "yes", days(-21), None],
-        ["M-0005", "C-003", "NDA review", "review", days(5), None, None, None, None, None, None],
-    ]
-    settings = settings if settings is not None else [
-        ["Sender", "Contracts Desk <contracts@example.com>"],
-        ["Default escalation", "gc@example.com"],
-        ["Escalation: Finance", "cfo@example.com"],
-    ]
+    contracts = (
+        contracts
+        if contracts is not None
+        else [
+            [
+                "C-001",
+                "Acme MSA",
+                "Acme Corp",
+                "Jane Doe <jane@example.com>",
+                "Legal",
+                "Active",
+                "ref-1",
+            ],
+            ["C-002", "Globex lease", "Globex", "bob@example.com", "Finance", "", "ref-2"],
+            ["C-003", "Old NDA", "Initech", "carol@example.com", "Legal", "Terminated", "ref-3"],
+        ]
+    )
+    milestones = (
+        milestones
+        if milestones is not None
+        else [
+            [
+                "M-0001",
+                "C-001",
+                "Renewal notice",
+                "notice",
+                days(30),
+                None,
+                None,
+                None,
+                None,
+                None,
+                "call Bob",
+            ],
+            [
+                "M-0002",
+                "C-002",
+                "Quarterly payment",
+                "payment",
+                days(-4),
+                "dan@example.com",
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
+            ["M-0003", "C-001", "QBR", "QBR", days(100), None, None, None, None, None, None],
+            [
+                "M-0004",
+                "C-002",
+                "Deliver report",
+                "report",
+                days(-20),
+                None,
+                None,
+                None,
+                "yes",
+                days(-21),
+                None,
+            ],
+            [
+                "M-0005",
+                "C-003",
+                "NDA review",
+                "review",
+                days(5),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
+        ]
+    )
+    settings = (
+        settings
+        if settings is not None
+        else [
+            ["Sender", "Contracts Desk <contracts@example.com>"],
+            ["Default escalation", "gc@example.com"],
+            ["Escalation: Finance", "cfo@example.com"],
+        ]
+    )
     return {
         "Contracts": [CONTRACT_HEADER, *contracts],
         "Milestones": [MILESTONE_HEADER, *milestones],

@@ -33,7 +33,11 @@ def milestones_of(tabs: dict) -> list[Milestone]:
         if m.due is None or str(m.due) == "NaT":
             continue
         is_open = not (m.done or m.cancelled or m.blocked)
-        found.append(Milestone(m.id, m.due.date(), tuple(m.lead_days), tuple(a.email for a in m.owners), is_open))
+        found.append(
+            Milestone(
+                m.id, m.due.date(), tuple(m.lead_days), tuple(a.email for a in m.owners), is_open
+            )
+        )
     return found
 
 
@@ -56,7 +60,10 @@ def keys_due(m: Milestone, day: dt.date, repeat: int, escalate_after: tuple[int,
 
 
 def expected_keys(
-    milestones: Iterable[Milestone], days: Iterable[dt.date], repeat: int = 7, escalate_after: tuple[int, ...] = (3, 10)
+    milestones: Iterable[Milestone],
+    days: Iterable[dt.date],
+    repeat: int = 7,
+    escalate_after: tuple[int, ...] = (3, 10),
 ) -> set[str]:
     """Every key a series of runs on ``days`` must have sent."""
     expected: set[str] = set()

@@ -15,7 +15,9 @@ TODAY = dt.date(2027, 3, 1)
 def frame(due_offsets: list[int | None], lead=(30, 7, 1), **extra: list[object]) -> pd.DataFrame:
     """Milestones due at the given offsets from TODAY (None: no readable date)."""
     n = len(due_offsets)
-    due = [pd.Timestamp(TODAY + dt.timedelta(days=d)) if d is not None else pd.NaT for d in due_offsets]
+    due = [
+        pd.Timestamp(TODAY + dt.timedelta(days=d)) if d is not None else pd.NaT for d in due_offsets
+    ]
     data = {
         "due": pd.Series(due, dtype="datetime64[ns]"),
         "lead_days": [lead] * n,
@@ -37,7 +39,9 @@ def test_status_follows_days_left_and_largest_lead():
 def test_done_cancelled_and_blocked_win_over_dates():
     """Done, Cancelled and Needs attention are decided before any date rule."""
     result = evaluate_milestones(
-        frame([-5, -5, None], done=[True, False, False], cancelled=[False, True, False]), Settings(), TODAY
+        frame([-5, -5, None], done=[True, False, False], cancelled=[False, True, False]),
+        Settings(),
+        TODAY,
     )
     assert list(result["status"]) == ["Done", "Cancelled", "Needs attention"]
     assert list(result["stage"]) == [NO_STAGE] * 3
@@ -65,7 +69,11 @@ def test_next_reminder_is_the_next_stage_day():
     """20 days out with leads 30, 7, 1: the next email goes 7 days before the due date."""
     result = evaluate_milestones(frame([20, 3, 0]), Settings(), TODAY)
     due = [TODAY + dt.timedelta(days=d) for d in (20, 3, 0)]
-    expected = [due[0] - dt.timedelta(days=7), due[1] - dt.timedelta(days=1), due[2] + dt.timedelta(days=1)]
+    expected = [
+        due[0] - dt.timedelta(days=7),
+        due[1] - dt.timedelta(days=1),
+        due[2] + dt.timedelta(days=1),
+    ]
     assert [ts.date() for ts in result["next_reminder"]] == expected
 
 

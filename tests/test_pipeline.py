@@ -7,22 +7,24 @@ import random
 from collections import Counter
 
 import pytest
-from conftest import TODAY, tracker_grids, write_workbook
-from simulation import expected_keys, milestones_of
 
+from conftest import TODAY, tracker_grids, write_workbook
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, check, run
 from sheetsync.sample import sample_tracker
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.memory import MemoryBackend
 from sheetsync.transports.outbox import OutboxTransport
+from simulation import expected_keys, milestones_of
 
 ANCHOR = dt.date(2026, 12, 1)
 
 
 def options(day: dt.date) -> RunOptions:
     """Run as of ``day`` at noon UTC."""
-    return RunOptions(today=day, clock=lambda: dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC))
+    return RunOptions(
+        today=day, clock=lambda: dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+    )
 
 
 class RecordingBackend(MemoryBackend):
@@ -112,7 +114,7 @@ def test_one_summary_per_owner_per_month(two_years):
 def test_log_stays_bounded_by_retention(two_years):
     """Rows older than Log retention (400 days) are pruned unless they guard an open milestone."""
     days, backend, _ = two_years
-    header, *rows = backend.tabs["Log"]
+    _, *rows = backend.tabs["Log"]
     sent_at = [str(r[0])[:10] for r in rows]
     cutoff = (days[-1] - dt.timedelta(days=400)).isoformat()
     assert len(rows) < len(backend.history)
@@ -122,8 +124,11 @@ def test_log_stays_bounded_by_retention(two_years):
 def test_one_reminder_email_per_recipient_per_run(two_years):
     """A run sends each person at most one reminder digest."""
     _, backend, _ = two_years
-    digests = {(str(r["Sent At"])[:10], r["Recipients"], r["Message-ID"])
-               for r in log_rows(backend) if r["Kind"] in ("reminder", "overdue")}
+    digests = {
+        (str(r["Sent At"])[:10], r["Recipients"], r["Message-ID"])
+        for r in log_rows(backend)
+        if r["Kind"] in ("reminder", "overdue")
+    }
     per_day = Counter((day, who) for day, who, _ in digests)
     assert max(per_day.values()) == 1
 
@@ -135,7 +140,9 @@ def test_skipped_days_are_caught_up_with_one_email(tmp_path):
     backend, initial = simulate(days, tmp_path)
     rows = [r for r in log_rows(backend) if r["Result"] == "sent" and r["Kind"] != "summary"]
     assert {r["Key"] for r in rows} == expected_keys(milestones_of(initial), days)
-    per_run = Counter((str(r["Sent At"])[:10], r["Milestone ID"], r["Recipients"], r["Kind"]) for r in rows)
+    per_run = Counter(
+        (str(r["Sent At"])[:10], r["Milestone ID"], r["Recipients"], r["Kind"]) for r in rows
+    )
     assert max(per_run.values()) == 1
 
 
@@ -168,7 +175,15 @@ def test_person_typed_cells_are_unchanged(tmp_path):
     before = XlsxBackend(path).read().tabs
     run(XlsxBackend(path), OutboxTransport(tmp_path / "out"), options(ANCHOR))
     after = XlsxBackend(path).read().tabs
-    system = {"Status", "Days Left", "Next Reminder", "Last Notified", "Escalation", "Problems", "Checked"}
+    system = {
+        "Status",
+        "Days Left",
+        "Next Reminder",
+        "Last Notified",
+        "Escalation",
+        "Problems",
+        "Checked",
+    }
     for tab in ("Contracts", "Milestones", "Settings"):
         for r, row in enumerate(before[tab]):
             for c, value in enumerate(row):

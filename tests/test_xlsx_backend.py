@@ -6,8 +6,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from conftest import tracker_grids, write_workbook
 
+from conftest import tracker_grids, write_workbook
 from sheetsync.backends.base import RowWrite, TabWrite
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import TrackerError, TrackerNotFound
@@ -32,7 +32,7 @@ def test_not_a_workbook_is_a_tracker_error(tmp_path):
     """A file that is not .xlsx gives a one-line reason."""
     path = tmp_path / "fake.xlsx"
     path.write_text("hello")
-    with pytest.raises(TrackerError, match="not a readable .xlsx"):
+    with pytest.raises(TrackerError, match=r"not a readable \.xlsx"):
         XlsxBackend(path).read()
 
 
@@ -45,7 +45,7 @@ def test_system_columns_added_at_right_end(workbook):
     """Missing system headers are appended after the person's last column."""
     sheet = _write(workbook, [RowWrite("M-0001", 2, {"Status": "Due soon"})])
     header = [c.value for c in sheet[1]]
-    assert header[-len(MILESTONE_SYSTEM):] == list(MILESTONE_SYSTEM)
+    assert header[-len(MILESTONE_SYSTEM) :] == list(MILESTONE_SYSTEM)
     assert sheet.cell(2, header.index("Status") + 1).value == "Due soon"
 
 
@@ -64,7 +64,15 @@ def test_rows_are_found_by_id_after_a_sort(tmp_path):
 def test_deleted_row_is_skipped(workbook):
     """A write for an ID no longer in the sheet is skipped, not guessed."""
     report = XlsxBackend(workbook).write_status(
-        [TabWrite("Milestones", "Milestone ID", MILESTONE_SYSTEM, [RowWrite("M-9999", 2, {"Status": "x"})])], []
+        [
+            TabWrite(
+                "Milestones",
+                "Milestone ID",
+                MILESTONE_SYSTEM,
+                [RowWrite("M-9999", 2, {"Status": "x"})],
+            )
+        ],
+        [],
     )
     assert report.written == 0
     assert report.skipped == ["M-9999"]
@@ -76,7 +84,10 @@ def test_new_id_written_only_into_a_still_blank_cell(tmp_path):
     grids["Milestones"][1][0] = None
     grids["Milestones"][2][0] = "typed-meanwhile"
     path = write_workbook(tmp_path / "t.xlsx", grids)
-    rows = [RowWrite(None, 2, {"Milestone ID": "M-0006"}), RowWrite(None, 3, {"Milestone ID": "M-0007"})]
+    rows = [
+        RowWrite(None, 2, {"Milestone ID": "M-0006"}),
+        RowWrite(None, 3, {"Milestone ID": "M-0007"}),
+    ]
     sheet = _write(path, rows)
     assert sheet.cell(2, 1).value == "M-0006"
     assert sheet.cell(3, 1).value == "typed-meanwhile"
@@ -114,7 +125,11 @@ def test_append_log_creates_the_tab_when_missing(tmp_path):
     path = write_workbook(tmp_path / "t.xlsx", grids)
     XlsxBackend(path).append_log(["Key", "Result"], [["k1", "sent"], ["k2", "sent"]])
     log = openpyxl.load_workbook(path)["Log"]
-    assert [[c.value for c in r] for r in log.iter_rows()] == [["Key", "Result"], ["k1", "sent"], ["k2", "sent"]]
+    assert [[c.value for c in r] for r in log.iter_rows()] == [
+        ["Key", "Result"],
+        ["k1", "sent"],
+        ["k2", "sent"],
+    ]
 
 
 def test_prune_deletes_the_given_log_rows(tmp_path):

@@ -54,7 +54,9 @@ def main() -> None:
 @main.command()
 @click.argument("tracker")
 @click.option("--sample", is_flag=True, help="Fill the new tracker with realistic sample data.")
-@click.option("--google", "google_title", metavar="TITLE", help="Create a Google Sheet with this title.")
+@click.option(
+    "--google", "google_title", metavar="TITLE", help="Create a Google Sheet with this title."
+)
 def init(tracker: str, sample: bool, google_title: str | None) -> None:
     """Create a new tracker workbook with the four tabs, headers and dropdowns."""
     from .initialize import init_tracker
@@ -75,11 +77,29 @@ def check(tracker: str, today: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("tracker")
 @click.option("--today", help=TODAY_HELP)
-@click.option("--dry-run", is_flag=True, help="Evaluate and show what would be sent; write nothing.")
-@click.option("--outbox", type=click.Path(file_okay=False), help="Write emails as .eml files here (default: ./outbox).")
-@click.option("--smtp", "smtp_url", metavar="URL", help="Send through smtp://user@host:587 or smtps://host:465.")
+@click.option(
+    "--dry-run", is_flag=True, help="Evaluate and show what would be sent; write nothing."
+)
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False),
+    help="Write emails as .eml files here (default: ./outbox).",
+)
+@click.option(
+    "--smtp",
+    "smtp_url",
+    metavar="URL",
+    help="Send through smtp://user@host:587 or smtps://host:465.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
-def run(tracker: str, today: str | None, dry_run: bool, outbox: str | None, smtp_url: str | None, as_json: bool) -> None:
+def run(
+    tracker: str,
+    today: str | None,
+    dry_run: bool,
+    outbox: str | None,
+    smtp_url: str | None,
+    as_json: bool,
+) -> None:
     """Evaluate, write the status columns, and send the reminders that are due."""
     if outbox and smtp_url:
         raise UsageError("give --outbox or --smtp, not both")
@@ -92,7 +112,13 @@ def run(tracker: str, today: str | None, dry_run: bool, outbox: str | None, smtp
 @main.command()
 @click.argument("tracker")
 @click.option("--today", help=TODAY_HELP)
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the HTML pages.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the HTML pages.",
+)
 def preview(tracker: str, today: str | None, out_dir: str) -> None:
     """Render what a run would send as HTML pages plus an index.html; sends nothing."""
     from .preview import write_preview
@@ -114,8 +140,13 @@ def _report(result: RunResult, as_json: bool, verb: str) -> None:
     if as_json:
         click.echo(json.dumps(result.to_json(), sort_keys=True))
         return
-    click.echo(f"{result.tracker}: {result.rows} milestones in {result.contracts} contracts, as of {result.today}")
-    click.echo("  " + " · ".join(f"{s} {result.statuses[s]}" for s in STATUSES if result.statuses.get(s)))
+    click.echo(
+        f"{result.tracker}: {result.rows} milestones in {result.contracts} contracts, "
+        f"as of {result.today}"
+    )
+    click.echo(
+        "  " + " · ".join(f"{s} {result.statuses[s]}" for s in STATUSES if result.statuses.get(s))
+    )
     if result.problems:
         click.echo(f"{len(result.problems)} problems (written into each row's Problems column):")
         for problem in result.problems[:10]:

@@ -38,7 +38,9 @@ def environment() -> Environment:
     """
     env = Environment(
         loader=PackageLoader("sheetsync", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=False
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -77,10 +79,14 @@ def subject_for(note: Notification) -> str:
     first = note.items[0]
     more = f" and {len(note.items) - 1} more" if len(note.items) > 1 else ""
     if note.kind == ESCALATION:
-        return one_line(f"Escalation: {first.title} ({first.contract}) is {-first.days_left} days overdue{more}")
+        return one_line(
+            f"Escalation: {first.title} ({first.contract}) is {-first.days_left} days overdue{more}"
+        )
     if first.kind == OVERDUE_NOTICE:
         return one_line(f"Overdue: {first.title} ({first.contract}){more}")
-    return one_line(f"Reminder: {first.title} ({first.contract}) {describe_days(first.days_left)}{more}")
+    return one_line(
+        f"Reminder: {first.title} ({first.contract}) {describe_days(first.days_left)}{more}"
+    )
 
 
 def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[str, object]:
@@ -100,7 +106,9 @@ def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[
     }
 
 
-def render(note: Notification, envelope: Envelope, today: dt.date, env: Environment) -> tuple[str, str]:
+def render(
+    note: Notification, envelope: Envelope, today: dt.date, env: Environment
+) -> tuple[str, str]:
     """Render the text and HTML bodies of ``note``."""
     context = context_for(note, envelope, today)
     name = TEMPLATES[note.kind]
@@ -116,7 +124,9 @@ def build_message(
     text, html = render(note, envelope, today, env)
     message = EmailMessage(policy=POLICY)
     message["Subject"] = subject_for(note)
-    message["From"] = formataddr((one_line(envelope.sender.name or "sheetsync"), envelope.sender.email))
+    message["From"] = formataddr(
+        (one_line(envelope.sender.name or "sheetsync"), envelope.sender.email)
+    )
     message["To"] = ", ".join(_header_address(a) for a in note.to)
     if note.cc:
         message["Cc"] = ", ".join(_header_address(a) for a in note.cc)

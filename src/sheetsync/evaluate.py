@@ -16,7 +16,9 @@ from .settings import Settings
 NO_STAGE = -1
 
 
-def evaluate_milestones(milestones: pd.DataFrame, settings: Settings, today: dt.date) -> pd.DataFrame:
+def evaluate_milestones(
+    milestones: pd.DataFrame, settings: Settings, today: dt.date
+) -> pd.DataFrame:
     """Add status, days_left, stage, overdue_n, level, next_reminder columns (a new frame).
 
     ``stage`` is the current reminder stage in days (``NO_STAGE`` when none),
@@ -38,7 +40,9 @@ def evaluate_milestones(milestones: pd.DataFrame, settings: Settings, today: dt.
     thresholds = np.asarray(sorted(settings.escalate_after) or [10**6], dtype=np.int64)
     level = np.searchsorted(thresholds, o, side="right")
     frame["level"] = np.where(overdue, level, 0)
-    frame["next_reminder"] = _next_reminder(frame, d, o, next_stage, thresholds, repeat, open_, today)
+    frame["next_reminder"] = _next_reminder(
+        frame, d, o, next_stage, thresholds, repeat, open_, today
+    )
     return frame
 
 
@@ -90,7 +94,9 @@ def _next_reminder(
     day = np.timedelta64(1, "D")
     before = np.where(next_stage >= 0, due - next_stage * day, due + day)
     after_notice = due + (((o - 1) // repeat + 1) * repeat + 1) * day
-    upcoming_level = thresholds[np.minimum(np.searchsorted(thresholds, o, side="right"), len(thresholds) - 1)]
+    upcoming_level = thresholds[
+        np.minimum(np.searchsorted(thresholds, o, side="right"), len(thresholds) - 1)
+    ]
     after_level = np.where(upcoming_level > o, due + upcoming_level * day, after_notice)
     overdue = np.minimum(after_notice, after_level)
     when = np.where(d >= 0, before, overdue)

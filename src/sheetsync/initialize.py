@@ -8,7 +8,9 @@ from pathlib import Path
 from .errors import UsageError
 
 
-def init_tracker(tracker: str, *, sample: bool, google_title: str | None = None, today: dt.date | None = None) -> str:
+def init_tracker(
+    tracker: str, *, sample: bool, google_title: str | None = None, today: dt.date | None = None
+) -> str:
     """Create a tracker and return a line saying where it is."""
     if google_title is not None:
         from .backends.gsheets_init import create_google_tracker

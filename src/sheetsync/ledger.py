@@ -44,6 +44,11 @@ class Ledger:
 
     frame: pd.DataFrame
     sent: set[tuple[str, str]] = field(default_factory=set)
+    recipients: dict[str, set[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key, to in self.sent:
+            self.recipients.setdefault(key, set()).add(to)
 
     def was_sent(self, key: str, to: str) -> bool:
         """Whether a message with ``key`` already reached the recipients ``to``."""
@@ -53,7 +58,9 @@ class Ledger:
 def read_ledger(grid: Grid) -> Ledger:
     """Read the Log tab. Rows the program did not write in its shape are ignored."""
     if not grid:
-        return Ledger(pd.DataFrame({name: pd.Series(dtype=object) for name in ["row", *LOG_COLUMNS]}))
+        return Ledger(
+            pd.DataFrame({name: pd.Series(dtype=object) for name in ["row", *LOG_COLUMNS]})
+        )
     keys = [header_key(h) for h in grid[0]]
     index = {name: keys.index(header_key(name)) for name in LOG_COLUMNS if header_key(name) in keys}
     rows = grid[1:]
@@ -90,7 +97,9 @@ def last_notified(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
         parts = split_key(key)
         if parts is not None:
             label = f"{str(sent_at)[:10]} ({describe_stage(parts.kind, parts.stage)})"
-            latest[(parts.milestone, parts.due)] = max(latest.get((parts.milestone, parts.due), ""), label)
+            latest[(parts.milestone, parts.due)] = max(
+                latest.get((parts.milestone, parts.due), ""), label
+            )
     return latest
 
 

@@ -7,28 +7,29 @@ column operation whose failures become Problems on their own rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from .backends.base import Grid, Snapshot
 from .errors import SchemaError
 from .ledger import Ledger, read_ledger
+from .normalize_milestones import milestone_frame
+from .normalize_rows import contract_frame
 from .problems import Problem
 from .schema import (
     CONTRACT_COLUMNS,
     CONTRACT_SYSTEM,
-    MILESTONE_SYSTEM,
     CONTRACTS,
     LOG,
     MILESTONE_COLUMNS,
+    MILESTONE_SYSTEM,
     MILESTONES,
     SETTINGS,
     Column,
     header_key,
 )
 from .settings import Settings, parse_settings
-from .normalize_milestones import milestone_frame
-from .normalize_rows import contract_frame
 from .table import Table
 
 
@@ -45,7 +46,7 @@ class Tracker:
     title: str = ""
 
 
-def locate_columns(header: list[object], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
+def locate_columns(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
     """Find each known column's index by header, canonical names first, then aliases.
 
     A system column's header (``Escalation``, ``Status`` …) is never taken as an
@@ -73,7 +74,13 @@ def locate_columns(header: list[object], columns: tuple[Column, ...], tab: str) 
 
 
 SYSTEM_HEADERS = {
-    CONTRACTS.casefold(): (*CONTRACT_SYSTEM, "Term End", "Notice Deadline", "Next Milestone", "Health"),
+    CONTRACTS.casefold(): (
+        *CONTRACT_SYSTEM,
+        "Term End",
+        "Notice Deadline",
+        "Next Milestone",
+        "Health",
+    ),
     MILESTONES.casefold(): (*MILESTONE_SYSTEM, "Source"),
 }
 
@@ -116,7 +123,7 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     ledger = read_ledger(log_grid)
     tables = {CONTRACTS: contracts, MILESTONES: milestones}
     tables[SETTINGS] = _settings_table(settings_tab, settings_grid)
-    tables[LOG] = Table(log_tab, log_grid[:1], {}, [])
+    tables[LOG] = Table(log_tab, list(log_grid[0]) if log_grid else [], {}, [])
     return Tracker(
         contracts=contract_df,
         milestones=milestone_df,
@@ -140,7 +147,7 @@ def _settings_table(tab: str, grid: Grid) -> Table:
 def _setting_rows(grid: Grid) -> list[tuple[int, object, object]]:
     """Key / value pairs with their sheet rows; row 1 is a header when it says so."""
     start = 1 if grid and header_key(grid[0][0] if grid[0] else "") in {"setting", "key"} else 0
-    rows = []
+    rows: list[tuple[int, object, object]] = []
     for number, row in enumerate(grid[start:], start=start + 1):
         key = row[0] if row else None
         value = row[1] if len(row) > 1 else None

@@ -29,12 +29,24 @@ def milestone_frame(
     known = contracts.loc[~contracts["duplicate"] & (contracts["id"] != "")]
     by_id = known.set_index("id")
     unknown = ~contract_ids.isin(by_id.index)
-    flags.flag(unknown & (contract_ids == ""), "Contract ID", "Contract ID is blank; say which contract this belongs to")
+    flags.flag(
+        unknown & (contract_ids == ""),
+        "Contract ID",
+        "Contract ID is blank; say which contract this belongs to",
+    )
     doubled = contract_ids.isin(contracts.loc[contracts["duplicate"], "id"])
-    flags.flag(unknown & doubled, "Contract ID",
-               "Contract ID " + contract_ids + " is on more than one Contracts row; fix the duplicate there")
-    flags.flag(unknown & ~doubled & (contract_ids != ""), "Contract ID",
-               "Contract ID " + contract_ids + " is not in the Contracts tab")
+    flags.flag(
+        unknown & doubled,
+        "Contract ID",
+        "Contract ID "
+        + contract_ids
+        + " is on more than one Contracts row; fix the duplicate there",
+    )
+    flags.flag(
+        unknown & ~doubled & (contract_ids != ""),
+        "Contract ID",
+        "Contract ID " + contract_ids + " is not in the Contracts tab",
+    )
     titles = _texts(table, "Milestone")
     flags.flag(titles == "", "Milestone", "Milestone is blank; say what has to happen")
     types = _types(table, flags)
@@ -44,24 +56,26 @@ def milestone_frame(
     escalate, _, _ = _owners(table, "Escalate To", settings, flags)
     done, completed = _done(table, settings, flags)
     blocked = blocked | unknown | due.isna() | no_owner
-    frame = pd.DataFrame({
-        "row": table.rows,
-        "id": ids,
-        "new_id": new_id,
-        "contract_id": contract_ids,
-        "title": titles,
-        "type": types,
-        "due": due,
-        "owners": owners,
-        "escalate_to": escalate,
-        "lead_days": _lead_days(table, types, settings, flags),
-        "repeat": _texts(table, "Repeat"),
-        "done": done,
-        "completed_on": completed,
-        "notes": _texts(table, "Notes"),
-        "source": _texts(table, "Source").str.casefold().replace("", "manual"),
-        "blocked": blocked,
-    })
+    frame = pd.DataFrame(
+        {
+            "row": table.rows,
+            "id": ids,
+            "new_id": new_id,
+            "contract_id": contract_ids,
+            "title": titles,
+            "type": types,
+            "due": due,
+            "owners": owners,
+            "escalate_to": escalate,
+            "lead_days": _lead_days(table, types, settings, flags),
+            "repeat": _texts(table, "Repeat"),
+            "done": done,
+            "completed_on": completed,
+            "notes": _texts(table, "Notes"),
+            "source": _texts(table, "Source").str.casefold().replace("", "manual"),
+            "blocked": blocked,
+        }
+    )
     frame["cancelled"] = frame["contract_id"].map(by_id["ended"]).fillna(False).astype(bool)
     frame["department"] = frame["contract_id"].map(by_id["department"]).fillna("")
     return frame, flags.problems
@@ -84,22 +98,35 @@ def _ids(table: Table) -> tuple[pd.Series, pd.Series]:
 def _types(table: Table, flags: _Flagger) -> pd.Series:
     texts = _texts(table, "Type")
     types = map_unique(texts, lambda t: canonical_type(str(t or "")))
-    flags.flag(types.isna(), "Type", 'Type: "' + texts + '" is not a type sheetsync knows; treated as other')
+    flags.flag(
+        types.isna(),
+        "Type",
+        'Type: "' + texts + '" is not a type sheetsync knows; treated as other',
+    )
     return types.fillna("other").astype(str)
 
 
 def _milestone_owners(
-    table: Table, contract_ids: pd.Series, contracts: pd.DataFrame, settings: Settings, flags: _Flagger
+    table: Table,
+    contract_ids: pd.Series,
+    contracts: pd.DataFrame,
+    settings: Settings,
+    flags: _Flagger,
 ) -> tuple[pd.Series, pd.Series]:
     own, blank, messages = _owners(table, "Owner", settings, flags)
-    fallback = contract_ids.map(contracts["owners"]).map(lambda v: v if isinstance(v, tuple) else ())
+    fallback = contract_ids.map(contracts["owners"]).map(
+        lambda v: v if isinstance(v, tuple) else ()
+    )
     owners = own.where(~blank, fallback)
     empty = owners.map(len) == 0
     known = contract_ids.isin(contracts.index)
     told = messages != ""
     flags.flag(empty & ~blank & ~told, "Owner", "Owner has no email address sheetsync may use")
-    flags.flag(empty & blank & known, "Owner",
-               "Owner is blank and contract " + contract_ids + " has no usable Owner either")
+    flags.flag(
+        empty & blank & known,
+        "Owner",
+        "Owner is blank and contract " + contract_ids + " has no usable Owner either",
+    )
     return owners, empty
 
 
@@ -116,7 +143,9 @@ def _lead_days(table: Table, types: pd.Series, settings: Settings, flags: _Flagg
 def _done(table: Table, settings: Settings, flags: _Flagger) -> tuple[pd.Series, pd.Series]:
     raw = table.get("Done")
     done = map_unique(raw, lambda v: False if v in (None, "") else parse_yes_no(v))
-    reason = pd.Series("is not yes or no (tick the box, or write yes); treated as not done", index=raw.index)
+    reason = pd.Series(
+        "is not yes or no (tick the box, or write yes); treated as not done", index=raw.index
+    )
     flags.flag(done.isna(), "Done", _quoted("Done", raw, reason))
     completed = _dates(table, "Completed On", settings, flags)
     return done.fillna(False).astype(bool) | completed.notna(), completed
@@ -127,4 +156,4 @@ def owner_emails(owners: tuple[Address, ...]) -> str:
     return "; ".join(a.email for a in owners)
 
 
-__all__ = ["milestone_frame", "owner_emails", "np"]
+__all__ = ["milestone_frame", "np", "owner_emails"]

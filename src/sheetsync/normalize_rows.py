@@ -9,9 +9,8 @@ import pandas as pd
 
 from .addresses import Address, in_domains, parse_addresses
 from .dates import parse_date_series
-from .normalize_types import canonical_type
 from .problems import Problem
-from .schema import CONTRACTS, ENDED_CONTRACT, MILESTONES, header_key
+from .schema import ENDED_CONTRACT, header_key
 from .settings import Settings, parse_int_list, parse_yes_no
 from .table import Table
 from .values import cell_text, map_unique, parse_money
@@ -72,7 +71,9 @@ def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address
     notes = [f'"{b}" is not an email address' for b in bad]
     if outside:
         allowed = ", ".join(domains)
-        notes.append(f"{', '.join(outside)} is outside the allowed domains ({allowed}); not emailed")
+        notes.append(
+            f"{', '.join(outside)} is outside the allowed domains ({allowed}); not emailed"
+        )
     return kept, "; ".join(notes)
 
 
@@ -97,29 +98,35 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
     owners, owner_blank, _ = _owners(table, "Owner", settings, flags)
     flags.flag(owner_blank, "Owner", "Owner is blank; put the accountable person's email here")
     status = _texts(table, "Contract Status").str.casefold()
-    flags.flag(~status.isin(_CONTRACT_STATES), "Contract Status",
-               'Contract Status: "' + _texts(table, "Contract Status")
-               + '" is not Active, Draft, Terminated, Expired or Superseded; treated as Active')
-    frame = pd.DataFrame({
-        "row": table.rows,
-        "id": ids,
-        "name": names,
-        "counterparty": _texts(table, "Counterparty"),
-        "contract_type": _texts(table, "Contract Type"),
-        "owners": owners,
-        "department": _texts(table, "Department"),
-        "value": _money(table, flags),
-        "start": _dates(table, "Start Date", settings, flags),
-        "end": _dates(table, "End Date", settings, flags),
-        "auto_renew": _yes_no(table, "Auto-Renew", flags),
-        "renewal_term": _whole(table, "Renewal Term (months)", flags, 1, 120),
-        "notice_days": _whole(table, "Notice Period (days)", flags, 0, 3650),
-        "risk": _risk(table, flags),
-        "review_every": _texts(table, "Review Every"),
-        "status": status,
-        "link": _texts(table, "Link"),
-        "duplicate": dup,
-    })
+    flags.flag(
+        ~status.isin(_CONTRACT_STATES),
+        "Contract Status",
+        'Contract Status: "'
+        + _texts(table, "Contract Status")
+        + '" is not Active, Draft, Terminated, Expired or Superseded; treated as Active',
+    )
+    frame = pd.DataFrame(
+        {
+            "row": table.rows,
+            "id": ids,
+            "name": names,
+            "counterparty": _texts(table, "Counterparty"),
+            "contract_type": _texts(table, "Contract Type"),
+            "owners": owners,
+            "department": _texts(table, "Department"),
+            "value": _money(table, flags),
+            "start": _dates(table, "Start Date", settings, flags),
+            "end": _dates(table, "End Date", settings, flags),
+            "auto_renew": _yes_no(table, "Auto-Renew", flags),
+            "renewal_term": _whole(table, "Renewal Term (months)", flags, 1, 120),
+            "notice_days": _whole(table, "Notice Period (days)", flags, 0, 3650),
+            "risk": _risk(table, flags),
+            "review_every": _texts(table, "Review Every"),
+            "status": status,
+            "link": _texts(table, "Link"),
+            "duplicate": dup,
+        }
+    )
     frame["ended"] = frame["status"].isin(ENDED_CONTRACT)
     frame["active"] = ~frame["ended"] & (frame["status"] != "draft")
     return frame, flags.problems
@@ -150,7 +157,11 @@ def _whole(table: Table, name: str, flags: _Flagger, low: int, high: int) -> pd.
     raw = table.get(name)
     parsed = map_unique(raw, lambda v: _whole_number(v, low, high))
     bad = parsed.isna() & ~raw.isin([None, ""])
-    flags.flag(bad, name, _quoted(name, raw, parsed.map(lambda _: f"is not a whole number from {low} to {high}")))
+    flags.flag(
+        bad,
+        name,
+        _quoted(name, raw, parsed.map(lambda _: f"is not a whole number from {low} to {high}")),
+    )
     return parsed.astype("Float64")
 
 

@@ -83,7 +83,9 @@ class RunResult:
             "contracts": self.contracts,
             "problems": len(self.problems),
             "statuses": self.statuses,
-            "sent": {k: self.sent.get(k, 0) for k in ("reminder", "overdue", "escalation", "summary")},
+            "sent": {
+                k: self.sent.get(k, 0) for k in ("reminder", "overdue", "escalation", "summary")
+            },
             "emails": self.emails,
             "planned_emails": len(self.planned),
             "failed": len(self.failed),
@@ -101,7 +103,11 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     evaluated = evaluate_milestones(tracker.milestones, tracker.settings, today)
     tracker.milestones = evaluated
     _attach_problems(tracker)
-    links = {row: link for row in evaluated["row"] if (link := snapshot.row_link(tracker.tables[MILESTONES].tab, row))}
+    links = {
+        row: link
+        for row in evaluated["row"]
+        if (link := snapshot.row_link(tracker.tables[MILESTONES].tab, row))
+    }
     context = PlanContext(tracker.settings, today, links)
     notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
     sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
@@ -200,7 +206,9 @@ def _count(result: RunResult, note: Notification, outcome: str) -> None:
         result.failed.append(f"{note.to_text}: {outcome}")
 
 
-def log_rows(note: Notification, message: EmailMessage, now: dt.datetime, outcome: str) -> list[list[Cell]]:
+def log_rows(
+    note: Notification, message: EmailMessage, now: dt.datetime, outcome: str
+) -> list[list[Cell]]:
     """One Log row per key the message carries, in the order of ``LOG_COLUMNS``."""
     sent_at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     to = [a.email for a in note.to]
@@ -208,10 +216,19 @@ def log_rows(note: Notification, message: EmailMessage, now: dt.datetime, outcom
     rows: list[list[Cell]] = []
     for kind, key in note.keys:
         item = next((i for i in note.items if i.key == key), None)
-        rows.append([
-            sent_at, kind, key, item.contract_id if item else "", item.milestone_id if item else "",
-            recipients_cell(to, cc), str(message["Subject"]), str(message["Message-ID"]), outcome,
-        ])
+        rows.append(
+            [
+                sent_at,
+                kind,
+                key,
+                item.contract_id if item else "",
+                item.milestone_id if item else "",
+                recipients_cell(to, cc),
+                str(message["Subject"]),
+                str(message["Message-ID"]),
+                outcome,
+            ]
+        )
     return rows
 
 
@@ -235,10 +252,14 @@ def _prune_rows(prepared: Prepared) -> list[int]:
     frame = prepared.tracker.ledger.frame
     if frame.empty:
         return []
-    cutoff = (prepared.now - dt.timedelta(days=prepared.tracker.settings.log_retention)).strftime("%Y-%m-%d")
+    cutoff = (prepared.now - dt.timedelta(days=prepared.tracker.settings.log_retention)).strftime(
+        "%Y-%m-%d"
+    )
     old = frame[frame["Sent At"].str[:10] < cutoff]
     evaluated = prepared.evaluated
     open_ = evaluated[evaluated["status"].isin(["Overdue", "Due soon", "Upcoming"])]
     guarded = set(zip(open_["id"], open_["due"].dt.strftime("%Y-%m-%d"), strict=True))
-    keep = old["Key"].map(lambda k: (p := split_key(k)) is not None and (p.milestone, p.due) in guarded)
+    keep = old["Key"].map(
+        lambda k: (p := split_key(k)) is not None and (p.milestone, p.due) in guarded
+    )
     return [int(r) for r in old.loc[~keep, "row"]]

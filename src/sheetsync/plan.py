@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from .addresses import Address
-from .ledger import Ledger, make_key
+from .ledger import Ledger
+from .routing import escalation_recipients
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .settings import Settings
 
@@ -81,62 +83,99 @@ class PlanContext:
     link_for_row: dict[int, str] = field(default_factory=dict)
 
 
+Found = tuple[tuple[Address, ...], tuple[Address, ...], Item]
+
+
 def plan_notifications(
     milestones: pd.DataFrame, contracts: pd.DataFrame, ledger: Ledger, context: PlanContext
 ) -> list[Notification]:
     """Every email this run should send, most urgent items first within each."""
-    names = contracts.drop_duplicates("id").set_index("id")["name"]
-    notices = _owner_items(milestones, names, context)
-    escalations = _escalation_items(milestones, contracts, names, context)
-    digests = _group(notices, DIGEST, ledger, context.settings.digest)
-    digests += _group(escalations, ESCALATION, ledger, context.settings.digest)
     from .summary import plan_summaries
 
-    return digests + plan_summaries(milestones, contracts, ledger, context)
+    names = contracts.drop_duplicates("id").set_index("id")["name"]
+    digest = context.settings.digest
+    notices = _owner_items(_unsent(milestones, "notice", ledger), names, context)
+    escalations = _escalation_items(_unsent(milestones, "escalation", ledger), names, context)
+    notes = _group(notices, DIGEST, ledger, digest) + _group(
+        escalations, ESCALATION, ledger, digest
+    )
+    return notes + plan_summaries(milestones, contracts, ledger, context)
 
 
-def _owner_items(milestones: pd.DataFrame, names: pd.Series, context: PlanContext) -> list[tuple[tuple[Address, ...], tuple[Address, ...], Item]]:
-    rows = milestones[(milestones["stage"] >= 0) | (milestones["overdue_n"] >= 0)]
-    found = []
-    for m in rows.itertuples(index=False):
+def current_keys(milestones: pd.DataFrame, which: str) -> pd.Series:
+    """The key of each row's current stage: ``which`` is "notice" (reminder or overdue) or
+    "escalation"; rows without one get an empty string."""
+    due = milestones["due"].dt.strftime("%Y-%m-%d")
+    ids = milestones["id"].astype(str)
+    if which == "escalation":
+        level = milestones["level"]
+        keys = ESCALATION + ":" + ids + ":" + due + ":" + level.astype(str)
+        return keys.where(level > 0, "")
+    overdue = milestones["overdue_n"] >= 0
+    kind = pd.Series(REMINDER, index=milestones.index).where(~overdue, OVERDUE_NOTICE)
+    stage = milestones["stage"].where(~overdue, milestones["overdue_n"])
+    keys = kind + ":" + ids + ":" + due + ":" + stage.astype(str)
+    return keys.where(stage >= 0, "")
+
+
+def _unsent(milestones: pd.DataFrame, which: str, ledger: Ledger) -> pd.DataFrame:
+    """Rows with a current stage, less those whose key every owner already got.
+
+    A cheap column filter before any per-item work; ``_group`` still checks each
+    recipient (escalation recipients come from routing, so those rows all stay).
+    """
+    keys = current_keys(milestones, which)
+    rows = milestones.assign(key=keys)[keys != ""]
+    seen = rows["key"].isin(ledger.recipients.keys())
+    if which == "escalation" or not seen.any():
+        return rows
+    pending = [
+        any(owner.email not in ledger.recipients[key] for owner in owners)
+        for key, owners in zip(rows.loc[seen, "key"], rows.loc[seen, "owners"], strict=True)
+    ]
+    keep = ~seen
+    keep[seen] = pending
+    return rows[keep]
+
+
+def _owner_items(milestones: pd.DataFrame, names: pd.Series, context: PlanContext) -> list[Found]:
+    found: list[Found] = []
+    for m in milestones.itertuples(index=False):
         overdue = m.overdue_n >= 0
         kind = OVERDUE_NOTICE if overdue else REMINDER
-        stage = int(m.overdue_n if overdue else m.stage)
-        for owner in m.owners:
-            found.append(((owner,), (), _item(m, kind, stage, names, context)))
+        item = _item(m, kind, int(m.overdue_n if overdue else m.stage), names, context)
+        found.extend(((owner,), (), item) for owner in m.owners)
     return found
 
 
-def _escalation_items(milestones: pd.DataFrame, contracts: pd.DataFrame, names: pd.Series, context: PlanContext) -> list[tuple[tuple[Address, ...], tuple[Address, ...], Item]]:
-    from .routing import escalation_recipients
-
-    rows = milestones[milestones["level"] > 0]
-    found = []
-    for m in rows.itertuples(index=False):
+def _escalation_items(
+    milestones: pd.DataFrame, names: pd.Series, context: PlanContext
+) -> list[Found]:
+    found: list[Found] = []
+    for m in milestones.itertuples(index=False):
         to = escalation_recipients(m, context.settings)
         if to:
             found.append((to, tuple(m.owners), _item(m, ESCALATION, int(m.level), names, context)))
     return found
 
 
-def _item(m: object, kind: str, stage: int, names: pd.Series, context: PlanContext) -> Item:
-    due = pd.Timestamp(m.due).date()  # type: ignore[attr-defined]
-    days = int(m.days_left)  # type: ignore[attr-defined]
+def _item(m: Any, kind: str, stage: int, names: pd.Series, context: PlanContext) -> Item:
+    due = pd.Timestamp(m.due).date()
     return Item(
-        key=make_key(kind, m.id, due, stage),  # type: ignore[attr-defined]
+        key=m.key,
         kind=kind,
-        milestone_id=m.id,  # type: ignore[attr-defined]
-        contract_id=m.contract_id,  # type: ignore[attr-defined]
-        contract=str(names.get(m.contract_id, "")),  # type: ignore[attr-defined]
-        title=m.title,  # type: ignore[attr-defined]
-        type=m.type,  # type: ignore[attr-defined]
+        milestone_id=m.id,
+        contract_id=m.contract_id,
+        contract=str(names.get(m.contract_id, "")),
+        title=m.title,
+        type=m.type,
         due=due,
-        days_left=days,
+        days_left=int(m.days_left),
         stage=stage,
-        row=int(m.row),  # type: ignore[attr-defined]
-        owners=tuple(m.owners),  # type: ignore[attr-defined]
-        rule=describe_rule(kind, stage, days, m.type, context.settings),  # type: ignore[attr-defined]
-        link=context.link_for_row.get(int(m.row)),  # type: ignore[attr-defined]
+        row=int(m.row),
+        owners=tuple(m.owners),
+        rule=describe_rule(kind, stage, int(m.days_left), m.type, context.settings),
+        link=context.link_for_row.get(int(m.row)),
     )
 
 
@@ -144,15 +183,20 @@ def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: S
     """Why this item is in the email, in one sentence."""
     if kind == REMINDER:
         ladder = ", ".join(str(d) for d in settings.lead_days.get(type_, ()))
-        return f"{stage}-day reminder before the due date (reminders for {type_}: {ladder} days before)"
+        return (
+            f"{stage}-day reminder before the due date "
+            f"(reminders for {type_}: {ladder} days before)"
+        )
     overdue = f"{-days_left} day{'' if days_left == -1 else 's'} overdue"
     if kind == OVERDUE_NOTICE:
-        return f"{overdue}; a notice goes out every {settings.overdue_repeat} days until it is marked done"
+        every = settings.overdue_repeat
+        return f"{overdue}; a notice goes out every {every} days until it is marked done"
     after = ", ".join(str(d) for d in settings.escalate_after)
     return f"escalation level {stage}: {overdue} (escalate after {after} days)"
 
 
-def _group(found, kind, ledger, digest):  # type: ignore[no-untyped-def]
+def _group(found: list[Found], kind: str, ledger: Ledger, digest: bool) -> list[Notification]:
+    """One email per recipient list (or per item without digests), skipping what was sent."""
     groups: dict[tuple[str, ...], Notification] = {}
     for to, cc, item in found:
         to_text = "; ".join(sorted(a.email for a in to))

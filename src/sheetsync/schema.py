@@ -10,7 +10,7 @@ CONTRACTS, MILESTONES, SETTINGS, LOG = "Contracts", "Milestones", "Settings", "L
 
 @dataclass(frozen=True)
 class Column:
-    """A column the program understands: its canonical header, aliases, and whether it is required."""
+    """A column the program understands: canonical header, aliases, whether it is required."""
 
     name: str
     aliases: tuple[str, ...] = ()

@@ -45,7 +45,9 @@ def summarize_owner(
 ) -> dict[str, object]:
     """What one owner's summary lists: overdue, next 30 days, terms in 90, done last month."""
     today = context.today
-    owned = set(contracts.loc[contracts["owners"].map(lambda o: any(a.email == email for a in o)), "id"])
+    owned = set(
+        contracts.loc[contracts["owners"].map(lambda o: any(a.email == email for a in o)), "id"]
+    )
     mine = milestones[
         milestones["contract_id"].isin(owned)
         | milestones["owners"].map(lambda o: any(a.email == email for a in o))
@@ -55,13 +57,17 @@ def summarize_owner(
     open_ = mine["status"].isin(OPEN)
     first = today.replace(day=1)
     last_month_start = (first - dt.timedelta(days=1)).replace(day=1)
-    completed = mine["completed_on"].between(pd.Timestamp(last_month_start), pd.Timestamp(first - dt.timedelta(days=1)))
+    completed = mine["completed_on"].between(
+        pd.Timestamp(last_month_start), pd.Timestamp(first - dt.timedelta(days=1))
+    )
     return {
         "month": today.strftime("%B %Y"),
         "owner": email,
         "overdue": _rows(mine[mine["status"] == OVERDUE], names, context),
         "next_30": _rows(mine[open_ & days.between(0, 30)], names, context),
-        "terms_90": _rows(mine[open_ & days.between(0, 90) & mine["type"].isin(TERM_TYPES)], names, context),
+        "terms_90": _rows(
+            mine[open_ & days.between(0, 90) & mine["type"].isin(TERM_TYPES)], names, context
+        ),
         "completed": _rows(mine[(mine["status"] == DONE) & completed], names, context),
         "problems": _problem_rows(mine, contracts, owned, context),
         "chart": _chart(mine[open_], today),
@@ -88,12 +94,30 @@ def _rows(frame: pd.DataFrame, names: pd.Series, context: PlanContext) -> list[d
     ]
 
 
-def _problem_rows(mine: pd.DataFrame, contracts: pd.DataFrame, owned: set[str], context: PlanContext) -> list[dict[str, object]]:
+def _problem_rows(
+    mine: pd.DataFrame, contracts: pd.DataFrame, owned: set[str], context: PlanContext
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for c in contracts[contracts["id"].isin(owned) & (contracts["problems"] != "")].itertuples(index=False):
-        rows.append({"tab": "Contracts", "row": int(c.row), "what": f"{c.id} {c.name}", "problems": c.problems})
+    for c in contracts[contracts["id"].isin(owned) & (contracts["problems"] != "")].itertuples(
+        index=False
+    ):
+        rows.append(
+            {
+                "tab": "Contracts",
+                "row": int(c.row),
+                "what": f"{c.id} {c.name}",
+                "problems": c.problems,
+            }
+        )
     for m in mine[mine["problems"] != ""].itertuples(index=False):
-        rows.append({"tab": "Milestones", "row": int(m.row), "what": f"{m.id} {m.title}", "problems": m.problems})
+        rows.append(
+            {
+                "tab": "Milestones",
+                "row": int(m.row),
+                "what": f"{m.id} {m.title}",
+                "problems": m.problems,
+            }
+        )
     return rows
 
 
@@ -103,6 +127,10 @@ def _chart(frame: pd.DataFrame, today: dt.date) -> list[dict[str, object]]:
     counts = frame["due"].dt.to_period("M").value_counts()
     peak = max([int(counts.get(m, 0)) for m in months] + [1])
     return [
-        {"label": m.strftime("%b %Y"), "count": int(counts.get(m, 0)), "percent": round(100 * int(counts.get(m, 0)) / peak)}
+        {
+            "label": m.strftime("%b %Y"),
+            "count": int(counts.get(m, 0)),
+            "percent": round(100 * int(counts.get(m, 0)) / peak),
+        }
         for m in months
     ]

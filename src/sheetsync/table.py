@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ class Table:
     """A tab's header, where each known column sits, and its non-blank data rows."""
 
     tab: str
-    header: list[object]
+    header: list[Any]
     index: dict[str, int]
     rows: list[int]
     raw: dict[str, pd.Series] = field(default_factory=dict)
@@ -28,7 +29,7 @@ class Table:
         tab: str,
         grid: Grid,
         columns: tuple[Column, ...],
-        locate: Callable[[list[object], tuple[Column, ...], str], dict[str, int]],
+        locate: Callable[[list[Any], tuple[Column, ...], str], dict[str, int]],
     ) -> Table:
         """Locate ``columns`` in row 1 and extract them, dropping wholly blank rows."""
         header = list(grid[0]) if grid else []

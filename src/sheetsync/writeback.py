@@ -19,7 +19,10 @@ def checked_stamp(now: dt.datetime) -> str:
 
 
 def milestone_writes(
-    tracker: Tracker, evaluated: pd.DataFrame, last_notified: dict[tuple[str, str], str], now: dt.datetime
+    tracker: Tracker,
+    evaluated: pd.DataFrame,
+    last_notified: dict[tuple[str, str], str],
+    now: dt.datetime,
 ) -> TabWrite:
     """Status, Days Left, Next Reminder, Last Notified, Escalation, Problems, Checked per row."""
     table = tracker.tables[MILESTONES]
@@ -49,7 +52,9 @@ def contract_writes(tracker: Tracker, now: dt.datetime) -> TabWrite:
     problems = problems_by_row(tracker.problems, table.tab)
     stamp = checked_stamp(now)
     rows = [
-        RowWrite(c.id or None, int(c.row), {"Problems": problems.get(c.row) or None, "Checked": stamp})
+        RowWrite(
+            c.id or None, int(c.row), {"Problems": problems.get(c.row) or None, "Checked": stamp}
+        )
         for c in tracker.contracts.itertuples(index=False)
         if c.id
     ]

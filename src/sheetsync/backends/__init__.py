@@ -34,6 +34,4 @@ def open_backend(tracker: str) -> Backend:
         from .gsheets import GoogleSheetsBackend
 
         return GoogleSheetsBackend.connect(sheet)
-    raise UsageError(
-        f"{tracker!r} is not a .xlsx workbook path or a Google Sheets URL or ID"
-    )
+    raise UsageError(f"{tracker!r} is not a .xlsx workbook path or a Google Sheets URL or ID")

@@ -26,7 +26,9 @@ class CellPlan:
     report: WriteReport = field(default_factory=WriteReport)
 
 
-def header_columns(header: Sequence[object], wanted: Sequence[str]) -> tuple[dict[str, int], list[tuple[int, str]]]:
+def header_columns(
+    header: Sequence[object], wanted: Sequence[str]
+) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Column numbers by header key, adding the ``wanted`` headers that are missing."""
     columns: dict[str, int] = {}
     last = 0
@@ -66,9 +68,9 @@ def plan_cells(
     columns, added = header_columns(header, tab_write.system_headers)
     plan = CellPlan(new_headers=added)
     where: dict[str, list[int]] = {}
-    for row, value in enumerate(ids, start=2):
+    for number, value in enumerate(ids, start=2):
         if text := id_text(value):
-            where.setdefault(text, []).append(row)
+            where.setdefault(text, []).append(number)
     for row_write in tab_write.rows:
         row = _target_row(row_write, where, ids)
         if row is None:
@@ -79,7 +81,9 @@ def plan_cells(
     return plan
 
 
-def _target_row(row_write: RowWrite, where: dict[str, list[int]], ids: Sequence[object]) -> int | None:
+def _target_row(
+    row_write: RowWrite, where: dict[str, list[int]], ids: Sequence[object]
+) -> int | None:
     if row_write.row_id:
         rows = where.get(row_write.row_id, [])
         if len(rows) == 1:
@@ -87,7 +91,7 @@ def _target_row(row_write: RowWrite, where: dict[str, list[int]], ids: Sequence[
         return row_write.read_row if row_write.read_row in rows else None
     index = row_write.read_row - 2
     blank = index >= len(ids) or not id_text(ids[index])
-    return row_write.read_row if 0 <= index and blank else None
+    return row_write.read_row if index >= 0 and blank else None
 
 
 def _row_cells(

@@ -20,7 +20,9 @@ from ..schema import LOG, header_key
 class MemoryBackend:
     """A tracker held as ``{tab: grid}``; ``tabs`` is the live state tests inspect and edit."""
 
-    def __init__(self, tabs: dict[str, Grid], title: str = "Tracker", locale: str | None = None) -> None:
+    def __init__(
+        self, tabs: dict[str, Grid], title: str = "Tracker", locale: str | None = None
+    ) -> None:
         self.tabs = {name: [list(map(_cell, row)) for row in grid] for name, grid in tabs.items()}
         self.title = title
         self.locale = locale
