@@ -315,6 +315,34 @@ def test_fields_mask_with_parentheses(http: Any, book: str) -> None:
     assert answer.json() == {"properties": {"title": "Tracker", "locale": "en_US"}}
 
 
+def test_fields_mask_nested_parentheses(http: Any, book: str) -> None:
+    """Nested masks such as sheets(properties(title,gridProperties.rowCount)) are honoured."""
+    mask = "sheets(properties(title,gridProperties.rowCount)),properties.timeZone"
+    answer = http("GET", f"/v4/spreadsheets/{book}", params={"fields": mask}).json()
+    assert answer == {
+        "sheets": [
+            {"properties": {"title": "Contracts", "gridProperties": {"rowCount": 1000}}},
+            {"properties": {"title": "Milestones", "gridProperties": {"rowCount": 1000}}},
+        ],
+        "properties": {"timeZone": "Etc/GMT"},
+    }
+
+
+def test_grid_data_is_unimplemented_not_wrong(http: Any, book: str) -> None:
+    """includeGridData=true is refused with 501 rather than answered without grid data."""
+    answer = http("GET", f"/v4/spreadsheets/{book}", params={"includeGridData": "true"})
+    assert answer.status_code == 501
+
+
+def test_gspread_client_accepts_a_base_url(emu: SheetsEmulator, book: str) -> None:
+    """gspread_client takes ``host:port`` or a full ``http://host:port`` base URL."""
+    client = gspread_client(emu.base_url)
+    try:
+        assert client.open_by_key(book).title == "Tracker"
+    finally:
+        client.http_client.session.close()
+
+
 def test_locale_and_time_zone_are_reported(emu: SheetsEmulator, gc: Any) -> None:
     """The locale and time zone given at creation are the spreadsheet's properties."""
     book = emu.create_spreadsheet("UK", locale="en_GB", time_zone="Europe/London")

@@ -22,7 +22,7 @@ class EmulatorSession(requests.Session):
 
     def __init__(self, host: str) -> None:
         super().__init__()
-        self.base_url = f"http://{host}"
+        self.base_url = host.rstrip("/") if "://" in host else f"http://{host}"
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         """Send the request, with a Google host replaced by the emulator's."""
@@ -38,7 +38,8 @@ def gspread_client(host: str, http_client: type[HTTPClient] = HTTPClient) -> gsp
     """Return a gspread Client that talks to the Sheets API emulator at ``host``.
 
     Args:
-        host: ``127.0.0.1:PORT``, e.g. ``SheetsEmulator.host`` or ``$SHEETS_EMULATOR_HOST``.
+        host: ``127.0.0.1:PORT``, e.g. ``SheetsEmulator.host`` or ``$SHEETS_EMULATOR_HOST``
+            (a full ``http://host:port`` base URL is accepted too).
         http_client: gspread's HTTP client class (``gspread.BackOffHTTPClient`` to retry).
 
     Returns:

@@ -23,7 +23,16 @@ Answer = tuple[int, Any, dict[str, str]]
 class SheetsEmulator:
     """An in-memory Sheets API v4 (and Drive v3 slice) served over HTTP on loopback.
 
-    Use it as a context manager: ``with SheetsEmulator() as emu: emu.host``.
+    Example::
+
+        with SheetsEmulator() as emu:
+            book = emu.create_spreadsheet("Tracker", tabs={"Milestones": [["ID"], ["M-1"]]})
+            gc = gspread_client(emu.host)           # the real gspread, over HTTP
+            emu.fail_calls({1: 503}, kind="values.batchUpdate")
+            emu.on_call("values.get", 2, lambda: emu.edit(book, "Milestones").delete_rows(2))
+            ...
+            assert emu.values(book, "Milestones") == [["ID"]]
+            assert emu.calls["values.batchGet"] == 1
 
     Args:
         port: TCP port to listen on (0 picks a free one).
