@@ -289,6 +289,37 @@ def test_malformed_json_is_400_not_a_traceback(http: Any, book: str) -> None:
     assert answer.json()["error"]["message"] == "Invalid JSON payload received."
 
 
+def test_bad_value_in_a_values_batch_writes_nothing(
+    emu: SheetsEmulator, http: Any, book: str
+) -> None:
+    """A values.batchUpdate with one bad value is refused whole, with a 400."""
+    body = {
+        "valueInputOption": "RAW",
+        "data": [
+            {"range": "Milestones!E1", "values": [["Status"]]},
+            {"range": "Milestones!F1", "values": [[{"nested": "object"}]]},
+        ],
+    }
+    answer = http("POST", f"/v4/spreadsheets/{book}/values:batchUpdate", json=body)
+    assert answer.status_code == 400
+    assert emu.values(book, "Milestones")[0] == MILESTONES[0]
+
+
+def test_bad_batch_request_payload_is_400_and_undone(
+    emu: SheetsEmulator, http: Any, book: str
+) -> None:
+    """A malformed batchUpdate request is a 400 naming it, and changes nothing."""
+    resize = {
+        "properties": {"sheetId": 0, "gridProperties": {"rowCount": "many"}},
+        "fields": "gridProperties.rowCount",
+    }
+    body = {"requests": [{"updateSheetProperties": resize}]}
+    answer = http("POST", f"/v4/spreadsheets/{book}:batchUpdate", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"].startswith("Invalid requests[0].updateSheetProperties")
+    assert emu.sheet_properties(book, "Contracts")["gridProperties"]["rowCount"] == 1000
+
+
 def test_requests_need_no_authorization(http: Any, book: str) -> None:
     """Requests without any Authorization header are served."""
     assert http("GET", f"/v4/spreadsheets/{book}").status_code == 200

@@ -77,13 +77,15 @@ HANDLERS: dict[str, Handler] = {
 
 def batch_update(book: Spreadsheet, body: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
     """Apply every request in order, all or nothing, and return Google's replies."""
-    requests = body.get("requests", [])
+    requests = body.get("requests", []) if isinstance(body, dict) else None
+    if not isinstance(requests, list) or not all(isinstance(r, dict) for r in requests):
+        raise ApiError.invalid("Invalid JSON payload: 'requests' must be a list of objects")
     snapshot = _snapshot(book)
     replies = []
     try:
         for position, request in enumerate(requests):
             replies.append(_apply_one(book, position, request, ids))
-    except ApiError:
+    except Exception:
         _restore(book, snapshot)
         raise
     book.touch()
@@ -131,8 +133,13 @@ def _apply_one(book: Spreadsheet, position: int, request: dict[str, Any], ids: I
     if handler is None:
         raise ApiError.unimplemented(f"batchUpdate request {kind!r}")
     try:
+        if not isinstance(payload or {}, dict):
+            raise ApiError.invalid("the request must be an object")
         return handler(book, payload or {}, ids)
     except ApiError as error:
         if error.code != 400 or error.message.startswith("Invalid requests["):
             raise
         raise ApiError.invalid(f"Invalid requests[{position}].{kind}: {error.message}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+        message = f"Invalid requests[{position}].{kind}: bad value ({error})"
+        raise ApiError.invalid(message) from None

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ApiError
+
 EPOCH = dt.date(1899, 12, 30)
 DATE_PATTERNS = {"iso": "yyyy-mm-dd", "mdy": "m/d/yyyy", "dmy": "dd/mm/yyyy"}
 _MONTH_FIRST_LOCALES = {"en_US", "en_PH", "es_US", "en_CA"}
@@ -60,7 +62,7 @@ def store_raw(value: Any) -> Cell:
         return value
     if isinstance(value, int | float):
         return _whole(value)
-    return str(value)
+    raise ApiError.invalid(f"Invalid values: {type(value).__name__} is not a cell value")
 
 
 def store_user_entered(value: Any, locale: str) -> Cell:

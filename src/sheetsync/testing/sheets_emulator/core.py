@@ -236,7 +236,10 @@ class SheetsEmulator:
         with self.store.lock:
             if self.quotas_enabled:
                 self.quota.charge(found.kind, user)
-            return self._handle(found, method, query, body)
+            try:
+                return self._handle(found, method, query, body)
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+                raise ApiError.invalid(f"Invalid JSON payload received: {error}") from None
 
     def _handle(self, found: Route, method: str, query: dict[str, list[str]], body: Any) -> Answer:
         if found.kind not in SUPPORTED_CALLS:

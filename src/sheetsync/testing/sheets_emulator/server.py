@@ -56,6 +56,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Answer a PATCH (always unsupported)."""
         self._handle()
 
+    def do_OPTIONS(self) -> None:
+        """Answer an OPTIONS (always unsupported)."""
+        self._handle()
+
+    def do_HEAD(self) -> None:
+        """Answer a HEAD: the status and headers a GET would get, no body."""
+        self._handle()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
@@ -91,7 +99,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if data:
+        if data and self.command != "HEAD":
             self.wfile.write(data)
 
 

@@ -132,12 +132,21 @@ def wants_values(flag: Any) -> bool:
     return str(flag).lower() == "true"
 
 
-def _update_one(
-    book: Spreadsheet, text: str, data: dict[str, Any], option: str | None
-) -> tuple[Sheet, Box, dict[str, Any]]:
+def _checked(book: Spreadsheet, data: Any) -> tuple[Sheet, Box, list[list[Any]]]:
+    """Validate one ValueRange to write: its range, its shape, that it fits."""
+    if not isinstance(data, dict):
+        raise ApiError.invalid("Invalid data: each entry must be a ValueRange object")
     rows = data_rows(data)
+    text = str(data.get("range", ""))
     sheet, box = locate(book, text)
     _check_fits(sheet, text, box, rows)
+    return sheet, box, rows
+
+
+def _update_one(
+    book: Spreadsheet, checked: tuple[Sheet, Box, list[list[Any]]], option: str | None
+) -> tuple[Sheet, Box, dict[str, Any]]:
+    sheet, box, rows = checked
     written, answer = write_values(book, sheet, box, rows, option)
     return sheet, written, answer
 
@@ -162,7 +171,11 @@ def _check_fits(sheet: Sheet, text: str, box: Box, rows: list[list[Any]]) -> Non
 
 def update(book: Spreadsheet, text: str, query: Query, body: Any) -> dict[str, Any]:
     """``PUT values/{range}``."""
-    _, _, answer = _update_one(book, text, body or {}, param(query, "valueInputOption"))
+    if not isinstance(body, dict):
+        raise ApiError.invalid("Invalid JSON payload received: expected a ValueRange object")
+    data = {**body, "range": text}
+    checked = _checked(book, data)
+    _, _, answer = _update_one(book, checked, param(query, "valueInputOption"))
     if wants_values(param(query, "includeValuesInResponse")) and "updatedRange" in answer:
         answer["updatedData"] = read_range(book, answer["updatedRange"], response_query(query))
     return answer
@@ -178,11 +191,14 @@ def response_query(query: Query) -> Query:
 
 def batch_update(book: Spreadsheet, _text: str, query: Query, body: Any) -> dict[str, Any]:
     """``POST values:batchUpdate``."""
-    body = body or {}
+    body = body if isinstance(body, dict) else {}
     option = body.get("valueInputOption")
-    written = [
-        _update_one(book, data.get("range", ""), data, option) for data in body.get("data", [])
-    ]
+    entries = body.get("data", [])
+    checked = [_checked(book, data) for data in (entries if isinstance(entries, list) else [0])]
+    convert = _input_converter(option, book.locale)
+    if len(checked) > 1:  # all or nothing: a bad value anywhere refuses the whole batch
+        _ = [convert(value) for _, _, rows in checked for row in rows for value in row]
+    written = [_update_one(book, item, option) for item in checked]
     out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
     changed = [item for item in written if "updatedCells" in item[2]]
     if changed:
