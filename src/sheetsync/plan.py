@@ -94,8 +94,9 @@ def plan_notifications(
 
     names = contracts.drop_duplicates("id").set_index("id")["name"]
     digest = context.settings.digest
-    notices = _owner_items(_unsent(milestones, "notice", ledger), names, context)
-    escalations = _escalation_items(_unsent(milestones, "escalation", ledger), names, context)
+    named = milestones.assign(contract=milestones["contract_id"].map(names).fillna("").astype(str))
+    notices = _owner_items(_unsent(named, "notice", ledger), names, context)
+    escalations = _escalation_items(_unsent(named, "escalation", ledger), names, context)
     notes = _group(notices, DIGEST, ledger, digest) + _group(
         escalations, ESCALATION, ledger, digest
     )
@@ -125,7 +126,7 @@ def _unsent(milestones: pd.DataFrame, which: str, ledger: Ledger) -> pd.DataFram
     recipient (escalation recipients come from routing, so those rows all stay).
     """
     keys = current_keys(milestones, which)
-    rows = milestones.assign(key=keys)[keys != ""]
+    rows = milestones[keys != ""].assign(key=keys[keys != ""])
     seen = rows["key"].isin(ledger.recipients.keys())
     if which == "escalation" or not seen.any():
         return rows
@@ -166,7 +167,7 @@ def _item(m: Any, kind: str, stage: int, names: pd.Series, context: PlanContext)
         kind=kind,
         milestone_id=m.id,
         contract_id=m.contract_id,
-        contract=str(names.get(m.contract_id, "")),
+        contract=m.contract,
         title=m.title,
         type=m.type,
         due=due,
@@ -198,14 +199,18 @@ def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: S
 def _group(found: list[Found], kind: str, ledger: Ledger, digest: bool) -> list[Notification]:
     """One email per recipient list (or per item without digests), skipping what was sent."""
     groups: dict[tuple[str, ...], Notification] = {}
+    copied: dict[tuple[str, ...], dict[str, Address]] = {}
     for to, cc, item in found:
-        to_text = "; ".join(sorted(a.email for a in to))
-        if ledger.was_sent(item.key, to_text):
+        emails = tuple(sorted(a.email for a in to))
+        if ledger.was_sent(item.key, "; ".join(emails)):
             continue
-        group = tuple(sorted(a.email for a in to)) + (() if digest else (item.key,))
-        note = groups.setdefault(group, Notification(kind, to, ()))
-        note.items.append(item)
-        note.cc = tuple(dict.fromkeys(note.cc + tuple(a for a in cc if a not in to)))
-    for note in groups.values():
+        group = emails + (() if digest else (item.key,))
+        groups.setdefault(group, Notification(kind, to, ())).items.append(item)
+        copies = copied.setdefault(group, {})
+        for address in cc:
+            if address.email not in emails:
+                copies.setdefault(address.email, address)
+    for group, note in groups.items():
+        note.cc = tuple(copied[group].values())
         note.items.sort(key=lambda i: (i.days_left, i.due, i.milestone_id))
     return sorted(groups.values(), key=lambda n: (n.to_text, n.items[0].key))
