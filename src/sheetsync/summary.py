@@ -8,6 +8,7 @@ rows listed, not with owners × rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -69,12 +70,15 @@ def owner_rows(milestones: pd.DataFrame, contracts: pd.DataFrame, emails: set[st
 
 
 def _add_pairs(
-    parts: list[pd.DataFrame], codes: np.ndarray, groups: object, emails: set[str]
+    parts: list[pd.DataFrame],
+    codes: np.ndarray,
+    groups: Sequence[tuple[Address, ...]],
+    emails: set[str],
 ) -> None:
     """Append ``(owner, pos)`` frames for rows whose owner-list code maps to wanted emails."""
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(groups) + 1))  # type: ignore[arg-type]
-    for code, group in enumerate(groups):  # type: ignore[call-overload]
+    bounds = np.searchsorted(codes[order], np.arange(len(groups) + 1))
+    for code, group in enumerate(groups):
         wanted = {a.email for a in group} & emails
         positions = order[bounds[code] : bounds[code + 1]]
         parts.extend(pd.DataFrame({"owner": e, "pos": positions}) for e in sorted(wanted))
