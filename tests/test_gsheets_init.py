@@ -1,0 +1,155 @@
+"""``sheetsync init --google`` lays out a tracker in the Sheets API emulator."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import TODAY
+from gsheets_fixtures import backend, running_emulator
+from sheetsync.backends.gsheets_init import create_google_tracker
+from sheetsync.errors import UsageError
+from sheetsync.pipeline import RunOptions, check
+from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM
+
+TABS = ["Contracts", "Milestones", "Settings", "Log"]
+
+
+@pytest.fixture
+def emulator(monkeypatch):
+    """A fresh emulator that SHEETS_EMULATOR_HOST points at."""
+    for emu in running_emulator():
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", emu.host)
+        yield emu
+
+
+def _created(emulator, **kwargs) -> str:
+    line = create_google_tracker("Contract tracker", today=TODAY, **kwargs)
+    found = re.search(r"/spreadsheets/d/([\w-]+)/edit \(ID ([\w-]+)\)", line)
+    assert found and found[1] == found[2], line
+    return found[1]
+
+
+def _requests(emulator, sheet_id: str, tab: str, kind: str) -> list[dict]:
+    return emulator.stored_rules(sheet_id, tab)[kind]
+
+
+def _column(emulator, sheet_id: str, tab: str, header: str) -> int:
+    return emulator.values(sheet_id, tab)[0].index(header)
+
+
+def test_init_creates_four_tabs_with_headers(emulator):
+    """The new spreadsheet has the four tabs, system columns at the right end of each header."""
+    sheet_id = _created(emulator)
+    assert [s.title for s in emulator.store.books[sheet_id].sheets] == TABS
+    milestones = emulator.values(sheet_id, "Milestones")[0]
+    assert milestones[-len(MILESTONE_SYSTEM):] == list(MILESTONE_SYSTEM)
+    contracts = emulator.values(sheet_id, "Contracts")[0]
+    assert contracts[-len(CONTRACT_SYSTEM) :] == list(CONTRACT_SYSTEM)
+    assert emulator.values(sheet_id, "Log") == [list(LOG_COLUMNS)]
+
+
+def test_init_takes_three_calls(emulator):
+    """Create, one batchUpdate with every format, one values write."""
+    _created(emulator, sample=True)
+    assert dict(emulator.calls) == {
+        "spreadsheets.create": 1, "spreadsheets.batchUpdate": 1, "values.batchUpdate": 1,
+    }
+
+
+def test_header_row_is_frozen_on_every_tab(emulator):
+    """Each tab keeps its header in view."""
+    sheet_id = _created(emulator)
+    for tab in TABS:
+        assert emulator.sheet_properties(sheet_id, tab)["gridProperties"]["frozenRowCount"] == 1
+
+
+def test_dropdowns_and_done_checkboxes(emulator):
+    """Type, Contract Status and Risk get dropdowns (warning only); Done gets checkboxes."""
+    sheet_id = _created(emulator)
+    rules = {}
+    for tab in ("Contracts", "Milestones"):
+        header = emulator.values(sheet_id, tab)[0]
+        for request in _requests(emulator, sheet_id, tab, "validations"):
+            rules[header[request["range"]["startColumnIndex"]]] = request["rule"]
+    assert rules["Done"]["condition"]["type"] == "BOOLEAN"
+    for header in ("Type", "Contract Status", "Risk"):
+        assert rules[header]["condition"]["type"] == "ONE_OF_LIST"
+        assert rules[header].get("strict") is not True
+    choices = [v["userEnteredValue"] for v in rules["Risk"]["condition"]["values"]]
+    assert choices == ["High", "Medium", "Low"]
+
+
+def test_status_colours(emulator):
+    """Overdue red, Due soon amber, Done grey, on the Status column."""
+    sheet_id = _created(emulator)
+    status = _column(emulator, sheet_id, "Milestones", "Status")
+    colours = {}
+    for rule in _requests(emulator, sheet_id, "Milestones", "conditionalFormats"):
+        assert rule["ranges"][0]["startColumnIndex"] == status
+        text = rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+        colours[text] = rule["booleanRule"]["format"]["backgroundColor"]
+    assert set(colours) == {"Overdue", "Due soon", "Done"}
+    assert colours["Overdue"]["red"] > colours["Overdue"]["green"]  # red
+    assert colours["Due soon"]["red"] > colours["Due soon"]["blue"]  # amber
+    assert len({round(v, 2) for v in colours["Done"].values()}) == 1  # grey
+
+
+def test_system_columns_are_protected_with_a_warning(emulator):
+    """The program's columns warn before a person edits them; they are not locked."""
+    sheet_id = _created(emulator)
+    header = emulator.values(sheet_id, "Milestones")[0]
+    [protected] = _requests(emulator, sheet_id, "Milestones", "protectedRanges")
+    span = header[protected["range"]["startColumnIndex"] : protected["range"]["endColumnIndex"]]
+    assert span == list(MILESTONE_SYSTEM)
+    assert protected["warningOnly"] is True
+
+
+def test_date_columns_get_a_date_format(emulator):
+    """Due Date and Completed On are formatted as dates below the header."""
+    sheet_id = _created(emulator)
+    header = emulator.values(sheet_id, "Milestones")[0]
+    dated = {
+        header[f["range"]["startColumnIndex"]]
+        for f in _requests(emulator, sheet_id, "Milestones", "formats")
+        if "numberFormat" in f["cell"]["userEnteredFormat"]
+    }
+    assert dated == {"Due Date", "Completed On", "Next Reminder"}
+
+
+def test_sample_rows_are_real_dates_and_checkboxes(emulator):
+    """Sample dates are serial numbers (real dates) and Done holds booleans, ready to check."""
+    sheet_id = _created(emulator, sample=True)
+    rows = emulator.values(sheet_id, "Milestones")
+    due, done = rows[0].index("Due Date"), rows[0].index("Done")
+    assert all(isinstance(r[due], int) for r in rows[1:6])
+    assert {r[done] for r in rows[1:] if len(r) > done} <= {True, False, ""}
+
+
+def test_sample_tracker_checks_cleanly(emulator):
+    """The Google backend reads the sample and evaluates every milestone."""
+    sheet_id = _created(emulator, sample=True)
+    result = check(backend(emulator, sheet_id), RunOptions(today=TODAY))
+    assert result.rows == len(emulator.values(sheet_id, "Milestones")) - 1
+    assert result.statuses.get("Overdue") and result.statuses.get("Due soon")
+
+
+def test_init_fills_an_existing_spreadsheet(emulator):
+    """Given an ID, the missing tabs are added and an existing header only gains system columns."""
+    sheet_id = emulator.create_spreadsheet(
+        "Mine", {"Sheet1": [], "milestones": [["ID", "Contract", "Task", "Deadline", "My notes"]]}
+    )
+    line = create_google_tracker("Contract tracker", sheet_id)
+    assert sheet_id in line
+    titles = [s.title for s in emulator.store.books[sheet_id].sheets]
+    assert titles == ["Sheet1", "milestones", "Contracts", "Settings", "Log"]
+    header = emulator.values(sheet_id, "milestones")[0]
+    assert header == ["ID", "Contract", "Task", "Deadline", "My notes", *MILESTONE_SYSTEM]
+
+
+def test_sample_refuses_a_tab_with_a_header(emulator):
+    """--sample never writes rows under a header someone already made."""
+    sheet_id = emulator.create_spreadsheet("Mine", {"Milestones": [["ID", "Task"]]})
+    with pytest.raises(UsageError, match="needs an empty spreadsheet"):
+        create_google_tracker("T", sheet_id, sample=True)
