@@ -107,6 +107,9 @@ def run(
     transport = _transport(outbox, smtp_url)
     result = pipeline.run(open_backend(tracker), transport, options)
     _report(result, as_json, verb="would be sent" if dry_run else "sent")
+    if not as_json and not dry_run:
+        where = f"{outbox or 'outbox'}/ (one .eml file each)" if not smtp_url else "the mail server"
+        click.echo(f"Status columns written to {tracker}; emails delivered to {where}.")
 
 
 @main.command()
@@ -149,7 +152,7 @@ def _report(result: RunResult, as_json: bool, verb: str) -> None:
     )
     if result.problems:
         click.echo(f"{len(result.problems)} problems (written into each row's Problems column):")
-        for problem in result.problems[:10]:
+        for problem in sorted(result.problems, key=lambda p: (p.tab, p.row))[:10]:
             click.echo(f"  {problem}")
         if len(result.problems) > 10:
             click.echo(f"  … and {len(result.problems) - 10} more")
