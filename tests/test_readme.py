@@ -1,4 +1,4 @@
-"""The README's session is real: each command in it, run on a fresh copy of the example, prints what it shows."""
+"""The README's session is real: each command, run on a copy of the example, prints it."""
 
 from __future__ import annotations
 
