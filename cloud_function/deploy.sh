@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Deploy sheetsync to Google Cloud: a 2nd-gen Cloud Function run daily by Cloud Scheduler.
+#
+#   SHEETSYNC_SMTP_PASSWORD=... cloud_function/deploy.sh --project my-project \
+#       --tracker https://docs.google.com/spreadsheets/d/ID/edit \
+#       --sender 'Contracts Desk <contracts@example.com>' \
+#       --smtp-url 'smtp://contracts%40example.com@smtp.example.com:587' \
+#       --time-zone Europe/Berlin
+#
+# --dry-run prints every command instead of running it (nothing is built or changed).
+# Run it from anywhere; it builds the source folder with the Python that has sheetsync
+# installed ($PYTHON, default python3). Safe to run again: what exists is reused or updated.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: cloud_function/deploy.sh [options]
+
+Required (flag or environment variable):
+  --project ID           Google Cloud project              (GOOGLE_CLOUD_PROJECT)
+  --tracker URL          Google Sheets URL or ID           (SHEETSYNC_TRACKER)
+  --smtp-url URL         smtp://user@host:587 or smtps://host:465 (SHEETSYNC_SMTP_URL)
+  --time-zone TZ         the tracker's time zone, e.g. Europe/Berlin (SHEETSYNC_TIME_ZONE)
+Optional:
+  --region REGION        default us-central1               (SHEETSYNC_REGION)
+  --sender ADDRESS       the From address                  (SHEETSYNC_SENDER)
+  --allowed-domains LIST e.g. "example.com example.org"    (SHEETSYNC_ALLOWED_DOMAINS)
+  --schedule CRON        default "0 7 * * *" (daily 07:00 in --time-zone)
+  --name NAME            function and job name, default sheetsync
+  --memory SIZE          default 1Gi (raise to 2Gi for trackers of 20k+ rows)
+  --timeout DURATION     default 540s (HTTP functions allow up to 3600s; the
+                         scheduler waits at most 1800s)
+  --no-send              deploy with SHEETSYNC_DRY_RUN=1: evaluate, write and send nothing
+  --dry-run              print the commands instead of running them
+  -h, --help             this help
+The SMTP password is read from SHEETSYNC_SMTP_PASSWORD and sent to Secret Manager on
+stdin; leave it unset for a server without login.
+EOF
+}
+
+die() {
+  echo "deploy.sh: error: $*" >&2
+  exit 2
+}
+
+PROJECT=${GOOGLE_CLOUD_PROJECT:-}
+REGION=${SHEETSYNC_REGION:-us-central1}
+TRACKER=${SHEETSYNC_TRACKER:-}
+SENDER=${SHEETSYNC_SENDER:-}
+SMTP_URL=${SHEETSYNC_SMTP_URL:-}
+ALLOWED_DOMAINS=${SHEETSYNC_ALLOWED_DOMAINS:-}
+TIME_ZONE=${SHEETSYNC_TIME_ZONE:-}
+SCHEDULE="0 7 * * *"
+NAME=sheetsync
+MEMORY=1Gi
+TIMEOUT=540s
+NO_SEND=0
+DRY_RUN=0
+PYTHON=${PYTHON:-python3}
+
+while (($#)); do
+  case $1 in
+    --project | --region | --tracker | --sender | --smtp-url | --allowed-domains | \
+      --time-zone | --schedule | --name | --memory | --timeout)
+      (($# >= 2)) || die "$1 needs a value"
+      value=$2
+      case $1 in
+        --project) PROJECT=$value ;;
+        --region) REGION=$value ;;
+        --tracker) TRACKER=$value ;;
+        --sender) SENDER=$value ;;
+        --smtp-url) SMTP_URL=$value ;;
+        --allowed-domains) ALLOWED_DOMAINS=$value ;;
+        --time-zone) TIME_ZONE=$value ;;
+        --schedule) SCHEDULE=$value ;;
+        --name) NAME=$value ;;
+        --memory) MEMORY=$value ;;
+        --timeout) TIMEOUT=$value ;;
+      esac
+      shift 2
+      ;;
+    --no-send) NO_SEND=1 && shift ;;
+    --dry-run) DRY_RUN=1 && shift ;;
+    -h | --help) usage && exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+[[ -n $PROJECT ]] || die "--project is required (or set GOOGLE_CLOUD_PROJECT)"
+[[ -n $TRACKER ]] || die "--tracker is required (or set SHEETSYNC_TRACKER)"
+[[ -n $SMTP_URL || $NO_SEND == 1 ]] || die "--smtp-url is required (or set SHEETSYNC_SMTP_URL)"
+[[ -n $TIME_ZONE ]] || die "--time-zone is required: the tracker's, e.g. Europe/Berlin"
+[[ $TIMEOUT =~ ^[0-9]+s$ ]] || die "--timeout must be seconds, like 540s"
+smtp_user=${SMTP_URL#*://}
+if [[ $smtp_user == *@* && -z ${SHEETSYNC_SMTP_PASSWORD:-} ]]; then
+  die "the SMTP URL names a user: set SHEETSYNC_SMTP_PASSWORD to the password"
+fi
+
+RUNNER="$NAME-runner"
+RUNNER_EMAIL="$RUNNER@$PROJECT.iam.gserviceaccount.com"
+SCHEDULER="$NAME-scheduler"
+SCHEDULER_EMAIL="$SCHEDULER@$PROJECT.iam.gserviceaccount.com"
+SECRET="$NAME-smtp-password"
+BUILD_DIR=build/cloud-function
+# The scheduler gives up on a request after at most 30 minutes.
+seconds=${TIMEOUT%s}
+DEADLINE="$((seconds < 1800 ? seconds : 1800))s"
+
+# Environment of the function. gcloud splits --set-env-vars on commas; a sender or a
+# domain list may hold one, so the list uses gcloud's alternate delimiter syntax (^|^).
+env_vars="SHEETSYNC_TRACKER=$TRACKER"
+[[ -z $SMTP_URL ]] || env_vars+="|SHEETSYNC_SMTP_URL=$SMTP_URL"
+[[ -z $SENDER ]] || env_vars+="|SHEETSYNC_SENDER=$SENDER"
+[[ -z $ALLOWED_DOMAINS ]] || env_vars+="|SHEETSYNC_ALLOWED_DOMAINS=$ALLOWED_DOMAINS"
+((NO_SEND == 0)) || env_vars+="|SHEETSYNC_DRY_RUN=1"
+[[ $TRACKER$SMTP_URL$SENDER$ALLOWED_DOMAINS != *"|"* ]] || die "values must not contain |"
+
+# One argument as a shell word: quoted only when needed, the value after --flag= only.
+quote() {
+  local arg=$1 flag=""
+  if [[ $arg =~ ^(--[a-z-]+=)(.*)$ ]]; then
+    flag=${BASH_REMATCH[1]} arg=${BASH_REMATCH[2]}
+  fi
+  if [[ $arg == '$URL' ]]; then
+    arg='"$URL"'
+  elif [[ ! $arg =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+    arg="'${arg//\'/\'\\\'\'}'"
+  fi
+  printf '%s%s' "$flag" "$arg"
+}
+
+# A command as one line a person can paste.
+show() {
+  local words=() arg
+  for arg in "$@"; do words+=("$(quote "$arg")"); done
+  echo "${words[*]}"
+}
+
+# Print a command, then run it unless --dry-run.
+run() {
+  show "$@"
+  ((DRY_RUN)) || "$@"
+}
+
+# True when a resource exists; a dry run assumes a project where nothing exists yet.
+exists() {
+  ((DRY_RUN == 0)) && "$@" >/dev/null 2>&1
+}
+
+# Send the password to a secret command on stdin; only the variable's name is printed.
+with_password() {
+  echo "printf '%s' \"\$SHEETSYNC_SMTP_PASSWORD\" | $(show "$@")"
+  ((DRY_RUN)) || printf '%s' "$SHEETSYNC_SMTP_PASSWORD" | "$@"
+}
+
+cd "$(dirname "$0")/.."
+
+echo "# 1. Enable the APIs"
+run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com \
+  cloudbuild.googleapis.com artifactregistry.googleapis.com cloudscheduler.googleapis.com \
+  secretmanager.googleapis.com sheets.googleapis.com logging.googleapis.com \
+  --project="$PROJECT"
+
+echo "# 2. Service accounts: one the function runs as, one the scheduler calls it as"
+if ! exists gcloud iam service-accounts describe "$RUNNER_EMAIL" --project="$PROJECT"; then
+  run gcloud iam service-accounts create "$RUNNER" \
+    --display-name="sheetsync: reads and writes the tracker" --project="$PROJECT"
+fi
+if ! exists gcloud iam service-accounts describe "$SCHEDULER_EMAIL" --project="$PROJECT"; then
+  run gcloud iam service-accounts create "$SCHEDULER" \
+    --display-name="sheetsync: starts the daily run" --project="$PROJECT"
+fi
+
+secrets=()
+if [[ -n ${SHEETSYNC_SMTP_PASSWORD:-} ]]; then
+  echo "# 3. The SMTP password, in Secret Manager (read from stdin, never on a command line)"
+  if exists gcloud secrets describe "$SECRET" --project="$PROJECT"; then
+    with_password gcloud secrets versions add "$SECRET" --data-file=- --project="$PROJECT"
+  else
+    with_password gcloud secrets create "$SECRET" --replication-policy=automatic \
+      --data-file=- --project="$PROJECT"
+  fi
+  run gcloud secrets add-iam-policy-binding "$SECRET" \
+    --member="serviceAccount:$RUNNER_EMAIL" --role=roles/secretmanager.secretAccessor \
+    --project="$PROJECT"
+  secrets=(--set-secrets="SHEETSYNC_SMTP_PASSWORD=$SECRET:latest")
+fi
+
+echo "# 4. Build the source folder (main.py, requirements.txt, the sheetsync package)"
+run "$PYTHON" -m sheetsync.build_function --clean "$BUILD_DIR"
+
+echo "# 5. Deploy the function (one instance, one request at a time: runs never overlap)"
+run gcloud functions deploy "$NAME" --gen2 --runtime=python312 --region="$REGION" \
+  --source="$BUILD_DIR" --entry-point=run_tracker --trigger-http --no-allow-unauthenticated \
+  --service-account="$RUNNER_EMAIL" --max-instances=1 --concurrency=1 \
+  --timeout="$TIMEOUT" --memory="$MEMORY" --set-env-vars="^|^$env_vars" "${secrets[@]}" \
+  --project="$PROJECT"
+
+echo "# 6. Let the scheduler's account call it"
+run gcloud functions add-invoker-policy-binding "$NAME" --region="$REGION" \
+  --member="serviceAccount:$SCHEDULER_EMAIL" --project="$PROJECT"
+
+echo "# 7. Schedule it: $SCHEDULE in $TIME_ZONE, with an OIDC token for the function's URL"
+echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
+  "--format='value(serviceConfig.uri)' --project=$PROJECT)"
+URL='$URL'
+if ((DRY_RUN == 0)); then
+  URL=$(gcloud functions describe "$NAME" --gen2 --region="$REGION" \
+    --format='value(serviceConfig.uri)' --project="$PROJECT")
+fi
+verb=create
+if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" --project="$PROJECT"; then
+  verb=update
+fi
+run gcloud scheduler jobs "$verb" http "$NAME-daily" --location="$REGION" \
+  --schedule="$SCHEDULE" --time-zone="$TIME_ZONE" --uri="$URL" --http-method=POST \
+  --headers=Content-Type=application/json --message-body='{}' \
+  --oidc-service-account-email="$SCHEDULER_EMAIL" --oidc-token-audience="$URL" \
+  --attempt-deadline="$DEADLINE" --project="$PROJECT"
+
+echo "# Done. Share the spreadsheet (Editor) with the function's service account:"
+echo "$RUNNER_EMAIL"
+echo "# Then start a run now instead of waiting for $SCHEDULE:"
+echo "$(show gcloud scheduler jobs run "$NAME-daily" --location="$REGION" --project="$PROJECT")"
