@@ -89,7 +89,10 @@ def test_run_writes_statuses_by_id_and_leaves_typed_cells(emulator, tmp_path):
     after = rows_by_id(emulator.values(sheet_id, "Milestones"))
     statuses = {key: row["Status"] for key, row in after.items()}
     assert statuses == {
-        "M-0001": "Due soon", "M-0002": "Overdue", "M-0003": "Upcoming", "M-0004": "Done",
+        "M-0001": "Due soon",
+        "M-0002": "Overdue",
+        "M-0003": "Upcoming",
+        "M-0004": "Done",
         "M-0005": "Cancelled",
     }
     assert {key: typed(row) for key, row in after.items()} == before
@@ -252,6 +255,41 @@ def test_dates_are_written_as_iso_text_and_none_clears(emulator):
     assert (row["Next Reminder"], row["Problems"]) == (days(3).isoformat(), "")
 
 
+def test_rolled_forward_due_date_stays_a_real_date(emulator):
+    """A person's date column written by the program gets a serial number, not text."""
+    sheet_id = seed(emulator)
+    gs = backend(emulator, sheet_id)
+    _write(gs, [RowWrite("M-0001", 2, {"Due Date": days(60)}, expect={"Due Date": days(30)})])
+    row = rows_by_id(emulator.values(sheet_id, "Milestones"))["M-0001"]
+    assert row["Due Date"] == SERIAL_DAY_0 + 60
+
+
+def test_append_rows_keeps_text_as_text_and_dates_as_dates(emulator):
+    """Generated rows land below the last row; text stays text, dates become real dates."""
+    sheet_id = seed(emulator)
+    gs = backend(emulator, sheet_id)
+    gs.read()
+    emulator.reset_counts()
+    row = {
+        "Milestone ID": "1-2",
+        "Contract ID": "C-001",
+        "Milestone": '=HYPERLINK("x")',
+        "Due Date": days(40),
+        "Source": "auto",
+    }
+    gs.append_rows("Milestones", [row])
+    assert dict(emulator.calls) == {"values.batchUpdate": 1, "values.append": 1}  # + Source header
+    got = rows_by_id(emulator.values(sheet_id, "Milestones", render="FORMULA"))
+    assert list(got)[-1] == "1-2"
+    new = got["1-2"]
+    assert (new["Milestone"], new["Due Date"], new["Source"]) == (
+        row["Milestone"],
+        SERIAL_DAY_0 + 40,
+        "auto",
+    )
+    assert emulator.values(sheet_id, "Milestones", render="FORMATTED_VALUE")[-1][4] == "2027-01-07"
+
+
 def test_one_range_per_column_run(emulator):
     """Writing one column on 1,000 rows sends one range, not one per cell."""
     sheet_id = seed(emulator, big_grids(1_000))
@@ -294,7 +332,9 @@ def test_new_columns_widen_a_narrow_grid_in_one_batch_update(emulator):
     emulator.reset_counts()
     _write(backend(emulator, sheet_id), [RowWrite("M-0001", 2, {"Checked": "now"})])
     assert emulator.calls["spreadsheets.batchUpdate"] == 1
-    assert emulator.sheet_properties(sheet_id, "Milestones")["gridProperties"]["columnCount"] == 18
+    assert emulator.sheet_properties(sheet_id, "Milestones")["gridProperties"][
+        "columnCount"
+    ] == 11 + len(MILESTONE_SYSTEM)
     header = emulator.values(sheet_id, "Milestones")[0]
     assert header[11:] == list(MILESTONE_SYSTEM)
 

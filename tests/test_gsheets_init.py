@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import TODAY
 from gsheets_fixtures import backend, running_emulator
 from sheetsync.backends.gsheets_init import create_google_tracker
+from sheetsync.cli import main
 from sheetsync.errors import UsageError
 from sheetsync.pipeline import RunOptions, check
 from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM
@@ -44,7 +46,7 @@ def test_init_creates_four_tabs_with_headers(emulator):
     sheet_id = _created(emulator)
     assert [s.title for s in emulator.store.books[sheet_id].sheets] == TABS
     milestones = emulator.values(sheet_id, "Milestones")[0]
-    assert milestones[-len(MILESTONE_SYSTEM):] == list(MILESTONE_SYSTEM)
+    assert milestones[-len(MILESTONE_SYSTEM) :] == list(MILESTONE_SYSTEM)
     contracts = emulator.values(sheet_id, "Contracts")[0]
     assert contracts[-len(CONTRACT_SYSTEM) :] == list(CONTRACT_SYSTEM)
     assert emulator.values(sheet_id, "Log") == [list(LOG_COLUMNS)]
@@ -54,7 +56,9 @@ def test_init_takes_three_calls(emulator):
     """Create, one batchUpdate with every format, one values write."""
     _created(emulator, sample=True)
     assert dict(emulator.calls) == {
-        "spreadsheets.create": 1, "spreadsheets.batchUpdate": 1, "values.batchUpdate": 1,
+        "spreadsheets.create": 1,
+        "spreadsheets.batchUpdate": 1,
+        "values.batchUpdate": 1,
     }
 
 
@@ -131,7 +135,7 @@ def test_sample_tracker_checks_cleanly(emulator):
     """The Google backend reads the sample and evaluates every milestone."""
     sheet_id = _created(emulator, sample=True)
     result = check(backend(emulator, sheet_id), RunOptions(today=TODAY))
-    assert result.rows == len(emulator.values(sheet_id, "Milestones")) - 1
+    assert result.rows >= len(emulator.values(sheet_id, "Milestones")) - 1  # plus derived rows
     assert result.statuses.get("Overdue") and result.statuses.get("Due soon")
 
 
@@ -153,3 +157,14 @@ def test_sample_refuses_a_tab_with_a_header(emulator):
     sheet_id = emulator.create_spreadsheet("Mine", {"Milestones": [["ID", "Task"]]})
     with pytest.raises(UsageError, match="needs an empty spreadsheet"):
         create_google_tracker("T", sheet_id, sample=True)
+
+
+def test_cli_init_google_fills_the_spreadsheet_given(emulator):
+    """`sheetsync init <ID> --google TITLE` prints the URL and ID and lays out the tabs."""
+    sheet_id = emulator.create_spreadsheet("Blank")
+    result = CliRunner().invoke(main, ["init", sheet_id, "--google", "Contract tracker"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"https://docs.google.com/spreadsheets/d/{sheet_id}/edit (ID {sheet_id})" in result.output
+    )
+    assert emulator.values(sheet_id, "Milestones")[0][0] == "Milestone ID"

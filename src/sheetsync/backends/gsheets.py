@@ -10,22 +10,25 @@ A run costs a constant number of API calls, whatever the row count:
 
 A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
 Cells already holding the value to write are left alone, so a daily run sends mostly the
-columns that change. Google errors are translated here; retries live in ``retry``.
+columns that change. Credentials, retries and Google's error answers are handled once, at
+the HTTP edge (``retry``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import gspread
+import numpy as np
 from gspread import urls
 from gspread.utils import absolute_range_name, quote
 
 from ..dates import to_serial
+from ..errors import BackendError
 from ..schema import LOG, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .retry import RetryingHTTPClient, RetryPolicy, SheetsApi, compact_json, connect_http
@@ -100,6 +103,7 @@ class GoogleSheetsBackend:
         self.max_request_bytes = max_request_bytes
         self._tabs: dict[str, TabInfo] = {}
         self._headers: dict[str, list[Cell]] = {}
+        self._last_rows: dict[str, int] = {}
 
     @classmethod
     def connect(
@@ -149,6 +153,7 @@ class GoogleSheetsBackend:
         }
         self._tabs = {tab.title: tab for tab in tabs}
         self._headers = {title: list(grid[0]) if grid else [] for title, grid in grids.items()}
+        self._last_rows = {title: len(grid) for title, grid in grids.items()}
         props = meta.get("properties", {})
         return Snapshot(
             title=props.get("title", ""),
@@ -253,41 +258,66 @@ class GoogleSheetsBackend:
             for first, last in _runs_descending(rows)
         ]
 
-    # -- append log ------------------------------------------------------------------------
+    # -- appending rows --------------------------------------------------------------------
 
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-        """Append ledger rows under the Log header: one values:append (split past ~2 MB).
+        """Append ledger rows under the Log header: one values:append, RAW (split past ~2 MB).
 
         A missing Log tab is added first (one batchUpdate) and gets the header row.
         """
         if not rows:
             return
         log = self._find_tab(LOG) or self._add_tab(LOG)
-        current = self._headers.get(log.title, [])
         lead: list[list[Any]] = []
-        if not any(v not in (None, "") for v in current):
-            current, lead = list(header), [list(header)]
-        columns = self._log_columns(log, current, header)
-        self._headers[log.title] = current
+        if not any(v not in (None, "") for v in self._headers.get(log.title, [])):
+            self._headers[log.title], lead = list(header), [list(header)]
+        columns = self._ensure_headers(log, header)
         width = max(columns.values())
-        values = lead + [_log_row(row, header, columns, width) for row in rows]
-        target = quote(absolute_range_name(log.title, f"A:{_letters(width)}"))
+        values = [_placed(zip(header, row, strict=True), columns, width, _wire) for row in rows]
+        self._append(log, lead + values, "RAW")
+
+    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows given as {header: value} below the last row of ``tab``: one call.
+
+        Sent USER_ENTERED so dates become real date cells, with every text quoted (a
+        leading apostrophe) so it stays text: nothing ever turns into a formula or number.
+
+        Raises:
+            BackendError: the tab is gone.
+        """
+        if not rows:
+            return
+        info = self._find_tab(tab)
+        if info is None:
+            raise BackendError(f"the {tab} tab disappeared during the run")
+        columns = self._ensure_headers(info, list(dict.fromkeys(n for row in rows for n in row)))
+        width = max(columns.values())
+        self._append(
+            info, [_placed(row.items(), columns, width, _entered) for row in rows], "USER_ENTERED"
+        )
+
+    def _append(self, info: TabInfo, values: list[list[Any]], option: str) -> None:
+        """values:append below the last row as read (or appended since), inserting rows."""
+        last = self._last_rows.get(info.title, 0)
+        width = max(len(row) for row in values)
+        cells = f"A{max(last, 1)}:{_letters(width)}"
+        target = quote(absolute_range_name(info.title, cells))
         url = urls.SPREADSHEET_VALUES_APPEND_URL % (self.spreadsheet_id, target)
-        params = "?valueInputOption=RAW&insertDataOption=INSERT_ROWS"
+        params = f"?valueInputOption={option}&insertDataOption=INSERT_ROWS"
         for chunk in _row_chunks(values, self.max_request_bytes):
             self.api.post(url + params, {"majorDimension": "ROWS", "values": chunk})
+        self._last_rows[info.title] = last + len(values)
 
-    def _log_columns(
-        self, log: TabInfo, current: list[Cell], header: Sequence[str]
-    ) -> dict[str, int]:
-        """Column of each Log header; headers the tab lacks are written at its right end."""
-        columns, added = header_columns(current, header)
+    def _ensure_headers(self, info: TabInfo, names: Sequence[str]) -> dict[str, int]:
+        """Column of each header; those the tab lacks are first written at its right end."""
+        current = self._headers.setdefault(info.title, [])
+        columns, added = header_columns(current, names)
         if added:
             by_column = {column: {1: name} for column, name in added}
-            grow = self._grow({log.title: by_column})
+            grow = self._grow({info.title: by_column})
             if grow:
                 self.api.batch_update(grow)
-            self.api.values_update(list(_value_ranges(log.title, by_column)))
+            self.api.values_update(list(_value_ranges(info.title, by_column)))
             for column, name in added:
                 current.extend([None] * (column - len(current)))
                 current[column - 1] = name
@@ -336,18 +366,26 @@ def _plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> dict[int
     by_column: dict[int, dict[int, Any]] = {}
     for column, name in plan.new_headers:
         by_column.setdefault(column, {})[1] = name
+    system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
+    system.update(column for column, _ in plan.new_headers)
     for row, column, value in plan.cells:
         if not _already(now.cell(row, column), value):
-            by_column.setdefault(column, {})[row] = _wire(value)
+            person_date = _is_day(value) and column not in system
+            wire = int(to_serial(value)) if person_date else _wire(value)
+            by_column.setdefault(column, {})[row] = wire
     report.written += plan.report.written
     report.skipped.extend(plan.report.skipped)
     return by_column
 
 
 def _wire(value: object) -> Any:
-    """A value as sent RAW: dates as ISO text, None as "" (which clears the cell)."""
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()  # numpy scalars
+    """A value as sent RAW: dates as ISO text, None as "" (which clears the cell).
+
+    Dates in a person's columns (a recurrence rolled forward) go as serial numbers
+    instead, so the cell stays a real date in its own date format.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, dt.datetime):
@@ -359,10 +397,13 @@ def _wire(value: object) -> Any:
     return str(value)
 
 
+def _is_day(value: object) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
 def _already(current: Cell, value: object) -> bool:
     """Whether a cell already holds ``value``; a date as a real date cell or as ISO text."""
-    is_day = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    if is_day and isinstance(current, int | float) and not isinstance(current, bool):
+    if _is_day(value) and isinstance(current, int | float) and not isinstance(current, bool):
         return current == to_serial(value)  # type: ignore[arg-type]
     return _same(current, _wire(value))
 
@@ -480,13 +521,23 @@ def _row_chunks(rows: list[list[Any]], limit: int) -> Iterator[list[list[Any]]]:
         yield chunk
 
 
-def _log_row(
-    row: Sequence[Cell], header: Sequence[str], columns: dict[str, int], width: int
+def _placed(
+    cells: Iterable[tuple[str, Any]],
+    columns: dict[str, int],
+    width: int,
+    convert: Callable[[Any], Any],
 ) -> list[Any]:
+    """One row of ``width`` cells with each (header, value) in its header's column."""
     out: list[Any] = [""] * width
-    for name, value in zip(header, row, strict=True):
-        out[columns[header_key(name)] - 1] = _wire(value)
+    for name, value in cells:
+        out[columns[header_key(name)] - 1] = convert(value)
     return out
+
+
+def _entered(value: object) -> Any:
+    """A value for USER_ENTERED that Sheets stores as itself: text quoted, dates as ISO."""
+    wire = _wire(value)
+    return "'" + wire if isinstance(wire, str) and wire and not _is_day(value) else wire
 
 
 # -- small helpers -------------------------------------------------------------------------
