@@ -13,11 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import getaddresses
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .addresses import Address
+from .addresses import Address, in_domains
 from .backends.base import Backend, Cell, TabWrite
 from .compose import Envelope, build_message, environment
 from .errors import MessageRejected
@@ -148,7 +149,10 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
     result.dry_run = options.dry_run
     if options.dry_run:
         return result
-    log_rows = _deliver(backend, transport, messages, prepared.now, options.batch_size, result)
+    allowed = prepared.tracker.settings.allowed_domains
+    log_rows = _deliver(
+        backend, transport, messages, prepared.now, options.batch_size, result, allowed
+    )
     backend.write_status(_status_writes(prepared, log_rows), _prune_rows(prepared))
     result.api_calls = backend.api_calls
     return result
@@ -175,27 +179,51 @@ def _deliver(
     now: dt.datetime,
     batch_size: int,
     result: RunResult,
+    allowed: tuple[str, ...] = (),
 ) -> list[list[Cell]]:
-    """Send in batches; after each batch, append its Log rows before sending more."""
+    """Send in batches; after each batch, append its Log rows before sending more.
+
+    A message gets its Log row only once the transport has accepted it (``sent``)
+    or refused it for good (``failed: …``). When the transport gives up mid-batch
+    (``DeliveryError``), the rows of the messages it already accepted are appended
+    before the error goes on, so a rerun resends none of them. Only a crash between
+    a send and the append loses rows: a rerun resends those messages with the same
+    Message-ID.
+    """
     recorded: list[list[Cell]] = []
     with transport:
         for start in range(0, len(messages), batch_size):
             batch: list[list[Cell]] = []
-            for note, message in messages[start : start + batch_size]:
-                outcome = _send_one(transport, message)
-                batch.extend(log_rows(note, message, now, outcome))
-                _count(result, note, outcome)
-            backend.append_log(LOG_COLUMNS, batch)
-            recorded.extend(batch)
+            try:
+                for note, message in messages[start : start + batch_size]:
+                    outcome = _send_one(transport, message, allowed)
+                    batch.extend(log_rows(note, message, now, outcome))
+                    _count(result, note, outcome)
+            finally:
+                backend.append_log(LOG_COLUMNS, batch)
+                recorded.extend(batch)
     return recorded
 
 
-def _send_one(transport: Transport, message: EmailMessage) -> str:
+def _send_one(transport: Transport, message: EmailMessage, allowed: tuple[str, ...]) -> str:
+    """Send ``message``: ``sent``, or ``failed: reason`` when it is refused for good.
+
+    Recipients outside ``allowed`` are refused here, whatever the transport checks.
+    """
     try:
+        _check_domains(message, allowed)
         transport.send(message)
     except MessageRejected as exc:
         return f"failed: {exc.reason}"
     return "sent"
+
+
+def _check_domains(message: EmailMessage, allowed: tuple[str, ...]) -> None:
+    """Raise MessageRejected if a To/Cc/Bcc address is outside ``allowed`` (when set)."""
+    headers = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
+    for _, email in getaddresses(headers):
+        if allowed and not in_domains(Address("", email.lower()), allowed):
+            raise MessageRejected(f"{email} is outside the allowed domains ({', '.join(allowed)})")
 
 
 def _count(result: RunResult, note: Notification, outcome: str) -> None:
