@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from sheetsync.backends.retry import RetryPolicy
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import MILESTONE_SYSTEM
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.transports.outbox import OutboxTransport
 
 NOON = dt.datetime.combine(TODAY, dt.time(12, 0), dt.UTC)
@@ -77,20 +75,22 @@ def big_grids(count: int) -> dict[str, list[list[object]]]:
     """
     grids = tracker_grids()
     for number in range(6, count + 1):
-        grids["Milestones"].append([
-            f"M-{number:06d}", ("C-001", "C-002")[number % 2], f"Milestone {number}",
-            TYPES[number % len(TYPES)], days(150 + number % 900), OWNERS[number % 3],
-            None, None, None, None, f"note {number}",
-        ])
+        grids["Milestones"].append(
+            [
+                f"M-{number:06d}",
+                ("C-001", "C-002")[number % 2],
+                f"Milestone {number}",
+                TYPES[number % len(TYPES)],
+                days(150 + number % 900),
+                OWNERS[number % 3],
+                None,
+                None,
+                None,
+                None,
+                f"note {number}",
+            ]
+        )
     return grids
-
-
-def after_first_run(grids: dict[str, list[list[object]]]) -> dict[str, list[list[object]]]:
-    """The tabs as the first run on TODAY leaves them, computed in-process (no HTTP)."""
-    memory = MemoryBackend(grids)
-    with tempfile.TemporaryDirectory() as outbox:
-        run(memory, OutboxTransport(outbox), options())
-    return memory.tabs  # type: ignore[return-value]
 
 
 def rows_by_id(values: list[list[object]]) -> dict[str, dict[str, object]]:

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from conftest import TODAY, days, tracker_grids
 from gsheets_fixtures import (
     Sleeps,
-    after_first_run,
     backend,
     big_grids,
     message_ids,
@@ -111,27 +110,27 @@ def test_run_appends_log_rows_and_a_rerun_sends_nothing(emulator, tmp_path):
 
 
 def test_call_count_does_not_grow_with_rows(emulator, tmp_path):
-    """Runs on 10, 1,000 and 50,000 milestones make the same number of calls, at most 6."""
-    counts = {}
+    """Runs on 10, 1,000 and 50,000 milestones make the same number of calls, at most 6.
+
+    The daily run is counted (the first run fills every status cell: on 50,000 rows that
+    write is about 2.5 MB, past the 2 MB split, so the first run makes one call more).
+    """
+    first, daily = {}, {}
     for size in (10, 1_000, 50_000):
-        sheet_id = seed(emulator, after_first_run(big_grids(size)))
+        sheet_id = seed(emulator, big_grids(size))
+        result = run_job(backend(emulator, sheet_id), tmp_path / f"{size}-first")
+        first[size] = dict(emulator.calls)
+        assert result.api_calls == sum(emulator.calls.values())
         emulator.reset_counts()
         result = run_job(backend(emulator, sheet_id), tmp_path / str(size), days(6))
         assert result.emails > 0  # the day's escalation: a Log append is part of the count
-        counts[size] = dict(emulator.calls)
+        daily[size] = dict(emulator.calls)
         assert result.api_calls == sum(emulator.calls.values())
-    assert counts[10] == counts[1_000] == counts[50_000]
-    assert sum(counts[10].values()) <= 6
-
-
-@pytest.mark.slow
-def test_first_run_on_50_000_rows_splits_its_write_once(emulator, tmp_path):
-    """A first run fills every status cell (about 2.5 MB), so its write goes in two requests."""
-    sheet_id = seed(emulator, big_grids(50_000))
-    result = run_job(backend(emulator, sheet_id), tmp_path)
-    assert emulator.calls["values.batchUpdate"] == 2
-    assert result.api_calls == sum(emulator.calls.values()) <= 6
-    assert rows_by_id(emulator.values(sheet_id, "Milestones"))["M-050000"]["Status"] == "Upcoming"
+        emulator.reset_counts()
+    assert daily[10] == daily[1_000] == daily[50_000]
+    assert sum(daily[10].values()) <= 6
+    assert first[10] == first[1_000] and sum(first[50_000].values()) <= 6
+    assert first[50_000]["values.batchUpdate"] == first[10]["values.batchUpdate"] + 1
 
 
 def test_person_editing_between_read_and_write(emulator, tmp_path):

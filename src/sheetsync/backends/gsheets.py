@@ -217,7 +217,7 @@ class GoogleSheetsBackend:
             tab_now = TabNow(header)
             for column in columns:
                 values = next(answer).get("values", [[]])
-                tab_now.columns[column] = [_cell(v) for v in values[0]] if values else []
+                tab_now.columns[column] = _cells(values[0]) if values else []
             now[tab] = tab_now
         return now
 
@@ -369,7 +369,10 @@ def _plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> dict[int
     system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
     system.update(column for column, _ in plan.new_headers)
     for row, column, value in plan.cells:
-        if not _already(now.cell(row, column), value):
+        current = now.cell(row, column)
+        if type(current) is type(value) and current == value:
+            continue  # the common case, without conversions
+        if not _already(current, value):
             person_date = _is_day(value) and column not in system
             wire = int(to_serial(value)) if person_date else _wire(value)
             by_column.setdefault(column, {})[row] = wire
@@ -545,18 +548,19 @@ def _entered(value: object) -> Any:
 
 def _grid(values: list[list[Any]]) -> Grid:
     """API rows as a grid: empty cells as None, empty trailing rows dropped."""
-    grid: Grid = [[_cell(v) for v in row] for row in values]
+    grid: Grid = [_cells(row) for row in values]
     while grid and all(v is None for v in grid[-1]):
         grid.pop()
     return grid
 
 
 def _cell(value: Any) -> Cell:
-    if value == "" or value is None:
-        return None
-    if isinstance(value, str | bool | int | float):
-        return value
-    return str(value)
+    return None if value == "" or value is None else value
+
+
+def _cells(values: list[Any]) -> list[Cell]:
+    """JSON values (text, numbers, booleans) as cells: "" is an empty cell."""
+    return [None if v == "" else v for v in values]
 
 
 def _letters(column: int) -> str:
