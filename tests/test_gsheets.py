@@ -348,6 +348,28 @@ def test_log_pruning_is_one_batch_update(emulator):
     assert [r[2] for r in emulator.values(sheet_id, "Log")[1:]] == ["k3", "k5"]
 
 
+def test_log_appends_after_pruning_land_right_under_the_last_row(emulator):
+    """An append after a prune goes straight below the remaining rows, with no gap."""
+    grids = tracker_grids()
+    grids["Log"] += [[f"2020-01-0{n}T00:00:00Z", "reminder", f"k{n}"] for n in range(1, 6)]
+    sheet_id = seed(emulator, grids)
+    gs = backend(emulator, sheet_id)
+    _write(gs, [], prune=[2, 3, 4])
+    gs.append_log(LOG_COLUMNS, [LOG_ROW])
+    assert [r[2] for r in emulator.values(sheet_id, "Log")[1:]] == ["k4", "k5", "k1"]
+
+
+def test_large_log_appends_are_split_in_order(emulator):
+    """Log rows past max_request_bytes go in several appends, in their order."""
+    sheet_id = seed(emulator)
+    gs = backend(emulator, sheet_id, max_request_bytes=1_000)
+    gs.read()
+    rows = [[*LOG_ROW[:2], f"key-{n:03d}", *LOG_ROW[3:]] for n in range(40)]
+    gs.append_log(LOG_COLUMNS, rows)
+    assert emulator.calls["values.append"] > 1
+    assert [r[2] for r in emulator.values(sheet_id, "Log")[1:]] == [r[2] for r in rows]
+
+
 def test_missing_log_tab_is_created_with_its_header(emulator):
     """append_log adds the Log tab and its header, then appends: two calls."""
     grids = tracker_grids()

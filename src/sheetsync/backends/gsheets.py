@@ -244,19 +244,18 @@ class GoogleSheetsBackend:
         log = self._find_tab(LOG)
         if log is None:
             return []
-        return [
+        runs = _runs_descending(rows)
+        self._last_rows[log.title] -= sum(last - first + 1 for first, last in runs)
+        ranges = [
             {
-                "deleteDimension": {
-                    "range": {
-                        "sheetId": log.sheet_id,
-                        "dimension": "ROWS",
-                        "startIndex": first - 1,
-                        "endIndex": last,
-                    }
-                }
+                "sheetId": log.sheet_id,
+                "dimension": "ROWS",
+                "startIndex": first - 1,
+                "endIndex": last,
             }
-            for first, last in _runs_descending(rows)
+            for first, last in runs
         ]
+        return [{"deleteDimension": {"range": grid_range}} for grid_range in ranges]
 
     # -- appending rows --------------------------------------------------------------------
 
