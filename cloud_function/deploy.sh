@@ -27,9 +27,10 @@ Optional:
   --allowed-domains LIST e.g. "example.com example.org"    (SHEETSYNC_ALLOWED_DOMAINS)
   --schedule CRON        default "0 7 * * *" (daily 07:00 in --time-zone)
   --name NAME            function and job name, default sheetsync
-  --memory SIZE          default 1Gi (raise to 2Gi for trackers of 20k+ rows)
-  --timeout DURATION     default 540s (HTTP functions allow up to 3600s; the
-                         scheduler waits at most 1800s)
+  --memory SIZE          default 1Gi: enough for ~200,000 milestones; 2Gi beyond
+  --timeout DURATION     default 540s; most of a run is sending mail, so allow about
+                         a second per email (max 3600s; the scheduler waits 1800s)
+  --build-dir DIR        where to build the source folder, default build/cloud-function
   --no-send              deploy with SHEETSYNC_DRY_RUN=1: evaluate, write and send nothing
   --dry-run              print the commands instead of running them
   -h, --help             this help
@@ -54,6 +55,7 @@ SCHEDULE="0 7 * * *"
 NAME=sheetsync
 MEMORY=1Gi
 TIMEOUT=540s
+BUILD_DIR=build/cloud-function
 NO_SEND=0
 DRY_RUN=0
 PYTHON=${PYTHON:-python3}
@@ -61,7 +63,7 @@ PYTHON=${PYTHON:-python3}
 while (($#)); do
   case $1 in
     --project | --region | --tracker | --sender | --smtp-url | --allowed-domains | \
-      --time-zone | --schedule | --name | --memory | --timeout)
+      --time-zone | --schedule | --name | --memory | --timeout | --build-dir)
       (($# >= 2)) || die "$1 needs a value"
       value=$2
       case $1 in
@@ -76,6 +78,7 @@ while (($#)); do
         --name) NAME=$value ;;
         --memory) MEMORY=$value ;;
         --timeout) TIMEOUT=$value ;;
+        --build-dir) [[ $value == /* ]] && BUILD_DIR=$value || BUILD_DIR="$PWD/$value" ;;
       esac
       shift 2
       ;;
@@ -89,6 +92,7 @@ done
 [[ -n $PROJECT ]] || die "--project is required (or set GOOGLE_CLOUD_PROJECT)"
 [[ -n $TRACKER ]] || die "--tracker is required (or set SHEETSYNC_TRACKER)"
 [[ -n $SMTP_URL || $NO_SEND == 1 ]] || die "--smtp-url is required (or set SHEETSYNC_SMTP_URL)"
+[[ $TRACKER != *.xls[xm] ]] || die "--tracker must be a Google Sheet, not a local workbook"
 [[ -n $TIME_ZONE ]] || die "--time-zone is required: the tracker's, e.g. Europe/Berlin"
 [[ $TIMEOUT =~ ^[0-9]+s$ ]] || die "--timeout must be seconds, like 540s"
 smtp_user=${SMTP_URL#*://}
@@ -101,7 +105,6 @@ RUNNER_EMAIL="$RUNNER@$PROJECT.iam.gserviceaccount.com"
 SCHEDULER="$NAME-scheduler"
 SCHEDULER_EMAIL="$SCHEDULER@$PROJECT.iam.gserviceaccount.com"
 SECRET="$NAME-smtp-password"
-BUILD_DIR=build/cloud-function
 # The scheduler gives up on a request after at most 30 minutes.
 seconds=${TIMEOUT%s}
 DEADLINE="$((seconds < 1800 ? seconds : 1800))s"
@@ -200,7 +203,8 @@ echo "# 6. Let the scheduler's account call it"
 run gcloud functions add-invoker-policy-binding "$NAME" --region="$REGION" \
   --member="serviceAccount:$SCHEDULER_EMAIL" --project="$PROJECT"
 
-echo "# 7. Schedule it: $SCHEDULE in $TIME_ZONE, with an OIDC token for the function's URL"
+echo "# 7. Schedule it: $SCHEDULE in $TIME_ZONE, OIDC token for the function's URL;"
+echo "#    a failed run is retried twice, 5 and 10 minutes later (a rerun sends nothing twice)"
 echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
   "--format='value(serviceConfig.uri)' --project=$PROJECT)"
 URL='$URL'
@@ -209,14 +213,16 @@ if ((DRY_RUN == 0)); then
     --format='value(serviceConfig.uri)' --project="$PROJECT")
 fi
 verb=create
-if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" --project="$PROJECT"; then
+if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" \
+  --project="$PROJECT"; then
   verb=update
 fi
 run gcloud scheduler jobs "$verb" http "$NAME-daily" --location="$REGION" \
   --schedule="$SCHEDULE" --time-zone="$TIME_ZONE" --uri="$URL" --http-method=POST \
   --headers=Content-Type=application/json --message-body='{}' \
   --oidc-service-account-email="$SCHEDULER_EMAIL" --oidc-token-audience="$URL" \
-  --attempt-deadline="$DEADLINE" --project="$PROJECT"
+  --attempt-deadline="$DEADLINE" --max-retry-attempts=2 --min-backoff=300s \
+  --project="$PROJECT"
 
 echo "# Done. Share the spreadsheet (Editor) with the function's service account:"
 echo "$RUNNER_EMAIL"

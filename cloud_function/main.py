@@ -71,6 +71,7 @@ def _install_logging() -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # library warnings become WARNING entries, not bare stderr
 
 
 _install_logging()

@@ -12,7 +12,7 @@ from conftest import TODAY, tracker_grids, write_workbook
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, check, run
 from sheetsync.sample import sample_tracker
-from sheetsync.schema import LOG_COLUMNS
+from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM
 from sheetsync.testing.memory import MemoryBackend
 from sheetsync.transports.outbox import OutboxTransport
 from simulation import expected_keys, milestones_of
@@ -47,9 +47,32 @@ def log_rows(backend: MemoryBackend) -> list[dict[str, object]]:
     return [dict(zip(header, row, strict=False)) for row in rows]
 
 
+TERM_COLUMNS = {
+    "End Date",
+    "Auto-Renew",
+    "Renewal Term (months)",
+    "Notice Period (days)",
+    "Risk",
+    "Review Every",
+    "Repeat",
+}
+
+
+def without_terms(grids: dict) -> dict:
+    """The sample with contract terms and repeats blanked: only the rules of DESIGN.md §4
+    that do not derive milestones (those have their own tests)."""
+    cleared = {}
+    for tab, grid in grids.items():
+        drop = [i for i, h in enumerate(grid[0]) if h in TERM_COLUMNS] if grid else []
+        cleared[tab] = [grid[0]] + [
+            [None if i in drop else v for i, v in enumerate(r)] for r in grid[1:]
+        ]
+    return cleared
+
+
 def simulate(days: list[dt.date], tmp_path) -> tuple[RecordingBackend, dict]:
-    """Run the sample tracker once on each of ``days``."""
-    backend = RecordingBackend(sample_tracker(ANCHOR))
+    """Run the sample tracker (without contract terms) once on each of ``days``."""
+    backend = RecordingBackend(without_terms(sample_tracker(ANCHOR)))
     initial = {k: [list(r) for r in v] for k, v in backend.tabs.items()}
     outbox = OutboxTransport(tmp_path / "outbox")
     for day in days:
@@ -169,28 +192,37 @@ def _without_checked(tabs: dict) -> dict:
 
 
 def test_person_typed_cells_are_unchanged(tmp_path):
-    """Every cell outside system columns, new IDs and the Log is identical after a run."""
-    grids = sample_tracker(ANCHOR)
-    path = write_workbook(tmp_path / "t.xlsx", grids)
+    """Every typed cell is identical after a run, except what §5 allows the program to write:
+    system columns, new IDs, and a done recurring occurrence rolled forward."""
+    path = write_workbook(tmp_path / "t.xlsx", sample_tracker(ANCHOR))
     before = XlsxBackend(path).read().tabs
     run(XlsxBackend(path), OutboxTransport(tmp_path / "out"), options(ANCHOR))
     after = XlsxBackend(path).read().tabs
-    system = {
-        "Status",
-        "Days Left",
-        "Next Reminder",
-        "Last Notified",
-        "Escalation",
-        "Problems",
-        "Checked",
-    }
+    system = set(MILESTONE_SYSTEM) | set(CONTRACT_SYSTEM)
+    changed = []
     for tab in ("Contracts", "Milestones", "Settings"):
+        header = before[tab][0]
         for r, row in enumerate(before[tab]):
+            rolled = (
+                tab == "Milestones"
+                and r > 0
+                and _rolls_forward(dict(zip(header, row, strict=False)))
+            )
             for c, value in enumerate(row):
-                header = before[tab][0][c]
-                new_id = tab == "Milestones" and c == 0 and value in (None, "")
-                if header not in system and not new_id:
-                    assert after[tab][r][c] == value, (tab, r + 1, header)
+                allowed = header[c] in system or (
+                    header[c] == "Milestone ID" and value in (None, "")
+                )
+                allowed |= rolled and header[c] in ("Due Date", "Done", "Completed On")
+                if not allowed and after[tab][r][c] != value:
+                    changed.append((tab, r + 1, header[c]))
+    assert changed == []
+    assert len(after["Milestones"]) > len(before["Milestones"])  # auto rows appended below
+
+
+def _rolls_forward(row: dict) -> bool:
+    """A done occurrence of a repeating milestone: the run moves it to the next one."""
+    done = row.get("Done") not in (None, "", False) or row.get("Completed On") not in (None, "")
+    return bool(row.get("Repeat")) and done
 
 
 def test_check_writes_and_sends_nothing(tmp_path):

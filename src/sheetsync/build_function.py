@@ -27,6 +27,7 @@ PACKAGE = Path(__file__).resolve().parent
 CHECKOUT = PACKAGE.parent.parent
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*?)\s*(;.*)?$")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+_BUILT = frozenset({"main.py", "requirements.txt", "sheetsync", "__pycache__"})
 
 
 class BuildError(Exception):
@@ -63,7 +64,7 @@ def build(out_dir: Path, checkout: Path = CHECKOUT, clean: bool = False) -> Path
     Args:
         out_dir: where to build; it must be absent or empty unless ``clean``.
         checkout: the source checkout holding pyproject.toml and cloud_function/.
-        clean: delete ``out_dir`` first if it exists.
+        clean: replace ``out_dir`` if it holds a previous build (and nothing else).
 
     Raises:
         BuildError: a needed file is missing, or ``out_dir`` is not empty.
@@ -81,10 +82,13 @@ def build(out_dir: Path, checkout: Path = CHECKOUT, clean: bool = False) -> Path
 
 
 def _prepare(out_dir: Path, clean: bool) -> None:
-    if clean and out_dir.exists():
+    names = {p.name for p in out_dir.iterdir()} if out_dir.is_dir() else set()
+    if names and not clean:
+        raise BuildError(f"{out_dir} is not empty (pass --clean to replace a previous build)")
+    if names - _BUILT:
+        raise BuildError(f"{out_dir} holds more than a previous build; not replacing it")
+    if names:
         shutil.rmtree(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise BuildError(f"{out_dir} is not empty (pass --clean to replace it)")
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -95,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Build the deployable Cloud Function source folder.",
     )
     parser.add_argument("out_dir", type=Path, help="the folder to create")
-    parser.add_argument("--clean", action="store_true", help="replace the folder if it exists")
+    parser.add_argument(
+        "--clean", action="store_true", help="replace the folder if it holds a previous build"
+    )
     args = parser.parse_args(argv)
     try:
         folder = build(args.out_dir, clean=args.clean)

@@ -26,6 +26,7 @@ from .schema import (
     MILESTONE_SYSTEM,
     MILESTONES,
     SETTINGS,
+    SOURCE,
     Column,
     header_key,
 )
@@ -85,6 +86,15 @@ SYSTEM_HEADERS = {
 }
 
 
+def _with_source(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
+    """Milestones columns plus the Source system column, which the program reads back."""
+    found = locate_columns(header, columns, tab)
+    keys = [header_key(h) for h in header]
+    if header_key(SOURCE) in keys:
+        found[SOURCE] = keys.index(header_key(SOURCE))
+    return found
+
+
 def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:
     return next((i for i, k in enumerate(keys) if k == wanted and i not in taken), None)
 
@@ -117,7 +127,7 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     if allowed_domains is not None:
         settings.allowed_domains = allowed_domains
     contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
-    milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, locate_columns)
+    milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, _with_source)
     contract_df, contract_problems = contract_frame(contracts, settings)
     milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
     ledger = read_ledger(log_grid)

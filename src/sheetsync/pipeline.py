@@ -21,15 +21,25 @@ import pandas as pd
 from .addresses import Address, in_domains
 from .backends.base import Backend, Cell, TabWrite
 from .compose import Envelope, build_message, environment
+from .derive import Derived, derive
 from .errors import MessageRejected
 from .evaluate import evaluate_milestones
+from .health import contract_health
 from .ledger import last_notified, recipients_cell, split_key
 from .normalize import Tracker, normalize
 from .plan import Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
 from .schema import CONTRACTS, LOG_COLUMNS, MILESTONES
 from .transports.base import Transport
-from .writeback import contract_writes, milestone_writes, settings_writes
+from .writeback import (
+    completed_anchors,
+    contract_writes,
+    derived_log_rows,
+    milestone_writes,
+    new_milestone_rows,
+    row_source,
+    settings_writes,
+)
 
 DEFAULT_SENDER = Address("sheetsync", "sheetsync@localhost")
 
@@ -56,6 +66,7 @@ class Prepared:
     today: dt.date
     now: dt.datetime
     envelope: Envelope
+    derived: Derived
 
 
 @dataclass
@@ -101,9 +112,20 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
     now = options.clock()
     today = options.today or now.astimezone(ZoneInfo(tracker.settings.time_zone or "UTC")).date()
-    evaluated = evaluate_milestones(tracker.milestones, tracker.settings, today)
+    derived = derive(
+        tracker.contracts,
+        tracker.milestones,
+        tracker.settings,
+        today,
+        row_source(tracker),
+        completed_anchors(tracker.ledger.frame),
+    )
+    tracker.problems.extend(derived.problems)
+    tracker.contracts = derived.contracts
+    evaluated = evaluate_milestones(derived.milestones, tracker.settings, today)
     tracker.milestones = evaluated
     _attach_problems(tracker)
+    tracker.contracts = contract_health(tracker.contracts, evaluated)
     links = {
         row: link
         for row in evaluated["row"]
@@ -113,7 +135,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
     sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
     envelope = Envelope(sender, tracker.settings.reply_to, snapshot.title, snapshot.url)
-    return Prepared(tracker, evaluated, notes, today, now, envelope)
+    return Prepared(tracker, evaluated, notes, today, now, envelope, derived)
 
 
 def _attach_problems(tracker: Tracker) -> None:
@@ -154,6 +176,12 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
         backend, transport, messages, prepared.now, options.batch_size, result, allowed
     )
     backend.write_status(_status_writes(prepared, log_rows), _prune_rows(prepared))
+    notified = last_notified(_ledger_with(prepared, log_rows))
+    fresh = new_milestone_rows(prepared, notified)
+    if fresh:
+        backend.append_rows(prepared.tracker.tables[MILESTONES].tab, fresh)
+    if prepared.derived.changes:
+        backend.append_log(LOG_COLUMNS, derived_log_rows(prepared.derived, prepared.now))
     result.api_calls = backend.api_calls
     return result
 
@@ -260,15 +288,20 @@ def log_rows(
     return rows
 
 
+def _ledger_with(prepared: Prepared, new_log: list[list[Cell]]) -> pd.DataFrame:
+    """The Log as read plus the rows this run appended."""
+    ledger = prepared.tracker.ledger.frame
+    if not new_log:
+        return ledger
+    fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
+    return pd.concat([ledger, fresh], ignore_index=True)
+
+
 def _status_writes(prepared: Prepared, new_log: list[list[Cell]]) -> list[TabWrite]:
     tracker = prepared.tracker
-    ledger = tracker.ledger.frame
-    if new_log:
-        fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
-        ledger = pd.concat([ledger, fresh], ignore_index=True)
-    notified = last_notified(ledger)
+    notified = last_notified(_ledger_with(prepared, new_log))
     writes = [
-        milestone_writes(tracker, prepared.evaluated, notified, prepared.now),
+        milestone_writes(tracker, prepared.evaluated, notified, prepared.now, prepared.derived),
         contract_writes(tracker, prepared.now),
     ]
     settings = settings_writes(tracker)
@@ -287,7 +320,11 @@ def _prune_rows(prepared: Prepared) -> list[int]:
     evaluated = prepared.evaluated
     open_ = evaluated[evaluated["status"].isin(["Overdue", "Due soon", "Upcoming"])]
     guarded = set(zip(open_["id"], open_["due"].dt.strftime("%Y-%m-%d"), strict=True))
-    keep = old["Key"].map(
+    # The first "completed" row of a recurring milestone is its series anchor: kept while open.
+    completed = old[old["Kind"].eq("completed")]
+    first = completed.index[~completed.duplicated("Milestone ID")]
+    anchors = old.index.isin(first) & old["Milestone ID"].isin(open_["id"])
+    keep = anchors | old["Key"].map(
         lambda k: (p := split_key(k)) is not None and (p.milestone, p.due) in guarded
     )
     return [int(r) for r in old.loc[~keep, "row"]]

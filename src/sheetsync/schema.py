@@ -81,8 +81,10 @@ MILESTONE_SYSTEM = (
     "Escalation",
     "Problems",
     "Checked",
+    "Source",
 )
-CONTRACT_SYSTEM = ("Problems", "Checked")
+CONTRACT_SYSTEM = ("Term End", "Notice Deadline", "Next Milestone", "Health", "Problems", "Checked")
+SOURCE = "Source"  # Milestones: "manual", or "auto" for rows generated from contract terms
 
 # Milestone statuses.
 DONE, OVERDUE, DUE_SOON, UPCOMING = "Done", "Overdue", "Due soon", "Upcoming"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
-from .backends.base import RowWrite, TabWrite
+from .backends.base import Cell, RowWrite, TabWrite
+from .derive import COMPLETED, Derived, RowSource
+from .ledger import split_key
 from .normalize import Tracker
 from .problems import problems_by_row
 from .routing import escalation_label
-from .schema import CONTRACT_SYSTEM, CONTRACTS, MILESTONE_SYSTEM, MILESTONES, SETTINGS
+from .schema import CONTRACT_SYSTEM, CONTRACTS, MILESTONE_SYSTEM, MILESTONES, SETTINGS, SOURCE
 
 
 def checked_stamp(now: dt.datetime) -> str:
@@ -18,47 +21,140 @@ def checked_stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _system_cells(
+    m: Any,
+    tracker: Tracker,
+    notified: dict[tuple[str, str], str],
+    problems: dict[int, str],
+    stamp: str,
+    due: str,
+) -> dict[str, object]:
+    return {
+        "Status": m.status,
+        "Days Left": None if pd.isna(m.days_left) else int(m.days_left),
+        "Next Reminder": None if pd.isna(m.next_reminder) else m.next_reminder.date(),
+        "Last Notified": notified.get((m.id, due)) or None,
+        "Escalation": escalation_label(m, tracker.settings) or None,
+        "Problems": problems.get(m.row) or None,
+        "Checked": stamp,
+        SOURCE: m.source,
+    }
+
+
 def milestone_writes(
     tracker: Tracker,
     evaluated: pd.DataFrame,
     last_notified: dict[tuple[str, str], str],
     now: dt.datetime,
+    derived: Derived | None = None,
 ) -> TabWrite:
-    """Status, Days Left, Next Reminder, Last Notified, Escalation, Problems, Checked per row."""
+    """System columns per row, plus the roll-forward and auto-row cells derivation asked for."""
     table = tracker.tables[MILESTONES]
     problems = problems_by_row(tracker.problems, table.tab)
     stamp = checked_stamp(now)
+    changes = {c.milestone_id: c for c in derived.changes} if derived else {}
+    fresh = {str(r.get(_id_header(table))) for r in derived.new_rows} if derived else set()
     due_text = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("")
     rows = []
     for m, due in zip(evaluated.itertuples(index=False), due_text, strict=True):
-        cells: dict[str, object] = {
-            "Status": m.status,
-            "Days Left": None if pd.isna(m.days_left) else int(m.days_left),
-            "Next Reminder": None if pd.isna(m.next_reminder) else m.next_reminder.date(),
-            "Last Notified": last_notified.get((m.id, due)) or None,
-            "Escalation": escalation_label(m, tracker.settings) or None,
-            "Problems": problems.get(m.row) or None,
-            "Checked": stamp,
-        }
+        if m.id in fresh and m.source == "auto":
+            continue
+        cells = _system_cells(m, tracker, last_notified, problems, stamp, due)
+        expect: dict[str, object] = {}
+        if m.id in changes:
+            cells.update(changes[m.id].cells)
+            expect = changes[m.id].expect
         if m.new_id:
             cells[_id_header(table)] = m.id
-        rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells))
+        rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells, expect))
     return TabWrite(table.tab, _id_header(table), MILESTONE_SYSTEM, rows)
 
 
+def new_milestone_rows(
+    prepared: Any, notified: dict[tuple[str, str], str]
+) -> list[dict[str, object]]:
+    """The auto milestones to append, each with its person-visible and system cells."""
+    tracker, evaluated, derived, now = (
+        prepared.tracker,
+        prepared.evaluated,
+        prepared.derived,
+        prepared.now,
+    )
+    if not derived.new_rows:
+        return []
+    table = tracker.tables[MILESTONES]
+    by_id = {str(r.get(_id_header(table))): r for r in derived.new_rows}
+    fresh = evaluated[evaluated["id"].isin(list(by_id)) & (evaluated["source"] == "auto")]
+    due_text = fresh["due"].dt.strftime("%Y-%m-%d").fillna("")
+    stamp = checked_stamp(now)
+    rows = []
+    for m, due in zip(fresh.itertuples(index=False), due_text, strict=True):
+        rows.append({**by_id[m.id], **_system_cells(m, tracker, notified, {}, stamp, due)})
+    return rows
+
+
 def contract_writes(tracker: Tracker, now: dt.datetime) -> TabWrite:
-    """Problems and Checked for each contract row."""
+    """Term End, Notice Deadline, Next Milestone, Health, Problems and Checked per contract."""
     table = tracker.tables[CONTRACTS]
     problems = problems_by_row(tracker.problems, table.tab)
     stamp = checked_stamp(now)
     rows = [
         RowWrite(
-            c.id or None, int(c.row), {"Problems": problems.get(c.row) or None, "Checked": stamp}
+            c.id or None,
+            int(c.row),
+            {
+                "Term End": _day(c.term_end),
+                "Notice Deadline": _day(c.notice_deadline),
+                "Next Milestone": c.next_milestone or None,
+                "Health": c.health,
+                "Problems": problems.get(c.row) or None,
+                "Checked": stamp,
+            },
         )
         for c in tracker.contracts.itertuples(index=False)
         if c.id
     ]
     return TabWrite(table.tab, _id_header(table, "Contract ID"), CONTRACT_SYSTEM, rows)
+
+
+def _day(value: object) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def row_source(tracker: Tracker) -> RowSource:
+    """The raw Milestones cells and real headers derivation needs to write safely."""
+    table = tracker.tables[MILESTONES]
+    headers = {name: str(table.header[i]) for name, i in table.index.items()}
+    return RowSource(
+        raw_due=table.get("Due Date"),
+        raw_done=table.get("Done"),
+        raw_completed=table.get("Completed On"),
+        headers=headers,
+        next_row=(max(table.rows) if table.rows else 1) + 1,
+    )
+
+
+def completed_anchors(ledger: pd.DataFrame) -> dict[str, dt.date]:
+    """Each recurring milestone's series anchor, from its first "completed" Log row."""
+    anchors: dict[str, dt.date] = {}
+    completed = ledger[ledger["Kind"] == COMPLETED]
+    for key in completed["Key"]:
+        parts = split_key(str(key))
+        if parts is not None and parts.milestone not in anchors:
+            try:
+                anchors[parts.milestone] = dt.date.fromisoformat(parts.stage)
+            except ValueError:
+                continue
+    return anchors
+
+
+def derived_log_rows(derived: Derived, now: dt.datetime) -> list[list[Cell]]:
+    """Log rows recording moved due dates and completed occurrences."""
+    at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [
+        [at, c.kind, c.key, c.contract_id, c.milestone_id, "", c.subject, "", "recorded"]
+        for c in derived.changes
+    ]
 
 
 def settings_writes(tracker: Tracker) -> TabWrite | None:

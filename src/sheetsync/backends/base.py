@@ -94,3 +94,11 @@ class Backend(Protocol):
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         """Append ledger rows to the Log tab, creating the tab or header if missing."""
         ...
+
+    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows below the last row of ``tab``, each given as {header: value}.
+
+        Headers are matched like every other header; missing ones are added at the
+        right end. Used for the milestones the program generates from contract terms.
+        """
+        ...

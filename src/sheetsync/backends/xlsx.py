@@ -63,10 +63,28 @@ class XlsxBackend:
         with self._editing() as book:
             sheet = _find_sheet(book, LOG) or book.create_sheet(LOG)
             columns = _ensure_headers(sheet, header)
+            target = _last_used_row(sheet)
             for values in rows:
-                target = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value else 1
+                target += 1
                 for name, value in zip(header, values, strict=True):
                     sheet.cell(target, columns[header_key(name)], value)
+
+    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows by header below the last row of ``tab``."""
+        if not rows:
+            return
+        with self._editing() as book:
+            sheet = _find_sheet(book, tab)
+            if sheet is None:
+                raise BackendError(f"the {tab} tab disappeared during the run")
+            columns = _ensure_headers(sheet, [name for row in rows for name in row])
+            target = _last_used_row(sheet)
+            for values in rows:
+                target += 1
+                for name, value in values.items():
+                    cell = sheet.cell(target, columns[header_key(name)], value)
+                    if isinstance(value, dt.date):
+                        cell.number_format = DATE_FORMAT
 
     @contextmanager
     def _editing(self) -> Iterator[Workbook]:
@@ -116,6 +134,14 @@ def _cell(value: object) -> Cell:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def _last_used_row(sheet: Worksheet) -> int:
+    """The last row holding a value: formatting or validation further down doesn't count."""
+    for row in range(sheet.max_row, 0, -1):
+        if any(cell.value not in (None, "") for cell in sheet[row]):
+            return row
+    return 0
 
 
 def _find_sheet(book: Workbook, name: str) -> Worksheet | None:

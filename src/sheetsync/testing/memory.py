@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from ..backends.base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..backends.rowmatch import header_columns, plan_cells
@@ -64,6 +65,22 @@ class MemoryBackend:
             log.append([])
             for name, value in zip(header, values, strict=True):
                 _put(log, len(log), columns[header_key(name)], value)
+
+    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows by header below the last row of ``tab``."""
+        if not rows:
+            return
+        self.api_calls += 1
+        grid = self._tab(tab)
+        if grid is None:
+            return
+        columns, added = header_columns(grid[0], [name for row in rows for name in row])
+        for column, name in added:
+            _put(grid, 1, column, name)
+        for values in rows:
+            grid.append([])
+            for name, value in values.items():
+                _put(grid, len(grid), columns[header_key(name)], _cell(value))
 
     def _tab(self, name: str) -> Grid | None:
         return next((g for t, g in self.tabs.items() if t.casefold() == name.casefold()), None)

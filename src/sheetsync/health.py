@@ -1,0 +1,47 @@
+"""Each contract's Health and Next Milestone, from its evaluated milestones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
+
+ON_TRACK, INACTIVE = "On track", "Inactive"
+
+
+def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
+    """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
+    frame = contracts.copy()
+    status = milestones["status"]
+    worst = (
+        pd.DataFrame(
+            {
+                "contract_id": milestones["contract_id"],
+                "attention": status == NEEDS_ATTENTION,
+                "overdue": status == OVERDUE,
+                "soon": status == DUE_SOON,
+            }
+        )
+        .groupby("contract_id")
+        .any()
+    )
+    flags = worst.reindex(frame["id"]).fillna(False).to_numpy(dtype=bool)
+    problems = (
+        frame["problems"].to_numpy() != "" if "problems" in frame else np.zeros(len(frame), bool)
+    )
+    frame["health"] = np.select(
+        [~frame["active"].to_numpy(dtype=bool), flags[:, 0] | problems, flags[:, 1], flags[:, 2]],
+        [INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON],
+        ON_TRACK,
+    )
+    frame["next_milestone"] = frame["id"].map(_next_by_contract(milestones)).fillna("")
+    return frame
+
+
+def _next_by_contract(milestones: pd.DataFrame) -> pd.Series:
+    """The earliest open milestone of each contract: ``Title (2027-03-02)``."""
+    open_ = milestones[milestones["status"].isin([OVERDUE, DUE_SOON, UPCOMING])]
+    first = open_.sort_values(["due", "id"]).drop_duplicates("contract_id")
+    text = first["title"] + " (" + first["due"].dt.strftime("%Y-%m-%d") + ")"
+    return pd.Series(text.to_numpy(), index=first["contract_id"].to_numpy())

@@ -1,0 +1,287 @@
+"""cloud_function/deploy.sh: the commands it prints with --dry-run, and what it hands gcloud.
+
+gcloud cannot run here, so a stand-in ``gcloud`` on PATH records each call (its
+arguments, and its stdin for Secret Manager) and answers ``describe`` as an empty or a
+fully set-up project would. Everything else, including the build, runs for real.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+SCRIPT = CHECKOUT / "cloud_function" / "deploy.sh"
+DOCS = CHECKOUT / "docs" / "deploy.md"
+PASSWORD = "s3cret-Pa55word-4f9e"
+PROJECT = "acme-contracts"
+RUNNER = f"sheetsync-runner@{PROJECT}.iam.gserviceaccount.com"
+SCHEDULER = f"sheetsync-scheduler@{PROJECT}.iam.gserviceaccount.com"
+TRACKER = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit"
+EXAMPLE = [
+    "--project",
+    PROJECT,
+    "--region",
+    "europe-west1",
+    "--tracker",
+    TRACKER,
+    "--sender",
+    "Contracts Desk <contracts@example.com>",
+    "--smtp-url",
+    "smtp://contracts%40example.com@smtp.example.com:587",
+    "--allowed-domains",
+    "example.com, example.org",
+    "--time-zone",
+    "Europe/Berlin",
+]
+APIS = {
+    "cloudfunctions.googleapis.com",
+    "run.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "secretmanager.googleapis.com",
+    "sheets.googleapis.com",
+    "logging.googleapis.com",
+}
+FAKE_GCLOUD = """#!/usr/bin/env bash
+# Stand-in gcloud: record the call; keep stdin of secret commands; answer describe.
+printf '%s\\n' "$*" >> "$GCLOUD_LOG"
+case " $* " in
+  *" secrets create "* | *" secrets versions add "*) cat > "$GCLOUD_STDIN" ;;
+esac
+case " $* " in
+  *" functions describe "*) echo "https://sheetsync-abc123-ew.a.run.app" ;;
+  *" describe "*) [[ -n ${GCLOUD_EXISTS:-} ]] || exit 1 ;;
+esac
+"""
+
+
+def deploy(
+    tmp_path: Path, *args: str, password: str | None = PASSWORD, exists: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run deploy.sh with the stand-in gcloud first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "gcloud").write_text(FAKE_GCLOUD)
+    (bin_dir / "gcloud").chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHON": sys.executable,
+        "GCLOUD_LOG": str(tmp_path / "gcloud.log"),
+        "GCLOUD_STDIN": str(tmp_path / "gcloud.stdin"),
+    }
+    if password is not None:
+        env["SHEETSYNC_SMTP_PASSWORD"] = password
+    if exists:
+        env["GCLOUD_EXISTS"] = "1"
+    return subprocess.run(
+        ["bash", str(SCRIPT), *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def gcloud_calls(tmp_path: Path) -> list[str]:
+    """The argument lines the stand-in gcloud was called with, in order."""
+    log = tmp_path / "gcloud.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def commands(output: str) -> list[list[str]]:
+    """The printed commands, each split into words as a shell would."""
+    return [shlex.split(line) for line in output.splitlines() if line.startswith("gcloud ")]
+
+
+def command(output: str, *prefix: str) -> list[str]:
+    """The one printed command that starts with ``prefix``."""
+    found = [words for words in commands(output) if words[: len(prefix)] == list(prefix)]
+    assert len(found) == 1, output
+    return found[0]
+
+
+def flag(words: list[str], name: str) -> str:
+    """The value of ``--name=value`` in a command."""
+    values = [w.partition("=")[2] for w in words if w.startswith(f"--{name}=")]
+    assert len(values) == 1, words
+    return values[0]
+
+
+@pytest.fixture
+def dry(tmp_path: Path) -> str:
+    """The output of a dry run with the example arguments."""
+    result = deploy(tmp_path, "--dry-run", *EXAMPLE)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_dry_run_calls_no_gcloud_and_builds_nothing(tmp_path: Path) -> None:
+    """--dry-run only prints: gcloud is never called and no folder is built."""
+    result = deploy(tmp_path, "--dry-run", *EXAMPLE, "--build-dir", str(tmp_path / "fn"))
+    assert "gcloud functions deploy" in result.stdout
+    assert gcloud_calls(tmp_path) == []
+    assert not (tmp_path / "fn").exists()
+
+
+def test_enables_every_api(dry: str) -> None:
+    """One command enables the eight APIs the deployment uses."""
+    assert set(command(dry, "gcloud", "services", "enable")[3:-1]) == APIS
+
+
+def test_creates_both_service_accounts(dry: str) -> None:
+    """The runner and the scheduler each get their own service account."""
+    created = [
+        w[4] for w in commands(dry) if w[:4] == ["gcloud", "iam", "service-accounts", "create"]
+    ]
+    assert created == ["sheetsync-runner", "sheetsync-scheduler"]
+
+
+def test_deploys_a_private_single_instance_gen2_function(dry: str) -> None:
+    """The function is 2nd gen, Python 3.12, private, one instance at a time, 540 s, 1 GiB."""
+    words = command(dry, "gcloud", "functions", "deploy")
+    for expected in ("--gen2", "--trigger-http", "--no-allow-unauthenticated"):
+        assert expected in words
+    assert flag(words, "runtime") == "python312"
+    assert flag(words, "entry-point") == "run_tracker"
+    assert flag(words, "max-instances") == "1"
+    assert flag(words, "concurrency") == "1"
+    assert flag(words, "timeout") == "540s"
+    assert flag(words, "memory") == "1Gi"
+    assert flag(words, "service-account") == RUNNER
+    assert flag(words, "source") == "build/cloud-function"
+
+
+def test_passes_the_settings_as_environment_variables(dry: str) -> None:
+    """Tracker, SMTP URL, sender and domains reach the function intact, commas included."""
+    value = flag(command(dry, "gcloud", "functions", "deploy"), "set-env-vars")
+    assert value.startswith("^|^")
+    pairs = dict(item.split("=", 1) for item in value[3:].split("|"))
+    assert pairs == {
+        "SHEETSYNC_TRACKER": TRACKER,
+        "SHEETSYNC_SMTP_URL": "smtp://contracts%40example.com@smtp.example.com:587",
+        "SHEETSYNC_SENDER": "Contracts Desk <contracts@example.com>",
+        "SHEETSYNC_ALLOWED_DOMAINS": "example.com, example.org",
+    }
+
+
+def test_password_comes_from_secret_manager(dry: str) -> None:
+    """The function reads the password from the secret's latest version."""
+    words = command(dry, "gcloud", "functions", "deploy")
+    assert flag(words, "set-secrets") == "SHEETSYNC_SMTP_PASSWORD=sheetsync-smtp-password:latest"
+
+
+def test_secret_is_piped_never_printed(dry: str) -> None:
+    """The secret is created from stdin (--data-file=-); its value is not in the output."""
+    line = next(line for line in dry.splitlines() if "gcloud secrets create" in line)
+    assert line.startswith("printf '%s' \"$SHEETSYNC_SMTP_PASSWORD\" | gcloud secrets create")
+    assert "--data-file=-" in shlex.split(line.partition("|")[2])
+    assert PASSWORD not in dry
+
+
+def test_runner_may_read_the_secret(dry: str) -> None:
+    """The runner's service account gets secretAccessor on the password's secret."""
+    words = command(dry, "gcloud", "secrets", "add-iam-policy-binding")
+    assert words[3] == "sheetsync-smtp-password"
+    assert flag(words, "member") == f"serviceAccount:{RUNNER}"
+    assert flag(words, "role") == "roles/secretmanager.secretAccessor"
+
+
+def test_scheduler_account_may_invoke_the_function(dry: str) -> None:
+    """Only the scheduler's service account is granted the invoker role."""
+    words = command(dry, "gcloud", "functions", "add-invoker-policy-binding")
+    assert flag(words, "member") == f"serviceAccount:{SCHEDULER}"
+
+
+def test_scheduler_job_runs_daily_at_seven_with_an_oidc_token(dry: str) -> None:
+    """The job calls the function's URL daily at 07:00 in the tracker's zone, with OIDC."""
+    words = command(dry, "gcloud", "scheduler", "jobs", "create", "http")
+    assert flag(words, "schedule") == "0 7 * * *"
+    assert flag(words, "time-zone") == "Europe/Berlin"
+    assert flag(words, "uri") == "$URL"
+    assert flag(words, "oidc-service-account-email") == SCHEDULER
+    assert flag(words, "oidc-token-audience") == "$URL"
+    assert flag(words, "attempt-deadline") == "540s"
+
+
+def test_prints_the_account_to_share_the_sheet_with(dry: str) -> None:
+    """The output ends by naming the service account the sheet must be shared with."""
+    lines = dry.splitlines()
+    assert RUNNER in lines
+    assert "Share the spreadsheet" in lines[lines.index(RUNNER) - 1]
+
+
+def test_options_change_schedule_size_and_deadline(tmp_path: Path) -> None:
+    """--schedule, --timeout and --memory are used; the scheduler waits at most 30 min."""
+    more = ["--schedule", "30 6 * * 1-5", "--timeout", "3600s", "--memory", "2Gi"]
+    out = deploy(tmp_path, "--dry-run", *EXAMPLE, *more).stdout
+    deployed = command(out, "gcloud", "functions", "deploy")
+    assert (flag(deployed, "timeout"), flag(deployed, "memory")) == ("3600s", "2Gi")
+    job = command(out, "gcloud", "scheduler", "jobs", "create", "http")
+    assert (flag(job, "schedule"), flag(job, "attempt-deadline")) == ("30 6 * * 1-5", "1800s")
+
+
+def test_missing_required_option_is_one_line_exit_2(tmp_path: Path) -> None:
+    """Without --time-zone the script stops before any command, saying what is missing."""
+    args = EXAMPLE[: EXAMPLE.index("--time-zone")]
+    result = deploy(tmp_path, "--dry-run", *args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "deploy.sh: error: --time-zone is required: the tracker's, e.g. Europe/Berlin"
+    )
+    assert result.stdout == ""
+
+
+def test_login_without_password_is_refused(tmp_path: Path) -> None:
+    """An SMTP URL with a user but no SHEETSYNC_SMTP_PASSWORD stops with exit status 2."""
+    result = deploy(tmp_path, "--dry-run", *EXAMPLE, password=None)
+    assert result.returncode == 2
+    assert "SHEETSYNC_SMTP_PASSWORD" in result.stderr
+
+
+def test_server_without_login_needs_no_secret(tmp_path: Path) -> None:
+    """A relay without login gets no secret and no --set-secrets."""
+    args = [*EXAMPLE[:-6], "--smtp-url", "smtp://relay.example.com:25", *EXAMPLE[-4:]]
+    out = deploy(tmp_path, "--dry-run", *args, password=None).stdout
+    assert "gcloud secrets" not in out
+    assert "--set-secrets" not in out
+
+
+def test_real_run_hands_the_password_to_gcloud_on_stdin_only(tmp_path: Path) -> None:
+    """Run for real: the password reaches gcloud on stdin and is in no argument or output."""
+    result = deploy(tmp_path, *EXAMPLE, "--build-dir", str(tmp_path / "fn"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "gcloud.stdin").read_text() == PASSWORD
+    assert all(PASSWORD not in call for call in gcloud_calls(tmp_path))
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_real_run_builds_and_deploys_that_folder(tmp_path: Path) -> None:
+    """The folder is built, deployed from, and the job targets the function's URL."""
+    deploy(tmp_path, *EXAMPLE, "--build-dir", str(tmp_path / "fn"))
+    assert (tmp_path / "fn" / "requirements.txt").is_file()
+    calls = gcloud_calls(tmp_path)
+    assert any(f"--source={tmp_path / 'fn'}" in call for call in calls)
+    job = next(call for call in calls if call.startswith("scheduler jobs create http"))
+    assert "--uri=https://sheetsync-abc123-ew.a.run.app" in job
+
+
+def test_second_run_updates_instead_of_creating(tmp_path: Path) -> None:
+    """Where the accounts, secret and job exist, it adds a secret version and updates the job."""
+    deploy(tmp_path, *EXAMPLE, "--build-dir", str(tmp_path / "fn"), exists=True)
+    calls = gcloud_calls(tmp_path)
+    assert not any(
+        call.startswith(("iam service-accounts create", "secrets create")) for call in calls
+    )
+    assert any(call.startswith("secrets versions add sheetsync-smtp-password") for call in calls)
+    assert any(call.startswith("scheduler jobs update http sheetsync-daily") for call in calls)
+
+
+def test_docs_show_exactly_the_commands_the_script_runs(dry: str) -> None:
+    """docs/deploy.md's generated block is the script's dry-run output, word for word."""
+    block = re.search(r"<!-- deploy-dry-run -->\n```bash\n(.*?)```", DOCS.read_text(), re.S)
+    assert block is not None, "docs/deploy.md lacks the <!-- deploy-dry-run --> block"
+    assert block.group(1) == dry, "regenerate the block: see the comment above it"
