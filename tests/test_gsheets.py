@@ -405,3 +405,29 @@ def test_missing_credentials_say_how_to_set_them(monkeypatch, tmp_path):
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     with pytest.raises(TrackerError, match="set GOOGLE_APPLICATION_CREDENTIALS"):
         GoogleSheetsBackend.connect("1AbCdEfGhIjKlMnOpQrStUvWxYz")
+
+
+def test_refused_credentials_are_one_line(emulator, monkeypatch, tmp_path):
+    """A key the token endpoint refuses ends in a TrackerError naming the account."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    info = {
+        "type": "service_account",
+        "project_id": "p",
+        "private_key_id": "1",
+        "private_key": pem.decode(),
+        "client_email": "bot@p.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": f"http://{emulator.host}/token",  # answers 501
+    }
+    (tmp_path / "key.json").write_text(json.dumps(info))
+    monkeypatch.delenv("SHEETS_EMULATOR_HOST", raising=False)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "key.json"))
+    gs = GoogleSheetsBackend.connect("1AbCdEfGhIjKlMnOpQrStUvWxYz", retry=quick_retry(budget=5))
+    with pytest.raises(TrackerError, match=r"refused the credentials \(bot@p\."):
+        gs.read()

@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 from google.auth.credentials import Credentials
+from google.auth.exceptions import RefreshError, TransportError
 from gspread import urls
 from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
@@ -33,7 +34,7 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from ..errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
-TRANSIENT = (requests.ConnectionError, requests.Timeout)
+TRANSIENT = (requests.ConnectionError, requests.Timeout, TransportError)
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
@@ -160,7 +161,7 @@ def _retry_after(outcome: requests.Response | Exception) -> float | None:
 
 
 def _give_up(outcome: requests.Response | Exception, spent: float, attempt: int) -> Exception:
-    tries = f"{attempt + 1} attempts in {spent:.0f} s"
+    tries = f"{attempt + 1} attempt{'s' if attempt else ''} in {spent:.0f} s"
     if isinstance(outcome, Exception):
         return BackendError(f"could not reach the Google Sheets API ({tries}): {outcome}")
     status = outcome.status_code
@@ -243,6 +244,8 @@ class SheetsApi:
             answer = call().json()
         except APIError as exc:
             raise self._translate(exc) from exc
+        except RefreshError as exc:
+            raise TrackerError(f"Google refused the credentials ({self.account}): {exc}") from exc
         except ValueError as exc:
             raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
         return answer if isinstance(answer, dict) else {}
