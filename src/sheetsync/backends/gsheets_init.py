@@ -92,7 +92,11 @@ def create_google_tracker(
     line = (
         f"Google Sheet {title!r}: {EDIT_URL.format(api.spreadsheet_id)} (ID {api.spreadsheet_id})"
     )
-    return line + (" with sample contracts and milestones" if sample else "")
+    line += " with sample contracts and milestones" if sample else ""
+    if not spreadsheet_id and account.endswith(".gserviceaccount.com"):
+        # The spreadsheets scope cannot share a file: say how to get one people can open.
+        line += f"; it belongs to {account}: to own it, share a blank sheet with it and pass its ID"
+    return line
 
 
 def _created(api: SheetsApi, title: str, grids: dict[str, list[list[Any]]]) -> list[TabPlan]:
