@@ -60,8 +60,6 @@ def function_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    req = out / "requirements.txt"  # TEMPHACK
-    req.write_text(req.read_text().replace("pandas==2.2", "pandas==2.3.3"))  # TEMPHACK
     return out
 
 
