@@ -167,9 +167,10 @@ class GoogleSheetsBackend:
     # -- write status ----------------------------------------------------------------------
 
     def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
-        """Write system columns by ID (re-read just before), then prune old Log rows.
+        """Write system columns by ID (re-read just before) and prune old Log rows.
 
         Only cells whose value changes are sent, as RAW values: text is never a formula.
+        Columns a grid lacks and the prune go first, in one spreadsheets:batchUpdate.
         """
         report = WriteReport()
         present = [w for w in writes if w.tab in self._tabs]

@@ -254,7 +254,7 @@ def _grid_properties(plan: TabPlan) -> dict[str, Any]:
     return {
         "updateSheetProperties": {
             "properties": {"sheetId": plan.sheet_id, "gridProperties": grid},
-            "fields": "gridProperties(frozenRowCount,rowCount,columnCount)",
+            "fields": ",".join(f"gridProperties.{name}" for name in grid),
         }
     }
 
