@@ -122,6 +122,7 @@ def _tracker_in_body(body: object) -> str | None:
         return None
     tracker = body["tracker"]
     if not isinstance(tracker, str):
+        log.error("bad request: tracker is not a string", extra={"fields": {"error": "UsageError"}})
         raise UsageError('"tracker" in the request body must be a URL or ID string')
     return tracker
 
