@@ -94,7 +94,7 @@ def effective_due(due: pd.Series, settings: Settings) -> pd.Series:
     """A weekend deadline counts as due on the Friday before, when Settings say so."""
     if settings.weekend != WEEKEND_PREVIOUS:
         return due
-    weekday = due.dt.weekday
+    weekday = due.dt.day_of_week
     shift = np.where(weekday == 5, 1, np.where(weekday == 6, 2, 0))
     return due - pd.to_timedelta(shift, unit="D")
 

@@ -35,7 +35,9 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
         [INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON],
         ON_TRACK,
     )
-    frame["next_milestone"] = frame["id"].map(_next_by_contract(milestones)).fillna("")
+    frame["next_milestone"] = (
+        frame["id"].map(_next_by_contract(milestones)).astype(object).fillna("")
+    )
     return frame
 
 

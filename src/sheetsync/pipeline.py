@@ -175,13 +175,14 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
     log_rows = _deliver(
         backend, transport, messages, prepared.now, options.batch_size, result, allowed
     )
-    backend.write_status(_status_writes(prepared, log_rows), _prune_rows(prepared))
+    report = backend.write_status(_status_writes(prepared, log_rows), _prune_rows(prepared))
     notified = last_notified(_ledger_with(prepared, log_rows))
     fresh = new_milestone_rows(prepared, notified)
     if fresh:
         backend.append_rows(prepared.tracker.tables[MILESTONES].tab, fresh)
-    if prepared.derived.changes:
-        backend.append_log(LOG_COLUMNS, derived_log_rows(prepared.derived, prepared.now))
+    landed = [c for c in prepared.derived.changes if c.milestone_id not in set(report.held)]
+    if landed:
+        backend.append_log(LOG_COLUMNS, derived_log_rows(landed, prepared.now))
     result.api_calls = backend.api_calls
     return result
 

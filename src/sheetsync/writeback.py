@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .backends.base import Cell, RowWrite, TabWrite
-from .derive import COMPLETED, Derived, RowSource
+from .derive import COMPLETED, Change, Derived, RowSource
 from .ledger import split_key
 from .normalize import Tracker
 from .problems import problems_by_row
@@ -148,12 +148,12 @@ def completed_anchors(ledger: pd.DataFrame) -> dict[str, dt.date]:
     return anchors
 
 
-def derived_log_rows(derived: Derived, now: dt.datetime) -> list[list[Cell]]:
-    """Log rows recording moved due dates and completed occurrences."""
+def derived_log_rows(changes: list[Change], now: dt.datetime) -> list[list[Cell]]:
+    """Log rows recording moved due dates and completed occurrences that were written."""
     at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [
         [at, c.kind, c.key, c.contract_id, c.milestone_id, "", c.subject, "", "recorded"]
-        for c in derived.changes
+        for c in changes
     ]
 
 

@@ -73,6 +73,13 @@ class WriteReport:
 
     written: int = 0
     skipped: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # rows whose conditional cells were withheld
+
+    def merge(self, other: WriteReport) -> None:
+        """Add ``other``'s counts to this report."""
+        self.written += other.written
+        self.skipped.extend(other.skipped)
+        self.held.extend(other.held)
 
 
 class Backend(Protocol):

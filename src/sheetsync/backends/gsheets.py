@@ -376,8 +376,7 @@ def _plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> dict[int
             person_date = _is_day(value) and column not in system
             wire = int(to_serial(value)) if person_date else _wire(value)
             by_column.setdefault(column, {})[row] = wire
-    report.written += plan.report.written
-    report.skipped.extend(plan.report.skipped)
+    report.merge(plan.report)
     return by_column
 
 

@@ -76,7 +76,10 @@ def plan_cells(
         if row is None:
             plan.report.skipped.append(row_write.row_id or f"row {row_write.read_row}")
             continue
-        plan.cells.extend(_row_cells(row, row_write, columns, cell))
+        cells = _row_cells(row, row_write, columns, cell)
+        if len(cells) < len([n for n in row_write.cells if header_key(n) in columns]):
+            plan.report.held.append(row_write.row_id or f"row {row_write.read_row}")
+        plan.cells.extend(cells)
         plan.report.written += 1
     return plan
 

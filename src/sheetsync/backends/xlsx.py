@@ -176,8 +176,7 @@ def _write_tab(sheet: Worksheet, tab_write: TabWrite, report: WriteReport) -> No
         target.value = value
         if isinstance(value, dt.date):
             target.number_format = DATE_FORMAT
-    report.written += plan.report.written
-    report.skipped.extend(plan.report.skipped)
+    report.merge(plan.report)
 
 
 def _prune(book: Workbook, rows: Sequence[int]) -> None:

@@ -97,8 +97,7 @@ class MemoryBackend:
             _put(grid, 1, column, name)
         for row, column, value in plan.cells:
             _put(grid, row, column, _cell(value))
-        report.written += plan.report.written
-        report.skipped.extend(plan.report.skipped)
+        report.merge(plan.report)
 
 
 def _cell(value: object) -> Cell:
