@@ -221,7 +221,7 @@ def _routine_rows(anchor: dt.date) -> Iterator[list[object]]:
     rng = random.Random(anchor.toordinal())
     active = [c for c in _CONTRACTS if c[14] == "Active"]
     for title, kind, repeat in _ROUTINE:
-        for contract in sorted(rng.sample(active, 5)):
+        for contract in sorted(rng.sample(active, 7)):
             extra = {"repeat": repeat, **_routine_extra(rng)}
             due = _day(anchor, rng.randint(8, 182))
             yield _row(contract[0], f"{title} - {contract[2]}", kind, due, **extra)
@@ -240,13 +240,14 @@ def _routine_extra(rng: random.Random) -> dict[str, object]:
 
 
 def _term_rows(anchor: dt.date) -> Iterator[list[object]]:
-    """Renewal, notice and expiration milestones typed in from the first contracts' terms."""
-    for number, spec in enumerate(_CONTRACTS[:12]):
-        cid, end, auto, notice = spec[0], spec[8], spec[9], spec[11]
+    """Renewal decisions typed in from the first contracts' terms.
+
+    Notice deadlines and expirations are not typed: sheetsync derives them from each
+    contract's End Date and Notice Period (rows ``C-001/notice``, ``C-001/expiry``).
+    """
+    for spec in _CONTRACTS[:12]:
+        cid, end, auto = spec[0], spec[8], spec[9]
         dues = [("Decide whether to renew", "Renewal", end - 150)] if auto == "yes" else []
-        if notice:
-            dues.append(("Last day to give notice", "notice", end - notice))
-        dues.append(("Contract expires", "Expiry" if number % 2 else "expiration", end))
         for title, kind, offset in dues:
             if offset >= 14:  # earlier ones would be stale, not a story
                 yield _row(cid, title, kind, _day(anchor, offset))
