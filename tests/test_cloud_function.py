@@ -354,6 +354,24 @@ def test_pubsub_missing_tracker_is_not_retried(published: Outcome) -> None:
     assert published.response.status_code == 200, published.served.output[-2000:]
 
 
+def test_pubsub_unreachable_mail_server_asks_for_a_retry(
+    function_venv: Path, function_dir: Path, emulator: SheetsEmulator, tmp_path: Path
+) -> None:
+    """A mail server that cannot be reached fails the delivery, so Pub/Sub may redeliver."""
+    closed = f"smtp://127.0.0.1:{free_port()}?starttls=no"
+    env = {"SHEETS_EMULATOR_HOST": emulator.host, "SHEETSYNC_SMTP_URL": closed}
+    served = serve(function_venv, function_dir, "on_pubsub", env, tmp_path, events=True)
+    data = json.dumps({"tracker": sheet_url(seed(emulator))}).encode()
+    body = {"message": {"data": base64.b64encode(data).decode()}, "subscription": "s"}
+    try:
+        response = served.post(json=body, headers=PUBSUB_EVENT)
+    finally:
+        served.stop()
+    assert response.status_code >= 500
+    ours = [line for line in served.logs if line["logger"] == "sheetsync.function"]
+    assert [line.get("error") for line in ours if line["severity"] == "ERROR"] == ["DeliveryError"]
+
+
 # -- failures over HTTP ----------------------------------------------------------------------
 
 
