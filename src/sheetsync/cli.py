@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -47,8 +48,18 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name="sheetsync")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show retries and other progress on stderr.")
+def main(verbose: bool) -> None:
     """Keep a contract-milestone tracker (Google Sheet or .xlsx) up to date and emailed."""
+    logger = logging.getLogger("sheetsync")
+    logger.handlers.clear()
+    if verbose:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("sheetsync: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    else:  # errors are reported once, as one line, by _Group
+        logger.addHandler(logging.NullHandler())
 
 
 @main.command()
