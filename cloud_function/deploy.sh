@@ -196,8 +196,8 @@ echo "# 5. Deploy the function (one instance, one request at a time: runs never 
 run gcloud functions deploy "$NAME" --gen2 --runtime=python312 --region="$REGION" \
   --source="$BUILD_DIR" --entry-point=run_tracker --trigger-http --no-allow-unauthenticated \
   --service-account="$RUNNER_EMAIL" --max-instances=1 --concurrency=1 \
-  --timeout="$TIMEOUT" --memory="$MEMORY" --set-env-vars="^|^$env_vars" "${secrets[@]}" \
-  --project="$PROJECT"
+  --timeout="$TIMEOUT" --memory="$MEMORY" --set-env-vars="^|^$env_vars" \
+  ${secrets[@]+"${secrets[@]}"} --project="$PROJECT"
 
 echo "# 6. Let the scheduler's account call it"
 run gcloud functions add-invoker-policy-binding "$NAME" --region="$REGION" \
