@@ -103,6 +103,8 @@ fi
 RUNNER="$NAME-runner"
 RUNNER_EMAIL="$RUNNER@$PROJECT.iam.gserviceaccount.com"
 SCHEDULER="$NAME-scheduler"
+[[ $NAME =~ ^[a-z][a-z0-9-]*$ && ${#SCHEDULER} -le 30 ]] ||
+  die "--name must be lower-case letters, digits and dashes, at most 20 characters"
 SCHEDULER_EMAIL="$SCHEDULER@$PROJECT.iam.gserviceaccount.com"
 SECRET="$NAME-smtp-password"
 # The scheduler gives up on a request after at most 30 minutes.
