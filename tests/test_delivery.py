@@ -160,10 +160,9 @@ def test_unreachable_server_exits_1_with_one_line_and_logs_nothing(workbook: Pat
     done = subprocess.run(
         [sys.executable, *cli_run(workbook, url)], env=env, capture_output=True, text=True
     )
-    *retries, reason = done.stderr.splitlines()
+    (reason,) = done.stderr.splitlines()
     assert done.returncode == 1 and done.stdout == ""
     assert reason.startswith("sheetsync: error: cannot reach the mail server at 127.0.0.1:")
-    assert len(retries) == 3 and all("retrying" in line for line in retries)
     assert PASSWORD not in done.stderr
     assert workbook_log(workbook) == []
 
