@@ -77,7 +77,7 @@ def term_dates(contracts: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     frame["term_end"] = pd.Series(
         np.where(active, term_end, np.datetime64("NaT")), index=frame.index
     )
-    notice = frame["notice_days"].to_numpy(dtype="float64")
+    notice = frame["notice_days"].to_numpy(dtype="float64", na_value=np.nan)
     deadline = frame["term_end"] - pd.to_timedelta(notice, unit="D")
     frame["notice_deadline"] = deadline.where(~np.isnan(notice))
     return frame
