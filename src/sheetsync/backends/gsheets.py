@@ -20,7 +20,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import gspread
 import numpy as np
@@ -38,6 +38,7 @@ EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 MAX_REQUEST_BYTES = 2_000_000
 META_FIELDS = "spreadsheetId,properties(title,locale,timeZone),sheets.properties"
 GAP = 8  # rows left untouched (JSON null) rather than starting a new range
+T = TypeVar("T")
 
 
 @dataclass
@@ -304,7 +305,7 @@ class GoogleSheetsBackend:
         target = quote(absolute_range_name(info.title, cells))
         url = urls.SPREADSHEET_VALUES_APPEND_URL % (self.spreadsheet_id, target)
         params = f"?valueInputOption={option}&insertDataOption=INSERT_ROWS"
-        for chunk in _row_chunks(values, self.max_request_bytes):
+        for chunk in _packed(values, self.max_request_bytes):
             self.api.post(url + params, {"majorDimension": "ROWS", "values": chunk})
         self._last_rows[info.title] = last + len(values)
 
@@ -465,17 +466,22 @@ def _runs_descending(rows: Sequence[int]) -> list[tuple[int, int]]:
 
 def _batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
     """Value ranges grouped so each values:batchUpdate body stays under about ``limit`` bytes."""
-    batch: list[dict[str, Any]] = []
-    size = 64
-    for part in (piece for vr in data for piece in _split_range(vr, limit // 2)):
-        part_size = len(compact_json(part)) + 1
-        if batch and size + part_size > limit:
-            yield batch
-            batch, size = [], 64
-        batch.append(part)
-        size += part_size
-    if batch:
-        yield batch
+    return _packed((piece for vr in data for piece in _split_range(vr, limit // 2)), limit)
+
+
+def _packed(items: Iterable[T], limit: int) -> Iterator[list[T]]:
+    """Items grouped in order, greedily, so each group's JSON stays under about ``limit``."""
+    group: list[T] = []
+    size = 64  # the rest of the request body
+    for item in items:
+        item_size = len(compact_json(item)) + 1
+        if group and size + item_size > limit:
+            yield group
+            group, size = [], 64
+        group.append(item)
+        size += item_size
+    if group:
+        yield group
 
 
 def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
@@ -507,20 +513,6 @@ def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]
 def _split_cell(cell: str) -> tuple[str, int]:
     letters = cell.rstrip("0123456789")
     return letters, int(cell[len(letters) :])
-
-
-def _row_chunks(rows: list[list[Any]], limit: int) -> Iterator[list[list[Any]]]:
-    chunk: list[list[Any]] = []
-    size = 64
-    for row in rows:
-        row_size = len(compact_json(row)) + 1
-        if chunk and size + row_size > limit:
-            yield chunk
-            chunk, size = [], 64
-        chunk.append(row)
-        size += row_size
-    if chunk:
-        yield chunk
 
 
 def _placed(
