@@ -63,16 +63,24 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("tracker")
+@click.argument("tracker", required=False)
 @click.option("--sample", is_flag=True, help="Fill the new tracker with realistic sample data.")
 @click.option(
-    "--google", "google_title", metavar="TITLE", help="Create a Google Sheet with this title."
+    "--google",
+    "google_title",
+    metavar="TITLE",
+    help="Create a Google Sheet with this title (or lay out the sheet TRACKER names).",
 )
-def init(tracker: str, sample: bool, google_title: str | None) -> None:
-    """Create a new tracker workbook with the four tabs, headers and dropdowns."""
+def init(tracker: str | None, sample: bool, google_title: str | None) -> None:
+    """Create a new tracker: tabs, headers, dropdowns, checkboxes, conditional colours.
+
+    TRACKER is a new .xlsx file name; with --google, an optional existing sheet to fill.
+    """
     from .initialize import init_tracker
 
-    click.echo(init_tracker(tracker, sample=sample, google_title=google_title))
+    if tracker is None and google_title is None:
+        raise UsageError("give a new .xlsx file name, or --google TITLE for a Google Sheet")
+    click.echo(init_tracker(tracker or "", sample=sample, google_title=google_title))
 
 
 @main.command()
