@@ -1,0 +1,52 @@
+"""Two months of daily runs under injected faults, against the §4 oracle (issue 7, part 4).
+
+The full 400-day version is ``bench/fault_year.py``; both share ``faultsim``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from faultsim import Figures, Plan, simulate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def figures() -> Figures:
+    """Sixty days on the sample tracker: Google backend on the emulator, SMTP on loopback."""
+    return simulate(Plan(days=60, seed=3))
+
+
+def test_faults_and_kills_really_happened(figures):
+    """The period had Sheets faults of each status, SMTP faults, killed runs and edits."""
+    assert set(figures.sheets_faults) == {"429", "500", "503"}
+    assert sum(figures.smtp_faults.values()) > 5
+    assert figures.killed > 0 and figures.gave_up > 0 and figures.skipped_days > 0
+    assert {"add", "move", "done", "sort"} <= set(figures.edits)
+
+
+def test_no_stage_the_rules_call_for_is_missing(figures):
+    """Every (milestone, stage) and monthly summary the oracle expects reached the server."""
+    assert figures.expected > 100
+    assert figures.missing == []
+
+
+def test_nothing_the_rules_do_not_call_for_is_sent(figures):
+    """No email carries a stage the oracle does not expect."""
+    assert figures.unexpected == []
+
+
+def test_no_duplicate_with_another_message_id(figures):
+    """A stage reaches a person twice only as a resend with the same Message-ID."""
+    assert figures.duplicated_other_id == []
+
+
+def test_nothing_is_sent_for_done_or_cancelled_rows(figures):
+    """No email lists a milestone that was Done or Cancelled on the day it was sent."""
+    assert figures.closed_sent == []
+
+
+def test_no_typed_cell_is_changed(figures):
+    """No run, killed or not, changes a cell a person typed (IDs filled into blanks aside)."""
+    assert figures.typed_changed == []
