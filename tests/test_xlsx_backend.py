@@ -140,3 +140,13 @@ def test_prune_deletes_the_given_log_rows(tmp_path):
     backend.write_status([], [2, 4])
     log = openpyxl.load_workbook(path)["Log"]
     assert [r[2] for r in log.iter_rows(min_row=2, values_only=True)] == ["b"]
+
+
+def test_new_id_skips_a_row_a_person_inserted_in_its_place(tmp_path):
+    """A blank-ID row whose title is no longer the one read gets nothing; it waits a run."""
+    grids = tracker_grids()
+    grids["Milestones"].insert(1, [None, "C-001", "Inserted by a person"] + [None] * 8)
+    path = write_workbook(tmp_path / "t.xlsx", grids)
+    row = RowWrite(None, 2, {"Milestone ID": "M-0006"}, match={"Milestone": "Renewal notice"})
+    sheet = _write(path, [row])
+    assert sheet.cell(2, 1).value is None

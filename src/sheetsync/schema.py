@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CONTRACTS, MILESTONES, SETTINGS, LOG = "Contracts", "Milestones", "Settings", "Log"
 
@@ -17,6 +18,7 @@ class Column:
     required: bool = False
 
 
+@lru_cache(maxsize=65536)
 def header_key(text: object) -> str:
     """Reduce a header to letters and digits in lower case: ``"Due_date "`` → ``"duedate"``.
 

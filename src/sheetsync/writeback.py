@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .backends.base import Cell, RowWrite, TabWrite
@@ -53,6 +54,7 @@ def milestone_writes(
     problems = problems_by_row(tracker.problems, table.tab)
     stamp = checked_stamp(now)
     changes = {c.milestone_id: c for c in derived.changes} if derived else {}
+    identity = _identity(table, evaluated)
     fresh = {str(r.get(_id_header(table))) for r in derived.new_rows} if derived else set()
     due_text = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("")
     rows = []
@@ -66,8 +68,22 @@ def milestone_writes(
             expect = changes[m.id].expect
         if m.new_id:
             cells[_id_header(table)] = m.id
-        rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells, expect))
+        match = identity.get(int(m.row), {}) if m.new_id else {}
+        rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells, expect, match))
     return TabWrite(table.tab, _id_header(table), MILESTONE_SYSTEM, rows)
+
+
+def _identity(table: Any, evaluated: pd.DataFrame) -> dict[int, dict[str, object]]:
+    """Title and contract, as read, of each row that had no ID: how it is recognised."""
+    names = [n for n in ("Milestone", "Contract ID") if n in table.index]
+    columns = {str(table.header[table.index[n]]): table.get(n) for n in names}
+    positions = [
+        i for i in np.flatnonzero(evaluated["new_id"].to_numpy(dtype=bool)) if i < len(table.rows)
+    ]
+    return {
+        table.rows[i]: {header: values.iat[i] for header, values in columns.items()}
+        for i in positions
+    }
 
 
 def new_milestone_rows(

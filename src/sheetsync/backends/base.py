@@ -47,14 +47,16 @@ class RowWrite:
 
     ``row_id`` is the ID the row had when read; ``None`` means it had none and
     ``cells`` carries the new ID, so the row is found by ``read_row`` and only if
-    its ID cell is still blank. ``expect`` lists person-typed cells that are
-    written only if they still hold what the run read (recurrence roll-forward).
+    its ID cell is still blank and its ``match`` cells (title, contract) still hold
+    what was read. ``expect`` lists person-typed cells that are written only if
+    they still hold what the run read (recurrence roll-forward).
     """
 
     row_id: str | None
     read_row: int
     cells: dict[str, Any]
     expect: dict[str, Any] = field(default_factory=dict)
+    match: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -347,6 +347,7 @@ def _wanted_keys(tab_write: TabWrite) -> list[str]:
     for row in tab_write.rows:
         names.update(row.cells)
         names.update(row.expect)
+        names.update(row.match)
     return sorted({header_key(name) for name in names})
 
 

@@ -73,6 +73,8 @@ def plan_cells(
             where.setdefault(text, []).append(number)
     for row_write in tab_write.rows:
         row = _target_row(row_write, where, ids)
+        if row is not None and row_write.row_id is None and _moved(row, row_write, columns, cell):
+            row = None
         if row is None:
             plan.report.skipped.append(row_write.row_id or f"row {row_write.read_row}")
             continue
@@ -95,6 +97,17 @@ def _target_row(
     index = row_write.read_row - 2
     blank = index >= len(ids) or not id_text(ids[index])
     return row_write.read_row if index >= 0 and blank else None
+
+
+def _moved(
+    row: int, row_write: RowWrite, columns: dict[str, int], cell: Callable[[int, int], object]
+) -> bool:
+    """Whether the row now at ``row`` is not the one read there (a person inserted one)."""
+    return any(
+        _differs(cell(row, columns[header_key(name)]), value)
+        for name, value in row_write.match.items()
+        if header_key(name) in columns
+    )
 
 
 def _row_cells(
