@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from dateutil import parser as dateparser
 
@@ -131,6 +134,15 @@ def parse_date_series(values: pd.Series, locale: str | None) -> tuple[pd.Series,
         pd.Series(stamps.to_numpy()[index], index=values.index, dtype="datetime64[ns]"),
         pd.Series(reasons.to_numpy()[index], index=values.index, dtype="object"),
     )
+
+
+def parse_date_values(
+    values: Sequence[object] | np.ndarray, locale: str | None
+) -> tuple[np.ndarray, list[Any]]:
+    """Read distinct cells as dates: ``datetime64[ns]`` (NaT where unreadable) and reasons."""
+    parsed = [parse_date(_plain(v), locale) for v in values]
+    stamps = pd.to_datetime(pd.Series([p[0] for p in parsed] + [None], dtype="object"))
+    return stamps.to_numpy().astype("datetime64[ns]")[:-1], [p[1] for p in parsed]
 
 
 def _plain(value: object) -> object:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .schema import CANCELLED, DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
 from .settings import Settings
+from .values import factorize_objects
 
 NO_STAGE = -1
 
@@ -24,15 +25,16 @@ def evaluate_milestones(
     ``stage`` is the current reminder stage in days (``NO_STAGE`` when none),
     ``overdue_n`` the current overdue notice number, ``level`` the escalation level.
     """
-    frame = milestones.copy()
+    frame = milestones.copy(deep=False)
     days = (frame["due"] - pd.Timestamp(today)).dt.days
     frame["days_left"] = days.astype("Int64")
     d = days.fillna(0).to_numpy(dtype=np.int64)
     stage, max_lead, next_stage = _ladders(frame["lead_days"], d)
     frame["max_lead"] = max_lead
-    frame["status"] = _status(frame, d, max_lead)
-    open_ = frame["status"].isin([OVERDUE, DUE_SOON, UPCOMING]).to_numpy()
-    overdue = (frame["status"] == OVERDUE).to_numpy()
+    status = _status(frame, d, max_lead)
+    frame["status"] = np.asarray(_STATUSES)[status]
+    open_ = status >= _STATUSES.index(OVERDUE)
+    overdue = status == _STATUSES.index(OVERDUE)
     frame["stage"] = np.where(open_ & (d >= 0), stage, NO_STAGE)
     o = np.where(overdue, -d, 0)
     repeat = settings.overdue_repeat
@@ -51,10 +53,13 @@ def _ladders(lead_days: pd.Series, d: np.ndarray) -> tuple[np.ndarray, np.ndarra
     stage = np.full(len(d), NO_STAGE, dtype=np.int64)
     max_lead = np.zeros(len(d), dtype=np.int64)
     next_stage = np.full(len(d), NO_STAGE, dtype=np.int64)
-    codes, ladders = pd.factorize(lead_days.map(_as_tuple))
-    for code, ladder in enumerate(ladders):
-        rows = np.flatnonzero(codes == code)
-        lead = np.asarray(sorted(ladder) or [0], dtype=np.int64)
+    codes, ladders = factorize_objects(lead_days.to_numpy(dtype=object))
+    codes = np.where(codes < 0, len(ladders), codes)  # NaN: no ladder
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(ladders) + 2))
+    for code, ladder in enumerate([*ladders, None]):
+        rows = order[bounds[code] : bounds[code + 1]]
+        lead = np.asarray(sorted(_as_tuple(ladder)) or [0], dtype=np.int64)
         at = np.searchsorted(lead, d[rows], side="left")
         reached = (d[rows] >= 0) & (at < len(lead))
         stage[rows] = np.where(reached, lead[np.minimum(at, len(lead) - 1)], NO_STAGE)
@@ -68,6 +73,10 @@ def _as_tuple(value: object) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, tuple | list) else ()
 
 
+# np.select's choices, by code; the open statuses last so ``code >= OVERDUE`` means open
+_STATUSES = (CANCELLED, DONE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, UPCOMING)
+
+
 def _status(frame: pd.DataFrame, d: np.ndarray, max_lead: np.ndarray) -> np.ndarray:
     conditions = [
         frame["cancelled"].to_numpy(dtype=bool),
@@ -76,7 +85,7 @@ def _status(frame: pd.DataFrame, d: np.ndarray, max_lead: np.ndarray) -> np.ndar
         d < 0,
         d <= max_lead,
     ]
-    return np.select(conditions, [CANCELLED, DONE, NEEDS_ATTENTION, OVERDUE, DUE_SOON], UPCOMING)
+    return np.select(conditions, list(range(5)), 5)
 
 
 def _next_reminder(

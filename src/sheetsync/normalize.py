@@ -32,6 +32,7 @@ from .schema import (
 )
 from .settings import Settings, parse_settings
 from .table import Table
+from .values import gc_paused
 
 
 @dataclass
@@ -126,10 +127,11 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     settings.locale = settings.locale or snapshot.locale or "en_US"
     if allowed_domains is not None:
         settings.allowed_domains = allowed_domains
-    contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
-    milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, _with_source)
-    contract_df, contract_problems = contract_frame(contracts, settings)
-    milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
+    with gc_paused():
+        contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
+        milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, _with_source)
+        contract_df, contract_problems = contract_frame(contracts, settings)
+        milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
     ledger = read_ledger(log_grid)
     tables = {CONTRACTS: contracts, MILESTONES: milestones}
     tables[SETTINGS] = _settings_table(settings_tab, settings_grid)

@@ -8,12 +8,22 @@ import numpy as np
 import pandas as pd
 
 from .addresses import Address
-from .normalize_rows import _dates, _duplicates, _Flagger, _owners, _quoted, _texts
+from .normalize_rows import (
+    _dates,
+    _duplicates,
+    _Flagger,
+    _is,
+    _objects,
+    _owners,
+    _quoted,
+    _strings,
+    _texts,
+)
 from .normalize_types import canonical_type
 from .problems import Problem
 from .settings import Settings, parse_int_list, parse_yes_no
 from .table import Table
-from .values import map_unique
+from .values import Coded, with_slot
 
 ID_PATTERN = re.compile(r"^M-(\d+)$")
 
@@ -28,127 +38,153 @@ def milestone_frame(
     contract_ids = _texts(table, "Contract ID")
     known = contracts.loc[~contracts["duplicate"] & (contracts["id"] != "")]
     by_id = known.set_index("id")
-    unknown = ~contract_ids.isin(by_id.index)
-    flags.flag(
-        unknown & (contract_ids == ""),
-        "Contract ID",
-        "Contract ID is blank; say which contract this belongs to",
-    )
-    doubled = contract_ids.isin(contracts.loc[contracts["duplicate"], "id"])
-    flags.flag(
-        unknown & doubled,
-        "Contract ID",
-        "Contract ID "
-        + contract_ids
-        + " is on more than one Contracts row; fix the duplicate there",
-    )
-    flags.flag(
-        unknown & ~doubled & (contract_ids != ""),
-        "Contract ID",
-        "Contract ID " + contract_ids + " is not in the Contracts tab",
-    )
+    at = by_id.index.get_indexer(contract_ids.values)
+    unknown = (at < 0)[contract_ids.codes]
+    _contract_flags(contract_ids, at, contracts, unknown, flags)
     titles = _texts(table, "Milestone")
-    flags.flag(titles == "", "Milestone", "Milestone is blank; say what has to happen")
+    flags.flag(_is(titles, ""), "Milestone", "Milestone is blank; say what has to happen")
     types = _types(table, flags)
     due = _dates(table, "Due Date", settings, flags)
-    flags.flag(due.isna() & table.get("Due Date").isin([None, ""]), "Due Date", "Due Date is blank")
-    owners, no_owner = _milestone_owners(table, contract_ids, by_id, settings, flags)
+    blank_due = np.isnat(due) & table.distinct("Due Date").none_or_empty()
+    flags.flag(blank_due, "Due Date", "Due Date is blank")
+    owners, no_owner = _milestone_owners(table, contract_ids, at, by_id, settings, flags)
     escalate, _, _ = _owners(table, "Escalate To", settings, flags)
     done, completed = _done(table, settings, flags)
-    blocked = blocked | unknown | due.isna() | no_owner
+    blocked = blocked | unknown | np.isnat(due) | no_owner
     frame = pd.DataFrame(
         {
             "row": table.rows,
-            "id": ids,
+            "id": ids.series(),
             "new_id": new_id,
-            "contract_id": contract_ids,
-            "title": titles,
-            "type": types,
+            "contract_id": contract_ids.series(),
+            "title": titles.series(),
+            "type": _strings(types),
             "due": due,
-            "owners": owners,
-            "escalate_to": escalate,
+            "owners": pd.Series(owners, dtype=object),
+            "escalate_to": escalate.series(),
             "lead_days": _lead_days(table, types, settings, flags),
-            "repeat": _texts(table, "Repeat"),
+            "repeat": _texts(table, "Repeat").series(),
             "done": done,
             "completed_on": completed,
-            "notes": _texts(table, "Notes"),
-            "source": _texts(table, "Source").str.casefold().replace("", "manual"),
+            "notes": _texts(table, "Notes").series(),
+            "source": _texts(table, "Source").map(lambda s: s.casefold() or "manual").series(),
             "blocked": blocked,
         }
     )
-    frame["cancelled"] = frame["contract_id"].map(by_id["ended"]).fillna(False).astype(bool)
-    frame["department"] = frame["contract_id"].map(by_id["department"]).fillna("")
+    pick = at[contract_ids.codes]
+    frame["cancelled"] = _by_contract(by_id["ended"], pick, False).astype(bool)
+    departments = _by_contract(by_id["department"], np.arange(-1, len(by_id)), "")
+    frame["department"] = _strings(Coded(pick + 1, departments), bool((pick >= 0).any()))
     return frame, flags.problems
 
 
-def _ids(table: Table) -> tuple[pd.Series, pd.Series]:
+def _by_contract(column: pd.Series, pick: np.ndarray, missing: object) -> np.ndarray:
+    """``column`` at contract positions ``pick``; ``missing`` where -1."""
+    values = with_slot(column.to_numpy(dtype=object), missing)
+    return values[pick]
+
+
+def _contract_flags(
+    contract_ids: Coded,
+    at: np.ndarray,
+    contracts: pd.DataFrame,
+    unknown: np.ndarray,
+    flags: _Flagger,
+) -> None:
+    blank = _is(contract_ids, "")
+    flags.flag(
+        unknown & blank, "Contract ID", "Contract ID is blank; say which contract this belongs to"
+    )
+    doubled_ids = set(contracts.loc[contracts["duplicate"], "id"].tolist())
+    doubled = contract_ids.where(lambda c: c in doubled_ids)
+    flags.flag(
+        unknown & doubled,
+        "Contract ID",
+        contract_ids.map(
+            lambda c: f"Contract ID {c} is on more than one Contracts row; fix the duplicate there"
+        ),
+    )
+    flags.flag(
+        unknown & ~doubled & ~blank,
+        "Contract ID",
+        contract_ids.map(lambda c: f"Contract ID {c} is not in the Contracts tab"),
+    )
+
+
+def _ids(table: Table) -> tuple[Coded, np.ndarray]:
     """Milestone IDs, assigning ``M-0001``-style IDs after the highest one to blank rows."""
     ids = _texts(table, "Milestone ID")
-    blank = ids == ""
+    blank = _is(ids, "")
     if blank.any():
-        numbers = ids.str.extract(ID_PATTERN, expand=False).dropna().astype(int)
-        start = int(numbers.max()) + 1 if len(numbers) else 1
-        width = max(4, len(str(start + int(blank.sum()))))
-        fresh = [f"M-{n:0{width}d}" for n in range(start, start + int(blank.sum()))]
-        ids = ids.copy()
-        ids[blank] = fresh
+        used = ids.values[np.bincount(ids.codes, minlength=len(ids.values)) > 0]
+        numbers = [int(m.group(1)) for v in used if (m := ID_PATTERN.search(v))]
+        start = max(numbers) + 1 if numbers else 1
+        count = int(blank.sum())
+        width = max(4, len(str(start + count)))
+        fresh = [f"M-{n:0{width}d}" for n in range(start, start + count)]
+        codes = ids.codes.copy()
+        codes[blank] = len(ids.values) + np.arange(count)
+        ids = Coded(codes, np.concatenate([ids.values, np.asarray(fresh, dtype=object)]))
     return ids, blank
 
 
-def _types(table: Table, flags: _Flagger) -> pd.Series:
+def _types(table: Table, flags: _Flagger) -> Coded:
     texts = _texts(table, "Type")
-    types = map_unique(texts, lambda t: canonical_type(str(t or "")))
+    types = texts.map(lambda t: canonical_type(str(t or "")))
     flags.flag(
-        types.isna(),
+        _is(types, None),
         "Type",
-        'Type: "' + texts + '" is not a type sheetsync knows; treated as other',
+        texts.map(lambda t: f'Type: "{t}" is not a type sheetsync knows; treated as other'),
     )
-    return types.fillna("other").astype(str)
+    return types.map(lambda t: "other" if t is None else str(t))
 
 
 def _milestone_owners(
     table: Table,
-    contract_ids: pd.Series,
+    contract_ids: Coded,
+    at: np.ndarray,
     contracts: pd.DataFrame,
     settings: Settings,
     flags: _Flagger,
-) -> tuple[pd.Series, pd.Series]:
+) -> tuple[np.ndarray, np.ndarray]:
     own, blank, messages = _owners(table, "Owner", settings, flags)
-    fallback = contract_ids.map(contracts["owners"]).map(
-        lambda v: v if isinstance(v, tuple) else ()
-    )
-    owners = own.where(~blank, fallback)
-    empty = owners.map(len) == 0
-    known = contract_ids.isin(contracts.index)
-    told = messages != ""
+    theirs = with_slot(contracts["owners"].to_numpy(dtype=object), ())
+    fallback = Coded(contract_ids.codes, theirs[at])
+    owners = np.where(blank, fallback.array(), own.array())
+    empty = np.where(blank, _is_empty(fallback), _is_empty(own))
+    known = (at >= 0)[contract_ids.codes]
+    told = ~_is(messages, "")
     flags.flag(empty & ~blank & ~told, "Owner", "Owner has no email address sheetsync may use")
     flags.flag(
         empty & blank & known,
         "Owner",
-        "Owner is blank and contract " + contract_ids + " has no usable Owner either",
+        contract_ids.map(lambda c: f"Owner is blank and contract {c} has no usable Owner either"),
     )
     return owners, empty
 
 
-def _lead_days(table: Table, types: pd.Series, settings: Settings, flags: _Flagger) -> pd.Series:
-    raw = table.get("Remind Days")
-    parsed = map_unique(raw, lambda v: None if v in (None, "") else parse_int_list(v))
-    bad = parsed.isna() & ~raw.isin([None, ""])
-    reason = pd.Series("is not days such as 30, 7, 1; using the type's default", index=raw.index)
+def _is_empty(owners: Coded) -> np.ndarray:
+    return owners.where(lambda o: not isinstance(o, tuple) or len(o) == 0)
+
+
+def _lead_days(table: Table, types: Coded, settings: Settings, flags: _Flagger) -> pd.Series:
+    raw = table.distinct("Remind Days")
+    parsed = raw.map(lambda v: None if v in (None, "") else parse_int_list(v))
+    bad = _is(parsed, None) & ~raw.none_or_empty()
+    reason = "is not days such as 30, 7, 1; using the type's default"
     flags.flag(bad, "Remind Days", _quoted("Remind Days", raw, reason))
-    defaults = types.map(settings.lead_days)
-    return parsed.where(parsed.notna(), defaults)
+    defaults = types.map(lambda t: settings.lead_days.get(t, np.nan))
+    chosen = np.where(_is(parsed, None), defaults.array(), parsed.array())
+    return pd.Series(chosen, dtype=object)
 
 
-def _done(table: Table, settings: Settings, flags: _Flagger) -> tuple[pd.Series, pd.Series]:
-    raw = table.get("Done")
-    done = map_unique(raw, lambda v: False if v in (None, "") else parse_yes_no(v))
-    reason = pd.Series(
-        "is not yes or no (tick the box, or write yes); treated as not done", index=raw.index
-    )
-    flags.flag(done.isna(), "Done", _quoted("Done", raw, reason))
+def _done(table: Table, settings: Settings, flags: _Flagger) -> tuple[np.ndarray, np.ndarray]:
+    raw = table.distinct("Done")
+    done = raw.map(lambda v: False if v in (None, "") else parse_yes_no(v))
+    reason = "is not yes or no (tick the box, or write yes); treated as not done"
+    flags.flag(_is(done, None), "Done", _quoted("Done", raw, reason))
     completed = _dates(table, "Completed On", settings, flags)
-    return done.fillna(False).astype(bool) | completed.notna(), completed
+    return done.where(lambda v: v is True) | ~np.isnat(completed), completed
 
 
 def owner_emails(owners: tuple[Address, ...]) -> str:
@@ -156,4 +192,4 @@ def owner_emails(owners: tuple[Address, ...]) -> str:
     return "; ".join(a.email for a in owners)
 
 
-__all__ = ["milestone_frame", "np", "owner_emails"]
+__all__ = ["_objects", "milestone_frame", "owner_emails"]

@@ -1,19 +1,24 @@
-"""Contracts and Milestones rows → typed frames, with a Problem for every bad cell."""
+"""Contracts and Milestones rows → typed frames, with a Problem for every bad cell.
+
+Every column is factorized once (``Table.distinct``); each distinct cell is read
+once, and a Problem's sentence is written only for the rows that have one.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from .addresses import Address, in_domains, parse_addresses
-from .dates import parse_date_series
+from .dates import parse_date_values
 from .problems import Problem
 from .schema import ENDED_CONTRACT, header_key
 from .settings import Settings, parse_int_list, parse_yes_no
 from .table import Table
-from .values import cell_text, map_unique, parse_money
+from .values import Coded, cell_text, parse_money
 
 _RISKS = {"high": "High", "medium": "Medium", "med": "Medium", "low": "Low", "": ""}
 _CONTRACT_STATES = {"active", "", "draft", *ENDED_CONTRACT}
@@ -27,41 +32,71 @@ class _Flagger:
         self.rows = np.asarray(table.rows, dtype=np.int64)
         self.problems: list[Problem] = []
 
-    def flag(self, mask: pd.Series, column: str, message: pd.Series | str) -> None:
-        """Add ``message`` (one string, or a per-row series) for every row where ``mask``."""
-        hits = np.flatnonzero(mask.to_numpy(dtype=bool))
-        for i in hits:
-            text = message if isinstance(message, str) else message.iloc[i]
-            self.problems.append(Problem(self.tab, int(self.rows[i]), column, str(text)))
+    def flag(self, mask: np.ndarray, column: str, message: str | Coded | Sequence[str]) -> None:
+        """Add ``message`` (one string, or one per distinct cell or per row) where ``mask``."""
+        hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if isinstance(message, str):
+            texts: list[object] = [message] * len(hits)
+        elif isinstance(message, Coded):
+            texts = message.at(hits)
+        else:
+            texts = [message[i] for i in hits.tolist()]
+        rows = self.rows[hits].tolist()
+        tab = self.tab
+        self.problems.extend(
+            Problem(tab, row, column, str(text)) for row, text in zip(rows, texts, strict=True)
+        )
 
 
-def _texts(table: Table, name: str) -> pd.Series:
-    return map_unique(table.get(name), cell_text)
+def _texts(table: Table, name: str) -> Coded:
+    return table.distinct(name).texts()
 
 
-def _quoted(column: str, raw: pd.Series, reasons: pd.Series) -> pd.Series:
-    shown = map_unique(raw, lambda v: cell_text(v)[:60])
-    return column + ': "' + shown.astype(str) + '" ' + reasons.fillna("").astype(str)
+def _is(values: Coded, wanted: str | None) -> np.ndarray:
+    """Per row, whether the value is ``wanted``."""
+    return values.equals(wanted)
 
 
-def _dates(table: Table, name: str, settings: Settings, flags: _Flagger) -> pd.Series:
-    raw = table.get(name)
-    dates, reasons = parse_date_series(raw, settings.locale)
-    flags.flag(reasons.notna(), name, _quoted(name, raw, reasons))
-    return dates
+def _quoted(column: str, raw: Coded, reason: Sequence[object] | str) -> Coded:
+    """``Column: "cell" reason`` for each distinct cell of ``raw``."""
+    reasons = [reason] * len(raw.values) if isinstance(reason, str) else reason
+    shown = [cell_text(v)[:60] for v in raw.values]
+    return Coded(
+        raw.codes,
+        np.asarray(
+            [f'{column}: "{s}" {r or ""}' for s, r in zip(shown, reasons, strict=True)],
+            dtype=object,
+        ),
+    )
+
+
+def _dates(table: Table, name: str, settings: Settings, flags: _Flagger) -> np.ndarray:
+    raw = table.distinct(name)
+    stamps, reasons = parse_date_values(raw.values, settings.locale)
+    has_reason = np.asarray([r is not None for r in reasons], dtype=bool)
+    flags.flag(has_reason[raw.codes], name, _quoted(name, raw, reasons))
+    return stamps[raw.codes]
 
 
 def _owners(
     table: Table, name: str, settings: Settings, flags: _Flagger
-) -> tuple[pd.Series, pd.Series, pd.Series]:
+) -> tuple[Coded, np.ndarray, Coded]:
     """Well-formed, allowed addresses of a column; whether the cell was blank; what was wrong."""
     texts = _texts(table, name)
     domains = settings.allowed_domains
-    parsed = map_unique(texts, lambda t: _check_addresses(t, domains))
-    addresses = parsed.map(lambda p: p[0])
-    messages = parsed.map(lambda p: p[1])
-    flags.flag(messages != "", name, name + ": " + messages.astype(str))
-    return addresses, texts == "", messages
+    parsed = [_check_addresses(t, domains) for t in texts.values]
+    addresses = Coded(texts.codes, _objects([p[0] for p in parsed]))
+    messages = Coded(texts.codes, np.asarray([p[1] for p in parsed], dtype=object))
+    told = np.asarray([p[1] != "" for p in parsed], dtype=bool)
+    flags.flag(told[texts.codes], name, messages.map(lambda m: f"{name}: {m}"))
+    return addresses, _is(texts, ""), messages
+
+
+def _objects(items: list[object]) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        array[i] = item
+    return array
 
 
 def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address, ...], str]:
@@ -77,13 +112,19 @@ def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address
     return kept, "; ".join(notes)
 
 
-def _duplicates(ids: pd.Series, flags: _Flagger, column: str, what: str) -> pd.Series:
-    dup = ids.duplicated(keep=False) & (ids != "")
+def _duplicates(ids: Coded, flags: _Flagger, column: str, what: str) -> np.ndarray:
+    """Rows whose (non-blank) ID another row also has, each flagged with the other rows."""
+    ids = ids.unique()
+    counts = np.bincount(ids.codes, minlength=len(ids.values))
+    dup = (counts[ids.codes] > 1) & ~_is(ids, "")
     if dup.any():
-        rows = pd.Series(flags.rows, index=ids.index)
-        where = rows[dup].groupby(ids[dup]).agg(lambda r: ", ".join(str(x) for x in r))
-        message = ids[dup].map(lambda i: f"{column} {i} is used on rows {where[i]}; {what}")
-        flags.flag(dup, column, message.reindex(ids.index).fillna(""))
+        hits = np.flatnonzero(dup)
+        where: dict[object, list[str]] = {}
+        for value, row in zip(ids.at(hits), flags.rows[hits].tolist(), strict=True):
+            where.setdefault(value, []).append(str(row))
+        message = [f"{column} {i} is used on rows {', '.join(where[i])}; {what}" for i in where]
+        text = dict(zip(where, message, strict=True))
+        flags.flag(dup, column, Coded(ids.codes, _objects([text.get(v, "") for v in ids.values])))
     return dup
 
 
@@ -91,29 +132,34 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
     """Type the Contracts tab: one row per contract, with its Problems."""
     flags = _Flagger(table)
     ids = _texts(table, "Contract ID")
-    flags.flag(ids == "", "Contract ID", "Contract ID is blank; give this contract an ID (C-001)")
+    blank = "Contract ID is blank; give this contract an ID (C-001)"
+    flags.flag(_is(ids, ""), "Contract ID", blank)
     dup = _duplicates(ids, flags, "Contract ID", "each contract needs its own ID")
     names = _texts(table, "Contract")
-    flags.flag(names == "", "Contract", "Contract (the name) is blank")
+    flags.flag(_is(names, ""), "Contract", "Contract (the name) is blank")
     owners, owner_blank, _ = _owners(table, "Owner", settings, flags)
     flags.flag(owner_blank, "Owner", "Owner is blank; put the accountable person's email here")
-    status = _texts(table, "Contract Status").str.casefold()
+    stated = _texts(table, "Contract Status")
+    status = stated.map(str.casefold)
     flags.flag(
-        ~status.isin(_CONTRACT_STATES),
+        ~status.where(lambda s: s in _CONTRACT_STATES),
         "Contract Status",
-        'Contract Status: "'
-        + _texts(table, "Contract Status")
-        + '" is not Active, Draft, Terminated, Expired or Superseded; treated as Active',
+        stated.map(
+            lambda t: (
+                f'Contract Status: "{t}" is not Active, Draft, Terminated, Expired or '
+                "Superseded; treated as Active"
+            )
+        ),
     )
     frame = pd.DataFrame(
         {
             "row": table.rows,
-            "id": ids,
-            "name": names,
-            "counterparty": _texts(table, "Counterparty"),
-            "contract_type": _texts(table, "Contract Type"),
-            "owners": owners,
-            "department": _texts(table, "Department"),
+            "id": ids.series(),
+            "name": names.series(),
+            "counterparty": _texts(table, "Counterparty").series(),
+            "contract_type": _texts(table, "Contract Type").series(),
+            "owners": owners.series(),
+            "department": _texts(table, "Department").series(),
             "value": _money(table, flags),
             "start": _dates(table, "Start Date", settings, flags),
             "end": _dates(table, "End Date", settings, flags),
@@ -121,9 +167,9 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
             "renewal_term": _whole(table, "Renewal Term (months)", flags, 1, 120),
             "notice_days": _whole(table, "Notice Period (days)", flags, 0, 3650),
             "risk": _risk(table, flags),
-            "review_every": _texts(table, "Review Every"),
-            "status": status,
-            "link": _texts(table, "Link"),
+            "review_every": _texts(table, "Review Every").series(),
+            "status": status.series(),
+            "link": _texts(table, "Link").series(),
             "duplicate": dup,
         }
     )
@@ -132,12 +178,14 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
     return frame, flags.problems
 
 
-def _money(table: Table, flags: _Flagger) -> pd.Series:
-    raw = table.get("Value")
-    value = map_unique(raw, _amount)
-    bad = value.isna() & ~raw.isin([None, ""])
-    flags.flag(bad, "Value", _quoted("Value", raw, pd.Series("is not an amount", index=raw.index)))
-    return value.astype("float64")
+def _money(table: Table, flags: _Flagger) -> np.ndarray:
+    raw = table.distinct("Value")
+    value = raw.map(_amount)
+    bad = _is(value, None) & ~raw.none_or_empty()
+    flags.flag(bad, "Value", _quoted("Value", raw, "is not an amount"))
+    return np.asarray([np.nan if v is None else v for v in value.values], dtype="float64")[
+        value.codes
+    ]
 
 
 def _amount(value: object) -> float | None:
@@ -146,23 +194,19 @@ def _amount(value: object) -> float | None:
     return parse_money(cell_text(value)) if cell_text(value) else None
 
 
-def _yes_no(table: Table, name: str, flags: _Flagger) -> pd.Series:
-    raw = table.get(name)
-    parsed = map_unique(raw, lambda v: False if v in (None, "") else parse_yes_no(v))
-    flags.flag(parsed.isna(), name, _quoted(name, raw, parsed.map(lambda _: "is not yes or no")))
-    return parsed.fillna(False).astype(bool)
+def _yes_no(table: Table, name: str, flags: _Flagger) -> np.ndarray:
+    raw = table.distinct(name)
+    parsed = raw.map(lambda v: False if v in (None, "") else parse_yes_no(v))
+    flags.flag(_is(parsed, None), name, _quoted(name, raw, "is not yes or no"))
+    return parsed.where(lambda v: v is True)
 
 
 def _whole(table: Table, name: str, flags: _Flagger, low: int, high: int) -> pd.Series:
-    raw = table.get(name)
-    parsed = map_unique(raw, lambda v: _whole_number(v, low, high))
-    bad = parsed.isna() & ~raw.isin([None, ""])
-    flags.flag(
-        bad,
-        name,
-        _quoted(name, raw, parsed.map(lambda _: f"is not a whole number from {low} to {high}")),
-    )
-    return parsed.astype("Float64")
+    raw = table.distinct(name)
+    parsed = raw.map(lambda v: _whole_number(v, low, high))
+    bad = _is(parsed, None) & ~raw.none_or_empty()
+    flags.flag(bad, name, _quoted(name, raw, f"is not a whole number from {low} to {high}"))
+    return pd.Series(pd.array(list(parsed.values), dtype="Float64")[parsed.codes])
 
 
 def _whole_number(value: object, low: int, high: int) -> int | None:
@@ -173,5 +217,15 @@ def _whole_number(value: object, low: int, high: int) -> int | None:
 def _risk(table: Table, flags: _Flagger) -> pd.Series:
     texts = _texts(table, "Risk")
     risk = texts.map(lambda t: _RISKS.get(header_key(t)))
-    flags.flag(risk.isna(), "Risk", 'Risk: "' + texts + '" is not High, Medium or Low')
-    return risk.fillna("")
+    flags.flag(
+        _is(risk, None), "Risk", texts.map(lambda t: f'Risk: "{t}" is not High, Medium or Low')
+    )
+    inferred = not _is(risk, None).all()
+    return _strings(risk.map(lambda r: "" if r is None else r), inferred)
+
+
+def _strings(values: Coded, inferred: bool = True) -> pd.Series:
+    """A text column in the dtype ``Series.map`` would infer: ``str`` when any row held text."""
+    if not inferred:
+        return values.series()
+    return pd.Series(pd.array(list(values.values), dtype="str")[values.codes])

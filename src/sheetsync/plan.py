@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from .addresses import Address
@@ -20,6 +21,7 @@ from .ledger import Ledger
 from .routing import escalation_recipients
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .settings import Settings
+from .values import factorize_objects, gc_paused, lookup, object_array
 
 DIGEST = "digest"  # a reminder email: its items are reminder and overdue keys
 
@@ -83,101 +85,205 @@ class PlanContext:
     link_for_row: dict[int, str] = field(default_factory=dict)
 
 
-Found = tuple[tuple[Address, ...], tuple[Address, ...], Item]
-
-
 def plan_notifications(
     milestones: pd.DataFrame, contracts: pd.DataFrame, ledger: Ledger, context: PlanContext
 ) -> list[Notification]:
     """Every email this run should send, most urgent items first within each."""
     from .summary import plan_summaries
 
-    names = contracts.drop_duplicates("id").set_index("id")["name"]
-    digest = context.settings.digest
-    named = milestones.assign(contract=milestones["contract_id"].map(names).fillna("").astype(str))
-    notices = _owner_items(_unsent(named, "notice", ledger), names, context)
-    escalations = _escalation_items(_unsent(named, "escalation", ledger), names, context)
-    notes = _group(notices, DIGEST, ledger, digest) + _group(
-        escalations, ESCALATION, ledger, digest
-    )
-    return notes + plan_summaries(milestones, contracts, ledger, context)
+    with gc_paused():
+        names = contract_names(contracts)
+        digest = context.settings.digest
+        notices = _owner_items(milestones, _unsent(milestones, "notice", ledger), names, context)
+        escalations = _escalation_items(
+            milestones, _due_now(milestones, "escalation"), names, context
+        )
+        notes = _group(notices, DIGEST, ledger, digest)
+        notes += _group(escalations, ESCALATION, ledger, digest)
+        return notes + plan_summaries(milestones, contracts, ledger, context)
 
 
-def current_keys(milestones: pd.DataFrame, which: str) -> pd.Series:
-    """The key of each row's current stage: ``which`` is "notice" (reminder or overdue) or
-    "escalation"; rows without one get an empty string."""
-    due = milestones["due"].dt.strftime("%Y-%m-%d")
-    ids = milestones["id"].astype(str)
+def contract_names(contracts: pd.DataFrame) -> pd.Series:
+    """Each contract ID's name (the first row with that ID)."""
+    return contracts.drop_duplicates("id").set_index("id")["name"]
+
+
+@dataclass
+class _Due:
+    """Milestone rows with a current stage of one kind: positions, kinds, stages, keys."""
+
+    pos: np.ndarray
+    kinds: list[str]
+    stages: np.ndarray
+    keys: list[str]
+
+    def take(self, keep: np.ndarray) -> _Due:
+        kinds, keys = np.asarray(self.kinds, dtype=object), np.asarray(self.keys, dtype=object)
+        return _Due(self.pos[keep], kinds[keep].tolist(), self.stages[keep], keys[keep].tolist())
+
+
+def _due_now(milestones: pd.DataFrame, which: str) -> _Due:
+    """Rows whose current stage of ``which`` ("notice" or "escalation") has a key."""
     if which == "escalation":
-        level = milestones["level"]
-        keys = ESCALATION + ":" + ids + ":" + due + ":" + level.astype(str)
-        return keys.where(level > 0, "")
-    overdue = milestones["overdue_n"] >= 0
-    kind = pd.Series(REMINDER, index=milestones.index).where(~overdue, OVERDUE_NOTICE)
-    stage = milestones["stage"].where(~overdue, milestones["overdue_n"])
-    keys = kind + ":" + ids + ":" + due + ":" + stage.astype(str)
-    return keys.where(stage >= 0, "")
+        stage = milestones["level"].to_numpy()
+        pos = np.flatnonzero(stage > 0)
+        kinds = [ESCALATION] * len(pos)
+    else:
+        overdue = milestones["overdue_n"].to_numpy()
+        stage = np.where(overdue >= 0, overdue, milestones["stage"].to_numpy())
+        pos = np.flatnonzero(stage >= 0)
+        kinds = np.where(overdue[pos] >= 0, OVERDUE_NOTICE, REMINDER).tolist()
+    stages = stage[pos]
+    ids = milestones["id"].to_numpy(dtype=object)[pos]
+    due = _day_texts(milestones["due"].to_numpy()[pos])
+    keys = [f"{k}:{i}:{d}:{s}" for k, i, d, s in zip(kinds, ids, due, stages.tolist(), strict=True)]
+    return _Due(pos, kinds, stages, keys)
 
 
-def _unsent(milestones: pd.DataFrame, which: str, ledger: Ledger) -> pd.DataFrame:
+def _day_texts(due: np.ndarray) -> list[str]:
+    """``YYYY-MM-DD`` for each datetime, formatting each distinct day once."""
+    days = due.astype("datetime64[D]")
+    codes, distinct = pd.factorize(days)
+    texts = np.asarray([str(d) for d in distinct.astype("datetime64[D]")], dtype=object)
+    return texts[codes].tolist() if len(texts) else []
+
+
+def _unsent(milestones: pd.DataFrame, which: str, ledger: Ledger) -> _Due:
     """Rows with a current stage, less those whose key every owner already got.
 
-    A cheap column filter before any per-item work; ``_group`` still checks each
-    recipient (escalation recipients come from routing, so those rows all stay).
+    A cheap filter before any per-item work; ``_group`` still checks each recipient.
     """
-    keys = current_keys(milestones, which)
-    rows = milestones[keys != ""].assign(key=keys[keys != ""])
-    seen = rows["key"].isin(ledger.recipients.keys())
-    if which == "escalation" or not seen.any():
-        return rows
-    pending = [
-        any(owner.email not in ledger.recipients[key] for owner in owners)
-        for key, owners in zip(rows.loc[seen, "key"], rows.loc[seen, "owners"], strict=True)
+    due = _due_now(milestones, which)
+    if not ledger.recipients:
+        return due
+    owners = milestones["owners"].to_numpy(dtype=object)[due.pos]
+    got = ledger.recipients
+    keep = [
+        key not in got or any(owner.email not in got[key] for owner in group)
+        for key, group in zip(due.keys, owners, strict=True)
     ]
-    keep = ~seen
-    keep[seen] = pending
-    return rows[keep]
+    return due.take(np.asarray(keep, dtype=bool))
 
 
-def _owner_items(milestones: pd.DataFrame, names: pd.Series, context: PlanContext) -> list[Found]:
-    found: list[Found] = []
-    for m in milestones.itertuples(index=False):
-        overdue = m.overdue_n >= 0
-        kind = OVERDUE_NOTICE if overdue else REMINDER
-        item = _item(m, kind, int(m.overdue_n if overdue else m.stage), names, context)
-        found.extend(((owner,), (), item) for owner in m.owners)
-    return found
+@dataclass
+class _Found:
+    """Items and recipients: pair ``j`` sends ``items[item[j]]`` to ``to[j]``, cc ``cc[j]``."""
+
+    items: list[Item]
+    rank: np.ndarray  # each item's place in most-urgent-first order
+    item: np.ndarray
+    to: list[tuple[Address, ...]]
+    cc: list[tuple[Address, ...]]
+
+
+def _owner_items(
+    milestones: pd.DataFrame, due: _Due, names: pd.Series, context: PlanContext
+) -> _Found:
+    items, rank = _items(milestones, due, names, context)
+    owners = milestones["owners"].to_numpy(dtype=object)[due.pos]
+    codes, groups = factorize_objects(owners)
+    alone = [tuple((owner,) for owner in group) for group in groups]
+    counts = np.asarray([len(g) for g in groups], dtype=np.int64)[codes] if len(groups) else codes
+    item = np.repeat(np.arange(len(items)), counts)
+    to = [single for code in codes.tolist() for single in alone[code]]
+    return _Found(items, rank, item, to, [()] * len(to))
 
 
 def _escalation_items(
-    milestones: pd.DataFrame, names: pd.Series, context: PlanContext
-) -> list[Found]:
-    found: list[Found] = []
-    for m in milestones.itertuples(index=False):
-        to = escalation_recipients(m, context.settings)
-        if to:
-            found.append((to, tuple(m.owners), _item(m, ESCALATION, int(m.level), names, context)))
-    return found
-
-
-def _item(m: Any, kind: str, stage: int, names: pd.Series, context: PlanContext) -> Item:
-    due = pd.Timestamp(m.due).date()
-    return Item(
-        key=m.key,
-        kind=kind,
-        milestone_id=m.id,
-        contract_id=m.contract_id,
-        contract=m.contract,
-        title=m.title,
-        type=m.type,
-        due=due,
-        days_left=int(m.days_left),
-        stage=stage,
-        row=int(m.row),
-        owners=tuple(m.owners),
-        rule=describe_rule(kind, stage, int(m.days_left), m.type, context.settings),
-        link=context.link_for_row.get(int(m.row)),
+    milestones: pd.DataFrame, due: _Due, names: pd.Series, context: PlanContext
+) -> _Found:
+    items, rank = _items(milestones, due, names, context)
+    frame = milestones.iloc[due.pos]
+    recipients = _escalation_recipients(frame, context.settings)
+    item = np.flatnonzero([len(r) > 0 for r in recipients])
+    owners = frame["owners"].to_numpy(dtype=object)
+    return _Found(
+        items,
+        rank,
+        item,
+        [recipients[i] for i in item.tolist()],
+        [tuple(owners[i]) for i in item.tolist()],
     )
+
+
+def _escalation_recipients(frame: pd.DataFrame, settings: Settings) -> list[tuple[Address, ...]]:
+    """``escalation_recipients`` of each row, worked out once per distinct routing."""
+    escalate, routes = factorize_objects(frame["escalate_to"].to_numpy(dtype=object))
+    department, names = pd.factorize(frame["department"].to_numpy(dtype=object))
+    high = (frame["level"].to_numpy() >= 2).astype(np.int64)
+    combined = (escalate * (len(names) + 1) + department + 1) * 2 + high
+    codes, distinct = pd.factorize(combined)
+    answers = []
+    for value in distinct.tolist():
+        rest, level = divmod(value, 2)
+        route, dept = divmod(rest, len(names) + 1)
+        row = SimpleNamespace(
+            level=2 if level else 1,
+            escalate_to=routes[route],
+            department=names[dept - 1] if dept else np.nan,
+        )
+        answers.append(escalation_recipients(row, settings))
+    return [answers[c] for c in codes.tolist()]
+
+
+def _items(
+    milestones: pd.DataFrame, due: _Due, names: pd.Series, context: PlanContext
+) -> tuple[list[Item], np.ndarray]:
+    """One Item per due row, built column-wise; and each one's most-urgent-first rank."""
+    frame = milestones.iloc[due.pos]
+    stamps = frame["due"].to_numpy()
+    days_left = frame["days_left"].to_numpy(dtype=np.int64, na_value=0)
+    types = frame["type"].to_numpy(dtype=object)
+    ids = frame["id"].to_numpy(dtype=object)
+    rows = frame["row"].to_numpy().tolist()
+    links = context.link_for_row
+    items = list(
+        map(
+            Item,
+            due.keys,
+            due.kinds,
+            ids.tolist(),
+            frame["contract_id"].to_numpy(dtype=object).tolist(),
+            _names(frame["contract_id"], names),
+            frame["title"].to_numpy(dtype=object).tolist(),
+            types.tolist(),
+            _days(stamps),
+            days_left.tolist(),
+            due.stages.tolist(),
+            rows,
+            frame["owners"].to_numpy(dtype=object).tolist(),
+            _rules(due, days_left, types, context.settings),
+            [links.get(r) for r in rows] if links else [None] * len(rows),
+        )
+    )
+    order = np.lexsort((ids.astype(str), stamps, days_left)) if len(ids) else np.zeros(0, int)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return items, rank
+
+
+def _names(contract_ids: pd.Series, names: pd.Series) -> list[str]:
+    found = lookup(names.index, contract_ids.to_numpy(dtype=object))
+    values = np.append(names.to_numpy(dtype=object), "")
+    text = pd.Series(values[found], dtype=object).fillna("").astype(str)
+    return text.to_numpy(dtype=object).tolist()
+
+
+def _days(stamps: np.ndarray) -> list[dt.date]:
+    """Each datetime as a ``date``, converting each distinct day once."""
+    codes, distinct = pd.factorize(stamps.astype("datetime64[D]"))
+    dates = object_array([pd.Timestamp(d).date() for d in distinct])
+    return dates[codes].tolist() if len(dates) else []
+
+
+def _rules(due: _Due, days_left: np.ndarray, types: np.ndarray, settings: Settings) -> list[str]:
+    """``describe_rule`` for each item, written once per distinct (kind, stage, days, type)."""
+    if not len(due.pos):
+        return []
+    table = pd.DataFrame({"kind": due.kinds, "stage": due.stages, "days": days_left, "type": types})
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(table))
+    texts = [describe_rule(k, int(s), int(d), t, settings) for k, s, d, t in distinct]
+    return np.asarray(texts, dtype=object)[codes].tolist()
 
 
 def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: Settings) -> str:
@@ -196,21 +302,44 @@ def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: S
     return f"escalation level {stage}: {overdue} (escalate after {after} days)"
 
 
-def _group(found: list[Found], kind: str, ledger: Ledger, digest: bool) -> list[Notification]:
+def _group(found: _Found, kind: str, ledger: Ledger, digest: bool) -> list[Notification]:
     """One email per recipient list (or per item without digests), skipping what was sent."""
-    groups: dict[tuple[str, ...], Notification] = {}
-    copied: dict[tuple[str, ...], dict[str, Address]] = {}
-    for to, cc, item in found:
-        emails = tuple(sorted(a.email for a in to))
-        if ledger.was_sent(item.key, "; ".join(emails)):
-            continue
-        group = emails + (() if digest else (item.key,))
-        groups.setdefault(group, Notification(kind, to, ())).items.append(item)
-        copies = copied.setdefault(group, {})
-        for address in cc:
+    codes, tos = factorize_objects(object_array(found.to))
+    emails = [tuple(sorted(a.email for a in to)) for to in tos]
+    texts = ["; ".join(e) for e in emails]
+    text_codes, _ = pd.factorize(np.asarray(texts, dtype=object)) if texts else (codes, None)
+    pair_text = text_codes[codes] if len(codes) else codes
+    keep = _not_sent(found, pair_text, texts, ledger)
+    group = pair_text if digest else pair_text * max(len(found.items), 1) + found.item
+    pairs = np.flatnonzero(keep)
+    order = pairs[np.lexsort((found.rank[found.item[pairs]], group[pairs]))]
+    notes = []
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for members in np.split(order, bounds) if len(order) else []:
+        first = int(members.min())
+        note = Notification(kind, found.to[first], ())
+        note.items = [found.items[i] for i in found.item[members].tolist()]
+        note.cc = _copies(found, members, set(emails[codes[first]]))
+        notes.append(note)
+    return sorted(notes, key=lambda n: (n.to_text, n.items[0].key))
+
+
+def _not_sent(found: _Found, pair_text: np.ndarray, texts: list[str], ledger: Ledger) -> np.ndarray:
+    if not ledger.sent:
+        return np.ones(len(pair_text), dtype=bool)
+    keys = [found.items[i].key for i in found.item.tolist()]
+    sent = ledger.sent
+    return np.asarray(
+        [(k, texts[t]) not in sent for k, t in zip(keys, pair_text.tolist(), strict=True)],
+        dtype=bool,
+    )
+
+
+def _copies(found: _Found, members: np.ndarray, emails: set[str]) -> tuple[Address, ...]:
+    """Who is copied: each cc address not among the recipients, first spelling kept."""
+    copies: dict[str, Address] = {}
+    for j in np.sort(members).tolist():
+        for address in found.cc[j]:
             if address.email not in emails:
                 copies.setdefault(address.email, address)
-    for group, note in groups.items():
-        note.cc = tuple(copied[group].values())
-        note.items.sort(key=lambda i: (i.days_left, i.due, i.milestone_id))
-    return sorted(groups.values(), key=lambda n: (n.to_text, n.items[0].key))
+    return tuple(copies.values())

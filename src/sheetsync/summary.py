@@ -17,6 +17,7 @@ from .addresses import Address
 from .ledger import Ledger
 from .plan import Notification, PlanContext
 from .schema import DONE, OVERDUE, SUMMARY, TERM_TYPES
+from .values import factorize_objects, lookup
 
 OPEN = ("Overdue", "Due soon", "Upcoming")
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
@@ -34,54 +35,65 @@ def plan_summaries(
     today = context.today
     if today.day < context.settings.summary_day:
         return []
-    owners: dict[str, Address] = {}
-    for group in contracts.loc[contracts["active"], "owners"]:
-        for owner in group:
-            owners.setdefault(owner.email, owner)
+    owners = _active_owners(contracts)
     pending = {e: a for e, a in owners.items() if not ledger.was_sent(summary_key(e, today), e)}
     if not pending:
         return []
-    pairs = owner_rows(milestones, contracts, set(pending))
-    content = _contents(milestones, contracts, pairs, set(pending), context)
+    emails = sorted(pending)
+    content = _contents(milestones, contracts, emails, context)
     return [
         Notification(
-            SUMMARY, (owner,), (), summary=content[email], summary_key=summary_key(email, today)
+            SUMMARY, (pending[e],), (), summary=content[i], summary_key=summary_key(e, today)
         )
-        for email, owner in sorted(pending.items())
+        for i, e in enumerate(emails)
     ]
 
 
-def owner_rows(milestones: pd.DataFrame, contracts: pd.DataFrame, emails: set[str]) -> pd.DataFrame:
-    """The long table ``(owner, pos)``: milestones assigned to an owner or on their contracts.
+def _active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
+    """Each active contract's owners, first spelling of each address kept."""
+    _, groups = factorize_objects(contracts.loc[contracts["active"], "owners"].to_numpy())
+    owners: dict[str, Address] = {}
+    for group in groups:
+        for owner in group:
+            owners.setdefault(owner.email, owner)
+    return owners
 
-    Owner cells repeat, so the Python work is per distinct owner list, not per row.
+
+def owner_rows(
+    milestones: pd.DataFrame, contracts: pd.DataFrame, emails: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, pos)`` pairs, sorted: milestones assigned to an owner or on their contracts.
+
+    ``owner`` indexes ``emails``. Owner cells repeat, so the Python work is per
+    distinct owner list, not per row.
     """
-    parts: list[pd.DataFrame] = []
-    codes, groups = pd.factorize(milestones["owners"])
-    _add_pairs(parts, codes, groups, emails)
+    wanted = {e: i for i, e in enumerate(emails)}
+    codes, groups = factorize_objects(milestones["owners"].to_numpy())
+    own = _pairs(codes, groups, wanted)
     unique = contracts.drop_duplicates("id")
-    contract_codes, contract_groups = pd.factorize(unique["owners"])
-    by_contract = pd.Series(contract_codes, index=unique["id"].to_numpy())
-    codes = milestones["contract_id"].map(by_contract).fillna(-1).to_numpy(dtype=np.int64)
-    _add_pairs(parts, codes, contract_groups, emails)
-    if not parts:
-        return pd.DataFrame({"owner": pd.Series(dtype=object), "pos": pd.Series(dtype=np.int64)})
-    return pd.concat(parts, ignore_index=True).drop_duplicates()
+    contract_codes, contract_groups = factorize_objects(unique["owners"].to_numpy())
+    at = lookup(pd.Index(unique["id"]), milestones["contract_id"].to_numpy())
+    by_contract = np.where(at >= 0, contract_codes[np.maximum(at, 0)], -1) if len(at) else at
+    theirs = _pairs(by_contract, contract_groups, wanted)
+    pos = np.concatenate([own[0], theirs[0]])
+    owner = np.concatenate([own[1], theirs[1]])
+    joined = np.sort(owner.astype(np.int64) * max(len(milestones), 1) + pos)
+    joined = joined[np.flatnonzero(np.diff(joined, prepend=-1))]
+    return joined // max(len(milestones), 1), joined % max(len(milestones), 1)
 
 
-def _add_pairs(
-    parts: list[pd.DataFrame],
-    codes: np.ndarray,
-    groups: Sequence[tuple[Address, ...]],
-    emails: set[str],
-) -> None:
-    """Append ``(owner, pos)`` frames for rows whose owner-list code maps to wanted emails."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(groups) + 1))
-    for code, group in enumerate(groups):
-        wanted = {a.email for a in group} & emails
-        positions = order[bounds[code] : bounds[code + 1]]
-        parts.extend(pd.DataFrame({"owner": e, "pos": positions}) for e in sorted(wanted))
+def _pairs(
+    codes: np.ndarray, groups: Sequence[tuple[Address, ...]], wanted: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(pos, owner)`` for rows whose owner-list code holds wanted emails (code -1: none)."""
+    chosen = [[wanted[a.email] for a in group if a.email in wanted] for group in groups]
+    counts = np.asarray([len(c) for c in chosen] + [0], dtype=np.int64)
+    flat = np.asarray([i for c in chosen for i in c], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)])[:-1]
+    per_row = counts[codes]
+    pos = np.repeat(np.arange(len(codes)), per_row)
+    offset = np.arange(len(pos)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    return pos, flat[starts[codes][pos] + offset] if len(pos) else flat[:0]
 
 
 def section_flags(milestones: pd.DataFrame, today: dt.date) -> pd.DataFrame:
@@ -109,78 +121,120 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> pd.DataFrame:
 def _contents(
     milestones: pd.DataFrame,
     contracts: pd.DataFrame,
-    pairs: pd.DataFrame,
-    emails: set[str],
+    emails: list[str],
     context: PlanContext,
-) -> dict[str, dict[str, object]]:
+) -> list[dict[str, object]]:
+    """Each owner's summary, in the order of ``emails``."""
     today = context.today
+    owner, pos = owner_rows(milestones, contracts, emails)
     flags = section_flags(milestones, today)
-    order = np.lexsort((milestones["id"].to_numpy(), milestones["due"].to_numpy()))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    pairs = pairs.assign(rank=rank[pairs["pos"].to_numpy()]).sort_values(["owner", "rank"])
-    listed = np.flatnonzero(flags[:, :5].any(axis=1))
-    records = _records(milestones.iloc[listed], contracts, context)
-    by_pos = dict(zip(listed.tolist(), records, strict=True))
-    charts = _charts(milestones, pairs, flags[:, 5], today)
-    contents: dict[str, dict[str, object]] = {}
+    order = _urgency(milestones, owner, pos)
+    owner, pos = owner[order], pos[order]
+    records = _records(milestones, contracts, pos, flags, context)
+    counts, problems = _contracts_owned(contracts, emails)
+    charts = _charts(milestones, owner, pos, flags[pos, 5], len(emails), today)
+    bounds = np.searchsorted(owner, np.arange(len(emails) + 1))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
-    owned = _contracts_owned(contracts)
-    for owner in emails:
-        contents[owner] = {
-            "month": today.strftime("%B %Y"),
-            "last_month": last_month,
-            "owner": owner,
-            **{name: [] for name in SECTIONS},
-            "problems": _problem_rows(owned.get(owner, []), np.array([], dtype=np.int64), by_pos),
-            "chart": _empty_chart(today),
-            "contracts": len(owned.get(owner, [])),
-        }
-    for owner, group in pairs.groupby("owner", sort=False):
-        positions = group["pos"].to_numpy()
-        content = contents[str(owner)]
-        for i, name in enumerate(SECTIONS[:4]):
-            content[name] = [by_pos[p] for p in positions[flags[positions, i]]]
-        content["problems"] = _problem_rows(
-            owned.get(str(owner), []), positions[flags[positions, 4]], by_pos
+    contents = []
+    for i, email in enumerate(emails):
+        mine = pos[bounds[i] : bounds[i + 1]]
+        listed = {name: records[mine[flags[mine, k]]].tolist() for k, name in enumerate(SECTIONS)}
+        contents.append(
+            {
+                "month": today.strftime("%B %Y"),
+                "last_month": last_month,
+                "owner": email,
+                **{name: listed[name] for name in SECTIONS[:4]},
+                "problems": problems.get(email, []) + [_problem(r) for r in listed["problems"]],
+                "chart": charts[i],
+                "contracts": int(counts[i]),
+            }
         )
-        content["chart"] = charts.get(str(owner), _empty_chart(today))
-        content["contracts"] = len(owned.get(str(owner), []))
     return contents
 
 
+def _urgency(milestones: pd.DataFrame, owner: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Order of the pairs: by owner, then by due date and ID."""
+    listed = _distinct(pos, len(milestones))
+    ids = milestones["id"].to_numpy()[listed].astype(str)
+    due = milestones["due"].to_numpy()[listed]
+    rank = np.empty(len(milestones), dtype=np.int64)
+    rank[listed[np.lexsort((ids, due))]] = np.arange(len(listed))
+    return np.lexsort((rank[pos], owner))
+
+
+def _distinct(pos: np.ndarray, size: int) -> np.ndarray:
+    """The distinct positions among ``pos`` (each below ``size``), in order."""
+    seen = np.zeros(size, dtype=bool)
+    seen[pos] = True
+    return np.flatnonzero(seen)
+
+
+def _problem(record: dict[str, object]) -> dict[str, object]:
+    return {
+        "tab": "Milestones",
+        "row": record["row"],
+        "what": record["what"],
+        "problems": record["problems"],
+    }
+
+
 def _records(
-    frame: pd.DataFrame, contracts: pd.DataFrame, context: PlanContext
-) -> list[dict[str, object]]:
-    """Row dicts the summary template lists, built once per milestone."""
+    milestones: pd.DataFrame,
+    contracts: pd.DataFrame,
+    pos: np.ndarray,
+    flags: np.ndarray,
+    context: PlanContext,
+) -> np.ndarray:
+    """Row dicts the summary template lists, built once per listed milestone, by position."""
+    listed = _distinct(pos[flags[pos, :5].any(axis=1)], len(milestones))
+    frame = milestones.iloc[listed]
     names = contracts.drop_duplicates("id").set_index("id")["name"]
-    due = frame["due"].dt.date.astype(object).where(frame["due"].notna(), None)
-    days = frame["days_left"].astype(object).where(frame["days_left"].notna(), None)
-    table = pd.DataFrame(
-        {
-            "milestone_id": frame["id"],
-            "contract_id": frame["contract_id"],
-            "contract": frame["contract_id"].map(names).fillna("").astype(str),
-            "title": frame["title"],
-            "type": frame["type"],
-            "due": due,
-            "days_left": days.map(lambda d: None if d is None else int(d)),
-            "status": frame["status"],
-            "row": frame["row"].astype(int),
-            "link": frame["row"]
-            .map(context.link_for_row)
-            .astype(object)
-            .where(lambda s: s.notna(), None),
-            "problems": frame["problems"],
-            "what": frame["id"] + " " + frame["title"],
-        }
-    )
-    return table.to_dict("records")
+    at = lookup(names.index, frame["contract_id"].to_numpy())
+    contract = np.append(names.to_numpy(dtype=object), "")[at]
+    due = frame["due"]
+    days = frame["days_left"]
+    rows = frame["row"].astype(int).tolist()
+    ids = frame["id"].to_numpy(dtype=object)
+    titles = frame["title"].to_numpy(dtype=object)
+    links = context.link_for_row
+    columns = {
+        "milestone_id": ids.tolist(),
+        "contract_id": frame["contract_id"].tolist(),
+        "contract": pd.Series(contract, dtype=object).fillna("").astype(str).tolist(),
+        "title": titles.tolist(),
+        "type": frame["type"].tolist(),
+        "due": due.dt.date.astype(object).where(due.notna(), None).tolist(),
+        "days_left": days.astype(object).where(days.notna(), None).tolist(),
+        "status": frame["status"].tolist(),
+        "row": rows,
+        "link": [links.get(r) for r in rows] if links else [None] * len(rows),
+        "problems": frame["problems"].tolist(),
+        "what": [f"{i} {t}" for i, t in zip(ids.tolist(), titles.tolist(), strict=True)],
+    }
+    keys = list(columns)
+    records = np.empty(len(milestones), dtype=object)
+    records[listed] = [
+        dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
+    return records
 
 
-def _contracts_owned(contracts: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
+def _contracts_owned(
+    contracts: pd.DataFrame, emails: list[str]
+) -> tuple[np.ndarray, dict[str, list[dict[str, object]]]]:
+    """How many contract rows name each owner, and each owner's contract rows with Problems."""
+    index = {e: i for i, e in enumerate(emails)}
+    codes, groups = factorize_objects(contracts["owners"].to_numpy())
+    per_group = np.bincount(codes, minlength=len(groups)) if len(codes) else np.zeros(0, int)
+    counts = np.zeros(len(emails), dtype=np.int64)
+    for group, n in zip(groups, per_group.tolist(), strict=True):
+        for owner in group:
+            if owner.email in index:
+                counts[index[owner.email]] += n
     owned: dict[str, list[dict[str, object]]] = {}
-    for c in contracts.itertuples(index=False):
+    troubled = contracts[contracts["problems"].astype(bool)]
+    for c in troubled.itertuples(index=False):
         for owner in c.owners:
             owned.setdefault(owner.email, []).append(
                 {
@@ -190,23 +244,7 @@ def _contracts_owned(contracts: pd.DataFrame) -> dict[str, list[dict[str, object
                     "problems": c.problems,
                 }
             )
-    return owned
-
-
-def _problem_rows(
-    owned: list[dict[str, object]], positions: np.ndarray, by_pos: dict[int, dict[str, object]]
-) -> list[dict[str, object]]:
-    rows = [c for c in owned if c["problems"]]
-    rows += [
-        {
-            "tab": "Milestones",
-            "row": by_pos[p]["row"],
-            "what": by_pos[p]["what"],
-            "problems": by_pos[p]["problems"],
-        }
-        for p in positions
-    ]
-    return rows
+    return counts, owned
 
 
 def _months(today: dt.date) -> pd.PeriodIndex:
@@ -218,22 +256,27 @@ def _empty_chart(today: dt.date) -> list[dict[str, object]]:
 
 
 def _charts(
-    milestones: pd.DataFrame, pairs: pd.DataFrame, open_: np.ndarray, today: dt.date
-) -> dict[str, list[dict[str, object]]]:
+    milestones: pd.DataFrame,
+    owner: np.ndarray,
+    pos: np.ndarray,
+    open_: np.ndarray,
+    owners: int,
+    today: dt.date,
+) -> list[list[dict[str, object]]]:
     """Open milestones due per month for this month and the next five, per owner."""
-    months = _months(today)
-    period = milestones["due"].dt.to_period("M").to_numpy()
-    mine = pairs[open_[pairs["pos"].to_numpy()]]
-    table = pd.DataFrame(
-        {"owner": mine["owner"].to_numpy(), "month": period[mine["pos"].to_numpy()]}
-    )
-    counts = table[table["month"].isin(months)].value_counts()
-    charts: dict[str, list[dict[str, object]]] = {}
-    for owner in pairs["owner"].unique():
-        values = [int(counts.get((owner, m), 0)) for m in months]
+    labels = [m.strftime("%b %Y") for m in _months(today)]
+    due = milestones["due"].to_numpy()[pos].astype("datetime64[M]").astype(np.int64)
+    this = (today.year - 1970) * 12 + today.month - 1
+    month = due - this
+    counted = open_ & (month >= 0) & (month < 6) & ~np.isnat(milestones["due"].to_numpy()[pos])
+    counts = np.bincount(owner[counted] * 6 + month[counted], minlength=owners * 6)
+    charts = []
+    for values in counts.reshape(owners, 6).tolist():
         peak = max([*values, 1])
-        charts[str(owner)] = [
-            {"label": m.strftime("%b %Y"), "count": v, "percent": round(100 * v / peak)}
-            for m, v in zip(months, values, strict=True)
-        ]
+        charts.append(
+            [
+                {"label": label, "count": v, "percent": round(100 * v / peak)}
+                for label, v in zip(labels, values, strict=True)
+            ]
+        )
     return charts

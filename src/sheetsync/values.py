@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+_PLAIN = frozenset({str, float, int, bool, type(None)})
 _SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "bn": 1e9, "b": 1e9}
 
 
@@ -23,7 +28,148 @@ def map_unique(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(table[codes], index=values.index, dtype="object")
 
 
+def is_none_mask(values: np.ndarray) -> np.ndarray:
+    """Per element of an object array, whether it is None (NaN is not)."""
+    return np.asarray(values == None, dtype=np.bool_)  # noqa: E711  (elementwise)
+
+
+def with_slot(values: np.ndarray, last: object) -> np.ndarray:
+    """``values`` as an object array with ``last`` appended (index -1 reads it)."""
+    out = np.empty(len(values) + 1, dtype=object)
+    out[:-1] = values
+    out[-1] = last
+    return out
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building many small acyclic objects.
+
+    Items, records and Problems hold no reference cycles, so there is nothing for
+    it to find; yet every few hundred allocations it would walk every live object
+    (a million-row grid is millions of them), which made big runs superlinear.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes and distinct values of a column of hashable objects, such as owner tuples.
+
+    Equal cells mostly share one object (each distinct text is parsed once), so
+    objects are told apart by identity first and compared by value only once each.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp), []
+    ids = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
+    by_id, _ = pd.factorize(ids)
+    first = np.flatnonzero(~pd.Series(by_id).duplicated().to_numpy())  # codes in order
+    by_value, distinct = pd.factorize(pd.Series(values[first], dtype=object))
+    return by_value[by_id], list(distinct)
+
+
+def lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """``index.get_indexer(values)``, hashing each distinct object of ``values`` once."""
+    codes, distinct = factorize_objects(values)
+    found = index.get_indexer(object_array(distinct)) if distinct else np.zeros(0, np.intp)
+    return np.append(found, -1)[codes]
+
+
+def object_array(items: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array of ``items``, even when they are tuples."""
+    return pd.Series(list(items), dtype=object).to_numpy()
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as its distinct cells and, for each row, which of them it holds.
+
+    Blank cells (None, NaN) read as None; ``nan`` is the slot of NaN-like cells,
+    kept apart because only a real None counts as an empty cell in ``none_or_empty``.
+    """
+
+    codes: np.ndarray
+    values: np.ndarray
+    nan: int = -1
+
+    @classmethod
+    def of(cls, cells: np.ndarray) -> Coded:
+        """Factorize a column of raw cells."""
+        codes, uniques = pd.factorize(cells)
+        missing = np.flatnonzero(codes < 0)
+        if not len(missing):
+            return cls(codes, np.asarray(uniques, dtype=object))
+        is_none = is_none_mask(cells[missing])
+        nan = -1 if is_none.all() else len(uniques) + 1
+        codes[missing] = np.where(is_none, len(uniques), nan)
+        values = np.empty(len(uniques) + (1 if nan < 0 else 2), dtype=object)
+        values[: len(uniques)] = uniques
+        return cls(codes, values, nan)
+
+    def map(self, function: Callable[[Any], Any]) -> Coded:
+        """Apply ``function`` once per distinct cell (NaN-like cells read as None)."""
+        codes, values = self._folded()
+        return Coded(codes, object_array([function(_plain(v)) for v in values]))
+
+    def texts(self) -> Coded:
+        """``cell_text`` of each distinct cell; text cells only need trimming."""
+        codes, values = self._folded()
+        texts = [v.strip() if type(v) is str else cell_text(_plain(v)) for v in values]
+        return Coded(codes, np.asarray(texts, dtype=object))
+
+    def _folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Codes and values with NaN-like cells merged into the None slot."""
+        if self.nan < 0:
+            return self.codes, self.values
+        return np.where(self.codes == self.nan, self.nan - 1, self.codes), self.values[:-1]
+
+    def equals(self, value: str | None) -> np.ndarray:
+        """Per row, whether the value is ``value`` (a text, or None)."""
+        if value is None:
+            same = is_none_mask(self.values)
+        else:
+            same = np.asarray(self.values == value, dtype=np.bool_)
+        return same[self.codes]
+
+    def where(self, function: Callable[[Any], bool]) -> np.ndarray:
+        """Per row, whether ``function`` holds for its cell (asked once per distinct cell)."""
+        return np.asarray([bool(function(_plain(v))) for v in self.values], dtype=bool)[self.codes]
+
+    def array(self) -> np.ndarray:
+        """The column, one object per row."""
+        return self.values[self.codes]
+
+    def series(self) -> pd.Series:
+        """The column as an object Series."""
+        return pd.Series(self.array(), dtype=object)
+
+    def none_or_empty(self) -> np.ndarray:
+        """Per row, whether the raw cell is None or "" (NaN is neither)."""
+        empty = is_none_mask(self.values) | np.asarray(self.values == "", dtype=np.bool_)
+        if self.nan >= 0:
+            empty[self.nan] = False
+        return empty[self.codes]
+
+    def unique(self) -> Coded:
+        """The same column with equal values merged under one code."""
+        if len(set(self.values.tolist())) == len(self.values):
+            return self
+        codes, distinct = pd.factorize(self.values, use_na_sentinel=False)
+        return Coded(codes[self.codes], np.asarray(distinct, dtype=object))
+
+    def at(self, rows: np.ndarray) -> list[Any]:
+        """The values of rows ``rows``."""
+        return self.values[self.codes[rows]].tolist()
+
+
 def _plain(value: object) -> object:
+    if type(value) in _PLAIN:
+        return value
     item = getattr(value, "item", None)
     return item() if callable(item) else value
 
