@@ -181,6 +181,9 @@ class GoogleSheetsBackend:
         cells: dict[str, dict[int, dict[int, Any]]] = {}
         for tab_write in present:
             cells[tab_write.tab] = _plan_tab(tab_write, now[tab_write.tab], report)
+            self._headers[tab_write.tab] = _header_after(
+                now[tab_write.tab].header, cells[tab_write.tab]
+            )
         structure = self._grow(cells) + self._prune_requests(log_prune)
         if structure:
             self.api.batch_update(structure)
@@ -278,10 +281,13 @@ class GoogleSheetsBackend:
         self._append(log, lead + values, "RAW")
 
     def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Append rows given as {header: value} below the last row of ``tab``: one call.
+        """Add rows given as {header: value} below the last row of ``tab`` as read.
 
-        Sent USER_ENTERED so dates become real date cells, with every text quoted (a
-        leading apostrophe) so it stays text: nothing ever turns into a formula or number.
+        Two calls: an insertDimension makes room (rows a person added meanwhile move
+        down, never overwritten; the new rows inherit the formats and checkboxes of the
+        row above), then one values:batchUpdate fills exactly those rows. Sent
+        USER_ENTERED so dates become real date cells, with every text quoted (a leading
+        apostrophe) so it stays text: nothing ever turns into a formula or number.
 
         Raises:
             BackendError: the tab is gone.
@@ -293,15 +299,28 @@ class GoogleSheetsBackend:
             raise BackendError(f"the {tab} tab disappeared during the run")
         columns = self._ensure_headers(info, list(dict.fromkeys(n for row in rows for n in row)))
         width = max(columns.values())
-        self._append(
-            info, [_placed(row.items(), columns, width, _entered) for row in rows], "USER_ENTERED"
-        )
+        values = [_placed(row.items(), columns, width, _entered) for row in rows]
+        last = max(self._last_rows.get(info.title, 0), 1)
+        self.api.batch_update([_insert_rows(info, last, len(values))])
+        info.rows += len(values)
+        data, start = [], last + 1
+        for chunk in _packed(values, self.max_request_bytes):
+            cells = f"A{start}:{_letters(width)}{start + len(chunk) - 1}"
+            data.append({"range": absolute_range_name(info.title, cells), "values": chunk})
+            start += len(chunk)
+        for part in _batches(data, self.max_request_bytes):
+            self.api.values_update(part, "USER_ENTERED")
+        self._last_rows[info.title] = last + len(values)
 
     def _append(self, info: TabInfo, values: list[list[Any]], option: str) -> None:
-        """values:append below the last row as read (or appended since), inserting rows."""
+        """values:append below the last row as read (or appended since), inserting rows.
+
+        The range is the single cell in column A of that last row (always filled in the
+        Log), so the table Google finds starts at column A even when a row has blank
+        cells further right; a wider range can shift the appended row to the right.
+        """
         last = self._last_rows.get(info.title, 0)
-        width = max(len(row) for row in values)
-        cells = f"A{max(last, 1)}:{_letters(width)}"
+        cells = f"A{max(last, 1)}"
         target = quote(absolute_range_name(info.title, cells))
         url = urls.SPREADSHEET_VALUES_APPEND_URL % (self.spreadsheet_id, target)
         params = f"?valueInputOption={option}&insertDataOption=INSERT_ROWS"
@@ -354,6 +373,23 @@ def _wanted_keys(tab_write: TabWrite) -> list[str]:
 def _locate(header: Sequence[Cell], keys: Sequence[str]) -> list[int]:
     columns, _ = header_columns(header, ())
     return sorted(columns[key] for key in keys if key in columns)
+
+
+def _insert_rows(info: TabInfo, after: int, count: int) -> dict[str, Any]:
+    """An insertDimension request for ``count`` rows below sheet row ``after``."""
+    span = {"sheetId": info.sheet_id, "dimension": "ROWS", "startIndex": after}
+    span["endIndex"] = after + count
+    return {"insertDimension": {"range": span, "inheritFromBefore": after > 1}}
+
+
+def _header_after(header: Sequence[Cell], by_column: dict[int, dict[int, Any]]) -> list[Cell]:
+    """Row 1 as it will be once the planned header cells are written."""
+    after = list(header)
+    for column, rows in by_column.items():
+        if 1 in rows:
+            after.extend([None] * (column - len(after)))
+            after[column - 1] = rows[1]
+    return after
 
 
 def _plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> dict[int, dict[int, Any]]:

@@ -224,10 +224,10 @@ class SheetsApi:
         url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
         return self.post(url, {"requests": requests})
 
-    def values_update(self, data: list[dict[str, Any]]) -> dict[str, Any]:
-        """``values:batchUpdate`` of value ranges, RAW."""
+    def values_update(self, data: list[dict[str, Any]], option: str = "RAW") -> dict[str, Any]:
+        """``values:batchUpdate`` of value ranges, RAW unless ``option`` says otherwise."""
         url = urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"valueInputOption": "RAW", "data": data})
+        return self.post(url, {"valueInputOption": option, "data": data})
 
     def get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
         """GET ``url``; the answer's JSON."""
