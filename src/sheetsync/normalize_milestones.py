@@ -96,18 +96,18 @@ def _contract_flags(
         unknown & blank, "Contract ID", "Contract ID is blank; say which contract this belongs to"
     )
     doubled_ids = set(contracts.loc[contracts["duplicate"], "id"].tolist())
-    doubled = contract_ids.where(lambda c: c in doubled_ids)
+    doubled = pd.Series(contract_ids.values).isin(doubled_ids).to_numpy()[contract_ids.codes]
     flags.flag(
         unknown & doubled,
         "Contract ID",
-        contract_ids.map(
-            lambda c: f"Contract ID {c} is on more than one Contracts row; fix the duplicate there"
-        ),
+        contract_ids,
+        lambda c: f"Contract ID {c} is on more than one Contracts row; fix the duplicate there",
     )
     flags.flag(
         unknown & ~doubled & ~blank,
         "Contract ID",
-        contract_ids.map(lambda c: f"Contract ID {c} is not in the Contracts tab"),
+        contract_ids,
+        lambda c: f"Contract ID {c} is not in the Contracts tab",
     )
 
 
@@ -158,7 +158,8 @@ def _milestone_owners(
     flags.flag(
         empty & blank & known,
         "Owner",
-        contract_ids.map(lambda c: f"Owner is blank and contract {c} has no usable Owner either"),
+        contract_ids,
+        lambda c: f"Owner is blank and contract {c} has no usable Owner either",
     )
     return owners, empty
 

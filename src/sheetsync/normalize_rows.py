@@ -7,7 +7,8 @@ once, and a Problem's sentence is written only for the rows that have one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,13 +33,26 @@ class _Flagger:
         self.rows = np.asarray(table.rows, dtype=np.int64)
         self.problems: list[Problem] = []
 
-    def flag(self, mask: np.ndarray, column: str, message: str | Coded | Sequence[str]) -> None:
-        """Add ``message`` (one string, or one per distinct cell or per row) where ``mask``."""
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str,
+        message: str | Coded | Sequence[str],
+        write: Callable[[Any], str] | None = None,
+    ) -> None:
+        """Add ``message`` (one string, or one per distinct cell or per row) where ``mask``.
+
+        With ``write``, ``message`` is a column whose flagged cells ``write`` turns
+        into sentences: only those rows' sentences are written.
+        """
         hits = np.flatnonzero(np.asarray(mask, dtype=bool))
         if isinstance(message, str):
             texts: list[object] = [message] * len(hits)
         elif isinstance(message, Coded):
             texts = message.at(hits)
+            if write is not None:
+                written = {value: write(value) for value in set(texts)}
+                texts = [written[value] for value in texts]
         else:
             texts = [message[i] for i in hits.tolist()]
         rows = self.rows[hits].tolist()

@@ -193,7 +193,7 @@ def _escalation_items(
     milestones: pd.DataFrame, due: _Due, names: pd.Series, context: PlanContext
 ) -> _Found:
     items, rank = _items(milestones, due, names, context)
-    frame = milestones.iloc[due.pos]
+    frame = milestones[["escalate_to", "department", "level", "owners"]].iloc[due.pos]
     recipients = _escalation_recipients(frame, context.settings)
     item = np.flatnonzero([len(r) > 0 for r in recipients])
     owners = frame["owners"].to_numpy(dtype=object)
@@ -226,11 +226,14 @@ def _escalation_recipients(frame: pd.DataFrame, settings: Settings) -> list[tupl
     return [answers[c] for c in codes.tolist()]
 
 
+_ITEM_COLUMNS = ("id", "contract_id", "title", "type", "due", "days_left", "row", "owners")
+
+
 def _items(
     milestones: pd.DataFrame, due: _Due, names: pd.Series, context: PlanContext
 ) -> tuple[list[Item], np.ndarray]:
     """One Item per due row, built column-wise; and each one's most-urgent-first rank."""
-    frame = milestones.iloc[due.pos]
+    frame = milestones[list(_ITEM_COLUMNS)].iloc[due.pos]
     stamps = frame["due"].to_numpy()
     days_left = frame["days_left"].to_numpy(dtype=np.int64, na_value=0)
     types = frame["type"].to_numpy(dtype=object)

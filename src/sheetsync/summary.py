@@ -188,7 +188,8 @@ def _records(
 ) -> np.ndarray:
     """Row dicts the summary template lists, built once per listed milestone, by position."""
     listed = _distinct(pos[flags[pos, :5].any(axis=1)], len(milestones))
-    frame = milestones.iloc[listed]
+    wanted = ["id", "contract_id", "title", "type", "due", "days_left", "status", "row"]
+    frame = milestones[[*wanted, "problems"]].iloc[listed]
     names = contracts.drop_duplicates("id").set_index("id")["name"]
     at = lookup(names.index, frame["contract_id"].to_numpy())
     contract = np.append(names.to_numpy(dtype=object), "")[at]
