@@ -103,6 +103,7 @@ class Figures:
     gave_up: int = 0
     skipped_days: int = 0
     edits: Counter[str] = field(default_factory=Counter)
+    sheets_calls: int = 0
     sheets_faults: Counter[str] = field(default_factory=Counter)
     smtp_faults: Counter[str] = field(default_factory=Counter)
     messages: int = 0
@@ -125,6 +126,7 @@ class Figures:
             f"runs                            {self.runs} ({self.killed} killed, "
             f"{self.gave_up} gave up on a fault)",
             f"person's edits                  {sum(self.edits.values())} ({edits})",
+            f"Sheets API calls answered       {self.sheets_calls}",
             f"Sheets faults injected          {sum(self.sheets_faults.values())} ({faults})",
             f"SMTP faults injected            {sum(self.smtp_faults.values())} ({smtp})",
             f"messages received by the server {self.messages}",
@@ -187,8 +189,7 @@ class FaultySmtp:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, kill: Kill, rng: random.Random, plan: Plan) -> None:
-        noop = _no_sleep
-        self.inner = SmtpTransport.from_url(server.url(), None, sleep=noop, retries=3)
+        self.inner = SmtpTransport.from_url(server.url(), None, sleep=_no_sleep, retries=3)
         self.server, self.kill, self.rng, self.rate = server, kill, rng, plan.smtp_faults
         self.injected: Counter[str] = Counter()
 
@@ -456,6 +457,7 @@ def simulate(plan: Plan) -> Figures:
         for day in (ANCHOR + dt.timedelta(days=n) for n in range(plan.days)):
             _one_day(world, person, day, figures)
         figures.sheets_faults = Counter(emu.faults_injected)
+        figures.sheets_calls = sum(emu.calls.values())
         _audit(world, history, figures, tabs)
     return figures
 
