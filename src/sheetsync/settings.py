@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ def parse_int_list(text: object) -> tuple[int, ...] | None:
     if isinstance(text, bool):
         return None
     if isinstance(text, int | float):
-        return (int(text),) if text == int(text) and 0 <= text <= 3650 else None
+        whole = math.isfinite(text) and text == int(text)
+        return (int(text),) if whole and 0 <= text <= 3650 else None
     pieces = [p for p in re.split(r"[,;/\s]+|\band\b", str(text).strip()) if p]
     if not pieces or not all(re.fullmatch(r"\d{1,4}", p) for p in pieces):
         return None
