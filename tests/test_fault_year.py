@@ -24,6 +24,7 @@ def test_faults_and_kills_really_happened(figures):
     assert sum(figures.smtp_faults.values()) > 5
     assert figures.killed > 0 and figures.gave_up > 0 and figures.skipped_days > 0
     assert {"add", "move", "done", "sort"} <= set(figures.edits)
+    assert figures.edits["sort during a run"] > 0
 
 
 def test_no_stage_the_rules_call_for_is_missing(figures):
