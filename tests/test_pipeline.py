@@ -27,24 +27,9 @@ def options(day: dt.date) -> RunOptions:
     )
 
 
-class RecordingBackend(MemoryBackend):
-    """A memory backend that also keeps every Log row ever appended (the Log itself is pruned)."""
-
-    def __init__(self, tabs: dict) -> None:
-        super().__init__(tabs)
-        self.history: list[dict[str, object]] = []
-
-    def append_log(self, header, rows) -> None:
-        super().append_log(header, rows)
-        self.history.extend(dict(zip(header, row, strict=True)) for row in rows)
-
-
 def log_rows(backend: MemoryBackend) -> list[dict[str, object]]:
     """Every Log row a run appended, pruned or not."""
-    if isinstance(backend, RecordingBackend):
-        return backend.history
-    header, *rows = backend.tabs["Log"]
-    return [dict(zip(header, row, strict=False)) for row in rows]
+    return backend.history
 
 
 TERM_COLUMNS = {
@@ -70,9 +55,9 @@ def without_terms(grids: dict) -> dict:
     return cleared
 
 
-def simulate(days: list[dt.date], tmp_path) -> tuple[RecordingBackend, dict]:
+def simulate(days: list[dt.date], tmp_path) -> tuple[MemoryBackend, dict]:
     """Run the sample tracker (without contract terms) once on each of ``days``."""
-    backend = RecordingBackend(without_terms(sample_tracker(ANCHOR)))
+    backend = MemoryBackend(without_terms(sample_tracker(ANCHOR)))
     initial = {k: [list(r) for r in v] for k, v in backend.tabs.items()}
     outbox = OutboxTransport(tmp_path / "outbox")
     for day in days:

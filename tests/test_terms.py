@@ -37,25 +37,13 @@ MILESTONE_HEADER = [
 NOTICE_LEADS = (120, 90, 60, 30, 14, 7)
 
 
-class Recording(MemoryBackend):
-    """A memory backend that keeps every Log row ever appended (the Log itself is pruned)."""
-
-    def __init__(self, tabs: dict) -> None:
-        super().__init__(tabs)
-        self.history: list[dict[str, object]] = []
-
-    def append_log(self, header, rows) -> None:
-        super().append_log(header, rows)
-        self.history.extend(dict(zip(header, row, strict=True)) for row in rows)
-
-
 def tracker(
     contracts: list[list[object]],
     milestones: list[list[object]] | None = None,
     settings: list[list[object]] | None = None,
 ) -> MemoryBackend:
     """A memory-backed tracker with the given rows."""
-    return Recording(
+    return MemoryBackend(
         {
             "Contracts": [CONTRACT_HEADER, *contracts],
             "Milestones": [MILESTONE_HEADER, *(milestones or [])],
@@ -76,7 +64,7 @@ def run_on(backend: MemoryBackend, day: dt.date, tmp_path):
     )
 
 
-def log(backend: Recording) -> list[dict[str, object]]:
+def log(backend: MemoryBackend) -> list[dict[str, object]]:
     """Every Log row the runs appended."""
     return backend.history
 
@@ -273,7 +261,7 @@ def test_yearly_from_29_february_and_rrule(tmp_path):
     assert from_serial(cell(backend, "Milestones", "M-2", "Due Date")) == dt.date(2028, 2, 25)
 
 
-class EditingBackend(Recording):
+class EditingBackend(MemoryBackend):
     """A person types into the sheet between the run's read and its write."""
 
     edit: tuple[str, str, str, object] | None = None

@@ -19,7 +19,11 @@ from ..schema import LOG, header_key
 
 
 class MemoryBackend:
-    """A tracker held as ``{tab: grid}``; ``tabs`` is the live state tests inspect and edit."""
+    """A tracker held as ``{tab: grid}``; ``tabs`` is the live state tests inspect and edit.
+
+    ``history`` keeps every Log row ever appended, as a dict by header, even after the
+    run has pruned it from the Log (Log retention), so long simulations can audit sends.
+    """
 
     def __init__(
         self, tabs: dict[str, Grid], title: str = "Tracker", locale: str | None = None
@@ -28,6 +32,7 @@ class MemoryBackend:
         self.title = title
         self.locale = locale
         self.api_calls = 0
+        self.history: list[dict[str, Cell]] = []
 
     def read(self) -> Snapshot:
         """A deep copy of every tab."""
@@ -61,6 +66,7 @@ class MemoryBackend:
         columns, added = header_columns(log[0], header)
         for column, name in added:
             _put(log, 1, column, name)
+        self.history.extend(dict(zip(header, values, strict=True)) for values in rows)
         for values in rows:
             log.append([])
             for name, value in zip(header, values, strict=True):
