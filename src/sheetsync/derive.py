@@ -17,7 +17,7 @@ import pandas as pd
 
 from .problems import Problem
 from .recurrence import Rule, parse_rule
-from .schema import MILESTONES
+from .schema import CONTRACTS, MILESTONES
 from .settings import WEEKEND_PREVIOUS, Settings
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
@@ -210,7 +210,11 @@ class AutoRow:
 
 
 def _desired(
-    contracts: pd.DataFrame, existing: dict[str, int], frame: pd.DataFrame, today: dt.date
+    contracts: pd.DataFrame,
+    existing: dict[str, int],
+    frame: pd.DataFrame,
+    today: dt.date,
+    problems: list[Problem],
 ) -> list[AutoRow]:
     """The auto milestones each active contract's terms call for, with their due dates."""
     wanted: list[AutoRow] = []
@@ -226,6 +230,12 @@ def _desired(
         text, rule = review_rule(c)
         if rule is not None:
             wanted.append(_review(c, text, rule, existing, frame, today))
+        elif text and c.review_every:
+            shown = text[:60]
+            reason = "is not a cadence (try Quarterly, Annual or every 6 months); no review row"
+            problems.append(
+                Problem(CONTRACTS, int(c.row), "Review Every", f'Review Every: "{shown}" {reason}')
+            )
     return wanted
 
 
@@ -249,7 +259,7 @@ def _reconcile_auto(
     auto = frame["source"] == "auto"
     existing = {mid: i for i, mid in enumerate(frame["id"]) if auto.iat[i]}
     fresh: list[AutoRow] = []
-    for want in _desired(derived.contracts, existing, frame, today):
+    for want in _desired(derived.contracts, existing, frame, today, derived.problems):
         at = existing.get(want.id)
         if at is None:
             fresh.append(want)

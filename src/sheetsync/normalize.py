@@ -30,7 +30,7 @@ from .schema import (
     Column,
     header_key,
 )
-from .settings import Settings, parse_settings
+from .settings import Settings, parse_settings, restrict_escalations
 from .table import Table
 from .values import gc_paused
 
@@ -122,11 +122,13 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     milestones_tab, milestones_grid = _tab(snapshot, MILESTONES)
     settings_tab, settings_grid = _tab(snapshot, SETTINGS, required=False)
     log_tab, log_grid = _tab(snapshot, LOG, required=False)
-    settings, problems = parse_settings(_setting_rows(settings_grid))
+    setting_rows = _setting_rows(settings_grid)
+    settings, problems = parse_settings(setting_rows)
     settings.time_zone = settings.time_zone or snapshot.time_zone
     settings.locale = settings.locale or snapshot.locale or "en_US"
     if allowed_domains is not None:
         settings.allowed_domains = allowed_domains
+    problems += restrict_escalations(settings, setting_rows)
     with gc_paused():
         contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
         milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, _with_source)

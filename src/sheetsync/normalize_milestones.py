@@ -45,8 +45,9 @@ def milestone_frame(
     flags.flag(_is(titles, ""), "Milestone", "Milestone is blank; say what has to happen")
     types = _types(table, flags)
     due = _dates(table, "Due Date", settings, flags)
-    blank_due = np.isnat(due) & table.distinct("Due Date").none_or_empty()
-    flags.flag(blank_due, "Due Date", "Due Date is blank")
+    # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
+    told = np.isin(table.rows, [p.row for p in flags.problems if p.column == "Due Date"])
+    flags.flag(np.isnat(due) & ~told, "Due Date", "Due Date is blank")
     owners, no_owner = _milestone_owners(table, contract_ids, at, by_id, settings, flags)
     escalate, _, _ = _owners(table, "Escalate To", settings, flags)
     done, completed = _done(table, settings, flags)

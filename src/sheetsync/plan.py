@@ -301,7 +301,7 @@ def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: S
     if kind == OVERDUE_NOTICE:
         every = settings.overdue_repeat
         return f"{overdue}; a notice goes out every {every} days until it is marked done"
-    after = ", ".join(str(d) for d in settings.escalate_after)
+    after = ", ".join(str(d) for d in sorted(settings.escalate_after))
     return f"escalation level {stage}: {overdue} (escalate after {after} days)"
 
 

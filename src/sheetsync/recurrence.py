@@ -79,6 +79,8 @@ def parse_rule(text: str) -> Rule | str | None:
     raw = text.strip()
     if raw.upper().startswith(("RRULE:", "FREQ=")):
         return _rrule(raw)
+    if re.search(r"-\s*\d", raw):  # "every -1 months"
+        return "is not a repeat rule (try monthly, quarterly, every 2 weeks, or an RRULE)"
     words = re.sub(r"[^a-z0-9 ]", "", raw.casefold()).split()
     key = "".join(words)
     if key in NONE_WORDS:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .addresses import Address, parse_addresses
+from .addresses import Address, in_domains, parse_addresses
 from .normalize_types import canonical_type
 from .problems import Problem
 from .schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
@@ -139,6 +139,35 @@ def parse_settings(rows: list[tuple[int, object, object]]) -> tuple[Settings, li
         if message:
             problems.append(Problem(SETTINGS, row, "Value", message))
     return settings, problems
+
+
+def restrict_escalations(
+    settings: Settings, rows: list[tuple[int, object, object]]
+) -> list[Problem]:
+    """Drop escalation contacts outside Allowed domains, with a Problem on their row."""
+    domains = settings.allowed_domains
+    if not domains:
+        return []
+    settings.default_escalation = _inside(settings.default_escalation, domains)
+    for department, found in settings.department_escalation.items():
+        settings.department_escalation[department] = _inside(found, domains)
+    problems = []
+    for row, key, value in rows:
+        name, _, department = str(key or "").partition(":")
+        label = header_key(name)
+        if label != "defaultescalation" and not (label == "escalation" and department.strip()):
+            continue
+        good, _ = parse_addresses(str(value or ""))
+        dropped = [a.email for a in good if not in_domains(a, domains)]
+        if dropped:
+            outside = f"{', '.join(dropped)} is outside the allowed domains ({', '.join(domains)})"
+            message = f"{str(key).strip()}: {outside}; not emailed"
+            problems.append(Problem(SETTINGS, row, "Value", message))
+    return problems
+
+
+def _inside(addresses: tuple[Address, ...], domains: tuple[str, ...]) -> tuple[Address, ...]:
+    return tuple(a for a in addresses if in_domains(a, domains))
 
 
 def _apply(settings: Settings, key: str, value: object) -> str | None:
