@@ -18,13 +18,17 @@ class Column:
     required: bool = False
 
 
-@lru_cache(maxsize=65536)
 def header_key(text: object) -> str:
     """Reduce a header to letters and digits in lower case: ``"Due_date "`` → ``"duedate"``.
 
     ``#`` reads as "no", so ``Contract #`` and ``Contract No`` are the same header.
     """
-    return re.sub(r"[^0-9a-z]", "", str(text or "").casefold().replace("#", "no"))
+    return _header_key(str(text or ""))
+
+
+@lru_cache(maxsize=65536)
+def _header_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold().replace("#", "no"))
 
 
 CONTRACT_COLUMNS = (

@@ -103,7 +103,8 @@ def create_workbook(path: str | os.PathLike[str], grids: dict | None = None) -> 
 def build_workbook(grids: dict[str, list[list[object]]]) -> Workbook:
     """The workbook for ``grids``: the four tabs first, then any extra tabs given."""
     book = Workbook()
-    book.remove(book.active)
+    for blank in list(book.worksheets):
+        book.remove(blank)
     names = [*TAB_ORDER, *(n for n in grids if n not in TAB_ORDER)]
     for name in names:
         grid = [list(row) for row in grids.get(name) or default_grids().get(name, [])]
@@ -131,7 +132,7 @@ def _fill(sheet: Worksheet, grid: list[list[object]]) -> None:
         for c, value in enumerate(row, start=1):
             if value is None or value == "":
                 continue
-            cell = sheet.cell(r, c, value)
+            cell = sheet.cell(r, c, value)  # type: ignore[call-overload]
             if c in dated and isinstance(value, dt.date):
                 cell.number_format = DATE_FORMAT
     for c in dated:  # rows typed in later get the format from the column's style
@@ -173,7 +174,7 @@ def _colour_status(sheet: Worksheet) -> None:
 def _column_letter(sheet: Worksheet, header: str) -> str | None:
     wanted = header_key(header)
     for cell in sheet[1]:
-        if header_key(cell.value) == wanted:
+        if header_key(cell.value) == wanted and cell.column is not None:
             return get_column_letter(cell.column)
     return None
 
