@@ -1,0 +1,107 @@
+"""The references a full run is measured against: the I/O floor and the naive per-row script.
+
+Imported by ``bench/run.py`` (``python bench/run.py --rows N`` runs both); not a script.
+Both talk to the Sheets API emulator through gspread's own HTTP client and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import gspread
+
+READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+NAIVE_SYSTEM_COLUMNS = "J{row}:Q{row}"  # the 8 milestone system columns after A:I
+RANGE = re.compile(r"(.+)!([A-Z]+)(\d+):[A-Z]+(\d+)")
+WRITES_PER_MINUTE = 60  # Google's per-user quota (reads have their own 60 per minute)
+
+
+def io_floor(client: gspread.Client, sheet_id: str, tabs: list[str], writes: list[dict]) -> dict:
+    """One values:batchGet of every tab, then one RAW values:batchUpdate of the same cells.
+
+    Args:
+        client: a gspread client pointed at the emulator.
+        sheet_id: a fresh copy of the tracker the run read.
+        tabs: the tab titles to read.
+        writes: the value ranges the run wrote (one per run of rows in a column).
+
+    Returns:
+        Wall and CPU seconds and cells read and written by the floor (one range per
+        column: the same cells, nulls across the gaps), and the seconds the same write
+        takes as the run's many ranges (``floor_ranges_s``, read included).
+    """
+    http = client.http_client
+    start = time.perf_counter(), time.process_time()
+    answer = http.values_batch_get(sheet_id, [f"'{tab}'" for tab in tabs], params=dict(READ_PARAMS))
+    read_s = time.perf_counter() - start[0]
+    http.values_batch_update(sheet_id, {"valueInputOption": "RAW", "data": by_column(writes)})
+    floor = time.perf_counter() - start[0], time.process_time() - start[1]
+    again = time.perf_counter()
+    http.values_batch_update(sheet_id, {"valueInputOption": "RAW", "data": writes})
+    return {
+        "floor_s": round(floor[0], 3),
+        "floor_cpu_s": round(floor[1], 3),
+        "floor_calls": 2,
+        "floor_ranges_s": round(read_s + time.perf_counter() - again, 3),
+        "write_ranges": len(writes),
+        "cells_read": _cells(part.get("values", []) for part in answer["valueRanges"]),
+        "cells_written": sum(v is not None for vr in writes for v in vr["values"][0]),
+    }
+
+
+def by_column(writes: list[dict]) -> list[dict]:
+    """The run's column runs merged into one range per column, gaps sent as null (untouched)."""
+    columns: dict[tuple[str, str], dict[int, Any]] = {}
+    for vr in writes:
+        tab, letter, first, _ = RANGE.fullmatch(vr["range"]).groups()  # type: ignore[union-attr]
+        cells = columns.setdefault((tab, letter), {})
+        cells.update(enumerate(vr["values"][0], start=int(first)))
+    return [
+        {
+            "range": f"{tab}!{letter}{min(cells)}:{letter}{max(cells)}",
+            "majorDimension": "COLUMNS",
+            "values": [[cells.get(row) for row in range(min(cells), max(cells) + 1)]],
+        }
+        for (tab, letter), cells in columns.items()
+    ]
+
+
+def naive(client: gspread.Client, sheet_id: str, rows: int, today_serial: int) -> dict:
+    """What a simple sheet script does: read each milestone row, then write its 8 cells.
+
+    Returns:
+        Wall seconds on loopback, calls, and the minutes Google's write quota would take.
+    """
+    http = client.http_client
+    start = time.perf_counter()
+    for row in range(2, rows + 2):
+        values = http.values_get(sheet_id, f"Milestones!A{row}:I{row}", params=dict(READ_PARAMS))
+        cells = _naive_status(values.get("values", [[]])[0], today_serial)
+        target = f"Milestones!{NAIVE_SYSTEM_COLUMNS.format(row=row)}"
+        http.values_update(
+            sheet_id, target, params={"valueInputOption": "RAW"}, body={"values": [cells]}
+        )
+    writes = rows
+    return {
+        "naive_rows": rows,
+        "naive_calls": 2 * rows,
+        "naive_s": round(time.perf_counter() - start, 3),
+        "naive_quota_min": round(writes / WRITES_PER_MINUTE, 1),
+    }
+
+
+def _naive_status(row: list[Any], today_serial: int) -> list[Any]:
+    """The per-row logic such a script would have: days left and a status word."""
+    due = row[4] if len(row) > 4 else None
+    done = len(row) > 7 and bool(row[7])
+    if not isinstance(due, int | float):
+        return ["Needs attention", "", "", "", "", "Due Date is not a date", "", "manual"]
+    left = int(due) - today_serial
+    status = "Done" if done else "Overdue" if left < 0 else "Due soon" if left <= 30 else "Upcoming"
+    return [status, left, "", "", "", "", "", "manual"]
+
+
+def _cells(grids: Any) -> int:
+    return sum(len(row) for grid in grids for row in grid)

@@ -1,0 +1,326 @@
+"""Time a full run against the Sheets API emulator, beside the I/O floor and a naive script.
+
+    python bench/run.py --rows 1000 --rows 10000 --rows 100000 --rows 500000
+
+For each size, in a fresh process (so its peak RSS is its own): a synthetic tracker of
+``--rows`` milestones (``bench/synthetic.py``, a contract per four) is seeded into the
+emulator, then ``sheetsync.pipeline.run`` reads it through the real gspread client,
+writes the system columns and the Log, and renders the emails into a temporary outbox.
+The emulator (quotas off) runs in a second process, as Google would: its CPU and memory
+are not the run's. Each step the pipeline calls is wrapped in a timer (exclusive wall
+and CPU seconds); the pipeline itself is unchanged.
+
+Then, in the same process, the references: the I/O floor (``bench/floor.py``: one
+values:batchGet of a fresh copy of the tracker and one RAW values:batchUpdate replaying
+exactly the value ranges the run wrote) and the naive per-row script on 1,000 rows.
+
+The last line printed is the JSON object of the last size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import json
+import multiprocessing
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+TODAY = dt.date(2026, 12, 1)
+NOON = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+NAIVE_ROWS = 1_000
+CAPTURE = "(bench capture)"
+PIPELINE_STEPS = {
+    "run": "glue",
+    "prepare": "glue",
+    "normalize": "normalize",
+    "derive": "derive",
+    "evaluate_milestones": "evaluate",
+    "_attach_problems": "evaluate",
+    "contract_health": "evaluate",
+    "plan_notifications": "plan",
+    "compose_all": "render",
+    "_deliver": "deliver",
+    "_status_writes": "plan writes",
+    "_prune_rows": "plan writes",
+    "new_milestone_rows": "plan writes",
+}
+BACKEND_STEPS = {
+    "read": "read",
+    "write_status": "write",
+    "append_log": "write log",
+    "append_rows": "write",
+}
+
+
+class Steps:
+    """Exclusive wall and CPU seconds per label: a nested step's time is not its caller's."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
+        self._children: list[list[float]] = []
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        """Time the block under ``label``, minus the steps timed inside it."""
+        self._children.append([0.0, 0.0])
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            inner = self._children.pop()
+            self.wall[label] += wall - inner[0]
+            self.cpu[label] += cpu - inner[1]
+            if self._children:
+                self._children[-1][0] += wall
+                self._children[-1][1] += cpu
+
+    def wrap(self, owner: object, name: str, label: str) -> None:
+        """Replace ``owner.name`` by the same callable, timed under ``label``."""
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.step(label):
+                return original(*args, **kwargs)
+
+        setattr(owner, name, timed)
+
+    def totals(self) -> tuple[float, float]:
+        """Wall and CPU seconds of every step but the bench's own capture."""
+        wall = sum(v for k, v in self.wall.items() if k != CAPTURE)
+        return wall, sum(v for k, v in self.cpu.items() if k != CAPTURE)
+
+
+class EmulatorProcess:
+    """The Sheets API emulator in a child process, seeded there, steered over a pipe."""
+
+    def __init__(self, rows: int, stock: bool = False) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        args = (child, rows, stock)
+        self._process = context.Process(target=_serve, args=args, daemon=True)
+        self._process.start()
+        self.host: str = self._conn.recv()
+
+    def ask(self, request: str) -> Any:
+        """Send a request ("seed", "seed naive", "counters", "drop ID") and return the answer."""
+        self._conn.send(request)
+        return self._conn.recv()
+
+    def stop(self) -> None:
+        """Stop the emulator and wait for its process."""
+        self._conn.send("stop")
+        self._process.join()
+
+
+def _serve(conn: Any, rows: int, stock: bool) -> None:
+    from synthetic import synthetic_tracker
+
+    from sheetsync.testing.emulator import SheetsEmulator
+    from sheetsync.testing.sheets_emulator.grid import Grid
+
+    if not stock:
+        Grid.write = _write_trimming_written_rows  # type: ignore[method-assign]
+
+    grids = {"Tracker": synthetic_tracker(rows, TODAY), "Naive": synthetic_tracker(1_000, TODAY)}
+    with SheetsEmulator() as emulator:
+        emulator.disable_quotas()
+        conn.send(emulator.host)
+        while (request := conn.recv()) != "stop":
+            conn.send(_answer(emulator, request, grids))
+
+
+def _write_trimming_written_rows(self: Any, row0: int, col0: int, values: Any) -> None:
+    """``Grid.write`` that trims the rows it wrote, not every row of the grid.
+
+    The emulator's own ``Grid.write`` ends with ``_trim()`` over the whole grid: for a
+    write of R ranges into an N-row tab that is O(R x N) Python work, which at 100k rows
+    and thousands of column runs costs the emulator a minute that Google would not spend.
+    The stored cells are the same either way (``--stock-emulator`` runs the original).
+    """
+    from sheetsync.testing.sheets_emulator.grid import SKIP
+
+    for offset, data in enumerate(values):
+        if all(value is SKIP for value in data):
+            continue
+        row = self._row(row0 + offset, col0 + len(data))
+        for index, value in enumerate(data):
+            if value is not SKIP:
+                row[col0 + index] = value
+        while row and row[-1] is None:
+            row.pop()
+    while self.rows and not self.rows[-1]:
+        self.rows.pop()
+
+
+def _answer(emulator: Any, request: str, grids: dict[str, Any]) -> Any:
+    if request.startswith("seed"):
+        title = "Naive" if request == "seed naive" else "Tracker"
+        return emulator.create_spreadsheet(title, grids[title])
+    if request.startswith("drop "):
+        return emulator.store.delete(request.removeprefix("drop "))
+    counters = {
+        "calls": dict(emulator.calls),
+        "bytes_received": emulator.bytes_received,
+        "bytes_sent": emulator.bytes_sent,
+    }
+    emulator.reset_counts()
+    return counters
+
+
+def instrument(steps: Steps, backend: Any, writes: Path) -> None:
+    """Wrap the pipeline's steps, the backend's I/O and its HTTP requests in timers."""
+    from sheetsync import pipeline
+
+    for name, label in PIPELINE_STEPS.items():
+        steps.wrap(pipeline, name, label)
+    for name, label in BACKEND_STEPS.items():
+        steps.wrap(backend, name, label)
+    steps.wrap(backend.http, "request", "HTTP (wait for the API)")
+    _capture_writes(steps, backend, writes)
+
+
+def _capture_writes(steps: Steps, backend: Any, writes: Path) -> None:
+    """Save each RAW values:batchUpdate body to ``writes`` (JSON lines) for the floor to replay."""
+    original = backend.api.values_update
+
+    def capture(data: list[dict[str, Any]], option: str = "RAW") -> Any:
+        if option == "RAW":
+            with steps.step(CAPTURE), writes.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return original(data, option)
+
+    backend.api.values_update = capture
+
+
+def full_run(emulator: EmulatorProcess, sheet_id: str, writes: Path) -> dict[str, Any]:
+    """``pipeline.run`` on the seeded tracker, timed step by step."""
+    from sheetsync import pipeline
+    from sheetsync.backends.gsheets import GoogleSheetsBackend
+    from sheetsync.backends.retry import RetryPolicy
+    from sheetsync.testing.emulator import gspread_client
+    from sheetsync.transports.outbox import OutboxTransport
+
+    backend = GoogleSheetsBackend(gspread_client(emulator.host), sheet_id, retry=RetryPolicy())
+    steps = Steps()
+    instrument(steps, backend, writes)
+    options = pipeline.RunOptions(today=TODAY, clock=lambda: NOON)
+    with tempfile.TemporaryDirectory() as outbox:
+        result = pipeline.run(backend, OutboxTransport(outbox), options)
+    wall, cpu = steps.totals()
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "steps_s": _rounded(steps.wall),
+        "steps_cpu_s": _rounded(steps.cpu),
+        "emails": result.emails,
+        "problems": len(result.problems),
+    }
+
+
+def measure(rows: int, stock: bool = False) -> dict[str, Any]:
+    """The full run, its API traffic, the I/O floor and the naive script, for one size."""
+    emulator = EmulatorProcess(rows, stock)  # forked before anything heavy is imported
+    from floor import io_floor, naive
+
+    from sheetsync.dates import to_serial
+    from sheetsync.testing.emulator import gspread_client
+
+    with tempfile.TemporaryDirectory() as folder:
+        writes = Path(folder) / "writes.jsonl"
+        sheet_id = emulator.ask("seed")
+        run = full_run(emulator, sheet_id, writes)
+        traffic = _traffic(emulator.ask("counters"))
+        emulator.ask(f"drop {sheet_id}")
+        copy = emulator.ask("seed")
+        emulator.ask("counters")
+        client = gspread_client(emulator.host)
+        floor = io_floor(client, copy, list(TABS), _merged(writes))
+    reference = naive(client, emulator.ask("seed naive"), NAIVE_ROWS, int(to_serial(TODAY)))
+    emulator.stop()
+    ratio = round(run["wall_s"] / floor["floor_s"], 2)
+    return {"rows": rows, **run, **traffic, **floor, "ratio_vs_floor": ratio, **reference}
+
+
+TABS = ("Contracts", "Milestones", "Settings", "Log")
+
+
+def _merged(writes: Path) -> list[dict[str, Any]]:
+    """The value ranges of every captured values:batchUpdate body, in order."""
+    lines = writes.read_text(encoding="utf-8").splitlines() if writes.exists() else []
+    return [vr for line in lines for vr in json.loads(line)]
+
+
+def _traffic(counters: dict[str, Any]) -> dict[str, Any]:
+    calls = counters["calls"]
+    return {
+        "api_calls": sum(calls.values()),
+        "calls_by_kind": calls,
+        "bytes_to_api": counters["bytes_received"],
+        "bytes_from_api": counters["bytes_sent"],
+    }
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in sorted(values.items(), key=lambda kv: -kv[1])}
+
+
+def _line(r: dict[str, Any]) -> str:
+    return (
+        f"{r['rows']:>9,} milestones: wall {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s, "
+        f"peak RSS {r['peak_rss_mb']:,} MB, {r['api_calls']} API calls {r['calls_by_kind']}, "
+        f"{r['bytes_to_api']:,} B sent / {r['bytes_from_api']:,} B received; "
+        f"floor {r['floor_s']:.2f} s (ratio {r['ratio_vs_floor']}; the run's "
+        f"{r['write_ranges']:,} ranges instead of one per column: {r['floor_ranges_s']:.2f} s); "
+        f"naive {r['naive_rows']:,} rows: {r['naive_calls']:,} calls, {r['naive_s']:.1f} s "
+        f"on loopback, {r['naive_quota_min']} min at 60 writes/min\n"
+        f"    steps wall {r['steps_s']}\n    steps CPU  {r['steps_cpu_s']}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="milestones (repeatable)")
+    parser.add_argument(
+        "--stock-emulator", action="store_true", help="keep the emulator's whole-grid trim"
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sizes = args.rows or [1_000]
+    if args.child:
+        print(json.dumps(measure(sizes[0], args.stock_emulator)))
+        return
+    for rows in sizes:
+        result = _child(rows, args.stock_emulator)
+        print(_line(result), flush=True)
+    print(json.dumps(result))
+
+
+def _child(rows: int, stock: bool) -> dict[str, Any]:
+    flags = ["--stock-emulator"] if stock else []
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--rows", str(rows), *flags],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()
