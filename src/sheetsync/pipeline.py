@@ -27,7 +27,7 @@ from .evaluate import evaluate_milestones
 from .health import contract_health
 from .ledger import last_notified, recipients_cell, split_key
 from .normalize import Tracker, normalize
-from .plan import Notification, PlanContext, plan_notifications
+from .plan import Item, Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
 from .schema import CONTRACTS, LOG_COLUMNS, MILESTONES
 from .transports.base import Transport
@@ -271,8 +271,12 @@ def log_rows(
     to = [a.email for a in note.to]
     cc = [a.email for a in note.cc]
     rows: list[list[Cell]] = []
+    # First item per key, found by hash: a digest can carry thousands of items.
+    by_key: dict[str, Item] = {}
+    for each in note.items:
+        by_key.setdefault(each.key, each)
     for kind, key in note.keys:
-        item = next((i for i in note.items if i.key == key), None)
+        item = by_key.get(key)
         rows.append(
             [
                 sent_at,
