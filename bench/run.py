@@ -14,7 +14,9 @@ Then, in the same process, the references: the I/O floor (``bench/floor.py``: on
 values:batchGet of a fresh copy of the tracker and one RAW values:batchUpdate replaying
 exactly the value ranges the run wrote) and the naive per-row script on 1,000 rows.
 
-The last line printed is the JSON object of the last size.
+With ``--next-day``, the run of the following day on the same sheet is timed too (the
+daily cost once the first run has written everything). The last line printed is the
+JSON object of the last size.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class Steps:
         self.wall: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)
         self._children: list[list[float]] = []
+        self._wrapped: list[tuple[object, str, Any]] = []
 
     @contextmanager
     def step(self, label: str) -> Iterator[None]:
@@ -97,7 +100,14 @@ class Steps:
             with self.step(label):
                 return original(*args, **kwargs)
 
+        self._wrapped.append((owner, name, original))
         setattr(owner, name, timed)
+
+    def unwrap(self) -> None:
+        """Put every wrapped callable back."""
+        for owner, name, original in reversed(self._wrapped):
+            setattr(owner, name, original)
+        self._wrapped.clear()
 
     def totals(self) -> tuple[float, float]:
         """Wall and CPU seconds of every step but the bench's own capture."""
@@ -207,8 +217,10 @@ def _capture_writes(steps: Steps, backend: Any, writes: Path) -> None:
     backend.api.values_update = capture
 
 
-def full_run(emulator: EmulatorProcess, sheet_id: str, writes: Path) -> dict[str, Any]:
-    """``pipeline.run`` on the seeded tracker, timed step by step."""
+def full_run(
+    emulator: EmulatorProcess, sheet_id: str, writes: Path, days_later: int = 0
+) -> dict[str, Any]:
+    """``pipeline.run`` on the seeded tracker ``days_later`` days after TODAY, step by step."""
     from sheetsync import pipeline
     from sheetsync.backends.gsheets import GoogleSheetsBackend
     from sheetsync.backends.retry import RetryPolicy
@@ -218,9 +230,11 @@ def full_run(emulator: EmulatorProcess, sheet_id: str, writes: Path) -> dict[str
     backend = GoogleSheetsBackend(gspread_client(emulator.host), sheet_id, retry=RetryPolicy())
     steps = Steps()
     instrument(steps, backend, writes)
-    options = pipeline.RunOptions(today=TODAY, clock=lambda: NOON)
+    later = dt.timedelta(days=days_later)
+    options = pipeline.RunOptions(today=TODAY + later, clock=lambda: NOON + later)
     with tempfile.TemporaryDirectory() as outbox:
         result = pipeline.run(backend, OutboxTransport(outbox), options)
+    steps.unwrap()
     wall, cpu = steps.totals()
     return {
         "wall_s": round(wall, 3),
@@ -233,8 +247,11 @@ def full_run(emulator: EmulatorProcess, sheet_id: str, writes: Path) -> dict[str
     }
 
 
-def measure(rows: int, stock: bool = False) -> dict[str, Any]:
-    """The full run, its API traffic, the I/O floor and the naive script, for one size."""
+def measure(rows: int, stock: bool = False, next_day: bool = False) -> dict[str, Any]:
+    """The full run, its API traffic, the I/O floor and the naive script, for one size.
+
+    With ``next_day``, also the run of the day after on the same sheet (``next_day_*``).
+    """
     emulator = EmulatorProcess(rows, stock)  # forked before anything heavy is imported
     from floor import io_floor, naive
 
@@ -246,6 +263,7 @@ def measure(rows: int, stock: bool = False) -> dict[str, Any]:
         sheet_id = emulator.ask("seed")
         run = full_run(emulator, sheet_id, writes)
         traffic = _traffic(emulator.ask("counters"))
+        later = _next_day(emulator, sheet_id, Path(folder)) if next_day else {}
         emulator.ask(f"drop {sheet_id}")
         copy = emulator.ask("seed")
         emulator.ask("counters")
@@ -254,7 +272,23 @@ def measure(rows: int, stock: bool = False) -> dict[str, Any]:
     reference = naive(client, emulator.ask("seed naive"), NAIVE_ROWS, int(to_serial(TODAY)))
     emulator.stop()
     ratio = round(run["wall_s"] / floor["floor_s"], 2)
-    return {"rows": rows, **run, **traffic, **floor, "ratio_vs_floor": ratio, **reference}
+    return {
+        "rows": rows,
+        **run,
+        **traffic,
+        **floor,
+        "ratio_vs_floor": ratio,
+        **reference,
+        **later,
+    }
+
+
+def _next_day(emulator: EmulatorProcess, sheet_id: str, folder: Path) -> dict[str, Any]:
+    """The daily run after the first: wall, CPU, emails, calls and bytes."""
+    run = full_run(emulator, sheet_id, folder / "next-day.jsonl", days_later=1)
+    traffic = _traffic(emulator.ask("counters"))
+    keep = ("wall_s", "cpu_s", "emails", "steps_s", "api_calls", "bytes_to_api", "bytes_from_api")
+    return {f"next_day_{k}": v for k, v in (run | traffic).items() if k in keep}
 
 
 TABS = ("Contracts", "Milestones", "Settings", "Log")
@@ -290,6 +324,15 @@ def _line(r: dict[str, Any]) -> str:
         f"naive {r['naive_rows']:,} rows: {r['naive_calls']:,} calls, {r['naive_s']:.1f} s "
         f"on loopback, {r['naive_quota_min']} min at 60 writes/min\n"
         f"    steps wall {r['steps_s']}\n    steps CPU  {r['steps_cpu_s']}"
+    ) + (_next_day_line(r) if "next_day_wall_s" in r else "")
+
+
+def _next_day_line(r: dict[str, Any]) -> str:
+    return (
+        f"\n    next day: wall {r['next_day_wall_s']:.2f} s, CPU {r['next_day_cpu_s']:.2f} s, "
+        f"{r['next_day_emails']} emails, {r['next_day_api_calls']} API calls, "
+        f"{r['next_day_bytes_to_api']:,} B sent / {r['next_day_bytes_from_api']:,} B received"
+        f"\n    next day steps wall {r['next_day_steps_s']}"
     )
 
 
@@ -299,20 +342,23 @@ def main() -> None:
     parser.add_argument(
         "--stock-emulator", action="store_true", help="keep the emulator's whole-grid trim"
     )
+    parser.add_argument(
+        "--next-day", action="store_true", help="also time the next day's run on the same sheet"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.rows or [1_000]
+    flags = ["--stock-emulator"] * args.stock_emulator + ["--next-day"] * args.next_day
     if args.child:
-        print(json.dumps(measure(sizes[0], args.stock_emulator)))
+        print(json.dumps(measure(sizes[0], args.stock_emulator, args.next_day)))
         return
     for rows in sizes:
-        result = _child(rows, args.stock_emulator)
+        result = _child(rows, flags)
         print(_line(result), flush=True)
     print(json.dumps(result))
 
 
-def _child(rows: int, stock: bool) -> dict[str, Any]:
-    flags = ["--stock-emulator"] if stock else []
+def _child(rows: int, flags: list[str]) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--rows", str(rows), *flags],
         check=True,
