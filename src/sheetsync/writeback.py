@@ -16,6 +16,21 @@ from .problems import problems_by_row
 from .routing import escalation_label
 from .schema import CONTRACT_SYSTEM, CONTRACTS, MILESTONE_SYSTEM, MILESTONES, SETTINGS, SOURCE
 
+# What a row's writes are made of (_system_cells, escalation_label): iterating only these
+# columns spares converting every date and text column to Python objects, row by row.
+ROW_FIELDS = (
+    "row",
+    "id",
+    "new_id",
+    "source",
+    "status",
+    "days_left",
+    "next_reminder",
+    "level",
+    "escalate_to",
+    "department",
+)
+
 
 def checked_stamp(now: dt.datetime) -> str:
     """The Checked column: when the run looked at the row, in UTC."""
@@ -56,9 +71,10 @@ def milestone_writes(
     changes = {c.milestone_id: c for c in derived.changes} if derived else {}
     identity = _identity(table, evaluated)
     fresh = {str(r.get(_id_header(table))) for r in derived.new_rows} if derived else set()
-    due_text = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("")
+    due_text = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("").tolist()
+    fields = evaluated[[c for c in ROW_FIELDS if c in evaluated.columns]]
     rows = []
-    for m, due in zip(evaluated.itertuples(index=False), due_text, strict=True):
+    for m, due in zip(fields.itertuples(index=False), due_text, strict=True):
         if m.id in fresh and m.source == "auto":
             continue
         cells = _system_cells(m, tracker, last_notified, problems, stamp, due)
