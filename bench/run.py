@@ -11,8 +11,9 @@ are not the run's. Each step the pipeline calls is wrapped in a timer (exclusive
 and CPU seconds); the pipeline itself is unchanged.
 
 Then, in the same process, the references: the I/O floor (``bench/floor.py``: one
-values:batchGet of a fresh copy of the tracker and one RAW values:batchUpdate replaying
-exactly the value ranges the run wrote) and the naive per-row script on 1,000 rows.
+values:batchGet of a fresh copy of the tracker and one RAW values:batchUpdate of the
+cells the run wrote, one range per column; then, timed apart, the same cells as the
+run's own ranges) and the naive per-row script on 1,000 rows.
 
 With ``--next-day``, the run of the following day on the same sheet is timed too (the
 daily cost once the first run has written everything). The last line printed is the
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 TODAY = dt.date(2026, 12, 1)
 NOON = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 NAIVE_ROWS = 1_000
+TABS = ("Contracts", "Milestones", "Settings", "Log")
 CAPTURE = "(bench capture)"
 PIPELINE_STEPS = {
     "run": "glue",
@@ -289,9 +291,6 @@ def _next_day(emulator: EmulatorProcess, sheet_id: str, folder: Path) -> dict[st
     traffic = _traffic(emulator.ask("counters"))
     keep = ("wall_s", "cpu_s", "emails", "steps_s", "api_calls", "bytes_to_api", "bytes_from_api")
     return {f"next_day_{k}": v for k, v in (run | traffic).items() if k in keep}
-
-
-TABS = ("Contracts", "Milestones", "Settings", "Log")
 
 
 def _merged(writes: Path) -> list[dict[str, Any]]:
