@@ -240,3 +240,13 @@ def test_log_rows_follow_the_log_columns(tmp_path):
     assert overdue["Key"] == "overdue:M-0002:2026-11-24:0"
     assert overdue["Recipients"] == "dan@example.com"
     assert overdue["Result"] == "sent" and str(overdue["Message-ID"]).startswith("<digest.")
+
+
+def test_log_recipients_cell_keeps_to_whole_and_caps_copies():
+    """A copied list past five addresses is summarised; the To part stays whole for matching."""
+    from sheetsync.ledger import recipients_cell, recipients_to
+
+    copies = [f"owner{i}@example.com" for i in range(40)]
+    cell = recipients_cell(["gc@example.com", "cfo@example.com"], copies)
+    assert cell.endswith("owner4@example.com (+35 more)") and "owner5@" not in cell
+    assert recipients_to(cell) == "cfo@example.com; gc@example.com"

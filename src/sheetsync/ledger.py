@@ -77,10 +77,20 @@ def read_ledger(grid: Grid) -> Ledger:
     return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)))
 
 
+CC_SHOWN = 5  # an escalation can copy hundreds of owners; its every Log row repeats the cell
+
+
 def recipients_cell(to: list[str], cc: list[str]) -> str:
-    """The Log's Recipients cell: ``a@x.com; b@x.com`` with ``| cc: …`` when copied."""
+    """The Log's Recipients cell: ``a@x.com; b@x.com`` with ``| cc: …`` when copied.
+
+    The To part is what the ledger matches on, so it is kept whole; past
+    ``CC_SHOWN`` copied addresses the cell says how many more there were.
+    """
     text = "; ".join(to)
-    return f"{text} | cc: {'; '.join(cc)}" if cc else text
+    if not cc:
+        return text
+    more = f" (+{len(cc) - CC_SHOWN} more)" if len(cc) > CC_SHOWN else ""
+    return f"{text} | cc: {'; '.join(cc[:CC_SHOWN])}{more}"
 
 
 def recipients_to(cell: str) -> str:
