@@ -120,10 +120,10 @@ class Steps:
 class EmulatorProcess:
     """The Sheets API emulator in a child process, seeded there, steered over a pipe."""
 
-    def __init__(self, rows: int, stock: bool = False) -> None:
+    def __init__(self, rows: int) -> None:
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        args = (child, rows, stock)
+        args = (child, rows)
         self._process = context.Process(target=_serve, args=args, daemon=True)
         self._process.start()
         self.host: str = self._conn.recv()
@@ -139,14 +139,10 @@ class EmulatorProcess:
         self._process.join()
 
 
-def _serve(conn: Any, rows: int, stock: bool) -> None:
+def _serve(conn: Any, rows: int) -> None:
     from synthetic import synthetic_tracker
 
     from sheetsync.testing.emulator import SheetsEmulator
-    from sheetsync.testing.sheets_emulator.grid import Grid
-
-    if not stock:
-        Grid.write = _write_trimming_written_rows  # type: ignore[method-assign]
 
     grids = {"Tracker": synthetic_tracker(rows, TODAY), "Naive": synthetic_tracker(1_000, TODAY)}
     with SheetsEmulator() as emulator:
@@ -154,29 +150,6 @@ def _serve(conn: Any, rows: int, stock: bool) -> None:
         conn.send(emulator.host)
         while (request := conn.recv()) != "stop":
             conn.send(_answer(emulator, request, grids))
-
-
-def _write_trimming_written_rows(self: Any, row0: int, col0: int, values: Any) -> None:
-    """``Grid.write`` that trims the rows it wrote, not every row of the grid.
-
-    The emulator's own ``Grid.write`` ends with ``_trim()`` over the whole grid: for a
-    write of R ranges into an N-row tab that is O(R x N) Python work, which at 100k rows
-    and thousands of column runs costs the emulator a minute that Google would not spend.
-    The stored cells are the same either way (``--stock-emulator`` runs the original).
-    """
-    from sheetsync.testing.sheets_emulator.grid import SKIP
-
-    for offset, data in enumerate(values):
-        if all(value is SKIP for value in data):
-            continue
-        row = self._row(row0 + offset, col0 + len(data))
-        for index, value in enumerate(data):
-            if value is not SKIP:
-                row[col0 + index] = value
-        while row and row[-1] is None:
-            row.pop()
-    while self.rows and not self.rows[-1]:
-        self.rows.pop()
 
 
 def _answer(emulator: Any, request: str, grids: dict[str, Any]) -> Any:
@@ -249,12 +222,12 @@ def full_run(
     }
 
 
-def measure(rows: int, stock: bool = False, next_day: bool = False) -> dict[str, Any]:
+def measure(rows: int, next_day: bool = False) -> dict[str, Any]:
     """The full run, its API traffic, the I/O floor and the naive script, for one size.
 
     With ``next_day``, also the run of the day after on the same sheet (``next_day_*``).
     """
-    emulator = EmulatorProcess(rows, stock)  # forked before anything heavy is imported
+    emulator = EmulatorProcess(rows)  # forked before anything heavy is imported
     from floor import io_floor, naive
 
     from sheetsync.dates import to_serial
@@ -339,17 +312,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="milestones (repeatable)")
     parser.add_argument(
-        "--stock-emulator", action="store_true", help="keep the emulator's whole-grid trim"
-    )
-    parser.add_argument(
         "--next-day", action="store_true", help="also time the next day's run on the same sheet"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.rows or [1_000]
-    flags = ["--stock-emulator"] * args.stock_emulator + ["--next-day"] * args.next_day
+    flags = ["--next-day"] * args.next_day
     if args.child:
-        print(json.dumps(measure(sizes[0], args.stock_emulator, args.next_day)))
+        print(json.dumps(measure(sizes[0], args.next_day)))
         return
     for rows in sizes:
         result = _child(rows, flags)

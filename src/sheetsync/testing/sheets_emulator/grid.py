@@ -51,7 +51,10 @@ class Grid:
             for index, value in enumerate(data):
                 if value is not SKIP:
                     row[col0 + index] = value
-        self._trim()
+            while row and row[-1] is None:  # only the rows written can have changed
+                row.pop()
+        while self.rows and not self.rows[-1]:
+            self.rows.pop()
 
     def clear(self, box: Box) -> None:
         """Empty every cell of ``box``."""
