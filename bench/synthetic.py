@@ -7,21 +7,9 @@ import random
 
 from sheetsync.dates import to_serial
 from sheetsync.schema import LOG_COLUMNS
+from sheetsync.schema import TYPES as SCHEMA_TYPES
 
-TYPES = [
-    "renewal",
-    "notice",
-    "payment",
-    "review",
-    "report",
-    "approval",
-    "delivery",
-    "expiration",
-    "other",
-    "QBR",
-    "invoice",
-    "termination notice",
-]
+TYPES = [*SCHEMA_TYPES, "QBR", "invoice", "termination notice"]  # synonyms as people type
 TITLES = [
     "Send renewal notice",
     "Pay invoice",
