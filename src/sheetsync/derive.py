@@ -99,11 +99,6 @@ def effective_due(due: pd.Series, settings: Settings) -> pd.Series:
     return due - pd.to_timedelta(shift, unit="D")
 
 
-def problem(row: int, column: str, message: str) -> Problem:
-    """A Problem on a Milestones row."""
-    return Problem(MILESTONES, row, column, message)
-
-
 @dataclass(frozen=True)
 class RowSource:
     """What derivation needs of the Milestones tab as read: raw cells and real headers."""
@@ -138,7 +133,9 @@ def _roll_recurring(derived: Derived, source: RowSource, anchors: dict[str, dt.d
     for i in np.flatnonzero(rules.map(lambda r: isinstance(r, str)).to_numpy(dtype=bool)):
         shown = str(frame["repeat"].iat[i])[:60]
         derived.problems.append(
-            problem(int(frame["row"].iat[i]), "Repeat", f'Repeat: "{shown}" {rules.iat[i]}')
+            Problem(
+                MILESTONES, int(frame["row"].iat[i]), "Repeat", f'Repeat: "{shown}" {rules.iat[i]}'
+            )
         )
     rolling = (
         rules.map(lambda r: isinstance(r, Rule))

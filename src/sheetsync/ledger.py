@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,12 +19,6 @@ class KeyParts(NamedTuple):
     milestone: str
     due: str
     stage: str
-
-
-def make_key(kind: str, milestone: str, due: dt.date | str, stage: int | str) -> str:
-    """Build a ledger key exactly as DESIGN.md §4 spells it."""
-    due_text = due.isoformat() if isinstance(due, dt.date) else due
-    return f"{kind}:{milestone}:{due_text}:{stage}"
 
 
 def split_key(key: str) -> KeyParts | None:

@@ -7,13 +7,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from .addresses import Address
 from .normalize_rows import (
     _dates,
     _duplicates,
     _Flagger,
     _is,
-    _objects,
     _owners,
     _quoted,
     _strings,
@@ -187,11 +185,3 @@ def _done(table: Table, settings: Settings, flags: _Flagger) -> tuple[np.ndarray
     flags.flag(_is(done, None), "Done", _quoted("Done", raw, reason))
     completed = _dates(table, "Completed On", settings, flags)
     return done.where(lambda v: v is True) | ~np.isnat(completed), completed
-
-
-def owner_emails(owners: tuple[Address, ...]) -> str:
-    """Addresses as the sheet shows them in one cell."""
-    return "; ".join(a.email for a in owners)
-
-
-__all__ = ["_objects", "milestone_frame", "owner_emails"]

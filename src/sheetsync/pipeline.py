@@ -175,8 +175,8 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
     log_rows = _deliver(
         backend, transport, messages, prepared.now, options.batch_size, result, allowed
     )
-    report = backend.write_status(_status_writes(prepared, log_rows), _prune_rows(prepared))
     notified = last_notified(_ledger_with(prepared, log_rows))
+    report = backend.write_status(_status_writes(prepared, notified), _prune_rows(prepared))
     fresh = new_milestone_rows(prepared, notified)
     if fresh:
         backend.append_rows(prepared.tracker.tables[MILESTONES].tab, fresh)
@@ -302,9 +302,8 @@ def _ledger_with(prepared: Prepared, new_log: list[list[Cell]]) -> pd.DataFrame:
     return pd.concat([ledger, fresh], ignore_index=True)
 
 
-def _status_writes(prepared: Prepared, new_log: list[list[Cell]]) -> list[TabWrite]:
+def _status_writes(prepared: Prepared, notified: dict[tuple[str, str], str]) -> list[TabWrite]:
     tracker = prepared.tracker
-    notified = last_notified(_ledger_with(prepared, new_log))
     writes = [
         milestone_writes(tracker, prepared.evaluated, notified, prepared.now, prepared.derived),
         contract_writes(tracker, prepared.now),

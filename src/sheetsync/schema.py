@@ -98,7 +98,6 @@ NEEDS_ATTENTION, CANCELLED = "Needs attention", "Cancelled"
 STATUSES = (OVERDUE, DUE_SOON, UPCOMING, NEEDS_ATTENTION, DONE, CANCELLED)
 
 # Contract statuses.
-ACTIVE_CONTRACT = ("active", "")
 ENDED_CONTRACT = ("terminated", "expired", "superseded")
 CONTRACT_STATUSES = ("Active", "Draft", "Terminated", "Expired", "Superseded")
 
