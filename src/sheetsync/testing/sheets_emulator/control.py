@@ -14,12 +14,37 @@ from .errors import ApiError
 READ_KINDS = frozenset({"spreadsheets.get", "values.get", "values.batchGet"})
 
 
+class AnswerLost(Exception):
+    """Close the connection without answering (the client sees it reset)."""
+
+
 @dataclass(frozen=True)
 class Fault:
-    """An answer to force on a call: an HTTP error ``status`` and/or a ``delay`` in seconds."""
+    """An answer to force on a call: an HTTP error ``status`` and/or a ``delay`` in seconds.
+
+    ``drop`` closes the connection instead of answering. ``applied`` carries the request
+    out first and only then loses its answer (the 500 or the dropped connection), as
+    Google sometimes does: the client's retry repeats a request that already took effect.
+    """
 
     status: int | None = None
     delay: float = 0.0
+    applied: bool = False
+    drop: bool = False
+
+    @property
+    def name(self) -> str:
+        """How the fault is counted: "500", "slow", "drop", "applied-500", "applied-drop"."""
+        base = "drop" if self.drop else str(self.status or "slow")
+        return f"applied-{base}" if self.applied else base
+
+    def fail(self) -> None:
+        """Raise what answers this call instead of the real answer, if anything."""
+        if self.drop:
+            raise AnswerLost()
+        error = self.error()
+        if error is not None:
+            raise error
 
     def error(self) -> ApiError | None:
         """Return the error to answer with, or None for a merely slow answer."""
@@ -84,6 +109,7 @@ class FaultPlan:
         self.kind: str | None = None
         self.rate = 0.0
         self.choices: tuple[Fault, ...] = ()
+        self.rate_kinds: frozenset[str] | None = None
         self._random = random.Random(0)
         self.injected: Counter[str] = Counter()
         self._seen = 0
@@ -94,13 +120,20 @@ class FaultPlan:
         self.kind = kind
         self._seen = 0
 
-    def set_rate(self, rate: float, faults: tuple[Fault, ...], seed: int) -> None:
-        """Fault a random share ``rate`` of calls with one of ``faults``, seeded."""
+    def set_rate(
+        self,
+        rate: float,
+        faults: tuple[Fault, ...],
+        seed: int,
+        kinds: frozenset[str] | None = None,
+    ) -> None:
+        """Fault a random share ``rate`` of calls (of ``kinds`` when given), seeded."""
         self.rate, self.choices, self._random = rate, faults, random.Random(seed)
+        self.rate_kinds = kinds
 
     def clear(self) -> None:
         """Stop injecting faults (the counts stay)."""
-        self.schedule, self.rate, self.choices = {}, 0.0, ()
+        self.schedule, self.rate, self.choices, self.rate_kinds = {}, 0.0, (), None
 
     def pick(self, kind: str) -> Fault | None:
         """Return the fault for this call, if any, and count it."""
@@ -108,10 +141,11 @@ class FaultPlan:
         if self.kind is None or self.kind == kind:
             self._seen += 1
             fault = self.schedule.get(self._seen)
-        if fault is None and self.rate and self._random.random() < self.rate:
+        eligible = self.rate_kinds is None or kind in self.rate_kinds
+        if fault is None and self.rate and eligible and self._random.random() < self.rate:
             fault = self._random.choice(self.choices)
         if fault is not None:
-            self.injected[str(fault.status or "slow")] += 1
+            self.injected[fault.name] += 1
         return fault
 
 

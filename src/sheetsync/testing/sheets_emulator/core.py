@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from . import batch, drive_api, spreadsheets_api
@@ -13,7 +13,7 @@ from .control import Fault, FaultPlan, Hooks, Quota
 from .editing import SheetEditor
 from .errors import ApiError
 from .render import renderer
-from .routes import SUPPORTED_CALLS, VALUES_HANDLERS, Route, route
+from .routes import SUPPORTED_CALLS, VALUES_HANDLERS, WRITE_CALLS, Route, route
 from .server import EmulatorServer, pause
 from .store import Store
 
@@ -189,9 +189,30 @@ class SheetsEmulator:
             faults += (Fault(None, delay),)
         self.faults.set_rate(rate, faults, seed)
 
+    def lose_answers(
+        self, calls: Iterable[int], kind: str | None = None, drop: bool = False
+    ) -> None:
+        """Carry out the n-th call from now (of ``kind`` when given), then lose its answer.
+
+        The request takes effect, then the client gets a 500 (or, with ``drop``, a closed
+        connection), so a retrying client repeats a request that was already applied.
+        """
+        fault = Fault(None if drop else 500, applied=True, drop=drop)
+        self.faults.set_schedule(dict.fromkeys(calls, fault), kind)
+
+    def lose_answers_randomly(
+        self, rate: float, kinds: Iterable[str] = WRITE_CALLS, seed: int = 0
+    ) -> None:
+        """Carry out a seeded random share ``rate`` of calls of ``kinds``, then lose the answer.
+
+        Half the lost answers are a 500, half a dropped connection.
+        """
+        faults = (Fault(500, applied=True), Fault(applied=True, drop=True))
+        self.faults.set_rate(rate, faults, seed, frozenset(kinds))
+
     @property
     def faults_injected(self) -> Counter[str]:
-        """Injected faults so far by status ("429", "500", "503", "slow")."""
+        """Injected faults so far by name ("429", "500", "503", "slow", "applied-500" …)."""
         return self.faults.injected
 
     def before_request(self, hook: Callable[[str], None]) -> None:
@@ -228,18 +249,20 @@ class SheetsEmulator:
             count = self.calls[found.kind]
         self.hooks.run(found.kind, count)
         fault = self.faults.pick(found.kind)
-        if fault is not None:
+        if fault is not None and not fault.applied:
             pause(fault.delay)
-            error = fault.error()
-            if error is not None:
-                raise error
+            fault.fail()
         with self.store.lock:
             if self.quotas_enabled:
                 self.quota.charge(found.kind, user)
             try:
-                return self._handle(found, method, query, body)
+                answer = self._handle(found, method, query, body)
             except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
                 raise ApiError.invalid(f"Invalid JSON payload received: {error}") from None
+        if fault is not None:  # applied, then the answer is lost
+            pause(fault.delay)
+            fault.fail()
+        return answer
 
     def _handle(self, found: Route, method: str, query: dict[str, list[str]], body: Any) -> Answer:
         if found.kind not in SUPPORTED_CALLS:

@@ -33,6 +33,18 @@ SUPPORTED_CALLS = frozenset(
 )
 """Call kinds the emulator implements; anything else is answered 501 UNIMPLEMENTED."""
 
+WRITE_CALLS = frozenset(
+    {
+        "spreadsheets.batchUpdate",
+        "values.update",
+        "values.batchUpdate",
+        "values.append",
+        "values.clear",
+        "values.batchClear",
+    }
+)
+"""Sheets API calls that change a spreadsheet (the kinds whose answer can be lost)."""
+
 ValuesHandler = Callable[..., dict[str, Any]]
 
 

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from .control import AnswerLost
 from .errors import ApiError
 
 if TYPE_CHECKING:
@@ -82,6 +83,10 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.headers.get("Authorization") or "anonymous",
                 len(raw),
             )
+        except AnswerLost:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         except ApiError as error:
             status, answer, headers = error.code, error.body(), error.headers
         except Exception as error:
