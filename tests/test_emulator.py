@@ -603,6 +603,53 @@ def test_slow_fault_delays_the_answer(emu: SheetsEmulator, http: Any, book: str)
     assert emu.faults_injected["slow"] == 1
 
 
+def test_lost_answer_after_the_write_was_applied(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """An applied-then-lost fault answers 500 yet the row is there; a naive retry adds it twice."""
+    emu.lose_answers([1], kind="values.append")
+    url = values_url(book, "Milestones!A1") + ":append"
+    body = {"values": [["M-0009", "C-001", "Added"]]}
+    assert http("POST", url, params={"valueInputOption": "RAW"}, json=body).status_code == 500
+    assert emu.values(book, "Milestones")[-1] == ["M-0009", "C-001", "Added"]
+    assert http("POST", url, params={"valueInputOption": "RAW"}, json=body).status_code == 200
+    assert [row[0] for row in emu.values(book, "Milestones")].count("M-0009") == 2
+    assert emu.faults_injected == {"applied-500": 1}
+
+
+def test_lost_answer_can_drop_the_connection(emu: SheetsEmulator, http: Any, book: str) -> None:
+    """With drop, the write is applied and the client sees the connection closed, no answer."""
+    emu.lose_answers([1], kind="values.update", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        http(
+            "PUT",
+            values_url(book, "Milestones!E1"),
+            params={"valueInputOption": "RAW"},
+            json={"values": [["Status"]]},
+        )
+    assert emu.values(book, "Milestones")[0][4] == "Status"
+    assert emu.faults_injected == {"applied-drop": 1}
+
+
+def test_random_lost_answers_hit_only_the_given_kinds(
+    emu: SheetsEmulator, http: Any, book: str
+) -> None:
+    """lose_answers_randomly on writes never touches a read; every write loses its answer."""
+    emu.lose_answers_randomly(1.0, kinds=["values.batchClear"], seed=1)
+    assert {http("GET", values_url(book, "A1")).status_code for _ in range(5)} == {200}
+    path = f"/v4/spreadsheets/{book}/values:batchClear"
+    outcomes = []
+    for _ in range(6):
+        try:
+            outcomes.append(http("POST", path, json={"ranges": ["Contracts!A3:E3"]}).status_code)
+        except requests.ConnectionError:
+            outcomes.append("dropped")
+    assert set(outcomes) == {500, "dropped"}
+    assert len(emu.values(book, "Contracts")) == 2  # the clear was carried out
+    assert emu.faults_injected == {
+        "applied-500": outcomes.count(500),
+        "applied-drop": outcomes.count("dropped"),
+    }
+
+
 def test_calls_and_bytes_are_counted_and_reset(emu: SheetsEmulator, book: str, gc: Any) -> None:
     """Each call is counted by kind with its bytes; reset_counts starts over."""
     ws = gc.open_by_key(book).worksheet("Milestones")

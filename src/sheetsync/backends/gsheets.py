@@ -30,8 +30,16 @@ from gspread.utils import absolute_range_name, quote
 from ..dates import to_serial
 from ..errors import BackendError
 from ..schema import LOG, header_key
+from . import recheck
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
-from .retry import RetryingHTTPClient, RetryPolicy, SheetsApi, compact_json, connect_http
+from .retry import (
+    Recheck,
+    RetryingHTTPClient,
+    RetryPolicy,
+    SheetsApi,
+    compact_json,
+    connect_http,
+)
 from .rowmatch import header_columns, plan_cells
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
@@ -105,6 +113,7 @@ class GoogleSheetsBackend:
         self._tabs: dict[str, TabInfo] = {}
         self._headers: dict[str, list[Cell]] = {}
         self._last_rows: dict[str, int] = {}
+        self._grids: dict[str, Grid] = {}
 
     @classmethod
     def connect(
@@ -153,6 +162,7 @@ class GoogleSheetsBackend:
             tab.title: _grid(part.get("values", [])) for tab, part in zip(tabs, answer, strict=True)
         }
         self._tabs = {tab.title: tab for tab in tabs}
+        self._grids = grids
         self._headers = {title: list(grid[0]) if grid else [] for title, grid in grids.items()}
         self._last_rows = {title: len(grid) for title, grid in grids.items()}
         props = meta.get("properties", {})
@@ -186,7 +196,7 @@ class GoogleSheetsBackend:
             )
         structure = self._grow(cells) + self._prune_requests(log_prune)
         if structure:
-            self.api.batch_update(structure)
+            self.api.batch_update(structure, self._recheck(structure))
         data = [vr for tab, by_column in cells.items() for vr in _value_ranges(tab, by_column)]
         for part in _batches(data, self.max_request_bytes):
             self.api.values_update(part)
@@ -301,8 +311,9 @@ class GoogleSheetsBackend:
         width = max(columns.values())
         values = [_placed(row.items(), columns, width, _entered) for row in rows]
         last = max(self._last_rows.get(info.title, 0), 1)
-        self.api.batch_update([_insert_rows(info, last, len(values))])
+        insert = [_insert_rows(info, last, len(values))]
         info.rows += len(values)
+        self.api.batch_update(insert, self._recheck(insert))
         data, start = [], last + 1
         for chunk in _packed(values, self.max_request_bytes):
             cells = f"A{start}:{_letters(width)}{start + len(chunk) - 1}"
@@ -325,7 +336,8 @@ class GoogleSheetsBackend:
         url = urls.SPREADSHEET_VALUES_APPEND_URL % (self.spreadsheet_id, target)
         params = f"?valueInputOption={option}&insertDataOption=INSERT_ROWS"
         for chunk in _packed(values, self.max_request_bytes):
-            self.api.post(url + params, {"majorDimension": "ROWS", "values": chunk})
+            body = {"majorDimension": "ROWS", "values": chunk}
+            self.api.post(url + params, body, recheck.rows_appended(self.api, info.title, chunk))
         self._last_rows[info.title] = last + len(values)
 
     def _ensure_headers(self, info: TabInfo, names: Sequence[str]) -> dict[str, int]:
@@ -336,7 +348,7 @@ class GoogleSheetsBackend:
             by_column = {column: {1: name} for column, name in added}
             grow = self._grow({info.title: by_column})
             if grow:
-                self.api.batch_update(grow)
+                self.api.batch_update(grow, self._recheck(grow))
             self.api.values_update(list(_value_ranges(info.title, by_column)))
             for column, name in added:
                 current.extend([None] * (column - len(current)))
@@ -344,11 +356,33 @@ class GoogleSheetsBackend:
         return columns
 
     def _add_tab(self, title: str) -> TabInfo:
-        answer = self.api.batch_update([{"addSheet": {"properties": {"title": title}}}])
+        add = [{"addSheet": {"properties": {"title": title}}}]
+        answer = self.api.batch_update(add, recheck.tab_added(self.api, title))
         info = TabInfo.from_json(answer["replies"][0]["addSheet"]["properties"])
         self._tabs[info.title] = info
         self._headers[info.title] = []
         return info
+
+    def _recheck(self, requests: list[dict[str, Any]]) -> Recheck:
+        """After a lost answer to these row/column requests: did they take effect?
+
+        Deleting Log rows is judged by what those rows hold now; adding rows or columns
+        by the grid sizes this backend already counts them in.
+        """
+        log = self._find_tab(LOG)
+        deletes = [r["deleteDimension"]["range"] for r in requests if "deleteDimension" in r]
+        if deletes and log is not None:
+            runs = [(d["startIndex"] + 1, d["endIndex"]) for d in deletes]
+            return recheck.rows_deleted(self.api, log.title, runs, self._grids.get(log.title, []))
+        grown = {
+            (r.get("appendDimension") or r["insertDimension"]["range"])["sheetId"]
+            for r in requests
+            if {"appendDimension", "insertDimension"} & set(r)
+        }
+        sizes = {
+            t.sheet_id: (t.rows, t.columns) for t in self._tabs.values() if t.sheet_id in grown
+        }
+        return recheck.grid_at_least(self.api, sizes)
 
     def _find_tab(self, name: str) -> TabInfo | None:
         wanted = name.strip().casefold()

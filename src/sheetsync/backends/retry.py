@@ -10,6 +10,12 @@ time, default 120 s) would be exceeded, with one clear line:
 
 Any other error answer is translated once, by :class:`SheetsApi`: 403/404 become
 ``TrackerNotFound`` (naming the account to share the sheet with), others ``BackendError``.
+
+Google sometimes carries a request out and then loses the answer (a 5xx, a dropped
+connection). Resending is harmless for a write to an exact range, but not for one that
+adds or removes rows. Such a write passes a ``recheck``: before resending after a lost
+answer, it re-reads the sheet and either reports the write as already done (its answer)
+or None to send it again.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from ..errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
+Recheck = Callable[[], "dict[str, Any] | None"]
+"""Re-reads the sheet after a lost answer: the write's answer if it took effect, else None."""
 TRANSIENT = (requests.ConnectionError, requests.Timeout, TransportError)
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
@@ -100,8 +108,14 @@ class RetryingHTTPClient(HTTPClient):
         json: Mapping[str, Any] | None = None,
         files: FileType = None,
         headers: MutableMapping[str, str] | None = None,
+        *,
+        recheck: Recheck | None = None,
     ) -> requests.Response:
         """Send one API request, retrying transient failures within the budget.
+
+        With ``recheck``, a 5xx or a connection failure (the request may have been
+        carried out) is followed by ``recheck()`` before any resend: an answer means the
+        write already took effect and is returned as if Google had sent it.
 
         Raises:
             APIError: a non-retryable error answer (400, 403, 404 …).
@@ -122,6 +136,10 @@ class RetryingHTTPClient(HTTPClient):
             self.policy.sleep(delay)
             waited += delay
             attempt += 1
+            if recheck is not None and _maybe_applied(outcome):
+                answer = recheck()
+                if answer is not None:
+                    return _answered(answer)
 
     def _count(self, attempt: int) -> None:
         if attempt:
@@ -140,6 +158,20 @@ class RetryingHTTPClient(HTTPClient):
         if not response.ok and response.status_code not in RETRYABLE:
             raise APIError(response)
         return response
+
+
+def _maybe_applied(outcome: requests.Response | Exception) -> bool:
+    """Whether a failed attempt may have been carried out (a 429 never is)."""
+    return isinstance(outcome, Exception) or outcome.status_code != 429
+
+
+def _answered(answer: dict[str, Any]) -> requests.Response:
+    """A 200 response carrying ``answer``, for a write a recheck found already done."""
+    response = requests.Response()
+    response.status_code = 200
+    response._content = json.dumps(answer).encode("utf-8")
+    response.headers["Content-Type"] = "application/json; charset=UTF-8"
+    return response
 
 
 def _retry_after(outcome: requests.Response | Exception) -> float | None:
@@ -219,10 +251,12 @@ class SheetsApi:
         answer = self.get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
         return list(answer.get("valueRanges", []))
 
-    def batch_update(self, requests: list[dict[str, Any]]) -> dict[str, Any]:
+    def batch_update(
+        self, requests: list[dict[str, Any]], recheck: Recheck | None = None
+    ) -> dict[str, Any]:
         """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all."""
         url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"requests": requests})
+        return self.post(url, {"requests": requests}, recheck)
 
     def values_update(self, data: list[dict[str, Any]], option: str = "RAW") -> dict[str, Any]:
         """``values:batchUpdate`` of value ranges, RAW unless ``option`` says otherwise."""
@@ -233,11 +267,18 @@ class SheetsApi:
         """GET ``url``; the answer's JSON."""
         return self._send(lambda: self.http.request("get", url, params=params))
 
-    def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST ``body`` as compact JSON; the answer's JSON."""
+    def post(
+        self, url: str, body: dict[str, Any], recheck: Recheck | None = None
+    ) -> dict[str, Any]:
+        """POST ``body`` as compact JSON; the answer's JSON.
+
+        ``recheck`` decides, after a lost answer, whether the write already took effect.
+        """
         data = compact_json(body).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=UTF-8"}
-        return self._send(lambda: self.http.request("post", url, data=data, headers=headers))
+        return self._send(
+            lambda: self.http.request("post", url, data=data, headers=headers, recheck=recheck)
+        )
 
     def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
         try:
