@@ -508,6 +508,127 @@ def test_drive_open_by_name_and_delete(emu: SheetsEmulator, book: str, gc: Any) 
         gc.open_by_key(book)
 
 
+# -- Google's JSON rules and named ranges ---------------------------------------------------
+
+
+def batch(http: Any, book: str, *requests_: dict[str, Any]) -> dict[str, Any]:
+    """POST a spreadsheets:batchUpdate and return its JSON answer."""
+    answer = http("POST", f"/v4/spreadsheets/{book}:batchUpdate", json={"requests": requests_})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def name_range(http: Any, book: str, name: str = "Dates") -> None:
+    """Name Milestones!B2:D3 (a tab whose sheetId is not 0)."""
+    tabs = http("GET", f"/v4/spreadsheets/{book}").json()["sheets"]
+    sheet_id = next(
+        t["properties"]["sheetId"] for t in tabs if t["properties"]["title"] == "Milestones"
+    )
+    grid = {
+        "sheetId": sheet_id,
+        "startRowIndex": 1,
+        "endRowIndex": 3,
+        "startColumnIndex": 1,
+        "endColumnIndex": 4,
+    }
+    batch(http, book, {"addNamedRange": {"namedRange": {"name": name, "range": grid}}})
+
+
+def test_colors_come_back_at_single_precision_without_zero_parts(http: Any, book: str) -> None:
+    """A tab colour of 1/3 red reads back 0.33333334 (single precision); blue 0 is left out."""
+    color = {"red": 1 / 3, "green": 0.1, "blue": 0.0}
+    update = {"properties": {"sheetId": 0, "tabColor": color}, "fields": "tabColor"}
+    batch(http, book, {"updateSheetProperties": update})
+    added = batch(http, book, {"addSheet": {"properties": {"title": "New", "tabColor": color}}})
+    expected = {"red": 0.33333334, "green": 0.1}
+    assert added["replies"][0]["addSheet"]["properties"]["tabColor"] == expected
+    first = http("GET", f"/v4/spreadsheets/{book}").json()["sheets"][0]["properties"]
+    assert first["tabColor"] == expected
+    assert '"red": 0.33333334' in http("GET", f"/v4/spreadsheets/{book}").text
+
+
+def test_sheet_zero_shows_its_id_and_index_as_recorded(http: Any, book: str) -> None:
+    """As recorded: SheetProperties print sheetId 0 and index 0; a GridRange omits sheetId 0."""
+    first = http("GET", f"/v4/spreadsheets/{book}").json()["sheets"][0]["properties"]
+    assert (first["sheetId"], first["index"]) == (0, 0)
+    grid = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}
+    named = batch(http, book, {"addNamedRange": {"namedRange": {"name": "Top", "range": grid}}})
+    assert named["replies"][0]["addNamedRange"]["namedRange"]["range"] == {
+        "startRowIndex": 0,
+        "endRowIndex": 1,
+    }
+
+
+def test_values_answers_leave_out_fields_at_their_default(http: Any, book: str) -> None:
+    """No empty "responses", no zero counts, no empty "values"; "" and 0 cells in values stay."""
+    path = f"/v4/spreadsheets/{book}/values:batchUpdate"
+    empty = http("POST", path, json={"valueInputOption": "RAW", "data": []}).json()
+    assert empty == {"spreadsheetId": book}
+    blank = http(
+        "PUT",
+        values_url(book, "Contracts!H1"),
+        params={"valueInputOption": "RAW"},
+        json={"values": [[None]]},
+    )
+    assert set(blank.json()) == {"spreadsheetId", "updatedRange"}
+    assert "values" not in http("GET", values_url(book, "Contracts!Z9")).json()
+    http(
+        "PUT",
+        values_url(book, "Contracts!H1"),
+        params={"valueInputOption": "RAW"},
+        json={"values": [[0, ""]]},
+    )
+    read = http(
+        "GET",
+        values_url(book, "Contracts!G1:I1"),
+        params={"valueRenderOption": "UNFORMATTED_VALUE"},
+    )
+    assert read.json()["values"] == [["", 0]]
+
+
+def test_named_range_stands_for_a1_in_the_values_api(
+    emu: SheetsEmulator, http: Any, gc: Any, book: str
+) -> None:
+    """get, batchGet, update, batchUpdate, append, clear and batchClear all take a range's name."""
+    name_range(http, book)
+    sheet = gc.open_by_key(book)
+    got = sheet.values_get("Dates", params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    assert got["range"] == "Milestones!B2:D3"
+    assert got["values"] == [["C-002", "Pay rent", 46392], ["C-001", "Renewal notice", 46357]]
+    assert (
+        sheet.values_batch_get(["dates", "Milestones!A1"])["valueRanges"][0]["range"]
+        == "Milestones!B2:D3"
+    )
+    sheet.values_update(
+        "Dates", params={"valueInputOption": "RAW"}, body={"values": [["x"], ["y"]]}
+    )
+    assert [row[1] for row in emu.values(book, "Milestones")[1:3]] == ["x", "y"]
+    sheet.values_batch_update(
+        {"valueInputOption": "RAW", "data": [{"range": "Dates", "values": [["z"]]}]}
+    )
+    assert emu.values(book, "Milestones")[1][1] == "z"
+    appended = sheet.values_append(
+        "Dates", params={"valueInputOption": "RAW"}, body={"values": [["w"]]}
+    )
+    assert appended["updates"]["updatedRange"] == "Milestones!B4"  # right below the range
+    assert sheet.values_clear("Dates")["clearedRange"] == "Milestones!B2:D3"
+    assert emu.values(book, "Milestones")[1:4] == [
+        ["M-0003"],
+        ["M-0001"],
+        ["M-0002", "w", "QBR", 46428],
+    ]
+    cleared = http("POST", f"/v4/spreadsheets/{book}/values:batchClear", json={"ranges": ["Dates"]})
+    assert cleared.json()["clearedRanges"] == ["Milestones!B2:D3"]
+
+
+def test_unknown_range_name_is_a_parse_error(http: Any, book: str) -> None:
+    """A name that is neither a tab, a named range nor A1 is answered 400 like Google."""
+    name_range(http, book)
+    answer = http("GET", values_url(book, "Datez"))
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "Unable to parse range: Datez"
+
+
 # -- quotas, faults and counts ------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from .render import renderer
 from .routes import SUPPORTED_CALLS, VALUES_HANDLERS, WRITE_CALLS, Route, route
 from .server import EmulatorServer, pause
 from .store import Store
+from .wire import google_json, without_defaults
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -271,13 +272,14 @@ class SheetsEmulator:
             return self._drive(found, query, body)
         if found.kind == "spreadsheets.create":
             book = self.store.create(**spreadsheets_api.creation_args(body or {}))
-            return 200, book.to_json(), {}
+            return 200, google_json(book.to_json()), {}
         book = self.store.open(found.resource_id or "")
         if found.kind == "spreadsheets.get":
-            return 200, spreadsheets_api.get(book, query), {}
+            return 200, google_json(spreadsheets_api.get(book, query)), {}
         if found.kind == "spreadsheets.batchUpdate":
-            return 200, batch.batch_update(book, body or {}, self.store.ids), {}
-        return 200, VALUES_HANDLERS[found.kind](book, found.range_text, query, body), {}
+            return 200, google_json(batch.batch_update(book, body or {}, self.store.ids)), {}
+        answer = VALUES_HANDLERS[found.kind](book, found.range_text, query, body)
+        return 200, without_defaults(answer), {}
 
     def _drive(self, found: Route, query: dict[str, list[str]], body: Any) -> Answer:
         fields = _param(query, "fields")

@@ -154,8 +154,23 @@ class Spreadsheet:
                 return sheet
         raise ApiError.invalid(f"No grid with id: {sheet_id}")
 
+    def named_range(self, name: str) -> tuple[Sheet, Bounds] | None:
+        """The tab and bounds of the named range called ``name`` (any case), if there is one."""
+        wanted = name.lower()
+        for named in self.named_ranges:
+            if str(named.get("name", "")).lower() == wanted:
+                grid = named.get("range", {})
+                sheet = self.sheet_by_id(int(grid.get("sheetId", 0)))
+                return sheet, Bounds(
+                    grid.get("startRowIndex"),
+                    grid.get("startColumnIndex"),
+                    grid.get("endRowIndex"),
+                    grid.get("endColumnIndex"),
+                )
+        return None
+
     def resolve(self, text: str) -> tuple[Sheet, Bounds]:
-        """Resolve an A1 range (``'Tab'!A1:C``, ``Tab``, ``A1:B2``) to a tab and bounds."""
+        """Resolve an A1 range (``'Tab'!A1:C``, ``Tab``, ``A1:B2``) or a named range."""
         title, cells = split_range(text)
         whole = Bounds(None, None, None, None)
         if title is None:
@@ -163,6 +178,9 @@ class Spreadsheet:
             sheet = self.find_sheet(cells)
             if sheet is not None:
                 return sheet, whole
+            named = self.named_range(cells)
+            if named is not None:
+                return named
             bounds = parse_cells(cells)
             if bounds is None or not self.sheets:
                 raise ApiError.bad_range(text)

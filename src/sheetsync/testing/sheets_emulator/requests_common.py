@@ -12,15 +12,19 @@ Handler = Callable[[Spreadsheet, dict[str, Any], IdMaker], dict[str, Any]]
 
 
 def prune(value: Any) -> Any:
-    """Drop what Google leaves out of answers: nulls, false, empty lists, sheetId 0."""
+    """Drop what Google leaves out of answers: nulls, false, "", empty lists, sheetId 0."""
     if isinstance(value, dict):
-        pruned = {k: prune(v) for k, v in value.items() if not (v is None or v is False or v == [])}
+        pruned = {k: prune(v) for k, v in value.items() if not _unset(v)}
         if pruned.get("sheetId") == 0:
             del pruned["sheetId"]
         return pruned
     if isinstance(value, list):
         return [prune(item) for item in value]
     return value
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == []
 
 
 def range_sheet(book: Spreadsheet, grid_range: dict[str, Any]) -> Sheet:
