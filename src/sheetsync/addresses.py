@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
 from functools import lru_cache
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 
 @dataclass(frozen=True)
 class Address:
-    """One mailbox: a display name (may be empty) and a lower-case address."""
+    """One mailbox: a display name (may be empty) and a lower-case ASCII address.
+
+    An internationalized domain is kept in its ASCII (IDNA, ``xn--…``) form, so every
+    header, Log row and comparison uses one spelling and no mail server needs SMTPUTF8.
+    """
 
     name: str
     email: str
@@ -32,11 +38,14 @@ def parse_addresses(text: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
     """Split a cell into addresses.
 
     Accepts ``a@x.com; b@x.com``, commas, new lines and ``Jane Doe <jane@x.com>``.
+    Full-width characters (``ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``) read as their plain forms.
 
     Returns:
         ``(addresses, bad)``: the well-formed addresses, lower-cased and without
         duplicates, and the pieces that are not addresses, as typed.
     """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
     if any(ch in text for ch in "\r\n"):
         text = re.sub(r"[\r\n]+", ";", text)
     good: list[Address] = []
@@ -92,13 +101,42 @@ def _checked(piece: str) -> Address | None:
     if len(pairs) != 1:
         return None
     name, email = pairs[0]
-    if not email or any(ord(ch) < 32 for ch in name + email):
+    if not email or not (name + email).isprintable() and _has_controls(name + email):
         return None
     try:
         checked = validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return None
-    return Address(name.strip(), checked.normalized.casefold())
+    if checked.ascii_email is None:  # a non-ASCII local part needs SMTPUTF8
+        return None
+    return Address(name.strip(), checked.ascii_email.casefold())
+
+
+def _has_controls(text: str) -> bool:
+    """Control, line-separator or invisible format characters (bidi overrides, zero-width)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+def why_not(piece: str) -> str:
+    """Why ``piece`` (one of the pieces ``parse_addresses`` found bad) is not used."""
+    text = unicodedata.normalize("NFKC", piece)
+    local, at, domain = text.strip().strip("<>").rpartition("<")[2].rpartition("@")
+    if at and not local.isascii() and _checked(f"x@{domain.rstrip('>')}") is not None:
+        return (
+            "has letters outside A-Z before the @, which many mail servers cannot "
+            "deliver; use a plain address"
+        )
+    return "is not an email address"
+
+
+def ascii_domain(text: str) -> str | None:
+    """A domain in its ASCII form: ``exämple.com`` → ``xn--exmple-cua.com``; None if invalid."""
+    name = unicodedata.normalize("NFKC", text).strip().lstrip("@").rstrip(".").casefold()
+    try:
+        encoded = idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None
+    return encoded if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", encoded) else None
 
 
 def in_domains(address: Address, domains: tuple[str, ...]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
@@ -12,6 +13,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .addresses import Address
+from .cleantext import one_line as _single_line
 from .plan import DIGEST, Notification
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 
@@ -67,9 +69,21 @@ def describe_days(days_left: int | None) -> str:
 
 
 def one_line(text: str, limit: int = 150) -> str:
-    """Header-safe text: control characters and line breaks become spaces."""
-    cleaned = " ".join("".join(ch if ch >= " " else " " for ch in text).split())
+    """Header-safe text: control, line-break and bidi characters become spaces."""
+    cleaned = _single_line(text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def literal(text: str) -> str:
+    """A header value a mail reader shows as exactly ``text``.
+
+    Text that is not plain ASCII, or that holds ``=?`` (which a reader would decode
+    as an RFC 2047 encoded word, possibly into a line break), is itself encoded, so
+    decoding gives back the literal text and never a new header line.
+    """
+    if text.isascii() and "=?" not in text:
+        return text
+    return Header(text, "utf-8", header_name="Subject").encode(linesep="\n")
 
 
 def subject_for(note: Notification) -> str:
@@ -123,15 +137,15 @@ def build_message(
     """A multipart/alternative message with safe headers and a deterministic Message-ID."""
     text, html = render(note, envelope, today, env)
     message = EmailMessage(policy=POLICY)
-    message["Subject"] = subject_for(note)
-    message["From"] = formataddr(
-        (one_line(envelope.sender.name or "sheetsync"), envelope.sender.email)
-    )
-    message["To"] = ", ".join(_header_address(a) for a in note.to)
+    # Stored as written (ASCII, folded): the header parser never reinterprets sheet text.
+    message.set_raw("Subject", literal(subject_for(note)))
+    sender = Address(envelope.sender.name or "sheetsync", envelope.sender.email)
+    message.set_raw("From", _header_address(sender))
+    message.set_raw("To", _address_list(note.to))
     if note.cc:
-        message["Cc"] = ", ".join(_header_address(a) for a in note.cc)
+        message.set_raw("Cc", _address_list(note.cc))
     if envelope.reply_to:
-        message["Reply-To"] = _header_address(envelope.reply_to)
+        message.set_raw("Reply-To", _header_address(envelope.reply_to))
     message["Date"] = format_datetime(now)
     message["Message-ID"] = note.message_id(envelope.sender.domain)
     message["Auto-Submitted"] = "auto-generated"
@@ -142,4 +156,15 @@ def build_message(
 
 
 def _header_address(address: Address) -> str:
-    return formataddr((one_line(address.name), address.email))
+    """``Name <a@x.com>`` in ASCII: the name quoted, or encoded when quoting is not enough."""
+    name = one_line(address.name)
+    if not name:
+        return address.email
+    if name.isascii() and "=?" not in name:
+        return formataddr((name, address.email))
+    return f"{literal(name)} <{address.email}>"
+
+
+def _address_list(addresses: tuple[Address, ...]) -> str:
+    """Addresses one per folded line, so a long list never needs refolding."""
+    return ",\n ".join(_header_address(a) for a in addresses)

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .addresses import Address, in_domains, parse_addresses
+from .addresses import Address, in_domains, parse_addresses, why_not
+from .cleantext import printable
 from .dates import parse_date_values
 from .problems import Problem
 from .schema import ENDED_CONTRACT, header_key
@@ -58,7 +59,8 @@ class _Flagger:
         rows = self.rows[hits].tolist()
         tab = self.tab
         self.problems.extend(
-            Problem(tab, row, column, str(text)) for row, text in zip(rows, texts, strict=True)
+            Problem(tab, row, column, printable(str(text)))
+            for row, text in zip(rows, texts, strict=True)
         )
 
 
@@ -74,7 +76,7 @@ def _is(values: Coded, wanted: str | None) -> np.ndarray:
 def _quoted(column: str, raw: Coded, reason: Sequence[object] | str) -> Coded:
     """``Column: "cell" reason`` for each distinct cell of ``raw``."""
     reasons = [reason] * len(raw.values) if isinstance(reason, str) else reason
-    shown = [cell_text(v)[:60] for v in raw.values]
+    shown = [printable(cell_text(v)[:60]) for v in raw.values]
     return Coded(
         raw.codes,
         np.asarray(
@@ -117,7 +119,7 @@ def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address
     good, bad = parse_addresses(text)
     kept = tuple(a for a in good if in_domains(a, domains))
     outside = [a.email for a in good if a not in kept]
-    notes = [f'"{b}" is not an email address' for b in bad]
+    notes = [f'"{printable(b)}" {why_not(b)}' for b in bad]
     if outside:
         allowed = ", ".join(domains)
         notes.append(

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .addresses import Address, in_domains, parse_addresses
+from .addresses import Address, ascii_domain, in_domains, parse_addresses
+from .cleantext import printable
 from .normalize_types import canonical_type
 from .problems import Problem
 from .schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
@@ -98,10 +99,9 @@ def _addresses(value: object) -> tuple[Address, ...] | None:
 
 
 def _domains(value: object) -> tuple[str, ...] | None:
-    pieces = [p.strip().lstrip("@").casefold() for p in re.split(r"[,;\s]+", str(value))]
-    pieces = [p for p in pieces if p]
-    ok = all(re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", p) for p in pieces)
-    return tuple(pieces) if pieces and ok else None
+    pieces = [ascii_domain(p) for p in re.split(r"[,;\s]+", str(value)) if p.strip("@")]
+    ok = all(p is not None for p in pieces)
+    return tuple(p for p in pieces if p is not None) if pieces and ok else None
 
 
 def _weekend(value: object) -> str | None:
@@ -137,7 +137,7 @@ def parse_settings(rows: list[tuple[int, object, object]]) -> tuple[Settings, li
     for row, key, value in rows:
         message = _apply(settings, str(key or "").strip(), value)
         if message:
-            problems.append(Problem(SETTINGS, row, "Value", message))
+            problems.append(Problem(SETTINGS, row, "Value", printable(message)))
     return settings, problems
 
 
@@ -162,7 +162,7 @@ def restrict_escalations(
         if dropped:
             outside = f"{', '.join(dropped)} is outside the allowed domains ({', '.join(domains)})"
             message = f"{str(key).strip()}: {outside}; not emailed"
-            problems.append(Problem(SETTINGS, row, "Value", message))
+            problems.append(Problem(SETTINGS, row, "Value", printable(message)))
     return problems
 
 
