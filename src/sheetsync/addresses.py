@@ -101,7 +101,7 @@ def _checked(piece: str) -> Address | None:
     if len(pairs) != 1:
         return None
     name, email = pairs[0]
-    if not email or not (name + email).isprintable() and _has_controls(name + email):
+    if not email or (not (name + email).isprintable() and _has_controls(name + email)):
         return None
     try:
         checked = validate_email(email, check_deliverability=False)

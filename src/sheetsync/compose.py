@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 from email import policy
@@ -162,7 +163,9 @@ def _header_address(address: Address) -> str:
         return address.email
     if name.isascii() and "=?" not in name:
         return formataddr((name, address.email))
-    return f"{literal(name)} <{address.email}>"
+    # One encoded word: readers put a space between several inside a display name.
+    word = base64.b64encode(name.encode("utf-8")).decode("ascii")
+    return f"=?utf-8?b?{word}?= <{address.email}>"
 
 
 def _address_list(addresses: tuple[Address, ...]) -> str:

@@ -6,6 +6,8 @@ column operation whose failures become Problems on their own rows.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,8 @@ from .schema import (
     CONTRACT_COLUMNS,
     CONTRACT_SYSTEM,
     CONTRACTS,
+    ESCALATION_COLUMN,
+    ESCALATION_ELSEWHERE,
     LOG,
     MILESTONE_COLUMNS,
     MILESTONE_SYSTEM,
@@ -48,18 +52,22 @@ class Tracker:
     title: str = ""
 
 
-def locate_columns(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
+def locate_columns(
+    header: list[Any], columns: tuple[Column, ...], tab: str, renames: dict[str, str] | None = None
+) -> dict[str, int]:
     """Find each known column's index by header, canonical names first, then aliases.
 
     A system column's header (``Escalation``, ``Status`` …) is never taken as an
-    alias of a person's column.
+    alias of a person's column, unless ``renames`` gives that system column
+    another name on this tab (the person's column keeps its own).
 
     Raises:
         SchemaError: a required column has no header the program recognises.
     """
     keys = [header_key(h) for h in header]
     found: dict[str, int] = {}
-    reserved = {header_key(h) for h in SYSTEM_HEADERS.get(tab.strip().casefold(), ())}
+    system = SYSTEM_HEADERS.get(tab.strip().casefold(), ())
+    reserved = {header_key((renames or {}).get(h, h)) for h in system}
     taken: set[int] = {i for i, k in enumerate(keys) if k in reserved}
     for pass_aliases in (False, True):
         for column in columns:
@@ -83,17 +91,41 @@ SYSTEM_HEADERS = {
         "Next Milestone",
         "Health",
     ),
-    MILESTONES.casefold(): (*MILESTONE_SYSTEM, "Source"),
+    MILESTONES.casefold(): (*MILESTONE_SYSTEM, "Source", ESCALATION_ELSEWHERE),
 }
+_ESCALATION_LABEL = re.compile(r"^Level \d+( →|:)")
 
 
-def _with_source(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
+def escalation_renames(grid: Grid) -> dict[str, str]:
+    """``{"Escalation": "Escalation Level"}`` when a person's column is called Escalation.
+
+    The Escalation column is the program's when it holds only what the program
+    writes there (``Level 1 → …``), or is blank next to an Escalate To column.
+    Otherwise it is a person's (their escalation contacts, say): it is read as
+    Escalate To when that column is missing, and never written.
+    """
+    keys = [header_key(h) for h in (grid[0] if grid else [])]
+    mine, theirs = header_key(ESCALATION_ELSEWHERE), header_key(ESCALATION_COLUMN)
+    renamed = {ESCALATION_COLUMN: ESCALATION_ELSEWHERE}
+    if mine in keys or theirs not in keys:
+        return renamed if mine in keys or "escalateto" not in keys else {}
+    at = keys.index(theirs)
+    cells = [r[at] for r in grid[1:] if at < len(r) and r[at] not in (None, "")]
+    labelled = all(isinstance(c, str) and _ESCALATION_LABEL.match(c) for c in cells)
+    return {} if labelled and (cells or "escalateto" in keys) else renamed
+
+
+def _locator(renames: dict[str, str]) -> Callable[[list[Any], tuple[Column, ...], str], dict]:
     """Milestones columns plus the Source system column, which the program reads back."""
-    found = locate_columns(header, columns, tab)
-    keys = [header_key(h) for h in header]
-    if header_key(SOURCE) in keys:
-        found[SOURCE] = keys.index(header_key(SOURCE))
-    return found
+
+    def locate(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
+        found = locate_columns(header, columns, tab, renames)
+        keys = [header_key(h) for h in header]
+        if header_key(SOURCE) in keys:
+            found[SOURCE] = keys.index(header_key(SOURCE))
+        return found
+
+    return locate
 
 
 def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:
@@ -101,6 +133,10 @@ def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:
 
 
 def _tab(snapshot: Snapshot, name: str, required: bool = True) -> tuple[str, Grid]:
+    same = [t for t in snapshot.tabs if t.strip().casefold() == name.casefold()]
+    if len(same) > 1:
+        shown = ", ".join(f'"{t}"' for t in same)
+        raise SchemaError(f"the tracker has {len(same)} {name} tabs ({shown}); keep one")
     found = snapshot.tab(name)
     if found is None:
         if required:
@@ -131,7 +167,11 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     problems += restrict_escalations(settings, setting_rows)
     with gc_paused():
         contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
-        milestones = Table.build(milestones_tab, milestones_grid, MILESTONE_COLUMNS, _with_source)
+        renames = escalation_renames(milestones_grid)
+        milestones = Table.build(
+            milestones_tab, milestones_grid, MILESTONE_COLUMNS, _locator(renames)
+        )
+        milestones.renames = renames
         contract_df, contract_problems = contract_frame(contracts, settings)
         milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
     ledger = read_ledger(log_grid)

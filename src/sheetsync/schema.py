@@ -89,6 +89,8 @@ MILESTONE_SYSTEM = (
     "Checked",
     "Source",
 )
+# The name the Escalation system column takes when a person's column is called Escalation.
+ESCALATION_COLUMN, ESCALATION_ELSEWHERE = "Escalation", "Escalation Level"
 CONTRACT_SYSTEM = ("Term End", "Notice Deadline", "Next Milestone", "Health", "Problems", "Checked")
 SOURCE = "Source"  # Milestones: "manual", or "auto" for rows generated from contract terms
 

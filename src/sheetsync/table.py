@@ -25,6 +25,11 @@ class Table:
     rows: list[int]
     raw: dict[str, pd.Series] = field(default_factory=dict)
     coded: dict[str, Coded] = field(default_factory=dict, repr=False, compare=False)
+    renames: dict[str, str] = field(default_factory=dict)  # system column → name it takes here
+
+    def system(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """System column headers as this tab names them."""
+        return tuple(self.renames.get(n, n) for n in names)
 
     @classmethod
     def build(

@@ -77,7 +77,7 @@ def milestone_writes(
     for m, due in zip(fields.itertuples(index=False), due_text, strict=True):
         if m.id in fresh and m.source == "auto":
             continue
-        cells = _system_cells(m, tracker, last_notified, problems, stamp, due)
+        cells = _renamed(_system_cells(m, tracker, last_notified, problems, stamp, due), table)
         expect: dict[str, object] = {}
         if m.id in changes:
             cells.update(changes[m.id].cells)
@@ -86,7 +86,14 @@ def milestone_writes(
             cells[_id_header(table)] = m.id
         match = identity.get(int(m.row), {}) if m.new_id else {}
         rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells, expect, match))
-    return TabWrite(table.tab, _id_header(table), MILESTONE_SYSTEM, rows)
+    return TabWrite(table.tab, _id_header(table), table.system(MILESTONE_SYSTEM), rows)
+
+
+def _renamed(cells: dict[str, object], table: Any) -> dict[str, object]:
+    """System cells under the names this tab gives them (a person's Escalation stays theirs)."""
+    if not table.renames:
+        return cells
+    return {table.renames.get(name, name): value for name, value in cells.items()}
 
 
 def _identity(table: Any, evaluated: pd.DataFrame) -> dict[int, dict[str, object]]:
@@ -121,7 +128,8 @@ def new_milestone_rows(
     stamp = checked_stamp(now)
     rows = []
     for m, due in zip(fresh.itertuples(index=False), due_text, strict=True):
-        rows.append({**by_id[m.id], **_system_cells(m, tracker, notified, {}, stamp, due)})
+        system = _renamed(_system_cells(m, tracker, notified, {}, stamp, due), table)
+        rows.append({**by_id[m.id], **system})
     return rows
 
 

@@ -145,8 +145,9 @@ def _last_used_row(sheet: Worksheet) -> int:
 
 
 def _find_sheet(book: Workbook, name: str) -> Worksheet | None:
+    """The tab named ``name``, ignoring case and surrounding spaces (as every step does)."""
     for sheet in book.worksheets:
-        if sheet.title.strip().casefold() == name.casefold():
+        if sheet.title.strip().casefold() == name.strip().casefold():
             return sheet
     return None
 

@@ -89,7 +89,8 @@ class MemoryBackend:
                 _put(grid, len(grid), columns[header_key(name)], _cell(value))
 
     def _tab(self, name: str) -> Grid | None:
-        return next((g for t, g in self.tabs.items() if t.casefold() == name.casefold()), None)
+        wanted = name.strip().casefold()
+        return next((g for t, g in self.tabs.items() if t.strip().casefold() == wanted), None)
 
     def _apply(self, grid: Grid, tab_write: TabWrite, report: WriteReport) -> None:
         columns, _ = header_columns(grid[0], ())
