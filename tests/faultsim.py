@@ -8,7 +8,8 @@ The sample tracker lives in the Sheets API emulator and is run through the real
 - the scheduler skips days and sometimes runs twice the same day;
 - a person edits between runs (new milestones, moved due dates, Done ticked, rows
   sorted), and sometimes sorts the rows while a run is under way;
-- a share of Sheets calls answer 429/500/503 (retried with a no-op sleep);
+- a share of Sheets calls answer 429/500/503 or are carried out and their answer lost
+  (a 500 or a dropped connection), retried with a no-op sleep;
 - a share of SMTP sends meet a 451 or a connection dropped before the reply, now and
   then enough in a row that the transport gives up;
 - some runs are killed at a random I/O point: from then on every HTTP request and SMTP
@@ -453,7 +454,7 @@ def simulate(plan: Plan) -> Figures:
         world = World(emu, smtp, sheet, plan, random.Random(plan.seed))
         history = initial_history(tabs, ANCHOR)
         person = Person(emu, sheet, history, random.Random(plan.seed + 1))
-        emu.fail_randomly(plan.sheets_faults, (429, 500, 503), seed=plan.seed)
+        emu.fail_randomly(plan.sheets_faults, (429, 500, 503), seed=plan.seed, lost=True)
         for day in (ANCHOR + dt.timedelta(days=n) for n in range(plan.days)):
             _one_day(world, person, day, figures)
         figures.sheets_faults = Counter(emu.faults_injected)

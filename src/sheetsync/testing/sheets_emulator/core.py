@@ -179,15 +179,20 @@ class SheetsEmulator:
         statuses: Sequence[int] = (429, 500, 503),
         delay: float = 0.0,
         seed: int = 0,
+        lost: bool = False,
     ) -> None:
         """Answer a seeded random share ``rate`` of calls with one of ``statuses``.
 
         Args:
             delay: when > 0, slow answers of ``delay`` seconds are among the faults too.
+            lost: answers lost after the call was carried out (a 500, a dropped
+                connection) are among the faults too.
         """
         faults = tuple(Fault(status) for status in statuses)
         if delay > 0:
             faults += (Fault(None, delay),)
+        if lost:
+            faults += (Fault(500, applied=True), Fault(applied=True, drop=True))
         self.faults.set_rate(rate, faults, seed)
 
     def lose_answers(
