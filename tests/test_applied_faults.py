@@ -17,6 +17,7 @@ import pytest
 from conftest import TODAY, days, tracker_grids
 from gsheets_fixtures import backend, message_ids, options
 from sheetsync.pipeline import RunResult, run
+from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.transports.outbox import OutboxTransport
 
@@ -153,3 +154,41 @@ def test_a_lost_append_is_recorded_once_not_resent(emulators, tmp_path):
     assert first.emails == 6 and len(keys) == len(set(keys))
     second = job(faulty, sheet_id, tmp_path / "day1-again")
     assert second.emails == 0
+
+
+def append_once(emu: SheetsEmulator, tracker: str = "busy") -> tuple[str, list[list[object]]]:
+    """Read the tracker, append one Log row through the backend; the id and the Log after."""
+    sheet_id = seeded(emu, tracker)
+    gs = backend(emu, sheet_id)
+    gs.read()
+    emu.reset_counts()
+    row = ["2026-11-28T12:00:00Z", "reminder", "reminder:M-0001:2026-12-28:30", "C-001"]
+    gs.append_log(list(LOG_COLUMNS), [[*row, "M-0001", "jane@example.com", "S", "<m@x>", "sent"]])
+    return sheet_id, emu.values(sheet_id, "Log")
+
+
+def test_append_whose_answer_was_lost_is_not_sent_again(emulators):
+    """Applied then lost: one re-read of the Log finds the row, and it is not appended twice."""
+    _, emu = emulators
+    emu.lose_answers([1], kind="values.append")
+    _, log = append_once(emu)
+    assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
+    assert (emu.calls["values.append"], emu.calls["values.batchGet"]) == (1, 1)
+
+
+def test_append_that_failed_before_taking_effect_is_sent_again(emulators):
+    """A 500 before the write: the re-read misses the row, so it is appended, once."""
+    _, emu = emulators
+    emu.fail_calls({1: 500}, kind="values.append")
+    _, log = append_once(emu)
+    assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
+    assert (emu.calls["values.append"], emu.calls["values.batchGet"]) == (2, 1)
+
+
+def test_quota_refusal_is_resent_without_a_reread(emulators):
+    """A 429 never took effect: the append is simply sent again, no extra read."""
+    _, emu = emulators
+    emu.fail_calls({1: 429}, kind="values.append")
+    _, log = append_once(emu)
+    assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
+    assert dict(emu.calls) == {"values.append": 2}
