@@ -32,7 +32,7 @@ def test_not_a_workbook_is_a_tracker_error(tmp_path):
     """A file that is not .xlsx gives a one-line reason."""
     path = tmp_path / "fake.xlsx"
     path.write_text("hello")
-    with pytest.raises(TrackerError, match=r"not a readable \.xlsx"):
+    with pytest.raises(TrackerError, match=r"not an \.xlsx workbook"):
         XlsxBackend(path).read()
 
 

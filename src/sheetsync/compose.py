@@ -31,6 +31,7 @@ class Envelope:
     reply_to: Address | None = None
     tracker_title: str = "Contract tracker"
     tracker_url: str | None = None
+    tracker_identity: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +149,7 @@ def build_message(
     if envelope.reply_to:
         message.set_raw("Reply-To", _header_address(envelope.reply_to))
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = note.message_id(envelope.sender.domain)
+    message["Message-ID"] = note.message_id(envelope.sender.domain, envelope.tracker_identity)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     message.set_content(text)

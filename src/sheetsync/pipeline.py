@@ -134,7 +134,9 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     context = PlanContext(tracker.settings, today, links)
     notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
     sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
-    envelope = Envelope(sender, tracker.settings.reply_to, snapshot.title, snapshot.url)
+    envelope = Envelope(
+        sender, tracker.settings.reply_to, snapshot.title, snapshot.url, snapshot.identity
+    )
     return Prepared(tracker, evaluated, notes, today, now, envelope, derived)
 
 
@@ -164,6 +166,8 @@ def check(backend: Backend, options: RunOptions) -> RunResult:
 
 def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResult:
     """The whole job: evaluate, send what is due, record it, write the status columns."""
+    if not options.dry_run:
+        backend.ensure_writable()
     prepared = prepare(backend, options)
     messages = compose_all(prepared)
     result = _result(prepared, backend)

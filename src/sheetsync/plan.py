@@ -69,9 +69,13 @@ class Notification:
         """The recipients as the ledger matches them."""
         return "; ".join(sorted(a.email for a in self.to))
 
-    def message_id(self, domain: str) -> str:
-        """The same keys to the same people always give the same Message-ID."""
-        seed = "\n".join([self.kind, self.to_text, *sorted(k for _, k in self.keys)])
+    def message_id(self, domain: str, tracker: str = "") -> str:
+        """The same keys to the same people from the same tracker give the same Message-ID.
+
+        ``tracker`` is the tracker's identity (``Snapshot.identity``): two trackers
+        with identical rows never share a Message-ID, which mail systems would fold.
+        """
+        seed = "\n".join([tracker, self.kind, self.to_text, *sorted(k for _, k in self.keys)])
         digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
         return f"<{self.kind}.{digest}@{domain}>"
 

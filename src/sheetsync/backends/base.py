@@ -22,6 +22,9 @@ class Snapshot:
     locale: str | None = None
     url: str | None = None
     sheet_ids: dict[str, int] = field(default_factory=dict)
+    #: What tells this tracker from a copy with the same rows: the spreadsheet ID,
+    #: or a workbook's resolved path. Message-IDs are derived from it.
+    identity: str = ""
 
     def tab(self, name: str) -> tuple[str, Grid] | None:
         """Find a tab by name, ignoring case and surrounding spaces."""
@@ -91,6 +94,10 @@ class Backend(Protocol):
 
     def read(self) -> Snapshot:
         """Read every tab and the spreadsheet's properties."""
+        ...
+
+    def ensure_writable(self) -> None:
+        """Raise TrackerError if the run could not save its writes (checked before sending)."""
         ...
 
     def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:

@@ -142,6 +142,9 @@ class GoogleSheetsBackend:
         """The spreadsheet's address in a browser."""
         return EDIT_URL.format(self.spreadsheet_id)
 
+    def ensure_writable(self) -> None:
+        """Nothing to check ahead: the Sheets API tells edit access only at the first write."""
+
     # -- read ------------------------------------------------------------------------------
 
     def read(self) -> Snapshot:
@@ -173,6 +176,7 @@ class GoogleSheetsBackend:
             locale=props.get("locale"),
             url=self.url,
             sheet_ids={tab.title: tab.sheet_id for tab in tabs},
+            identity=self.spreadsheet_id,
         )
 
     # -- write status ----------------------------------------------------------------------

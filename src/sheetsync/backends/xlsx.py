@@ -1,32 +1,30 @@
 """The local backend: a tracker in an ``.xlsx`` workbook, read and written with openpyxl.
 
 It writes only system columns, new IDs, conditional roll-forward cells and Log
-rows; every other cell, tab, format and formula is saved back as it was. Saves go
-to a temporary file that replaces the workbook, so a crash never leaves it half-written.
+rows; every other cell, tab, format and formula is saved back as it was. How the
+file itself is opened and saved (atomically, keeping its permissions and owner,
+through a symlink) is in ``xlsx_file``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_serial
-from ..errors import BackendError, TrackerError, TrackerNotFound
+from ..errors import BackendError
 from ..schema import LOG, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .rowmatch import header_columns, plan_cells
+from .xlsx_file import ensure_writable, opened, save
 
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -40,10 +38,19 @@ class XlsxBackend:
 
     def read(self) -> Snapshot:
         """Read every tab's values (cached results of formulas) as raw cells."""
-        with _opened(self.path, read_only=True, data_only=True) as book:
+        with opened(self.path, read_only=True, data_only=True) as book:
             tabs = {ws.title: _grid(ws) for ws in book.worksheets}
         self.api_calls += 1
-        return Snapshot(title=self.path.stem, tabs=tabs, url=None)
+        return Snapshot(title=self.path.stem, tabs=tabs, url=None, identity=self.identity)
+
+    @property
+    def identity(self) -> str:
+        """The workbook's resolved path: a copy elsewhere is another tracker."""
+        return str(self.path.resolve())
+
+    def ensure_writable(self) -> None:
+        """Refuse a read-only workbook before the run sends anything (see ``xlsx_file``)."""
+        ensure_writable(self.path)
 
     def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
         """Write system columns by ID and prune old Log rows, in one save."""
@@ -88,35 +95,10 @@ class XlsxBackend:
 
     @contextmanager
     def _editing(self) -> Iterator[Workbook]:
-        with _opened(self.path, read_only=False, data_only=False) as book:
+        with opened(self.path, read_only=False, data_only=False) as book:
             yield book
-            _save_atomically(book, self.path)
+            save(book, self.path)
         self.api_calls += 1
-
-
-@contextmanager
-def _opened(path: Path, *, read_only: bool, data_only: bool) -> Iterator[Workbook]:
-    if not path.exists():
-        raise TrackerNotFound(f"no workbook at {path}")
-    try:
-        book = openpyxl.load_workbook(path, read_only=read_only, data_only=data_only)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TrackerError(f"{path} is not a readable .xlsx workbook ({exc})") from exc
-    try:
-        yield book
-    finally:
-        book.close()
-
-
-def _save_atomically(book: Workbook, path: Path) -> None:
-    fd, temp = tempfile.mkstemp(prefix=".sheetsync-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book.save(temp)
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise BackendError(f"could not save {path}: {exc}") from exc
 
 
 def _grid(sheet: Any) -> Grid:

@@ -39,6 +39,9 @@ class MemoryBackend:
         self.api_calls += 1
         return Snapshot(self.title, copy.deepcopy(self.tabs), locale=self.locale)
 
+    def ensure_writable(self) -> None:
+        """Always writable."""
+
     def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
         """Apply system-column writes by ID and delete pruned Log rows."""
         self.api_calls += 1
