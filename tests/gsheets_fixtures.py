@@ -114,3 +114,17 @@ def message_ids(outbox: Path) -> list[str]:
 
     messages = (message_from_bytes(path.read_bytes()) for path in outbox.glob("*.eml"))
     return sorted(str(message["Message-ID"]) for message in messages)
+
+
+def emails(outbox: Path) -> list[tuple[str, str, str]]:
+    """(To, Cc, Subject) of every .eml file in ``outbox``, sorted: what people receive."""
+    from email import message_from_bytes
+
+    messages = (message_from_bytes(path.read_bytes()) for path in outbox.glob("*.eml"))
+    return sorted((str(m["To"]), str(m["Cc"] or ""), str(m["Subject"])) for m in messages)
+
+
+def without_message_ids(log: list[list[object]]) -> list[list[object]]:
+    """The Log's rows without the Message-ID column, which differs from tracker to tracker."""
+    column = log[0].index("Message-ID") if log else 0
+    return [row[:column] + row[column + 1 :] for row in log]
