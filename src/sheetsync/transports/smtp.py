@@ -8,7 +8,11 @@ The guarantee: at-least-once, no avoidable duplicate, nothing lost silently.
   delivered at all. Nothing is dropped without an exception the pipeline records.
 - A message is sent again only when the server did not accept it: a 4xx reply, a
   lost connection, a timeout. The transport reconnects and retries with capped
-  exponential backoff; a message the server accepted is never sent twice. The one
+  exponential backoff; a message the server accepted is never sent twice.
+- Nothing waits forever: each read waits ``timeout`` seconds at most, each
+  attempt (connecting and logging in, then one message) ``attempt_deadline``, and
+  the whole run's sending ``run_deadline``, however slowly the server trickles its
+  answers (``smtp_session``). Past the run's deadline the transport stops. The one
   window no SMTP client can close is a connection lost after the end of DATA and
   before the reply: then the message is resent (at-least-once) with the same
   deterministic ``Message-ID``, so mail systems can fold the copy.
@@ -26,47 +30,33 @@ The guarantee: at-least-once, no avoidable duplicate, nothing lost silently.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from email.errors import InvalidHeaderDefect
 from email.message import EmailMessage
 from email.utils import getaddresses
 from types import TracebackType
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
 
+from .smtp_session import Deadline, TimedSMTP, TimedSMTPS, login
+from .smtp_url import DEFAULT_PORTS, Endpoint, parse_url
+
 __all__ = ["SmtpTransport", "transport_from_url"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 MAX_BACKOFF = 30.0
 """The longest wait between two attempts, in seconds."""
 
 _LINE_BREAK = re.compile(r"[\r\n](?![ \t])")
-
-
-@dataclass(frozen=True)
-class _Endpoint:
-    """Where and how to connect, parsed from an ``smtp://`` or ``smtps://`` URL."""
-
-    host: str
-    port: int
-    implicit_tls: bool
-    starttls: bool
-    user: str | None
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 class _Secret:
@@ -109,11 +99,13 @@ class SmtpTransport:
 
     def __init__(
         self,
-        endpoint: _Endpoint,
+        endpoint: Endpoint,
         password: str | None,
         *,
         allowed_domains: Sequence[str] = (),
         timeout: float = 30,
+        attempt_deadline: float = 120,
+        run_deadline: float = 1800,
         retries: int = 3,
         backoff: float = 1.0,
         ssl_context: ssl.SSLContext | None = None,
@@ -125,60 +117,46 @@ class SmtpTransport:
         self._secret = _Secret(password)
         self._allowed = tuple(_normalize_domain(d) for d in allowed_domains if d.strip())
         self._timeout = timeout
+        self._limits = (attempt_deadline, run_deadline)
+        self._run: Deadline | None = None
+        self._attempt_deadline = Deadline(attempt_deadline, "attempt")
         self._retries = retries
         self._backoff = backoff
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._sleep = sleep
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: TimedSMTP | TimedSMTPS | None = None
         self.last_refused: dict[str, str] = {}
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        password: str | None,
-        *,
-        allowed_domains: Sequence[str] = (),
-        timeout: float = 30,
-        retries: int = 3,
-        backoff: float = 1.0,
-        ssl_context: ssl.SSLContext | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> SmtpTransport:
+    def from_url(cls, url: str, password: str | None, **options: Any) -> SmtpTransport:
         """A transport for ``smtp://[user@]host[:587][?starttls=no]`` or ``smtps://…[:465]``.
 
         Args:
             url: the server; a user name may be percent-encoded
                 (``user%40example.com@smtp.example.com``). No password in it.
             password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``);
-                ignored when the URL names no user (no login then).
-            allowed_domains: when set, recipients must be in one of these domains
-                or their subdomains.
-            timeout: seconds to wait for the connection and for each reply.
-            retries: further attempts after a transient failure.
-            backoff: seconds before the first retry, doubling up to MAX_BACKOFF.
-            ssl_context: the TLS context (default: the system's trusted CAs).
-            sleep: how to wait between attempts (tests pass a no-op).
+                ignored when the URL names no user (no login then). UTF-8 is fine.
+            options: the keyword arguments of the constructor:
+                ``allowed_domains`` (recipients must be in one of these domains or
+                their subdomains), ``timeout`` (seconds for the connection and each
+                read, default 30), ``attempt_deadline`` (seconds for connecting and
+                logging in, and for each message, default 120), ``run_deadline``
+                (seconds for all the sending of a run, from the first message,
+                default 1800), ``retries`` (further attempts after a transient
+                failure, default 3), ``backoff`` (seconds before the first retry,
+                doubling up to MAX_BACKOFF), ``ssl_context`` (default: the system's
+                trusted CAs), ``sleep`` (how to wait between attempts).
 
         Raises:
             UsageError: the URL is not a usable SMTP URL.
         """
-        endpoint = _parse_url(url)
+        endpoint = parse_url(url)
         if endpoint.user and not password:
             raise UsageError(
                 f"the mail URL names user {endpoint.user!r} but no password was given "
                 "(set SHEETSYNC_SMTP_PASSWORD)"
             )
-        return cls(
-            endpoint,
-            password,
-            allowed_domains=allowed_domains,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            ssl_context=ssl_context,
-            sleep=sleep,
-        )
+        return cls(endpoint, password, **options)
 
     def __repr__(self) -> str:
         scheme = "smtps" if self._endpoint.implicit_tls else "smtp"
@@ -201,6 +179,7 @@ class SmtpTransport:
         smtp, self._smtp = self._smtp, None
         if smtp is None:
             return
+        smtp.deadlines = (Deadline(self._timeout, "quit"),)
         try:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
@@ -232,6 +211,8 @@ class SmtpTransport:
 
     def _deliver(self, message: EmailMessage, sender: str, recipients: list[str]) -> dict[str, str]:
         """Send with retries; returns the refused recipients."""
+        if self._run is None:
+            self._run = Deadline(self._limits[1], "run")
         attempts = self._retries + 1
         reason = ""
         for attempt in range(attempts):
@@ -246,6 +227,8 @@ class SmtpTransport:
     def _pause(self, attempt: int, reason: str, message: EmailMessage) -> None:
         """Wait before the next attempt: backoff, doubling, at most MAX_BACKOFF."""
         delay = min(self._backoff * 2**attempt, MAX_BACKOFF)
+        if self._run is not None and delay >= self._run.remaining():
+            raise self._out_of_time(reason)
         log.warning(
             "%s; retrying %s in %.1f s (attempt %d of %d)",
             *(reason, message["Message-ID"], delay, attempt + 2, self._retries + 1),
@@ -253,19 +236,43 @@ class SmtpTransport:
         self._sleep(delay)
 
     def _attempt(self, message: EmailMessage, sender: str, recipients: list[str]) -> dict[str, str]:
-        """One try at sending over the current (or a new) connection."""
+        """One try at sending over the current (or a new) connection, within the deadlines."""
+        self._attempt_deadline = Deadline(self._limits[0], "attempt")
         smtp = self._connection()
+        smtp.deadlines = self._deadlines()
         try:
             refused = smtp.send_message(message, from_addr=sender, to_addrs=recipients)
         except (smtplib.SMTPException, OSError) as exc:
-            error = self._classify(exc)
+            error = self._too_slow(str(exc)) or self._classify(exc)
             if not _still_connected(smtp, exc):
                 self._drop()
             raise error from exc
         log.info("sent %s via %s", message["Message-ID"], self._endpoint)
         return {address: self._reply(code, text) for address, (code, text) in refused.items()}
 
-    def _connection(self) -> smtplib.SMTP:
+    def _deadlines(self) -> tuple[Deadline, ...]:
+        return (self._run, self._attempt_deadline) if self._run else (self._attempt_deadline,)
+
+    def _too_slow(self, why: str) -> Exception | None:
+        """The error for a deadline that has passed, or None."""
+        if self._run is not None and self._run.passed():
+            return self._out_of_time(why)
+        if self._attempt_deadline.passed():
+            return _Transient(
+                f"the mail server at {self._endpoint} is too slow: no complete answer "
+                f"within {self._attempt_deadline.seconds:g} s"
+            )
+        return None
+
+    def _out_of_time(self, why: str) -> DeliveryError:
+        return DeliveryError(
+            self._secret.scrub(
+                f"stopped sending: the mail server at {self._endpoint} used up the run's "
+                f"{self._limits[1]:g} s for sending ({why})"
+            )
+        )
+
+    def _connection(self) -> TimedSMTP | TimedSMTPS:
         """The open connection, or a new one."""
         if self._smtp is not None and self._smtp.sock is not None:
             return self._smtp
@@ -273,19 +280,24 @@ class SmtpTransport:
         try:
             self._smtp = self._connect()
         except (smtplib.SMTPException, OSError) as exc:
-            raise self._classify_connect(exc) from exc
+            raise (self._too_slow(str(exc)) or self._classify_connect(exc)) from exc
         return self._smtp
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> TimedSMTP | TimedSMTPS:
         """Connect, say EHLO, secure the channel and log in."""
         where = self._endpoint
-        smtp: smtplib.SMTP
+        smtp: TimedSMTP | TimedSMTPS
+        timeout, deadlines = self._timeout, self._deadlines()
         if where.implicit_tls:
-            smtp = smtplib.SMTP_SSL(
-                where.host, where.port, timeout=self._timeout, context=self._ssl_context
+            smtp = TimedSMTPS(
+                where.host,
+                where.port,
+                timeout=timeout,
+                deadlines=deadlines,
+                context=self._ssl_context,
             )
         else:
-            smtp = smtplib.SMTP(where.host, where.port, timeout=self._timeout)
+            smtp = TimedSMTP(where.host, where.port, timeout=timeout, deadlines=deadlines)
         try:
             self._secure_and_login(smtp)
         except BaseException:
@@ -311,7 +323,7 @@ class SmtpTransport:
         if not smtp.has_extn("auth"):
             raise DeliveryError(f"the server at {self._endpoint} does not offer AUTH (login)")
         try:
-            smtp.login(user, self._secret.reveal())
+            login(smtp, user, self._secret.reveal())
         except smtplib.SMTPAuthenticationError as exc:
             reply = self._reply(exc.smtp_code, exc.smtp_error)
             if exc.smtp_code >= 500:
@@ -392,7 +404,7 @@ def transport_from_url(url: str, password: str | None, **kwargs: object) -> Smtp
     scheme = url.partition(":")[0].lower()
     if scheme not in DEFAULT_PORTS:
         raise UsageError(f"not an SMTP URL (scheme {scheme!r}); use smtp:// or smtps://")
-    return SmtpTransport.from_url(url, password, **kwargs)  # type: ignore[arg-type]
+    return SmtpTransport.from_url(url, password, **kwargs)
 
 
 def envelope_of(
@@ -465,51 +477,3 @@ def _still_connected(smtp: smtplib.SMTP, exc: Exception) -> bool:
     """Whether ``smtp`` can carry the next message (a refusal, not a broken link)."""
     replied = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
     return isinstance(exc, replied) and smtp.sock is not None
-
-
-def _parse_url(url: str) -> _Endpoint:
-    """Parse an SMTP URL; errors never repeat the URL (it might hold a password)."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise UsageError(f"unsupported mail URL scheme {scheme!r}; use smtp:// or smtps://")
-    if parts.password is not None:
-        raise UsageError(
-            "the mail URL must not contain a password; set SHEETSYNC_SMTP_PASSWORD instead"
-        )
-    host = parts.hostname
-    if not host:
-        raise UsageError("the mail URL names no host")
-    try:
-        port = parts.port or DEFAULT_PORTS[scheme]
-    except ValueError:
-        raise UsageError(f"the mail URL for {host} has an invalid port") from None
-    starttls = scheme == "smtp" and _starttls_wanted(parts.query, host)
-    user = unquote(parts.username) if parts.username else None
-    return _Endpoint(host, port, scheme == "smtps", starttls, user)
-
-
-def _starttls_wanted(query: str, host: str) -> bool:
-    """``starttls=no`` turns STARTTLS off, and only for a loopback host."""
-    options = parse_qs(query, keep_blank_values=True)
-    unknown = set(options) - {"starttls"}
-    if unknown:
-        raise UsageError(f"unknown mail URL option(s): {', '.join(sorted(unknown))}")
-    value = options.get("starttls", ["yes"])[-1].lower()
-    if value not in {"yes", "no"}:
-        raise UsageError(f"starttls must be yes or no, not {value!r}")
-    if value == "no" and not _is_loopback(host):
-        raise UsageError(
-            f"starttls=no is allowed only for a loopback host, not {host}; "
-            "mail to other hosts must be encrypted"
-        )
-    return value == "yes"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
