@@ -13,8 +13,9 @@ from typing import Any
 import click
 
 from . import pipeline
+from .addresses import Address, parse_addresses
 from .backends import open_backend
-from .errors import SheetsyncError, UsageError
+from .errors import DeliveryError, SheetsyncError, UsageError
 from .pipeline import RunOptions, RunResult
 from .schema import STATUSES
 from .transports.outbox import OutboxTransport
@@ -110,6 +111,12 @@ def check(tracker: str, today: str | None, as_json: bool) -> None:
     metavar="URL",
     help="Send through smtp://user@host:587 or smtps://host:465.",
 )
+@click.option(
+    "--sender",
+    metavar="ADDRESS",
+    envvar="SHEETSYNC_SENDER",
+    help="The From address (default: the Settings tab's Sender; env SHEETSYNC_SENDER).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
 def run(
     tracker: str,
@@ -117,18 +124,31 @@ def run(
     dry_run: bool,
     outbox: str | None,
     smtp_url: str | None,
+    sender: str | None,
     as_json: bool,
 ) -> None:
-    """Evaluate, write the status columns, and send the reminders that are due."""
-    if outbox and smtp_url:
+    """Evaluate, write the status columns, and send the reminders that are due.
+
+    Exits 1 when emails were due and none could be delivered.
+    """
+    if outbox and smtp_url is not None:
         raise UsageError("give --outbox or --smtp, not both")
-    options = RunOptions(today=_today(today), dry_run=dry_run)
+    options = RunOptions(
+        today=_today(today),
+        dry_run=dry_run,
+        sender=_sender(sender),
+        require_sender=smtp_url is not None,
+    )
     transport = _transport(outbox, smtp_url)
     result = pipeline.run(open_backend(tracker), transport, options)
     _report(result, as_json, verb="would be sent" if dry_run else "sent")
-    if not as_json and not dry_run:
-        where = f"{outbox or 'outbox'}/ (one .eml file each)" if not smtp_url else "the mail server"
-        click.echo(f"Status columns written to {tracker}; emails delivered to {where}.")
+    if dry_run:
+        return
+    if not as_json:
+        where = "the mail server" if smtp_url is not None else f"{outbox or 'outbox'}/"
+        click.echo(f"Status columns written to {tracker}; {_delivered(result, where)}.")
+    if result.planned and not result.emails:
+        raise DeliveryError(f"none of the {len(result.planned)} emails due could be delivered")
 
 
 @main.command()
@@ -150,8 +170,28 @@ def preview(tracker: str, today: str | None, out_dir: str) -> None:
     click.echo(f"{len(result.planned)} emails rendered; open {index}")
 
 
+def _sender(value: str | None) -> Address | None:
+    if value is None:
+        return None
+    good, bad = parse_addresses(value)
+    if len(good) != 1 or bad:
+        raise UsageError(f"--sender {value!r} is not one email address")
+    return good[0]
+
+
+def _delivered(result: RunResult, where: str) -> str:
+    """``12 emails delivered to …, 2 failed (see the Log)``, or why none were."""
+    failed = f", {len(result.failed)} failed (see the Log's Result column)" if result.failed else ""
+    if not result.planned:
+        return "no email was due"
+    if not result.emails:
+        return f"no email could be delivered to {where}{failed}"
+    plural = "s" if result.emails != 1 else ""
+    return f"{result.emails} email{plural} delivered to {where}{failed}"
+
+
 def _transport(outbox: str | None, smtp_url: str | None) -> Any:
-    if smtp_url:
+    if smtp_url is not None:
         from .transports.smtp import transport_from_url
 
         return transport_from_url(smtp_url, os.environ.get("SHEETSYNC_SMTP_PASSWORD"))

@@ -113,7 +113,10 @@ class Config:
     def options(self) -> RunOptions:
         """The pipeline's run options for this configuration (today: the tracker's today)."""
         return RunOptions(
-            dry_run=self.dry_run, sender=self.sender, allowed_domains=self.allowed_domains
+            dry_run=self.dry_run,
+            sender=self.sender,
+            allowed_domains=self.allowed_domains,
+            require_sender=self.smtp_url is not None,
         )
 
 

@@ -22,7 +22,7 @@ from .addresses import Address, in_domains
 from .backends.base import Backend, Cell, TabWrite
 from .compose import Envelope, build_message, environment
 from .derive import Derived, derive
-from .errors import MessageRejected
+from .errors import DeliveryError, MessageRejected, UsageError
 from .evaluate import evaluate_milestones
 from .health import contract_health
 from .ledger import last_notified, recipients_cell, split_key
@@ -54,6 +54,7 @@ class RunOptions:
     batch_size: int = 200
     sender: Address | None = None
     allowed_domains: tuple[str, ...] | None = None
+    require_sender: bool = False  # a mail server refuses the default sheetsync@localhost
 
 
 @dataclass
@@ -169,6 +170,8 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
     if not options.dry_run:
         backend.ensure_writable()
     prepared = prepare(backend, options)
+    if options.require_sender and not options.dry_run:
+        _check_sender(prepared.envelope.sender)
     messages = compose_all(prepared)
     result = _result(prepared, backend)
     result.planned = [message for _, message in messages]
@@ -189,6 +192,20 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
         backend.append_log(LOG_COLUMNS, derived_log_rows(landed, prepared.now))
     result.api_calls = backend.api_calls
     return result
+
+
+def _check_sender(sender: Address) -> None:
+    """Refuse, before anything is written or sent, a From address no mail server takes.
+
+    Raises:
+        UsageError: the sender's domain is ``localhost`` or has no dot.
+    """
+    domain = sender.domain.lower().rstrip(".")
+    if "." not in domain or domain.endswith(".localhost"):
+        raise UsageError(
+            f"no usable From address for the mail server ({sender.email}): set Sender in the "
+            "Settings tab, SHEETSYNC_SENDER or --sender"
+        )
 
 
 def _result(prepared: Prepared, backend: Backend) -> RunResult:
@@ -224,17 +241,22 @@ def _deliver(
     Message-ID.
     """
     recorded: list[list[Cell]] = []
-    with transport:
-        for start in range(0, len(messages), batch_size):
-            batch: list[list[Cell]] = []
-            try:
-                for note, message in messages[start : start + batch_size]:
-                    outcome = _send_one(transport, message, allowed)
-                    batch.extend(log_rows(note, message, now, outcome))
-                    _count(result, note, outcome)
-            finally:
-                backend.append_log(LOG_COLUMNS, batch)
-                recorded.extend(batch)
+    try:
+        with transport:
+            for start in range(0, len(messages), batch_size):
+                batch: list[list[Cell]] = []
+                try:
+                    for note, message in messages[start : start + batch_size]:
+                        outcome = _send_one(transport, message, allowed)
+                        batch.extend(log_rows(note, message, now, outcome))
+                        _count(result, note, outcome)
+                finally:
+                    backend.append_log(LOG_COLUMNS, batch)
+                    recorded.extend(batch)
+    except DeliveryError as exc:
+        raise DeliveryError(
+            f"{exc}; {result.emails} of {len(messages)} emails delivered before it stopped"
+        ) from exc
     return recorded
 
 

@@ -76,6 +76,8 @@ class SmtpServer:
         hang_up_before_reply: keep the next n messages but hang up instead of
             answering 250, so the client cannot know they arrived (the one case
             where a retrying client delivers twice).
+        auth_mechanisms: the AUTH mechanisms offered, of PLAIN and LOGIN (both
+            by default).
 
     Attributes:
         host, port: where it listens (port is chosen by the OS on ``__enter__``).
@@ -96,6 +98,7 @@ class SmtpServer:
         transient_failures: int = 0,
         permanent_failures: int = 0,
         hang_up_before_reply: int = 0,
+        auth_mechanisms: Iterable[str] = ("PLAIN", "LOGIN"),
     ) -> None:
         if tls and implicit_tls:
             raise ValueError("choose tls (STARTTLS) or implicit_tls, not both")
@@ -107,6 +110,7 @@ class SmtpServer:
         self.transient_failures = transient_failures
         self.permanent_failures = permanent_failures
         self.hang_up_before_reply = hang_up_before_reply
+        self.auth_mechanisms = {m.upper() for m in auth_mechanisms}
         self.host = HOST
         self.port = 0
         self._ca = trustme.CA()
@@ -246,6 +250,7 @@ class _Controller(Controller):
         kwargs: dict[str, Any] = {
             "authenticator": _Authenticator(owner.auth),
             "auth_require_tls": not owner.implicit_tls,
+            "auth_exclude_mechanism": {"PLAIN", "LOGIN"} - owner.auth_mechanisms,
         }
         if owner.tls:
             kwargs["tls_context"] = tls_context
