@@ -56,18 +56,24 @@ def opened(path: Path, *, read_only: bool, data_only: bool) -> Iterator[Workbook
     """
     if not path.exists():
         raise TrackerNotFound(f"no workbook at {path}")
+    # Our own handle, closed whatever happens: openpyxl leaves its own open when it fails.
     try:
-        book = openpyxl.load_workbook(path, read_only=read_only, data_only=data_only)
-    except (*_DAMAGE, OSError) as exc:
+        handle = path.open("rb")
+    except OSError as exc:
         raise damaged(path, exc) from exc
-    try:
-        yield book
-    except _DAMAGE as exc:
-        if not read_only:
-            raise
-        raise damaged(path, exc) from exc
-    finally:
-        book.close()
+    with handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=read_only, data_only=data_only)
+        except (*_DAMAGE, OSError) as exc:
+            raise damaged(path, exc) from exc
+        try:
+            yield book
+        except _DAMAGE as exc:
+            if not read_only:
+                raise
+            raise damaged(path, exc) from exc
+        finally:
+            book.close()
 
 
 def damaged(path: Path, exc: BaseException) -> TrackerError:
