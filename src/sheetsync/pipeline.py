@@ -32,12 +32,12 @@ from .problems import Problem, problems_by_row
 from .schema import CONTRACTS, LOG_COLUMNS, MILESTONES
 from .transports.base import Transport
 from .writeback import (
-    completed_anchors,
     contract_writes,
     derived_log_rows,
     milestone_writes,
     new_milestone_rows,
     row_source,
+    run_history,
     settings_writes,
 )
 
@@ -119,7 +119,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
         tracker.settings,
         today,
         row_source(tracker),
-        completed_anchors(tracker.ledger.frame),
+        run_history(tracker, snapshot),
     )
     tracker.problems.extend(derived.problems)
     tracker.contracts = derived.contracts

@@ -40,12 +40,15 @@ class Rule:
     step: int = 0
     rrule: str = ""
 
-    def after(self, anchor: dt.date, day: dt.date) -> dt.date:
-        """The first occurrence of the series starting at ``anchor`` strictly after ``day``."""
+    def after(self, anchor: dt.date, day: dt.date) -> dt.date | None:
+        """The first occurrence of the series starting at ``anchor`` strictly after ``day``.
+
+        None when the series has ended before then (an RRULE's ``COUNT`` or ``UNTIL``).
+        """
         if self.unit == "rrule":
             start = dt.datetime.combine(anchor, dt.time())
             hit = rrulestr(self.rrule, dtstart=start).after(dt.datetime.combine(day, dt.time()))
-            return hit.date() if hit else day
+            return hit.date() if hit else None
         if self.unit == "days":
             k = max(0, (day - anchor).days // self.step + 1)
             return anchor + dt.timedelta(days=k * self.step)
@@ -54,9 +57,13 @@ class Rule:
             k += 1
         return found
 
-    def on_or_after(self, anchor: dt.date, day: dt.date) -> dt.date:
-        """The first occurrence on or after ``day``."""
+    def on_or_after(self, anchor: dt.date, day: dt.date) -> dt.date | None:
+        """The first occurrence on or after ``day``; None when the series has ended."""
         return self.after(anchor, day - dt.timedelta(days=1))
+
+    def occurs(self, anchor: dt.date, day: dt.date) -> bool:
+        """Whether ``day`` is an occurrence of the series starting at ``anchor``."""
+        return day == anchor or self.on_or_after(anchor, day) == day
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
@@ -94,8 +101,14 @@ def parse_rule(text: str) -> Rule | str | None:
     return "is not a repeat rule (try monthly, quarterly, every 2 weeks, or an RRULE)"
 
 
+# UNTIL as calendars export it, a UTC time (``20271231T235959Z``): the rule runs on
+# dates, so the day is what counts, compared with a series that has no time zone.
+_UNTIL_TIME = re.compile(r"(UNTIL=\d{8})(T\d{6})?Z?", re.IGNORECASE)
+
+
 def _rrule(text: str) -> Rule | str:
     body = text if text.upper().startswith("RRULE:") else f"RRULE:{text}"
+    body = _UNTIL_TIME.sub(lambda m: f"{m.group(1)}T235959", body)
     try:
         rrulestr(body, dtstart=dt.datetime(2027, 1, 1))
     except (ValueError, TypeError):

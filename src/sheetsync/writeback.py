@@ -8,13 +8,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backends.base import Cell, RowWrite, TabWrite
-from .derive import COMPLETED, Change, Derived, RowSource
+from .backends.base import Cell, RowWrite, Snapshot, TabWrite
+from .dates import parse_date_series
 from .ledger import split_key
 from .normalize import Tracker
 from .problems import problems_by_row
 from .routing import escalation_label
-from .schema import CONTRACT_SYSTEM, CONTRACTS, MILESTONE_SYSTEM, MILESTONES, SETTINGS, SOURCE
+from .rowchanges import CANCELLED_KIND, COMPLETED, Change, Derived, History, RowSource, merged_cells
+from .schema import (
+    CONTRACT_SYSTEM,
+    CONTRACTS,
+    MILESTONE_SYSTEM,
+    MILESTONES,
+    SETTINGS,
+    SOURCE,
+    header_key,
+)
 
 # What a row's writes are made of (_system_cells, escalation_label): iterating only these
 # columns spares converting every date and text column to Python objects, row by row.
@@ -68,7 +77,7 @@ def milestone_writes(
     table = tracker.tables[MILESTONES]
     problems = problems_by_row(tracker.problems, table.tab)
     stamp = checked_stamp(now)
-    changes = {c.milestone_id: c for c in derived.changes} if derived else {}
+    changes = merged_cells(derived.changes) if derived else {}
     identity = _identity(table, evaluated)
     fresh = {str(r.get(_id_header(table))) for r in derived.new_rows} if derived else set()
     due_text = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("").tolist()
@@ -80,8 +89,8 @@ def milestone_writes(
         cells = _renamed(_system_cells(m, tracker, last_notified, problems, stamp, due), table)
         expect: dict[str, object] = {}
         if m.id in changes:
-            cells.update(changes[m.id].cells)
-            expect = changes[m.id].expect
+            cells.update(changes[m.id][0])
+            expect = changes[m.id][1]
         if m.new_id:
             cells[_id_header(table)] = m.id
         match = identity.get(int(m.row), {}) if m.new_id else {}
@@ -171,21 +180,68 @@ def row_source(tracker: Tracker) -> RowSource:
         raw_completed=table.get("Completed On"),
         headers=headers,
         next_row=(max(table.rows) if table.rows else 1) + 1,
+        raw_repeat=table.get("Repeat"),
     )
 
 
-def completed_anchors(ledger: pd.DataFrame) -> dict[str, dt.date]:
-    """Each recurring milestone's series anchor, from its first "completed" Log row."""
+def run_history(tracker: Tracker, snapshot: Snapshot) -> History:
+    """What earlier runs recorded: done occurrences and cancellations (Log), Term End written."""
+    ledger = tracker.ledger.frame
+    recorded = ledger[ledger["Kind"].isin([COMPLETED, CANCELLED_KIND])]
     anchors: dict[str, dt.date] = {}
-    completed = ledger[ledger["Kind"] == COMPLETED]
-    for key in completed["Key"]:
-        parts = split_key(str(key))
-        if parts is not None and parts.milestone not in anchors:
-            try:
-                anchors[parts.milestone] = dt.date.fromisoformat(parts.stage)
-            except ValueError:
-                continue
-    return anchors
+    last_done: dict[str, dt.date] = {}
+    completed: set[tuple[str, dt.date]] = set()
+    for key in recorded.loc[recorded["Kind"] == COMPLETED, "Key"]:
+        done = _completed_key(str(key))
+        if done is None:
+            continue
+        milestone, due, anchor = done
+        completed.add((milestone, due))
+        if due >= last_done.get(milestone, due):
+            last_done[milestone] = due
+            anchors[milestone] = anchor
+    return History(
+        anchors,
+        frozenset(completed),
+        frozenset(str(k) for k in recorded["Key"]),
+        written_term_ends(tracker, snapshot),
+        last_done,
+    )
+
+
+def _completed_key(key: str) -> tuple[str, dt.date, dt.date] | None:
+    """``completed:{milestone}:{due}:{anchor}`` taken apart; None when malformed."""
+    parts = split_key(key)
+    if parts is None:
+        return None
+    try:
+        return parts.milestone, dt.date.fromisoformat(parts.due), dt.date.fromisoformat(parts.stage)
+    except ValueError:
+        return None
+
+
+def written_term_ends(tracker: Tracker, snapshot: Snapshot) -> dict[str, dt.date]:
+    """The Term End column as the last run wrote it, by Contract ID (empty when absent)."""
+    tab = snapshot.tab(tracker.tables[CONTRACTS].tab)
+    if tab is None or not tab[1]:
+        return {}
+    grid = tab[1]
+    wanted = header_key("Term End")
+    columns = [i for i, h in enumerate(grid[0]) if header_key(str(h or "")) == wanted]
+    if not columns:
+        return {}
+    col = columns[-1]  # system columns sit at the right end
+    contracts = tracker.contracts
+    cells = [
+        grid[r - 1][col] if r - 1 < len(grid) and col < len(grid[r - 1]) else None
+        for r in contracts["row"]
+    ]
+    dates, _ = parse_date_series(pd.Series(cells, dtype=object), tracker.settings.locale)
+    return {
+        cid: stamp.date()
+        for cid, stamp in zip(contracts["id"], dates, strict=True)
+        if cid and pd.notna(stamp)
+    }
 
 
 def derived_log_rows(changes: list[Change], now: dt.datetime) -> list[list[Cell]]:

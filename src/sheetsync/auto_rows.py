@@ -1,0 +1,292 @@
+"""Contract terms → auto milestones: each contract's notice, expiry and review rows.
+
+Pure. A row the terms call for is added, unless that occurrence is recorded done
+(a person may delete a finished row); moved when the terms move it; cancelled, with
+a Log row saying why, when the terms no longer call for it. A change of review
+cadence re-plans the review row once: its Repeat follows the new cadence, a done
+occurrence stays done, and an occurrence already overdue stays where it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .problems import Problem
+from .recurrence import Rule, parse_rule
+from .rowchanges import (
+    CANCELLED_KIND,
+    COMPLETED,
+    MOVED,
+    Change,
+    Derived,
+    History,
+    RowSource,
+    occurrence_cells,
+)
+from .schema import CONTRACTS
+from .settings import Settings
+
+RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
+# Why a contract's terms no longer call for an auto row, by the row's ID suffix.
+WHY_GONE = {
+    "notice": "the contract no longer has both an End Date and a Notice Period",
+    "expiry": "the contract no longer has an End Date",
+    "review": "the contract no longer has a Review Every or a Risk",
+}
+
+
+@dataclass(frozen=True)
+class AutoRow:
+    """A milestone a contract's terms call for: its notice, expiry or review row."""
+
+    contract: Any  # the contract's row (a namedtuple of the contracts frame)
+    suffix: str
+    type: str
+    title: str
+    due: dt.date
+    repeat: str = ""
+    replanned: bool = False  # the review cadence changed: Repeat (and title) follow it
+
+    @property
+    def id(self) -> str:
+        """The auto milestone's ID."""
+        return f"{self.contract.id}/{self.suffix}"
+
+
+def review_rule(contract: Any) -> tuple[str, Rule | None]:
+    """The contract's review cadence text and rule: Review Every, else by Risk."""
+    text = str(contract.review_every or RISK_CADENCE.get(contract.risk, ""))
+    rule = parse_rule(text) if text else None
+    return text, rule if isinstance(rule, Rule) else None
+
+
+def reconcile_auto(
+    derived: Derived, source: RowSource, settings: Settings, today: dt.date, history: History
+) -> None:
+    """Add, move, re-plan and cancel auto rows so they follow each contract's terms."""
+    frame = derived.milestones
+    auto = (frame["source"] == "auto").to_numpy(dtype=bool)
+    existing = {frame["id"].iat[i]: int(i) for i in np.flatnonzero(auto)}
+    _record_done(derived, existing, history)
+    wanted = _desired(derived.contracts, existing, frame, today, history, derived.problems)
+    fresh: list[AutoRow] = []
+    for want in wanted:
+        at = existing.get(want.id)
+        if at is not None:
+            _follow(derived, source, want, at)
+        elif (want.id, want.due) not in history.completed:
+            fresh.append(want)
+    _cancel_gone(derived, existing, {w.id for w in wanted}, history)
+    if fresh:
+        derived.milestones = pd.concat(
+            [derived.milestones, _new_frame(fresh, source, settings)], ignore_index=True
+        )
+        derived.new_rows = [_sheet_row(w, source) for w in fresh]
+
+
+def _record_done(derived: Derived, existing: dict[str, int], history: History) -> None:
+    """A done auto row's occurrence goes in the Log once, so deleting the row cannot reopen it."""
+    frame = derived.milestones
+    for mid, at in existing.items():
+        due = frame["due"].iat[at]
+        if not frame["done"].iat[at] or frame["cancelled"].iat[at] or pd.isna(due):
+            continue
+        day = due.date().isoformat()
+        key = f"{COMPLETED}:{mid}:{day}:{day}"
+        if key not in history.recorded:
+            m = frame.iloc[at]
+            subject = f"{m['title']}: the occurrence due {day} is done"
+            derived.changes.append(
+                Change(mid, m["contract_id"], int(m["row"]), {}, {}, COMPLETED, key, subject)
+            )
+
+
+def _desired(
+    contracts: pd.DataFrame,
+    existing: dict[str, int],
+    frame: pd.DataFrame,
+    today: dt.date,
+    history: History,
+    problems: list[Problem],
+) -> list[AutoRow]:
+    """The auto milestones each active contract's terms call for, with their due dates."""
+    wanted: list[AutoRow] = []
+    for c in contracts[_usable(contracts)].itertuples(index=False):
+        if pd.notna(c.notice_deadline):
+            renews = " so it does not renew" if c.auto_renew else ""
+            title = f"Last day to give notice on {c.name}{renews}"
+            wanted.append(AutoRow(c, "notice", "notice", title, c.notice_deadline.date()))
+        if pd.notna(c.term_end):
+            title = f"{c.name}: term ends"
+            wanted.append(AutoRow(c, "expiry", "expiration", title, c.term_end.date()))
+        text, rule = review_rule(c)
+        if rule is not None:
+            wanted.append(
+                _review(c, text, rule, existing.get(f"{c.id}/review"), frame, today, history)
+            )
+        elif text and c.review_every:
+            shown = text[:60]
+            reason = "is not a cadence (try Quarterly, Annual or every 6 months); no review row"
+            problems.append(
+                Problem(CONTRACTS, int(c.row), "Review Every", f'Review Every: "{shown}" {reason}')
+            )
+    return wanted
+
+
+def _usable(contracts: pd.DataFrame) -> pd.Series:
+    return contracts["active"] & (contracts["id"] != "") & ~contracts["duplicate"]
+
+
+def _review(
+    c: Any,
+    text: str,
+    rule: Rule,
+    at: int | None,
+    frame: pd.DataFrame,
+    today: dt.date,
+    history: History,
+) -> AutoRow:
+    """The review row's occurrence: kept while the cadence holds, else planned once anew.
+
+    A new or re-planned review starts at the first occurrence on or after today that
+    is later than any occurrence already done; an overdue one stays overdue.
+    """
+    title = f"Review {c.name} ({text})"
+    current = frame["due"].iat[at] if at is not None else pd.NaT
+    if pd.notna(current):
+        changed = frame["repeat"].iat[at] != text
+        if not changed or (current.date() < today and not frame["done"].iat[at]):
+            return AutoRow(c, "review", "review", title, current.date(), text, changed)
+    day = today
+    done = history.last_done.get(f"{c.id}/review")
+    if done is not None and done >= day:
+        day = done + dt.timedelta(days=1)
+    start = c.start.date() if pd.notna(c.start) else today
+    due = rule.on_or_after(start, day) or day
+    replanned = at is not None and frame["repeat"].iat[at] != text
+    return AutoRow(c, "review", "review", title, due, text, replanned)
+
+
+def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None:
+    """Move an existing auto row to the date its terms call for; re-plan its cadence."""
+    frame = derived.milestones
+    old = frame["due"].iat[at]
+    moved = pd.isna(old) or old.date() != want.due
+    if not (moved or want.replanned):
+        return
+    m = frame.iloc[at]
+    before = old.date().isoformat() if pd.notna(old) else "none"
+    after = want.due.isoformat()
+    cells: dict[str, object] = {}
+    expect: dict[str, object] = {}
+    if moved:
+        cells, expect = occurrence_cells(source, at, want.due)
+        frame.iloc[at, frame.columns.get_loc("due")] = pd.Timestamp(want.due)
+        frame.iloc[at, frame.columns.get_loc("done")] = False
+        frame.iloc[at, frame.columns.get_loc("completed_on")] = pd.NaT
+    subject = f"{m['title']}: due date moved from {before} to {after}"
+    if want.replanned:
+        _replan_cells(m, want, source, at, cells, expect)
+        frame.iloc[at, frame.columns.get_loc("repeat")] = want.repeat
+        stays = f"due date moved from {before} to {after}" if moved else f"still due {after}"
+        subject = f"{m['title']}: review cadence is now {want.repeat}; {stays}"
+    key = f"{MOVED}:{m['id']}:{before}:{after}"
+    derived.changes.append(
+        Change(m["id"], m["contract_id"], int(m["row"]), cells, expect, MOVED, key, subject)
+    )
+
+
+def _replan_cells(
+    m: pd.Series,
+    want: AutoRow,
+    source: RowSource,
+    at: int,
+    cells: dict[str, object],
+    expect: dict[str, object],
+) -> None:
+    """Repeat follows the new cadence; the title too, while it is still the program's."""
+    header = source.headers.get("Repeat")
+    if header is not None and source.raw_repeat is not None:
+        cells[header] = want.repeat
+        expect[header] = source.raw_repeat.iat[at]
+    old_title = f"Review {want.contract.name} ({m['repeat']})"
+    title_header = source.headers.get("Milestone")
+    if title_header is not None and m["title"] == old_title:
+        cells[title_header] = want.title
+        expect[title_header] = old_title
+
+
+def _cancel_gone(
+    derived: Derived, existing: dict[str, int], wanted: set[str], history: History
+) -> None:
+    """Cancel open auto rows an active contract's terms no longer call for, logged once."""
+    frame = derived.milestones
+    live = set(derived.contracts.loc[_usable(derived.contracts), "id"])
+    for mid, at in existing.items():
+        contract_id = frame["contract_id"].iat[at]
+        suffix = mid[len(contract_id) + 1 :]
+        if (
+            mid in wanted
+            or contract_id not in live
+            or mid != f"{contract_id}/{suffix}"
+            or suffix not in WHY_GONE
+            or frame["done"].iat[at]
+        ):
+            continue
+        frame.iloc[at, frame.columns.get_loc("cancelled")] = True
+        due = frame["due"].iat[at]
+        day = due.date().isoformat() if pd.notna(due) else "none"
+        key = f"{CANCELLED_KIND}:{mid}:{day}:terms"
+        if key not in history.recorded:
+            subject = f"{frame['title'].iat[at]}: cancelled, {WHY_GONE[suffix]}"
+            row = int(frame["row"].iat[at])
+            derived.changes.append(
+                Change(mid, contract_id, row, {}, {}, CANCELLED_KIND, key, subject)
+            )
+
+
+def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> pd.DataFrame:
+    """The new auto rows as milestones, so this run evaluates them too."""
+    rows = [
+        {
+            "row": source.next_row + n,
+            "id": want.id,
+            "new_id": False,
+            "contract_id": want.contract.id,
+            "title": want.title,
+            "type": want.type,
+            "due": pd.Timestamp(want.due),
+            "owners": want.contract.owners,
+            "escalate_to": (),
+            "lead_days": settings.lead_days[want.type],
+            "repeat": want.repeat,
+            "done": False,
+            "completed_on": pd.NaT,
+            "notes": "",
+            "source": "auto",
+            "blocked": not want.contract.owners,
+            "cancelled": False,
+            "department": want.contract.department,
+        }
+        for n, want in enumerate(fresh)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _sheet_row(want: AutoRow, source: RowSource) -> dict[str, object]:
+    """The person-visible cells of a new auto row, by the sheet's own headers."""
+    values: dict[str, object] = {
+        "Milestone ID": want.id,
+        "Contract ID": want.contract.id,
+        "Milestone": want.title,
+        "Type": want.type,
+        "Due Date": want.due,
+    }
+    if want.repeat:
+        values["Repeat"] = want.repeat
+    return {source.headers.get(k, k): v for k, v in values.items()}

@@ -1,0 +1,125 @@
+"""What derivation hands the run: the frames, the cells it must write, and what it remembers.
+
+Pure data: derivation fills these in; the pipeline and writeback turn them into writes
+and Log rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from .problems import Problem
+from .recurrence import Rule
+
+MOVED, COMPLETED, CANCELLED_KIND = "moved", "completed", "cancelled"
+
+
+@dataclass
+class Change:
+    """Person-visible cells the run rewrites on one milestone row, and why (a Log row)."""
+
+    milestone_id: str
+    contract_id: str
+    read_row: int
+    cells: dict[str, object]
+    expect: dict[str, object]
+    kind: str
+    key: str
+    subject: str
+
+
+@dataclass
+class Derived:
+    """What derivation produced: the frames to evaluate and the writes it needs."""
+
+    contracts: pd.DataFrame
+    milestones: pd.DataFrame
+    changes: list[Change] = field(default_factory=list)
+    new_rows: list[dict[str, object]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """What derivation needs of the Milestones tab as read: raw cells and real headers."""
+
+    raw_due: pd.Series
+    raw_done: pd.Series
+    raw_completed: pd.Series
+    headers: dict[str, str]  # canonical column name → header text in the sheet
+    next_row: int  # the sheet row a new row would be appended at
+    raw_repeat: pd.Series | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """What earlier runs left behind, read from the Log and the Contracts tab.
+
+    ``anchors``: each repeating milestone's series anchor, from its latest completed
+    occurrence. ``completed``: every ``(milestone, due)`` recorded done. ``recorded``:
+    the keys of the completed and cancelled Log rows, so each is written once.
+    ``term_ends``: the Term End the program last wrote, by Contract ID. ``last_done``:
+    each milestone's latest occurrence recorded done.
+    """
+
+    anchors: dict[str, dt.date] = field(default_factory=dict)
+    completed: frozenset[tuple[str, dt.date]] = frozenset()
+    recorded: frozenset[str] = frozenset()
+    term_ends: dict[str, dt.date] = field(default_factory=dict)
+    last_done: dict[str, dt.date] = field(default_factory=dict)
+
+    def anchor(self, milestone: str, rule: Rule, due: dt.date) -> dt.date:
+        """The series anchor for ``due``: the recorded one, unless a person moved the series.
+
+        A Due Date that is not an occurrence of the recorded series was typed by a
+        person: the series starts again there.
+        """
+        known = self.anchors.get(milestone)
+        if known is None or known > due or not rule.occurs(known, due):
+            return due
+        return known
+
+    def including(self, changes: list[Change]) -> History:
+        """This history plus the occurrences ``changes`` record done in this run."""
+        last = dict(self.last_done)
+        done = set(self.completed)
+        for change in changes:
+            if change.kind != COMPLETED:
+                continue
+            due = dt.date.fromisoformat(change.key.rsplit(":", 2)[1])
+            done.add((change.milestone_id, due))
+            last[change.milestone_id] = max(due, last.get(change.milestone_id, due))
+        return replace(self, completed=frozenset(done), last_done=last)
+
+
+def occurrence_cells(
+    source: RowSource, i: int, due: dt.date
+) -> tuple[dict[str, object], dict[str, object]]:
+    """Due Date moved, Done and Completed On cleared; each only if still as read."""
+    read: dict[str, object] = {
+        "Due Date": source.raw_due.iat[i],
+        "Done": source.raw_done.iat[i],
+        "Completed On": source.raw_completed.iat[i],
+    }
+    cleared: dict[str, object] = {
+        "Due Date": due,
+        "Done": False if isinstance(read["Done"], bool) else None,
+        "Completed On": None,
+    }
+    cells = {source.headers[k]: v for k, v in cleared.items() if k in source.headers}
+    expect = {source.headers[k]: v for k, v in read.items() if k in source.headers}
+    return cells, expect
+
+
+def merged_cells(changes: list[Change]) -> dict[str, tuple[dict[str, object], dict[str, object]]]:
+    """Per milestone, the cells all its changes write and the cells they expect, in order."""
+    merged: dict[str, tuple[dict[str, object], dict[str, object]]] = {}
+    for change in changes:
+        cells, expect = merged.setdefault(change.milestone_id, ({}, {}))
+        cells.update(change.cells)
+        for header, value in change.expect.items():
+            expect.setdefault(header, value)
+    return merged
