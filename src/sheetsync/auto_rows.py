@@ -72,7 +72,7 @@ def reconcile_auto(
     frame = derived.milestones
     auto = (frame["source"] == "auto").to_numpy(dtype=bool)
     existing = {frame["id"].iat[i]: int(i) for i in np.flatnonzero(auto)}
-    _record_done(derived, existing, history)
+    _record_done(derived, auto, history)
     wanted = _desired(derived.contracts, existing, frame, today, history, derived.problems)
     fresh: list[AutoRow] = []
     for want in wanted:
@@ -81,7 +81,7 @@ def reconcile_auto(
             _follow(derived, source, want, at)
         elif (want.id, want.due) not in history.completed:
             fresh.append(want)
-    _cancel_gone(derived, existing, {w.id for w in wanted}, history)
+    _cancel_gone(derived, auto, {w.id for w in wanted}, history)
     if fresh:
         derived.milestones = pd.concat(
             [derived.milestones, _new_frame(fresh, source, settings)], ignore_index=True
@@ -89,14 +89,13 @@ def reconcile_auto(
         derived.new_rows = [_sheet_row(w, source) for w in fresh]
 
 
-def _record_done(derived: Derived, existing: dict[str, int], history: History) -> None:
+def _record_done(derived: Derived, auto: np.ndarray, history: History) -> None:
     """A done auto row's occurrence goes in the Log once, so deleting the row cannot reopen it."""
     frame = derived.milestones
-    for mid, at in existing.items():
-        due = frame["due"].iat[at]
-        if not frame["done"].iat[at] or frame["cancelled"].iat[at] or pd.isna(due):
-            continue
-        day = due.date().isoformat()
+    done = auto & (frame["done"] & ~frame["cancelled"] & frame["due"].notna()).to_numpy(bool)
+    for at in np.flatnonzero(done):
+        mid = frame["id"].iat[at]
+        day = frame["due"].iat[at].date().isoformat()
         key = f"{COMPLETED}:{mid}:{day}:{day}"
         if key not in history.recorded:
             m = frame.iloc[at]
@@ -221,22 +220,17 @@ def _replan_cells(
         expect[title_header] = old_title
 
 
-def _cancel_gone(
-    derived: Derived, existing: dict[str, int], wanted: set[str], history: History
-) -> None:
+def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: History) -> None:
     """Cancel open auto rows an active contract's terms no longer call for, logged once."""
     frame = derived.milestones
-    live = set(derived.contracts.loc[_usable(derived.contracts), "id"])
-    for mid, at in existing.items():
-        contract_id = frame["contract_id"].iat[at]
+    live = derived.contracts.loc[_usable(derived.contracts), "id"]
+    gone = (~frame["id"].isin(wanted) & frame["contract_id"].isin(live) & ~frame["done"]).to_numpy(
+        bool
+    )
+    for at in np.flatnonzero(auto & gone):
+        mid, contract_id = frame["id"].iat[at], frame["contract_id"].iat[at]
         suffix = mid[len(contract_id) + 1 :]
-        if (
-            mid in wanted
-            or contract_id not in live
-            or mid != f"{contract_id}/{suffix}"
-            or suffix not in WHY_GONE
-            or frame["done"].iat[at]
-        ):
+        if mid != f"{contract_id}/{suffix}" or suffix not in WHY_GONE:
             continue
         frame.iloc[at, frame.columns.get_loc("cancelled")] = True
         due = frame["due"].iat[at]
