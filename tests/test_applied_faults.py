@@ -192,3 +192,22 @@ def test_quota_refusal_is_resent_without_a_reread(emulators):
     _, log = append_once(emu)
     assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
     assert dict(emu.calls) == {"values.append": 2}
+
+
+def test_rows_a_person_added_where_auto_rows_go_are_never_overwritten(emulators):
+    """The insert failed while a person added rows below: it is sent again, their rows stay."""
+    _, emu = emulators
+    sheet_id = emu.create_spreadsheet("Tracker", busy_grids())  # wide enough: one batchUpdate
+    gs = backend(emu, sheet_id)
+    gs.read()
+    emu.reset_counts()
+    typed = [[f"M-010{i}", "C-001", "Typed by a person", "payment", 46400] for i in range(2)]
+    edit = emu.edit(sheet_id, "Milestones")
+    emu.on_call("spreadsheets.batchUpdate", 1, lambda: edit.insert_rows(8, typed))
+    emu.fail_calls({1: 500}, kind="spreadsheets.batchUpdate")  # refused, not carried out
+    auto = [{"Milestone ID": f"C-9/{n}", "Contract ID": "C-001", "Source": "auto"} for n in "ab"]
+    gs.append_rows("Milestones", auto)
+    rows = emu.values(sheet_id, "Milestones")
+    assert [row[0] for row in rows[7:]] == ["C-9/a", "C-9/b", "M-0100", "M-0101"]
+    assert [row[:5] for row in rows[9:]] == typed
+    assert emu.calls["spreadsheets.batchUpdate"] == 2

@@ -315,9 +315,11 @@ class GoogleSheetsBackend:
         width = max(columns.values())
         values = [_placed(row.items(), columns, width, _entered) for row in rows]
         last = max(self._last_rows.get(info.title, 0), 1)
-        insert = [_insert_rows(info, last, len(values))]
         info.rows += len(values)
-        self.api.batch_update(insert, self._recheck(insert))
+        inserted = recheck.rows_inserted(
+            self.api, info.title, info.sheet_id, last, len(values), info.rows
+        )
+        self.api.batch_update([_insert_rows(info, last, len(values))], inserted)
         data, start = [], last + 1
         for chunk in _packed(values, self.max_request_bytes):
             cells = f"A{start}:{_letters(width)}{start + len(chunk) - 1}"
@@ -368,24 +370,18 @@ class GoogleSheetsBackend:
         return info
 
     def _recheck(self, requests: list[dict[str, Any]]) -> Recheck:
-        """After a lost answer to these row/column requests: did they take effect?
+        """After a lost answer to these Log deletes and new columns: did they take effect?
 
-        Deleting Log rows is judged by what those rows hold now; adding rows or columns
-        by the grid sizes this backend already counts them in.
+        Deleting Log rows is judged by what those rows hold now; new columns by the grid
+        widths this backend already counts them in (the batch is all or nothing).
         """
         log = self._find_tab(LOG)
         deletes = [r["deleteDimension"]["range"] for r in requests if "deleteDimension" in r]
         if deletes and log is not None:
             runs = [(d["startIndex"] + 1, d["endIndex"]) for d in deletes]
             return recheck.rows_deleted(self.api, log.title, runs, self._grids.get(log.title, []))
-        grown = {
-            (r.get("appendDimension") or r["insertDimension"]["range"])["sheetId"]
-            for r in requests
-            if {"appendDimension", "insertDimension"} & set(r)
-        }
-        sizes = {
-            t.sheet_id: (t.rows, t.columns) for t in self._tabs.values() if t.sheet_id in grown
-        }
+        grown = {r["appendDimension"]["sheetId"] for r in requests if "appendDimension" in r}
+        sizes = {t.sheet_id: (0, t.columns) for t in self._tabs.values() if t.sheet_id in grown}
         return recheck.grid_at_least(self.api, sizes)
 
     def _find_tab(self, name: str) -> TabInfo | None:

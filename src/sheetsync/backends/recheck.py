@@ -7,8 +7,8 @@ run, and returns the write's answer when it already took effect, else None to re
 
     values:append of Log rows     every row of the chunk is in the Log now
     addSheet                      a tab of that title exists now
-    insertDimension / appendDimension
-                                  the grid has at least the rows / columns it would have
+    insertDimension of auto rows  the grid is that tall and the new rows are blank
+    appendDimension               the grid has at least the columns it would have
     deleteDimension of Log rows   the rows at those positions no longer hold what was read
 """
 
@@ -64,6 +64,29 @@ def grid_at_least(api: SheetsApi, sizes: dict[int, tuple[int, int]]) -> Recheck:
             if grid.get("rowCount", 0) < rows or grid.get("columnCount", 0) < columns:
                 return None
         return {"spreadsheetId": api.spreadsheet_id, "replies": []}
+
+    return recheck
+
+
+def rows_inserted(
+    api: SheetsApi, title: str, sheet_id: int, after: int, count: int, rows: int
+) -> Recheck:
+    """Done when the grid has ``rows`` rows and rows ``after + 1`` … ``after + count`` are blank.
+
+    Rows a person added meanwhile can make the grid as tall as the insert would; if they
+    hold anything where the new rows were to go, the insert is sent again, so the fill
+    that follows never lands on a person's rows (at worst a blank row too many).
+    """
+    tall_enough = grid_at_least(api, {sheet_id: (rows, 0)})
+
+    def recheck() -> dict[str, Any] | None:
+        if tall_enough() is None:
+            return None
+        span = absolute_range_name(title, f"{after + 1}:{after + count}")
+        parts = api.batch_get([span], "ROWS")
+        if any(row_key(row) for row in (parts[0].get("values", []) if parts else [])):
+            return None
+        return {"spreadsheetId": api.spreadsheet_id, "replies": [{}]}
 
     return recheck
 
