@@ -18,7 +18,7 @@ from conftest import TODAY, days, tracker_grids
 from gsheets_fixtures import backend, message_ids, options
 from sheetsync.pipeline import RunResult, run
 from sheetsync.schema import LOG_COLUMNS
-from sheetsync.testing.emulator import SheetsEmulator, gspread_client
+from sheetsync.testing.emulator import Fault, SheetsEmulator, gspread_client
 from sheetsync.transports.outbox import OutboxTransport
 
 TABS = ("Contracts", "Milestones", "Settings", "Log")
@@ -167,31 +167,21 @@ def append_once(emu: SheetsEmulator, tracker: str = "busy") -> tuple[str, list[l
     return sheet_id, emu.values(sheet_id, "Log")
 
 
-def test_append_whose_answer_was_lost_is_not_sent_again(emulators):
-    """Applied then lost: one re-read of the Log finds the row, and it is not appended twice."""
+@pytest.mark.parametrize(
+    ("fault", "appends", "rereads"),
+    [
+        (Fault(500, applied=True), 1, 1),  # carried out, answer lost: re-read, not resent
+        (Fault(500), 2, 1),  # refused before taking effect: re-read, resent
+        (Fault(429), 2, 0),  # a quota refusal never took effect: resent, no re-read
+    ],
+)
+def test_failed_append_lands_once(emulators, fault, appends, rereads):
+    """Whatever the failure, the Log row is there exactly once; a re-read only after a 5xx."""
     _, emu = emulators
-    emu.lose_answers([1], kind="values.append")
+    emu.fail_calls({1: fault}, kind="values.append")
     _, log = append_once(emu)
     assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
-    assert (emu.calls["values.append"], emu.calls["values.batchGet"]) == (1, 1)
-
-
-def test_append_that_failed_before_taking_effect_is_sent_again(emulators):
-    """A 500 before the write: the re-read misses the row, so it is appended, once."""
-    _, emu = emulators
-    emu.fail_calls({1: 500}, kind="values.append")
-    _, log = append_once(emu)
-    assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
-    assert (emu.calls["values.append"], emu.calls["values.batchGet"]) == (2, 1)
-
-
-def test_quota_refusal_is_resent_without_a_reread(emulators):
-    """A 429 never took effect: the append is simply sent again, no extra read."""
-    _, emu = emulators
-    emu.fail_calls({1: 429}, kind="values.append")
-    _, log = append_once(emu)
-    assert [row[2] for row in log].count("reminder:M-0001:2026-12-28:30") == 1
-    assert dict(emu.calls) == {"values.append": 2}
+    assert (emu.calls["values.append"], emu.calls["values.batchGet"]) == (appends, rereads)
 
 
 def test_rows_a_person_added_where_auto_rows_go_are_never_overwritten(emulators):

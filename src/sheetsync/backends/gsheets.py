@@ -484,17 +484,7 @@ def _already(current: Cell, value: object) -> bool:
 
 def _same(current: Cell, wire: Any) -> bool:
     """Whether a cell already shows ``wire`` (a bool is never the number 1)."""
-
-    def kind(v: Any) -> tuple[str, Any]:
-        if v is None or v == "":
-            return "empty", ""
-        if isinstance(v, bool):
-            return "bool", v
-        if isinstance(v, int | float):
-            return "number", float(v)
-        return "text", str(v)
-
-    return kind(current) == kind(wire)
+    return recheck.shown(current) == recheck.shown(wire)
 
 
 def _value_ranges(tab: str, by_column: dict[int, dict[int, Any]]) -> Iterator[dict[str, Any]]:

@@ -116,13 +116,14 @@ def rows_deleted(
 
 def row_key(row: Sequence[Cell | Any]) -> tuple[tuple[str, Any], ...]:
     """A row's values compared as the sheet shows them, trailing empty cells dropped."""
-    cells = [_kind(value) for value in row]
+    cells = [shown(value) for value in row]
     while cells and cells[-1] == ("empty", ""):
         cells.pop()
     return tuple(cells)
 
 
-def _kind(value: Any) -> tuple[str, Any]:
+def shown(value: Any) -> tuple[str, Any]:
+    """A value as the sheet shows it: empty, a bool, a number or text ("" is empty)."""
     if value is None or value == "":
         return "empty", ""
     if isinstance(value, bool):
