@@ -11,7 +11,8 @@ A run costs a constant number of API calls, whatever the row count:
 A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
 Cells already holding the value to write are left alone, so a daily run sends mostly the
 columns that change. Credentials, retries and Google's error answers are handled once, at
-the HTTP edge (``retry``).
+the HTTP edge (``retry``). A write that adds or removes rows or columns is resent after a
+5xx or a dropped connection only once a re-read (``recheck``) shows it did not take effect.
 """
 
 from __future__ import annotations

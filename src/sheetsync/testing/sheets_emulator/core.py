@@ -30,6 +30,7 @@ class SheetsEmulator:
             book = emu.create_spreadsheet("Tracker", tabs={"Milestones": [["ID"], ["M-1"]]})
             gc = gspread_client(emu.host)           # the real gspread, over HTTP
             emu.fail_calls({1: 503}, kind="values.batchUpdate")
+            emu.lose_answers([1], kind="values.append")  # carried out, then a 500
             emu.on_call("values.get", 2, lambda: emu.edit(book, "Milestones").delete_rows(2))
             ...
             assert emu.values(book, "Milestones") == [["ID"]]
