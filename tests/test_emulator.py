@@ -885,3 +885,43 @@ def test_module_entry_point_serves_until_terminated() -> None:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_module_entry_point_can_lose_answers() -> None:
+    """``--lose-answers 1``: every write is carried out, then its answer is a 500 or lost."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sheetsync.testing.emulator", "--port", "0", "--lose-answers", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base = "http://" + process.stdout.readline().strip().split("=", 1)[1]
+        with requests.Session() as session:
+            book = session.post(f"{base}/v4/spreadsheets", json={}, timeout=10).json()
+            url = f"{base}{values_url(book['spreadsheetId'], 'Sheet1!A1')}"
+            try:
+                status = session.put(
+                    url, params={"valueInputOption": "RAW"}, json={"values": [["x"]]}, timeout=10
+                ).status_code
+            except requests.ConnectionError:
+                status = 0  # the connection was dropped
+            assert status in (0, 500)
+            assert session.get(url, timeout=10).json()["values"] == [["x"]]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_module_entry_point_refuses_a_rate_past_one() -> None:
+    """``--lose-answers 2`` exits 2 with one line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sheetsync.testing.emulator", "--lose-answers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].endswith("--lose-answers must be between 0 and 1")
