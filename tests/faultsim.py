@@ -10,8 +10,9 @@ The sample tracker lives in the Sheets API emulator and is run through the real
   sorted), and sometimes sorts the rows while a run is under way;
 - a share of Sheets calls answer 429/500/503 or are carried out and their answer lost
   (a 500 or a dropped connection), retried with a no-op sleep;
-- a share of SMTP sends meet a 451 or a connection dropped before the reply, now and
-  then enough in a row that the transport gives up;
+- a share of SMTP sends meet a 451, a connection dropped before the reply, or a reply
+  trickled a byte at a time that never ends (the attempt's deadline ends it), now and
+  then enough 451s in a row that the transport gives up;
 - some runs are killed at a random I/O point: from then on every HTTP request and SMTP
   send of that run raises ``Killed`` (a BaseException, like SIGKILL no ``except
   Exception`` catches it, and no later write gets through). A killed or failed run is
@@ -190,7 +191,9 @@ class FaultySmtp:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, kill: Kill, rng: random.Random, plan: Plan) -> None:
-        self.inner = SmtpTransport.from_url(server.url(), None, sleep=_no_sleep, retries=3)
+        self.inner = SmtpTransport.from_url(
+            server.url(), None, sleep=_no_sleep, retries=3, attempt_deadline=0.5
+        )
         self.server, self.kill, self.rng, self.rate = server, kill, rng, plan.smtp_faults
         self.injected: Counter[str] = Counter()
 
@@ -217,9 +220,12 @@ class FaultySmtp:
         elif roll < 0.6:
             self.server.transient_failures += 1
             self.injected["451"] += 1
-        else:
+        elif roll < 0.85:
             self.server.hang_up_before_reply += 1
             self.injected["dropped before reply"] += 1
+        else:  # the message kept, its 250 trickled forever: only the deadline ends it
+            self.server.stall_before_reply += 1
+            self.injected["stalled reply"] += 1
 
 
 def _no_sleep(seconds: float) -> None:

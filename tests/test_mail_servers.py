@@ -148,6 +148,16 @@ def test_a_silent_server_times_out_on_each_read(tmp_path):
             run(MemoryBackend(tracker_grids()), transport, options())
 
 
+def test_a_reply_that_stalls_is_retried_with_the_same_message_id():
+    """aiosmtpd keeps a message but trickles its 250: the resend carries the same Message-ID."""
+    with SmtpServer(stall_before_reply=1) as server:
+        transport = slow_transport(server.url(), timeout=5, attempt_deadline=0.5)
+        result = run(MemoryBackend(tracker_grids()), transport, options())
+        ids = [str(m["Message-ID"]) for m in server.messages]
+    assert result.emails == 5 and len(ids) == 6 and ids[0] == ids[1]
+    assert server.connections == 2
+
+
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
 def test_a_utf8_password_logs_in(mechanism):
     """A password with accents, € and CJK logs in over AUTH PLAIN and over AUTH LOGIN."""

@@ -23,6 +23,7 @@ is a client context that trusts it (and nothing else).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import ssl
 import threading
@@ -76,6 +77,9 @@ class SmtpServer:
         hang_up_before_reply: keep the next n messages but hang up instead of
             answering 250, so the client cannot know they arrived (the one case
             where a retrying client delivers twice).
+        stall_before_reply: keep the next n messages but, instead of 250, send a
+            reply that never ends, one byte every 20 ms, until the client hangs up
+            (a server that trickles: only a client's deadline ends the wait).
         auth_mechanisms: the AUTH mechanisms offered, of PLAIN and LOGIN (both
             by default).
 
@@ -84,7 +88,7 @@ class SmtpServer:
         messages: a snapshot list of the accepted ``ReceivedMessage`` objects.
         connections: how many client connections it has served so far.
         refuse_recipients, drop_after, transient_failures, permanent_failures,
-        hang_up_before_reply: may be changed while it runs.
+        hang_up_before_reply, stall_before_reply: may be changed while it runs.
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class SmtpServer:
         transient_failures: int = 0,
         permanent_failures: int = 0,
         hang_up_before_reply: int = 0,
+        stall_before_reply: int = 0,
         auth_mechanisms: Iterable[str] = ("PLAIN", "LOGIN"),
     ) -> None:
         if tls and implicit_tls:
@@ -110,6 +115,7 @@ class SmtpServer:
         self.transient_failures = transient_failures
         self.permanent_failures = permanent_failures
         self.hang_up_before_reply = hang_up_before_reply
+        self.stall_before_reply = stall_before_reply
         self.auth_mechanisms = {m.upper() for m in auth_mechanisms}
         self.host = HOST
         self.port = 0
@@ -207,12 +213,15 @@ class SmtpServer:
             return None
 
     def _accept(self, message: ReceivedMessage) -> str | None:
-        """Keep the message; say whether to hang up "before" or "after" the reply."""
+        """Keep the message; say whether to hang up "before" or "after" the reply, or "stall"."""
         with self._lock:
             self._messages.append(message)
             if self.hang_up_before_reply > 0:
                 self.hang_up_before_reply -= 1
                 return "before"
+            if self.stall_before_reply > 0:
+                self.stall_before_reply -= 1
+                return "stall"
             if not self._dropped and len(self._messages) == self.drop_after:
                 self._dropped = True
                 return "after"
@@ -220,15 +229,27 @@ class SmtpServer:
 
 
 class _Protocol(SMTP):
-    """aiosmtpd's SMTP session, able to hang up just before or after a DATA reply."""
+    """aiosmtpd's SMTP session, able to hang up or stall just before or after a DATA reply."""
 
     hang_up: str | None = None
 
     async def push(self, status: AnyStr) -> None:
         if self.hang_up == "before":
             self._hang_up()
+        elif self.hang_up == "stall":
+            await self._trickle(b"250-still storing the message\r\n")
         else:
             await super().push(status)
+
+    async def _trickle(self, line: bytes) -> None:
+        """Send ``line`` over and over, a byte at a time, until the client hangs up."""
+        for byte in itertools.cycle(line):
+            transport = self.transport
+            if not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
+                break
+            transport.write(bytes([byte]))
+            await asyncio.sleep(0.02)
+        self._hang_up()
 
     async def smtp_DATA(self, arg: str) -> None:
         await super().smtp_DATA(arg)
