@@ -31,21 +31,17 @@ The guarantee: at-least-once, no avoidable duplicate, nothing lost silently.
 from __future__ import annotations
 
 import logging
-import re
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from email.errors import InvalidHeaderDefect
 from email.message import EmailMessage
-from email.utils import getaddresses
 from types import TracebackType
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
 
+from .envelope import envelope_of, normalize_domain
 from .smtp_session import Deadline, TimedSMTP, TimedSMTPS, login
 from .smtp_url import DEFAULT_PORTS, Endpoint, parse_url
 
@@ -55,8 +51,6 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 """The longest wait between two attempts, in seconds."""
-
-_LINE_BREAK = re.compile(r"[\r\n](?![ \t])")
 
 
 class _Secret:
@@ -115,7 +109,7 @@ class SmtpTransport:
             raise ValueError("retries must be 0 or more")
         self._endpoint = endpoint
         self._secret = _Secret(password)
-        self._allowed = tuple(_normalize_domain(d) for d in allowed_domains if d.strip())
+        self._allowed = tuple(normalize_domain(d) for d in allowed_domains if d.strip())
         self._timeout = timeout
         self._limits = (attempt_deadline, run_deadline)
         self._run: Deadline | None = None
@@ -405,72 +399,6 @@ def transport_from_url(url: str, password: str | None, **kwargs: object) -> Smtp
     if scheme not in DEFAULT_PORTS:
         raise UsageError(f"not an SMTP URL (scheme {scheme!r}); use smtp:// or smtps://")
     return SmtpTransport.from_url(url, password, **kwargs)
-
-
-def envelope_of(
-    message: EmailMessage, allowed_domains: Sequence[str] = ()
-) -> tuple[str, list[str]]:
-    """The envelope sender and recipients of ``message``, after the safety checks.
-
-    Recipients are the To, Cc and Bcc addresses, each once (compared in lower
-    case). The outbox transport can apply the same checks through this function.
-
-    Raises:
-        MessageRejected: a header holds a bare line break, the From address is
-            missing or malformed, there is no recipient, or a recipient is
-            malformed or outside ``allowed_domains``.
-    """
-    for name, value in message.raw_items():
-        if _LINE_BREAK.search(str(value).replace("\r\n", "\n")):
-            raise MessageRejected(f"the {name} header contains a line break")
-    senders = _addresses(message, "From")
-    if len(senders) != 1:
-        raise MessageRejected("the message needs exactly one From address")
-    _check_address(senders[0], ())
-    unique: dict[str, str] = {}
-    for address in _addresses(message, "To", "Cc", "Bcc"):
-        unique.setdefault(address.lower(), address)
-    recipients = list(unique.values())
-    if not recipients:
-        raise MessageRejected("the message has no recipients (To, Cc or Bcc)")
-    allowed = tuple(_normalize_domain(d) for d in allowed_domains)
-    for address in recipients:
-        _check_address(address, allowed)
-    return senders[0], recipients
-
-
-def _addresses(message: EmailMessage, *names: str) -> list[str]:
-    """The addresses in the named headers; a header the parser could not read is refused.
-
-    EmailMessage drops what it cannot parse (``a@x.com b@y.com`` reads as
-    ``a@x.com``), so a defect would otherwise lose a recipient without a word.
-    """
-    found = []
-    for name in names:
-        for value in message.get_all(name, []):
-            defects = getattr(value, "defects", ())
-            if any(isinstance(d, InvalidHeaderDefect) for d in defects):
-                raise MessageRejected(f"the {name} header holds an address that cannot be read")
-            found += [address for _, address in getaddresses([str(value)]) if address]
-    return found
-
-
-def _check_address(address: str, allowed: Sequence[str]) -> None:
-    """Raise MessageRejected unless ``address`` is well formed and in an allowed domain."""
-    try:
-        domain = validate_email(address, check_deliverability=False).ascii_domain.lower()
-    except EmailNotValidError as exc:
-        raise MessageRejected(f"not a valid email address: {address!r} ({exc})") from None
-    if allowed and not any(domain == d or domain.endswith("." + d) for d in allowed):
-        raise MessageRejected(f"{address} is outside the allowed domains ({', '.join(allowed)})")
-
-
-def _normalize_domain(domain: str) -> str:
-    domain = domain.strip().lower().lstrip("@").removeprefix("*.")
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
 
 
 def _still_connected(smtp: smtplib.SMTP, exc: Exception) -> bool:
