@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -23,10 +24,11 @@ from gsheets_fixtures import (
     typed,
     without_message_ids,
 )
-from sheetsync.backends.base import RowWrite, TabWrite
+from sheetsync.backends.base import RowWrite, TabWrite, WriteReport
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.cli import main
 from sheetsync.errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
+from sheetsync.logtab import LogPrune
 from sheetsync.schema import LOG_COLUMNS, MILESTONE_SYSTEM
 from sheetsync.testing.emulator import gspread_client
 
@@ -231,9 +233,26 @@ def test_unreachable_api_is_a_backend_error(emulator):
 # -- writing ------------------------------------------------------------------------------
 
 
-def _write(gs: GoogleSheetsBackend, rows: list[RowWrite], tab: str = "Milestones", prune=()):
+def _write(
+    gs: GoogleSheetsBackend, rows: list[RowWrite], tab: str = "Milestones", prune=None
+) -> WriteReport:
     gs.read()
-    return gs.write_status([TabWrite(tab, "Milestone ID", MILESTONE_SYSTEM, rows)], list(prune))
+    return gs.write_status([TabWrite(tab, "Milestone ID", MILESTONE_SYSTEM, rows)], prune)
+
+
+def _old_log(grids: dict) -> dict:
+    """Five Log rows sent in January 2020, about milestones M-1 … M-5 due 2027-01-01."""
+    grids["Log"] += [
+        [f"2020-01-0{n}T00:00:00Z", "reminder", f"reminder:M-{n}:2027-01-01:30", "", f"k{n}"]
+        for n in range(1, 6)
+    ]
+    return grids
+
+
+def _keeping(*numbers: int) -> LogPrune:
+    """Everything sent before 2020-01-06 may go except rows about M-n's current due date."""
+    current = frozenset((f"M-{n}", "2027-01-01") for n in numbers)
+    return LogPrune(dt.date(2020, 1, 6), "2020-01", current)
 
 
 def test_formula_looking_text_stays_text(emulator):
@@ -302,7 +321,7 @@ def test_one_range_per_column_run(emulator):
     rows = [RowWrite(f"M-{n:06d}", n + 1, {"Status": "Upcoming"}) for n in range(6, 1_001)]
     emulator.reset_counts()
     before = emulator.bytes_received
-    gs.write_status([TabWrite("Milestones", "Milestone ID", MILESTONE_SYSTEM, rows)], [])
+    gs.write_status([TabWrite("Milestones", "Milestone ID", MILESTONE_SYSTEM, rows)])
     assert emulator.calls["values.batchUpdate"] == 1
     assert emulator.bytes_received - before < 30 * 1_000  # about 11 bytes a cell, plus one range
 
@@ -313,7 +332,7 @@ def test_large_writes_are_split_past_the_limit(emulator):
     gs = backend(emulator, sheet_id, max_request_bytes=2_000)
     gs.read()
     rows = [RowWrite(f"M-{n:06d}", n + 1, {"Problems": f"problem {n}"}) for n in range(6, 301)]
-    gs.write_status([TabWrite("Milestones", "Milestone ID", MILESTONE_SYSTEM, rows)], [])
+    gs.write_status([TabWrite("Milestones", "Milestone ID", MILESTONE_SYSTEM, rows)])
     assert emulator.calls["values.batchUpdate"] > 1
     got = rows_by_id(emulator.values(sheet_id, "Milestones"))
     assert all(got[f"M-{n:06d}"]["Problems"] == f"problem {n}" for n in range(6, 301))
@@ -345,23 +364,23 @@ def test_new_columns_widen_a_narrow_grid_in_one_batch_update(emulator):
 
 def test_log_pruning_is_one_batch_update(emulator):
     """Old Log rows go in one spreadsheets:batchUpdate; the others stay in order."""
-    grids = tracker_grids()
-    grids["Log"] += [[f"2020-01-0{n}T00:00:00Z", "reminder", f"k{n}"] for n in range(1, 6)]
-    sheet_id = seed(emulator, grids)
-    _write(backend(emulator, sheet_id), [], prune=[2, 3, 5])
+    sheet_id = seed(emulator, _old_log(tracker_grids()))
+    _write(backend(emulator, sheet_id), [], prune=_keeping(3, 5))
     assert emulator.calls["spreadsheets.batchUpdate"] == 1
-    assert [r[2] for r in emulator.values(sheet_id, "Log")[1:]] == ["k3", "k5"]
+    assert [r[4] for r in emulator.values(sheet_id, "Log")[1:]] == ["k3", "k5"]
 
 
 def test_log_appends_after_pruning_land_right_under_the_last_row(emulator):
     """An append after a prune goes straight below the remaining rows, with no gap."""
-    grids = tracker_grids()
-    grids["Log"] += [[f"2020-01-0{n}T00:00:00Z", "reminder", f"k{n}"] for n in range(1, 6)]
-    sheet_id = seed(emulator, grids)
+    sheet_id = seed(emulator, _old_log(tracker_grids()))
     gs = backend(emulator, sheet_id)
-    _write(gs, [], prune=[2, 3, 4])
+    _write(gs, [], prune=_keeping(4, 5))
     gs.append_log(LOG_COLUMNS, [LOG_ROW])
-    assert [r[2] for r in emulator.values(sheet_id, "Log")[1:]] == ["k4", "k5", "k1"]
+    assert [r[2] for r in emulator.values(sheet_id, "Log")[1:]] == [
+        "reminder:M-4:2027-01-01:30",
+        "reminder:M-5:2027-01-01:30",
+        "k1",
+    ]
 
 
 def test_large_log_appends_are_split_in_order(emulator):

@@ -11,6 +11,7 @@ from conftest import tracker_grids, write_workbook
 from sheetsync.backends.base import RowWrite, TabWrite
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import TrackerError, TrackerNotFound
+from sheetsync.logtab import LogPrune
 from sheetsync.schema import MILESTONE_SYSTEM
 
 
@@ -37,7 +38,7 @@ def test_not_a_workbook_is_a_tracker_error(tmp_path):
 
 
 def _write(path, rows, tab="Milestones"):
-    XlsxBackend(path).write_status([TabWrite(tab, "Milestone ID", MILESTONE_SYSTEM, rows)], [])
+    XlsxBackend(path).write_status([TabWrite(tab, "Milestone ID", MILESTONE_SYSTEM, rows)])
     return openpyxl.load_workbook(path)[tab]
 
 
@@ -72,7 +73,6 @@ def test_deleted_row_is_skipped(workbook):
                 [RowWrite("M-9999", 2, {"Status": "x"})],
             )
         ],
-        [],
     )
     assert report.written == 0
     assert report.skipped == ["M-9999"]
@@ -132,14 +132,16 @@ def test_append_log_creates_the_tab_when_missing(tmp_path):
     ]
 
 
-def test_prune_deletes_the_given_log_rows(tmp_path):
-    """Log rows named for pruning are removed, the rest kept in order."""
+def test_prune_deletes_the_expired_log_rows_not_guarding_anything(tmp_path):
+    """Expired Log rows go unless they guard a current due date; the rest keep their order."""
     path = write_workbook(tmp_path / "t.xlsx", tracker_grids())
     backend = XlsxBackend(path)
-    backend.append_log(["Key"], [["a"], ["b"], ["c"]])
-    backend.write_status([], [2, 4])
+    keys = [f"reminder:M-{n}:2027-01-01:30" for n in (1, 2, 3)]
+    backend.append_log(["Sent At", "Kind", "Key"], [["2020-01-01", "reminder", k] for k in keys])
+    current = frozenset({("M-2", "2027-01-01")})
+    backend.write_status([], LogPrune(dt.date(2020, 6, 1), "2020-06", current))
     log = openpyxl.load_workbook(path)["Log"]
-    assert [r[2] for r in log.iter_rows(min_row=2, values_only=True)] == ["b"]
+    assert [r[2] for r in log.iter_rows(min_row=2, values_only=True)] == [keys[1]]
 
 
 def test_new_id_skips_a_row_a_person_inserted_in_its_place(tmp_path):

@@ -8,8 +8,8 @@ from typing import NamedTuple
 import pandas as pd
 
 from .backends.base import Grid
-from .schema import LOG_COLUMNS, header_key
-from .values import cell_text
+from .logtab import log_columns, log_values, sent_day, split_log
+from .schema import LOG_COLUMNS
 
 
 class KeyParts(NamedTuple):
@@ -38,6 +38,7 @@ class Ledger:
     frame: pd.DataFrame
     sent: set[tuple[str, str]] = field(default_factory=set)
     recipients: dict[str, set[str]] = field(default_factory=dict)
+    grid: Grid = field(default_factory=list)  # the Log as read, for deciding what to prune
 
     def __post_init__(self) -> None:
         for key, to in self.sent:
@@ -49,25 +50,24 @@ class Ledger:
 
 
 def read_ledger(grid: Grid) -> Ledger:
-    """Read the Log tab. Rows the program did not write in its shape are ignored."""
-    if not grid:
-        return Ledger(
-            pd.DataFrame({name: pd.Series(dtype=object) for name in ["row", *LOG_COLUMNS]})
-        )
-    keys = [header_key(h) for h in grid[0]]
-    index = {name: keys.index(header_key(name)) for name in LOG_COLUMNS if header_key(name) in keys}
-    rows = grid[1:]
-    data = {
-        name: [cell_text(r[i]) if i < len(r) else "" for r in rows] for name, i in index.items()
-    }
-    frame = pd.DataFrame({"row": range(2, len(rows) + 2), **data})
-    for name in LOG_COLUMNS:
-        if name not in frame:
-            frame[name] = ""
-        frame[name] = frame[name].astype(object)
+    """Read the Log tab, whatever people did to it, in the order the rows were sent.
+
+    Columns are found by header or, when a header was renamed or removed, by what
+    their cells hold (``logtab``); rows are put back in Sent At order (a person may
+    have sorted them), rows without a readable Sent At last.
+    """
+    columns = log_columns(grid)
+    _, body = split_log(grid)
+    data = {name: log_values(body, columns, name) for name in LOG_COLUMNS}
+    first = len(grid) - len(body) + 1
+    frame = pd.DataFrame({"row": range(first, first + len(body)), **data}, dtype=object)
+    if not frame.empty:
+        order = frame["Sent At"].map(lambda t: (sent_day(t) is None, t))
+        frame = frame.iloc[sorted(range(len(frame)), key=order.iloc.__getitem__)]
+        frame = frame.reset_index(drop=True)
     sent_rows = frame[frame["Result"].str.casefold() == "sent"]
     to = sent_rows["Recipients"].map(recipients_to)
-    return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)))
+    return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)), grid=grid)
 
 
 CC_SHOWN = 5  # an escalation can copy hundreds of owners; its every Log row repeats the cell

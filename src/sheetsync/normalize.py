@@ -132,6 +132,12 @@ def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:
     return next((i for i, k in enumerate(keys) if k == wanted and i not in taken), None)
 
 
+LOG_MISSING = (
+    "the Log tab is missing, so a new one is made; it records every email sent "
+    "and keeps them from going twice: please do not delete it"
+)
+
+
 def _tab(snapshot: Snapshot, name: str, required: bool = True) -> tuple[str, Grid]:
     same = [t for t in snapshot.tabs if t.strip().casefold() == name.casefold()]
     if len(same) > 1:
@@ -175,6 +181,8 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
         contract_df, contract_problems = contract_frame(contracts, settings)
         milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
     ledger = read_ledger(log_grid)
+    if snapshot.tab(LOG) is None:
+        problems.append(Problem(LOG, 0, "", LOG_MISSING))
     tables = {CONTRACTS: contracts, MILESTONES: milestones}
     tables[SETTINGS] = _settings_table(settings_tab, settings_grid)
     tables[LOG] = Table(log_tab, list(log_grid[0]) if log_grid else [], {}, [])

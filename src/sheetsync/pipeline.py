@@ -25,7 +25,8 @@ from .derive import Derived, derive
 from .errors import DeliveryError, MessageRejected, UsageError
 from .evaluate import evaluate_milestones
 from .health import contract_health
-from .ledger import last_notified, recipients_cell, split_key
+from .ledger import last_notified, recipients_cell
+from .logtab import LogPrune, rows_to_prune
 from .normalize import Tracker, normalize
 from .plan import Item, Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
@@ -183,7 +184,7 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
         backend, transport, messages, prepared.now, options.batch_size, result, allowed
     )
     notified = last_notified(_ledger_with(prepared, log_rows))
-    report = backend.write_status(_status_writes(prepared, notified), _prune_rows(prepared))
+    report = backend.write_status(_status_writes(prepared, notified), log_prune(prepared))
     fresh = new_milestone_rows(prepared, notified)
     if fresh:
         backend.append_rows(prepared.tracker.tables[MILESTONES].tab, fresh)
@@ -338,23 +339,23 @@ def _status_writes(prepared: Prepared, notified: dict[tuple[str, str], str]) -> 
     return writes + ([settings] if settings else [])
 
 
-def _prune_rows(prepared: Prepared) -> list[int]:
-    """Log rows older than the retention, except those still guarding an open milestone."""
-    frame = prepared.tracker.ledger.frame
-    if frame.empty:
-        return []
-    cutoff = (prepared.now - dt.timedelta(days=prepared.tracker.settings.log_retention)).strftime(
-        "%Y-%m-%d"
-    )
-    old = frame[frame["Sent At"].str[:10] < cutoff]
+def log_prune(prepared: Prepared) -> LogPrune | None:
+    """What this run may prune from the Log; None when nothing in it, as read, is due to go.
+
+    Retention counts back from the run's day (``--today``), so a simulated year prunes
+    as a real one. Rows about any milestone's current due date stay, whatever its status
+    (they stop a resend if the date is reopened); so do every row of a milestone that
+    cannot be scheduled now and the series anchor of every milestone still in the tracker.
+    """
     evaluated = prepared.evaluated
-    open_ = evaluated[evaluated["status"].isin(["Overdue", "Due soon", "Upcoming"])]
-    guarded = set(zip(open_["id"], open_["due"].dt.strftime("%Y-%m-%d"), strict=True))
-    # The first "completed" row of a recurring milestone is its series anchor: kept while open.
-    completed = old[old["Kind"].eq("completed")]
-    first = completed.index[~completed.duplicated("Milestone ID")]
-    anchors = old.index.isin(first) & old["Milestone ID"].isin(open_["id"])
-    keep = anchors | old["Key"].map(
-        lambda k: (p := split_key(k)) is not None and (p.milestone, p.due) in guarded
+    dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne("Needs attention")]
+    current = zip(dated["id"].astype(str), dated["due"].dt.strftime("%Y-%m-%d"), strict=True)
+    unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"]
+    prune = LogPrune(
+        cutoff=prepared.today - dt.timedelta(days=prepared.tracker.settings.log_retention),
+        month=f"{prepared.today:%Y-%m}",
+        current=frozenset(current),
+        whole=frozenset(str(i) for i in unsure if isinstance(i, str) and i),
+        anchored=frozenset(str(i) for i in evaluated["id"] if isinstance(i, str) and i),
     )
-    return [int(r) for r in old.loc[~keep, "row"]]
+    return prune if rows_to_prune(prepared.tracker.ledger.grid, prune) else None

@@ -14,6 +14,8 @@ class Problem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
+        if self.row <= 0:  # about the whole tab
+            return f"{self.tab} tab: {self.message}"
         return f"{self.tab} row {self.row}: {self.message}"
 
 

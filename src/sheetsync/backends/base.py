@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..logtab import LogPrune
 
 #: A raw cell as a backend hands it over: text, a number (real date cells as
 #: serial numbers, day 0 = 1899-12-30), a bool (checkboxes), or None (empty).
@@ -100,10 +103,14 @@ class Backend(Protocol):
         """Raise TrackerError if the run could not save its writes (checked before sending)."""
         ...
 
-    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
+    def write_status(
+        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+    ) -> WriteReport:
         """Write system columns (adding missing headers at the right end), by ID.
 
-        ``log_prune`` lists Log rows (1-based, as read) older than the retention.
+        ``log_prune`` says which Log rows may go; the backend re-reads the Log just
+        before deleting and chooses them by what they hold, never by a row number read
+        earlier. A missing Log tab is made again, with its header.
         """
         ...
 

@@ -4,8 +4,9 @@ A run costs a constant number of API calls, whatever the row count:
 
     read          spreadsheet GET (fields mask) + one values:batchGet of every tab
     append_log    one values:append (plus one batchUpdate when the Log tab is missing)
-    write_status  one values:batchGet re-reading headers, ID and target columns,
-                  one spreadsheets:batchUpdate only to prune Log rows or widen a grid,
+    write_status  one values:batchGet re-reading headers, ID and target columns (and the
+                  whole Log when something may be pruned), one spreadsheets:batchUpdate
+                  only to prune Log rows or widen a grid,
                   one values:batchUpdate (RAW) with one range per column run
 
 A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
@@ -30,7 +31,8 @@ from gspread.utils import absolute_range_name, quote
 
 from ..dates import to_serial
 from ..errors import BackendError
-from ..schema import LOG, header_key
+from ..logtab import LogPrune, rows_to_prune
+from ..schema import LOG, LOG_COLUMNS, header_key
 from . import recheck
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .retry import (
@@ -182,24 +184,36 @@ class GoogleSheetsBackend:
 
     # -- write status ----------------------------------------------------------------------
 
-    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
+    def write_status(
+        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+    ) -> WriteReport:
         """Write system columns by ID (re-read just before) and prune old Log rows.
 
         Only cells whose value changes are sent, as RAW values: text is never a formula.
-        Columns a grid lacks and the prune go first, in one spreadsheets:batchUpdate.
+        The Log is re-read in the same batchGet and pruned by what its rows hold; columns
+        a grid lacks and the prune go first, in one spreadsheets:batchUpdate. A missing
+        Log tab is made again, with its header.
         """
         report = WriteReport()
         present = [w for w in writes if w.tab in self._tabs]
         for missing in (w for w in writes if w.tab not in self._tabs):
             report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in missing.rows)
-        now = self._reread(present) if present else {}
+        log = self._find_tab(LOG)
+        prune_log = log if log is not None and log_prune is not None else None
+        now, log_grid = self._reread(present, prune_log)
         cells: dict[str, dict[int, dict[int, Any]]] = {}
         for tab_write in present:
             cells[tab_write.tab] = _plan_tab(tab_write, now[tab_write.tab], report)
             self._headers[tab_write.tab] = _header_after(
                 now[tab_write.tab].header, cells[tab_write.tab]
             )
-        structure = self._grow(cells) + self._prune_requests(log_prune)
+        if log is None:
+            log = self._add_tab(LOG)
+            cells[log.title] = {c: {1: name} for c, name in enumerate(LOG_COLUMNS, start=1)}
+            self._headers[log.title] = list(LOG_COLUMNS)
+        structure = self._grow(cells)
+        if prune_log is not None and log_prune is not None and log_grid is not None:
+            structure += self._prune_requests(prune_log, log_grid, log_prune)
         if structure:
             self.api.batch_update(structure, self._recheck(structure))
         data = [vr for tab, by_column in cells.items() for vr in _value_ranges(tab, by_column)]
@@ -207,27 +221,41 @@ class GoogleSheetsBackend:
             self.api.values_update(part)
         return report
 
-    def _reread(self, writes: Sequence[TabWrite]) -> dict[str, TabNow]:
-        """Headers and the columns the writes touch, re-read in one batchGet.
+    def _reread(
+        self, writes: Sequence[TabWrite], log: TabInfo | None
+    ) -> tuple[dict[str, TabNow], Grid | None]:
+        """Headers and the columns the writes touch (and the whole Log), in one batchGet.
 
         Columns are located by the headers as read; if a person moved them since, the
-        columns are read once more where they are now.
+        columns are read once more where they are now. A Log tab deleted since the read
+        is not pruned.
         """
+        if not writes and log is None:
+            return {}, None
         wanted = {w.tab: _wanted_keys(w) for w in writes}
         located = {tab: _locate(self._headers.get(tab, []), keys) for tab, keys in wanted.items()}
-        now = self._fetch_columns(located)
+        try:
+            now, log_grid = self._fetch_columns(located, log)
+        except BackendError:
+            if log is None:
+                raise
+            (now, _), log_grid = self._fetch_columns(located, None), None
         moved = {tab: _locate(now[tab].header, keys) for tab, keys in wanted.items()}
         if moved != located:
-            now = self._fetch_columns(moved)
-        return now
+            now, _ = self._fetch_columns(moved, None)
+        return now, log_grid
 
-    def _fetch_columns(self, located: dict[str, list[int]]) -> dict[str, TabNow]:
+    def _fetch_columns(
+        self, located: dict[str, list[int]], log: TabInfo | None
+    ) -> tuple[dict[str, TabNow], Grid | None]:
         ranges: list[str] = []
         for tab, columns in located.items():
             ranges.append(absolute_range_name(tab, "1:1"))
             ranges.extend(
                 absolute_range_name(tab, f"{_letters(c)}1:{_letters(c)}") for c in columns
             )
+        if log is not None:
+            ranges.append(absolute_range_name(log.title))
         answer = iter(self.api.batch_get(ranges, "COLUMNS"))
         now = {}
         for tab, columns in located.items():
@@ -239,7 +267,8 @@ class GoogleSheetsBackend:
                 values = next(answer).get("values", [[]])
                 tab_now.columns[column] = _cells(values[0]) if values else []
             now[tab] = tab_now
-        return now
+        log_grid = _transposed(next(answer).get("values", [])) if log is not None else None
+        return now, log_grid
 
     def _grow(self, cells: dict[str, dict[int, dict[int, Any]]]) -> list[dict[str, Any]]:
         """appendDimension requests for tabs whose new columns pass the grid's edge."""
@@ -259,13 +288,15 @@ class GoogleSheetsBackend:
                 info.columns = widest
         return requests
 
-    def _prune_requests(self, rows: Sequence[int]) -> list[dict[str, Any]]:
-        """deleteDimension requests for Log rows, bottom first so row numbers hold."""
-        log = self._find_tab(LOG)
-        if log is None:
-            return []
-        runs = _runs_descending(rows)
-        self._last_rows[log.title] -= sum(last - first + 1 for first, last in runs)
+    def _prune_requests(self, log: TabInfo, grid: Grid, prune: LogPrune) -> list[dict[str, Any]]:
+        """deleteDimension requests for the Log rows ``prune`` lets go, as re-read.
+
+        Neighbouring rows go in one range, bottom range first so row numbers hold: a
+        Log pruned of 60,000 rows is one request per run of rows, not per row.
+        """
+        drop = rows_to_prune(grid, prune)
+        self._last_rows[log.title] = len(grid) - len(drop)
+        self._grids[log.title] = grid  # what a recheck after a lost answer compares with
         ranges = [
             {
                 "sheetId": log.sheet_id,
@@ -273,7 +304,7 @@ class GoogleSheetsBackend:
                 "startIndex": first - 1,
                 "endIndex": last,
             }
-            for first, last in runs
+            for first, last in _runs_descending(drop)
         ]
         return [{"deleteDimension": {"range": grid_range}} for grid_range in ranges]
 
@@ -605,6 +636,15 @@ def _grid(values: list[list[Any]]) -> Grid:
     while grid and all(v is None for v in grid[-1]):
         grid.pop()
     return grid
+
+
+def _transposed(columns: list[list[Any]]) -> Grid:
+    """Columns as the API gave them (COLUMNS) turned into rows of cells."""
+    height = max((len(c) for c in columns), default=0)
+    return [
+        [_cell(column[row]) if row < len(column) else None for column in columns]
+        for row in range(height)
+    ]
 
 
 def _cell(value: Any) -> Cell:

@@ -8,6 +8,7 @@ through a symlink) is in ``xlsx_file``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_serial
 from ..errors import BackendError
-from ..schema import LOG, header_key
+from ..logtab import LogPrune, rows_to_prune
+from ..schema import LOG, LOG_COLUMNS, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .rowmatch import header_columns, plan_cells
 from .xlsx_file import ensure_writable, opened, save
@@ -52,15 +54,24 @@ class XlsxBackend:
         """Refuse a read-only workbook before the run sends anything (see ``xlsx_file``)."""
         ensure_writable(self.path)
 
-    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
-        """Write system columns by ID and prune old Log rows, in one save."""
+    def write_status(
+        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+    ) -> WriteReport:
+        """Write system columns by ID and prune old Log rows, in one save.
+
+        The Log is pruned as it is in the file at this moment, by what its rows hold;
+        a missing Log tab is made again, with its header.
+        """
         report = WriteReport()
         with self._editing() as book:
             for tab_write in writes:
                 if tab_write.tab in book.sheetnames:
                     _write_tab(book[tab_write.tab], tab_write, report)
-            if log_prune:
-                _prune(book, log_prune)
+            log = _find_sheet(book, LOG)
+            if log is None:
+                _ensure_headers(book.create_sheet(LOG), LOG_COLUMNS)
+            elif log_prune is not None:
+                _prune(log, log_prune)
         return report
 
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
@@ -162,9 +173,27 @@ def _write_tab(sheet: Worksheet, tab_write: TabWrite, report: WriteReport) -> No
     report.merge(plan.report)
 
 
-def _prune(book: Workbook, rows: Sequence[int]) -> None:
-    sheet = _find_sheet(book, LOG)
-    if sheet is None:
+def _prune(sheet: Worksheet, prune: LogPrune) -> None:
+    """Remove the Log rows ``prune`` lets go, in one pass: kept rows move up, the tail goes.
+
+    Deleting row by row moves every row below each time (quadratic); this moves each
+    kept cell once, with its format.
+    """
+    grid: Grid = [[_cell(c.value) for c in row] for row in sheet.iter_rows()]
+    drop = set(rows_to_prune(grid, prune))
+    if not drop:
         return
-    for row in sorted(set(rows), reverse=True):
-        sheet.delete_rows(row)
+    width = max((len(r) for r in grid), default=0)
+    target = min(drop)
+    for source in range(target, len(grid) + 1):
+        if source in drop:
+            continue
+        for column in range(1, width + 1):
+            _move(sheet.cell(source, column), sheet.cell(target, column))
+        target += 1
+    sheet.delete_rows(target, sheet.max_row - target + 1)
+
+
+def _move(source: Any, target: Any) -> None:
+    target.value = source.value
+    target._style = copy.copy(source._style)  # number format, font, fill: as one

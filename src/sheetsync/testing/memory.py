@@ -15,7 +15,8 @@ from typing import Any
 from ..backends.base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..backends.rowmatch import header_columns, plan_cells
 from ..dates import to_serial
-from ..schema import LOG, header_key
+from ..logtab import LogPrune, rows_to_prune
+from ..schema import LOG, LOG_COLUMNS, header_key
 
 
 class MemoryBackend:
@@ -42,8 +43,10 @@ class MemoryBackend:
     def ensure_writable(self) -> None:
         """Always writable."""
 
-    def write_status(self, writes: Sequence[TabWrite], log_prune: Sequence[int]) -> WriteReport:
-        """Apply system-column writes by ID and delete pruned Log rows."""
+    def write_status(
+        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+    ) -> WriteReport:
+        """Apply system-column writes by ID and prune the Log as it is now (or make it)."""
         self.api_calls += 1
         report = WriteReport()
         for tab_write in writes:
@@ -51,9 +54,11 @@ class MemoryBackend:
             if grid:
                 self._apply(grid, tab_write, report)
         log = self._tab(LOG)
-        for row in sorted(set(log_prune), reverse=True):
-            if log is not None and 1 < row <= len(log):
-                del log[row - 1]
+        if log is None:
+            self.tabs[LOG] = [list(LOG_COLUMNS)]
+        elif log_prune is not None:
+            drop = set(rows_to_prune(log, log_prune))
+            log[:] = [row for number, row in enumerate(log, start=1) if number not in drop]
         return report
 
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:

@@ -1,0 +1,166 @@
+"""The Log tab as people leave it: columns found by header or by what they hold, rows chosen
+for pruning by their content.
+
+People sort the Log, filter it, delete rows, rename or move its headers and type into its
+cells. Nothing here depends on a row's position: a column whose header was renamed is found
+by what its cells look like, and old rows are chosen for removal by what they hold (Sent At
+and Key), on the Log as re-read just before deleting. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .dates import from_serial
+from .schema import LOG_COLUMNS, header_key
+from .values import cell_text
+
+if TYPE_CHECKING:
+    from .backends.base import Cell, Grid
+
+_KINDS = "reminder|overdue|escalation|summary|completed|moved|digest"
+_PATTERNS = {
+    "Key": rf"({_KINDS}):\S+",
+    "Sent At": r"\d{4}-\d\d-\d\d([T ][\d:.]+Z?)?",
+    "Kind": _KINDS,
+    "Result": r"sent|recorded|failed\b.*",
+    "Message-ID": r"<[^<>\s]+@[^<>\s]+>",
+    "Recipients": r"[^<>\s]+@[^<>\s]+(\s*[;|,].*)?",
+}
+_SHAPES = {name: re.compile(p, re.IGNORECASE) for name, p in _PATTERNS.items()}
+_SAMPLE = 200  # cells per column looked at to recognise a renamed column
+
+
+def log_columns(grid: Grid) -> dict[str, list[int]]:
+    """0-based columns holding each Log field: the header's first, then a look-alike.
+
+    A header a person renamed ("Key" → "Idempotency key") is found by its cells, and
+    kept as a fallback even when the run later adds a fresh column under the old name:
+    each row takes the first non-blank of the candidates.
+    """
+    header, body = split_log(grid)
+    keys = [header_key(h) for h in header]
+    known = {header_key(name) for name in LOG_COLUMNS}
+    found = {n: [keys.index(header_key(n))] for n in LOG_COLUMNS if header_key(n) in keys}
+    width = max((len(r) for r in grid), default=0)
+    spare = [i for i in range(width) if i >= len(keys) or keys[i] not in known]
+    for name, shape in _SHAPES.items():
+        best = _lookalike(body, spare, shape)
+        if best is not None:
+            found.setdefault(name, []).append(best)
+            spare.remove(best)
+    return found
+
+
+def split_log(grid: Grid) -> tuple[list[Cell], Grid]:
+    """The header row and the rows below it; no header when row 1 names no Log field."""
+    if not grid:
+        return [], []
+    known = {header_key(name) for name in LOG_COLUMNS}
+    if any(header_key(h) in known for h in grid[0]):
+        return list(grid[0]), grid[1:]
+    return [], grid
+
+
+def _lookalike(body: Grid, columns: list[int], shape: re.Pattern[str]) -> int | None:
+    """The column most of whose sampled non-blank cells have the field's shape."""
+    best, score = None, 0
+    for column in columns:
+        texts = [t for r in body[:_SAMPLE] if (t := _text(r, column))]
+        hits = sum(1 for t in texts if shape.fullmatch(t))
+        if hits > score and 2 * hits >= len(texts):
+            best, score = column, hits
+    return best
+
+
+def _text(row: Sequence[Cell], column: int) -> str:
+    return cell_text(row[column]) if column < len(row) else ""
+
+
+def log_values(body: Grid, columns: dict[str, list[int]], name: str) -> list[str]:
+    """One field of every row, as text: the first non-blank of its candidate columns."""
+    candidates = columns.get(name, [])
+    return [next((t for c in candidates if (t := _text(row, c))), "") for row in body]
+
+
+def sent_day(value: Cell | dt.date | str) -> dt.date | None:
+    """The day a Sent At cell names: ISO text, a real date cell, or None when unreadable."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return from_serial(value) if 1 <= value < 2_958_466 else None
+    try:
+        return dt.date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class LogPrune:
+    """Which Log rows a run may remove: older than ``cutoff`` and guarding nothing current.
+
+    ``current`` holds (milestone, due) of every milestone's current due date: their rows
+    stop a resend, so they stay whatever their age. Every row of a milestone in ``whole``
+    stays (it cannot be scheduled right now, so its due date is unknown), and so does the
+    first "completed" row (the series anchor) of each milestone in ``anchored``. Summary
+    rows of ``month`` or later stay.
+    """
+
+    cutoff: dt.date
+    month: str
+    current: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    whole: frozenset[str] = field(default_factory=frozenset)
+    anchored: frozenset[str] = field(default_factory=frozenset)
+
+
+def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
+    """Sheet rows (1-based) of ``grid`` that ``prune`` lets go, chosen by what they hold."""
+    columns = log_columns(grid)
+    if "Key" not in columns or "Sent At" not in columns:
+        return []
+    _, body = split_log(grid)
+    keys = log_values(body, columns, "Key")
+    days = [_first_day(row, columns["Sent At"]) for row in body]
+    anchors = _anchor_rows(keys, days, prune.anchored)
+    first = len(grid) - len(body) + 1
+    return [
+        index + first
+        for index, (key, day) in enumerate(zip(keys, days, strict=True))
+        if day is not None
+        and day < prune.cutoff
+        and index not in anchors
+        and not _guards(key, prune)
+    ]
+
+
+def _first_day(row: Sequence[Cell], columns: list[int]) -> dt.date | None:
+    return next((d for c in columns if c < len(row) and (d := sent_day(row[c]))), None)
+
+
+def _anchor_rows(keys: list[str], days: list[dt.date | None], anchored: frozenset[str]) -> set[int]:
+    """Index of the first "completed" row, in time order, of each anchored milestone."""
+    first: dict[str, tuple[dt.date, int]] = {}
+    for index, (key, day) in enumerate(zip(keys, days, strict=True)):
+        parts = key.split(":")
+        if len(parts) == 4 and parts[0] == "completed" and parts[1] in anchored:
+            when = (day or dt.date.max, index)
+            first[parts[1]] = min(first.get(parts[1], when), when)
+    return {index for _, index in first.values()}
+
+
+def _guards(key: str, prune: LogPrune) -> bool:
+    """Whether a Log row with ``key`` still stops something from being sent again."""
+    kind, _, rest = key.partition(":")
+    if kind == "summary":
+        return rest.rpartition(":")[2] >= prune.month
+    milestone_due, _, stage = rest.rpartition(":")
+    milestone, _, due = milestone_due.rpartition(":")
+    if not (milestone and due and stage):
+        return False
+    return milestone in prune.whole or (milestone, due) in prune.current
