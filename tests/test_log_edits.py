@@ -37,6 +37,7 @@ class Tracker:
     def __init__(self, kind: str, grids: dict, tmp_path: Path, emulator: SheetsEmulator) -> None:
         self.kind, self.tmp_path, self.emulator, self.runs = kind, tmp_path, emulator, 0
         self.during: Edit | None = None  # a person's edit between the run's read and its prune
+        self.during_call = ("values.batchGet", 2)  # Google: the call it comes before
         if kind == "xlsx":
             self.path = write_workbook(tmp_path / "tracker.xlsx", grids)
         else:
@@ -48,7 +49,7 @@ class Tracker:
             return _XlsxEditedMidRun(self.path, self)
         backend = self._google()
         if self.during is not None:
-            self.emulator.on_call("values.batchGet", 2, self._edit_now)  # the prune's re-read
+            self.emulator.on_call(*self.during_call, self._edit_now)
         return backend
 
     def run(self, day: dt.date = TODAY, clock_day: dt.date | None = None) -> RunResult:
@@ -116,15 +117,22 @@ class Tracker:
 
 
 class _XlsxEditedMidRun(XlsxBackend):
-    """The workbook backend, with a person editing the Log just before the prune."""
+    """The workbook backend, with a person editing the Log just before the prune (or the
+    Log append, when ``during_call`` names ``values.append``)."""
 
     def __init__(self, path: Path, tracker: Tracker) -> None:
         super().__init__(path)
         self.tracker = tracker
 
     def write_status(self, writes: list[TabWrite], log_prune: LogPrune | None = None):
-        self.tracker._edit_now()
+        if self.tracker.during_call[0] == "values.batchGet":
+            self.tracker._edit_now()
         return super().write_status(writes, log_prune)
+
+    def append_log(self, header, rows) -> None:
+        if self.tracker.during_call[0] == "values.append":
+            self.tracker._edit_now()
+        super().append_log(header, rows)
 
 
 @pytest.fixture(scope="module")
@@ -254,8 +262,8 @@ def test_a_deleted_log_tab_is_made_again_with_a_problem(tracker):
     tracker.edit_log(lambda grid: None)
     result = tracker.run(days(1))
     assert [str(p) for p in result.problems if p.tab == "Log"] == [
-        "Log tab: the Log tab is missing, so a new one is made; it records every email sent "
-        "and keeps them from going twice: please do not delete it"
+        "Log tab: the Log tab is missing (deleted?), so a new one is made; it records every "
+        "email sent and keeps them from going twice: please do not delete it"
     ]
     log = tracker.log()
     assert log is not None and log[0] == list(LOG_COLUMNS)
@@ -364,3 +372,15 @@ def test_a_log_tab_deleted_mid_run_is_no_crash(tracker):
     assert [p.tab for p in second.problems if p.tab == "Log"] in (["Log"], [])
     log = tracker.log()
     assert log is not None and log[0] == list(LOG_COLUMNS)
+
+
+def test_a_log_tab_deleted_before_the_append_keeps_the_record(tracker):
+    """The Log tab deleted while emails go out: their rows land in a new Log, none resent."""
+    tracker.during = lambda grid: None
+    tracker.during_call = ("values.append", 1)
+    first = tracker.run()
+    log = tracker.log()
+    assert log is not None and first.emails > 0 and tracker.during is None
+    assert sum(sent_keys(log).values()) > 0
+    assert tracker.run().emails == 0
+    no_resend(tracker)

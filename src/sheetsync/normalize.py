@@ -133,9 +133,18 @@ def _first(keys: list[str], wanted: str, taken: set[int]) -> int | None:
 
 
 LOG_MISSING = (
-    "the Log tab is missing, so a new one is made; it records every email sent "
+    "the Log tab is missing (deleted?), so a new one is made; it records every email sent "
     "and keeps them from going twice: please do not delete it"
 )
+
+
+def _has_run_before(grid: Grid) -> bool:
+    """Whether a run has written its Checked column here (so a missing Log was deleted)."""
+    keys = [header_key(h) for h in grid[0]] if grid else []
+    if "checked" not in keys:
+        return False
+    column = keys.index("checked")
+    return any(len(row) > column and row[column] not in (None, "") for row in grid[1:])
 
 
 def _tab(snapshot: Snapshot, name: str, required: bool = True) -> tuple[str, Grid]:
@@ -181,7 +190,7 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
         contract_df, contract_problems = contract_frame(contracts, settings)
         milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
     ledger = read_ledger(log_grid)
-    if snapshot.tab(LOG) is None:
+    if snapshot.tab(LOG) is None and _has_run_before(milestones_grid):
         problems.append(Problem(LOG, 0, "", LOG_MISSING))
     tables = {CONTRACTS: contracts, MILESTONES: milestones}
     tables[SETTINGS] = _settings_table(settings_tab, settings_grid)

@@ -313,10 +313,19 @@ class GoogleSheetsBackend:
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         """Append ledger rows under the Log header: one values:append, RAW (split past ~2 MB).
 
-        A missing Log tab is added first (one batchUpdate) and gets the header row.
+        A missing Log tab is added first (one batchUpdate) and gets the header row; so is
+        one a person deleted during the run (found out when Google refuses the append).
         """
         if not rows:
             return
+        try:
+            self._append_log(header, rows)
+        except BackendError:
+            if not self._forget_deleted(LOG):
+                raise
+            self._append_log(header, rows)
+
+    def _append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         log = self._find_tab(LOG) or self._add_tab(LOG)
         lead: list[list[Any]] = []
         if not any(v not in (None, "") for v in self._headers.get(log.title, [])):
@@ -415,6 +424,21 @@ class GoogleSheetsBackend:
         grown = {r["appendDimension"]["sheetId"] for r in requests if "appendDimension" in r}
         sizes = {t.sheet_id: (0, t.columns) for t in self._tabs.values() if t.sheet_id in grown}
         return recheck.grid_at_least(self.api, sizes)
+
+    def _forget_deleted(self, name: str) -> bool:
+        """After a refused write: whether tab ``name`` was deleted since the read (forgotten)."""
+        info = self._find_tab(name)
+        if info is None:
+            return False
+        meta = self.api.get(
+            urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": "sheets.properties.sheetId"}
+        )
+        ids = {int(s["properties"].get("sheetId", 0)) for s in meta.get("sheets", [])}
+        if info.sheet_id in ids:
+            return False
+        for known in (self._tabs, self._headers, self._last_rows, self._grids):
+            known.pop(info.title, None)
+        return True
 
     def _find_tab(self, name: str) -> TabInfo | None:
         wanted = name.strip().casefold()
