@@ -18,7 +18,7 @@ import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 SCRIPT = CHECKOUT / "cloud_function" / "deploy.sh"
-DOCS = CHECKOUT / "README.md"
+DOCS = CHECKOUT / "docs" / "deploy.md"
 PASSWORD = "s3cret-Pa55word-4f9e"
 PROJECT = "acme-contracts"
 RUNNER = f"sheetsync-runner@{PROJECT}.iam.gserviceaccount.com"
@@ -282,9 +282,9 @@ def test_second_run_updates_instead_of_creating(tmp_path: Path) -> None:
 
 
 def test_docs_show_exactly_the_commands_the_script_runs(dry: str) -> None:
-    """README.md's generated block is the script's dry-run output, word for word."""
+    """docs/deploy.md's generated block is the script's dry-run output, word for word."""
     block = re.search(r"<!-- deploy-dry-run -->\n```bash\n(.*?)```", DOCS.read_text(), re.S)
-    assert block is not None, "README.md lacks the <!-- deploy-dry-run --> block"
+    assert block is not None, "docs/deploy.md lacks the <!-- deploy-dry-run --> block"
     regenerate = "SHEETSYNC_SMTP_PASSWORD=x cloud_function/deploy.sh --dry-run " + shlex.join(
         EXAMPLE
     )

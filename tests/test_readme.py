@@ -1,4 +1,4 @@
-"""The README's session is real: each command, run on a copy of the example, prints it."""
+"""The README and docs/ are real: their commands, replayed word for word, do what they say."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,12 +63,58 @@ def test_readme_error_example_is_real(tmp_path):
 
 
 def emulator_block() -> list[str]:
-    """The commands of the README's "Try it without Google" block."""
-    text = (ROOT / "README.md").read_text()
+    """The commands of docs/google-sheets.md's "Try it without Google" block."""
+    text = (ROOT / "docs" / "google-sheets.md").read_text()
     body = next(
         b for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S) if "testing.emulator" in b
     )
     return [line.split("  #")[0].strip() for line in body.splitlines() if line.strip()]
+
+
+def bash_blocks(page: str) -> list[str]:
+    """The ``bash`` blocks of a page of the docs, in order."""
+    return re.findall(r"```bash\n(.*?)```", (ROOT / page).read_text(), flags=re.S)
+
+
+def outside_any_venv() -> dict[str, str]:
+    """This environment without the virtual environment the tests run in."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+    venv_bin = str(Path(sys.prefix) / "bin")
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
+    return env
+
+
+@pytest.mark.slow
+def test_readme_first_command_leaves_a_fresh_clone_clean(tmp_path):
+    """The README's first command, word for word in a fresh clone, runs and changes no file."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    first = bash_blocks("README.md")[0].strip()
+    assert first.startswith("python3 -m venv .venv") and "\n" not in first
+    result = subprocess.run(
+        ["bash", "-c", first], cwd=clone, env=outside_any_venv(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "emails delivered to outbox/" in result.stdout
+    assert len(list((clone / "outbox").glob("*.eml"))) > 5
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == "", "the README's first command changed or left files in the clone"
+
+
+def test_readme_links_every_docs_page():
+    """Each page under docs/ is linked from the README, and each link leads to a file."""
+    readme = (ROOT / "README.md").read_text()
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert pages, "docs/ has no pages"
+    for page in pages:
+        assert f"](docs/{page})" in readme, f"README does not link docs/{page}"
+    for target in re.findall(r"\]\(((?:docs/)?[\w./-]+\.(?:md|png))(?:#[\w-]+)?\)", readme):
+        assert (ROOT / target).is_file(), f"README links {target}, which does not exist"
+    assert len(readme.splitlines()) <= 200
 
 
 def test_readme_emulator_walkthrough_works(tmp_path):

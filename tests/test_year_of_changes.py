@@ -4,7 +4,7 @@ People amend contracts, remove a Notice Period, switch Auto-Renew off after a re
 change Review Every twice and Risk once, tick auto rows Done and delete them, delete
 open auto rows, finish repeat rules that end (COUNT, UNTIL with a time) and move a
 repeating series. ``EDITS`` says what they do and when; ``OPEN`` says, from the
-README's rules and not from the code, which occurrence of each milestone is open on
+docs/reference.md's rules and not from the code, which occurrence of each milestone is open on
 which days. A run every day must then send exactly the stages the rules call for on
 those open occurrences (``simulation.keys_due``), each once, on the first day it is
 due, and nothing for an occurrence that is finished, cancelled or moved away.
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 YEAR = 2027
 FIRST, LAST = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
 REPEAT, ESCALATE = 7, (3, 10)  # the default Overdue repeat and Escalate after
-LEADS = {  # the README's default lead times
+LEADS = {  # docs/reference.md's default lead times
     "notice": (120, 90, 60, 30, 14, 7),
     "expiration": (90, 60, 30),
     "review": (30, 7),
