@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sheetsync.preview import message_kind
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -147,3 +149,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_screenshots_show_emails_the_example_run_sends(tmp_path):
+    """docs/make_screenshots.py picks a digest, an escalation and a summary the example sends."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import make_screenshots as shots
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    messages = shots.example_messages(tmp_path)
+    chosen = [shots.typical(messages, kind) for kind in shots.KINDS]
+    assert [message_kind(m) for m in chosen] == ["digest", "escalation", "summary"]
+    for message, kind in zip(chosen, shots.KINDS, strict=True):
+        assert message in messages
+        assert "Milestones tab, row" in shots.html_part(message), kind
+        assert shots.height(message, kind) > 600
