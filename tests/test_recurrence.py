@@ -84,3 +84,35 @@ def test_add_months_clamps_to_month_end():
     """31 Jan + 1 month is 28 Feb; + 13 months 29 Feb 2028."""
     assert add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)
     assert add_months(dt.date(2027, 1, 31), 13) == dt.date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FREQ=MONTHLY;COUNT=3",
+        "FREQ=MONTHLY;UNTIL=20270315",
+        "RRULE:FREQ=MONTHLY;UNTIL=20270315T235959Z",
+    ],
+)
+def test_a_rule_that_ends_has_no_occurrence_after_its_last(text):
+    """COUNT and UNTIL (a date, or a UTC time as calendars export it) end the series."""
+    rule = parse_rule(text)
+    assert isinstance(rule, Rule)
+    start = dt.date(2027, 1, 15)
+    assert rule.after(start, dt.date(2027, 2, 15)) == dt.date(2027, 3, 15)
+    assert rule.after(start, dt.date(2027, 3, 15)) is None
+
+
+def test_until_with_a_time_counts_its_whole_day():
+    """UNTIL=20270315T000000Z still includes 15 March: the rule runs on dates."""
+    rule = parse_rule("FREQ=MONTHLY;UNTIL=20270315T000000Z")
+    assert isinstance(rule, Rule)
+    assert rule.after(dt.date(2027, 1, 15), dt.date(2027, 2, 15)) == dt.date(2027, 3, 15)
+
+
+def test_occurs_tells_a_series_date_from_a_moved_one():
+    """Monthly from 31 Jan: 28 Feb is an occurrence, 10 Mar is not (a person moved it)."""
+    rule = parse_rule("monthly")
+    assert isinstance(rule, Rule)
+    assert rule.occurs(dt.date(2027, 1, 31), dt.date(2027, 2, 28))
+    assert not rule.occurs(dt.date(2027, 1, 31), dt.date(2027, 3, 10))
