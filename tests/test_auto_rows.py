@@ -221,6 +221,21 @@ def test_cadence_change_leaves_an_overdue_review_overdue(kind, tmp_path, emulato
     } <= sent
 
 
+def test_review_brought_back_after_a_cancel_starts_from_today(kind, tmp_path, emulator):
+    """Review Every cleared, then set again months later: the next review, not an overdue one."""
+    start = dt.date(2027, 1, 15)
+    tracker = make(kind, tmp_path, emulator, [contract(start=start, review="Quarterly")])
+    tracker.run(dt.date(2027, 3, 1))  # review due 2027-04-15
+    tracker.type("Contracts", "C-1", "Review Every", None)
+    tracker.run(dt.date(2027, 3, 2))
+    assert tracker.rows("Milestones")["C-1/review"]["Status"] == "Cancelled"
+    tracker.type("Contracts", "C-1", "Review Every", "Quarterly")
+    tracker.run(dt.date(2027, 6, 1))
+    review = tracker.rows("Milestones")["C-1/review"]
+    assert as_date(review["Due Date"]) == dt.date(2027, 7, 15)
+    assert review["Status"] == "Upcoming" and sent_for(tracker, "C-1/review") == []
+
+
 def repeating(rule: str, due: dt.date) -> list[object]:
     """Milestone M-1 of C-1, repeating by ``rule`` from ``due``."""
     return ["M-1", "C-1", "Board report", "report", due, rule, None, None]

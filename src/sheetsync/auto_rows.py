@@ -152,14 +152,17 @@ def _review(
 ) -> AutoRow:
     """The review row's occurrence: kept while the cadence holds, else planned once anew.
 
-    A new or re-planned review starts at the first occurrence on or after today that
-    is later than any occurrence already done; an overdue one stays overdue.
+    A new or re-planned review (or one back after it was cancelled) starts at the first
+    occurrence on or after today later than any already done; when only the cadence
+    changed, an overdue one stays overdue.
     """
     title = f"Review {c.name} ({text})"
     current = frame["due"].iat[at] if at is not None else pd.NaT
     if pd.notna(current):
         changed = frame["repeat"].iat[at] != text
-        if not changed or (current.date() < today and not frame["done"].iat[at]):
+        overdue = current.date() < today and not frame["done"].iat[at]
+        cancelled = f"{CANCELLED_KIND}:{c.id}/review:{current.date()}:terms" in history.recorded
+        if not cancelled and (not changed or overdue):
             return AutoRow(c, "review", "review", title, current.date(), text, changed)
     day = today
     done = history.last_done.get(f"{c.id}/review")
@@ -176,7 +179,9 @@ def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None
     frame = derived.milestones
     old = frame["due"].iat[at]
     moved = pd.isna(old) or old.date() != want.due
-    if not (moved or want.replanned):
+    # Without a Repeat column the new cadence cannot be written: no re-plan to log each run.
+    replanned = want.replanned and "Repeat" in source.headers
+    if not (moved or replanned):
         return
     m = frame.iloc[at]
     before = old.date().isoformat() if pd.notna(old) else "none"
@@ -189,7 +194,7 @@ def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None
         frame.iloc[at, frame.columns.get_loc("done")] = False
         frame.iloc[at, frame.columns.get_loc("completed_on")] = pd.NaT
     subject = f"{m['title']}: due date moved from {before} to {after}"
-    if want.replanned:
+    if replanned:
         _replan_cells(m, want, source, at, cells, expect)
         frame.iloc[at, frame.columns.get_loc("repeat")] = want.repeat
         stays = f"due date moved from {before} to {after}" if moved else f"still due {after}"
