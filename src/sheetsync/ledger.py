@@ -8,7 +8,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .backends.base import Grid
-from .logtab import log_columns, log_values, sent_day, split_log
+from .logtab import log_columns, log_values, split_log
 from .schema import LOG_COLUMNS
 
 
@@ -61,10 +61,9 @@ def read_ledger(grid: Grid) -> Ledger:
     data = {name: log_values(body, columns, name) for name in LOG_COLUMNS}
     first = len(grid) - len(body) + 1
     frame = pd.DataFrame({"row": range(first, first + len(body)), **data}, dtype=object)
-    if not frame.empty:
-        order = frame["Sent At"].map(lambda t: (sent_day(t) is None, t))
-        frame = frame.iloc[sorted(range(len(frame)), key=order.iloc.__getitem__)]
-        frame = frame.reset_index(drop=True)
+    when = frame["Sent At"].astype(str)
+    order = when.where(when.str.match(r"\d{4}-\d\d-\d\d"), "\uffff")  # ISO text sorts by time
+    frame = frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
     sent_rows = frame[frame["Result"].str.casefold() == "sent"]
     to = sent_rows["Recipients"].map(recipients_to)
     return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)), grid=grid)
