@@ -8,6 +8,7 @@ at the backend or transport edge, and printed once, at the CLI::
     ├── TrackerError               the tracker cannot be opened or read (exit 2)
     │   ├── TrackerNotFound        no such file / spreadsheet, or no access
     │   └── SchemaError            a required tab or column is missing
+    ├── TrackerBusy                another run, or a person's Excel/LibreOffice, has it (exit 75)
     ├── BackendError               reading or writing the tracker failed mid-run (exit 1)
     │   └── QuotaExhausted         the API kept refusing past the retry budget
     └── DeliveryError              the mail server cannot be reached or used (exit 1)
@@ -43,6 +44,15 @@ class TrackerNotFound(TrackerError):
 
 class SchemaError(TrackerError):
     """A required tab or column is missing from the tracker."""
+
+
+class TrackerBusy(SheetsyncError):
+    """Another run holds the tracker, or a person has the workbook open; try again later.
+
+    Exit status 75 (``EX_TEMPFAIL``): a scheduler may simply retry at its next slot.
+    """
+
+    exit_code = 75
 
 
 class BackendError(SheetsyncError):

@@ -35,6 +35,7 @@ from .transports.base import Transport
 from .writeback import (
     contract_writes,
     derived_log_rows,
+    milestone_id_header,
     milestone_writes,
     new_milestone_rows,
     row_source,
@@ -167,9 +168,23 @@ def check(backend: Backend, options: RunOptions) -> RunResult:
 
 
 def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResult:
-    """The whole job: evaluate, send what is due, record it, write the status columns."""
-    if not options.dry_run:
-        backend.ensure_writable()
+    """The whole job: evaluate, send what is due, record it, write the status columns.
+
+    The tracker is held (``backend.lock()``) from the read to the last write, so a
+    second run waits or refuses with TrackerBusy. A dry run writes nothing and is
+    not held.
+    """
+    if options.dry_run:
+        return _run_steps(backend, transport, options)
+    backend.ensure_writable()
+    with backend.lock():
+        result = _run_steps(backend, transport, options)
+    result.api_calls = backend.api_calls  # the lock's release included
+    return result
+
+
+def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> RunResult:
+    """Read, send, record and write (held by ``run`` unless a dry run)."""
     prepared = prepare(backend, options)
     if options.require_sender and not options.dry_run:
         _check_sender(prepared.envelope.sender)
@@ -187,7 +202,8 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
     report = backend.write_status(_status_writes(prepared, notified), log_prune(prepared))
     fresh = new_milestone_rows(prepared, notified)
     if fresh:
-        backend.append_rows(prepared.tracker.tables[MILESTONES].tab, fresh)
+        table = prepared.tracker.tables[MILESTONES]
+        backend.append_rows(table.tab, fresh, id_header=milestone_id_header(table))
     landed = [c for c in prepared.derived.changes if c.milestone_id not in set(report.held)]
     if landed:
         backend.append_log(LOG_COLUMNS, derived_log_rows(landed, prepared.now))

@@ -266,6 +266,11 @@ def settings_writes(tracker: Tracker) -> TabWrite | None:
     return TabWrite(table.tab, str(table.header[0]), ("Problems",), rows)
 
 
+def milestone_id_header(table: object) -> str:
+    """The Milestone ID column's header as the sheet spells it."""
+    return _id_header(table)
+
+
 def _id_header(table: object, name: str = "Milestone ID") -> str:
     header = table.header  # type: ignore[attr-defined]
     index = table.index.get(name)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -95,6 +96,14 @@ class Backend(Protocol):
 
     api_calls: int
 
+    def lock(self) -> AbstractContextManager[None]:
+        """Hold the tracker for one run: a second run waits briefly, then refuses.
+
+        Raises:
+            TrackerBusy: another run holds it (or a person has the workbook open).
+        """
+        ...
+
     def read(self) -> Snapshot:
         """Read every tab and the spreadsheet's properties."""
         ...
@@ -118,10 +127,14 @@ class Backend(Protocol):
         """Append ledger rows to the Log tab, creating the tab or header if missing."""
         ...
 
-    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
+    def append_rows(
+        self, tab: str, rows: Sequence[dict[str, Any]], id_header: str | None = None
+    ) -> None:
         """Append rows below the last row of ``tab``, each given as {header: value}.
 
         Headers are matched like every other header; missing ones are added at the
         right end. Used for the milestones the program generates from contract terms.
+        With ``id_header``, the tab's IDs are re-read just before inserting and a row
+        whose ID is already there is not inserted again.
         """
         ...

@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..schema import LOG, LOG_COLUMNS, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .rowmatch import header_columns, plan_cells
 from .xlsx_file import ensure_writable, opened, save
+from .xlsx_lock import LockPolicy, refuse_if_open, workbook_lock
 
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -34,9 +35,21 @@ DATE_FORMAT = "yyyy-mm-dd"
 class XlsxBackend:
     """A tracker stored in a local workbook."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], lock_policy: LockPolicy | None = None) -> None:
         self.path = Path(path)
         self.api_calls = 0
+        self.lock_policy = lock_policy
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Hold the workbook for one run (``xlsx_lock``); refuse if a person has it open.
+
+        Raises:
+            TrackerBusy: another run holds it past the wait, or Excel/LibreOffice has it.
+        """
+        if not self.path.exists():
+            raise TrackerNotFound(f"no workbook at {self.path}")
+        refuse_if_open(self.path)  # a person may have opened it through a symlink
+        return workbook_lock(self.path.resolve(), self.lock_policy)
 
     def read(self) -> Snapshot:
         """Read every tab's values (cached results of formulas) as raw cells."""
@@ -87,14 +100,18 @@ class XlsxBackend:
                 for name, value in zip(header, values, strict=True):
                     sheet.cell(target, columns[header_key(name)], value)
 
-    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Append rows by header below the last row of ``tab``."""
+    def append_rows(
+        self, tab: str, rows: Sequence[dict[str, Any]], id_header: str | None = None
+    ) -> None:
+        """Append rows by header below the last row of ``tab``, skipping IDs already there."""
         if not rows:
             return
         with self._editing() as book:
             sheet = _find_sheet(book, tab)
             if sheet is None:
                 raise BackendError(f"the {tab} tab disappeared during the run")
+            if id_header:
+                rows = _not_present(sheet, rows, id_header)
             columns = _ensure_headers(sheet, [name for row in rows for name in row])
             target = _last_used_row(sheet)
             for values in rows:
@@ -135,6 +152,17 @@ def _last_used_row(sheet: Worksheet) -> int:
         if any(cell.value not in (None, "") for cell in sheet[row]):
             return row
     return 0
+
+
+def _not_present(
+    sheet: Worksheet, rows: Sequence[dict[str, Any]], id_header: str
+) -> list[dict[str, Any]]:
+    """The rows whose ``id_header`` value is not in the tab's ID column as it is now."""
+    column = header_columns([c.value for c in sheet[1]], ())[0].get(header_key(id_header))
+    if column is None:
+        return list(rows)
+    present = {str(sheet.cell(r, column).value).strip() for r in range(2, sheet.max_row + 1)}
+    return [row for row in rows if str(row.get(id_header)).strip() not in present]
 
 
 def _find_sheet(book: Workbook, name: str) -> Worksheet | None:

@@ -7,9 +7,11 @@ Google backends do (``backends.rowmatch``), without the file or network cost.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ..backends.base import Cell, Grid, Snapshot, TabWrite, WriteReport
@@ -34,6 +36,10 @@ class MemoryBackend:
         self.locale = locale
         self.api_calls = 0
         self.history: list[dict[str, Cell]] = []
+
+    def lock(self) -> AbstractContextManager[None]:
+        """No lock: one process holds the grids."""
+        return contextlib.nullcontext()
 
     def read(self) -> Snapshot:
         """A deep copy of every tab."""
@@ -80,14 +86,20 @@ class MemoryBackend:
             for name, value in zip(header, values, strict=True):
                 _put(log, len(log), columns[header_key(name)], value)
 
-    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Append rows by header below the last row of ``tab``."""
+    def append_rows(
+        self, tab: str, rows: Sequence[dict[str, Any]], id_header: str | None = None
+    ) -> None:
+        """Append rows by header below the last row of ``tab``, skipping IDs already there."""
         if not rows:
             return
         self.api_calls += 1
         grid = self._tab(tab)
         if grid is None:
             return
+        if id_header:
+            column = header_columns(grid[0], ())[0].get(header_key(id_header))
+            present = {str(_get(grid, r, column)) for r in range(2, len(grid) + 1) if column}
+            rows = [row for row in rows if str(row.get(id_header)) not in present]
         columns, added = header_columns(grid[0], [name for row in rows for name in row])
         for column, name in added:
             _put(grid, 1, column, name)
