@@ -12,6 +12,7 @@ from pathlib import Path
 
 from conftest import TODAY, days, tracker_grids
 from sheetsync.backends.gsheets import GoogleSheetsBackend
+from sheetsync.backends.lease import LeasePolicy
 from sheetsync.backends.retry import RetryPolicy
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import MILESTONE_SYSTEM
@@ -47,6 +48,7 @@ def quick_retry(
 def backend(emulator: SheetsEmulator, sheet_id: str, **kwargs: object) -> GoogleSheetsBackend:
     """A Google backend on the real gspread client, talking to ``emulator`` over HTTP."""
     kwargs.setdefault("retry", quick_retry())
+    kwargs.setdefault("lease", LeasePolicy(settle=0.0))
     return GoogleSheetsBackend(gspread_client(emulator.host), sheet_id, **kwargs)  # type: ignore[arg-type]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +36,8 @@ from ..logtab import LogPrune, rows_to_prune
 from ..schema import LOG, LOG_COLUMNS, header_key
 from . import recheck
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
+from .lease import FIELDS as LEASE_FIELDS
+from .lease import Lease, LeasePolicy
 from .retry import (
     Recheck,
     RetryingHTTPClient,
@@ -47,7 +50,7 @@ from .rowmatch import header_columns, plan_cells
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 MAX_REQUEST_BYTES = 2_000_000
-META_FIELDS = "spreadsheetId,properties(title,locale,timeZone),sheets.properties"
+META_FIELDS = f"spreadsheetId,properties(title,locale,timeZone),sheets.properties,{LEASE_FIELDS}"
 GAP = 8  # rows left untouched (JSON null) rather than starting a new range
 T = TypeVar("T")
 
@@ -95,6 +98,7 @@ class GoogleSheetsBackend:
         retry: how to retry 429/5xx (default: up to about 120 s).
         account: who the sheet must be shared with, for error messages.
         max_request_bytes: split a write whose body would pass this size.
+        lease: how long a run's lease lasts and how long a second run waits (``lease``).
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class GoogleSheetsBackend:
         retry: RetryPolicy | None = None,
         account: str | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
+        lease: LeasePolicy | None = None,
     ) -> None:
         if isinstance(client, RetryingHTTPClient):
             self.http = client
@@ -113,6 +118,7 @@ class GoogleSheetsBackend:
         self.spreadsheet_id = spreadsheet_id
         self.api = SheetsApi(self.http, spreadsheet_id, account or "the account sheetsync runs as")
         self.max_request_bytes = max_request_bytes
+        self.lease = Lease(self.api, f"the spreadsheet {spreadsheet_id}", lease)
         self._tabs: dict[str, TabInfo] = {}
         self._headers: dict[str, list[Cell]] = {}
         self._last_rows: dict[str, int] = {}
@@ -148,6 +154,19 @@ class GoogleSheetsBackend:
     def ensure_writable(self) -> None:
         """Nothing to check ahead: the Sheets API tells edit access only at the first write."""
 
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the spreadsheet's lease (``lease``) for one run: two calls, plus the settle.
+
+        Raises:
+            TrackerBusy: another run holds a live lease after the wait.
+        """
+        self.lease.acquire()
+        try:
+            yield
+        finally:
+            self.lease.release()
+
     # -- read ------------------------------------------------------------------------------
 
     def read(self) -> Snapshot:
@@ -157,6 +176,7 @@ class GoogleSheetsBackend:
             TrackerNotFound: no such spreadsheet, or it is not shared with us.
         """
         meta = self.api.get(urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS})
+        self.lease.confirm(meta.get("developerMetadata", []))
         tabs = [
             TabInfo.from_json(sheet["properties"])
             for sheet in meta.get("sheets", [])
@@ -194,6 +214,7 @@ class GoogleSheetsBackend:
         a grid lacks and the prune go first, in one spreadsheets:batchUpdate. A missing
         Log tab is made again, with its header.
         """
+        self.lease.keep()
         report = WriteReport()
         present = [w for w in writes if w.tab in self._tabs]
         for missing in (w for w in writes if w.tab not in self._tabs):
@@ -318,6 +339,7 @@ class GoogleSheetsBackend:
         """
         if not rows:
             return
+        self.lease.keep()
         try:
             self._append_log(header, rows)
         except BackendError:
@@ -335,12 +357,16 @@ class GoogleSheetsBackend:
         values = [_placed(zip(header, row, strict=True), columns, width, _wire) for row in rows]
         self._append(log, lead + values, "RAW")
 
-    def append_rows(self, tab: str, rows: Sequence[dict[str, Any]]) -> None:
+    def append_rows(
+        self, tab: str, rows: Sequence[dict[str, Any]], id_header: str | None = None
+    ) -> None:
         """Add rows given as {header: value} below the last row of ``tab`` as read.
 
-        Two calls: an insertDimension makes room (rows a person added meanwhile move
-        down, never overwritten; the new rows inherit the formats and checkboxes of the
-        row above), then one values:batchUpdate fills exactly those rows. Sent
+        With ``id_header``, one values:batchGet first re-reads the header and ID column
+        and drops the rows whose ID is there now. Then two calls: an insertDimension
+        makes room (rows a person added meanwhile move down, never overwritten; the new
+        rows inherit the formats and checkboxes of the row above), then one
+        values:batchUpdate fills exactly those rows. Sent
         USER_ENTERED so dates become real date cells, with every text quoted (a leading
         apostrophe) so it stays text: nothing ever turns into a formula or number.
 
@@ -352,6 +378,10 @@ class GoogleSheetsBackend:
         info = self._find_tab(tab)
         if info is None:
             raise BackendError(f"the {tab} tab disappeared during the run")
+        self.lease.keep()
+        rows = self._absent(info, rows, id_header) if id_header else rows
+        if not rows:
+            return
         columns = self._ensure_headers(info, list(dict.fromkeys(n for row in rows for n in row)))
         width = max(columns.values())
         values = [_placed(row.items(), columns, width, _entered) for row in rows]
@@ -369,6 +399,25 @@ class GoogleSheetsBackend:
         for part in _batches(data, self.max_request_bytes):
             self.api.values_update(part, "USER_ENTERED")
         self._last_rows[info.title] = last + len(values)
+
+    def _absent(
+        self, info: TabInfo, rows: Sequence[dict[str, Any]], id_header: str
+    ) -> list[dict[str, Any]]:
+        """The rows whose ID the tab's ID column, re-read now, does not hold."""
+        key = header_key(id_header)
+        located = _locate(self._headers.get(info.title, []), [key])
+        now = self._fetch_columns({info.title: located})[info.title]
+        moved = _locate(now.header, [key])
+        if moved != located:
+            now = self._fetch_columns({info.title: moved})[info.title]
+        self._headers[info.title] = list(now.header)
+        if not moved:
+            return list(rows)
+        ids = now.columns.get(moved[0], [])
+        last = self._last_rows.get(info.title, 0)
+        self._last_rows[info.title] = max(last, len(ids))  # rows another writer added
+        present = {str(v).strip() for v in ids[1:] if v is not None}
+        return [row for row in rows if str(row.get(id_header)).strip() not in present]
 
     def _append(self, info: TabInfo, values: list[list[Any]], option: str) -> None:
         """values:append below the last row as read (or appended since), inserting rows.

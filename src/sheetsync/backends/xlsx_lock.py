@@ -129,7 +129,7 @@ def _excel_owner(owner_file: Path) -> str:
         data = owner_file.read_bytes()
     except OSError:
         return ""
-    if len(data) >= 56 and 0 < data[54] and 56 + 2 * data[54] <= len(data):
+    if len(data) >= 56 and data[54] > 0 and 56 + 2 * data[54] <= len(data):
         return _printable(data[56 : 56 + 2 * data[54]].decode("utf-16-le", "replace"))
     if data and 0 < data[0] < len(data):
         return _printable(data[1 : 1 + data[0]].decode("latin-1"))

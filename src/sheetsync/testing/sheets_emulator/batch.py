@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import merges, paste, rules, tabs
+from . import merges, metadata, paste, rules, tabs
 from .errors import ApiError
 from .model import IdMaker, Sheet, Spreadsheet
 from .requests_common import Handler, range_sheet
@@ -64,6 +64,7 @@ def accept(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str
 HANDLERS: dict[str, Handler] = {
     **tabs.HANDLERS,
     **rules.HANDLERS,
+    **metadata.HANDLERS,
     "sortRange": sort,
     "mergeCells": merge_cells,
     "unmergeCells": unmerge_cells,
@@ -97,12 +98,13 @@ def _snapshot(book: Spreadsheet) -> Any:
         (sheet, copy.deepcopy(sheet.props), [row[:] for row in sheet.grid.rows], _rules(sheet))
         for sheet in book.sheets
     ]
-    return copy.deepcopy(book.props), sheets, copy.deepcopy(book.named_ranges)
+    named, metadata_ = copy.deepcopy(book.named_ranges), copy.deepcopy(book.developer_metadata)
+    return copy.deepcopy(book.props), sheets, named, metadata_
 
 
 def _restore(book: Spreadsheet, snapshot: Any) -> None:
-    props, sheets, named = snapshot
-    book.props, book.named_ranges = props, named
+    props, sheets, named, metadata_ = snapshot
+    book.props, book.named_ranges, book.developer_metadata = props, named, metadata_
     book.sheets = [sheet for sheet, *_ in sheets]
     for sheet, sheet_props, rows, kept in sheets:
         sheet.props, sheet.grid.rows = sheet_props, rows

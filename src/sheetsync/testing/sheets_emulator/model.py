@@ -121,6 +121,7 @@ class Spreadsheet:
     props: dict[str, Any]
     sheets: list[Sheet] = field(default_factory=list)
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
     private: bool = False
     created_time: str = field(default_factory=now_rfc3339)
     modified_time: str = field(default_factory=now_rfc3339)
@@ -205,8 +206,21 @@ class Spreadsheet:
         }
         if self.named_ranges:
             out["namedRanges"] = copy.deepcopy(self.named_ranges)
+        self._metadata_json(out)
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit"
         return out
+
+    def _metadata_json(self, out: dict[str, Any]) -> None:
+        """Developer metadata where Google lists it: on the spreadsheet or on its sheet."""
+        on_book = [m for m in self.developer_metadata if m["location"].get("spreadsheet")]
+        if on_book:
+            out["developerMetadata"] = copy.deepcopy(on_book)
+        for sheet, resource in zip(self.sheets, out["sheets"], strict=True):
+            on_sheet = [
+                m for m in self.developer_metadata if m["location"].get("sheetId") == sheet.sheet_id
+            ]
+            if on_sheet:
+                resource["developerMetadata"] = copy.deepcopy(on_sheet)
 
 
 def cells_label(sheet: Sheet, cells: str | None) -> str:

@@ -1,0 +1,244 @@
+"""One run at a time per Google Sheet: a lease kept in the spreadsheet's developer metadata.
+
+The lease is one DeveloperMetadata entry on the spreadsheet, at a fixed ``metadataId``,
+whose value says who holds it (token, pid, host), since when, and until when. People
+never see or edit developer metadata. Taking the lease is one spreadsheets:batchUpdate:
+
+    free          createDeveloperMetadata at the fixed id
+    expired       deleteDeveloperMetadata of exactly the stale value we read, then create
+
+Creating an id that exists fails, and a batchUpdate is all or nothing, so of two runs
+taking the lease at once one batch fails; the winner then waits ``settle`` seconds and
+the run's first read confirms the lease still names it (a second guard, should the
+store ever accept both). A holder renews the lease (the same delete-then-create of its
+own value) when a third of its lifetime has passed, at its next write, and deletes it
+at the end. A crashed holder's lease simply expires after ``ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import BackendError, TrackerBusy
+from .retry import SheetsApi
+
+LEASE_KEY = "sheetsync.lease"
+LEASE_ID = 735_901_001  # fixed: a second create of the same id fails
+FIELDS = "developerMetadata(metadataId,metadataValue)"
+log = logging.getLogger("sheetsync")
+
+
+@dataclass
+class LeasePolicy:
+    """How long a lease lasts, how long a second run waits, and the settle delay."""
+
+    ttl: float = 600.0
+    wait: float = 5.0
+    poll: float = 1.0
+    settle: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+
+
+@dataclass
+class Holder:
+    """Who holds a lease, as stored in its value."""
+
+    token: str
+    pid: int
+    host: str
+    started: float
+    expires: float
+    value: str = field(default="", compare=False)
+
+    @classmethod
+    def parse(cls, value: str) -> Holder | None:
+        """The holder a lease value names; None for a value that is not a lease."""
+        try:
+            data = json.loads(value)
+            return cls(
+                str(data["token"]),
+                int(data["pid"]),
+                str(data["host"]),
+                _epoch(data["started"]),
+                _epoch(data["expires"]),
+                value,
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def dump(self) -> str:
+        """The lease value: compact JSON, times in UTC ISO 8601."""
+        return json.dumps(
+            {
+                "token": self.token,
+                "pid": self.pid,
+                "host": self.host,
+                "started": _iso(self.started),
+                "expires": _iso(self.expires),
+            },
+            separators=(",", ":"),
+        )
+
+
+class Lease:
+    """The lease of one spreadsheet, taken and released through ``api``."""
+
+    def __init__(self, api: SheetsApi, label: str, policy: LeasePolicy | None = None) -> None:
+        self.api = api
+        self.label = label
+        self.policy = policy or LeasePolicy()
+        self.held: Holder | None = None
+        self._token = uuid.uuid4().hex
+        self._renewed = 0.0
+
+    def acquire(self) -> None:
+        """Take the lease, waiting up to ``policy.wait`` for a live holder to finish.
+
+        Raises:
+            TrackerBusy: another run still holds it after the wait.
+        """
+        policy = self.policy
+        deadline = policy.clock() + policy.wait
+        seen: Holder | None = None
+        for attempt in itertools.count():
+            if (seen is None or not self._alive(seen)) and self._take(seen):
+                break
+            seen = self._current()
+            if seen is not None and seen.token == self._token:
+                self.held = seen  # our create was applied but its answer was lost
+                break
+            live = seen is not None and self._alive(seen)
+            if policy.clock() >= deadline and (live or attempt >= 3):
+                raise TrackerBusy(self._busy(seen))
+            if live:
+                policy.sleep(policy.poll)
+        policy.sleep(policy.settle)
+
+    def confirm(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Check the spreadsheet's metadata, as just read, still names this run.
+
+        Raises:
+            TrackerBusy: another run's lease is there instead.
+        """
+        if self.held is None:
+            return
+        value = next((e.get("metadataValue", "") for e in entries if _is_lease(e)), "")
+        holder = Holder.parse(value)
+        if holder is None or holder.token != self._token:
+            self.held = None
+            raise TrackerBusy(self._busy(holder))
+
+    def keep(self) -> None:
+        """Renew the lease when a third of its lifetime has passed (before a write).
+
+        Raises:
+            BackendError: the lease expired and another run took it; stop writing.
+        """
+        if self.held is None or self.policy.clock() - self._renewed < self.policy.ttl / 3:
+            return
+        if not self._take(self.held):
+            current = self._current()
+            if current is None or current.token != self._token:
+                raise BackendError(
+                    f"this run's hold on {self.label} expired and another run took it; "
+                    "stopping before writing more (the next run finishes the job)"
+                )
+            self.held = current
+
+    def release(self) -> None:
+        """Delete the lease if it is still ours; a failure only leaves it to expire."""
+        if self.held is None:
+            return
+        try:
+            self.api.batch_update([_delete(self.held.value)])
+        except BackendError as exc:
+            log.info(
+                "could not release the lease on %s (it expires by itself): %s", self.label, exc
+            )
+        self.held = None
+
+    def _take(self, seen: Holder | None) -> bool:
+        """One batchUpdate: create the lease (deleting ``seen``'s stale value first)."""
+        now = self.policy.clock()
+        mine = Holder(self._token, os.getpid(), socket.gethostname(), now, now + self.policy.ttl)
+        if self.held is not None:
+            mine.started = self.held.started
+        mine.value = mine.dump()
+        requests = ([_delete(seen.value)] if seen is not None else []) + [_create(mine.value)]
+        try:
+            self.api.batch_update(requests)
+        except BackendError as exc:
+            log.info("the lease on %s is taken: %s", self.label, exc)
+            return False
+        self.held, self._renewed = mine, now
+        return True
+
+    def _current(self) -> Holder | None:
+        meta = self.api.get(_spreadsheet_url(self.api), {"fields": FIELDS})
+        entries = meta.get("developerMetadata", [])
+        value = next((e.get("metadataValue", "") for e in entries if _is_lease(e)), None)
+        if value is None:
+            return None
+        # A value that is not a lease (damaged by hand) counts as expired: take it over.
+        return Holder.parse(value) or Holder("", 0, "", 0.0, 0.0, value)
+
+    def _alive(self, holder: Holder) -> bool:
+        return holder.expires > self.policy.clock()
+
+    def _busy(self, holder: Holder | None) -> str:
+        if holder is None or not holder.token:
+            return f"another run is in progress on {self.label}"
+        since = _iso(holder.started).replace("T", " ").replace("Z", " UTC")
+        return (
+            f"another run is in progress on {self.label} since {since} "
+            f"(pid {holder.pid} on host {holder.host})"
+        )
+
+
+def _is_lease(entry: dict[str, Any]) -> bool:
+    return int(entry.get("metadataId", 0)) == LEASE_ID
+
+
+def _create(value: str) -> dict[str, Any]:
+    return {
+        "createDeveloperMetadata": {
+            "developerMetadata": {
+                "metadataId": LEASE_ID,
+                "metadataKey": LEASE_KEY,
+                "metadataValue": value,
+                "location": {"spreadsheet": True},
+                "visibility": "DOCUMENT",
+            }
+        }
+    }
+
+
+def _delete(value: str) -> dict[str, Any]:
+    """Delete the lease only if it still holds ``value``: otherwise nothing matches."""
+    lookup = {"metadataId": LEASE_ID, "metadataValue": value}
+    return {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+
+
+def _spreadsheet_url(api: SheetsApi) -> str:
+    from gspread import urls
+
+    return str(urls.SPREADSHEET_URL % api.spreadsheet_id)
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(text: str) -> float:
+    return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
