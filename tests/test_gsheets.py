@@ -114,7 +114,9 @@ def test_run_appends_log_rows_and_a_rerun_sends_nothing(emulator, tmp_path):
 
 
 def test_call_count_does_not_grow_with_rows(emulator, tmp_path):
-    """Runs on 10, 1,000 and 50,000 milestones make the same number of calls, at most 6.
+    """Runs on 10, 1,000 and 50,000 milestones make the same number of calls, at most 8.
+
+    Two of them are the run's lease (take and release: two spreadsheets:batchUpdate).
 
     The daily run is counted (the first run fills every status cell: on 50,000 rows that
     write is about 2.5 MB, past the 2 MB split, so the first run makes one call more).
@@ -132,8 +134,8 @@ def test_call_count_does_not_grow_with_rows(emulator, tmp_path):
         assert result.api_calls == sum(emulator.calls.values())
         emulator.reset_counts()
     assert daily[10] == daily[1_000] == daily[50_000]
-    assert sum(daily[10].values()) <= 6
-    assert first[10] == first[1_000] and sum(first[50_000].values()) <= 6
+    assert sum(daily[10].values()) <= 8
+    assert first[10] == first[1_000] and sum(first[50_000].values()) <= 8
     assert first[50_000]["values.batchUpdate"] == first[10]["values.batchUpdate"] + 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -125,6 +126,11 @@ class SheetsEmulator:
             sheet = self._sheet(spreadsheet_id, tab)
             rows, cols = sheet.grid.extent()
             return sheet.grid.read(Box(0, 0, rows, cols), renderer(render, None))
+
+    def developer_metadata(self, spreadsheet_id: str) -> list[dict[str, Any]]:
+        """Return every DeveloperMetadata of a spreadsheet, wherever it is located."""
+        with self.store.lock:
+            return copy.deepcopy(self.store.books[spreadsheet_id].developer_metadata)
 
     def sheet_properties(self, spreadsheet_id: str, tab: str) -> dict[str, Any]:
         """Return a tab's properties as the API shows them (title, gridProperties...)."""
