@@ -2,12 +2,16 @@
 
 A run costs a constant number of API calls, whatever the row count:
 
+    lock          one spreadsheets:batchUpdate taking the run's lease, one releasing it
+                  (``lease``); the read's GET confirms it
     read          spreadsheet GET (fields mask) + one values:batchGet of every tab
     append_log    one values:append (plus one batchUpdate when the Log tab is missing)
     write_status  one values:batchGet re-reading headers, ID and target columns (and the
                   whole Log when something may be pruned), one spreadsheets:batchUpdate
                   only to prune Log rows or widen a grid,
                   one values:batchUpdate (RAW) with one range per column run
+    append_rows   (auto rows, rarely) one values:batchGet re-reading the IDs, one
+                  insertDimension, one values:batchUpdate
 
 A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
 Cells already holding the value to write are left alone, so a daily run sends mostly the

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BackendError, TrackerBusy
-from .retry import SheetsApi
+from .retry import Recheck, SheetsApi
 
 LEASE_KEY = "sheetsync.lease"
 LEASE_ID = 735_901_001  # fixed: a second create of the same id fails
@@ -177,12 +177,21 @@ class Lease:
         mine.value = mine.dump()
         requests = ([_delete(seen.value)] if seen is not None else []) + [_create(mine.value)]
         try:
-            self.api.batch_update(requests)
+            self.api.batch_update(requests, self._landed(mine.value))
         except BackendError as exc:
             log.info("the lease on %s is taken: %s", self.label, exc)
             return False
         self.held, self._renewed = mine, now
         return True
+
+    def _landed(self, value: str) -> Recheck:
+        """After a lost answer: the take is done when the lease holds ``value`` now."""
+
+        def recheck() -> dict[str, Any] | None:
+            current = self._current()
+            return {"replies": []} if current is not None and current.value == value else None
+
+        return recheck
 
     def _current(self) -> Holder | None:
         meta = self.api.get(_spreadsheet_url(self.api), {"fields": FIELDS})
