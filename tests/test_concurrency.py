@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,10 @@ from sheetsync.testing.emulator import SheetsEmulator
 ROUNDS = 10
 PROCESSES = 3
 BUSY = 75
+BUSY_LINE = re.compile(
+    r"sheetsync: error: another run is in progress on \S+ since "
+    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(pid (\d+) on host \S+\)\n"
+)
 DEADLINE = 300  # seconds one round's processes may take, all together, before the test fails
 
 
@@ -249,7 +254,8 @@ def test_killed_workbook_run_never_blocks_the_next(tmp_path):
     try:
         busy = run_cli("run", str(workbook), "--today", str(TODAY), "--outbox", str(tmp_path / "o"))
         assert busy.returncode == BUSY
-        assert f"(pid {holder.pid} on host " in busy.stderr and " since 20" in busy.stderr
+        shown = BUSY_LINE.fullmatch(busy.stderr)
+        assert shown is not None and shown.group(1) == str(holder.pid)
     finally:
         kill(holder)
     done = run_cli("run", str(workbook), "--today", str(TODAY), "--outbox", str(tmp_path / "o"))
@@ -310,3 +316,10 @@ def test_google_auto_row_already_inserted_is_not_inserted_again(emulator):
     ids = milestone_ids(emulator.values(sheet_id, "Milestones"))
     assert ids.count("C-001/notice") == 1 and ids.count("C-002/notice") == 1
     assert ids[-2:] == ["C-001/notice", "C-002/notice"]
+
+
+def test_readme_shows_the_real_refusal_line():
+    """The refusal line in README's guarantees section has the shape a real refusal has."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    shown = re.search(r"^sheetsync: error: another run is in progress.*\n", readme, flags=re.M)
+    assert shown is not None and BUSY_LINE.fullmatch(shown.group(0))
