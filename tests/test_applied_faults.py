@@ -26,11 +26,12 @@ OLD = (TODAY - dt.timedelta(days=500)).isoformat() + "T12:00:00Z"
 MONTHLY = (None, None, "monthly")
 OLD_REST = ("ann@example.com", "Old reminder", "<old@example.com>", "sent")
 
-# Write calls a clean run makes on each tracker (the Log append, the status write with
-# its grow-and-prune batchUpdate, the insert and fill of auto rows, the derived Log rows).
+# Write calls a clean run makes on each tracker (taking and releasing the run's lease, the
+# Log append, the status write with its grow-and-prune batchUpdate, the insert and fill of
+# auto rows, the derived Log rows).
 WRITES = {
-    "busy": {"values.append": 2, "spreadsheets.batchUpdate": 2, "values.batchUpdate": 2},
-    "no log tab": {"values.append": 2, "spreadsheets.batchUpdate": 3, "values.batchUpdate": 2},
+    "busy": {"values.append": 2, "spreadsheets.batchUpdate": 4, "values.batchUpdate": 2},
+    "no log tab": {"values.append": 2, "spreadsheets.batchUpdate": 5, "values.batchUpdate": 2},
 }
 CASES = [
     (tracker, kind, n, drop)
