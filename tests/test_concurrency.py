@@ -23,9 +23,10 @@ import pytest
 
 from conftest import CONTRACT_HEADER, TODAY, days, tracker_grids, write_workbook
 from gsheets_fixtures import backend, running_emulator
+from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.lease import LeasePolicy
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.errors import TrackerBusy
+from sheetsync.errors import BackendError, TrackerBusy
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 
@@ -218,6 +219,7 @@ with XlsxBackend(sys.argv[1]).lock():
 HOLD_SHEET = """
 import sys, time
 from sheetsync.backends.gsheets import GoogleSheetsBackend
+from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.lease import LeasePolicy
 sheet = GoogleSheetsBackend.connect(sys.argv[1])
 sheet.lease.policy = LeasePolicy(ttl=float(sys.argv[2]), settle=0.0)
@@ -323,3 +325,74 @@ def test_readme_shows_the_real_refusal_line():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     shown = re.search(r"^sheetsync: error: another run is in progress.*\n", readme, flags=re.M)
     assert shown is not None and BUSY_LINE.fullmatch(shown.group(0))
+
+
+# -- the Google lease, step by step ---------------------------------------------------------
+
+
+class Clock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def leased(emulator: SheetsEmulator, sheet_id: str, clock: Clock) -> GoogleSheetsBackend:
+    """A backend whose lease lasts 60 s on ``clock`` and never really waits."""
+    policy = LeasePolicy(ttl=60.0, wait=0.0, settle=0.0, sleep=lambda _: None, clock=clock)
+    return backend(emulator, sheet_id, lease=policy)
+
+
+def lease_record(emulator: SheetsEmulator, sheet_id: str) -> dict[str, object]:
+    """The lease as stored in the spreadsheet's developer metadata."""
+    (entry,) = emulator.developer_metadata(sheet_id)
+    return dict(json.loads(entry["metadataValue"]))
+
+
+def test_a_long_run_renews_its_lease_when_it_writes(emulator):
+    """Past a third of its lifetime, the run's next write pushes the lease's expiry on."""
+    sheet_id = emulator.create_spreadsheet("Tracker", grids())  # type: ignore[arg-type]
+    clock = Clock()
+    sheet = leased(emulator, sheet_id, clock)
+    with sheet.lock():
+        first = lease_record(emulator, sheet_id)
+        clock.now += 10
+        sheet.lease.keep()
+        assert lease_record(emulator, sheet_id) == first
+        clock.now += 15
+        sheet.lease.keep()
+        renewed = lease_record(emulator, sheet_id)
+        assert renewed["expires"] > first["expires"] and renewed["started"] == first["started"]
+    assert emulator.developer_metadata(sheet_id) == []
+
+
+def test_a_run_that_lost_its_lease_stops_before_writing(emulator):
+    """A run stalled past its lease, taken over by the next run, writes nothing more."""
+    sheet_id = emulator.create_spreadsheet("Tracker", grids())  # type: ignore[arg-type]
+    clock = Clock()
+    stalled, later = leased(emulator, sheet_id, clock), leased(emulator, sheet_id, clock)
+    log_before = emulator.values(sheet_id, "Log")
+    with pytest.raises(BackendError, match="expired and another run took it"), stalled.lock():
+        stalled.read()
+        clock.now += 120
+        later.lease.acquire()
+        stalled.append_log(LOG_COLUMNS, [["2026-11-28T12:00:00Z", *["x"] * 8]])
+    assert emulator.values(sheet_id, "Log") == log_before
+    assert later.lease.held is not None
+    assert lease_record(emulator, sheet_id)["token"] == later.lease.held.token
+
+
+def test_a_lost_answer_to_the_lease_take_still_holds_it(emulator):
+    """Google took the lease but the answer was lost: the retry finds it ours and goes on."""
+    sheet_id = emulator.create_spreadsheet("Tracker", grids())  # type: ignore[arg-type]
+    emulator.lose_answers([1], kind="spreadsheets.batchUpdate")
+    sheet = leased(emulator, sheet_id, Clock())
+    with sheet.lock():
+        assert sheet.read().title == "Tracker"
+        assert sheet.lease.held is not None
+        assert lease_record(emulator, sheet_id)["token"] == sheet.lease.held.token
+    assert emulator.faults_injected == {"applied-500": 1}
+    assert emulator.developer_metadata(sheet_id) == []

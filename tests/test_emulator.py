@@ -925,3 +925,63 @@ def test_module_entry_point_refuses_a_rate_past_one() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith("--lose-answers must be between 0 and 1")
+
+
+# -- developer metadata ---------------------------------------------------------------------
+
+
+def metadata(key: str, value: str, metadata_id: int = 7) -> dict[str, Any]:
+    """A createDeveloperMetadata request on the spreadsheet, at a chosen id."""
+    entry = {
+        "metadataId": metadata_id,
+        "metadataKey": key,
+        "metadataValue": value,
+        "location": {"spreadsheet": True},
+        "visibility": "DOCUMENT",
+    }
+    return {"createDeveloperMetadata": {"developerMetadata": entry}}
+
+
+def test_developer_metadata_is_created_and_listed_on_the_spreadsheet(http: Any, book: str) -> None:
+    """A created entry comes back in the reply and in spreadsheets.get, location resolved."""
+    url = f"/v4/spreadsheets/{book}:batchUpdate"
+    reply = http("POST", url, json={"requests": [metadata("lease", "mine")]}).json()
+    created = reply["replies"][0]["createDeveloperMetadata"]["developerMetadata"]
+    assert created["location"] == {"locationType": "SPREADSHEET", "spreadsheet": True}
+    fields = {"fields": "developerMetadata(metadataId,metadataValue)"}
+    listed = http("GET", f"/v4/spreadsheets/{book}", params=fields).json()
+    assert listed == {"developerMetadata": [{"metadataId": 7, "metadataValue": "mine"}]}
+
+
+def test_a_taken_metadata_id_fails_the_whole_batch(
+    emu: SheetsEmulator, http: Any, book: str
+) -> None:
+    """Creating an id that exists is a 400 and the batch's other requests are undone too."""
+    url = f"/v4/spreadsheets/{book}:batchUpdate"
+    http("POST", url, json={"requests": [metadata("lease", "first")]})
+    stale = {"developerMetadataLookup": {"metadataId": 7, "metadataValue": "stale"}}
+    requests_ = [{"deleteDeveloperMetadata": {"dataFilter": stale}}, metadata("lease", "second")]
+    answer = http("POST", url, json={"requests": requests_})
+    assert answer.status_code == 400 and "already exists" in answer.json()["error"]["message"]
+    assert [m["metadataValue"] for m in emu.developer_metadata(book)] == ["first"]
+
+
+def test_delete_by_value_then_create_replaces_only_the_value_read(
+    emu: SheetsEmulator, http: Any, book: str
+) -> None:
+    """Deleting by id and value, then creating, swaps the entry when the value still matches."""
+    url = f"/v4/spreadsheets/{book}:batchUpdate"
+    http("POST", url, json={"requests": [metadata("lease", "first")]})
+    still = {"developerMetadataLookup": {"metadataId": 7, "metadataValue": "first"}}
+    requests_ = [{"deleteDeveloperMetadata": {"dataFilter": still}}, metadata("lease", "second")]
+    reply = http("POST", url, json={"requests": requests_}).json()
+    deleted = reply["replies"][0]["deleteDeveloperMetadata"]["deletedDeveloperMetadata"]
+    assert [m["metadataValue"] for m in deleted] == ["first"]
+    assert [m["metadataValue"] for m in emu.developer_metadata(book)] == ["second"]
+    update = {
+        "dataFilters": [{"developerMetadataLookup": {"metadataKey": "lease"}}],
+        "developerMetadata": {"metadataValue": "third"},
+        "fields": "metadataValue",
+    }
+    http("POST", url, json={"requests": [{"updateDeveloperMetadata": update}]})
+    assert [m["metadataValue"] for m in emu.developer_metadata(book)] == ["third"]
