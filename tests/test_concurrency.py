@@ -396,3 +396,13 @@ def test_a_lost_answer_to_the_lease_take_still_holds_it(emulator):
         assert lease_record(emulator, sheet_id)["token"] == sheet.lease.held.token
     assert emulator.faults_injected == {"applied-500": 1}
     assert emulator.developer_metadata(sheet_id) == []
+
+
+def test_a_lock_file_that_cannot_be_opened_is_one_line(tmp_path):
+    """The lock file cannot be created (here a folder stands in its place): one line, exit 2."""
+    workbook = write_workbook(tmp_path / "tracker.xlsx", grids())
+    (tmp_path / ".~sheetsync.tracker.xlsx.lock").mkdir()
+    done = run_cli("run", str(workbook), "--today", str(TODAY), "--outbox", str(tmp_path / "o"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "cannot lock the workbook" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "o").exists()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import TrackerBusy
+from ..errors import TrackerBusy, TrackerError
 
 
 @dataclass
@@ -48,6 +48,7 @@ def workbook_lock(path: Path, policy: LockPolicy | None = None) -> Iterator[None
     Raises:
         TrackerBusy: a person has the workbook open, or another run held the lock
             for longer than ``policy.wait``.
+        TrackerError: the lock file cannot be created or opened (a read-only folder).
     """
     policy = policy or LockPolicy()
     refuse_if_open(path)
@@ -66,7 +67,7 @@ def _acquire(path: Path, policy: LockPolicy) -> int:
     lock_path = sidecar(path)
     deadline = policy.clock() + policy.wait
     while True:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open(lock_path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -79,6 +80,15 @@ def _acquire(path: Path, policy: LockPolicy) -> int:
         if policy.clock() >= deadline:
             raise TrackerBusy(_busy_message(path, lock_path))
         policy.sleep(policy.poll)
+
+
+def _open(lock_path: Path) -> int:
+    try:
+        return os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise TrackerError(
+            f"cannot lock the workbook: cannot create or open {lock_path} ({exc.strerror})"
+        ) from exc
 
 
 def _still_linked(fd: int, lock_path: Path) -> bool:
