@@ -42,6 +42,7 @@ from gspread.http_client import HTTPClient
 
 from sheetsync.backends.base import Snapshot
 from sheetsync.backends.gsheets import GoogleSheetsBackend
+from sheetsync.backends.lease import LeasePolicy
 from sheetsync.backends.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError
 from sheetsync.normalize import SYSTEM_HEADERS, normalize
@@ -437,6 +438,24 @@ class World:
     smtp_faults: Counter[str] = field(default_factory=Counter)
     run_days: list[dt.date] = field(default_factory=list)
     sorts_during_runs: int = 0
+    lease_clock: LeaseClock = field(default_factory=lambda: LeaseClock())
+
+
+class LeaseClock:
+    """The wall clock the runs' leases read; it only moves when a run dies or gives up.
+
+    A scheduler's retry of a killed or failed run comes after that run's lease expired.
+    """
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def outlive_lease(self) -> None:
+        """Move past the lease a dead run may have left."""
+        self.now += LeasePolicy().ttl + 1
 
 
 def blank_terms(tabs: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
@@ -487,6 +506,8 @@ def _run_until_done(world: World, day: dt.date, number: int, figures: Figures) -
     for _ in range(MAX_ATTEMPTS):
         before = typed_cells(world.emu, world.sheet)
         outcome = _attempt(world, day, number)
+        if outcome != "done":
+            world.lease_clock.outlive_lease()
         figures.runs += 1
         figures.killed += outcome == "killed"
         figures.gave_up += outcome == "failed"
@@ -508,7 +529,8 @@ def _attempt(world: World, day: dt.date, number: int) -> str:
     session = KillableSession(world.emu.host, world.kill)
     client = gspread.Client(auth=AnonymousCredentials(), session=session, http_client=HTTPClient)
     retry = RetryPolicy(sleep=_no_sleep, rng=random.Random(rng.random()))
-    backend = GoogleSheetsBackend(client, world.sheet, retry=retry)
+    lease = LeasePolicy(settle=0.0, sleep=_no_sleep, clock=world.lease_clock)
+    backend = GoogleSheetsBackend(client, world.sheet, retry=retry, lease=lease)
     transport = FaultySmtp(world.smtp, world.kill, rng, plan)
     noon = dt.datetime.combine(day, dt.time(12, number * 2), dt.UTC)
     try:

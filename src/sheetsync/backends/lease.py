@@ -21,6 +21,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -111,6 +112,7 @@ class Lease:
         policy = self.policy
         deadline = policy.clock() + policy.wait
         seen: Holder | None = None
+        polls = math.ceil(policy.wait / policy.poll) if policy.poll > 0 else 0
         for attempt in itertools.count():
             if (seen is None or not self._alive(seen)) and self._take(seen):
                 break
@@ -119,7 +121,8 @@ class Lease:
                 self.held = seen  # our create was applied but its answer was lost
                 break
             live = seen is not None and self._alive(seen)
-            if policy.clock() >= deadline and (live or attempt >= 3):
+            late = policy.clock() >= deadline or attempt >= polls + 3  # frozen clocks too
+            if late and (live or attempt >= 3):
                 raise TrackerBusy(self._busy(seen))
             if live:
                 policy.sleep(policy.poll)
