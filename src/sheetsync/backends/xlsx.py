@@ -21,7 +21,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..dates import to_serial
-from ..errors import BackendError
+from ..errors import BackendError, TrackerNotFound
 from ..logtab import LogPrune, rows_to_prune
 from ..schema import LOG, LOG_COLUMNS, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
