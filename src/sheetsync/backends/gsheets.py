@@ -410,10 +410,10 @@ class GoogleSheetsBackend:
         """The rows whose ID the tab's ID column, re-read now, does not hold."""
         key = header_key(id_header)
         located = _locate(self._headers.get(info.title, []), [key])
-        now = self._fetch_columns({info.title: located})[info.title]
+        now = self._fetch_columns({info.title: located}, None)[0][info.title]
         moved = _locate(now.header, [key])
         if moved != located:
-            now = self._fetch_columns({info.title: moved})[info.title]
+            now = self._fetch_columns({info.title: moved}, None)[0][info.title]
         self._headers[info.title] = list(now.header)
         if not moved:
             return list(rows)
