@@ -5,7 +5,7 @@ have to fetch from a package index besides the public dependencies::
 
     OUT_DIR/main.py             cloud_function/main.py, unchanged
     OUT_DIR/requirements.txt    pyproject's dependencies, each pinned to its lower bound
-    OUT_DIR/sheetsync/          the package source, templates included
+    OUT_DIR/sheetsync/          the package source, with templates/ (the default emails)
 
 Pinning to the lower bounds deploys exactly the oldest versions sheetsync declares it
 supports, the same set the end-to-end test installs and runs; raise a bound in
@@ -70,7 +70,7 @@ def build(out_dir: Path, checkout: Path = CHECKOUT, clean: bool = False) -> Path
         BuildError: a needed file is missing, or ``out_dir`` is not empty.
     """
     pyproject, main = checkout / "pyproject.toml", checkout / "cloud_function" / "main.py"
-    for needed in (pyproject, main):
+    for needed in (pyproject, main, checkout / "templates" / "layout.html.j2"):
         if not needed.is_file():
             raise BuildError(f"{needed} is missing: build from a sheetsync source checkout")
     _prepare(out_dir, clean)
@@ -78,6 +78,7 @@ def build(out_dir: Path, checkout: Path = CHECKOUT, clean: bool = False) -> Path
     shutil.copy2(main, out_dir / "main.py")
     (out_dir / "requirements.txt").write_text(requirements(dependencies), "utf-8")
     shutil.copytree(checkout / "src" / "sheetsync", out_dir / "sheetsync", ignore=_IGNORED)
+    shutil.copytree(checkout / "templates", out_dir / "sheetsync" / "templates", ignore=_IGNORED)
     return out_dir
 
 

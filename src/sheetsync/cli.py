@@ -20,6 +20,13 @@ from .pipeline import RunOptions, RunResult
 from .schema import STATUSES
 from .transports.outbox import OutboxTransport
 
+TEMPLATES_HELP = (
+    "A folder of your own email templates; each replaces the default of the same name "
+    "(env SHEETSYNC_TEMPLATES)."
+)
+TEMPLATES_OPTION = click.option(
+    "--templates", type=click.Path(), envvar="SHEETSYNC_TEMPLATES", help=TEMPLATES_HELP
+)
 TODAY_HELP = "Evaluate as of this day (YYYY-MM-DD) instead of today in the tracker's time zone."
 
 
@@ -87,10 +94,12 @@ def init(tracker: str | None, sample: bool, google_title: str | None) -> None:
 @main.command()
 @click.argument("tracker")
 @click.option("--today", help=TODAY_HELP)
+@TEMPLATES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
-def check(tracker: str, today: str | None, as_json: bool) -> None:
-    """Validate the tracker and show statuses; writes and sends nothing."""
-    result = pipeline.check(open_backend(tracker), RunOptions(today=_today(today)))
+def check(tracker: str, today: str | None, templates: str | None, as_json: bool) -> None:
+    """Validate the tracker (and custom templates) and show statuses; writes and sends nothing."""
+    options = RunOptions(today=_today(today), templates=templates)
+    result = pipeline.check(open_backend(tracker), options)
     _report(result, as_json, verb="would be sent")
 
 
@@ -117,6 +126,7 @@ def check(tracker: str, today: str | None, as_json: bool) -> None:
     envvar="SHEETSYNC_SENDER",
     help="The From address (default: the Settings tab's Sender; env SHEETSYNC_SENDER).",
 )
+@TEMPLATES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
 def run(
     tracker: str,
@@ -125,6 +135,7 @@ def run(
     outbox: str | None,
     smtp_url: str | None,
     sender: str | None,
+    templates: str | None,
     as_json: bool,
 ) -> None:
     """Evaluate, write the status columns, and send the reminders that are due.
@@ -138,6 +149,7 @@ def run(
         dry_run=dry_run,
         sender=_sender(sender),
         require_sender=smtp_url is not None,
+        templates=templates,
     )
     transport = _transport(outbox, smtp_url)
     result = pipeline.run(open_backend(tracker), transport, options)
@@ -161,11 +173,13 @@ def run(
     type=click.Path(file_okay=False),
     help="Folder for the HTML pages.",
 )
-def preview(tracker: str, today: str | None, out_dir: str) -> None:
+@TEMPLATES_OPTION
+def preview(tracker: str, today: str | None, out_dir: str, templates: str | None) -> None:
     """Render what a run would send as HTML pages plus an index.html; sends nothing."""
     from .preview import write_preview
 
-    result = pipeline.check(open_backend(tracker), RunOptions(today=_today(today)))
+    options = RunOptions(today=_today(today), templates=templates)
+    result = pipeline.check(open_backend(tracker), options)
     index = write_preview(result.planned, Path(out_dir))
     click.echo(f"{len(result.planned)} emails rendered; open {index}")
 

@@ -10,8 +10,9 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
+from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .addresses import Address
 from .cleantext import one_line as _single_line
@@ -34,14 +35,25 @@ class Envelope:
     tracker_identity: str = ""
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The jinja2 environment: templates shipped in the package, HTML autoescaped, strict.
+def default_templates() -> Path:
+    """The folder of the default templates: inside the installed package, else the checkout's."""
+    shipped = Path(__file__).resolve().parent / "templates"  # a wheel, the Cloud Function build
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+
+
+@lru_cache(maxsize=8)
+def environment(custom: str | None = None) -> Environment:
+    """The jinja2 environment: HTML autoescaped, strict about undefined variables.
+
+    Args:
+        custom: an organization's own template folder; each template found there
+            replaces the default of the same name, the others stay the defaults.
 
     Cached, so each template is compiled once per process.
     """
+    folders: list[str | Path] = [custom] if custom else []
     env = Environment(
-        loader=PackageLoader("sheetsync", "templates"),
+        loader=ChoiceLoader([FileSystemLoader(f) for f in [*folders, default_templates()]]),
         autoescape=select_autoescape(
             enabled_extensions=("html", "html.j2"), default_for_string=False
         ),

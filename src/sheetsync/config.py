@@ -11,6 +11,7 @@ checked up front, so a bad deployment fails with one line naming the variable::
     SHEETSYNC_ALLOWED_DOMAINS  e.g. "example.com, example.org": never email anyone else
     SHEETSYNC_DRY_RUN          1/true/yes: evaluate and report, write and send nothing
     SHEETSYNC_OUTBOX           a folder for .eml files instead of SMTP (local use)
+    SHEETSYNC_TEMPLATES        a folder of the organization's own email templates
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ VARIABLES = (
     "SHEETSYNC_ALLOWED_DOMAINS",
     "SHEETSYNC_DRY_RUN",
     "SHEETSYNC_OUTBOX",
+    "SHEETSYNC_TEMPLATES",
 )
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -56,6 +58,7 @@ class Config:
         allowed_domains: recipients must be in these domains; None allows any.
         dry_run: evaluate and report only.
         outbox: a folder for .eml files, for local runs without SMTP.
+        templates: a folder of custom email templates (defaults fill the gaps).
     """
 
     tracker: str | None = None
@@ -65,6 +68,7 @@ class Config:
     allowed_domains: tuple[str, ...] | None = None
     dry_run: bool = False
     outbox: str | None = None
+    templates: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -82,6 +86,7 @@ class Config:
             allowed_domains=_domains(_text(environ, "SHEETSYNC_ALLOWED_DOMAINS")),
             dry_run=_flag("SHEETSYNC_DRY_RUN", environ.get("SHEETSYNC_DRY_RUN", "")),
             outbox=_text(environ, "SHEETSYNC_OUTBOX"),
+            templates=_text(environ, "SHEETSYNC_TEMPLATES"),
         )
         config.transport()  # checks the mail settings now, without connecting
         return config
@@ -117,6 +122,7 @@ class Config:
             sender=self.sender,
             allowed_domains=self.allowed_domains,
             require_sender=self.smtp_url is not None,
+            templates=self.templates,
         )
 
 

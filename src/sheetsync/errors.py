@@ -5,6 +5,7 @@ at the backend or transport edge, and printed once, at the CLI::
 
     SheetsyncError                 anything sheetsync raises on purpose
     ├── UsageError                 a bad argument or option (exit 2)
+    │   └── TemplateProblem        a custom email template cannot render an email
     ├── TrackerError               the tracker cannot be opened or read (exit 2)
     │   ├── TrackerNotFound        no such file / spreadsheet, or no access
     │   └── SchemaError            a required tab or column is missing
@@ -30,6 +31,10 @@ class UsageError(SheetsyncError):
     """A command-line argument or option is not acceptable."""
 
     exit_code = 2
+
+
+class TemplateProblem(UsageError):
+    """A custom email template cannot render an email; nothing is sent."""
 
 
 class TrackerError(SheetsyncError):

@@ -57,6 +57,7 @@ class RunOptions:
     sender: Address | None = None
     allowed_domains: tuple[str, ...] | None = None
     require_sender: bool = False  # a mail server refuses the default sheetsync@localhost
+    templates: str | None = None  # an organization's own email templates (a folder)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Prepared:
     now: dt.datetime
     envelope: Envelope
     derived: Derived
+    templates: str | None = None
 
 
 @dataclass
@@ -110,7 +112,14 @@ class RunResult:
 
 
 def prepare(backend: Backend, options: RunOptions) -> Prepared:
-    """Read the tracker and run the pure steps: nothing is written or sent."""
+    """Read the tracker and run the pure steps: nothing is written or sent.
+
+    Custom templates are checked first, by rendering every kind of email with them.
+    """
+    if options.templates:
+        from .template_check import check_templates  # it runs this pipeline on a sample
+
+        check_templates(options.templates)
     snapshot = backend.read()
     tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
     now = options.clock()
@@ -140,7 +149,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     envelope = Envelope(
         sender, tracker.settings.reply_to, snapshot.title, snapshot.url, snapshot.identity
     )
-    return Prepared(tracker, evaluated, notes, today, now, envelope, derived)
+    return Prepared(tracker, evaluated, notes, today, now, envelope, derived, options.templates)
 
 
 def _attach_problems(tracker: Tracker) -> None:
@@ -151,7 +160,7 @@ def _attach_problems(tracker: Tracker) -> None:
 
 def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:
     """Render every planned notification into a message."""
-    env = environment()
+    env = environment(prepared.templates)
     return [
         (note, build_message(note, prepared.envelope, prepared.today, prepared.now, env))
         for note in prepared.notifications

@@ -1,0 +1,79 @@
+"""An organization's own email templates, checked before anything is sent.
+
+Every kind of email (reminder digest, escalation, monthly summary) is rendered with the
+custom folder against the bundled sample tracker, so a template that names a value the
+emails do not have, or that jinja2 cannot read, stops ``check`` and ``run`` with the
+template's name and line, whatever the real tracker happens to send that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+from jinja2 import TemplateSyntaxError, UndefinedError
+
+from . import pipeline
+from .compose import TEMPLATES, environment, render
+from .errors import TemplateProblem
+from .plan import DIGEST, Notification
+from .sample import sample_tracker
+from .schema import OVERDUE_NOTICE, REMINDER
+from .testing.memory import MemoryBackend
+
+SAMPLE_DAY = dt.date(2026, 12, 1)
+SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+
+
+def check_templates(folder: str) -> None:
+    """Render every kind of email with the templates in ``folder`` (defaults fill the gaps).
+
+    Raises:
+        TemplateProblem: the folder is missing, or a template fails; the message names
+            the template and its line.
+    """
+    if not Path(folder).is_dir():
+        raise TemplateProblem(f"--templates {folder}: there is no such folder")
+    notes, prepared = sample_notes()
+    env = environment(folder)
+    for note in notes:
+        try:
+            render(note, prepared.envelope, prepared.today, env)
+        except TemplateSyntaxError as exc:
+            where = f"{exc.name or exc.filename}, line {exc.lineno}"
+            raise TemplateProblem(f"template {where} cannot be read: {exc.message}") from None
+        except Exception as exc:  # any failure inside a template is the template's
+            raise TemplateProblem(_describe(exc, TEMPLATES[note.kind])) from None
+
+
+def _describe(exc: Exception, kind: str) -> str:
+    """``template digest.html.j2, line 12: 'client' is not a value the emails have``."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    where = f"{Path(frames[-1].filename).name}, line {frames[-1].lineno}" if frames else kind
+    if isinstance(exc, UndefinedError):
+        what = f"{exc.message} (not a value the emails have; see docs/templates.md)"
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    return f"template {where}: {what}"
+
+
+@lru_cache(maxsize=1)
+def sample_notes() -> tuple[list[Notification], pipeline.Prepared]:
+    """One email of each kind, planned by the real pipeline for the bundled sample tracker.
+
+    The digest is one that lists both overdue milestones and milestones coming up.
+    """
+    tabs = cast(dict[str, Any], sample_tracker(SAMPLE_DAY))  # dates: MemoryBackend takes them
+    backend = MemoryBackend(tabs, title="Sample contracts")
+    options = pipeline.RunOptions(today=SAMPLE_DAY, clock=lambda: SAMPLE_NOW)
+    prepared = pipeline.prepare(backend, options)
+    chosen: dict[str, Notification] = {}
+    for note in prepared.notifications:
+        kinds = {item.kind for item in note.items}
+        if note.kind == DIGEST and not {REMINDER, OVERDUE_NOTICE} <= kinds:
+            continue
+        chosen.setdefault(note.kind, note)
+    return list(chosen.values()), prepared
