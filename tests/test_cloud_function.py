@@ -81,6 +81,7 @@ def function_venv(function_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
             + result.stderr[-3000:],
             pytrace=False,
         )
+    assert "yanked" not in result.stderr, result.stderr  # pip warns when it installs one
     return venv
 
 
