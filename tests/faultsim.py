@@ -589,6 +589,7 @@ def resolved_ids(world: World, history: History) -> dict[Ident, str]:
     return {i: history.latest(i).id or on_sheet.get(i, "?") for i in history.versions}
 
 
+SUMMARY_SUBJECT = re.compile(r": your (\w+) summary$")
 ITEM = re.compile(
     r"^\* (?P<title>.+) \((?P<when>[^()]*)\)\n"
     r"  Contract: .*\((?P<contract>[^()]*)\), .*\n"
@@ -617,8 +618,8 @@ def received(messages: list[EmailMessage]) -> Iterator[Received]:
         day = email.utils.parsedate_to_datetime(str(message["Date"])).date()
         to = ",".join(sorted(getattr(message, "envelope_to", [])))
         mid = str(message["Message-ID"])
-        if str(message["Subject"]).startswith("Contract summary for "):
-            month = dt.datetime.strptime(str(message["Subject"])[21:], "%B %Y")
+        if found := SUMMARY_SUBJECT.search(str(message["Subject"])):
+            month = dt.datetime.strptime(f"{found[1]} {day.year}", "%B %Y")
             yield Received(None, None, f"summary:{month:%Y-%m}", to, day, mid)
             continue
         body = message.get_body(("plain",))
@@ -633,6 +634,8 @@ def _stage(why: str) -> str:
     """``reminder:30``, ``overdue:1`` or ``escalation:2`` from an item's Why line."""
     if found := re.match(r"(\d+)-day reminder", why, re.I):
         return f"reminder:{found[1]}"
+    if why.lower().startswith("reminder on the due date"):
+        return "reminder:0"
     if found := re.match(r"escalation level (\d+)", why, re.I):
         return f"escalation:{found[1]}"
     days = int(re.match(r"(\d+) days? overdue", why, re.I)[1])  # type: ignore[index]

@@ -32,8 +32,9 @@ def test_run_json_reports_counts_and_writes_outbox(workbook, tmp_path):
         "Done": 1,
         "Cancelled": 1,
     }
-    assert report["sent"]["overdue"] == 1 and report["sent"]["escalation"] == 1
-    assert report["emails"] == len(list(out.glob("*.eml")))
+    assert report["items"]["overdue"] == 1 and report["items"]["escalation"] == 1
+    assert report["sent"]["escalation"] == 1
+    assert report["emails"] == sum(report["sent"].values()) == len(list(out.glob("*.eml")))
 
 
 def test_second_run_reports_zero_sent(workbook, tmp_path):
@@ -91,7 +92,7 @@ def test_bad_today_exits_2(workbook):
 
 def test_neither_path_nor_sheet_exits_2():
     """A tracker that is neither a .xlsx path nor a Google Sheet is refused."""
-    result = CliRunner().invoke(main, ["check", "contracts.csv"])
+    result = CliRunner().invoke(main, ["check", "contracts"])
     assert result.exit_code == 2 and "not a .xlsx workbook path" in result.output
 
 

@@ -316,3 +316,43 @@ def test_html_has_no_scripts_styles_or_web_fonts():
         for banned in ("<script", "<style", "<link", "@import", "fonts.googleapis"):
             assert banned not in html
         assert "max-width:640px" in html
+
+
+def subject_of(note: Notification, tracker: str = "Acme contracts") -> str:
+    """The Subject line ``note`` gets from a tracker named ``tracker``."""
+    envelope = Envelope(ENVELOPE.sender, tracker_title=tracker)
+    return str(build_message(note, envelope, TODAY, NOW, environment())["Subject"])
+
+
+def test_digest_subject_counts_overdue_and_coming_up_separately():
+    """Eleven coming up and five overdue are counted as such, never all "Overdue"."""
+    items = [make_item(OVERDUE_NOTICE, days_left=-3, row=r) for r in range(2, 7)]
+    items += [make_item(REMINDER, days_left=9, row=r) for r in range(10, 21)]
+    subject = subject_of(make_digest(*items))
+    assert subject == "Acme contracts: 5 overdue, 11 coming up: Milestone on row 2 and 15 more"
+
+
+def test_long_titles_are_cut_at_a_word_to_fit_78_characters():
+    """A long first title is shortened at a word boundary; the counts and tail stay whole."""
+    long = make_item(
+        title="Deliver the final brand guidelines and the full asset library to marketing"
+    )
+    subject = subject_of(make_digest(long, make_item(row=9)))
+    assert len(subject) <= 78 and subject.endswith("… and 1 more")
+    assert subject.startswith("Acme contracts: 2 coming up: Deliver the final brand")
+
+
+def test_single_item_subjects_say_exactly_when():
+    """One item: its title and how far it is from its due date, to the day."""
+    assert subject_of(make_digest(make_item(days_left=1))) == (
+        "Acme contracts: Milestone on row 5 is due in 1 day"
+    )
+    late = make_item(ESCALATION, days_left=-12, stage=2)
+    assert subject_of(make_escalation(late)) == (
+        "Acme contracts: Milestone on row 5 is 12 days overdue, escalated to you"
+    )
+
+
+def test_summary_subject_names_the_tracker_and_month():
+    """A monthly summary's subject says which tracker and which month."""
+    assert subject_of(make_summary()) == "Acme contracts: your November summary"

@@ -200,7 +200,7 @@ def test_refused_copy_recipient_still_counts_as_sent() -> None:
     with SmtpServer(refuse_recipients={"dan@example.com"}) as server:
         run(backend, transport(server), options())
         run(backend, transport(server), options())
-        escalations = [m for m in server.messages if m["Subject"].startswith("Escalation")]
+        escalations = [m for m in server.messages if m["Message-ID"].startswith("<escalation.")]
     assert [m.envelope_to for m in escalations] == [["cfo@example.com"]]
     assert {r["Result"] for r in log_of(backend) if r["Kind"] == "escalation"} == {"sent"}
 

@@ -107,7 +107,7 @@ def test_run_appends_log_rows_and_a_rerun_sends_nothing(emulator, tmp_path):
     first = run_job(backend(emulator, sheet_id), tmp_path)
     log = emulator.values(sheet_id, "Log")
     assert log[0] == list(LOG_COLUMNS)
-    assert len(log) - 1 == sum(first.sent.values()) > 0
+    assert len(log) - 1 == sum(first.items.values()) + first.sent["summary"] > 0
     again = run_job(backend(emulator, sheet_id), tmp_path)
     assert again.emails == 0
     assert emulator.values(sheet_id, "Log") == log

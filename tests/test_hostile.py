@@ -304,7 +304,7 @@ def unfolded(value: str) -> str:
 def test_the_run_sends_emails_of_every_kind(whole_run):
     """The hostile tracker still produces reminders, overdue notices and escalations."""
     result, messages, _, _, _ = whole_run
-    assert {"reminder", "overdue", "escalation"} <= set(result.sent)
+    assert {"reminder", "overdue", "escalation"} <= set(result.items)
     assert len(messages) == result.emails > 0
 
 

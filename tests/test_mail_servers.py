@@ -276,7 +276,8 @@ def test_a_rerun_with_nothing_due_exits_0_and_says_so(tmp_path, plain_server):
     args = ["run", str(path), "--today", TODAY.isoformat(), "--smtp", plain_server.url()]
     assert cli(*args).exit_code == 0
     again = cli(*args)
-    assert again.exit_code == 0 and again.stdout.splitlines()[-1].endswith("; no email was due.")
+    last = again.stdout.splitlines()[-1]
+    assert again.exit_code == 0 and last.endswith("; no new email to send.")
     assert len(plain_server.messages) == 5
 
 

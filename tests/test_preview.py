@@ -64,7 +64,7 @@ def test_index_lists_subject_recipients_and_kind(tmp_path: Path):
     message = escalation_message()
     index = write_preview([message], tmp_path).read_text(encoding="utf-8")
     assert 'href="001-escalation.html"' in index
-    assert "Escalation: Pay deposit (Globex MSA) is 12 days overdue" in index
+    assert "Contract tracker: Pay deposit is 12 days overdue, escalated to you" in index
     assert "legal@example.com" in index
     assert ">escalation<" in index
 

@@ -58,10 +58,24 @@ def test_readme_session_prints_what_it_shows(tmp_path):
 
 def test_readme_error_example_is_real(tmp_path):
     """The one-line error shown in the README is what a missing workbook prints."""
-    command, expected = session_blocks()[1][0]
+    command, expected = next(b[0] for b in session_blocks() if "error:" in b[0][1])
     result = shell(command, tmp_path)
     assert result.returncode == 2
     assert result.stderr == expected
+
+
+def test_readme_json_example_is_real(tmp_path):
+    """The ``--json`` example prints exactly its object: messages by kind, items beside them."""
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "tracker.xlsx", tmp_path / "examples")
+    steps = next(b for b in session_blocks() if "--json" in b[-1][0])
+    for command, _ in steps:
+        result = shell(command, tmp_path)
+        assert result.returncode == 0, result.stderr
+    report = json.loads(steps[-1][1])
+    assert json.loads(result.stdout) == report
+    assert report["emails"] == sum(report["sent"].values())
+    assert report["emails"] == len(list((tmp_path / "outbox-json").glob("*.eml")))
 
 
 def emulator_block() -> list[str]:

@@ -152,3 +152,15 @@ def test_new_id_skips_a_row_a_person_inserted_in_its_place(tmp_path):
     row = RowWrite(None, 2, {"Milestone ID": "M-0006"}, match={"Milestone": "Renewal notice"})
     sheet = _write(path, [row])
     assert sheet.cell(2, 1).value is None
+
+
+def test_tracker_name_comes_from_the_file_name_or_the_setting(tmp_path):
+    """A workbook is named by its Tracker name setting, else by its file name made readable."""
+    from sheetsync.pipeline import RunOptions, check
+
+    grids = tracker_grids()
+    path = write_workbook(tmp_path / "acme_contracts-2026.xlsx", grids)
+    assert check(XlsxBackend(path), RunOptions()).tracker == "Acme contracts 2026"
+    grids["Settings"].append(["Tracker name", "Globex renewals"])
+    named = write_workbook(tmp_path / "other.xlsx", grids)
+    assert check(XlsxBackend(named), RunOptions()).tracker == "Globex renewals"

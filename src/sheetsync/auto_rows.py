@@ -263,6 +263,7 @@ def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> p
             "owners": want.contract.owners,
             "escalate_to": (),
             "lead_days": settings.lead_days[want.type],
+            "lead_from": "setting" if want.type in settings.remind_set else "default",
             "repeat": want.repeat,
             "done": False,
             "completed_on": pd.NaT,

@@ -47,6 +47,16 @@ def _fail(exc: SheetsyncError) -> None:
 class _Group(click.Group):
     """Turns every SheetsyncError into one line on stderr and its exit status."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        logging.getLogger("sheetsync").handlers.clear()  # -v, if given, adds its handler
+        return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -54,20 +64,48 @@ class _Group(click.Group):
             _fail(exc)
 
 
-@click.group(cls=_Group)
-@click.version_option(package_name="sheetsync")
-@click.option("-v", "--verbose", is_flag=True, help="Show retries and other progress on stderr.")
-def main(verbose: bool) -> None:
-    """Keep a contract-milestone tracker (Google Sheet or .xlsx) up to date and emailed."""
+def _log_to_stderr(ctx: click.Context, param: click.Parameter, verbose: bool) -> None:
+    """``-v`` (before or after the command): each step with its time, retries, on stderr."""
     logger = logging.getLogger("sheetsync")
-    logger.handlers.clear()
-    if verbose:
-        handler = logging.StreamHandler()
+    if verbose and not any(isinstance(h, _Stderr) for h in logger.handlers):
+        logger.handlers.clear()
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("sheetsync: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    else:  # errors are reported once, as one line, by _Group
+    elif not logger.handlers:  # errors are reported once, as one line, by _Group
         logger.addHandler(logging.NullHandler())
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+    """The ``-v`` handler: writes to the stderr of the moment (click's, under tests)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.setStream(sys.stderr)
+        super().emit(record)
+
+
+def verbose_option(function: Any) -> Any:
+    """The ``-v`` option, accepted by the group and by every command."""
+    return click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_log_to_stderr,
+        help="Show each step with its time, retries and progress on stderr.",
+    )(function)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="sheetsync")
+@verbose_option
+def main() -> None:
+    """Keep a contract-milestone tracker (Google Sheet or .xlsx) up to date and emailed."""
 
 
 @main.command()
@@ -79,6 +117,7 @@ def main(verbose: bool) -> None:
     metavar="TITLE",
     help="Create a Google Sheet with this title (or lay out the sheet TRACKER names).",
 )
+@verbose_option
 def init(tracker: str | None, sample: bool, google_title: str | None) -> None:
     """Create a new tracker: tabs, headers, dropdowns, checkboxes, conditional colours.
 
@@ -96,11 +135,14 @@ def init(tracker: str | None, sample: bool, google_title: str | None) -> None:
 @click.option("--today", help=TODAY_HELP)
 @TEMPLATES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+@verbose_option
 def check(tracker: str, today: str | None, templates: str | None, as_json: bool) -> None:
     """Validate the tracker (and custom templates) and show statuses; writes and sends nothing."""
     options = RunOptions(today=_today(today), templates=templates)
     result = pipeline.check(open_backend(tracker), options)
-    _report(result, as_json, verb="would be sent")
+    _report(result, as_json, acting=False)
+    if not as_json:
+        click.echo("Nothing written or sent (check).")
 
 
 @main.command()
@@ -128,6 +170,7 @@ def check(tracker: str, today: str | None, templates: str | None, as_json: bool)
 )
 @TEMPLATES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+@verbose_option
 def run(
     tracker: str,
     today: str | None,
@@ -144,6 +187,7 @@ def run(
     """
     if outbox and smtp_url is not None:
         raise UsageError("give --outbox or --smtp, not both")
+    progress = SendProgress(sys.stderr.isatty()) if smtp_url is not None else None
     options = RunOptions(
         today=_today(today),
         dry_run=dry_run,
@@ -151,10 +195,18 @@ def run(
         require_sender=smtp_url is not None,
         templates=templates,
     )
+    if progress:
+        options.progress = progress
     transport = _transport(outbox, smtp_url)
-    result = pipeline.run(open_backend(tracker), transport, options)
-    _report(result, as_json, verb="would be sent" if dry_run else "sent")
+    try:
+        result = pipeline.run(open_backend(tracker), transport, options)
+    finally:
+        if progress:
+            progress.close()
+    _report(result, as_json, acting=not dry_run)
     if dry_run:
+        if not as_json:
+            click.echo("Nothing written or sent (--dry-run).")
         return
     if not as_json:
         where = "the mail server" if smtp_url is not None else f"{outbox or 'outbox'}/"
@@ -169,11 +221,13 @@ def run(
 @click.option(
     "--out",
     "out_dir",
-    required=True,
+    default="preview",
+    show_default=True,
     type=click.Path(file_okay=False),
     help="Folder for the HTML pages.",
 )
 @TEMPLATES_OPTION
+@verbose_option
 def preview(tracker: str, today: str | None, out_dir: str, templates: str | None) -> None:
     """Render what a run would send as HTML pages plus an index.html; sends nothing."""
     from .preview import write_preview
@@ -181,7 +235,8 @@ def preview(tracker: str, today: str | None, out_dir: str, templates: str | None
     options = RunOptions(today=_today(today), templates=templates)
     result = pipeline.check(open_backend(tracker), options)
     index = write_preview(result.planned, Path(out_dir))
-    click.echo(f"{len(result.planned)} emails rendered; open {index}")
+    why = "" if result.planned else f" ({nothing_to_send(result)})"
+    click.echo(f"{len(result.planned)} emails rendered{why}; open {index}")
 
 
 def _sender(value: str | None) -> Address | None:
@@ -197,7 +252,7 @@ def _delivered(result: RunResult, where: str) -> str:
     """``12 emails delivered to …, 2 failed (see the Log)``, or why none were."""
     failed = f", {len(result.failed)} failed (see the Log's Result column)" if result.failed else ""
     if not result.planned:
-        return "no email was due"
+        return "no new email to send"
     if not result.emails:
         return f"no email could be delivered to {where}{failed}"
     plural = "s" if result.emails != 1 else ""
@@ -212,7 +267,8 @@ def _transport(outbox: str | None, smtp_url: str | None) -> Any:
     return OutboxTransport(outbox or "outbox")
 
 
-def _report(result: RunResult, as_json: bool, verb: str) -> None:
+def _report(result: RunResult, as_json: bool, acting: bool) -> None:
+    """The run's report on stdout: what it found, what it wrote or would, what it sent or would."""
     if as_json:
         click.echo(json.dumps(result.to_json(), sort_keys=True))
         return
@@ -224,20 +280,56 @@ def _report(result: RunResult, as_json: bool, verb: str) -> None:
         "  " + " · ".join(f"{s} {result.statuses[s]}" for s in STATUSES if result.statuses.get(s))
     )
     if result.problems:
-        click.echo(f"{len(result.problems)} problems (written into each row's Problems column):")
+        where = "written into" if acting else "a run would write them into"
+        click.echo(f"{len(result.problems)} problems ({where} each row's Problems column):")
         for problem in sorted(result.problems, key=lambda p: (p.tab, p.row))[:10]:
             click.echo(f"  {problem}")
         if len(result.problems) > 10:
             click.echo(f"  … and {len(result.problems) - 10} more")
-    count = result.emails if verb == "sent" else len(result.planned)
-    click.echo(f"{count} emails {verb}" + _breakdown(result))
+    if not result.planned:
+        click.echo(f"No emails: {nothing_to_send(result)}")
+        return
+    count = f"{result.emails} emails sent" if acting else f"Would send {len(result.planned)} emails"
+    click.echo(count + _breakdown(result))
     for failure in result.failed:
         click.echo(f"  not sent: {failure}")
 
 
+def nothing_to_send(result: RunResult) -> str:
+    """Why a run has no email to send: already sent earlier today, or nothing is due."""
+    if result.already_sent:
+        n = result.already_sent
+        return f"nothing new: {n} email{'s' if n != 1 else ''} already sent today, see the Log tab"
+    return f"nothing is due as of {result.today}"
+
+
 def _breakdown(result: RunResult) -> str:
-    if not result.planned:
-        return ""
     subjects = [str(m["Subject"]) for m in result.planned[:5]]
     more = "" if len(result.planned) <= 5 else f"\n  … and {len(result.planned) - 5} more"
     return ":\n" + "\n".join(f"  {s}" for s in subjects) + more
+
+
+class SendProgress:
+    """Sending progress on stderr: click's progress bar on a terminal, else a line per 100 sent."""
+
+    def __init__(self, terminal: bool) -> None:
+        self.terminal = terminal
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.terminal:
+            if done % 100 == 0:
+                click.echo(f"sheetsync: {done} of {total} emails done", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Sending", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        """End the bar's line, if a bar was drawn."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None

@@ -18,6 +18,7 @@ from .addresses import Address
 from .cleantext import one_line as _single_line
 from .plan import DIGEST, Notification
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
 POLICY = policy.default.clone(max_line_length=998)
@@ -100,21 +101,9 @@ def literal(text: str) -> str:
     return Header(text, "utf-8", header_name="Subject").encode(linesep="\n")
 
 
-def subject_for(note: Notification) -> str:
-    """The Subject line: what is due, for whom, in a few words."""
-    if note.kind == SUMMARY:
-        return f"Contract summary for {note.summary['month'] if note.summary else ''}"
-    first = note.items[0]
-    more = f" and {len(note.items) - 1} more" if len(note.items) > 1 else ""
-    if note.kind == ESCALATION:
-        return one_line(
-            f"Escalation: {first.title} ({first.contract}) is {-first.days_left} days overdue{more}"
-        )
-    if first.kind == OVERDUE_NOTICE:
-        return one_line(f"Overdue: {first.title} ({first.contract}){more}")
-    return one_line(
-        f"Reminder: {first.title} ({first.contract}) {describe_days(first.days_left)}{more}"
-    )
+def subject_for(note: Notification, envelope: Envelope, today: dt.date) -> str:
+    """The Subject line: the tracker's name, then what is due, counted exactly."""
+    return subject(note, envelope.tracker_title, today)
 
 
 def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[str, object]:
@@ -122,7 +111,7 @@ def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[
     return {
         "note": note,
         "kind": note.kind,
-        "subject": subject_for(note),
+        "subject": subject_for(note, envelope, today),
         "today": today,
         "tracker_title": envelope.tracker_title,
         "tracker_url": envelope.tracker_url,
@@ -152,7 +141,7 @@ def build_message(
     text, html = render(note, envelope, today, env)
     message = EmailMessage(policy=POLICY)
     # Stored as written (ASCII, folded): the header parser never reinterprets sheet text.
-    message.set_raw("Subject", literal(subject_for(note)))
+    message.set_raw("Subject", literal(subject_for(note, envelope, today)))
     sender = Address(envelope.sender.name or "sheetsync", envelope.sender.email)
     message.set_raw("From", _header_address(sender))
     message.set_raw("To", _address_list(note.to))

@@ -202,7 +202,7 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
         ledger=ledger,
         problems=problems + contract_problems + milestone_problems,
         tables=tables,
-        title=snapshot.title,
+        title=settings.tracker_name or snapshot.title,
     )
 
 

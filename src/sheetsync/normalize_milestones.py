@@ -61,7 +61,7 @@ def milestone_frame(
             "due": due,
             "owners": pd.Series(owners, dtype=object),
             "escalate_to": escalate.series(),
-            "lead_days": _lead_days(table, types, settings, flags),
+            **_lead_days(table, types, settings, flags),
             "repeat": _texts(table, "Repeat").series(),
             "done": done,
             "completed_on": completed,
@@ -167,15 +167,24 @@ def _is_empty(owners: Coded) -> np.ndarray:
     return owners.where(lambda o: not isinstance(o, tuple) or len(o) == 0)
 
 
-def _lead_days(table: Table, types: Coded, settings: Settings, flags: _Flagger) -> pd.Series:
+def _lead_days(
+    table: Table, types: Coded, settings: Settings, flags: _Flagger
+) -> dict[str, pd.Series]:
+    """``lead_days`` per row, and ``lead_from``: the row's Remind Days, a setting, or default."""
     raw = table.distinct("Remind Days")
     parsed = raw.map(lambda v: None if v in (None, "") else parse_int_list(v))
     bad = _is(parsed, None) & ~raw.none_or_empty()
     reason = "is not days such as 30, 7, 1; using the type's default"
     flags.flag(bad, "Remind Days", _quoted("Remind Days", raw, reason))
     defaults = types.map(lambda t: settings.lead_days.get(t, np.nan))
-    chosen = np.where(_is(parsed, None), defaults.array(), parsed.array())
-    return pd.Series(chosen, dtype=object)
+    own = ~_is(parsed, None)
+    chosen = np.where(own, parsed.array(), defaults.array())
+    by_setting = types.map(lambda t: t in settings.remind_set).array().astype(bool)
+    source = np.where(own, "row", np.where(by_setting, "setting", "default"))
+    return {
+        "lead_days": pd.Series(chosen, dtype=object),
+        "lead_from": pd.Series(source, dtype=object),
+    }
 
 
 def _done(table: Table, settings: Settings, flags: _Flagger) -> tuple[np.ndarray, np.ndarray]:

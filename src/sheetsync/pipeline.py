@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .addresses import Address, in_domains
-from .backends.base import Backend, Cell, TabWrite
+from .backends.base import Backend, Cell, Snapshot, TabWrite
 from .compose import Envelope, build_message, environment
 from .derive import Derived, derive
 from .errors import DeliveryError, MessageRejected, UsageError
@@ -28,9 +28,18 @@ from .health import contract_health
 from .ledger import last_notified, recipients_cell
 from .logtab import LogPrune, rows_to_prune
 from .normalize import Tracker, normalize
-from .plan import Item, Notification, PlanContext, plan_notifications
+from .plan import DIGEST, Item, Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
-from .schema import CONTRACTS, LOG_COLUMNS, MILESTONES
+from .schema import (
+    CONTRACTS,
+    ESCALATION,
+    LOG_COLUMNS,
+    MILESTONES,
+    OVERDUE_NOTICE,
+    REMINDER,
+    SUMMARY,
+)
+from .steps import Progress, no_progress, step
 from .transports.base import Transport
 from .writeback import (
     contract_writes,
@@ -54,6 +63,7 @@ class RunOptions:
     dry_run: bool = False
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     batch_size: int = 200
+    progress: Progress = no_progress
     sender: Address | None = None
     allowed_domains: tuple[str, ...] | None = None
     require_sender: bool = False  # a mail server refuses the default sheetsync@localhost
@@ -85,7 +95,9 @@ class RunResult:
     problems: list[Problem]
     statuses: dict[str, int]
     planned: list[EmailMessage] = field(default_factory=list)
-    sent: Counter[str] = field(default_factory=Counter)
+    sent: Counter[str] = field(default_factory=Counter)  # messages by kind
+    items: Counter[str] = field(default_factory=Counter)  # milestone items in them, by kind
+    already_sent: int = 0  # messages the Log shows as sent earlier the same day
     emails: int = 0
     failed: list[str] = field(default_factory=list)
     api_calls: int = 0
@@ -100,9 +112,8 @@ class RunResult:
             "contracts": self.contracts,
             "problems": len(self.problems),
             "statuses": self.statuses,
-            "sent": {
-                k: self.sent.get(k, 0) for k in ("reminder", "overdue", "escalation", "summary")
-            },
+            "sent": {k: self.sent.get(k, 0) for k in (DIGEST, ESCALATION, SUMMARY)},
+            "items": {k: self.items.get(k, 0) for k in (REMINDER, OVERDUE_NOTICE, ESCALATION)},
             "emails": self.emails,
             "planned_emails": len(self.planned),
             "failed": len(self.failed),
@@ -120,10 +131,31 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
         from .template_check import check_templates  # it runs this pipeline on a sample
 
         check_templates(options.templates)
-    snapshot = backend.read()
-    tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
+    with step("read the tracker"):
+        snapshot = backend.read()
+    with step("check every row"):
+        tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
     now = options.clock()
     today = options.today or now.astimezone(ZoneInfo(tracker.settings.time_zone or "UTC")).date()
+    with step("work out statuses"):
+        derived, evaluated = _evaluate(tracker, snapshot, today)
+    links = {
+        row: link
+        for row in evaluated["row"]
+        if (link := snapshot.row_link(tracker.tables[MILESTONES].tab, row))
+    }
+    context = PlanContext(tracker.settings, today, links)
+    with step("plan the emails"):
+        notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
+    sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
+    envelope = Envelope(
+        sender, tracker.settings.reply_to, tracker.title, snapshot.url, snapshot.identity
+    )
+    return Prepared(tracker, evaluated, notes, today, now, envelope, derived, options.templates)
+
+
+def _evaluate(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> tuple[Derived, pd.DataFrame]:
+    """Derive contract terms and auto rows, then evaluate every milestone (pure)."""
     derived = derive(
         tracker.contracts,
         tracker.milestones,
@@ -138,18 +170,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     tracker.milestones = evaluated
     _attach_problems(tracker)
     tracker.contracts = contract_health(tracker.contracts, evaluated)
-    links = {
-        row: link
-        for row in evaluated["row"]
-        if (link := snapshot.row_link(tracker.tables[MILESTONES].tab, row))
-    }
-    context = PlanContext(tracker.settings, today, links)
-    notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
-    sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
-    envelope = Envelope(
-        sender, tracker.settings.reply_to, snapshot.title, snapshot.url, snapshot.identity
-    )
-    return Prepared(tracker, evaluated, notes, today, now, envelope, derived, options.templates)
+    return derived, evaluated
 
 
 def _attach_problems(tracker: Tracker) -> None:
@@ -161,10 +182,11 @@ def _attach_problems(tracker: Tracker) -> None:
 def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:
     """Render every planned notification into a message."""
     env = environment(prepared.templates)
-    return [
-        (note, build_message(note, prepared.envelope, prepared.today, prepared.now, env))
-        for note in prepared.notifications
-    ]
+    with step(f"render {len(prepared.notifications)} emails"):
+        return [
+            (note, build_message(note, prepared.envelope, prepared.today, prepared.now, env))
+            for note in prepared.notifications
+        ]
 
 
 def check(backend: Backend, options: RunOptions) -> RunResult:
@@ -204,10 +226,25 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     if options.dry_run:
         return result
     allowed = prepared.tracker.settings.allowed_domains
-    log_rows = _deliver(
-        backend, transport, messages, prepared.now, options.batch_size, result, allowed
-    )
-    notified = last_notified(_ledger_with(prepared, log_rows))
+    with step(f"send {len(messages)} emails and log them"):
+        log_rows = _deliver(
+            backend,
+            transport,
+            messages,
+            prepared.now,
+            options.batch_size,
+            result,
+            allowed,
+            options.progress,
+        )
+    with step("write the status columns"):
+        _write_back(backend, prepared, _notified(prepared, log_rows))
+    result.api_calls = backend.api_calls
+    return result
+
+
+def _write_back(backend: Backend, prepared: Prepared, notified: dict[tuple[str, str], str]) -> None:
+    """System columns, new auto rows, and the Log rows of the changes that landed."""
     report = backend.write_status(_status_writes(prepared, notified), log_prune(prepared))
     fresh = new_milestone_rows(prepared, notified)
     if fresh:
@@ -216,8 +253,6 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     landed = [c for c in prepared.derived.changes if c.milestone_id not in set(report.held)]
     if landed:
         backend.append_log(LOG_COLUMNS, derived_log_rows(landed, prepared.now))
-    result.api_calls = backend.api_calls
-    return result
 
 
 def _check_sender(sender: Address) -> None:
@@ -245,7 +280,19 @@ def _result(prepared: Prepared, backend: Backend) -> RunResult:
         problems=tracker.problems,
         statuses={str(k): int(v) for k, v in counts.items()},
         api_calls=backend.api_calls,
+        already_sent=sent_today(tracker.ledger.frame, prepared.now, tracker.settings.time_zone),
     )
+
+
+def sent_today(log: pd.DataFrame, now: dt.datetime, zone: str | None) -> int:
+    """How many messages the Log shows as sent since midnight, in the tracker's time zone."""
+    if log.empty:
+        return 0
+    local = now.astimezone(ZoneInfo(zone or "UTC"))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+    since = log["Sent At"].astype(str) >= midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
+    sent = log["Result"].astype(str).str.casefold() == "sent"
+    return int(log.loc[since & sent, "Message-ID"].nunique())
 
 
 def _deliver(
@@ -256,6 +303,7 @@ def _deliver(
     batch_size: int,
     result: RunResult,
     allowed: tuple[str, ...] = (),
+    progress: Progress = no_progress,
 ) -> list[list[Cell]]:
     """Send in batches; after each batch, append its Log rows before sending more.
 
@@ -272,10 +320,11 @@ def _deliver(
             for start in range(0, len(messages), batch_size):
                 batch: list[list[Cell]] = []
                 try:
-                    for note, message in messages[start : start + batch_size]:
+                    for n, (note, message) in enumerate(messages[start : start + batch_size]):
                         outcome = _send_one(transport, message, allowed)
                         batch.extend(log_rows(note, message, now, outcome))
                         _count(result, note, outcome)
+                        progress(start + n + 1, len(messages))
                 finally:
                     backend.append_log(LOG_COLUMNS, batch)
                     recorded.extend(batch)
@@ -310,7 +359,8 @@ def _check_domains(message: EmailMessage, allowed: tuple[str, ...]) -> None:
 def _count(result: RunResult, note: Notification, outcome: str) -> None:
     if outcome == "sent":
         result.emails += 1
-        result.sent.update(kind for kind, _ in note.keys)
+        result.sent[note.kind] += 1
+        result.items.update(kind for kind, _ in note.keys if kind != SUMMARY)
     else:
         result.failed.append(f"{note.to_text}: {outcome}")
 
@@ -345,20 +395,25 @@ def log_rows(
     return rows
 
 
-def _ledger_with(prepared: Prepared, new_log: list[list[Cell]]) -> pd.DataFrame:
-    """The Log as read plus the rows this run appended."""
-    ledger = prepared.tracker.ledger.frame
+def _notified(prepared: Prepared, new_log: list[list[Cell]]) -> dict[tuple[str, str], str]:
+    """Last Notified per (milestone, due): this run's messages, dated by the run's day, win.
+
+    Sent At keeps the real clock; Last Notified says the day the run was "as of", so a
+    run with ``--today`` reads the same in every cell and email it makes.
+    """
+    earlier = last_notified(prepared.tracker.ledger.frame)
     if not new_log:
-        return ledger
+        return earlier
     fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
-    return pd.concat([ledger, fresh], ignore_index=True)
+    fresh["Sent At"] = prepared.today.isoformat()
+    return {**earlier, **last_notified(fresh)}
 
 
 def _status_writes(prepared: Prepared, notified: dict[tuple[str, str], str]) -> list[TabWrite]:
     tracker = prepared.tracker
     writes = [
-        milestone_writes(tracker, prepared.evaluated, notified, prepared.now, prepared.derived),
-        contract_writes(tracker, prepared.now),
+        milestone_writes(tracker, prepared.evaluated, notified, prepared.today, prepared.derived),
+        contract_writes(tracker, prepared.today),
     ]
     settings = settings_writes(tracker)
     return writes + ([settings] if settings else [])

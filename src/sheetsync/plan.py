@@ -231,13 +231,15 @@ def _escalation_recipients(frame: pd.DataFrame, settings: Settings) -> list[tupl
 
 
 _ITEM_COLUMNS = ("id", "contract_id", "title", "type", "due", "days_left", "row", "owners")
+_RULE_COLUMNS = ("lead_days", "lead_from")
 
 
 def _items(
     milestones: pd.DataFrame, due: _Due, names: pd.Series, context: PlanContext
 ) -> tuple[list[Item], np.ndarray]:
     """One Item per due row, built column-wise; and each one's most-urgent-first rank."""
-    frame = milestones[list(_ITEM_COLUMNS)].iloc[due.pos]
+    wanted = [*_ITEM_COLUMNS, *(c for c in _RULE_COLUMNS if c in milestones)]
+    frame = milestones[wanted].iloc[due.pos]
     stamps = frame["due"].to_numpy()
     days_left = frame["days_left"].to_numpy(dtype=np.int64, na_value=0)
     types = frame["type"].to_numpy(dtype=object)
@@ -259,7 +261,7 @@ def _items(
             due.stages.tolist(),
             rows,
             frame["owners"].to_numpy(dtype=object).tolist(),
-            _rules(due, days_left, types, context.settings),
+            _rules(frame, due, days_left, context.settings),
             [links.get(r) for r in rows] if links else [None] * len(rows),
         )
     )
@@ -283,30 +285,63 @@ def _days(stamps: np.ndarray) -> list[dt.date]:
     return dates[codes].tolist() if len(dates) else []
 
 
-def _rules(due: _Due, days_left: np.ndarray, types: np.ndarray, settings: Settings) -> list[str]:
-    """``describe_rule`` for each item, written once per distinct (kind, stage, days, type)."""
+def _rules(frame: pd.DataFrame, due: _Due, days_left: np.ndarray, settings: Settings) -> list[str]:
+    """``describe_rule`` for each item, written once per distinct rule and numbers."""
     if not len(due.pos):
         return []
-    table = pd.DataFrame({"kind": due.kinds, "stage": due.stages, "days": days_left, "type": types})
+    ladders = [", ".join(str(d) for d in _ladder(v)) for v in frame["lead_days"].tolist()]
+    sources = frame["lead_from"] if "lead_from" in frame else pd.Series(["default"] * len(frame))
+    table = pd.DataFrame(
+        {
+            "kind": due.kinds,
+            "stage": due.stages,
+            "days": days_left,
+            "type": frame["type"].to_numpy(dtype=object),
+            "ladder": ladders,
+            "source": sources.to_numpy(dtype=object),
+        }
+    )
     codes, distinct = pd.factorize(pd.MultiIndex.from_frame(table))
-    texts = [describe_rule(k, int(s), int(d), t, settings) for k, s, d, t in distinct]
+    texts = [
+        describe_rule(k, int(s), int(d), Ladder(t, lad, src), settings)
+        for k, s, d, t, lad, src in distinct
+    ]
     return np.asarray(texts, dtype=object)[codes].tolist()
 
 
-def describe_rule(kind: str, stage: int, days_left: int, type_: str, settings: Settings) -> str:
-    """Why this item is in the email, in one sentence."""
+def _ladder(value: object) -> tuple[int, ...]:
+    return tuple(int(v) for v in value) if isinstance(value, tuple | list) else ()
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Where a row's reminder days came from: its type, the days, and who set them."""
+
+    type: str
+    days: str  # "30, 7, 2"
+    source: str = "default"  # row / setting / default
+
+
+def describe_rule(kind: str, stage: int, days_left: int, ladder: Ladder, settings: Settings) -> str:
+    """Why this item is in the email, in one sentence whose numbers all come from the sheet."""
     if kind == REMINDER:
-        ladder = ", ".join(str(d) for d in settings.lead_days.get(type_, ()))
-        return (
-            f"{stage}-day reminder before the due date "
-            f"(reminders for {type_}: {ladder} days before)"
-        )
+        when = "reminder on the due date" if stage == 0 else f"{stage}-day reminder"
+        return f"{when} ({_ladder_words(ladder)} days before)"
     overdue = f"{-days_left} day{'' if days_left == -1 else 's'} overdue"
     if kind == OVERDUE_NOTICE:
         every = settings.overdue_repeat
         return f"{overdue}; a notice goes out every {every} days until it is marked done"
     after = ", ".join(str(d) for d in sorted(settings.escalate_after))
     return f"escalation level {stage}: {overdue} (escalate after {after} days)"
+
+
+def _ladder_words(ladder: Ladder) -> str:
+    """``your row's Remind Days: 30, 7, 2``, the Remind setting's, or the type's default."""
+    if ladder.source == "row":
+        return f"your row's Remind Days: {ladder.days}"
+    if ladder.source == "setting":
+        return f"the Remind: {ladder.type} setting: {ladder.days}"
+    return f"the default for {ladder.type} milestones: {ladder.days}"
 
 
 def _group(found: _Found, kind: str, ledger: Ledger, digest: bool) -> list[Notification]:

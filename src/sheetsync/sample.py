@@ -184,6 +184,7 @@ def settings_grid() -> Grid:
     """The Settings tab: a header, then one key / value row per setting."""
     return [
         ["Setting", "Value"],
+        ["Tracker name", "Acme contracts"],
         ["Time zone", "America/New_York"],
         ["Locale", "en_US"],
         ["Sender", "Contracts Desk <contracts@example.com>"],

@@ -22,6 +22,7 @@ WEEKEND_AS_WRITTEN, WEEKEND_PREVIOUS = "as written", "previous business day"
 class Settings:
     """Every setting, already checked; defaults where the tab is silent or wrong."""
 
+    tracker_name: str | None = None
     time_zone: str | None = None
     locale: str | None = None
     sender: Address | None = None
@@ -32,6 +33,7 @@ class Settings:
     escalate_after: tuple[int, ...] = (3, 10)
     overdue_repeat: int = 7
     lead_days: dict[str, tuple[int, ...]] = field(default_factory=lambda: dict(DEFAULT_LEAD_DAYS))
+    remind_set: set[str] = field(default_factory=set)  # types a ``Remind: type`` row set
     summary_day: int = 1
     digest: bool = True
     log_retention: int = 400
@@ -74,6 +76,11 @@ def _int_in(low: int, high: int) -> Callable[[object], int | None]:
     return read
 
 
+def _name(value: object) -> str | None:
+    text = " ".join(str(value).split())
+    return text if 0 < len(text) <= 100 else None
+
+
 def _zone(value: object) -> str | None:
     name = str(value).strip()
     try:
@@ -113,6 +120,7 @@ def _weekend(value: object) -> str | None:
 
 # key → (attribute, reader, what a good value looks like)
 _SIMPLE: dict[str, tuple[str, Callable[[object], Any], str]] = {
+    "trackername": ("tracker_name", _name, "a name of at most 100 characters"),
     "timezone": ("time_zone", _zone, "a time zone such as Europe/London"),
     "locale": ("locale", _locale, "a locale such as en_US or en_GB"),
     "sender": ("sender", _one_address, "one email address"),
@@ -202,6 +210,7 @@ def _apply_keyed(settings: Settings, label: str, what: str, value: object) -> st
     if days is None:
         return f'Remind: {what}: "{value}" is not days such as 90, 30, 7; using the default'
     settings.lead_days[kind] = days
+    settings.remind_set.add(kind)
     return None
 
 

@@ -41,9 +41,9 @@ ROW_FIELDS = (
 )
 
 
-def checked_stamp(now: dt.datetime) -> str:
-    """The Checked column: when the run looked at the row, in UTC."""
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def checked_stamp(day: dt.date) -> str:
+    """The Checked column: the day the run evaluated the row as of (``--today``, or today)."""
+    return day.isoformat()
 
 
 def _system_cells(
@@ -70,13 +70,13 @@ def milestone_writes(
     tracker: Tracker,
     evaluated: pd.DataFrame,
     last_notified: dict[tuple[str, str], str],
-    now: dt.datetime,
+    day: dt.date,
     derived: Derived | None = None,
 ) -> TabWrite:
     """System columns per row, plus the roll-forward and auto-row cells derivation asked for."""
     table = tracker.tables[MILESTONES]
     problems = problems_by_row(tracker.problems, table.tab)
-    stamp = checked_stamp(now)
+    stamp = checked_stamp(day)
     changes = merged_cells(derived.changes) if derived else {}
     identity = _identity(table, evaluated)
     fresh = {str(r.get(_id_header(table))) for r in derived.new_rows} if derived else set()
@@ -122,19 +122,14 @@ def new_milestone_rows(
     prepared: Any, notified: dict[tuple[str, str], str]
 ) -> list[dict[str, object]]:
     """The auto milestones to append, each with its person-visible and system cells."""
-    tracker, evaluated, derived, now = (
-        prepared.tracker,
-        prepared.evaluated,
-        prepared.derived,
-        prepared.now,
-    )
+    tracker, evaluated, derived = prepared.tracker, prepared.evaluated, prepared.derived
     if not derived.new_rows:
         return []
     table = tracker.tables[MILESTONES]
     by_id = {str(r.get(_id_header(table))): r for r in derived.new_rows}
     fresh = evaluated[evaluated["id"].isin(list(by_id)) & (evaluated["source"] == "auto")]
     due_text = fresh["due"].dt.strftime("%Y-%m-%d").fillna("")
-    stamp = checked_stamp(now)
+    stamp = checked_stamp(prepared.today)
     rows = []
     for m, due in zip(fresh.itertuples(index=False), due_text, strict=True):
         system = _renamed(_system_cells(m, tracker, notified, {}, stamp, due), table)
@@ -142,11 +137,11 @@ def new_milestone_rows(
     return rows
 
 
-def contract_writes(tracker: Tracker, now: dt.datetime) -> TabWrite:
+def contract_writes(tracker: Tracker, day: dt.date) -> TabWrite:
     """Term End, Notice Deadline, Next Milestone, Health, Problems and Checked per contract."""
     table = tracker.tables[CONTRACTS]
     problems = problems_by_row(tracker.problems, table.tab)
-    stamp = checked_stamp(now)
+    stamp = checked_stamp(day)
     rows = [
         RowWrite(
             c.id or None,

@@ -23,8 +23,11 @@ def open_backend(tracker: str) -> Backend:
     """The backend for ``tracker``: a ``.xlsx`` path, or a Google Sheets URL or ID.
 
     Raises:
-        UsageError: ``tracker`` is neither.
+        UsageError: ``tracker`` is neither; the message says what to do instead.
     """
+    refused = _refusal(tracker)
+    if refused:
+        raise UsageError(refused)
     if tracker.lower().endswith((".xlsx", ".xlsm")):
         from .xlsx import XlsxBackend
 
@@ -34,4 +37,28 @@ def open_backend(tracker: str) -> Backend:
         from .gsheets import GoogleSheetsBackend
 
         return GoogleSheetsBackend.connect(sheet)
-    raise UsageError(f"{tracker!r} is not a .xlsx workbook path or a Google Sheets URL or ID")
+    raise UsageError(f"{tracker} is not a .xlsx workbook path or a Google Sheets URL or ID")
+
+
+_OTHER_FILES = {
+    ".csv": "a CSV file",
+    ".tsv": "a text file",
+    ".xls": "an old-style Excel file",
+    ".ods": "an OpenDocument spreadsheet",
+    ".numbers": "a Numbers file",
+}
+_GOOGLE_HINT = "a Google Sheet's address looks like https://docs.google.com/spreadsheets/d/…/edit"
+
+
+def _refusal(tracker: str) -> str | None:
+    """Why ``tracker`` cannot be opened as it stands, in words that say what to do; or None."""
+    lowered = tracker.strip().lower()
+    if lowered.startswith(("http://", "https://")) and not _SHEET_URL.search(tracker):
+        return f"{tracker} is not a Google Sheets URL ({_GOOGLE_HINT})"
+    for suffix, what in _OTHER_FILES.items():
+        if lowered.endswith(suffix):
+            return (
+                f"{tracker} is {what}: save it as .xlsx (File › Save As) "
+                "or import it into a Google Sheet"
+            )
+    return None

@@ -48,8 +48,8 @@ EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
 CREDENTIALS_HELP = (
     "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file "
-    "(or run `gcloud auth application-default login "
-    "--scopes=https://www.googleapis.com/auth/spreadsheets`)"
+    "(or run `gcloud auth application-default login --scopes="
+    "https://www.googleapis.com/auth/spreadsheets,https://www.googleapis.com/auth/cloud-platform`)"
 )
 
 

@@ -32,6 +32,12 @@ from .xlsx_lock import LockPolicy, refuse_if_open, workbook_lock
 DATE_FORMAT = "yyyy-mm-dd"
 
 
+def readable_name(stem: str) -> str:
+    """A file name as a person would write it: ``acme_contracts-2026`` → ``Acme contracts 2026``."""
+    words = " ".join(stem.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else "Contract tracker"
+
+
 class XlsxBackend:
     """A tracker stored in a local workbook."""
 
@@ -56,7 +62,9 @@ class XlsxBackend:
         with opened(self.path, read_only=True, data_only=True) as book:
             tabs = {ws.title: _grid(ws) for ws in book.worksheets}
         self.api_calls += 1
-        return Snapshot(title=self.path.stem, tabs=tabs, url=None, identity=self.identity)
+        return Snapshot(
+            title=readable_name(self.path.stem), tabs=tabs, url=None, identity=self.identity
+        )
 
     @property
     def identity(self) -> str:
