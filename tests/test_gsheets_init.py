@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import TODAY
 from gsheets_fixtures import backend, running_emulator
-from sheetsync.backends.gsheets_init import create_google_tracker
+from sheetsync.backends.gsheets_init import TabPlan, _format_requests, create_google_tracker
 from sheetsync.cli import main
 from sheetsync.errors import UsageError
 from sheetsync.pipeline import RunOptions, check
-from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM
+from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM, STATUSES
 
 TABS = ["Contracts", "Milestones", "Settings", "Log"]
 
@@ -69,6 +71,51 @@ def test_header_row_is_frozen_on_every_tab(emulator):
         assert emulator.sheet_properties(sheet_id, tab)["gridProperties"]["frozenRowCount"] == 1
 
 
+def test_every_tab_has_a_filter_over_the_whole_grid(emulator):
+    """Each tab's header row offers a filter over all its rows and columns."""
+    sheet_id = _created(emulator)
+    url = f"{emulator.base_url}/v4/spreadsheets/{sheet_id}?fields=sheets(properties,basicFilter)"
+    with urllib.request.urlopen(url) as answer:
+        sheets = json.load(answer)["sheets"]
+    for sheet in sheets:
+        grid = sheet["properties"]["gridProperties"]
+        span = sheet["basicFilter"]["range"]
+        assert (span["startRowIndex"], span["startColumnIndex"]) == (0, 0)
+        assert (span["endRowIndex"], span["endColumnIndex"]) == (
+            grid["rowCount"],
+            grid["columnCount"],
+        ), sheet["properties"]["title"]
+
+
+def test_long_system_and_log_columns_wrap(emulator):
+    """Problems, Escalation and the Log's Subject and Recipients wrap, down the whole column."""
+    sheet_id = _created(emulator)
+    for tab, headers in (
+        ("Milestones", ["Escalation", "Problems"]),
+        ("Contracts", ["Next Milestone", "Problems"]),
+        ("Log", ["Recipients", "Subject"]),
+    ):
+        wrapped = [
+            emulator.values(sheet_id, tab)[0][f["range"]["startColumnIndex"]]
+            for f in _requests(emulator, sheet_id, tab, "formats")
+            if f["cell"]["userEnteredFormat"].get("wrapStrategy") == "WRAP"
+        ]
+        assert sorted(wrapped) == headers, tab
+
+
+def test_system_and_log_columns_are_wide_enough():
+    """Every column runs fill in gets a width; Status fits "Needs attention" (7 px a letter)."""
+    header = [*MILESTONE_SYSTEM, *LOG_COLUMNS]
+    widths = {}
+    for request in _format_requests(TabPlan("Milestones", 7, header)):
+        if "updateDimensionProperties" in request:
+            change = request["updateDimensionProperties"]
+            widths[header[change["range"]["startIndex"]]] = change["properties"]["pixelSize"]
+    assert set(widths) == set(header) - {"Contract ID", "Milestone ID"}  # the default fits them
+    assert widths["Status"] >= len("Needs attention") * 7
+    assert widths["Last Notified"] >= len("2026-11-30 (overdue #12)") * 7
+
+
 def test_dropdowns_and_done_checkboxes(emulator):
     """Type, Contract Status and Risk get dropdowns (warning only); Done gets checkboxes."""
     sheet_id = _created(emulator)
@@ -86,7 +133,7 @@ def test_dropdowns_and_done_checkboxes(emulator):
 
 
 def test_status_colours(emulator):
-    """Overdue red, Due soon amber, Done grey, on the Status column."""
+    """Every status its own colour: Overdue red, Due soon amber, Done grey, on the Status column."""
     sheet_id = _created(emulator)
     status = _column(emulator, sheet_id, "Milestones", "Status")
     colours = {}
@@ -94,7 +141,8 @@ def test_status_colours(emulator):
         assert rule["ranges"][0]["startColumnIndex"] == status
         text = rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
         colours[text] = rule["booleanRule"]["format"]["backgroundColor"]
-    assert set(colours) == {"Overdue", "Due soon", "Done"}
+    assert set(colours) == set(STATUSES)
+    assert len({tuple(sorted(c.items())) for c in colours.values()}) == len(STATUSES)
     assert colours["Overdue"]["red"] > colours["Overdue"]["green"]  # red
     assert colours["Due soon"]["red"] > colours["Due soon"]["blue"]  # amber
     assert len({round(v, 2) for v in colours["Done"].values()}) == 1  # grey

@@ -15,6 +15,7 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.backends.xlsx_init import create_workbook
 from sheetsync.errors import UsageError
 from sheetsync.normalize import normalize
+from sheetsync.pipeline import RunOptions, run
 from sheetsync.sample import sample_tracker
 from sheetsync.schema import (
     CONTRACT_COLUMNS,
@@ -23,8 +24,10 @@ from sheetsync.schema import (
     LOG_COLUMNS,
     MILESTONE_COLUMNS,
     MILESTONE_SYSTEM,
+    STATUSES,
     TYPES,
 )
+from sheetsync.transports.outbox import OutboxTransport
 
 ANCHOR = dt.date(2026, 12, 1)
 
@@ -88,10 +91,10 @@ def test_system_headers_are_grey(blank: openpyxl.Workbook) -> None:
 
 
 def test_milestone_dropdowns(blank: openpyxl.Workbook) -> None:
-    """Type offers the nine types and Done offers yes / no, down to row 1000."""
+    """Type offers the nine types and Done offers yes / no, down to the sheet's last row."""
     sheet = blank["Milestones"]
     assert dropdowns(sheet) == {"Type": list(TYPES), "Done": ["yes", "no"]}
-    assert all(str(r.sqref).endswith("1000") for r in sheet.data_validations.dataValidation)
+    assert all(str(r.sqref).endswith("1048576") for r in sheet.data_validations.dataValidation)
 
 
 def test_contract_dropdowns(blank: openpyxl.Workbook) -> None:
@@ -103,16 +106,24 @@ def test_contract_dropdowns(blank: openpyxl.Workbook) -> None:
 
 
 def test_status_column_is_coloured(blank: openpyxl.Workbook) -> None:
-    """The Status column turns red, amber or grey for Overdue, Due soon and Done."""
+    """Every status has its own colour, over the whole Status column."""
     sheet = blank["Milestones"]
     rules = {
         rule.formula[0]: rule.dxf.fill.fgColor.rgb
         for cf in sheet.conditional_formatting
         for rule in cf.rules
     }
-    assert set(rules) == {'"Overdue"', '"Due soon"', '"Done"'}
+    assert set(rules) == {f'"{status}"' for status in STATUSES}
+    assert len(set(rules.values())) == len(STATUSES)
     status = get_column_letter(header(sheet).index("Status") + 1)
-    assert [str(cf.sqref) for cf in sheet.conditional_formatting] == [f"{status}2:{status}1000"]
+    assert [str(cf.sqref) for cf in sheet.conditional_formatting] == [f"{status}2:{status}1048576"]
+
+
+def test_every_tab_has_a_filter_on_its_header(blank: openpyxl.Workbook) -> None:
+    """Each tab's header row offers a filter over all its columns and rows."""
+    for sheet in blank.worksheets:
+        last = get_column_letter(sheet.max_column)
+        assert sheet.auto_filter.ref == f"A1:{last}1048576", sheet.title
 
 
 def test_date_columns_are_formatted(sample_path: Path) -> None:
@@ -179,3 +190,30 @@ def test_sample_covers_every_type_and_status_case() -> None:
     assert frame["done"].sum() >= 4
     assert frame["new_id"].sum() == 3
     assert frame["cancelled"].any()
+
+
+def shown(value: object) -> str:
+    """The text a cell shows: dates as yyyy-mm-dd, as the tracker formats them."""
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return "" if value is None else str(value)
+
+
+def test_after_a_run_every_written_cell_can_be_read(sample_path: Path, tmp_path: Path) -> None:
+    """System and Log cells a run fills in fit their column's width."""
+    run(XlsxBackend(sample_path), OutboxTransport(tmp_path / "outbox"), RunOptions(today=ANCHOR))
+    book = openpyxl.load_workbook(sample_path)
+    run_headers = {*MILESTONE_SYSTEM, *CONTRACT_SYSTEM, *LOG_COLUMNS}
+    clipped, written = [], 0
+    for sheet in book.worksheets:
+        for column, name in enumerate(header(sheet), start=1):
+            if name not in run_headers:
+                continue
+            width = sheet.column_dimensions[get_column_letter(column)].width
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+                text = shown(cell.value)
+                written += bool(text)
+                if len(text) > width:
+                    clipped.append(f"{sheet.title}!{cell.coordinate} {name}: {text}")
+    assert written > 500, "the run filled in the system columns and the Log"
+    assert clipped == []

@@ -2,9 +2,10 @@
 
     spreadsheets.create        the spreadsheet and its four tabs (or, for an existing one,
                                a GET and one values:batchGet of its header rows)
-    spreadsheets:batchUpdate   every format at once: frozen header, bold and grey headers,
-                               date formats, dropdowns, Done checkboxes, Status colours,
-                               system columns and the Log protected with a warning
+    spreadsheets:batchUpdate   every format at once: frozen header with a filter, bold and
+                               grey headers, date formats, dropdowns, Done checkboxes,
+                               Status colours, widths (and wrapping) of the columns runs
+                               fill in, system columns and the Log protected with a warning
     values:batchUpdate (RAW)   headers, and the sample rows (dates as serial numbers)
 
 The program's columns sit at the right end, as in the workbook tracker (``xlsx_init``).
@@ -31,13 +32,16 @@ from .rowmatch import header_columns
 from .xlsx_init import (
     DATE_HEADERS,
     DROPDOWNS,
+    FIXED_WIDTHS,
     STATUS_COLOURS,
     SYSTEM_HEADERS,
     TAB_ORDER,
+    WRAPPED,
     default_grids,
 )
 
 GREY = {"red": 0.85, "green": 0.85, "blue": 0.85}
+PIXELS_PER_CHARACTER = 7  # a workbook width in characters, as Google's pixels (Arial 10)
 CHECKED_WORDS = frozenset({"yes", "y", "x", "✓", "✔", "done", "true"})
 PROTECTION_NOTE = "Written by sheetsync on every run: your edits here would be overwritten."
 
@@ -211,7 +215,8 @@ def _format_requests(plan: TabPlan) -> list[dict[str, Any]]:
     """Everything a tab needs besides values, as spreadsheets:batchUpdate requests."""
     name = _canonical(plan.name)
     columns = {header_key(h): i for i, h in enumerate(plan.header) if h not in (None, "")}
-    requests = [_grid_properties(plan), _bold_header(plan)]
+    requests = [_grid_properties(plan), _bold_header(plan), _filter(plan)]
+    requests += _run_columns(plan, columns)
     requests += _system_columns(plan, columns, SYSTEM_HEADERS.get(name, ()))
     requests += [_date_format(plan, i) for key, i in columns.items() if key in DATE_HEADERS]
     for header, choices in DROPDOWNS.get(name, {}).items():
@@ -257,6 +262,40 @@ def _grid_properties(plan: TabPlan) -> dict[str, Any]:
             "fields": ",".join(f"gridProperties.{name}" for name in grid),
         }
     }
+
+
+def _filter(plan: TabPlan) -> dict[str, Any]:
+    """A filter on the whole tab (a range without bounds grows with the grid)."""
+    return {"setBasicFilter": {"filter": {"range": {"sheetId": plan.sheet_id}}}}
+
+
+def _run_columns(plan: TabPlan, columns: dict[str, int]) -> list[dict[str, Any]]:
+    """Widths for the columns runs fill in; the long ones wrap."""
+    requests: list[dict[str, Any]] = []
+    for key, index in columns.items():
+        if key not in FIXED_WIDTHS:
+            continue
+        span = {"sheetId": plan.sheet_id, "dimension": "COLUMNS"}
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {**span, "startIndex": index, "endIndex": index + 1},
+                    "properties": {"pixelSize": FIXED_WIDTHS[key] * PIXELS_PER_CHARACTER},
+                    "fields": "pixelSize",
+                }
+            }
+        )
+        if key in WRAPPED:
+            requests.append(
+                {
+                    "repeatCell": {
+                        "range": _column(plan, index),
+                        "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+                        "fields": "userEnteredFormat.wrapStrategy",
+                    }
+                }
+            )
+    return requests
 
 
 def _bold_header(plan: TabPlan) -> dict[str, Any]:

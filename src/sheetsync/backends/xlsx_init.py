@@ -2,6 +2,13 @@
 
 The program's own columns (``schema.MILESTONE_SYSTEM``, ``schema.CONTRACT_SYSTEM``)
 sit at the right end under a grey header, so people see which columns are not theirs.
+They and the Log's columns get widths that fit what runs write into them, since they
+are empty when the workbook is made. They do not wrap: LibreOffice keeps the row
+heights a file gives, so wrapped lines would overlap (a Google Sheet wraps them).
+
+Done stays a yes/no dropdown: the .xlsx format has no checkbox that both Excel and
+LibreOffice draw (a TRUE/FALSE list shows the words TRUE and FALSE), and yes / no is
+what people type anyway. A Google Sheet gets a real checkbox (``gsheets_init``).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import UsageError
 from ..schema import (
+    CANCELLED,
     CONTRACT_COLUMNS,
     CONTRACT_STATUSES,
     CONTRACT_SYSTEM,
@@ -31,14 +39,16 @@ from ..schema import (
     MILESTONE_COLUMNS,
     MILESTONE_SYSTEM,
     MILESTONES,
+    NEEDS_ATTENTION,
     OVERDUE,
     SETTINGS,
     TYPES,
+    UPCOMING,
     header_key,
 )
 from .xlsx import DATE_FORMAT
 
-LAST_ROW = 1000  # dropdowns and colours reach this far down
+LAST_ROW = 1_048_576  # the last row a sheet has: dropdowns, colours and filters cover it all
 TAB_ORDER = (CONTRACTS, MILESTONES, SETTINGS, LOG)
 
 SYSTEM_HEADERS = {CONTRACTS: CONTRACT_SYSTEM, MILESTONES: MILESTONE_SYSTEM}
@@ -54,7 +64,44 @@ DROPDOWNS: dict[str, dict[str, Sequence[str]]] = {
     },
     MILESTONES: {"Type": TYPES, "Done": ("yes", "no")},
 }
-STATUS_COLOURS = {OVERDUE: "F4B6B6", DUE_SOON: "FFE08A", DONE: "D9D9D9"}
+STATUS_COLOURS = {
+    OVERDUE: "F4B6B6",  # red
+    NEEDS_ATTENTION: "F9CB9C",  # orange: a row the program could not read
+    DUE_SOON: "FFE08A",  # amber
+    UPCOMING: "D5E8F7",  # pale blue
+    DONE: "D9D9D9",  # grey
+    CANCELLED: "EFEFEF",  # light grey
+}
+# Widths (in characters) of the columns runs fill in (the rest fit the tab's values).
+FIXED_WIDTHS = {
+    header_key(h): width
+    for h, width in (
+        ("Status", 17),
+        ("Days Left", 10),
+        ("Next Reminder", 15),
+        ("Last Notified", 27),
+        ("Escalation", 40),
+        ("Escalation Level", 40),
+        ("Problems", 84),
+        ("Checked", 21),
+        ("Source", 9),
+        ("Term End", 12),
+        ("Notice Deadline", 16),
+        ("Next Milestone", 80),
+        ("Health", 17),
+        ("Sent At", 21),
+        ("Kind", 11),
+        ("Key", 42),
+        ("Recipients", 70),
+        ("Subject", 112),
+        ("Message-ID", 58),
+        ("Result", 30),
+    )
+}
+# On a Google Sheet these also wrap (it sizes rows to fit; LibreOffice does not).
+WRAPPED_HEADERS = ("Escalation", "Escalation Level", "Problems", "Next Milestone", "Recipients")
+WRAPPED = frozenset(header_key(h) for h in (*WRAPPED_HEADERS, "Subject"))
+
 
 BOLD = Font(bold=True)
 SYSTEM_FILL = PatternFill("solid", start_color="D9D9D9", end_color="D9D9D9")
@@ -115,6 +162,7 @@ def build_workbook(grids: dict[str, list[list[object]]]) -> Workbook:
         if name == MILESTONES:
             _colour_status(sheet)
         _size_columns(sheet)
+        _fit_run_columns(sheet)
     return book
 
 
@@ -140,13 +188,15 @@ def _fill(sheet: Worksheet, grid: list[list[object]]) -> None:
 
 
 def _style_header(sheet: Worksheet, system: Sequence[str]) -> None:
-    """Bold, frozen header row; the program's columns greyed."""
+    """Bold, frozen header row with a filter; the program's columns greyed."""
     keys = {header_key(h) for h in system}
     for cell in sheet[1]:
         cell.font = BOLD
         if header_key(cell.value) in keys:
             cell.fill = SYSTEM_FILL
     sheet.freeze_panes = "A2"
+    if sheet.max_column > 1 or sheet["A1"].value is not None:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(sheet.max_column)}{LAST_ROW}"
 
 
 def _add_dropdowns(sheet: Worksheet, lists: dict[str, Sequence[str]]) -> None:
@@ -189,3 +239,14 @@ def _size_columns(sheet: Worksheet) -> None:
                 widths[cell.column] = max(widths.get(cell.column, 0), size)
     for column, size in widths.items():
         sheet.column_dimensions[get_column_letter(column)].width = min(max(size + 2, 10), 48)
+
+
+def _fit_run_columns(sheet: Worksheet) -> None:
+    """Widths for the columns runs fill in."""
+    for cell in sheet[1]:
+        key = header_key(cell.value)
+        if key not in FIXED_WIDTHS or cell.column is None:
+            continue
+        letter = get_column_letter(cell.column)
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = max(dimension.width or 0, FIXED_WIDTHS[key])
