@@ -195,7 +195,7 @@ def test_workbook_open_in_an_office_app_refuses_the_run(tmp_path, owner_name, co
     assert "drop this run's Log rows" in done.stderr
     assert workbook.read_bytes() == before and not (tmp_path / "out").exists()
     checked = run_cli("check", str(workbook), "--today", str(TODAY))
-    assert checked.returncode == 0 and "would be sent" in checked.stdout
+    assert checked.returncode == 0 and "Nothing written or sent (check)." in checked.stdout
 
 
 def test_owner_file_without_a_name_still_refuses(tmp_path):
