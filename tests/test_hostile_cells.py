@@ -11,10 +11,11 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 
 from conftest import TODAY, tracker_grids, write_workbook
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.pipeline import RunOptions, check, run
+from sheetsync.pipeline import RunOptions, check, prepare, run
 from sheetsync.testing.memory import MemoryBackend
 from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.outbox import OutboxTransport
@@ -269,3 +270,62 @@ def test_two_tabs_with_one_name_stop_the_run_before_anything_is_sent(tmp_path):
         'sheetsync: error: the tracker has 2 Log tabs ("Log", "log "); keep one'
     ]
     assert not outbox.exists() or not list(outbox.iterdir())
+
+
+# -- the tracker's Locale ------------------------------------------------------------------
+
+
+def in_locale(locale: str, **milestone: object) -> dict:
+    """The default tracker in ``locale``, M-0001's cells replaced (by header)."""
+    grids = tracker_grids()
+    grids["Settings"].append(["Locale", locale])
+    header = grids["Milestones"][0]
+    for name, value in milestone.items():
+        grids["Milestones"][1][header.index(name.replace("_", " "))] = value
+    return grids
+
+
+def due_of_first(grids: dict) -> dt.date | None:
+    """The Due Date M-0001 reads as, or None."""
+    frame = prepare(MemoryBackend(grids), options()).tracker.milestones
+    due = frame.loc[frame["id"] == "M-0001", "due"].iloc[0]
+    return None if pd.isna(due) else due.date()
+
+
+def test_grouped_amount_reads_as_a_whole_number_where_dots_group_digits():
+    """1.234.567 € in de_DE is 1,234,567, with no Problem."""
+    grids = tracker_grids()
+    grids["Contracts"][0] = [*grids["Contracts"][0], "Value"]
+    for row, value in zip(
+        grids["Contracts"][1:], ["1.234.567 €", "1.234 €", "€ 45.000,00"], strict=True
+    ):
+        row.append(value)
+    grids["Settings"].append(["Locale", "de_DE"])
+    prepared = prepare(MemoryBackend(grids), options())
+    assert prepared.tracker.contracts["value"].tolist() == [1_234_567.0, 1_234.0, 45_000.0]
+    assert [p.message for p in prepared.tracker.problems] == []
+
+
+def test_month_names_read_in_the_trackers_locale():
+    """31. März 2027 (de_DE), 31 mars 2027 and 1er avril 2027 (fr_FR) are those days."""
+    assert due_of_first(in_locale("de_DE", Due_Date="31. März 2027")) == dt.date(2027, 3, 31)
+    assert due_of_first(in_locale("fr_FR", Due_Date="31 mars 2027")) == dt.date(2027, 3, 31)
+    assert due_of_first(in_locale("fr_FR", Due_Date="1er avril 2027")) == dt.date(2027, 4, 1)
+    assert due_of_first(in_locale("de_DE", Due_Date="31 Mar 2027")) == dt.date(2027, 3, 31)
+
+
+def test_a_local_month_name_outside_its_locale_is_a_problem():
+    """31 mars 2027 in a de_DE tracker is not read as some other day: a Problem."""
+    grids = in_locale("de_DE", Due_Date="31 mars 2027")
+    assert due_of_first(grids) is None
+    assert 'Due Date: "31 mars 2027" is not a date we can read' in problems(grids)
+
+
+def test_an_rrule_until_with_a_time_is_a_valid_repeat():
+    """UNTIL=20271231T235959Z, as calendars export it, is a valid Repeat: no Problem."""
+    grids = tracker_grids()
+    grids["Milestones"][0] = [*grids["Milestones"][0], "Repeat"]
+    for row in grids["Milestones"][1:]:
+        row.append(None)
+    grids["Milestones"][1][-1] = "RRULE:FREQ=MONTHLY;UNTIL=20271231T235959Z"
+    assert problems(grids) == []

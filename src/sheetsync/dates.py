@@ -12,8 +12,15 @@ import numpy as np
 import pandas as pd
 from dateutil import parser as dateparser
 
+from .backends.base import Moving, Uncomputed
+from .locales import is_english, month_numbers
+
 EPOCH = dt.date(1899, 12, 30)  # day 0 of Sheets and Excel serial dates
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+UNCOMPUTED = (
+    "is a formula with no saved value; open and save the workbook in Excel or type the date"
+)
+MOVING = "is worked out from TODAY() or NOW(), so it moves every day; type the date"
 
 # Locales that write the month first (04/05/2027 is April 5). Everyone else: day first.
 MONTH_FIRST_LOCALES = frozenset({"en_us", "es_us", "en_ph", "fil_ph", "en_as", "en_gu", "en_um"})
@@ -48,6 +55,8 @@ def parse_date(value: object, locale: str | None = "en_US") -> tuple[dt.date | N
         ``(date, None)`` when readable, ``(None, None)`` for a blank cell, and
         ``(None, reason)`` otherwise, the reason a phrase such as ``is not a real date``.
     """
+    if isinstance(value, Uncomputed | Moving):
+        return None, UNCOMPUTED if isinstance(value, Uncomputed) else MOVING
     if value is None or value == "" or isinstance(value, bool):
         return (None, None) if value in (None, "") else (None, "is not a date")
     if isinstance(value, dt.datetime):
@@ -58,11 +67,14 @@ def parse_date(value: object, locale: str | None = "en_US") -> tuple[dt.date | N
         if value != value or not -1e6 < value < 1e6:
             return None, "is not a date"
         return _plausible(from_serial(float(value)))
-    return _parse_text(str(value).strip(), month_first(locale))
+    local = None if is_english(locale) else locale
+    return _parse_text(str(value).strip(), month_first(locale), local)
 
 
 @lru_cache(maxsize=65536)
-def _parse_text(text: str, month_first: bool) -> tuple[dt.date | None, str | None]:
+def _parse_text(
+    text: str, month_first: bool, local: str | None = None
+) -> tuple[dt.date | None, str | None]:
     if not text:
         return None, None
     if len(text) > 40:
@@ -74,6 +86,8 @@ def _parse_text(text: str, month_first: bool) -> tuple[dt.date | None, str | Non
     match = _NUMERIC.match(text)
     if match:
         return _numeric(*(int(g) for g in match.groups()), month_first=month_first)
+    if local and (found := _local_words(text, local)):
+        return found
     return _worded(text, month_first)
 
 
@@ -100,6 +114,26 @@ def _worded(text: str, month_first: bool) -> tuple[dt.date | None, str | None]:
         real = "out of range" in str(exc) or "must be in" in str(exc)
         return None, "is not a real date" if real else "is not a date we can read"
     return _plausible(parsed.date())
+
+
+# Words a day may carry around a local month name: 1er, 1re, 31., "31 de marzo de 2027".
+_FILLERS = frozenset({"er", "re", "e", "de", "del", "d", "st", "nd", "rd", "th", "o"})
+
+
+def _local_words(text: str, locale: str) -> tuple[dt.date | None, str | None] | None:
+    """``31. März 2027``, ``31 mars 2027``, ``1er avril 2027``: one day, one month name of
+    ``locale`` and a four-digit year. None when the text is not of that shape."""
+    months = month_numbers(locale)
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", text)]
+    named = [months[w] for w in words if w in months]
+    if len(named) != 1 or any(w not in months and w not in _FILLERS for w in words):
+        return None
+    numbers = re.findall(r"\d+", text)
+    years = [int(n) for n in numbers if len(n) == 4]
+    days = [int(n) for n in numbers if len(n) <= 2]
+    if len(numbers) != 2 or len(years) != 1 or len(days) != 1:
+        return None
+    return _build(years[0], named[0], days[0])
 
 
 def _build(year: int, month: int, day: int) -> tuple[dt.date | None, str | None]:

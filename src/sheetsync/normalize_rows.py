@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .addresses import Address, in_domains, parse_addresses, why_not
+from .backends.base import Moving, Uncomputed
 from .cleantext import printable
 from .dates import parse_date_values
+from .locales import separators
 from .problems import Problem
 from .schema import ENDED_CONTRACT, header_key
 from .settings import Settings, parse_int_list, parse_yes_no
@@ -74,13 +76,16 @@ def _is(values: Coded, wanted: str | None) -> np.ndarray:
 
 
 def _quoted(column: str, raw: Coded, reason: Sequence[object] | str) -> Coded:
-    """``Column: "cell" reason`` for each distinct cell of ``raw``."""
+    """``Column: "cell" reason`` for each distinct cell of ``raw`` (a formula: no cell)."""
     reasons = [reason] * len(raw.values) if isinstance(reason, str) else reason
-    shown = [printable(cell_text(v)[:60]) for v in raw.values]
+    shown = [
+        "" if isinstance(v, Uncomputed | Moving) else f'"{printable(cell_text(v)[:60])}" '
+        for v in raw.values
+    ]
     return Coded(
         raw.codes,
         np.asarray(
-            [f'{column}: "{s}" {r or ""}' for s, r in zip(shown, reasons, strict=True)],
+            [f"{column}: {s}{r or ''}" for s, r in zip(shown, reasons, strict=True)],
             dtype=object,
         ),
     )
@@ -176,7 +181,7 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
             "contract_type": _texts(table, "Contract Type").series(),
             "owners": owners.series(),
             "department": _texts(table, "Department").series(),
-            "value": _money(table, flags),
+            "value": _money(table, flags, separators(settings.locale)[0]),
             "start": _dates(table, "Start Date", settings, flags),
             "end": _dates(table, "End Date", settings, flags),
             "auto_renew": _yes_no(table, "Auto-Renew", flags),
@@ -194,9 +199,9 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
     return frame, flags.problems
 
 
-def _money(table: Table, flags: _Flagger) -> np.ndarray:
+def _money(table: Table, flags: _Flagger, group: str) -> np.ndarray:
     raw = table.distinct("Value")
-    value = raw.map(_amount)
+    value = raw.map(lambda v: _amount(v, group))
     bad = _is(value, None) & ~raw.none_or_empty()
     flags.flag(bad, "Value", _quoted("Value", raw, "is not an amount"))
     return np.asarray([np.nan if v is None else v for v in value.values], dtype="float64")[
@@ -204,10 +209,10 @@ def _money(table: Table, flags: _Flagger) -> np.ndarray:
     ]
 
 
-def _amount(value: object) -> float | None:
+def _amount(value: object, group: str) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    return parse_money(cell_text(value)) if cell_text(value) else None
+    return parse_money(cell_text(value), group) if cell_text(value) else None
 
 
 def _yes_no(table: Table, name: str, flags: _Flagger) -> np.ndarray:

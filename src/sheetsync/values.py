@@ -186,19 +186,28 @@ def cell_text(value: object) -> str:
 
 
 @lru_cache(maxsize=65536)
-def parse_money(text: str) -> float | None:
-    """Read ``$1,200,000``, ``1.2M``, ``€ 45.000,00``, ``45 000 EUR`` as a number; None if not."""
+def parse_money(text: str, group: str = ",") -> float | None:
+    """Read ``$1,200,000``, ``1.2M``, ``€ 45.000,00``, ``45 000 EUR`` as a number; None if not.
+
+    ``group`` is the locale's digit-group separator: where it is ``.`` (de_DE),
+    ``1.234 €`` and ``1.234.567 €`` are whole numbers.
+    """
     cleaned = re.sub(r"[\s\u00a0\u202f']|[A-Za-z]{3}$|^[A-Za-z]{3}|[$€£¥₹]", "", text.strip())
     match = re.fullmatch(r"(-?[\d.,]+)(k|m|mm|bn|b)?", cleaned, flags=re.IGNORECASE)
     if not match:
         return None
-    number = _number(match.group(1))
+    digits = match.group(1)
+    if group == "." and re.fullmatch(r"-?\d{1,3}(\.\d{3})+", digits):
+        digits = digits.replace(".", "")
+    number = _number(digits)
     if number is None:
         return None
     return number * _SUFFIX.get((match.group(2) or "").casefold(), 1)
 
 
 def _number(digits: str) -> float | None:
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", digits):  # 1.234.567: only groups
+        return float(digits.replace(".", ""))
     if "," in digits and "." in digits:
         decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
     elif digits.count(",") == 1 and len(digits.rpartition(",")[2]) != 3:

@@ -16,6 +16,14 @@ Cell = str | int | float | bool | None
 Grid = list[list[Cell]]
 
 
+class Uncomputed(str):
+    """A formula cell with no saved result; the text is the formula (``=DATE(2027,3,31)``)."""
+
+
+class Moving(float):
+    """A number (a date) a formula works out from TODAY() or NOW(): it changes every day."""
+
+
 @dataclass
 class Snapshot:
     """Every tab's raw cells plus the spreadsheet's properties, read at one moment."""

@@ -11,22 +11,27 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..cleantext import printable
 from ..dates import to_serial
 from ..errors import BackendError, TrackerNotFound
 from ..logtab import LogPrune, rows_to_prune
 from ..schema import LOG, LOG_COLUMNS, header_key
 from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .rowmatch import header_columns, plan_cells
-from .xlsx_file import ensure_writable, opened, save
+from .xlsx_file import damaged, ensure_writable, opened, save
+from .xlsx_formulas import formula_cells, mark
 from .xlsx_lock import LockPolicy, refuse_if_open, workbook_lock
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -58,9 +63,16 @@ class XlsxBackend:
         return workbook_lock(self.path.resolve(), self.lock_policy)
 
     def read(self) -> Snapshot:
-        """Read every tab's values (cached results of formulas) as raw cells."""
+        """Read every tab's values (saved results of formulas) as raw cells.
+
+        A formula with no saved result reads as its text (``Uncomputed``), and a number
+        worked out from TODAY() or NOW() as ``Moving``, so the readers can say so.
+        """
         with opened(self.path, read_only=True, data_only=True) as book:
             tabs = {ws.title: _grid(ws) for ws in book.worksheets}
+        for title, cells in _formulas(self.path).items():
+            if title in tabs:
+                mark(tabs[title], cells)
         self.api_calls += 1
         return Snapshot(
             title=readable_name(self.path.stem), tabs=tabs, url=None, identity=self.identity
@@ -106,7 +118,7 @@ class XlsxBackend:
             for values in rows:
                 target += 1
                 for name, value in zip(header, values, strict=True):
-                    sheet.cell(target, columns[header_key(name)], value)
+                    _put(sheet.cell(target, columns[header_key(name)]), value)
 
     def append_rows(
         self, tab: str, rows: Sequence[dict[str, Any]], id_header: str | None = None
@@ -125,14 +137,13 @@ class XlsxBackend:
             for values in rows:
                 target += 1
                 for name, value in values.items():
-                    cell = sheet.cell(target, columns[header_key(name)], value)
-                    if isinstance(value, dt.date):
-                        cell.number_format = DATE_FORMAT
+                    _put(sheet.cell(target, columns[header_key(name)]), value)
 
     @contextmanager
     def _editing(self) -> Iterator[Workbook]:
         with opened(self.path, read_only=False, data_only=False) as book:
             yield book
+            book.calculation.fullCalcOnLoad = True  # Excel works every formula out afresh
             save(book, self.path)
         self.api_calls += 1
 
@@ -142,6 +153,13 @@ def _grid(sheet: Any) -> Grid:
     while grid and all(v is None for v in grid[-1]):
         grid.pop()
     return grid
+
+
+def _formulas(path: Path) -> dict[str, dict[tuple[int, int], Any]]:
+    try:
+        return formula_cells(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
+        raise damaged(path, exc) from exc
 
 
 def _cell(value: object) -> Cell:
@@ -202,11 +220,20 @@ def _write_tab(sheet: Worksheet, tab_write: TabWrite, report: WriteReport) -> No
     for column, name in plan.new_headers:
         sheet.cell(1, column, name).font = Font(bold=True)
     for row, column, value in plan.cells:
-        target = sheet.cell(row, column)
-        target.value = value
-        if isinstance(value, dt.date):
-            target.number_format = DATE_FORMAT
+        _put(sheet.cell(row, column), value)
     report.merge(plan.report)
+
+
+def _put(cell: Any, value: Any) -> None:
+    """Write ``value`` as a plain value: text stays text (``=SUM(…)`` is never a formula)
+    and characters a workbook cannot hold (NUL, ESC …) are shown as visible symbols."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        value = printable(value)
+    cell.value = value
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    if isinstance(value, dt.date):
+        cell.number_format = DATE_FORMAT
 
 
 def _prune(sheet: Worksheet, prune: LogPrune) -> None:

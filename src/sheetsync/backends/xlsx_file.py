@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
 
 from ..errors import BackendError, TrackerError, TrackerNotFound
+from .xlsx_formulas import keep_results
 
 TEMP_PREFIX = ".sheetsync-"
 """Temporary files are ``.sheetsync-<pid>-<random>.xlsx`` beside the workbook."""
@@ -126,6 +127,7 @@ def save(book: Workbook, path: Path) -> None:
     temp = Path(name)
     try:
         book.save(temp)
+        keep_results(target, temp)
         _replace(temp, target)
     except OSError as exc:
         raise BackendError(f"could not save {path}: {exc.strerror or exc}") from exc
