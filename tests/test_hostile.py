@@ -5,8 +5,13 @@ nothing hostile reaches an email header, a formula or unescaped HTML (issue 7, p
 ``column`` of ``tab`` (for Settings, the Value of the ``setting`` row). ``problem`` says
 whether the cell must get a Problem on its own row and column (true), must be kept as
 plain text with none (false), or may go either way (null: odd but readable, like an
-ambiguous date read in the sheet's locale). A value ``{"repeat": s, "times": n}`` is
-``s * n`` (plus ``suffix``); ``{"float": "nan"}`` is that float.
+ambiguous date read in the sheet's locale). ``message``, when given, is the exact Problem
+sentence the cell must give; ``accepted`` the value it must read as (a date as
+``YYYY-MM-DD``, addresses as a list, an amount, a title or ID as text). ``locale`` puts the
+entry in a tracker of that Locale (default en_US). A value ``{"repeat": s, "times": n}`` is
+``s * n`` (plus ``suffix``); ``{"float": "nan"}`` is that float; ``{"formula": f}`` is a
+workbook formula with no saved value, and ``{"formula": f, "saved": n}`` one whose saved
+result is ``n`` (only a formula using TODAY() or NOW() is marked: it reads as moving).
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.backends.base import Snapshot
+from sheetsync.backends.base import Moving, Snapshot, Uncomputed
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.retry import RetryPolicy
 from sheetsync.normalize import Tracker, normalize
@@ -81,15 +87,21 @@ VALID_MILESTONE = {
 
 
 def cell_value(spec: Any) -> Any:
-    """A corpus value as the cell holds it (long strings and non-finite floats expanded)."""
+    """A corpus value as the cell holds it (long strings and non-finite floats expanded;
+    formulas as the workbook backend reads them)."""
     if isinstance(spec, dict) and "float" in spec:
         return float(spec["float"])
+    if isinstance(spec, dict) and "formula" in spec:
+        if "saved" not in spec:
+            return Uncomputed(spec["formula"])
+        moving = re.search(r"TODAY\(|NOW\(", spec["formula"])
+        return Moving(spec["saved"]) if moving else spec["saved"]
     if isinstance(spec, dict):
         return spec["repeat"] * spec["times"] + spec.get("suffix", "")
     return spec
 
 
-def base_grids() -> dict[str, list[list[Any]]]:
+def base_grids(locale: str = "en_US") -> dict[str, list[list[Any]]]:
     """A valid tracker: one contract, no milestones, the usual Settings."""
     contract = {**VALID_CONTRACT, "Contract ID": "C-001"}
     return {
@@ -97,7 +109,7 @@ def base_grids() -> dict[str, list[list[Any]]]:
         "Milestones": [MILESTONE_HEADER],
         "Settings": [
             ["Setting", "Value"],
-            ["Locale", "en_US"],
+            ["Locale", locale],
             ["Allowed domains", ALLOWED],
             ["Default escalation", "gc@example.com"],
         ],
@@ -128,12 +140,14 @@ def contract_row(number: int, **cells: Any) -> list[Any]:
     return [merged.get(h, "") for h in CONTRACT_HEADER]
 
 
-def corpus_grids(entries: list[dict[str, Any]]) -> tuple[dict, list[tuple[str, int]]]:
+def corpus_grids(
+    entries: list[dict[str, Any]], locale: str = "en_US"
+) -> tuple[dict, list[tuple[str, int]]]:
     """One tracker holding every entry in a row of its own; and each entry's (tab, row).
 
     A hostile contract gets a milestone of its own, so its cells reach emails too.
     """
-    grids = base_grids()
+    grids = base_grids(locale)
     placed = []
     for number, entry in enumerate(entries, start=100):
         value = cell_value(entry["value"])
@@ -156,17 +170,76 @@ def normalized(grids: dict[str, list[list[Any]]]) -> Tracker:
 
 @dataclass
 class Checked:
-    """The pure steps' view of a tracker: its Problems and evaluated milestones."""
+    """The pure steps' view of a tracker: its Problems, evaluated milestones and contracts."""
 
     problems: list[Problem]
     milestones: pd.DataFrame
+    contracts: pd.DataFrame | None = None
 
 
 def checked(grids: dict[str, list[list[Any]]]) -> Checked:
     """Normalize, derive, evaluate and plan (``check``): everything up to the first write."""
     backend = MemoryBackend(copy.deepcopy(grids))
     prepared = prepare(backend, RunOptions(today=TODAY))
-    return Checked(prepared.tracker.problems, prepared.evaluated)
+    return Checked(prepared.tracker.problems, prepared.evaluated, prepared.tracker.contracts)
+
+
+@dataclass
+class Outcome:
+    """What the pure steps made of one corpus entry: its row's Problems and what it read as."""
+
+    entry: dict[str, Any]
+    tab: str
+    row: int
+    column: str
+    problems: list[Problem]
+    read: Any
+
+
+READ_AS = {  # (tab, column) → the frame column holding what the cell was read as
+    ("Milestones", "Due Date"): "due",
+    ("Milestones", "Completed On"): "completed_on",
+    ("Milestones", "Owner"): "owners",
+    ("Milestones", "Escalate To"): "escalate_to",
+    ("Milestones", "Milestone"): "title",
+    ("Milestones", "Milestone ID"): "id",
+    ("Milestones", "Type"): "type",
+    ("Contracts", "Owner"): "owners",
+    ("Contracts", "Contract ID"): "id",
+    ("Contracts", "Value"): "value",
+    ("Contracts", "End Date"): "end",
+    ("Contracts", "Start Date"): "start",
+}
+
+
+def read_as(found: Checked, tab: str, column: str, row: int) -> Any:
+    """The value the cell at (tab, row) in ``column`` was read as: dates as ISO text, addresses
+    as a list of emails; None when the corpus does not say."""
+    name = READ_AS.get((tab, column))
+    frame = found.milestones if tab == "Milestones" else found.contracts
+    if name is None or frame is None:
+        return None
+    value = frame.loc[frame["row"] == row, name].iloc[0]
+    if isinstance(value, tuple):
+        return [a.email for a in value]
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    return value
+
+
+def corpus_outcomes(entries: list[dict[str, Any]]) -> tuple[list[Outcome], list[Checked]]:
+    """Every entry through the pure steps, one tracker per Locale."""
+    outcomes, trackers = [], []
+    for locale in sorted({e.get("locale", "en_US") for e in entries}):
+        group = [e for e in entries if e.get("locale", "en_US") == locale]
+        grids, placed = corpus_grids(group, locale)
+        found = checked(grids)
+        trackers.append(found)
+        for entry, (tab, row) in zip(group, placed, strict=True):
+            read = read_as(found, tab, entry["column"], row)
+            here = problems_at(found, tab, row)
+            outcomes.append(Outcome(entry, tab, row, entry["column"], here, read))
+    return outcomes, trackers
 
 
 def problems_at(found: Tracker | Checked, tab: str, row: int) -> list[Problem]:
@@ -176,7 +249,7 @@ def problems_at(found: Tracker | Checked, tab: str, row: int) -> list[Problem]:
 def raising_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The entries on which the pure steps raise, found by halving (cheap when none do)."""
     try:
-        checked(corpus_grids(entries)[0])
+        corpus_outcomes(entries)
     except Exception:
         if len(entries) == 1:
             return entries
@@ -192,11 +265,9 @@ def raising() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def corpus_tracker(raising) -> tuple[Checked, list[dict[str, Any]], list[tuple[str, int]]]:
-    """The corpus (less any entry that raised) through the pure steps in one tracker."""
-    entries = [e for e in CORPUS if e not in raising]
-    grids, placed = corpus_grids(entries)
-    return checked(grids), entries, placed
+def corpus_tracker(raising) -> tuple[list[Outcome], list[Checked]]:
+    """The corpus (less any entry that raised) through the pure steps, a tracker per Locale."""
+    return corpus_outcomes([e for e in CORPUS if e not in raising])
 
 
 def test_corpus_covers_every_kind_of_hostile_cell():
@@ -210,6 +281,23 @@ def test_corpus_covers_every_kind_of_hostile_cell():
     assert {e["tab"] for e in CORPUS} == {"Milestones", "Contracts", "Settings"}
 
 
+def test_corpus_covers_addresses_encoded_words_formulas_controls_and_locales():
+    """At least 100 cells of issue 10's kinds, each with its exact Problem or accepted value:
+    international and full-width addresses, encoded words, formulas, control characters in
+    every column, local numbers and month names."""
+    stated = [e for e in CORPUS if "message" in e or "accepted" in e]
+    assert len(stated) >= 100
+    texts = [str(e["value"]) for e in stated]
+    for needle in ("xn--", "ü", "＠", "=?utf-8?q?", "=?UTF-8?B?", "\x00", "\u2028", "\u202e"):
+        assert any(needle in t for t in texts), needle
+    assert any(isinstance(e["value"], dict) and "formula" in e["value"] for e in stated)
+    assert len({e.get("locale", "en_US") for e in stated}) >= 4
+    controlled = {(e["tab"], e["column"]) for e in CORPUS if "\x00" in str(e["value"])}
+    every = {("Milestones", c) for c in MILESTONE_HEADER if c != "Repeat"}
+    every |= {("Contracts", c) for c in CONTRACT_HEADER}
+    assert every - controlled == set()
+
+
 def test_no_corpus_cell_makes_the_pure_steps_raise(raising):
     """No corpus cell makes normalize, derive, evaluate or plan raise."""
     assert [(e["tab"], e["column"], e["value"]) for e in raising] == []
@@ -217,43 +305,68 @@ def test_no_corpus_cell_makes_the_pure_steps_raise(raising):
 
 def test_every_bad_corpus_cell_gets_a_problem_on_its_row_and_column(corpus_tracker):
     """Each cell marked bad gets a Problem on its own sheet row, in its own column."""
-    tracker, entries, placed = corpus_tracker
+    outcomes, _ = corpus_tracker
     unflagged = [
-        (e["tab"], e["column"], e["what"])
-        for e, (tab, row) in zip(entries, placed, strict=True)
-        if e["problem"] is True
-        and not any(p.column == e["column"] for p in problems_at(tracker, tab, row))
+        (o.tab, o.entry["column"], o.entry["what"])
+        for o in outcomes
+        if o.entry["problem"] is True and not any(p.column == o.entry["column"] for p in o.problems)
     ]
     assert unflagged == []
 
 
+def test_corpus_cells_give_their_exact_problem_sentence(corpus_tracker):
+    """Each cell with a stated Problem gets exactly that sentence on its row, in its column."""
+    outcomes, _ = corpus_tracker
+    wrong = [
+        (o.entry["what"], o.entry["message"], [p.message for p in o.problems])
+        for o in outcomes
+        if "message" in o.entry
+        and o.entry["message"]
+        not in [p.message for p in o.problems if p.column == o.entry["column"]]
+    ]
+    assert wrong == []
+
+
+def test_corpus_cells_read_as_their_accepted_value(corpus_tracker):
+    """Each cell with a stated accepted value reads as exactly that (date, addresses, amount,
+    title, ID, type)."""
+    outcomes, _ = corpus_tracker
+    wrong = [
+        (o.entry["what"], o.entry["accepted"], o.read)
+        for o in outcomes
+        if "accepted" in o.entry and o.read != o.entry["accepted"]
+    ]
+    assert wrong == []
+
+
 def test_plain_text_corpus_cells_are_kept_without_a_problem(corpus_tracker):
     """Formulas, HTML, CR/LF, emoji and RTL in free text are no Problem: just text."""
-    tracker, entries, placed = corpus_tracker
+    outcomes, _ = corpus_tracker
     flagged = [
-        (e["column"], e["what"], [p.message[:60] for p in problems_at(tracker, tab, row)])
-        for e, (tab, row) in zip(entries, placed, strict=True)
-        if e["problem"] is False and problems_at(tracker, tab, row)
+        (o.entry["column"], o.entry["what"], [p.message[:60] for p in o.problems])
+        for o in outcomes
+        if o.entry["problem"] is False and o.problems
     ]
     assert flagged == []
 
 
 def test_titles_are_kept_verbatim(corpus_tracker):
     """A hostile Milestone title comes out of normalize exactly as typed."""
-    tracker, entries, placed = corpus_tracker
-    titles = tracker.milestones.drop_duplicates("row").set_index("row")["title"]
-    for entry, (tab, row) in zip(entries, placed, strict=True):
-        if (tab, entry["column"], entry["problem"]) == ("Milestones", "Milestone", False):
-            assert titles[row] == str(cell_value(entry["value"])), entry["what"]
+    outcomes, _ = corpus_tracker
+    for o in outcomes:
+        if (o.tab, o.entry["column"], o.entry["problem"]) == ("Milestones", "Milestone", False):
+            assert o.read == str(cell_value(o.entry["value"])), o.entry["what"]
 
 
 def test_blocked_corpus_rows_all_say_why(corpus_tracker):
     """Every typed milestone the run cannot schedule carries at least one Problem."""
-    tracker, _, _ = corpus_tracker
-    frame = tracker.milestones
+    _, trackers = corpus_tracker
     silent = [
         int(row)
-        for row in frame.loc[frame["blocked"] & frame["source"].eq("manual"), "row"]
+        for tracker in trackers
+        for row in tracker.milestones.loc[
+            tracker.milestones["blocked"] & tracker.milestones["source"].eq("manual"), "row"
+        ]
         if not problems_at(tracker, "Milestones", int(row))
     ]
     assert silent == []
@@ -263,8 +376,11 @@ def test_blocked_corpus_rows_all_say_why(corpus_tracker):
 
 
 def finite(entry: dict[str, Any]) -> bool:
-    """Whether the Sheets API can carry the cell (JSON has no NaN or infinity)."""
+    """Whether the Sheets API can carry the cell (JSON has no NaN or infinity; a Google
+    Sheet works out every formula, so has none without a value)."""
     value = cell_value(entry["value"])
+    if isinstance(value, Uncomputed | Moving):
+        return False
     return not (isinstance(value, float) and not math.isfinite(value))
 
 

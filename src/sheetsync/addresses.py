@@ -103,6 +103,8 @@ def _checked(piece: str) -> Address | None:
     name, email = pairs[0]
     if not email or (not (name + email).isprintable() and _has_controls(name + email)):
         return None
+    if "=?" in email:  # a reader would decode it as an encoded word: another address
+        return None
     try:
         checked = validate_email(email, check_deliverability=False)
     except EmailNotValidError:
@@ -121,7 +123,8 @@ def why_not(piece: str) -> str:
     """Why ``piece`` (one of the pieces ``parse_addresses`` found bad) is not used."""
     text = unicodedata.normalize("NFKC", piece)
     local, at, domain = text.strip().strip("<>").rpartition("<")[2].rpartition("@")
-    if at and not local.isascii() and _checked(f"x@{domain.rstrip('>')}") is not None:
+    letters = not local.isascii() and not _has_controls(local)
+    if at and letters and _checked(f"x@{domain.rstrip('>')}") is not None:
         return (
             "has letters outside A-Z before the @, which many mail servers cannot "
             "deliver; use a plain address"

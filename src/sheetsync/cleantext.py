@@ -21,7 +21,7 @@ def _category(ch: str) -> str:
 @lru_cache(maxsize=65536)
 def printable(text: str) -> str:
     """``text`` with control characters as visible symbols (NUL → ␀), breaks as spaces,
-    and invisible format characters (bidi overrides, zero-width spaces) removed."""
+    and invisible format characters (bidi overrides, zero-width spaces) as �."""
     if text.isprintable():
         return text
     return "".join(_shown(ch) for ch in text)
@@ -38,7 +38,7 @@ def _shown(ch: str) -> str:
     if kind == "Cc":
         return "\ufffd"
     if kind in ("Cf", "Co", "Cs", "Cn") and ch not in _KEPT:
-        return "" if kind == "Cf" else "\ufffd"
+        return "\ufffd"
     return ch
 
 

@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .addresses import Address, in_domains, parse_addresses, why_not
-from .backends.base import Moving, Uncomputed
 from .cleantext import printable
-from .dates import parse_date_values
+from .dates import MOVING, UNCOMPUTED, parse_date_values
 from .locales import separators
 from .problems import Problem
 from .schema import ENDED_CONTRACT, header_key
@@ -79,8 +78,8 @@ def _quoted(column: str, raw: Coded, reason: Sequence[object] | str) -> Coded:
     """``Column: "cell" reason`` for each distinct cell of ``raw`` (a formula: no cell)."""
     reasons = [reason] * len(raw.values) if isinstance(reason, str) else reason
     shown = [
-        "" if isinstance(v, Uncomputed | Moving) else f'"{printable(cell_text(v)[:60])}" '
-        for v in raw.values
+        "" if r in (UNCOMPUTED, MOVING) else f'"{printable(cell_text(v)[:60])}" '
+        for v, r in zip(raw.values, reasons, strict=True)
     ]
     return Coded(
         raw.codes,

@@ -17,11 +17,35 @@ Grid = list[list[Cell]]
 
 
 class Uncomputed(str):
-    """A formula cell with no saved result; the text is the formula (``=DATE(2027,3,31)``)."""
+    """A formula cell with no saved result; the text is the formula (``=DATE(2027,3,31)``).
+
+    Never equal to typed text, so a column read once per distinct value keeps them apart.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Uncomputed and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((Uncomputed, str(self)))
 
 
 class Moving(float):
-    """A number (a date) a formula works out from TODAY() or NOW(): it changes every day."""
+    """A number (a date) a formula works out from TODAY() or NOW(): it changes every day.
+
+    Never equal to a typed number, so a column read once per distinct value keeps them apart.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Moving and float.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((Moving, float(self)))
 
 
 @dataclass
