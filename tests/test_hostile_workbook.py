@@ -4,18 +4,27 @@ and a Due Date typed as a formula keeps working run after run."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import zipfile
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
+import openpyxl.utils
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from conftest import TODAY, tracker_grids
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, check, run
+from sheetsync.schema import CONTRACT_SYSTEM, MILESTONE_SYSTEM
 from sheetsync.transports.outbox import OutboxTransport
+from test_hostile import CORPUS, HEADERS_SENT, cell_value, corpus_grids
+from test_hostile import TODAY as CORPUS_TODAY
 
 DUE = 4  # Milestones column index of Due Date
+SYSTEM = {*CONTRACT_SYSTEM, *MILESTONE_SYSTEM, "Source", "Escalation Level"}
 LEADS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
 
 
@@ -45,11 +54,13 @@ def save(path: Path, grids: dict, formulas: dict[str, str] | None = None) -> Pat
     return path
 
 
-def as_excel_saves(path: Path, results: dict[str, float]) -> None:
-    """Put a saved result into formula cells of the Milestones tab, as Excel does on save."""
+def as_excel_saves(
+    path: Path, results: dict[str, float], name: str = "xl/worksheets/sheet2.xml"
+) -> None:
+    """Put a saved result into formula cells of one tab (by default Milestones, the second),
+    as Excel does on save."""
     with zipfile.ZipFile(path) as archive:
         members = {i.filename: archive.read(i) for i in archive.infolist()}
-    name = "xl/worksheets/sheet2.xml"  # Milestones is the second tab
     xml = members[name].decode()
     for ref, value in results.items():
         xml, count = re.subn(rf'(<c r="{ref}"[^>]*><f>[^<]*</f>)<v\s*/>', rf"\1<v>{value}</v>", xml)
@@ -122,3 +133,95 @@ def test_a_due_date_worked_out_from_today_is_a_problem(tmp_path):
     assert messages_of(tmp_path, path, TODAY) == [
         "Due Date: is worked out from TODAY() or NOW(), so it moves every day; type the date"
     ]
+
+
+# -- the whole corpus in a workbook, run twice ------------------------------------------------
+
+
+def corpus_workbook(path: Path) -> tuple[Path, dict[str, list[list[object]]]]:
+    """Every corpus cell a workbook can hold, in one workbook: text as text, formulas as real
+    formulas (with their saved result where the corpus gives one)."""
+    entries = [e for e in CORPUS if _holdable(e)]
+    grids, placed = corpus_grids(entries)
+    formulas: dict[tuple[str, int, int], dict] = {}
+    for entry, (tab, row) in zip(entries, placed, strict=True):
+        if isinstance(entry["value"], dict) and "formula" in entry["value"]:
+            column = 2 if tab == "Settings" else grids[tab][0].index(entry["column"]) + 1
+            formulas[(tab, row, column)] = entry["value"]
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, grid in grids.items():
+        sheet = book.create_sheet(title)
+        for r, cells in enumerate(grid, start=1):
+            for c, value in enumerate(cells, start=1):
+                cell = sheet.cell(r, c, value if not isinstance(value, str) else str(value))
+                cell.data_type = "s" if isinstance(value, str) else cell.data_type
+    for (tab, row, column), spec in formulas.items():
+        book[tab].cell(row, column).value = spec["formula"]
+    book.save(path)
+    for tab, number in (("Contracts", 1), ("Milestones", 2)):
+        saved = {
+            f"{openpyxl.utils.get_column_letter(c)}{r}": spec["saved"]
+            for (t, r, c), spec in formulas.items()
+            if t == tab and "saved" in spec
+        }
+        as_excel_saves(path, saved, f"xl/worksheets/sheet{number}.xml")
+    return path, grids
+
+
+def _holdable(entry: dict) -> bool:
+    """Whether a workbook cell can hold the corpus value: no NUL, ESC …, at most 32,767
+    characters (Excel's limit), finite numbers."""
+    value = entry["value"]
+    if isinstance(value, dict) and "formula" in value:
+        return True
+    value = cell_value(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return len(value) <= 32_767 and not ILLEGAL_CHARACTERS_RE.search(value)
+    return True
+
+
+def typed_cells(path: Path) -> dict[tuple[str, int, int], object]:
+    """Every cell of Contracts, Milestones and Settings outside the system columns, as stored
+    (formulas as their text)."""
+    book = openpyxl.load_workbook(path)
+    cells = {}
+    for tab in ("Contracts", "Milestones", "Settings"):
+        sheet = book[tab]
+        header = [c.value for c in sheet[1]]
+        system = {h for h in header if h in SYSTEM}
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if header[cell.column - 1] not in system and cell.value is not None:
+                    cells[(tab, cell.row, cell.column)] = cell.value
+    return cells
+
+
+def test_the_whole_corpus_in_a_workbook_runs_twice_and_keeps_every_typed_cell(tmp_path):
+    """Every corpus cell a workbook can hold: two runs send mail with clean headers, leave
+    every typed cell (formulas too) as it was, write no formula, and send nothing twice."""
+    path, _ = corpus_workbook(tmp_path / "corpus.xlsx")
+    before = typed_cells(path)
+    outbox = tmp_path / "outbox"
+    first = run(XlsxBackend(path), OutboxTransport(outbox), options(CORPUS_TODAY))
+    second = run(XlsxBackend(path), OutboxTransport(outbox), options(CORPUS_TODAY))
+    assert {"reminder", "overdue", "escalation"} <= set(first.sent)
+    assert first.emails > 0 and second.emails == 0
+    after = typed_cells(path)
+    assert {k: (v, after.get(k)) for k, v in before.items() if after.get(k) != v} == {}
+    book = openpyxl.load_workbook(path)
+    written = [
+        (tab.title, c.coordinate)
+        for tab in book.worksheets
+        for row in tab.iter_rows()
+        for c in row
+        if c.data_type == "f" and (tab.title, c.row, c.column) not in before
+    ]
+    assert written == []
+    parser = BytesParser(policy=policy.default)
+    for file in outbox.glob("*.eml"):
+        message = parser.parsebytes(file.read_bytes())
+        assert {name.lower() for name in message} <= HEADERS_SENT
+        assert all(str(value).isprintable() for _, value in message.items())

@@ -66,7 +66,10 @@ def parse_date(value: object, locale: str | None = "en_US") -> tuple[dt.date | N
     if isinstance(value, int | float):
         if value != value or not -1e6 < value < 1e6:
             return None, "is not a date"
-        return _plausible(from_serial(float(value)))
+        try:
+            return _plausible(from_serial(float(value)))
+        except OverflowError:  # before the year 1
+            return None, "is before the year 2000; check the year"
     local = None if is_english(locale) else locale
     return _parse_text(str(value).strip(), month_first(locale), local)
 
