@@ -207,7 +207,7 @@ def test_the_whole_corpus_in_a_workbook_runs_twice_and_keeps_every_typed_cell(tm
     outbox = tmp_path / "outbox"
     first = run(XlsxBackend(path), OutboxTransport(outbox), options(CORPUS_TODAY))
     second = run(XlsxBackend(path), OutboxTransport(outbox), options(CORPUS_TODAY))
-    assert {"reminder", "overdue", "escalation"} <= set(first.sent)
+    assert {"reminder", "overdue", "escalation"} <= set(first.items)
     assert first.emails > 0 and second.emails == 0
     after = typed_cells(path)
     assert {k: (v, after.get(k)) for k, v in before.items() if after.get(k) != v} == {}
