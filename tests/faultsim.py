@@ -52,7 +52,7 @@ from sheetsync.schema import header_key
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator
 from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.smtp import SmtpTransport
-from simulation import Milestone, keys_due
+from simulation import Ladder, Milestone, keys_due
 
 ANCHOR = dt.date(2026, 12, 1)
 TERM_COLUMNS = (
@@ -558,13 +558,14 @@ def _sort_now(world: World, editor: Any, column: str) -> None:
 def expected_keys(history: History, days: list[dt.date], ids: dict[Ident, str]) -> set[str]:
     """Every key the runs on ``days`` must have sent, by ``keys_due`` over the history."""
     expected: set[str] = set()
+    sent: dict[tuple[str, dt.date], Ladder] = {}
     for ident in history.versions:
         for day in sorted(set(days)):
             version = history.at(ident, day)
             if version is None or version.state != "open" or version.due is None:
                 continue
             m = Milestone(ids[ident], version.due, version.lead, (), True)
-            expected.update(keys_due(m, day, REPEAT, ESCALATE_AFTER))
+            expected.update(keys_due(m, day, REPEAT, ESCALATE_AFTER, sent))
     return expected
 
 
@@ -638,8 +639,7 @@ def _stage(why: str) -> str:
         return "reminder:0"
     if found := re.match(r"escalation level (\d+)", why, re.I):
         return f"escalation:{found[1]}"
-    days = int(re.match(r"(\d+) days? overdue", why, re.I)[1])  # type: ignore[index]
-    return f"overdue:{(days - 1) // REPEAT}"
+    return f"overdue:{re.match(r'overdue notice #(\d+)', why, re.I)[1]}"  # type: ignore[index]
 
 
 def _key(item: Received, ids: dict[Ident, str]) -> str:

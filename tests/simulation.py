@@ -41,8 +41,27 @@ def milestones_of(tabs: dict) -> list[Milestone]:
     return found
 
 
-def keys_due(m: Milestone, day: dt.date, repeat: int, escalate_after: tuple[int, ...]) -> list[str]:
-    """The keys a run on ``day`` must send for ``m`` (before the ledger is consulted)."""
+@dataclass
+class Ladder:
+    """The oracle's record of the overdue notices it has had sent for one occurrence."""
+
+    notice: int = 0
+    notice_on: dt.date | None = None
+
+
+def keys_due(
+    m: Milestone,
+    day: dt.date,
+    repeat: int,
+    escalate_after: tuple[int, ...],
+    sent: dict[tuple[str, dt.date], Ladder] | None = None,
+) -> list[str]:
+    """The keys a run on ``day`` must send for ``m`` (before the ledger is consulted).
+
+    Overdue notices are numbered from 1: the first on the first overdue run, the
+    next ``repeat`` days after the last one sent. ``sent`` carries that across
+    calls made day by day in order; without it, a run every day is assumed.
+    """
     if not m.open:
         return []
     d = (m.due - day).days
@@ -52,11 +71,26 @@ def keys_due(m: Milestone, day: dt.date, repeat: int, escalate_after: tuple[int,
     if d >= 0:
         return []
     o = -d
-    keys = [f"overdue:{m.id}:{due}:{(o - 1) // repeat}"]
+    keys = [f"overdue:{m.id}:{due}:{_notice(o, day, repeat, sent, (m.id, m.due))}"]
     level = sum(1 for threshold in sorted(escalate_after) if o >= threshold)
     if level:
         keys.append(f"escalation:{m.id}:{due}:{level}")
     return keys
+
+
+def _notice(
+    o: int,
+    day: dt.date,
+    repeat: int,
+    sent: dict[tuple[str, dt.date], Ladder] | None,
+    occurrence: tuple[str, dt.date],
+) -> int:
+    if sent is None:
+        return (o - 1) // repeat + 1
+    ladder = sent.setdefault(occurrence, Ladder())
+    if ladder.notice_on is None or (day - ladder.notice_on).days >= repeat:
+        ladder.notice, ladder.notice_on = ladder.notice + 1, day
+    return ladder.notice
 
 
 def expected_keys(
@@ -65,10 +99,11 @@ def expected_keys(
     repeat: int = 7,
     escalate_after: tuple[int, ...] = (3, 10),
 ) -> set[str]:
-    """Every key a series of runs on ``days`` must have sent."""
+    """Every key a series of runs on ``days`` (in order) must have sent."""
     expected: set[str] = set()
-    days = list(days)
+    days = sorted(days)
+    sent: dict[tuple[str, dt.date], Ladder] = {}
     for m in milestones:
         for day in days:
-            expected.update(keys_due(m, day, repeat, escalate_after))
+            expected.update(keys_due(m, day, repeat, escalate_after, sent))
     return expected

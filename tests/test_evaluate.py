@@ -53,10 +53,21 @@ def test_current_stage_is_the_smallest_reached_lead():
     assert list(result["stage"]) == [NO_STAGE, 30, 30, 7, 7, 1, 1]
 
 
-def test_overdue_notice_number_counts_repeat_windows():
-    """Notice 0 covers days 1–7 overdue, notice 1 days 8–14 (repeat 7)."""
-    result = evaluate_milestones(frame([-1, -7, -8, -14, -15]), Settings(), TODAY)
-    assert list(result["overdue_n"]) == [0, 0, 1, 1, 2]
+def test_first_overdue_notice_is_number_one_however_late():
+    """Nothing sent yet: 1 or 15 days overdue, the current notice is #1 (one catch-up)."""
+    result = evaluate_milestones(frame([-1, -7, -15]), Settings(), TODAY)
+    assert list(result["overdue_n"]) == [1, 1, 1]
+
+
+def test_next_overdue_notice_counts_from_the_last_one_sent():
+    """Notice #2 went 6 days ago: #2 is still current; 7 days ago: #3 is due (repeat 7)."""
+    sent_on = [pd.Timestamp(TODAY - dt.timedelta(days=k)) for k in (6, 7, 30)]
+    result = evaluate_milestones(
+        frame([-20, -20, -40], sent_overdue=[2, 2, 2], sent_overdue_on=sent_on),
+        Settings(),
+        TODAY,
+    )
+    assert list(result["overdue_n"]) == [2, 3, 3]
 
 
 def test_escalation_levels_start_exactly_at_thresholds():
@@ -78,15 +89,17 @@ def test_next_reminder_is_the_next_stage_day():
 
 
 def test_next_reminder_when_overdue_is_next_notice_or_escalation():
-    """Two days overdue: the next email is the level-1 escalation on day 3."""
+    """Two days overdue: next is the level-1 escalation on day 3; four days: level 2 on day 10."""
     result = evaluate_milestones(frame([-2, -4]), Settings(), TODAY)
     assert result["next_reminder"].iloc[0].date() == TODAY + dt.timedelta(days=1)
-    assert result["next_reminder"].iloc[1].date() == TODAY + dt.timedelta(days=4)
+    # notice #1 goes today (day 4), so the next is the level-2 escalation on day 10
+    assert result["next_reminder"].iloc[1].date() == TODAY + dt.timedelta(days=6)
 
 
 def test_custom_overdue_repeat_and_thresholds():
     """Settings change the overdue window and the escalation thresholds."""
     settings = Settings(overdue_repeat=3, escalate_after=(1, 5))
     result = evaluate_milestones(frame([-1, -4, -5]), settings, TODAY)
-    assert list(result["overdue_n"]) == [0, 1, 1]
+    assert list(result["overdue_n"]) == [1, 1, 1]
     assert list(result["level"]) == [1, 1, 2]
+    assert result["next_reminder"].iloc[0].date() == TODAY + dt.timedelta(days=3)

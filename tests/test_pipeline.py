@@ -230,7 +230,7 @@ def test_log_rows_follow_the_log_columns(tmp_path):
     header, *rows = backend.tabs["Log"]
     assert header == list(LOG_COLUMNS)
     overdue = next(dict(zip(header, r, strict=True)) for r in rows if r[1] == "overdue")
-    assert overdue["Key"] == "overdue:M-0002:2026-11-24:0"
+    assert overdue["Key"] == "overdue:M-0002:2026-11-24:1"
     assert overdue["Recipients"] == "dan@example.com"
     assert overdue["Result"] == "sent" and str(overdue["Message-ID"]).startswith("<digest.")
 

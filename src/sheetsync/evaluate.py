@@ -6,6 +6,7 @@ All column operations: lead-day ladders are handled one distinct ladder at a tim
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,10 @@ def evaluate_milestones(
     """Add status, days_left, stage, overdue_n, level, next_reminder columns (a new frame).
 
     ``stage`` is the current reminder stage in days (``NO_STAGE`` when none),
-    ``overdue_n`` the current overdue notice number, ``level`` the escalation level.
+    ``overdue_n`` the current overdue notice number (1 for the first), ``level``
+    the escalation level. What was already sent for the occurrence (the
+    ``sent_*`` columns of ``history.attach_history``; none when absent) keeps the
+    ladder moving forward: a stage already passed is never current again.
     """
     frame = milestones.copy(deep=False)
     days = (frame["due"] - pd.Timestamp(today)).dt.days
@@ -35,17 +39,74 @@ def evaluate_milestones(
     frame["status"] = np.asarray(_STATUSES)[status]
     open_ = status >= _STATUSES.index(OVERDUE)
     overdue = status == _STATUSES.index(OVERDUE)
-    frame["stage"] = np.where(open_ & (d >= 0), stage, NO_STAGE)
+    sent = _sent(frame)
+    frame["stage"] = np.where(open_ & (d >= 0), _forward_stage(stage, sent.lead), NO_STAGE)
     o = np.where(overdue, -d, 0)
-    repeat = settings.overdue_repeat
-    frame["overdue_n"] = np.where(overdue, (o - 1) // repeat, NO_STAGE)
+    notice, last_notice = _notice(sent, settings.overdue_repeat, today)
+    frame["overdue_n"] = np.where(overdue, notice, NO_STAGE)
     thresholds = np.asarray(sorted(settings.escalate_after) or [10**6], dtype=np.int64)
-    level = np.searchsorted(thresholds, o, side="right")
+    level = np.maximum(np.searchsorted(thresholds, o, side="right"), sent.level)
     frame["level"] = np.where(overdue, level, 0)
     frame["next_reminder"] = _next_reminder(
-        frame, d, o, next_stage, thresholds, repeat, open_, today
+        frame,
+        d,
+        o,
+        next_stage,
+        (thresholds, sent.level),
+        last_notice + settings.overdue_repeat,
+        open_,
     )
     return frame
+
+
+class _Sent(NamedTuple):
+    """What was sent for each row's occurrence, as arrays (see ``history.SENT_COLUMNS``)."""
+
+    lead: np.ndarray  # shortest reminder lead sent; NO_STAGE when none
+    overdue: np.ndarray  # highest overdue notice number sent; 0 when none
+    overdue_on: np.ndarray  # the day it went (datetime64[D]); NaT when none
+    level: np.ndarray  # highest escalation level sent; 0 when none
+
+
+def _sent(frame: pd.DataFrame) -> _Sent:
+    n = len(frame)
+
+    def column(name: str, empty: object, dtype: str) -> np.ndarray:
+        if name not in frame:
+            return np.full(n, empty, dtype=dtype)
+        return frame[name].fillna(empty).to_numpy(dtype=dtype)
+
+    return _Sent(
+        column("sent_lead", NO_STAGE, "int64"),
+        column("sent_overdue", 0, "int64"),
+        column("sent_overdue_on", np.datetime64("NaT"), "datetime64[D]"),
+        column("sent_level", 0, "int64"),
+    )
+
+
+def _forward_stage(stage: np.ndarray, sent_lead: np.ndarray) -> np.ndarray:
+    """A reached stage longer than the shortest lead already sent falls back to that one.
+
+    Its key is already recorded, so nothing is resent: a raised Remind Days never
+    sends a 45-day reminder after the 30-day one.
+    """
+    back = (sent_lead >= 0) & (stage > sent_lead)
+    return np.where(back, sent_lead, stage)
+
+
+def _notice(sent: _Sent, repeat: int, today: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's current overdue notice number, and the day of the latest one.
+
+    The first goes on the first overdue day; the next *Overdue repeat* days after
+    the last one actually sent, numbered on from it (a catch-up after a gap is one
+    notice, and the next comes a full period later).
+    """
+    day = np.datetime64(today, "D")
+    waited = np.isnat(sent.overdue_on) | (sent.overdue_on + np.timedelta64(repeat, "D") <= day)
+    now = (sent.overdue == 0) | waited
+    number = np.where(now, sent.overdue + 1, sent.overdue)
+    last = np.where(now | np.isnat(sent.overdue_on), day, sent.overdue_on)
+    return number, last.astype("datetime64[D]")
 
 
 def _ladders(lead_days: pd.Series, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,21 +154,23 @@ def _next_reminder(
     d: np.ndarray,
     o: np.ndarray,
     next_stage: np.ndarray,
-    thresholds: np.ndarray,
-    repeat: int,
+    escalation: tuple[np.ndarray, np.ndarray],
+    next_notice: np.ndarray,
     open_: np.ndarray,
-    today: dt.date,
 ) -> pd.Series:
-    """The first day after today on which this milestone's next email is due."""
+    """The first day after today on which this milestone's next email is due.
+
+    Before the due date: the next shorter lead. Overdue: the next notice (a full
+    period after the latest) or the next escalation threshold, whichever is first.
+    """
     due = frame["due"].to_numpy(dtype="datetime64[D]")
     day = np.timedelta64(1, "D")
     before = np.where(next_stage >= 0, due - next_stage * day, due + day)
-    after_notice = due + (((o - 1) // repeat + 1) * repeat + 1) * day
-    upcoming_level = thresholds[
-        np.minimum(np.searchsorted(thresholds, o, side="right"), len(thresholds) - 1)
-    ]
-    after_level = np.where(upcoming_level > o, due + upcoming_level * day, after_notice)
-    overdue = np.minimum(after_notice, after_level)
-    when = np.where(d >= 0, before, overdue)
+    thresholds, sent_level = escalation
+    reached = np.searchsorted(thresholds, o, side="right")
+    upcoming = thresholds[np.minimum(reached, len(thresholds) - 1)]
+    higher = (upcoming > o) & (reached + 1 > sent_level)
+    level = np.where(higher, due + upcoming * day, next_notice)
+    when = np.where(d >= 0, before, np.minimum(next_notice, level))
     when = np.where(open_, when, np.datetime64("NaT"))
     return pd.Series(when.astype("datetime64[ns]"), index=frame.index)

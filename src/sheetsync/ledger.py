@@ -89,26 +89,3 @@ def recipients_to(cell: str) -> str:
     """The To part of a Recipients cell, as a canonical string for matching."""
     to = cell.partition("|")[0]
     return "; ".join(sorted(p.strip().casefold() for p in to.split(";") if p.strip()))
-
-
-def last_notified(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """For each (milestone, due) the latest sent message: ``2027-03-02 (reminder 30d)``."""
-    latest: dict[tuple[str, str], str] = {}
-    sent = frame[frame["Result"].str.casefold() == "sent"]
-    for sent_at, key in zip(sent["Sent At"], sent["Key"], strict=True):
-        parts = split_key(key)
-        if parts is not None:
-            label = f"{str(sent_at)[:10]} ({describe_stage(parts.kind, parts.stage)})"
-            latest[(parts.milestone, parts.due)] = max(
-                latest.get((parts.milestone, parts.due), ""), label
-            )
-    return latest
-
-
-def describe_stage(kind: str, stage: str | int) -> str:
-    """Words for a stage: ``reminder 30d``, ``overdue #2``, ``escalation L1``."""
-    if kind == "reminder":
-        return f"reminder {stage}d"
-    if kind == "overdue":
-        return f"overdue #{int(stage) + 1}"
-    return f"escalation L{stage}"

@@ -25,6 +25,7 @@ from .schema import (
     CONTRACTS,
     ESCALATION_COLUMN,
     ESCALATION_ELSEWHERE,
+    LAST_NOTIFIED,
     LOG,
     MILESTONE_COLUMNS,
     MILESTONE_SYSTEM,
@@ -116,13 +117,14 @@ def escalation_renames(grid: Grid) -> dict[str, str]:
 
 
 def _locator(renames: dict[str, str]) -> Callable[[list[Any], tuple[Column, ...], str], dict]:
-    """Milestones columns plus the Source system column, which the program reads back."""
+    """Milestones columns plus the system columns the program reads back: Source, Last Notified."""
 
     def locate(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
         found = locate_columns(header, columns, tab, renames)
         keys = [header_key(h) for h in header]
-        if header_key(SOURCE) in keys:
-            found[SOURCE] = keys.index(header_key(SOURCE))
+        for name in (SOURCE, LAST_NOTIFIED):
+            if header_key(name) in keys:
+                found[name] = keys.index(header_key(name))
         return found
 
     return locate

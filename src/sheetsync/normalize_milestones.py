@@ -67,6 +67,7 @@ def milestone_frame(
             "completed_on": completed,
             "notes": _texts(table, "Notes").series(),
             "source": _texts(table, "Source").map(lambda s: s.casefold() or "manual").series(),
+            "last_notified": _texts(table, "Last Notified").series(),
             "blocked": blocked,
         }
     )

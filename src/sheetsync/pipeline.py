@@ -25,7 +25,8 @@ from .derive import Derived, derive
 from .errors import DeliveryError, MessageRejected, UsageError
 from .evaluate import evaluate_milestones
 from .health import contract_health
-from .ledger import last_notified, recipients_cell
+from .history import attach_history, last_notified_texts
+from .ledger import recipients_cell
 from .logtab import LogPrune, rows_to_prune
 from .normalize import Tracker, normalize
 from .plan import DIGEST, Item, Notification, PlanContext, plan_notifications
@@ -166,7 +167,8 @@ def _evaluate(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> tuple[Der
     )
     tracker.problems.extend(derived.problems)
     tracker.contracts = derived.contracts
-    evaluated = evaluate_milestones(derived.milestones, tracker.settings, today)
+    history = attach_history(derived.milestones, tracker.ledger.frame, today)
+    evaluated = evaluate_milestones(history, tracker.settings, today)
     tracker.milestones = evaluated
     _attach_problems(tracker)
     tracker.contracts = contract_health(tracker.contracts, evaluated)
@@ -243,7 +245,7 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     return result
 
 
-def _write_back(backend: Backend, prepared: Prepared, notified: dict[tuple[str, str], str]) -> None:
+def _write_back(backend: Backend, prepared: Prepared, notified: dict[int, str]) -> None:
     """System columns, new auto rows, and the Log rows of the changes that landed."""
     report = backend.write_status(_status_writes(prepared, notified), log_prune(prepared))
     fresh = new_milestone_rows(prepared, notified)
@@ -395,21 +397,17 @@ def log_rows(
     return rows
 
 
-def _notified(prepared: Prepared, new_log: list[list[Cell]]) -> dict[tuple[str, str], str]:
-    """Last Notified per (milestone, due): this run's messages, dated by the run's day, win.
+def _notified(prepared: Prepared, new_log: list[list[Cell]]) -> dict[int, str]:
+    """Last Notified per sheet row: its history plus this run's messages, dated by the run's day.
 
     Sent At keeps the real clock; Last Notified says the day the run was "as of", so a
     run with ``--today`` reads the same in every cell and email it makes.
     """
-    earlier = last_notified(prepared.tracker.ledger.frame)
-    if not new_log:
-        return earlier
     fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
-    fresh["Sent At"] = prepared.today.isoformat()
-    return {**earlier, **last_notified(fresh)}
+    return last_notified_texts(prepared.evaluated, fresh, prepared.today)
 
 
-def _status_writes(prepared: Prepared, notified: dict[tuple[str, str], str]) -> list[TabWrite]:
+def _status_writes(prepared: Prepared, notified: dict[int, str]) -> list[TabWrite]:
     tracker = prepared.tracker
     writes = [
         milestone_writes(tracker, prepared.evaluated, notified, prepared.today, prepared.derived),

@@ -99,9 +99,8 @@ def plan_notifications(
         names = contract_names(contracts)
         digest = context.settings.digest
         notices = _owner_items(milestones, _unsent(milestones, "notice", ledger), names, context)
-        escalations = _escalation_items(
-            milestones, _due_now(milestones, "escalation"), names, context
-        )
+        escalating = _not_noted(milestones, _due_now(milestones, "escalation"), ledger)
+        escalations = _escalation_items(milestones, escalating, names, context)
         notes = _group(notices, DIGEST, ledger, digest)
         notes += _group(escalations, ESCALATION, ledger, digest)
         return notes + plan_summaries(milestones, contracts, ledger, context)
@@ -134,9 +133,9 @@ def _due_now(milestones: pd.DataFrame, which: str) -> _Due:
         kinds = [ESCALATION] * len(pos)
     else:
         overdue = milestones["overdue_n"].to_numpy()
-        stage = np.where(overdue >= 0, overdue, milestones["stage"].to_numpy())
+        stage = np.where(overdue > 0, overdue, milestones["stage"].to_numpy())
         pos = np.flatnonzero(stage >= 0)
-        kinds = np.where(overdue[pos] >= 0, OVERDUE_NOTICE, REMINDER).tolist()
+        kinds = np.where(overdue[pos] > 0, OVERDUE_NOTICE, REMINDER).tolist()
     stages = stage[pos]
     ids = milestones["id"].to_numpy(dtype=object)[pos]
     due = _day_texts(milestones["due"].to_numpy()[pos])
@@ -152,12 +151,30 @@ def _day_texts(due: np.ndarray) -> list[str]:
     return texts[codes].tolist() if len(texts) else []
 
 
+def _not_noted(milestones: pd.DataFrame, due: _Due, ledger: Ledger) -> _Due:
+    """Less the stages the row's Last Notified records and the Log does not know of.
+
+    The Log is asked first (it says who got a key, so a failed copy is retried);
+    when it has no row for a key (pruned, deleted, renamed, or the ID renamed),
+    the row's own record stops a resend.
+    """
+    if "noted" not in milestones or not len(due.pos):
+        return due
+    noted = milestones["noted"].to_numpy(dtype=object)[due.pos]
+    got = ledger.recipients
+    keep = [
+        key in got or not (isinstance(keys, tuple) and key in keys)
+        for key, keys in zip(due.keys, noted, strict=True)
+    ]
+    return due.take(np.asarray(keep, dtype=bool))
+
+
 def _unsent(milestones: pd.DataFrame, which: str, ledger: Ledger) -> _Due:
     """Rows with a current stage, less those whose key every owner already got.
 
     A cheap filter before any per-item work; ``_group`` still checks each recipient.
     """
-    due = _due_now(milestones, which)
+    due = _not_noted(milestones, _due_now(milestones, which), ledger)
     if not ledger.recipients:
         return due
     owners = milestones["owners"].to_numpy(dtype=object)[due.pos]
@@ -330,7 +347,10 @@ def describe_rule(kind: str, stage: int, days_left: int, ladder: Ladder, setting
     overdue = f"{-days_left} day{'' if days_left == -1 else 's'} overdue"
     if kind == OVERDUE_NOTICE:
         every = settings.overdue_repeat
-        return f"{overdue}; a notice goes out every {every} days until it is marked done"
+        return (
+            f"overdue notice #{stage}: {overdue}; the next goes {every} days after this one "
+            "until it is marked done"
+        )
     after = ", ".join(str(d) for d in sorted(settings.escalate_after))
     return f"escalation level {stage}: {overdue} (escalate after {after} days)"
 

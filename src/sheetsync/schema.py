@@ -93,6 +93,7 @@ MILESTONE_SYSTEM = (
 ESCALATION_COLUMN, ESCALATION_ELSEWHERE = "Escalation", "Escalation Level"
 CONTRACT_SYSTEM = ("Term End", "Notice Deadline", "Next Milestone", "Health", "Problems", "Checked")
 SOURCE = "Source"  # Milestones: "manual", or "auto" for rows generated from contract terms
+LAST_NOTIFIED = "Last Notified"  # Milestones: what was sent for the current due date
 
 # Milestone statuses.
 DONE, OVERDUE, DUE_SOON, UPCOMING = "Done", "Overdue", "Due soon", "Upcoming"

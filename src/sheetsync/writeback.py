@@ -49,16 +49,15 @@ def checked_stamp(day: dt.date) -> str:
 def _system_cells(
     m: Any,
     tracker: Tracker,
-    notified: dict[tuple[str, str], str],
+    notified: dict[int, str],
     problems: dict[int, str],
     stamp: str,
-    due: str,
 ) -> dict[str, object]:
     return {
         "Status": m.status,
         "Days Left": None if pd.isna(m.days_left) else int(m.days_left),
         "Next Reminder": None if pd.isna(m.next_reminder) else m.next_reminder.date(),
-        "Last Notified": notified.get((m.id, due)) or None,
+        "Last Notified": notified.get(int(m.row)) or None,
         "Escalation": escalation_label(m, tracker.settings) or None,
         "Problems": problems.get(m.row) or None,
         "Checked": stamp,
@@ -69,7 +68,7 @@ def _system_cells(
 def milestone_writes(
     tracker: Tracker,
     evaluated: pd.DataFrame,
-    last_notified: dict[tuple[str, str], str],
+    last_notified: dict[int, str],
     day: dt.date,
     derived: Derived | None = None,
 ) -> TabWrite:
@@ -80,13 +79,12 @@ def milestone_writes(
     changes = merged_cells(derived.changes) if derived else {}
     identity = _identity(table, evaluated)
     fresh = {str(r.get(_id_header(table))) for r in derived.new_rows} if derived else set()
-    due_text = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("").tolist()
     fields = evaluated[[c for c in ROW_FIELDS if c in evaluated.columns]]
     rows = []
-    for m, due in zip(fields.itertuples(index=False), due_text, strict=True):
+    for m in fields.itertuples(index=False):
         if m.id in fresh and m.source == "auto":
             continue
-        cells = _renamed(_system_cells(m, tracker, last_notified, problems, stamp, due), table)
+        cells = _renamed(_system_cells(m, tracker, last_notified, problems, stamp), table)
         expect: dict[str, object] = {}
         if m.id in changes:
             cells.update(changes[m.id][0])
@@ -118,9 +116,7 @@ def _identity(table: Any, evaluated: pd.DataFrame) -> dict[int, dict[str, object
     }
 
 
-def new_milestone_rows(
-    prepared: Any, notified: dict[tuple[str, str], str]
-) -> list[dict[str, object]]:
+def new_milestone_rows(prepared: Any, notified: dict[int, str]) -> list[dict[str, object]]:
     """The auto milestones to append, each with its person-visible and system cells."""
     tracker, evaluated, derived = prepared.tracker, prepared.evaluated, prepared.derived
     if not derived.new_rows:
@@ -128,11 +124,10 @@ def new_milestone_rows(
     table = tracker.tables[MILESTONES]
     by_id = {str(r.get(_id_header(table))): r for r in derived.new_rows}
     fresh = evaluated[evaluated["id"].isin(list(by_id)) & (evaluated["source"] == "auto")]
-    due_text = fresh["due"].dt.strftime("%Y-%m-%d").fillna("")
     stamp = checked_stamp(prepared.today)
     rows = []
-    for m, due in zip(fresh.itertuples(index=False), due_text, strict=True):
-        system = _renamed(_system_cells(m, tracker, notified, {}, stamp, due), table)
+    for m in fresh.itertuples(index=False):
+        system = _renamed(_system_cells(m, tracker, notified, {}, stamp), table)
         rows.append({**by_id[m.id], **system})
     return rows
 

@@ -1,0 +1,305 @@
+"""What was already sent for each milestone occurrence (milestone + due date).
+
+Two records say it: the Log (one row per key sent) and the row's own Last
+Notified cell, which travels with the row whatever happens to the Log or to the
+row's ID. Both are read into the same shape (the last stage of each kind sent)
+and merged, so the ladder only moves forward: reminders only at shorter leads,
+the next overdue notice a full *Overdue repeat* after the last one sent,
+escalation levels only up. Pure: the run's day is an argument.
+
+A Last Notified cell reads
+``2027-04-12: reminder 7d · overdue #2 (2027-04-09) · escalation L1 · due 2027-04-01``:
+the day of the latest email, the last stage of each kind (an overdue notice with
+the day it went), and the due date they were sent for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER
+
+_KEY = re.compile(r"^(reminder|overdue|escalation):(.+):(\d{4}-\d{2}-\d{2}):(\d{1,6})$")
+_DAY = r"(\d{4}-\d{2}-\d{2})"
+_CELL = {
+    "last": re.compile(rf"^\s*{_DAY}"),
+    "due": re.compile(rf"(?<![a-z])due:?\s*{_DAY}", re.IGNORECASE),
+    "lead": re.compile(r"reminder\s*(\d{1,4})\s*d", re.IGNORECASE),
+    "overdue": re.compile(rf"overdue\s*#\s*(\d{{1,4}})(?:\s*\(\s*{_DAY}\s*\))?", re.IGNORECASE),
+    "level": re.compile(r"escalation\s*L\s*(\d)", re.IGNORECASE),
+}
+SENT_COLUMNS = ("sent_lead", "sent_overdue", "sent_overdue_on", "sent_level", "sent_last")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The last stage of each kind sent for one occurrence; ``None``/0 when none was."""
+
+    due: dt.date
+    last_on: dt.date | None = None
+    lead: int | None = None  # the shortest reminder lead sent
+    overdue: int = 0  # the highest overdue notice number sent
+    overdue_on: dt.date | None = None  # the day that notice went
+    level: int = 0  # the highest escalation level sent
+
+    def merge(self, other: Sent) -> Sent:
+        """Both records together: the furthest stage of each kind either holds."""
+        leads = [x for x in (self.lead, other.lead) if x is not None]
+        overdue, overdue_on = max(
+            (self.overdue, _neg(self.overdue_on)), (other.overdue, _neg(other.overdue_on))
+        )
+        return Sent(
+            self.due,
+            max((d for d in (self.last_on, other.last_on) if d), default=None),
+            min(leads) if leads else None,
+            overdue,
+            None if overdue_on is None else dt.date.fromordinal(-overdue_on),
+            max(self.level, other.level),
+        )
+
+    def keys(self, milestone: str) -> tuple[str, ...]:
+        """The Log keys this record stands for (under ``milestone``, whatever ID sent them)."""
+        due = self.due.isoformat()
+        keys = [f"{REMINDER}:{milestone}:{due}:{self.lead}"] if self.lead is not None else []
+        if self.overdue:
+            keys.append(f"{OVERDUE_NOTICE}:{milestone}:{due}:{self.overdue}")
+        if self.level:
+            keys.append(f"{ESCALATION}:{milestone}:{due}:{self.level}")
+        return tuple(keys)
+
+    def text(self) -> str:
+        """The Last Notified cell: readable, and enough to rebuild this record."""
+        parts = [f"reminder {self.lead}d"] if self.lead is not None else []
+        if self.overdue:
+            when = f" ({self.overdue_on.isoformat()})" if self.overdue_on else ""
+            parts.append(f"overdue #{self.overdue}{when}")
+        if self.level:
+            parts.append(f"escalation L{self.level}")
+        if not parts:
+            return ""
+        head = f"{self.last_on.isoformat()}: " if self.last_on else ""
+        return f"{head}{' · '.join(parts)} · due {self.due.isoformat()}"
+
+
+def _neg(day: dt.date | None) -> int | None:
+    """Order overdue records by number, then the earlier day (the first send of that number)."""
+    return None if day is None else -day.toordinal()
+
+
+def parse_last_notified(cell: object) -> Sent | None:
+    """Read a Last Notified cell; None for anything that does not name a due date and a stage.
+
+    A person may have edited the cell: unreadable parts are ignored, never an error.
+    """
+    if not isinstance(cell, str) or len(cell) > 500:
+        return None
+    found = {name: pattern.search(cell) for name, pattern in _CELL.items()}
+    due = _date(found["due"])
+    if due is None:
+        return None
+    last_on = _date(found["last"])
+    lead = int(found["lead"].group(1)) if found["lead"] else None
+    overdue, overdue_on = 0, None
+    if found["overdue"]:
+        overdue_on = _date(found["overdue"], 2) or last_on
+        overdue = int(found["overdue"].group(1)) if overdue_on else 0
+    level = int(found["level"].group(1)) if found["level"] else 0
+    if lead is None and not overdue and not level:
+        return None
+    return Sent(due, last_on, lead, overdue, overdue_on if overdue else None, level)
+
+
+def _date(match: re.Match[str] | None, group: int = 1) -> dt.date | None:
+    text = match.group(group) if match else None
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.DataFrame:
+    """Per (milestone, due) in the Log, the furthest stage of each kind sent (``SENT_COLUMNS``).
+
+    A row's day is its Sent At date, but never later than ``today`` (a run with
+    ``--today`` in the past); ``fresh`` rows are this run's and count as ``today``.
+    """
+    sent = frame[frame["Result"].astype(str).str.strip().str.casefold() == "sent"]
+    parts = sent["Key"].astype(str).str.extract(_KEY).dropna()
+    if parts.empty:
+        return _empty_history()
+    parts.columns = ["kind", "milestone", "due", "stage"]
+    parts["stage"] = parts["stage"].astype(np.int64)
+    day = pd.Timestamp(today)
+    if fresh:
+        parts["day"] = day
+    else:
+        stamps = sent.loc[parts.index, "Sent At"].astype(str).str[:10]
+        parts["day"] = pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce").fillna(day)
+        parts["day"] = parts["day"].clip(upper=day)
+    return _fold(parts)
+
+
+def _fold(parts: pd.DataFrame) -> pd.DataFrame:
+    """The per-key rows folded into one record per occurrence."""
+    group = ["milestone", "due"]
+    out = parts.groupby(group)["day"].max().rename("sent_last").to_frame()
+    reminders = parts[parts["kind"] == REMINDER]
+    out["sent_lead"] = reminders.groupby(group)["stage"].min()
+    notices = parts[parts["kind"] == OVERDUE_NOTICE]
+    top = notices.sort_values(["stage", "day"], ascending=[False, True]).drop_duplicates(group)
+    top = top.set_index(group)
+    out["sent_overdue"] = top["stage"]
+    out["sent_overdue_on"] = top["day"]
+    out["sent_level"] = parts[parts["kind"] == ESCALATION].groupby(group)["stage"].max()
+    out["sent_overdue"] = out["sent_overdue"].fillna(0).astype(np.int64)
+    out["sent_level"] = out["sent_level"].fillna(0).astype(np.int64)
+    return out[list(SENT_COLUMNS)]
+
+
+def _empty_history() -> pd.DataFrame:
+    index = pd.MultiIndex.from_arrays([[], []], names=["milestone", "due"])
+    return pd.DataFrame(
+        {
+            "sent_lead": pd.Series(dtype="float64"),
+            "sent_overdue": pd.Series(dtype=np.int64),
+            "sent_overdue_on": pd.Series(dtype="datetime64[ns]"),
+            "sent_level": pd.Series(dtype=np.int64),
+            "sent_last": pd.Series(dtype="datetime64[ns]"),
+        },
+        index=index,
+    )
+
+
+def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Add ``SENT_COLUMNS`` (Log and Last Notified merged) and ``noted`` to each row (a new frame).
+
+    ``noted`` holds the keys the row's own Last Notified records for its current
+    due date, under its current ID: a renamed ID keeps its history that way.
+    """
+    frame = milestones.copy(deep=False)
+    due = frame["due"].dt.strftime("%Y-%m-%d").fillna("")
+    from_log = _aligned(log_history(log, today), frame["id"].astype(str), due)
+    records = _cell_records(frame, due)
+    from_cell = _records_frame(records, frame.index)
+    for name, values in combine(from_log, from_cell).items():
+        frame[name] = values
+    ids = frame["id"].astype(str).tolist()
+    frame["noted"] = pd.Series(
+        [r.keys(i) if r else () for r, i in zip(records, ids, strict=True)],
+        index=frame.index,
+        dtype=object,
+    )
+    return frame
+
+
+def _aligned(history: pd.DataFrame, ids: pd.Series, due: pd.Series) -> pd.DataFrame:
+    """The Log history of each row's (ID, due date), in row order."""
+    wanted = pd.MultiIndex.from_arrays([ids.to_numpy(), due.to_numpy()])
+    found = history.reindex(wanted)
+    found.index = ids.index
+    return found
+
+
+def _cell_records(frame: pd.DataFrame, due: pd.Series) -> list[Sent | None]:
+    """Each row's Last Notified, read once per distinct text, kept when it is for this due date."""
+    cells = frame["last_notified"] if "last_notified" in frame else pd.Series(index=frame.index)
+    codes, distinct = pd.factorize(cells.astype(object).where(cells.notna(), ""))
+    parsed = [parse_last_notified(text) for text in distinct]
+    records = [parsed[c] if c >= 0 else None for c in codes.tolist()]
+    return [
+        r if r is not None and r.due.isoformat() == d else None
+        for r, d in zip(records, due.tolist(), strict=True)
+    ]
+
+
+def _records_frame(records: list[Sent | None], index: pd.Index) -> pd.DataFrame:
+    def days(values: list[dt.date | None]) -> pd.Series:
+        return pd.Series(pd.to_datetime(values), index=index, dtype="datetime64[ns]")
+
+    return pd.DataFrame(
+        {
+            "sent_lead": pd.Series(
+                [r.lead if r and r.lead is not None else np.nan for r in records],
+                index=index,
+                dtype="float64",
+            ),
+            "sent_overdue": pd.Series([r.overdue if r else 0 for r in records], index=index),
+            "sent_overdue_on": days([r.overdue_on if r else None for r in records]),
+            "sent_level": pd.Series([r.level if r else 0 for r in records], index=index),
+            "sent_last": days([r.last_on if r else None for r in records]),
+        },
+        index=index,
+    )
+
+
+def combine(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Two aligned history frames merged row by row, as ``Sent.merge`` does."""
+    a_n = a["sent_overdue"].fillna(0).astype(np.int64)
+    b_n = b["sent_overdue"].fillna(0).astype(np.int64)
+    a_on, b_on = a["sent_overdue_on"], b["sent_overdue_on"]
+    earlier = b_on.where(a_on.isna() | (b_on < a_on), a_on)
+    on = a_on.where(a_n > b_n, b_on.where(b_n > a_n, earlier))
+    return pd.DataFrame(
+        {
+            "sent_lead": np.fmin(
+                a["sent_lead"].astype("float64"), b["sent_lead"].astype("float64")
+            ),
+            "sent_overdue": np.maximum(a_n, b_n),
+            "sent_overdue_on": on.where(np.maximum(a_n, b_n) > 0),
+            "sent_level": np.maximum(
+                a["sent_level"].fillna(0).astype(np.int64),
+                b["sent_level"].fillna(0).astype(np.int64),
+            ),
+            "sent_last": np.fmax(a["sent_last"], b["sent_last"]),
+        },
+        index=a.index,
+    )
+
+
+def last_notified_texts(
+    evaluated: pd.DataFrame, fresh_log: pd.DataFrame, today: dt.date
+) -> dict[int, str]:
+    """Each row's Last Notified, by sheet row: its history plus what this run sent.
+
+    A row with nothing recorded for its current due date keeps its cell as it
+    was (it names the due date it is about), so a row briefly without a readable
+    date, or moved and moved back, loses nothing.
+    """
+    due = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("")
+    ids = evaluated["id"].astype(str)
+    before = evaluated.reindex(columns=list(SENT_COLUMNS))
+    after = combine(before, _aligned(log_history(fresh_log, today, fresh=True), ids, due))
+    known = after["sent_lead"].notna() | (after["sent_overdue"] > 0) | (after["sent_level"] > 0)
+    texts = _kept_cells(evaluated)
+    for pos in np.flatnonzero(known.to_numpy(dtype=bool)).tolist():
+        row = after.iloc[pos]
+        record = Sent(
+            dt.date.fromisoformat(due.iat[pos]),
+            _day(row["sent_last"]),
+            None if pd.isna(row["sent_lead"]) else int(row["sent_lead"]),
+            int(row["sent_overdue"]),
+            _day(row["sent_overdue_on"]),
+            int(row["sent_level"]),
+        )
+        texts[int(evaluated["row"].iat[pos])] = record.text()
+    return texts
+
+
+def _day(value: object) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _kept_cells(evaluated: pd.DataFrame) -> dict[int, str]:
+    if "last_notified" not in evaluated:
+        return {}
+    cells = evaluated["last_notified"].astype(object)
+    filled = cells.notna() & (cells.astype(str).str.strip() != "")
+    rows = evaluated["row"][filled].astype(int).tolist()
+    return dict(zip(rows, cells[filled].astype(str).tolist(), strict=True))
