@@ -639,7 +639,8 @@ def _stage(why: str) -> str:
         return "reminder:0"
     if found := re.match(r"escalation level (\d+)", why, re.I):
         return f"escalation:{found[1]}"
-    return f"overdue:{re.match(r'overdue notice #(\d+)', why, re.I)[1]}"  # type: ignore[index]
+    number = re.match(r"overdue notice #(\d+)", why, re.I)[1]  # type: ignore[index]
+    return f"overdue:{number}"
 
 
 def _key(item: Received, ids: dict[Ident, str]) -> str:
