@@ -278,22 +278,31 @@ def last_notified_texts(
     after = combine(before, _aligned(log_history(fresh_log, today, fresh=True), ids, due))
     known = after["sent_lead"].notna() | (after["sent_overdue"] > 0) | (after["sent_level"] > 0)
     texts = _kept_cells(evaluated)
-    for pos in np.flatnonzero(known.to_numpy(dtype=bool)).tolist():
-        row = after.iloc[pos]
-        record = Sent(
-            dt.date.fromisoformat(due.iat[pos]),
-            _day(row["sent_last"]),
-            None if pd.isna(row["sent_lead"]) else int(row["sent_lead"]),
-            int(row["sent_overdue"]),
-            _day(row["sent_overdue_on"]),
-            int(row["sent_level"]),
-        )
-        texts[int(evaluated["row"].iat[pos])] = record.text()
+    pos = np.flatnonzero(known.to_numpy(dtype=bool))
+    if not len(pos):
+        return texts
+    picked = after.iloc[pos]
+    leads = picked["sent_lead"].tolist()
+    records = zip(
+        due.iloc[pos].tolist(),
+        _days(picked["sent_last"]),
+        leads,
+        picked["sent_overdue"].tolist(),
+        _days(picked["sent_overdue_on"]),
+        picked["sent_level"].tolist(),
+        strict=True,
+    )
+    for at, (day, last, lead, number, number_on, level) in zip(
+        evaluated["row"].iloc[pos].astype(int).tolist(), records, strict=True
+    ):
+        lead_days = None if lead != lead else int(lead)  # NaN: no reminder sent
+        record = Sent(dt.date.fromisoformat(day), last, lead_days, number, number_on, level)
+        texts[at] = record.text()
     return texts
 
 
-def _day(value: object) -> dt.date | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date()
+def _days(values: pd.Series) -> list[dt.date | None]:
+    return [None if pd.isna(v) else v.date() for v in values.tolist()]
 
 
 def _kept_cells(evaluated: pd.DataFrame) -> dict[int, str]:
