@@ -327,7 +327,7 @@ def days_run(
 def assert_forward(store: Store) -> None:
     """No stage sent twice, reminders only shorter, notices and levels only up."""
     for kind in ("reminder", "overdue", "escalation"):
-        stages = store.stages(kind, "" if kind != "escalation" else "@")
+        stages = store.stages(kind)
         assert all(len(days) == 1 for days in stages.values()), (kind, stages)
         order = sorted(stages, key=lambda s: stages[s][0])
         assert order == (sorted(order, reverse=True) if kind == "reminder" else sorted(order))
@@ -367,6 +367,7 @@ def test_escalate_after_lowered_to_one_threshold_never_steps_down(kind, tmp_path
     days_run(store, 0, 16, {12: [settings_edit("Escalate after (days overdue)", "5")]})
     assert store.stages("escalation") == {1: [3], 2: [10]}
     assert store.cell("Milestones", "Escalation").startswith("Level 2")
+    assert_forward(store)
 
 
 def test_escalate_after_raised_to_two_thresholds_goes_on_up(kind, tmp_path, emulator):
@@ -374,13 +375,21 @@ def test_escalate_after_raised_to_two_thresholds_goes_on_up(kind, tmp_path, emul
     store = new_store(kind, tmp_path, emulator, settings=[["Escalate after (days overdue)", "5"]])
     days_run(store, 0, 12, {7: [settings_edit("Escalate after (days overdue)", "3, 10")]})
     assert store.stages("escalation") == {1: [5], 2: [10]}
+    assert_forward(store)
 
 
-def test_remind_days_lowered_mid_ladder_sends_only_shorter_leads(kind, tmp_path, emulator):
-    """30 sent; Remind Days becomes 10, 3 twenty days out: reminders at 10 and 3 only."""
-    store = new_store(kind, tmp_path, emulator, rows=[row(remind="30, 14, 7")])
-    days_run(store, -31, -1, {-20: [milestone_edit("Remind Days", "10, 3")]})
+@pytest.mark.parametrize("where", ["Remind Days", "Remind: payment"])
+def test_remind_days_lowered_mid_ladder_sends_only_shorter_leads(kind, tmp_path, emulator, where):
+    """30 sent; the row's or the type's leads become 10, 3 twenty days out: 10 and 3 only."""
+    if where == "Remind Days":
+        store = new_store(kind, tmp_path, emulator, rows=[row(remind="30, 14, 7")])
+        lower = milestone_edit(where, "10, 3")
+    else:
+        store = new_store(kind, tmp_path, emulator, settings=[[where, "30, 14, 7"]])
+        lower = settings_edit(where, "10, 3")
+    days_run(store, -31, -1, {-20: [lower]})
     assert store.stages("reminder") == {30: [-30], 10: [-10], 3: [-3]}
+    assert_forward(store)
 
 
 def test_remind_days_raised_mid_ladder_sends_no_longer_lead(kind, tmp_path, emulator):
@@ -388,6 +397,7 @@ def test_remind_days_raised_mid_ladder_sends_no_longer_lead(kind, tmp_path, emul
     store = new_store(kind, tmp_path, emulator, rows=[row(remind="30, 7")])
     days_run(store, -31, -1, {-25: [milestone_edit("Remind Days", "45, 30, 14, 7")]})
     assert store.stages("reminder") == {30: [-30], 14: [-14], 7: [-7]}
+    assert_forward(store)
 
 
 def test_a_gap_sends_one_catch_up_and_the_next_a_full_period_later(kind, tmp_path, emulator):
@@ -396,6 +406,7 @@ def test_a_gap_sends_one_catch_up_and_the_next_a_full_period_later(kind, tmp_pat
     days_run(store, 0, 20, skip=range(2, 12))
     assert store.stages("overdue") == {1: [1], 2: [12], 3: [19]}
     assert store.stages("escalation") == {2: [12]}
+    assert_forward(store)
 
 
 def test_a_renamed_milestone_id_keeps_its_ladder(kind, tmp_path, emulator):
@@ -407,6 +418,7 @@ def test_a_renamed_milestone_id_keeps_its_ladder(kind, tmp_path, emulator):
     assert [r["Key"] for r in store.sent if r["day"] == DUE + dt.timedelta(days=8)] == [
         f"overdue:M-0100:{DUE}:2"
     ]
+    assert_forward(store)
 
 
 def log_headers_renamed(store: Store) -> None:
@@ -440,6 +452,7 @@ def test_what_happens_to_the_log_never_resends(kind, tmp_path, emulator, mishap,
     assert store.stages("reminder") == {14: [-8], 7: [-7], 1: [-1]}
     assert store.stages("overdue") == {1: [1], 2: [8], 3: [15]}
     assert store.stages("escalation") == {1: [3], 2: [10]}
+    assert_forward(store)
 
 
 @pytest.mark.parametrize("broken", [("Owner", "nobody"), ("Due Date", "soon")])
@@ -454,6 +467,7 @@ def test_a_row_briefly_needing_attention_picks_up_where_it_was(kind, tmp_path, e
     days_run(store, 0, 18, edits)
     assert store.stages("overdue") == {1: [1], 2: [10], 3: [17]}
     assert store.stages("escalation") == {1: [3], 2: [10]}
+    assert_forward(store)
 
 
 def test_last_notified_says_what_the_log_key_says(kind, tmp_path, emulator):
