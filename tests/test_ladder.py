@@ -28,6 +28,7 @@ from sheetsync.pipeline import RunOptions, run
 from sheetsync.plan import PlanContext, plan_notifications
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
+from sheetsync.testing.memory import MemoryBackend
 from sheetsync.transports.outbox import OutboxTransport
 
 DUE = TODAY
@@ -157,6 +158,18 @@ def test_escalation_never_steps_down():
     tabs = grids([row()], [["Escalate after (days overdue)", "5"]])
     keys = planned(tabs, DUE + dt.timedelta(days=12), log)
     assert not [k for k in keys if k.startswith("escalation")]
+
+
+def test_next_reminder_is_a_full_period_after_the_last_notice():
+    """Notice #4 went on day 7 (repeat then 3, now 7): Next Reminder says day 14."""
+    cell = f"{DUE + dt.timedelta(days=7)}: overdue #4 ({DUE + dt.timedelta(days=7)}) · due {DUE}"
+    tabs = grids([row(notified=cell)], [["Escalate after (days overdue)", "30"]])
+    tracker = normalize(Snapshot("t", tabs))
+    day = DUE + dt.timedelta(days=9)
+    frame = attach_history(tracker.milestones, tracker.ledger.frame, day)
+    evaluated = evaluate_milestones(frame, tracker.settings, day)
+    assert evaluated["next_reminder"].iloc[0].date() == DUE + dt.timedelta(days=14)
+    assert evaluated["overdue_n"].iloc[0] == 4
 
 
 def test_last_notified_text_reads_back_as_written():
@@ -479,3 +492,14 @@ def test_last_notified_says_what_the_log_key_says(kind, tmp_path, emulator):
         f"{eighth}: overdue #2 ({eighth}) · escalation L1 · due {DUE}"
     )
     assert f"overdue:M-0001:{DUE}:2" in [r["Key"] for r in store.sent if r["day"] == eighth]
+
+
+def test_last_notified_dates_what_it_sent_by_the_runs_day(tmp_path):
+    """A run with ``--today`` a day after the due date, clock years away: the cell says that day."""
+    backend = MemoryBackend(grids([row()]))
+    day = DUE + dt.timedelta(days=1)
+    later = dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC)
+    run(backend, OutboxTransport(tmp_path / "out"), RunOptions(today=day, clock=lambda: later))
+    header, first = backend.tabs["Milestones"][:2]
+    assert first[header.index("Last Notified")] == f"{day}: overdue #1 ({day}) · due {DUE}"
+    assert f"overdue:M-0001:{DUE}:1" in [r["Key"] for r in backend.history]
