@@ -270,7 +270,6 @@ def test_a_deleted_log_tab_is_made_again_with_a_problem(tracker):
     assert not [p for p in tracker.run(days(1)).problems if p.tab == "Log"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the plan to consult Last Notified (issue 11.2)")
 def test_a_deleted_log_tab_resends_no_notice(tracker):
     """Deleting the Log tab does not make the next run resend a reminder or escalation.
 
