@@ -639,7 +639,7 @@ def _stage(why: str) -> str:
         return "reminder:0"
     if found := re.match(r"escalation level (\d+)", why, re.I):
         return f"escalation:{found[1]}"
-    number = re.match(r"overdue notice #(\d+)", why, re.I)[1]  # type: ignore[index]
+    number = re.search(r"notice #(\d+)", why, re.I)[1]  # type: ignore[index]
     return f"overdue:{number}"
 
 

@@ -348,8 +348,8 @@ def describe_rule(kind: str, stage: int, days_left: int, ladder: Ladder, setting
     if kind == OVERDUE_NOTICE:
         every = settings.overdue_repeat
         return (
-            f"overdue notice #{stage}: {overdue}; the next goes {every} days after this one "
-            "until it is marked done"
+            f"{overdue}; a notice goes out every {every} days until it is marked done "
+            f"(this is notice #{stage})"
         )
     after = ", ".join(str(d) for d in sorted(settings.escalate_after))
     return f"escalation level {stage}: {overdue} (escalate after {after} days)"
