@@ -3,9 +3,11 @@
     python bench/fault_year.py [--days 400] [--seed 1]
 
 The Google backend runs against the Sheets API emulator (20% of calls answer
-429/500/503 or are carried out and their answer lost) and SmtpTransport against SmtpServer on loopback (10% of sends meet a
-451 or a dropped connection), with skipped days, same-day reruns, a person editing
-between runs and runs killed at random points. The simulation lives in
+429/500/503 or are carried out and their answer lost) and SmtpTransport against
+SmtpServer on loopback (10% of sends meet a 451, a dropped connection or a stalled
+reply), with skipped days, same-day reruns, a person editing the Milestones and the
+Log (sorting, filtering, deleting rows and the tab) between runs, second runs started
+while one is under way, and runs killed at random points. The simulation lives in
 ``tests/faultsim.py`` (shared with ``tests/test_fault_year.py``); this prints its
 figures, the machine and the wall time. Exit status 1 when a target is missed.
 """

@@ -17,6 +17,9 @@ The sample tracker lives in the Sheets API emulator and is run through the real
   send of that run raises ``Killed`` (a BaseException, like SIGKILL no ``except
   Exception`` catches it, and no later write gets through). A killed or failed run is
   retried at once, the same day, as a scheduler with retries would.
+- a person edits the Log between runs (sorts it, sets or clears a filter, deletes rows,
+  now and then the whole tab), and some days a second run starts while one is under way
+  and must refuse as busy (``faultsim_log``, issue 10).
 
 Contract terms and Repeat are blanked (as ``without_terms`` in test_pipeline does), so
 the oracle needs only the reminder rules of DESIGN.md §4, which ``simulation.keys_due``
@@ -40,6 +43,7 @@ import gspread
 from google.auth.credentials import AnonymousCredentials
 from gspread.http_client import HTTPClient
 
+from faultsim_log import LogEditor, start_during
 from sheetsync.backends.base import Snapshot
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.lease import LeasePolicy
@@ -94,6 +98,8 @@ class Plan:
     kill: float = 0.1
     edit: float = 0.5
     sort_during_run: float = 0.05
+    log_edit: float = 0.25
+    concurrent: float = 0.1
 
 
 @dataclass
@@ -106,6 +112,8 @@ class Figures:
     gave_up: int = 0
     skipped_days: int = 0
     edits: Counter[str] = field(default_factory=Counter)
+    log_edits: Counter[str] = field(default_factory=Counter)
+    second_runs: Counter[str] = field(default_factory=Counter)
     sheets_calls: int = 0
     sheets_faults: Counter[str] = field(default_factory=Counter)
     smtp_faults: Counter[str] = field(default_factory=Counter)
@@ -124,11 +132,15 @@ class Figures:
         faults = ", ".join(f"{k}: {v}" for k, v in sorted(self.sheets_faults.items()))
         smtp = ", ".join(f"{k}: {v}" for k, v in sorted(self.smtp_faults.items()))
         edits = ", ".join(f"{k}: {v}" for k, v in sorted(self.edits.items()))
+        log = ", ".join(f"{k}: {v}" for k, v in sorted(self.log_edits.items()))
+        second = ", ".join(f"{k}: {v}" for k, v in sorted(self.second_runs.items()))
         return [
             f"days simulated                  {self.days} ({self.skipped_days} skipped)",
             f"runs                            {self.runs} ({self.killed} killed, "
             f"{self.gave_up} gave up on a fault)",
             f"person's edits                  {sum(self.edits.values())} ({edits})",
+            f"Log edits by the person         {sum(self.log_edits.values())} ({log})",
+            f"concurrent starts               {sum(self.second_runs.values())} ({second})",
             f"Sheets API calls answered       {self.sheets_calls}",
             f"Sheets faults injected          {sum(self.sheets_faults.values())} ({faults})",
             f"SMTP faults injected            {sum(self.smtp_faults.values())} ({smtp})",
@@ -439,6 +451,7 @@ class World:
     run_days: list[dt.date] = field(default_factory=list)
     sorts_during_runs: int = 0
     lease_clock: LeaseClock = field(default_factory=lambda: LeaseClock())
+    log_editor: LogEditor | None = None
 
 
 class LeaseClock:
@@ -479,6 +492,7 @@ def simulate(plan: Plan) -> Figures:
         world = World(emu, smtp, sheet, plan, random.Random(plan.seed))
         history = initial_history(tabs, ANCHOR)
         person = Person(emu, sheet, history, random.Random(plan.seed + 1))
+        world.log_editor = LogEditor(emu, sheet, random.Random(plan.seed + 2))
         emu.fail_randomly(plan.sheets_faults, (429, 500, 503), seed=plan.seed, lost=True)
         for day in (ANCHOR + dt.timedelta(days=n) for n in range(plan.days)):
             _one_day(world, person, day, figures)
@@ -492,10 +506,14 @@ def _one_day(world: World, person: Person, day: dt.date, figures: Figures) -> No
     rng, plan = world.rng, world.plan
     while rng.random() < plan.edit and day > ANCHOR:
         person.edit(day, figures)
+    if world.log_editor and day > ANCHOR:
+        world.log_editor.between_runs(plan.log_edit, plan.concurrent)
     if day > ANCHOR and rng.random() < plan.skip:
         figures.skipped_days += 1
         return
     runs = 2 if rng.random() < plan.rerun else 1
+    if world.log_editor and world.log_editor.start_second_run:
+        start_during(world, day, figures.second_runs)
     for number in range(runs):
         if _run_until_done(world, day, number, figures):
             world.run_days.append(day)
@@ -656,6 +674,7 @@ def _audit(world: World, history: History, figures: Figures, tabs: dict) -> None
     copies: dict[tuple[str, str], list[str]] = defaultdict(list)
     figures.smtp_faults = world.smtp_faults
     figures.edits["sort during a run"] = world.sorts_during_runs
+    figures.log_edits = world.log_editor.counts if world.log_editor else Counter()
     figures.messages = len(world.smtp.messages)
     for item in received(world.smtp.messages):
         key = _key(item, ids)
