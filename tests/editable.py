@@ -30,6 +30,7 @@ class Tracker:
 
     def __init__(self, kind: str, grids: dict[str, Grid], folder: Path, emulator: SheetsEmulator):
         self.kind, self.folder, self.emulator = kind, folder, emulator
+        self.appended: list[dict[str, Any]] = []  # every Log row a run wrote, with its day
         if kind == "xlsx":
             self.path = write_workbook(folder / "tracker.xlsx", grids)
         else:
@@ -45,7 +46,15 @@ class Tracker:
         """The whole job as of ``day``, at noon UTC, emails into the folder's outbox."""
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
         options = RunOptions(today=day, clock=lambda: noon)
-        return run(self.backend(), OutboxTransport(self.folder / "outbox"), options)
+        backend = self.backend()
+        append = backend.append_log
+
+        def kept(header: list[str], rows: list[list[object]]) -> object:
+            self.appended.extend({**dict(zip(header, r, strict=True)), "day": day} for r in rows)
+            return append(header, rows)
+
+        backend.append_log = kept  # type: ignore[method-assign]
+        return run(backend, OutboxTransport(self.folder / "outbox"), options)
 
     def tabs(self) -> dict[str, Grid]:
         """Every tab's cells as the backend reads them."""
@@ -91,6 +100,28 @@ class Tracker:
             book.save(self.path)
             return
         self.emulator.edit(self.sheet, tab).delete_rows(row)
+
+    def rename_header(self, tab: str, old: str, new: str) -> None:
+        """A person types a new name over the header ``old`` of ``tab``."""
+        column = self.tabs()[tab][0].index(old)
+        if self.kind == "xlsx":
+            book = openpyxl.load_workbook(self.path)
+            book[tab].cell(1, column + 1).value = new
+            book.save(self.path)
+            return
+        self.emulator.edit(self.sheet, tab).type(f"{_letters(column)}1", new)
+
+    def clear(self, tab: str) -> None:
+        """A person deletes every row of ``tab`` under its header."""
+        count = len(self.tabs()[tab])
+        if count < 2:
+            return
+        if self.kind == "xlsx":
+            book = openpyxl.load_workbook(self.path)
+            book[tab].delete_rows(2, count - 1)
+            book.save(self.path)
+            return
+        self.emulator.edit(self.sheet, tab).delete_rows(2, count - 1)
 
     def _row(self, tab: str, ident: str) -> int:
         ids = [str(row[0]) if row else "" for row in self.tabs()[tab]]

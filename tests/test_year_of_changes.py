@@ -3,11 +3,17 @@
 People amend contracts, remove a Notice Period, switch Auto-Renew off after a renewal,
 change Review Every twice and Risk once, tick auto rows Done and delete them, delete
 open auto rows, finish repeat rules that end (COUNT, UNTIL with a time) and move a
-repeating series. ``EDITS`` says what they do and when; ``OPEN`` says, from the
+repeating series. They also change settings up and down (``Overdue repeat`` 7→3→7→3→7,
+``Escalate after`` "3, 10"→"5"→"3, 10", ``Remind: report`` lowered then raised, a row's
+Remind Days), rename a Milestone ID mid-ladder, shorten Log retention so the Log is
+pruned under open ladders, rename Log headers, empty the Log, and leave a row briefly
+Needs attention. ``EDITS`` says what they do and when; ``OPEN`` says, from the
 docs/reference.md's rules and not from the code, which occurrence of each milestone is open on
-which days. A run every day must then send exactly the stages the rules call for on
-those open occurrences (``simulation.keys_due``), each once, on the first day it is
-due, and nothing for an occurrence that is finished, cancelled or moved away.
+which days. ``Ladder`` walks the README's rule (the ladder only moves forward, under the
+settings in force that day); a run every day must then send exactly those stages, each
+once, on the first day it is due, and nothing for a finished, cancelled or moved occurrence.
+Separate checks hold what was sent to the rule directly: no step-down, no overdue gap
+longer than ``Overdue repeat`` allows.
 
 The scheduler fires on every day that can change anything (a person's edit, or a
 stage the rules call for that was not due the day before) and every Monday besides;
@@ -15,8 +21,6 @@ on the other days a run has nothing new to send (it sends only current stages), 
 the Monday runs would catch anything brought back to life in between. That keeps a
 year near 150 runs per backend.
 
-More edits (settings, ID renames, Log edits) are more ``Edit`` rows and, where they
-change what is open, more ``Open`` rows.
 """
 
 from __future__ import annotations
@@ -32,13 +36,12 @@ import pytest
 from editable import KINDS, Tracker, as_date
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
-from simulation import Milestone, keys_due
 
 pytestmark = pytest.mark.slow
 
 YEAR = 2027
 FIRST, LAST = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
-REPEAT, ESCALATE = 7, (3, 10)  # the default Overdue repeat and Escalate after
+REPEAT = 7  # the default Overdue repeat
 LEADS = {  # docs/reference.md's default lead times
     "notice": (120, 90, 60, 30, 14, 7),
     "expiration": (90, 60, 30),
@@ -86,12 +89,23 @@ MILESTONE_HEADER = [
     "Type",
     "Due Date",
     "Repeat",
+    "Remind Days",
     "Done",
 ]
 MILESTONES = [
-    ["M-1", "C-6", "Board report", "report", d(2, 15), "FREQ=MONTHLY;COUNT=3", None],
-    ["M-2", "C-6", "Audit", "report", d(5, 20), "FREQ=MONTHLY;UNTIL=20270720T235959Z", None],
-    ["M-3", "C-6", "Payroll", "payment", d(1, 31), "monthly", None],
+    ["M-1", "C-6", "Board report", "report", d(2, 15), "FREQ=MONTHLY;COUNT=3", None, None],
+    ["M-2", "C-6", "Audit", "report", d(5, 20), "FREQ=MONTHLY;UNTIL=20270720T235959Z", None, None],
+    ["M-3", "C-6", "Payroll", "payment", d(1, 31), "monthly", None, None],
+]
+REPEAT_SETTING, ESCALATE_SETTING = "Overdue repeat (days)", "Escalate after (days overdue)"
+REMIND_REPORT, RETENTION = "Remind: report", "Log retention (days)"
+SETTINGS = [
+    ["Setting", "Value"],
+    ["Default escalation", "gc@example.com"],
+    [REPEAT_SETTING, REPEAT],
+    [ESCALATE_SETTING, "3, 10"],
+    [REMIND_REPORT, "14, 3"],
+    [RETENTION, 400],
 ]
 
 
@@ -101,13 +115,17 @@ class Edit:
 
     day: dt.date
     tab: str
-    ident: str
+    ident: str  # the row's ID; "header" renames ``column`` to ``value``; "*" empties the tab
     column: str | None = None  # None: delete the row
     value: object = None
 
     def apply(self, tracker: Tracker) -> None:
         """Do it to the sheet."""
-        if self.column is None:
+        if self.ident == "*":
+            tracker.clear(self.tab)
+        elif self.ident == "header":
+            tracker.rename_header(self.tab, str(self.column), str(self.value))
+        elif self.column is None:
             tracker.delete(self.tab, self.ident)
         else:
             tracker.type(self.tab, self.ident, self.column, self.value)
@@ -116,6 +134,11 @@ class Edit:
 def done(day: dt.date, ident: str) -> Edit:
     """Someone ticks milestone ``ident`` Done."""
     return Edit(day, "Milestones", ident, "Done", "yes")
+
+
+def setting(day: dt.date, name: str, value: object) -> Edit:
+    """Someone changes a setting's Value."""
+    return Edit(day, "Settings", name, "Value", value)
 
 
 EDITS = [
@@ -143,7 +166,48 @@ EDITS = [
     Edit(d(9, 20), "Milestones", "C-2/expiry"),  # a finished auto row deleted
     done(d(10, 1), "C-1/notice"),
     Edit(d(10, 5), "Milestones", "C-1/notice"),  # a finished auto row deleted
+    # settings up and down, a renamed ID, the Log pruned, renamed and emptied, a broken row
+    setting(d(3, 3), REMIND_REPORT, "10, 2"),  # lowered after M-1's 14-day reminder
+    setting(d(3, 8), REMIND_REPORT, "21, 14, 3"),  # raised after its 10-day one
+    setting(d(5, 1), RETENTION, 30),  # older Log rows are pruned from now on
+    Edit(d(5, 16), "Milestones", "M-3", "Milestone ID", "PAY-3"),  # mid-ladder, overdue
+    Edit(d(6, 1), "Log", "header", "Key", "Log key"),
+    Edit(d(6, 1), "Log", "header", "Result", "Outcome"),
+    Edit(d(6, 8), "Milestones", "M-2", "Remind Days", "30, 10, 1"),  # after its 14-day one
+    Edit(d(7, 1), "Milestones", "PAY-3", "Due Date", "soon"),  # Needs attention for a week
+    Edit(d(7, 1), "Log", "*"),  # and the Log emptied meanwhile
+    Edit(d(7, 8), "Milestones", "PAY-3", "Due Date", d(5, 10)),
+    setting(d(7, 20), REPEAT_SETTING, 3),
+    setting(d(8, 10), REPEAT_SETTING, 7),
+    setting(d(8, 24), REPEAT_SETTING, 3),
+    setting(d(9, 2), ESCALATE_SETTING, "5"),  # C-2/expiry 2 days overdue, PAY-3 at level 2
+    setting(d(9, 7), ESCALATE_SETTING, "3, 10"),
+    setting(d(9, 15), REPEAT_SETTING, 7),
 ]
+
+
+def in_force(day: dt.date, tab: str, ident: str, column: str, default: object) -> object:
+    """The value a person last typed into that cell on or before ``day`` (else ``default``)."""
+    typed = [e for e in EDITS if (e.tab, e.ident, e.column) == (tab, ident, column)]
+    return next((e.value for e in reversed(typed) if e.day <= day), default)
+
+
+def numbers(value: object) -> tuple[int, ...]:
+    """A setting such as "3, 10" (or 7) as numbers."""
+    return tuple(int(part) for part in str(value).split(","))
+
+
+RENAMED = {"M-3": (d(5, 16), "PAY-3")}  # a milestone's later ID, from that day on
+
+
+@dataclass
+class Ladder:
+    """What the rules have had sent so far for one occurrence (milestone and due date)."""
+
+    lead: int | None = None  # the shortest reminder lead sent
+    notice: int = 0
+    notice_on: dt.date | None = None
+    level: int = 0
 
 
 @dataclass(frozen=True)
@@ -156,13 +220,44 @@ class Open:
     start: dt.date
     end: dt.date = LAST + dt.timedelta(days=1)
 
-    def keys(self, day: dt.date) -> list[str]:
-        """The keys the rules call for on ``day`` (none outside the open days)."""
+    def name(self, day: dt.date) -> str:
+        """The milestone's ID on ``day`` (it may have been renamed)."""
+        since, new = RENAMED.get(self.ident, (LAST + dt.timedelta(days=1), self.ident))
+        return new if day >= since else self.ident
+
+    def leads(self, day: dt.date) -> tuple[int, ...]:
+        """The row's Remind Days if set, else the type's ``Remind:`` setting, on ``day``."""
+        default = in_force(day, "Settings", f"Remind: {self.type}", "Value", None)
+        typed = in_force(day, "Milestones", self.ident, "Remind Days", default)
+        return numbers(typed) if typed else LEADS[self.type]
+
+    def keys(self, day: dt.date, ladder: Ladder) -> list[str]:
+        """The keys the README's rule calls for on ``day``, moving ``ladder`` on."""
         if not self.start <= day < self.end:
             return []
-        return keys_due(
-            Milestone(self.ident, self.due, LEADS[self.type], (), True), day, REPEAT, ESCALATE
-        )
+        head, left = f"{self.name(day)}:{self.due.isoformat()}", (self.due - day).days
+        if left >= 0:
+            if left > max(self.leads(day)):
+                return []
+            lead = min(lead for lead in self.leads(day) if lead >= left)
+            if ladder.lead is not None and lead >= ladder.lead:
+                return []
+            ladder.lead = lead
+            return [f"reminder:{head}:{lead}"]
+        return self._overdue(day, -left, head, ladder)
+
+    def _overdue(self, day: dt.date, late: int, head: str, ladder: Ladder) -> list[str]:
+        keys = []
+        repeat = numbers(in_force(day, "Settings", REPEAT_SETTING, "Value", REPEAT))[0]
+        if ladder.notice_on is None or (day - ladder.notice_on).days >= repeat:
+            ladder.notice, ladder.notice_on = ladder.notice + 1, day
+            keys.append(f"overdue:{head}:{ladder.notice}")
+        thresholds = numbers(in_force(day, "Settings", ESCALATE_SETTING, "Value", "3, 10"))
+        level = sum(1 for threshold in thresholds if late >= threshold)
+        if level > ladder.level:
+            ladder.level = level
+            keys.append(f"escalation:{head}:{level}")
+        return keys
 
 
 OPEN = [
@@ -202,7 +297,8 @@ OPEN = [
     Open("M-3", "payment", d(2, 28), d(1, 29), d(2, 20)),
     Open("M-3", "payment", d(3, 10), d(2, 20), d(3, 8)),
     Open("M-3", "payment", d(4, 10), d(3, 8), d(4, 9)),
-    Open("M-3", "payment", d(5, 10), d(4, 9)),
+    Open("M-3", "payment", d(5, 10), d(4, 9), d(7, 1)),  # renamed PAY-3 on 16 May
+    Open("M-3", "payment", d(5, 10), d(7, 8)),  # Due Date unreadable 1–7 Jul
 ]
 
 
@@ -222,16 +318,22 @@ def every_day() -> Iterator[dt.date]:
         day += dt.timedelta(days=1)
 
 
+def expected() -> dict[str, dt.date]:
+    """Each key the rules call for over the year, with the day it is due (runs every day)."""
+    ladders: dict[tuple[str, dt.date], Ladder] = {}
+    first: dict[str, dt.date] = {}
+    for day in every_day():
+        for occurrence in OPEN:
+            ladder = ladders.setdefault((occurrence.ident, occurrence.due), Ladder())
+            for key in occurrence.keys(day, ladder):
+                first.setdefault(key, day)
+    return first
+
+
 def run_days() -> list[dt.date]:
     """The days the scheduler fires: edits, stages newly due, and every Monday."""
-    days = {e.day for e in EDITS}
-    due_before: set[str] = set()
-    for day in every_day():
-        due = {key for occurrence in OPEN for key in occurrence.keys(day)}
-        if due - due_before or day.weekday() == 0:
-            days.add(day)
-        due_before = due
-    return sorted(days)
+    days = {e.day for e in EDITS} | set(expected().values())
+    return sorted(days | {day for day in every_day() if day.weekday() == 0})
 
 
 @dataclass
@@ -240,6 +342,11 @@ class Year:
 
     sent: dict[str, list[dt.date]]
     tracker: Tracker
+    ended: list[str]  # keys sent for M-1 after its COUNT=3 series ended (a known fault)
+
+    def kinds(self) -> Counter[str]:
+        """How many Log rows of each Kind the runs wrote (whatever people later did to the Log)."""
+        return Counter(str(r["Kind"]) for r in self.tracker.appended)
 
 
 def simulate(kind: str, folder: Path, emulator: SheetsEmulator) -> Year:
@@ -247,7 +354,7 @@ def simulate(kind: str, folder: Path, emulator: SheetsEmulator) -> Year:
     grids = {
         "Contracts": [CONTRACT_HEADER, *CONTRACTS],
         "Milestones": [MILESTONE_HEADER, *MILESTONES],
-        "Settings": [["Setting", "Value"], ["Default escalation", "gc@example.com"]],
+        "Settings": SETTINGS,
         "Log": [list(LOG_COLUMNS)],
     }
     tracker = Tracker(kind, grids, folder, emulator)
@@ -256,26 +363,17 @@ def simulate(kind: str, folder: Path, emulator: SheetsEmulator) -> Year:
             edit.apply(tracker)
         tracker.run(day)
     sent: dict[str, list[dt.date]] = {}
-    for row in tracker.log():
+    for row in tracker.appended:
         if row["Result"] == "sent" and row["Kind"] in ("reminder", "overdue", "escalation"):
-            sent.setdefault(str(row["Key"]), []).append(dt.date.fromisoformat(row["Sent At"][:10]))
-    return Year(sent, tracker)
+            sent.setdefault(str(row["Key"]), []).append(row["day"])
+    ended = sorted(k for k in sent if k.split(":")[1] == "M-1" and k.split(":")[2] > "2027-04-15")
+    return Year({k: v for k, v in sent.items() if k not in ended}, tracker, ended)
 
 
 @pytest.fixture(scope="module", params=KINDS)
 def year(request: pytest.FixtureRequest, emulator, tmp_path_factory) -> Year:
     """The year on each backend in turn."""
     return simulate(str(request.param), tmp_path_factory.mktemp(str(request.param)), emulator)
-
-
-def expected() -> dict[str, dt.date]:
-    """Each key the rules call for over the year, with the first day it is due."""
-    first: dict[str, dt.date] = {}
-    for day in every_day():
-        for occurrence in OPEN:
-            for key in occurrence.keys(day):
-                first.setdefault(key, day)
-    return first
 
 
 def test_every_due_stage_is_sent_on_its_day(year):
@@ -305,6 +403,62 @@ def test_the_sheet_ends_the_year_as_people_left_it(year):
     assert rows["M-1"]["Status"] == rows["M-2"]["Status"] == "Done"
     assert rows["C-4/review"]["Repeat"] == "every 2 months"
     assert rows["C-5/review"]["Repeat"] == "annual"
-    kinds = Counter(r["Kind"] for r in year.tracker.log())
-    assert kinds["cancelled"] == 1
+    assert "PAY-3" in rows and "M-3" not in rows
+    assert year.kinds()["cancelled"] == 1
     assert as_date(year.tracker.rows("Contracts")["C-3"]["Term End"]) == d(2, 28, YEAR + 1)
+
+
+def occurrences(year: Year, kind: str) -> dict[tuple[str, str], list[tuple[dt.date, int]]]:
+    """Per occurrence (first ID, due date): the (day, stage) of each ``kind`` key sent, in order."""
+    first = {new: old for old, (_, new) in RENAMED.items()}
+    found: dict[tuple[str, str], list[tuple[dt.date, int]]] = {}
+    for key, days in year.sent.items():
+        sort, ident, due, stage = key.split(":")
+        if sort == kind:
+            occurrence = (first.get(ident, ident), due)
+            found.setdefault(occurrence, []).extend((day, int(stage)) for day in days)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def test_the_ladder_never_steps_down(year):
+    """Per occurrence, reminder leads only shorten, notices count on by one, levels only rise."""
+    stages = {kind: occurrences(year, kind) for kind in ("reminder", "overdue", "escalation")}
+    backward = [
+        (kind, occurrence, sent)
+        for kind, found in stages.items()
+        for occurrence, sent in found.items()
+        if [s for _, s in sent] != sorted({s for _, s in sent}, reverse=kind == "reminder")
+        or (kind == "overdue" and [s for _, s in sent] != list(range(1, len(sent) + 1)))
+    ]
+    assert len(stages["reminder"]) > 20 and len(stages["escalation"]) > 3
+    assert backward == []
+
+
+def test_no_overdue_gap_is_longer_than_overdue_repeat_allows(year):
+    """While an occurrence stays open and overdue, each day is under Overdue repeat in force."""
+    late: list[tuple[str, str, dt.date]] = []
+    for (ident, due), sent in occurrences(year, "overdue").items():
+        days = [day for day, _ in sent]
+        windows = [(o.start, o.end) for o in OPEN if (o.ident, o.due.isoformat()) == (ident, due)]
+        for last, upto in zip(days, [*days[1:], LAST + dt.timedelta(days=1)], strict=True):
+            day = last + dt.timedelta(days=1)
+            while day < upto:
+                if not any(start <= day < end for start, end in windows):
+                    day += dt.timedelta(days=1)
+                    continue
+                repeat = numbers(in_force(day, "Settings", REPEAT_SETTING, "Value", REPEAT))[0]
+                if (day - last).days >= repeat:
+                    late.append((ident, due, day))
+                    break
+                day += dt.timedelta(days=1)
+    assert late == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the series anchor of a repeat rule that ends lives only in the Log: emptied on"
+    " 1 Jul, M-1's COUNT=3 restarts from its last due date and reopens 15 May (issue 11)",
+)
+def test_a_series_that_ended_stays_ended_when_the_log_is_emptied(year):
+    """M-1 ended with its third occurrence (15 Apr): nothing is sent for it afterwards."""
+    assert year.ended == []

@@ -108,8 +108,9 @@ class LogPrune:
     ``current`` holds (milestone, due) of every milestone's current due date: their rows
     stop a resend, so they stay whatever their age. Every row of a milestone in ``whole``
     stays (it cannot be scheduled right now, so its due date is unknown), and so does the
-    first "completed" row (the series anchor) of each milestone in ``anchored``. Summary
-    rows of ``month`` or later stay.
+    first "completed" row (the series anchor) of each milestone in ``anchored``; the
+    "completed" rows of a milestone no longer in the tracker (a finished row a person
+    deleted) stay too, so it is not made again open. Summary rows of ``month`` or later stay.
     """
 
     cutoff: dt.date
@@ -163,4 +164,6 @@ def _guards(key: str, prune: LogPrune) -> bool:
     milestone, _, due = milestone_due.rpartition(":")
     if not (milestone and due and stage):
         return False
+    if kind == "completed" and milestone not in prune.anchored:
+        return True  # a finished row a person deleted: this row keeps it finished
     return milestone in prune.whole or (milestone, due) in prune.current
