@@ -51,14 +51,14 @@ class Sent:
         """Both records together: the furthest stage of each kind either holds."""
         leads = [x for x in (self.lead, other.lead) if x is not None]
         overdue, overdue_on = max(
-            (self.overdue, _neg(self.overdue_on)), (other.overdue, _neg(other.overdue_on))
+            (self.overdue, _ordinal(self.overdue_on)), (other.overdue, _ordinal(other.overdue_on))
         )
         return Sent(
             self.due,
             max((d for d in (self.last_on, other.last_on) if d), default=None),
             min(leads) if leads else None,
             overdue,
-            None if overdue_on is None else dt.date.fromordinal(-overdue_on),
+            dt.date.fromordinal(overdue_on) if overdue_on > 0 else None,
             max(self.level, other.level),
         )
 
@@ -86,9 +86,13 @@ class Sent:
         return f"{head}{' · '.join(parts)} · due {self.due.isoformat()}"
 
 
-def _neg(day: dt.date | None) -> int | None:
-    """Order overdue records by number, then the earlier day (the first send of that number)."""
-    return None if day is None else -day.toordinal()
+def _ordinal(day: dt.date | None) -> int:
+    """Order overdue records by number, then the later day.
+
+    The Log's Sent At is the real clock while the row's cell is dated by the run's
+    day (``--today``); taking the later of the two never makes a notice due early.
+    """
+    return 0 if day is None else day.toordinal()
 
 
 def parse_last_notified(cell: object) -> Sent | None:
@@ -244,8 +248,8 @@ def combine(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     a_n = a["sent_overdue"].fillna(0).astype(np.int64)
     b_n = b["sent_overdue"].fillna(0).astype(np.int64)
     a_on, b_on = a["sent_overdue_on"], b["sent_overdue_on"]
-    earlier = b_on.where(a_on.isna() | (b_on < a_on), a_on)
-    on = a_on.where(a_n > b_n, b_on.where(b_n > a_n, earlier))
+    later = b_on.where(a_on.isna() | (b_on > a_on), a_on)
+    on = a_on.where(a_n > b_n, b_on.where(b_n > a_n, later))
     return pd.DataFrame(
         {
             "sent_lead": np.fmin(

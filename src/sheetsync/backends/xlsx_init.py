@@ -79,7 +79,7 @@ FIXED_WIDTHS = {
         ("Status", 17),
         ("Days Left", 10),
         ("Next Reminder", 15),
-        ("Last Notified", 27),
+        ("Last Notified", 86),  # date, last stage of each kind, due date
         ("Escalation", 40),
         ("Escalation Level", 40),
         ("Problems", 84),
