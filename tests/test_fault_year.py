@@ -54,11 +54,6 @@ def test_nothing_the_rules_do_not_call_for_is_sent(figures):
     assert figures.unexpected == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: after a person deletes Log rows, a stage can be resent inside a "
-    "digest of other keys, so with another Message-ID (found by the fault year)",
-)
 def test_no_duplicate_with_another_message_id(figures):
     """A stage reaches a person twice only as a resend with the same Message-ID."""
     assert figures.duplicated_other_id == []

@@ -39,6 +39,7 @@ class Ledger:
     sent: set[tuple[str, str]] = field(default_factory=set)
     recipients: dict[str, set[str]] = field(default_factory=dict)
     grid: Grid = field(default_factory=list)  # the Log as read, for deciding what to prune
+    failed: set[tuple[str, str]] = field(default_factory=set)  # (key, to) logged ``failed: …``
 
     def __post_init__(self) -> None:
         for key, to in self.sent:
@@ -64,9 +65,14 @@ def read_ledger(grid: Grid) -> Ledger:
     when = frame["Sent At"].astype(str)
     order = when.where(when.str.match(r"\d{4}-\d\d-\d\d"), "\uffff")  # ISO text sorts by time
     frame = frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
-    sent_rows = frame[frame["Result"].str.casefold() == "sent"]
-    to = sent_rows["Recipients"].map(recipients_to)
-    return Ledger(frame, set(zip(sent_rows["Key"], to, strict=True)), grid=grid)
+    result = frame["Result"].astype(str).str.strip().str.casefold()
+    sent_rows, failed_rows = frame[result == "sent"], frame[result.str.startswith("failed")]
+    return Ledger(frame, _pairs(sent_rows), grid=grid, failed=_pairs(failed_rows))
+
+
+def _pairs(rows: pd.DataFrame) -> set[tuple[str, str]]:
+    """``(key, to)`` for each Log row, ``to`` as the ledger matches it."""
+    return set(zip(rows["Key"], rows["Recipients"].map(recipients_to), strict=True))
 
 
 CC_SHOWN = 5  # an escalation can copy hundreds of owners; its every Log row repeats the cell

@@ -101,8 +101,9 @@ def plan_notifications(
         notices = _owner_items(milestones, _unsent(milestones, "notice", ledger), names, context)
         escalating = _not_noted(milestones, _due_now(milestones, "escalation"), ledger)
         escalations = _escalation_items(milestones, escalating, names, context)
-        notes = _group(notices, DIGEST, ledger, digest)
-        notes += _group(escalations, ESCALATION, ledger, digest)
+        noted = _noted_keys(milestones)
+        notes = _group(notices, DIGEST, ledger, digest, noted)
+        notes += _group(escalations, ESCALATION, ledger, digest, noted)
         return notes + plan_summaries(milestones, contracts, ledger, context)
 
 
@@ -364,14 +365,23 @@ def _ladder_words(ladder: Ladder) -> str:
     return f"the default for {ladder.type} milestones: {ladder.days}"
 
 
-def _group(found: _Found, kind: str, ledger: Ledger, digest: bool) -> list[Notification]:
+def _noted_keys(milestones: pd.DataFrame) -> set[str]:
+    """Every key a row's Last Notified records for its current due date."""
+    if "noted" not in milestones:
+        return set()
+    return {key for keys in milestones["noted"] if isinstance(keys, tuple) for key in keys}
+
+
+def _group(
+    found: _Found, kind: str, ledger: Ledger, digest: bool, noted: set[str]
+) -> list[Notification]:
     """One email per recipient list (or per item without digests), skipping what was sent."""
     codes, tos = factorize_objects(object_array(found.to))
     emails = [tuple(sorted(a.email for a in to)) for to in tos]
     texts = ["; ".join(e) for e in emails]
     text_codes, _ = pd.factorize(np.asarray(texts, dtype=object)) if texts else (codes, None)
     pair_text = text_codes[codes] if len(codes) else codes
-    keep = _not_sent(found, pair_text, texts, ledger)
+    keep = _not_sent(found, pair_text, texts, ledger, noted)
     group = pair_text if digest else pair_text * max(len(found.items), 1) + found.item
     pairs = np.flatnonzero(keep)
     order = pairs[np.lexsort((found.rank[found.item[pairs]], group[pairs]))]
@@ -386,13 +396,21 @@ def _group(found: _Found, kind: str, ledger: Ledger, digest: bool) -> list[Notif
     return sorted(notes, key=lambda n: (n.to_text, n.items[0].key))
 
 
-def _not_sent(found: _Found, pair_text: np.ndarray, texts: list[str], ledger: Ledger) -> np.ndarray:
-    if not ledger.sent:
+def _not_sent(
+    found: _Found, pair_text: np.ndarray, texts: list[str], ledger: Ledger, noted: set[str]
+) -> np.ndarray:
+    """Pairs not yet sent. A stage the row's Last Notified records goes again only to
+    recipients the Log says it failed for: a person may have deleted the Log row of
+    one recipient, and a missing row alone must never resend."""
+    if not ledger.sent and not noted:
         return np.ones(len(pair_text), dtype=bool)
     keys = [found.items[i].key for i in found.item.tolist()]
-    sent = ledger.sent
+    sent, failed = ledger.sent, ledger.failed
     return np.asarray(
-        [(k, texts[t]) not in sent for k, t in zip(keys, pair_text.tolist(), strict=True)],
+        [
+            (k, texts[t]) not in sent and (k not in noted or (k, texts[t]) in failed)
+            for k, t in zip(keys, pair_text.tolist(), strict=True)
+        ],
         dtype=bool,
     )
 
