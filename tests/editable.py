@@ -23,6 +23,20 @@ from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport
 
 KINDS = ("xlsx", "google")
+# The Contracts columns the auto-row and year-of-changes trackers fill in.
+CONTRACT_HEADER = [
+    "Contract ID",
+    "Contract",
+    "Owner",
+    "Start Date",
+    "End Date",
+    "Auto-Renew",
+    "Renewal Term (months)",
+    "Notice Period (days)",
+    "Risk",
+    "Review Every",
+    "Contract Status",
+]
 
 
 class Tracker:

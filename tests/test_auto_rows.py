@@ -12,23 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from editable import KINDS, Tracker, as_date
+from editable import CONTRACT_HEADER, KINDS, Tracker, as_date
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 
-CONTRACT_HEADER = [
-    "Contract ID",
-    "Contract",
-    "Owner",
-    "Start Date",
-    "End Date",
-    "Auto-Renew",
-    "Renewal Term (months)",
-    "Notice Period (days)",
-    "Risk",
-    "Review Every",
-    "Contract Status",
-]
 MILESTONE_HEADER = [
     "Milestone ID",
     "Contract ID",

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from editable import KINDS, Tracker, as_date
+from editable import CONTRACT_HEADER, KINDS, Tracker, as_date
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 
@@ -60,19 +60,6 @@ def before(day: dt.date, days: int) -> dt.date:
     return day - dt.timedelta(days=days)
 
 
-CONTRACT_HEADER = [
-    "Contract ID",
-    "Contract",
-    "Owner",
-    "Start Date",
-    "End Date",
-    "Auto-Renew",
-    "Renewal Term (months)",
-    "Notice Period (days)",
-    "Risk",
-    "Review Every",
-    "Contract Status",
-]
 CONTRACTS = [
     ["C-1", "Amended lease", "ann@example.com", None, d(9, 30), "no", None, 90, None, None, ""],
     ["C-2", "Notice dropped", "bob@example.com", None, d(8, 31), "no", None, 60, None, None, ""],
