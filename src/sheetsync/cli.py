@@ -13,8 +13,8 @@ from typing import Any
 import click
 
 from . import pipeline
-from .addresses import Address, parse_addresses
 from .backends import open_backend
+from .config import one_sender
 from .errors import DeliveryError, SheetsyncError, UsageError
 from .pipeline import RunOptions, RunResult
 from .schema import STATUSES
@@ -191,7 +191,7 @@ def run(
     options = RunOptions(
         today=_today(today),
         dry_run=dry_run,
-        sender=_sender(sender),
+        sender=one_sender(sender, "--sender"),
         require_sender=smtp_url is not None,
         templates=templates,
     )
@@ -237,15 +237,6 @@ def preview(tracker: str, today: str | None, out_dir: str, templates: str | None
     index = write_preview(result.planned, Path(out_dir))
     why = "" if result.planned else f" ({nothing_to_send(result)})"
     click.echo(f"{len(result.planned)} emails rendered{why}; open {index}")
-
-
-def _sender(value: str | None) -> Address | None:
-    if value is None:
-        return None
-    good, bad = parse_addresses(value)
-    if len(good) != 1 or bad:
-        raise UsageError(f"--sender {value!r} is not one email address")
-    return good[0]
 
 
 def _delivered(result: RunResult, where: str) -> str:

@@ -82,7 +82,7 @@ class Config:
             tracker=_text(environ, "SHEETSYNC_TRACKER"),
             smtp_url=_text(environ, "SHEETSYNC_SMTP_URL"),
             smtp_password=environ.get("SHEETSYNC_SMTP_PASSWORD") or None,
-            sender=_sender(_text(environ, "SHEETSYNC_SENDER")),
+            sender=one_sender(_text(environ, "SHEETSYNC_SENDER"), "SHEETSYNC_SENDER:"),
             allowed_domains=_domains(_text(environ, "SHEETSYNC_ALLOWED_DOMAINS")),
             dry_run=_flag("SHEETSYNC_DRY_RUN", environ.get("SHEETSYNC_DRY_RUN", "")),
             outbox=_text(environ, "SHEETSYNC_OUTBOX"),
@@ -149,12 +149,17 @@ def _reject_unknown(environ: Mapping[str, str]) -> None:
         raise UsageError(f"unknown variable {unknown[0]} (known: {', '.join(VARIABLES)})")
 
 
-def _sender(value: str | None) -> Address | None:
+def one_sender(value: str | None, source: str) -> Address | None:
+    """The From address given by ``source`` (an option or variable), if any.
+
+    Raises:
+        UsageError: ``value`` is not exactly one email address.
+    """
     if value is None:
         return None
     good, bad = parse_addresses(value)
     if len(good) != 1 or bad:
-        raise UsageError(f"SHEETSYNC_SENDER: {value!r} is not one email address")
+        raise UsageError(f"{source} {value!r} is not one email address")
     return good[0]
 
 
