@@ -26,8 +26,8 @@ def measure(rows: int) -> dict[str, object]:
     """Build a tracker of ``rows`` milestones and time each pure step once."""
     from synthetic import synthetic_tracker
 
-    from sheetsync.backends.base import Snapshot
     from sheetsync.evaluate import evaluate_milestones
+    from sheetsync.model import Snapshot
     from sheetsync.normalize import normalize
     from sheetsync.pipeline import _attach_problems
     from sheetsync.plan import PlanContext, plan_notifications

@@ -15,9 +15,10 @@ import openpyxl
 
 from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
-from sheetsync.backends.base import Backend, Grid
+from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.dates import from_serial
+from sheetsync.model import Grid
 from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport

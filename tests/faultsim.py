@@ -44,11 +44,11 @@ from google.auth.credentials import AnonymousCredentials
 from gspread.http_client import HTTPClient
 
 from faultsim_log import LogEditor, start_during
-from sheetsync.backends.base import Snapshot
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.lease import LeasePolicy
 from sheetsync.backends.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError
+from sheetsync.model import Snapshot
 from sheetsync.normalize import SYSTEM_HEADERS, normalize
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.sample import sample_tracker

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sheetsync.backends.base import Snapshot
+from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 
 

@@ -15,8 +15,9 @@ import pytest
 
 from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
-from sheetsync.backends.base import Backend, Grid
+from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.model import Grid
 from sheetsync.pipeline import run
 from sheetsync.problems import problems_by_row
 from sheetsync.sample import sample_tracker

@@ -36,9 +36,9 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.backends.base import Moving, Snapshot, Uncomputed
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.retry import RetryPolicy
+from sheetsync.model import Moving, Snapshot, Uncomputed
 from sheetsync.normalize import Tracker, normalize
 from sheetsync.pipeline import RunOptions, prepare, run
 from sheetsync.problems import Problem

@@ -19,10 +19,10 @@ import pytest
 
 from conftest import MILESTONE_HEADER, TODAY, tracker_grids, write_workbook
 from gsheets_fixtures import backend as google_backend
-from sheetsync.backends.base import Snapshot
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.evaluate import evaluate_milestones
 from sheetsync.history import Sent, attach_history, parse_last_notified
+from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.plan import PlanContext, plan_notifications

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from sheetsync.addresses import Address
-from sheetsync.backends.base import Grid, Snapshot
 from sheetsync.dates import to_serial
 from sheetsync.errors import SchemaError
+from sheetsync.model import Grid, Snapshot
 from sheetsync.normalize import Tracker, normalize
 from sheetsync.schema import CONTRACT_COLUMNS, MILESTONE_COLUMNS
 

@@ -6,8 +6,8 @@ import datetime as dt
 from collections import Counter
 from itertools import pairwise
 
-from sheetsync.backends.base import TabWrite
 from sheetsync.dates import from_serial, to_serial
+from sheetsync.model import TabWrite
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.memory import MemoryBackend

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 
 from conftest import tracker_grids, write_workbook
-from sheetsync.backends.base import RowWrite, TabWrite
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import TrackerError, TrackerNotFound
 from sheetsync.logtab import LogPrune
+from sheetsync.model import RowWrite, TabWrite
 from sheetsync.schema import MILESTONE_SYSTEM
 
 

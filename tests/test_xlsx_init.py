@@ -10,10 +10,10 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheetsync.backends.base import Snapshot
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.backends.xlsx_init import create_workbook
 from sheetsync.errors import UsageError
+from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.sample import sample_tracker

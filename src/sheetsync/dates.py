@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from dateutil import parser as dateparser
 
-from .backends.base import Moving, Uncomputed
 from .locales import is_english, month_numbers
+from .model import Moving, Uncomputed
 
 EPOCH = dt.date(1899, 12, 30)  # day 0 of Sheets and Excel serial dates
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .backends.base import Grid
 from .logtab import log_columns, log_values, split_log
+from .model import Grid
 from .schema import LOG_COLUMNS
 
 

@@ -20,7 +20,7 @@ from .schema import LOG_COLUMNS, header_key
 from .values import cell_text
 
 if TYPE_CHECKING:
-    from .backends.base import Cell, Grid
+    from .model import Cell, Grid
 
 _KINDS = "reminder|overdue|escalation|summary|completed|moved|digest"
 _PATTERNS = {

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from .backends.base import Grid, Snapshot
 from .errors import SchemaError
 from .ledger import Ledger, read_ledger
+from .model import Grid, Snapshot
 from .normalize_milestones import milestone_frame
 from .normalize_rows import contract_frame
 from .problems import Problem

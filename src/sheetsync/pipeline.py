@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .addresses import Address, in_domains
-from .backends.base import Backend, Cell, Snapshot, TabWrite
+from .backends.base import Backend
 from .compose import Envelope, build_message, environment
 from .derive import Derived, derive
 from .errors import DeliveryError, MessageRejected, UsageError
@@ -28,6 +28,7 @@ from .health import contract_health
 from .history import attach_history, last_notified_texts
 from .ledger import recipients_cell
 from .logtab import LogPrune, rows_to_prune
+from .model import Cell, Snapshot, TabWrite
 from .normalize import Tracker, normalize
 from .plan import DIGEST, Item, Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row

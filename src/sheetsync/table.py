@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backends.base import Grid
+from .model import Grid
 from .schema import Column
 from .values import Coded, is_none_mask
 

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backends.base import Cell, RowWrite, Snapshot, TabWrite
 from .dates import parse_date_series
 from .ledger import split_key
+from .model import Cell, RowWrite, Snapshot, TabWrite
 from .normalize import Tracker
 from .problems import problems_by_row
 from .routing import escalation_label

@@ -37,9 +37,9 @@ from gspread.utils import absolute_range_name, quote
 from ..dates import to_serial
 from ..errors import BackendError
 from ..logtab import LogPrune, rows_to_prune
+from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..schema import LOG, LOG_COLUMNS, header_key
 from . import recheck
-from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
 from .retry import (

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dates import to_serial
+from ..model import RowWrite, TabWrite, WriteReport
 from ..schema import header_key
-from .base import RowWrite, TabWrite, WriteReport
 
 
 @dataclass

@@ -27,8 +27,8 @@ from ..cleantext import printable
 from ..dates import to_serial
 from ..errors import BackendError, TrackerNotFound
 from ..logtab import LogPrune, rows_to_prune
+from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..schema import LOG, LOG_COLUMNS, header_key
-from .base import Cell, Grid, Snapshot, TabWrite, WriteReport
 from .rowmatch import header_columns, plan_cells
 from .xlsx_file import damaged, ensure_writable, opened, save
 from .xlsx_formulas import formula_cells, mark
