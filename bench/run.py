@@ -198,7 +198,7 @@ def full_run(
     """``pipeline.run`` on the seeded tracker ``days_later`` days after TODAY, step by step."""
     from sheetsync import pipeline
     from sheetsync.backends.gsheets import GoogleSheetsBackend
-    from sheetsync.backends.retry import RetryPolicy
+    from sheetsync.backends.gsheets.retry import RetryPolicy
     from sheetsync.testing.emulator import gspread_client
     from sheetsync.transports.outbox import OutboxTransport
 

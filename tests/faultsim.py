@@ -45,8 +45,8 @@ from gspread.http_client import HTTPClient
 
 from faultsim_log import LogEditor, start_during
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.lease import LeasePolicy
-from sheetsync.backends.retry import RetryPolicy
+from sheetsync.backends.gsheets.lease import LeasePolicy
+from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError
 from sheetsync.model import Snapshot
 from sheetsync.normalize import SYSTEM_HEADERS, normalize

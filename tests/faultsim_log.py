@@ -28,8 +28,8 @@ from google.auth.credentials import AnonymousCredentials
 from gspread.http_client import HTTPClient
 
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.lease import LeasePolicy
-from sheetsync.backends.retry import RetryPolicy
+from sheetsync.backends.gsheets.lease import LeasePolicy
+from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError, TrackerBusy
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator

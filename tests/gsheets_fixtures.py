@@ -12,8 +12,8 @@ from pathlib import Path
 
 from conftest import TODAY, days, tracker_grids
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.lease import LeasePolicy
-from sheetsync.backends.retry import RetryPolicy
+from sheetsync.backends.gsheets.lease import LeasePolicy
+from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import MILESTONE_SYSTEM
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client

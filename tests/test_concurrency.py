@@ -24,7 +24,7 @@ import pytest
 from conftest import CONTRACT_HEADER, TODAY, days, tracker_grids, write_workbook
 from gsheets_fixtures import backend, running_emulator
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.lease import LeasePolicy
+from sheetsync.backends.gsheets.lease import LeasePolicy
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import BackendError, TrackerBusy
 from sheetsync.schema import LOG_COLUMNS
@@ -220,7 +220,7 @@ HOLD_SHEET = """
 import sys, time
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.lease import LeasePolicy
+from sheetsync.backends.gsheets.lease import LeasePolicy
 sheet = GoogleSheetsBackend.connect(sys.argv[1])
 sheet.lease.policy = LeasePolicy(ttl=float(sys.argv[2]), settle=0.0)
 with sheet.lock():

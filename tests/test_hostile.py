@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.retry import RetryPolicy
+from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.model import Moving, Snapshot, Uncomputed
 from sheetsync.normalize import Tracker, normalize
 from sheetsync.pipeline import RunOptions, prepare, run

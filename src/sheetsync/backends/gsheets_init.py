@@ -26,8 +26,8 @@ from ..dates import to_serial
 from ..errors import UsageError
 from ..schema import LOG, MILESTONES, header_key
 from . import spreadsheet_id as parse_spreadsheet_id
-from .gsheets import EDIT_URL
-from .retry import RetryPolicy, SheetsApi, connect_http
+from .gsheets.backend import EDIT_URL
+from .gsheets.retry import RetryPolicy, SheetsApi, connect_http
 from .rowmatch import header_columns
 from .xlsx_init import (
     DATE_HEADERS,

@@ -34,11 +34,12 @@ import numpy as np
 from gspread import urls
 from gspread.utils import absolute_range_name, quote
 
-from ..dates import to_serial
-from ..errors import BackendError
-from ..logtab import LogPrune, rows_to_prune
-from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
-from ..schema import LOG, LOG_COLUMNS, header_key
+from ...dates import to_serial
+from ...errors import BackendError
+from ...logtab import LogPrune, rows_to_prune
+from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
+from ...schema import LOG, LOG_COLUMNS, header_key
+from ..rowmatch import header_columns, plan_cells
 from . import recheck
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
@@ -50,7 +51,6 @@ from .retry import (
     compact_json,
     connect_http,
 )
-from .rowmatch import header_columns, plan_cells
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 MAX_REQUEST_BYTES = 2_000_000

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BackendError, TrackerBusy
+from ...errors import BackendError, TrackerBusy
 from .retry import Recheck, SheetsApi
 
 LEASE_KEY = "sheetsync.lease"

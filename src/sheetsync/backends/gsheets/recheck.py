@@ -21,7 +21,7 @@ from typing import Any
 from gspread import urls
 from gspread.utils import absolute_range_name
 
-from ..model import Cell, Grid
+from ...model import Cell, Grid
 from .retry import Recheck, SheetsApi
 
 SIZE_FIELDS = "sheets.properties(sheetId,title,index,sheetType,gridProperties)"

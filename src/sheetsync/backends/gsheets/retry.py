@@ -37,7 +37,7 @@ from gspread import urls
 from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 
-from ..errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
+from ...errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 Recheck = Callable[[], "dict[str, Any] | None"]
@@ -214,7 +214,7 @@ def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient,
     """
     host = os.environ.get(EMULATOR_ENV)
     if host:
-        from ..testing.sheets_emulator import EmulatorSession
+        from ...testing.sheets_emulator import EmulatorSession
 
         return RetryingHTTPClient(None, EmulatorSession(host), policy), f"the emulator at {host}"
     import google.auth
