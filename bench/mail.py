@@ -44,7 +44,7 @@ def planned_digests(count: int) -> tuple[list[Any], Any]:
     """``count`` digest notifications and the envelope, planned from a synthetic tracker."""
     from synthetic import synthetic_tracker
 
-    from sheetsync.addresses import Address
+    from sheetsync.cells.addresses import Address
     from sheetsync.pipeline import RunOptions, prepare
     from sheetsync.plan import DIGEST
     from sheetsync.testing.memory import MemoryBackend

@@ -230,7 +230,7 @@ def measure(rows: int, next_day: bool = False) -> dict[str, Any]:
     emulator = EmulatorProcess(rows)  # forked before anything heavy is imported
     from floor import io_floor, naive
 
-    from sheetsync.dates import to_serial
+    from sheetsync.cells.dates import to_serial
     from sheetsync.testing.emulator import gspread_client
 
     with tempfile.TemporaryDirectory() as folder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sheetsync.dates import to_serial
+from sheetsync.cells.dates import to_serial
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.schema import TYPES as SCHEMA_TYPES
 

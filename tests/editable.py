@@ -17,7 +17,7 @@ from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
 from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.dates import from_serial
+from sheetsync.cells.dates import from_serial
 from sheetsync.model import Grid
 from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.testing.emulator import SheetsEmulator

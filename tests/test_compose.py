@@ -12,7 +12,7 @@ from html import escape
 import jinja2
 import pytest
 
-from sheetsync.addresses import Address
+from sheetsync.cells.addresses import Address
 from sheetsync.compose import Envelope, build_message, context_for, environment
 from sheetsync.plan import DIGEST, Item, Notification
 from sheetsync.schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY

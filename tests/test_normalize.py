@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sheetsync.addresses import Address
-from sheetsync.dates import to_serial
+from sheetsync.cells.addresses import Address
+from sheetsync.cells.dates import to_serial
 from sheetsync.errors import SchemaError
 from sheetsync.model import Grid, Snapshot
 from sheetsync.normalize import Tracker, normalize

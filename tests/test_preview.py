@@ -6,7 +6,7 @@ import datetime as dt
 from email.message import EmailMessage
 from pathlib import Path
 
-from sheetsync.addresses import Address
+from sheetsync.cells.addresses import Address
 from sheetsync.compose import Envelope, build_message, environment
 from sheetsync.plan import DIGEST, Item, Notification
 from sheetsync.preview import write_preview

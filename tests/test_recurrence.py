@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sheetsync.recurrence import Rule, add_months, parse_rule
+from sheetsync.cells.recurrence import Rule, add_months, parse_rule
 
 
 def series(text: str, start: dt.date, count: int) -> list[dt.date]:

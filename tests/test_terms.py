@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from itertools import pairwise
 
-from sheetsync.dates import from_serial, to_serial
+from sheetsync.cells.dates import from_serial, to_serial
 from sheetsync.model import TabWrite
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import LOG_COLUMNS

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.normalize_types import canonical_type
+from sheetsync.cells.milestone_types import canonical_type
+from sheetsync.cells.numbers import parse_int_list
 from sheetsync.pipeline import RunOptions, check
 from sheetsync.schema import DEFAULT_LEAD_DAYS
-from sheetsync.settings import parse_int_list
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tracker.xlsx"
 TODAY = dt.date(2026, 12, 1)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cells.recurrence import Rule, parse_rule
 from .problems import Problem
-from .recurrence import Rule, parse_rule
 from .rowchanges import (
     CANCELLED_KIND,
     COMPLETED,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .addresses import Address
-from .cleantext import one_line as _single_line
+from .cells.addresses import Address
+from .cells.text import one_line as _single_line
 from .plan import DIGEST, Notification
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .subjects import subject

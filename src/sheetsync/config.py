@@ -23,8 +23,8 @@ from email.message import EmailMessage
 from types import TracebackType
 
 from . import pipeline
-from .addresses import Address, parse_addresses
 from .backends import open_backend
+from .cells.addresses import Address, parse_addresses
 from .errors import MessageRejected, UsageError
 from .pipeline import RunOptions, RunResult
 from .transports.base import Transport

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .auto_rows import reconcile_auto
+from .cells.recurrence import Rule, parse_rule
 from .problems import Problem
-from .recurrence import Rule, parse_rule
 from .rowchanges import COMPLETED, Change, Derived, History, RowSource, occurrence_cells
 from .schema import MILESTONES
 from .settings import WEEKEND_PREVIOUS, Settings

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .dates import from_serial
+from .cells.dates import from_serial
+from .cells.text import cell_text
 from .schema import LOG_COLUMNS, header_key
-from .values import cell_text
 
 if TYPE_CHECKING:
     from .model import Cell, Grid

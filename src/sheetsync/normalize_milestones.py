@@ -7,6 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .cells.milestone_types import canonical_type
+from .cells.numbers import parse_int_list, parse_yes_no
 from .normalize_rows import (
     _dates,
     _duplicates,
@@ -17,9 +19,8 @@ from .normalize_rows import (
     _strings,
     _texts,
 )
-from .normalize_types import canonical_type
 from .problems import Problem
-from .settings import Settings, parse_int_list, parse_yes_no
+from .settings import Settings
 from .table import Table
 from .values import Coded, with_slot
 

@@ -6,22 +6,23 @@ once, and a Problem's sentence is written only for the rows that have one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .addresses import Address, in_domains, parse_addresses, why_not
-from .cleantext import printable
-from .dates import MOVING, UNCOMPUTED, parse_date_values
-from .locales import separators
+from .cells.addresses import Address, in_domains, parse_addresses, why_not
+from .cells.dates import MOVING, UNCOMPUTED, parse_date_values
+from .cells.locales import separators
+from .cells.money import parse_money
+from .cells.numbers import parse_yes_no, whole_count
+from .cells.text import cell_text, printable
 from .problems import Problem
 from .schema import ENDED_CONTRACT, header_key
-from .settings import Settings, parse_int_list, parse_yes_no
+from .settings import Settings
 from .table import Table
-from .values import Coded, cell_text, parse_money
+from .values import Coded
 
 _RISKS = {"high": "High", "medium": "Medium", "med": "Medium", "low": "Low", "": ""}
 _CONTRACT_STATES = {"active", "", "draft", *ENDED_CONTRACT}
@@ -223,15 +224,10 @@ def _yes_no(table: Table, name: str, flags: _Flagger) -> np.ndarray:
 
 def _whole(table: Table, name: str, flags: _Flagger, low: int, high: int) -> pd.Series:
     raw = table.distinct(name)
-    parsed = raw.map(lambda v: _whole_number(v, low, high))
+    parsed = raw.map(lambda v: whole_count(v, low, high))
     bad = _is(parsed, None) & ~raw.none_or_empty()
     flags.flag(bad, name, _quoted(name, raw, f"is not a whole number from {low} to {high}"))
     return pd.Series(pd.array(list(parsed.values), dtype="Float64")[parsed.codes])
-
-
-def _whole_number(value: object, low: int, high: int) -> int | None:
-    days = parse_int_list(re.sub(r"\s*(days?|months?|mo)\.?$", "", cell_text(value), flags=re.I))
-    return days[0] if days and len(days) == 1 and low <= days[0] <= high else None
 
 
 def _risk(table: Table, flags: _Flagger) -> pd.Series:

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .addresses import Address, in_domains
 from .backends.base import Backend
+from .cells.addresses import Address, in_domains
 from .compose import Envelope, build_message, environment
 from .derive import Derived, derive
 from .errors import DeliveryError, MessageRejected, UsageError

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .addresses import Address
+from .cells.addresses import Address
 from .ledger import Ledger
 from .routing import escalation_recipients
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY

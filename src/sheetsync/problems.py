@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .cleantext import printable
+from .cells.text import printable
 
 
 class Problem(NamedTuple):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .addresses import Address, in_domains
+from .cells.addresses import Address, in_domains
 from .settings import Settings
 
 

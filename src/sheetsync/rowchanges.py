@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from .cells.recurrence import Rule
 from .problems import Problem
-from .recurrence import Rule
 
 MOVED, COMPLETED, CANCELLED_KIND = "moved", "completed", "cancelled"
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .addresses import Address, ascii_domain, in_domains, parse_addresses
-from .cleantext import printable
-from .normalize_types import canonical_type
+from .cells.addresses import Address, ascii_domain, in_domains, parse_addresses
+from .cells.milestone_types import canonical_type
+from .cells.numbers import parse_int_list, parse_yes_no, whole_number
+from .cells.text import printable
 from .problems import Problem
 from .schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
 
@@ -40,38 +40,9 @@ class Settings:
     weekend: str = WEEKEND_AS_WRITTEN
 
 
-def parse_int_list(text: object) -> tuple[int, ...] | None:
-    """Read ``"90, 30, 7"`` (or a single number) as whole numbers of days, largest first."""
-    if isinstance(text, bool):
-        return None
-    if isinstance(text, int | float):
-        whole = math.isfinite(text) and text == int(text)
-        return (int(text),) if whole and 0 <= text <= 3650 else None
-    pieces = [p for p in re.split(r"[,;/\s]+|\band\b", str(text).strip()) if p]
-    if not pieces or not all(re.fullmatch(r"\d{1,4}", p) for p in pieces):
-        return None
-    values = sorted({int(p) for p in pieces}, reverse=True)
-    return tuple(values) if values[0] <= 3650 else None
-
-
-def parse_yes_no(text: object) -> bool | None:
-    """Read a yes / no cell: checkboxes, ✓, x, true, done …; None when unreadable."""
-    if isinstance(text, bool):
-        return text
-    if isinstance(text, int | float):
-        return bool(text) if text in (0, 1) else None
-    word = str(text).strip().casefold()
-    if word in {"yes", "y", "true", "1", "✓", "✔", "☑", "x", "done", "completed", "complete"}:
-        return True
-    if word in {"no", "n", "false", "0", "", "☐", "not done", "open", "pending"}:
-        return False
-    return None
-
-
 def _int_in(low: int, high: int) -> Callable[[object], int | None]:
     def read(value: object) -> int | None:
-        days = parse_int_list(value)
-        return days[0] if days and len(days) == 1 and low <= days[0] <= high else None
+        return whole_number(value, low, high)
 
     return read
 

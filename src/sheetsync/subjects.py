@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .cleantext import one_line
+from .cells.text import one_line
 from .plan import Item, Notification
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .addresses import Address
+from .cells.addresses import Address
 from .ledger import Ledger
 from .plan import Notification, PlanContext
 from .schema import DONE, OVERDUE, SUMMARY, TERM_TYPES

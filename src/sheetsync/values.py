@@ -1,31 +1,17 @@
-"""Cell readers for money and text: each distinct value parsed once."""
+"""Columns as distinct values and codes: each distinct cell read once, spread back by code."""
 
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-_PLAIN = frozenset({str, float, int, bool, type(None)})
-_SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "bn": 1e9, "b": 1e9}
-
-
-def map_unique(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
-    """Apply ``function`` once per distinct value of ``values`` (None included) and spread back."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    results = [function(_plain(u)) for u in uniques]
-    missing = codes < 0
-    results.append(function(None) if missing.any() else None)
-    table = pd.Series(results, dtype="object").to_numpy()
-    codes[missing] = len(uniques)
-    return pd.Series(table[codes], index=values.index, dtype="object")
+from .cells.text import cell_text, plain
 
 
 def is_none_mask(values: np.ndarray) -> np.ndarray:
@@ -114,12 +100,12 @@ class Coded:
     def map(self, function: Callable[[Any], Any]) -> Coded:
         """Apply ``function`` once per distinct cell (NaN-like cells read as None)."""
         codes, values = self._folded()
-        return Coded(codes, object_array([function(_plain(v)) for v in values]))
+        return Coded(codes, object_array([function(plain(v)) for v in values]))
 
     def texts(self) -> Coded:
         """``cell_text`` of each distinct cell; text cells only need trimming."""
         codes, values = self._folded()
-        texts = [v.strip() if type(v) is str else cell_text(_plain(v)) for v in values]
+        texts = [v.strip() if type(v) is str else cell_text(plain(v)) for v in values]
         return Coded(codes, np.asarray(texts, dtype=object))
 
     def _folded(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +124,7 @@ class Coded:
 
     def where(self, function: Callable[[Any], bool]) -> np.ndarray:
         """Per row, whether ``function`` holds for its cell (asked once per distinct cell)."""
-        return np.asarray([bool(function(_plain(v))) for v in self.values], dtype=bool)[self.codes]
+        return np.asarray([bool(function(plain(v))) for v in self.values], dtype=bool)[self.codes]
 
     def array(self) -> np.ndarray:
         """The column, one object per row."""
@@ -165,60 +151,3 @@ class Coded:
     def at(self, rows: np.ndarray) -> list[Any]:
         """The values of rows ``rows``."""
         return self.values[self.codes[rows]].tolist()
-
-
-def _plain(value: object) -> object:
-    if type(value) in _PLAIN:
-        return value
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
-
-
-def cell_text(value: object) -> str:
-    """A cell as trimmed text; numbers without a trailing ``.0``; blank for None."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-@lru_cache(maxsize=65536)
-def parse_money(text: str, group: str = ",") -> float | None:
-    """Read ``$1,200,000``, ``1.2M``, ``€ 45.000,00``, ``45 000 EUR`` as a number; None if not.
-
-    ``group`` is the locale's digit-group separator: where it is ``.`` (de_DE),
-    ``1.234 €`` and ``1.234.567 €`` are whole numbers.
-    """
-    cleaned = re.sub(r"[\s\u00a0\u202f']|[A-Za-z]{3}$|^[A-Za-z]{3}|[$€£¥₹]", "", text.strip())
-    match = re.fullmatch(r"(-?[\d.,]+)(k|m|mm|bn|b)?", cleaned, flags=re.IGNORECASE)
-    if not match:
-        return None
-    digits = match.group(1)
-    if group == "." and re.fullmatch(r"-?\d{1,3}(\.\d{3})+", digits):
-        digits = digits.replace(".", "")
-    number = _number(digits)
-    if number is None:
-        return None
-    return number * _SUFFIX.get((match.group(2) or "").casefold(), 1)
-
-
-def _number(digits: str) -> float | None:
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", digits):  # 1.234.567: only groups
-        return float(digits.replace(".", ""))
-    if "," in digits and "." in digits:
-        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
-    elif digits.count(",") == 1 and len(digits.rpartition(",")[2]) != 3:
-        decimal = ","
-    elif digits.count(".") == 1 and len(digits.rpartition(".")[2]) == 3 and digits[0] != "0":
-        decimal = "," if digits.count(",") == 0 and len(digits) > 4 else "."
-    else:
-        decimal = "."
-    thousands = "." if decimal == "," else ","
-    plain = digits.replace(thousands, "").replace(decimal, ".")
-    try:
-        return float(plain)
-    except ValueError:
-        return None

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dates import parse_date_series
+from .cells.dates import parse_date_series
 from .ledger import split_key
 from .model import Cell, RowWrite, Snapshot, TabWrite
 from .normalize import Tracker

@@ -22,7 +22,7 @@ from typing import Any
 from gspread import urls
 from gspread.utils import absolute_range_name
 
-from ..dates import to_serial
+from ..cells.dates import to_serial
 from ..errors import UsageError
 from ..schema import LOG, MILESTONES, header_key
 from . import spreadsheet_id as parse_spreadsheet_id

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dates import to_serial
+from ..cells.dates import to_serial
 from ..model import RowWrite, TabWrite, WriteReport
 from ..schema import header_key
 

@@ -23,8 +23,8 @@ from openpyxl.styles import Font
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..cleantext import printable
-from ..dates import to_serial
+from ..cells.dates import to_serial
+from ..cells.text import printable
 from ..errors import BackendError, TrackerNotFound
 from ..logtab import LogPrune, rows_to_prune
 from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport

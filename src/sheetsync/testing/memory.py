@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ..backends.rowmatch import header_columns, plan_cells
-from ..dates import to_serial
+from ..cells.dates import to_serial
 from ..logtab import LogPrune, rows_to_prune
 from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..schema import LOG, LOG_COLUMNS, header_key

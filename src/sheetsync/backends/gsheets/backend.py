@@ -34,7 +34,7 @@ import numpy as np
 from gspread import urls
 from gspread.utils import absolute_range_name, quote
 
-from ...dates import to_serial
+from ...cells.dates import to_serial
 from ...errors import BackendError
 from ...logtab import LogPrune, rows_to_prune
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .schema import TYPE_SYNONYMS, TYPES, header_key
+from ..schema import TYPE_SYNONYMS, TYPES, header_key
 
 _BY_KEY = {header_key(t): t for t in TYPES} | {header_key(k): v for k, v in TYPE_SYNONYMS.items()}
 

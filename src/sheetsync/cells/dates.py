@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from dateutil import parser as dateparser
 
+from ..model import Moving, Uncomputed
 from .locales import is_english, month_numbers
-from .model import Moving, Uncomputed
+from .text import plain
 
 EPOCH = dt.date(1899, 12, 30)  # day 0 of Sheets and Excel serial dates
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -162,7 +163,7 @@ def parse_date_series(values: pd.Series, locale: str | None) -> tuple[pd.Series,
         the reason phrase (or None) for each cell.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = [parse_date(_plain(u), locale) for u in uniques]
+    parsed = [parse_date(plain(u), locale) for u in uniques]
     stamps = pd.to_datetime(pd.Series([p[0] for p in parsed] + [None], dtype="object"))
     reasons = pd.Series([p[1] for p in parsed] + [None], dtype="object")
     index = codes.copy()
@@ -177,12 +178,6 @@ def parse_date_values(
     values: Sequence[object] | np.ndarray, locale: str | None
 ) -> tuple[np.ndarray, list[Any]]:
     """Read distinct cells as dates: ``datetime64[ns]`` (NaT where unreadable) and reasons."""
-    parsed = [parse_date(_plain(v), locale) for v in values]
+    parsed = [parse_date(plain(v), locale) for v in values]
     stamps = pd.to_datetime(pd.Series([p[0] for p in parsed] + [None], dtype="object"))
     return stamps.to_numpy().astype("datetime64[ns]")[:-1], [p[1] for p in parsed]
-
-
-def _plain(value: object) -> object:
-    """Unwrap numpy scalars so ``parse_date`` sees Python types."""
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value

@@ -1,4 +1,4 @@
-"""Text from cells made safe to show: in a Problem, a header or a workbook cell.
+"""Text from cells: a cell as text, and text made safe to show in a Problem, a header or a cell.
 
 Control characters (NUL, BEL, ESC …), line and paragraph separators, bidi overrides
 and zero-width characters are never shown raw: a Problem shows a visible stand-in,
@@ -55,3 +55,25 @@ def _hidden(ch: str) -> bool:
     if ch in _KEPT:
         return False
     return ch in _BREAKS or _category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+
+
+_PLAIN = frozenset({str, float, int, bool, type(None)})
+
+
+def plain(value: object) -> object:
+    """Unwrap numpy scalars so readers see Python types (str, float, int, bool, None)."""
+    if type(value) in _PLAIN:
+        return value
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text; numbers without a trailing ``.0``; blank for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
