@@ -45,8 +45,8 @@ def planned_digests(count: int) -> tuple[list[Any], Any]:
     from synthetic import synthetic_tracker
 
     from sheetsync.cells.addresses import Address
+    from sheetsync.keys import DIGEST
     from sheetsync.pipeline import RunOptions, prepare
-    from sheetsync.plan import DIGEST
     from sheetsync.testing.memory import MemoryBackend
 
     grids = synthetic_tracker(count * MILESTONES_PER_DIGEST, TODAY)

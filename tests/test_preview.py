@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sheetsync.cells.addresses import Address
 from sheetsync.compose import Envelope, build_message, environment
-from sheetsync.plan import DIGEST, Item, Notification
+from sheetsync.keys import DIGEST
+from sheetsync.plan import Item, Notification
 from sheetsync.preview import write_preview
 from sheetsync.schema import ESCALATION, REMINDER
 

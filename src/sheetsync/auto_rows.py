@@ -17,17 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .cells.recurrence import Rule, parse_rule
+from .keys import CANCELLED, COMPLETED, MOVED, cancelled_key, milestone_key, moved_key
 from .problems import Problem
-from .rowchanges import (
-    CANCELLED_KIND,
-    COMPLETED,
-    MOVED,
-    Change,
-    Derived,
-    History,
-    RowSource,
-    occurrence_cells,
-)
+from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
 from .schema import CONTRACTS
 from .settings import Settings
 
@@ -96,7 +88,7 @@ def _record_done(derived: Derived, auto: np.ndarray, history: History) -> None:
     for at in np.flatnonzero(done):
         mid = frame["id"].iat[at]
         day = frame["due"].iat[at].date().isoformat()
-        key = f"{COMPLETED}:{mid}:{day}:{day}"
+        key = milestone_key(COMPLETED, mid, day, day)
         if key not in history.recorded:
             m = frame.iloc[at]
             subject = f"{m['title']}: the occurrence due {day} is done"
@@ -161,7 +153,7 @@ def _review(
     if pd.notna(current):
         changed = frame["repeat"].iat[at] != text
         overdue = current.date() < today and not frame["done"].iat[at]
-        cancelled = f"{CANCELLED_KIND}:{c.id}/review:{current.date()}:terms" in history.recorded
+        cancelled = cancelled_key(f"{c.id}/review", current.date().isoformat()) in history.recorded
         if not cancelled and (not changed or overdue):
             return AutoRow(c, "review", "review", title, current.date(), text, changed)
     day = today
@@ -199,7 +191,7 @@ def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None
         frame.iloc[at, frame.columns.get_loc("repeat")] = want.repeat
         stays = f"due date moved from {before} to {after}" if moved else f"still due {after}"
         subject = f"{m['title']}: review cadence is now {want.repeat}; {stays}"
-    key = f"{MOVED}:{m['id']}:{before}:{after}"
+    key = moved_key(m["id"], before, after)
     derived.changes.append(
         Change(m["id"], m["contract_id"], int(m["row"]), cells, expect, MOVED, key, subject)
     )
@@ -240,13 +232,11 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
         frame.iloc[at, frame.columns.get_loc("cancelled")] = True
         due = frame["due"].iat[at]
         day = due.date().isoformat() if pd.notna(due) else "none"
-        key = f"{CANCELLED_KIND}:{mid}:{day}:terms"
+        key = cancelled_key(mid, day)
         if key not in history.recorded:
             subject = f"{frame['title'].iat[at]}: cancelled, {WHY_GONE[suffix]}"
             row = int(frame["row"].iat[at])
-            derived.changes.append(
-                Change(mid, contract_id, row, {}, {}, CANCELLED_KIND, key, subject)
-            )
+            derived.changes.append(Change(mid, contract_id, row, {}, {}, CANCELLED, key, subject))
 
 
 def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> pd.DataFrame:

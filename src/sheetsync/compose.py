@@ -16,7 +16,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from .cells.addresses import Address
 from .cells.text import one_line as _single_line
-from .plan import DIGEST, Notification
+from .keys import DIGEST
+from .plan import Notification
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .subjects import subject
 

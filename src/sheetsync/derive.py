@@ -15,8 +15,9 @@ import pandas as pd
 
 from .auto_rows import reconcile_auto
 from .cells.recurrence import Rule, parse_rule
+from .keys import COMPLETED, completed_key
 from .problems import Problem
-from .rowchanges import COMPLETED, Change, Derived, History, RowSource, occurrence_cells
+from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
 from .schema import MILESTONES
 from .settings import WEEKEND_PREVIOUS, Settings
 
@@ -156,7 +157,7 @@ def _completed(
     i: int,
 ) -> Change:
     """The Log row of a done occurrence and, unless the series ended, the cells that roll it."""
-    key = f"{COMPLETED}:{m['id']}:{due.isoformat()}:{anchor.isoformat()}"
+    key = completed_key(m["id"], due, anchor)
     if following is None:
         subject = f"{m['title']}: the occurrence due {due} is done; the series has ended"
         return Change(m["id"], m["contract_id"], int(m["row"]), {}, {}, COMPLETED, key, subject)

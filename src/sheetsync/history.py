@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .keys import NOTICE_KEY, milestone_key
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER
 
-_KEY = re.compile(r"^(reminder|overdue|escalation):(.+):(\d{4}-\d{2}-\d{2}):(\d{1,6})$")
 _DAY = r"(\d{4}-\d{2}-\d{2})"
 _CELL = {
     "last": re.compile(rf"^\s*{_DAY}"),
@@ -65,11 +65,11 @@ class Sent:
     def keys(self, milestone: str) -> tuple[str, ...]:
         """The Log keys this record stands for (under ``milestone``, whatever ID sent them)."""
         due = self.due.isoformat()
-        keys = [f"{REMINDER}:{milestone}:{due}:{self.lead}"] if self.lead is not None else []
+        keys = [milestone_key(REMINDER, milestone, due, self.lead)] if self.lead is not None else []
         if self.overdue:
-            keys.append(f"{OVERDUE_NOTICE}:{milestone}:{due}:{self.overdue}")
+            keys.append(milestone_key(OVERDUE_NOTICE, milestone, due, self.overdue))
         if self.level:
-            keys.append(f"{ESCALATION}:{milestone}:{due}:{self.level}")
+            keys.append(milestone_key(ESCALATION, milestone, due, self.level))
         return tuple(keys)
 
     def text(self) -> str:
@@ -135,7 +135,7 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
     ``--today`` in the past); ``fresh`` rows are this run's and count as ``today``.
     """
     sent = frame[frame["Result"].astype(str).str.strip().str.casefold() == "sent"]
-    parts = sent["Key"].astype(str).str.extract(_KEY).dropna()
+    parts = sent["Key"].astype(str).str.extract(NOTICE_KEY).dropna()
     if parts.empty:
         return _empty_history()
     parts.columns = ["kind", "milestone", "due", "stage"]

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import pandas as pd
 
 from .logtab import log_columns, log_values, split_log
 from .model import Grid
 from .schema import LOG_COLUMNS
-
-
-class KeyParts(NamedTuple):
-    """A ledger key taken apart: ``kind:milestone:due:stage``."""
-
-    kind: str
-    milestone: str
-    due: str
-    stage: str
-
-
-def split_key(key: str) -> KeyParts | None:
-    """Take a milestone key apart; None for summary keys and anything malformed."""
-    kind, _, rest = key.partition(":")
-    milestone_due, _, stage = rest.rpartition(":")
-    milestone, _, due = milestone_due.rpartition(":")
-    if not (kind and milestone and due and stage) or kind == "summary":
-        return None
-    return KeyParts(kind, milestone, due, stage)
 
 
 @dataclass

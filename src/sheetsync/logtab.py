@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from .cells.dates import from_serial
 from .cells.text import cell_text
+from .keys import COMPLETED, LOG_KINDS, split_key, summary_month
 from .schema import LOG_COLUMNS, header_key
 
 if TYPE_CHECKING:
     from .model import Cell, Grid
 
-_KINDS = "reminder|overdue|escalation|summary|completed|moved|digest"
+_KINDS = "|".join(LOG_KINDS)
 _PATTERNS = {
     "Key": rf"({_KINDS}):\S+",
     "Sent At": r"\d{4}-\d\d-\d\d([T ][\d:.]+Z?)?",
@@ -148,22 +149,21 @@ def _anchor_rows(keys: list[str], days: list[dt.date | None], anchored: frozense
     """Index of the first "completed" row, in time order, of each anchored milestone."""
     first: dict[str, tuple[dt.date, int]] = {}
     for index, (key, day) in enumerate(zip(keys, days, strict=True)):
-        parts = key.split(":")
-        if len(parts) == 4 and parts[0] == "completed" and parts[1] in anchored:
+        parts = split_key(key)
+        if parts is not None and parts.kind == COMPLETED and parts.milestone in anchored:
             when = (day or dt.date.max, index)
-            first[parts[1]] = min(first.get(parts[1], when), when)
+            first[parts.milestone] = min(first.get(parts.milestone, when), when)
     return {index for _, index in first.values()}
 
 
 def _guards(key: str, prune: LogPrune) -> bool:
     """Whether a Log row with ``key`` still stops something from being sent again."""
-    kind, _, rest = key.partition(":")
-    if kind == "summary":
-        return rest.rpartition(":")[2] >= prune.month
-    milestone_due, _, stage = rest.rpartition(":")
-    milestone, _, due = milestone_due.rpartition(":")
-    if not (milestone and due and stage):
+    month = summary_month(key)
+    if month is not None:
+        return month >= prune.month
+    parts = split_key(key)
+    if parts is None:
         return False
-    if kind == "completed" and milestone not in prune.anchored:
+    if parts.kind == COMPLETED and parts.milestone not in prune.anchored:
         return True  # a finished row a person deleted: this row keeps it finished
-    return milestone in prune.whole or (milestone, due) in prune.current
+    return parts.milestone in prune.whole or (parts.milestone, parts.due) in prune.current

@@ -17,13 +17,12 @@ import numpy as np
 import pandas as pd
 
 from .cells.addresses import Address
+from .keys import DIGEST, milestone_keys
 from .ledger import Ledger
 from .routing import escalation_recipients
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .settings import Settings
 from .values import factorize_objects, gc_paused, lookup, object_array
-
-DIGEST = "digest"  # a reminder email: its items are reminder and overdue keys
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ def _due_now(milestones: pd.DataFrame, which: str) -> _Due:
     stages = stage[pos]
     ids = milestones["id"].to_numpy(dtype=object)[pos]
     due = _day_texts(milestones["due"].to_numpy()[pos])
-    keys = [f"{k}:{i}:{d}:{s}" for k, i, d, s in zip(kinds, ids, due, stages.tolist(), strict=True)]
+    keys = milestone_keys(kinds, ids, due, stages.tolist())
     return _Due(pos, kinds, stages, keys)
 
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from .cells.recurrence import Rule
+from .keys import COMPLETED, split_key
 from .problems import Problem
-
-MOVED, COMPLETED, CANCELLED_KIND = "moved", "completed", "cancelled"
 
 
 @dataclass
@@ -87,9 +86,10 @@ class History:
         last = dict(self.last_done)
         done = set(self.completed)
         for change in changes:
-            if change.kind != COMPLETED:
+            parts = split_key(change.key)
+            if change.kind != COMPLETED or parts is None:
                 continue
-            due = dt.date.fromisoformat(change.key.rsplit(":", 2)[1])
+            due = dt.date.fromisoformat(parts.due)
             done.add((change.milestone_id, due))
             last[change.milestone_id] = max(due, last.get(change.milestone_id, due))
         return replace(self, completed=frozenset(done), last_done=last)

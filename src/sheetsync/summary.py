@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .cells.addresses import Address
+from .keys import summary_key
 from .ledger import Ledger
 from .plan import Notification, PlanContext
 from .schema import DONE, OVERDUE, SUMMARY, TERM_TYPES
@@ -21,11 +22,6 @@ from .values import factorize_objects, lookup
 
 OPEN = ("Overdue", "Due soon", "Upcoming")
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
-
-
-def summary_key(owner: str, today: dt.date) -> str:
-    """``summary:{owner}:{YYYY-MM}``, owner as a bare lower-case address."""
-    return f"{SUMMARY}:{owner.casefold()}:{today:%Y-%m}"
 
 
 def plan_summaries(

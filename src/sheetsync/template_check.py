@@ -19,7 +19,8 @@ from jinja2 import TemplateSyntaxError, UndefinedError
 from . import pipeline
 from .compose import TEMPLATES, environment, render
 from .errors import TemplateProblem
-from .plan import DIGEST, Notification
+from .keys import DIGEST
+from .plan import Notification
 from .sample import sample_tracker
 from .schema import OVERDUE_NOTICE, REMINDER
 from .testing.memory import MemoryBackend

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from .cells.dates import parse_date_series
-from .ledger import split_key
+from .keys import CANCELLED, COMPLETED, completed_parts
 from .model import Cell, RowWrite, Snapshot, TabWrite
 from .normalize import Tracker
 from .problems import problems_by_row
 from .routing import escalation_label
-from .rowchanges import CANCELLED_KIND, COMPLETED, Change, Derived, History, RowSource, merged_cells
+from .rowchanges import Change, Derived, History, RowSource, merged_cells
 from .schema import (
     CONTRACT_SYSTEM,
     CONTRACTS,
@@ -177,12 +177,12 @@ def row_source(tracker: Tracker) -> RowSource:
 def run_history(tracker: Tracker, snapshot: Snapshot) -> History:
     """What earlier runs recorded: done occurrences and cancellations (Log), Term End written."""
     ledger = tracker.ledger.frame
-    recorded = ledger[ledger["Kind"].isin([COMPLETED, CANCELLED_KIND])]
+    recorded = ledger[ledger["Kind"].isin([COMPLETED, CANCELLED])]
     anchors: dict[str, dt.date] = {}
     last_done: dict[str, dt.date] = {}
     completed: set[tuple[str, dt.date]] = set()
     for key in recorded.loc[recorded["Kind"] == COMPLETED, "Key"]:
-        done = _completed_key(str(key))
+        done = completed_parts(str(key))
         if done is None:
             continue
         milestone, due, anchor = done
@@ -197,17 +197,6 @@ def run_history(tracker: Tracker, snapshot: Snapshot) -> History:
         written_term_ends(tracker, snapshot),
         last_done,
     )
-
-
-def _completed_key(key: str) -> tuple[str, dt.date, dt.date] | None:
-    """``completed:{milestone}:{due}:{anchor}`` taken apart; None when malformed."""
-    parts = split_key(key)
-    if parts is None:
-        return None
-    try:
-        return parts.milestone, dt.date.fromisoformat(parts.due), dt.date.fromisoformat(parts.stage)
-    except ValueError:
-        return None
 
 
 def written_term_ends(tracker: Tracker, snapshot: Snapshot) -> dict[str, dt.date]:
