@@ -15,6 +15,7 @@ import openpyxl
 
 from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
+from sheetsync.backends.a1 import column_letters
 from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cells.dates import from_serial
@@ -103,7 +104,7 @@ class Tracker:
             return
         column = self.tabs()[tab][0].index(header)
         self.emulator.edit(self.sheet, tab).type(
-            f"{_letters(column)}{self._row(tab, ident)}", value
+            f"{column_letters(column + 1)}{self._row(tab, ident)}", value
         )
 
     def delete(self, tab: str, ident: str) -> None:
@@ -124,7 +125,7 @@ class Tracker:
             book[tab].cell(1, column + 1).value = new
             book.save(self.path)
             return
-        self.emulator.edit(self.sheet, tab).type(f"{_letters(column)}1", new)
+        self.emulator.edit(self.sheet, tab).type(f"{column_letters(column + 1)}1", new)
 
     def clear(self, tab: str) -> None:
         """A person deletes every row of ``tab`` under its header."""
@@ -141,16 +142,6 @@ class Tracker:
     def _row(self, tab: str, ident: str) -> int:
         ids = [str(row[0]) if row else "" for row in self.tabs()[tab]]
         return ids.index(ident) + 1
-
-
-def _letters(column: int) -> str:
-    """A 0-based column index as sheet letters: 0 → A, 26 → AA."""
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def as_date(value: object) -> dt.date | None:

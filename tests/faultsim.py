@@ -44,6 +44,7 @@ from google.auth.credentials import AnonymousCredentials
 from gspread.http_client import HTTPClient
 
 from faultsim_log import LogEditor, start_during
+from sheetsync.backends.a1 import column_letters
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.lease import LeasePolicy
 from sheetsync.backends.gsheets.retry import RetryPolicy
@@ -333,7 +334,7 @@ class Person:
         raise LookupError(ident)
 
     def _type(self, ident: Ident, header: str, value: Any) -> None:
-        cell = f"{_letters(self._column(header) + 1)}{self._row_of(ident)}"
+        cell = f"{column_letters(self._column(header) + 1)}{self._row_of(ident)}"
         self.emu.edit(self.sheet, "Milestones").type(cell, value)
 
     def _add(self, day: dt.date) -> None:
@@ -388,14 +389,6 @@ class Person:
     def _sort(self, day: dt.date) -> None:
         column = self.rng.choice(("Due Date", "Milestone", "Contract ID", "Type"))
         self.emu.edit(self.sheet, "Milestones").sort(column, descending=self.rng.random() < 0.5)
-
-
-def _letters(column: int) -> str:
-    out = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 # -- what a run must not touch -------------------------------------------------------------------

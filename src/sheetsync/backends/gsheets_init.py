@@ -26,6 +26,7 @@ from ..cells.dates import to_serial
 from ..errors import UsageError
 from ..schema import LOG, MILESTONES, header_key
 from . import spreadsheet_id as parse_spreadsheet_id
+from .a1 import column_letters
 from .gsheets.backend import EDIT_URL
 from .gsheets.retry import RetryPolicy, SheetsApi, connect_http
 from .rowmatch import header_columns
@@ -402,16 +403,8 @@ def _value_ranges(plan: TabPlan) -> list[dict[str, Any]]:
     ranges = []
     new = plan.header[plan.new_header_from - 1 :]
     if any(h not in (None, "") for h in new):
-        start = _a1_column(plan.new_header_from)
+        start = column_letters(plan.new_header_from)
         ranges.append({"range": absolute_range_name(plan.name, f"{start}1"), "values": [new]})
     if plan.rows:
         ranges.append({"range": absolute_range_name(plan.name, "A2"), "values": plan.rows})
     return ranges
-
-
-def _a1_column(column: int) -> str:
-    out = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out

@@ -22,12 +22,12 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..model import Moving, Uncomputed
+from .a1 import cell_name, cell_position
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _VOLATILE = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
-_REF = re.compile(r"([A-Z]+)(\d+)")
 # A formula cell as openpyxl writes it: no result, an empty <v />.
 _SAVED_CELL = re.compile(
     r'<c r="(?P<ref>[A-Z]+\d+)"(?P<attrs>[^>]*)>(?P<f><f[^>]*/>|<f[^>]*>(?P<text>[^<]*)</f>)'
@@ -51,7 +51,9 @@ def formula_cells(path: Path) -> dict[str, dict[tuple[int, int], Formula]]:
         for title, member in sheet_members(archive).items():
             data = archive.read(member)
             if b"<f>" in data or b"<f " in data:
-                found[title] = {_position(ref): f for ref, f in _formulas(data).items()}
+                found[title] = {
+                    cell_position(ref) or (0, 0): f for ref, f in _formulas(data).items()
+                }
     return {title: cells for title, cells in found.items() if cells}
 
 
@@ -119,7 +121,7 @@ def _formulas(data: bytes) -> dict[str, Formula]:
 
 
 def _by_ref(cells: dict[tuple[int, int], Formula]) -> dict[str, Formula]:
-    return {_ref(row, column): f for (row, column), f in cells.items()}
+    return {cell_name(row, column): f for (row, column), f in cells.items()}
 
 
 def _restored(data: bytes, before: dict[str, Formula]) -> bytes:
@@ -140,24 +142,6 @@ def _restored(data: bytes, before: dict[str, Formula]) -> bytes:
 def _unescaped(text: str) -> str:
     replaced = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
     return replaced.replace("&apos;", "'").replace("&amp;", "&")
-
-
-def _position(ref: str) -> tuple[int, int]:
-    match = _REF.fullmatch(ref)
-    if not match:
-        return 0, 0
-    column = 0
-    for letter in match[1]:
-        column = column * 26 + ord(letter) - 64
-    return int(match[2]), column
-
-
-def _ref(row: int, column: int) -> str:
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
 
 
 def _at(grid: list[list[Any]], row: int, column: int) -> object:

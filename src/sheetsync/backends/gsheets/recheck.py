@@ -22,6 +22,7 @@ from gspread import urls
 from gspread.utils import absolute_range_name
 
 from ...model import Cell, Grid
+from .cellplan import shown
 from .retry import Recheck, SheetsApi
 
 SIZE_FIELDS = "sheets.properties(sheetId,title,index,sheetType,gridProperties)"
@@ -120,17 +121,6 @@ def row_key(row: Sequence[Cell | Any]) -> tuple[tuple[str, Any], ...]:
     while cells and cells[-1] == ("empty", ""):
         cells.pop()
     return tuple(cells)
-
-
-def shown(value: Any) -> tuple[str, Any]:
-    """A value as the sheet shows it: empty, a bool, a number or text ("" is empty)."""
-    if value is None or value == "":
-        return "empty", ""
-    if isinstance(value, bool):
-        return "bool", value
-    if isinstance(value, int | float):
-        return "number", float(value)
-    return "text", str(value)
 
 
 def _sheet_properties(api: SheetsApi) -> list[dict[str, Any]]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sheetsync.backends.a1 import column_letters as letters_of
+from sheetsync.backends.a1 import column_number
+
 from .errors import ApiError
 
 _CELL = re.compile(r"^([A-Za-z]{0,3})(\d*)$")
@@ -44,20 +47,12 @@ class Box:
 
 def column_letters(index: int) -> str:
     """Return the letters of a zero-based column index (0 -> "A", 26 -> "AA")."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return letters_of(index + 1)
 
 
 def column_index(letters: str) -> int:
     """Return the zero-based index of column letters ("A" -> 0)."""
-    value = 0
-    for char in letters.upper():
-        value = value * 26 + ord(char) - 64
-    return value - 1
+    return column_number(letters) - 1
 
 
 def split_range(text: str) -> tuple[str | None, str | None]:

@@ -1,0 +1,62 @@
+"""Request bodies kept under Google's recommended size (about 2 MB), split in order.
+
+A values:batchUpdate whose body would pass ``limit`` bytes is sent as several; a single
+column range too long for one body is cut into row pieces first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from ..a1 import split_cell
+from .retry import compact_json
+
+MAX_REQUEST_BYTES = 2_000_000
+T = TypeVar("T")
+
+
+def batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
+    """Value ranges grouped so each values:batchUpdate body stays under about ``limit`` bytes."""
+    return packed((piece for vr in data for piece in _split_range(vr, limit // 2)), limit)
+
+
+def packed(items: Iterable[T], limit: int) -> Iterator[list[T]]:
+    """Items grouped in order, greedily, so each group's JSON stays under about ``limit``."""
+    group: list[T] = []
+    size = 64  # the rest of the request body
+    for item in items:
+        item_size = len(compact_json(item)) + 1
+        if group and size + item_size > limit:
+            yield group
+            group, size = [], 64
+        group.append(item)
+        size += item_size
+    if group:
+        yield group
+
+
+def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Cut one column range into row pieces of at most about ``limit`` bytes."""
+    values = value_range["values"][0]
+    if len(compact_json(values)) <= limit:
+        return [value_range]
+    tab, cells = value_range["range"].rsplit("!", 1)
+    letter, first = split_cell(cells.split(":")[0])
+
+    def piece(start: int, chunk: list[Any]) -> dict[str, Any]:
+        rows = f"{letter}{first + start}:{letter}{first + start + len(chunk) - 1}"
+        return {"range": f"{tab}!{rows}", "majorDimension": "COLUMNS", "values": [chunk]}
+
+    pieces: list[dict[str, Any]] = []
+    chunk: list[Any] = []
+    start = size = 0
+    for index, value in enumerate(values):
+        value_size = len(compact_json(value)) + 1
+        if chunk and size + value_size > limit:
+            pieces.append(piece(start, chunk))
+            chunk, start, size = [], index, 0
+        chunk.append(value)
+        size += value_size
+    pieces.append(piece(start, chunk))
+    return pieces

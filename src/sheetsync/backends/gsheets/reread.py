@@ -1,0 +1,110 @@
+"""Re-reading a tab just before writing: its header and the columns a write touches.
+
+People edit the sheet while a run works, so writes are placed by what the sheet holds
+now, not by the read at the start of the run. All of it is one values:batchGet; a
+column a person moved since is looked up once more where it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gspread.utils import absolute_range_name
+
+from ...errors import BackendError
+from ...model import Cell, Grid, TabWrite
+from ...schema import header_key
+from ..a1 import column_letters
+from ..rowmatch import header_columns
+from .cellplan import TabNow, as_cells, cell_of, transposed
+from .retry import SheetsApi
+
+Located = dict[str, list[int]]
+"""The columns to re-read, by tab: 1-based, sorted."""
+
+
+def reread(
+    api: SheetsApi,
+    headers: dict[str, list[Cell]],
+    writes: Sequence[TabWrite],
+    log: str | None,
+) -> tuple[dict[str, TabNow], Grid | None]:
+    """Headers and the columns the writes touch (and the whole Log), in one batchGet.
+
+    Columns are located by ``headers`` (the headers as read); if a person moved them
+    since, the columns are read once more where they are now. A Log tab deleted since
+    the read is not pruned (None).
+    """
+    if not writes and log is None:
+        return {}, None
+    wanted = {w.tab: wanted_keys(w) for w in writes}
+    located = {tab: locate(headers.get(tab, []), keys) for tab, keys in wanted.items()}
+    try:
+        now, log_grid = fetch_columns(api, located, log)
+    except BackendError:
+        if log is None:
+            raise
+        (now, _), log_grid = fetch_columns(api, located, None), None
+    moved = {tab: locate(now[tab].header, keys) for tab, keys in wanted.items()}
+    if moved != located:
+        now, _ = fetch_columns(api, moved, None)
+    return now, log_grid
+
+
+def reread_column(
+    api: SheetsApi, header: Sequence[Cell], tab: str, key: str
+) -> tuple[TabNow, int | None]:
+    """Tab ``tab``'s header and its column with header key ``key``, wherever it is now."""
+    located = locate(header, [key])
+    now = fetch_columns(api, {tab: located}, None)[0][tab]
+    moved = locate(now.header, [key])
+    if moved != located:
+        now = fetch_columns(api, {tab: moved}, None)[0][tab]
+    return now, moved[0] if moved else None
+
+
+def fetch_columns(
+    api: SheetsApi, located: Located, log: str | None
+) -> tuple[dict[str, TabNow], Grid | None]:
+    """One values:batchGet of each tab's header and ``located`` columns, and the Log."""
+    ranges: list[str] = []
+    for tab, columns in located.items():
+        ranges.append(absolute_range_name(tab, "1:1"))
+        ranges.extend(absolute_range_name(tab, _whole(c)) for c in columns)
+    if log is not None:
+        ranges.append(absolute_range_name(log))
+    answer = iter(api.batch_get(ranges, "COLUMNS"))
+    now = {}
+    for tab, columns in located.items():
+        header = [
+            cell_of(column[0]) if column else None for column in next(answer).get("values", [])
+        ]
+        tab_now = TabNow(header)
+        for column in columns:
+            values = next(answer).get("values", [[]])
+            tab_now.columns[column] = as_cells(values[0]) if values else []
+        now[tab] = tab_now
+    log_grid = transposed(next(answer).get("values", [])) if log is not None else None
+    return now, log_grid
+
+
+def wanted_keys(tab_write: TabWrite) -> list[str]:
+    """Header keys of every column a write reads or sets: ID, system, conditional cells."""
+    names = {tab_write.id_header, *tab_write.system_headers}
+    for row in tab_write.rows:
+        names.update(row.cells)
+        names.update(row.expect)
+        names.update(row.match)
+    return sorted({header_key(name) for name in names})
+
+
+def locate(header: Sequence[Cell], keys: Sequence[str]) -> list[int]:
+    """The 1-based columns of ``header`` whose keys are among ``keys``, sorted."""
+    columns, _ = header_columns(header, ())
+    return sorted(columns[key] for key in keys if key in columns)
+
+
+def _whole(column: int) -> str:
+    """A whole column in A1 notation: 3 → C1:C."""
+    letters = column_letters(column)
+    return f"{letters}1:{letters}"
