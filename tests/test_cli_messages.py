@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sheetsync.backends.gsheets.retry import CREDENTIALS_HELP
+from sheetsync.backends.gsheets.connect import CREDENTIALS_HELP
 from sheetsync.cli import SendProgress, main
 from sheetsync.testing.smtpd import SmtpServer
 

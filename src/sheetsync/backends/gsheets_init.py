@@ -27,8 +27,10 @@ from ..errors import UsageError
 from ..schema import LOG, MILESTONES, header_key
 from . import spreadsheet_id as parse_spreadsheet_id
 from .a1 import column_letters
+from .gsheets.api import SheetsApi
 from .gsheets.backend import EDIT_URL
-from .gsheets.retry import RetryPolicy, SheetsApi, connect_http
+from .gsheets.connect import connect_http
+from .gsheets.retry import RetryPolicy
 from .rowmatch import header_columns
 from .xlsx_init import (
     DATE_HEADERS,

@@ -37,6 +37,7 @@ from ...schema import LOG, LOG_COLUMNS, header_key
 from ..a1 import column_letters
 from ..rowmatch import header_columns
 from . import recheck
+from .api import SheetsApi
 from .bodies import MAX_REQUEST_BYTES, batches, packed
 from .cellplan import (
     ByColumn,
@@ -52,10 +53,11 @@ from .cellplan import (
     to_wire,
     value_ranges,
 )
+from .connect import connect_http
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
 from .reread import reread, reread_column
-from .retry import Recheck, RetryingHTTPClient, RetryPolicy, SheetsApi, connect_http
+from .retry import Recheck, RetryingHTTPClient, RetryPolicy
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 META_FIELDS = f"spreadsheetId,properties(title,locale,timeZone),sheets.properties,{LEASE_FIELDS}"

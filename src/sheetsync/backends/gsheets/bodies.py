@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..a1 import split_cell
-from .retry import compact_json
+from .api import compact_json
 
 MAX_REQUEST_BYTES = 2_000_000
 T = TypeVar("T")

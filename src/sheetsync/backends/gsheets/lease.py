@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import BackendError, TrackerBusy
-from .retry import Recheck, SheetsApi
+from .api import SheetsApi
+from .retry import Recheck
 
 LEASE_KEY = "sheetsync.lease"
 LEASE_ID = 735_901_001  # fixed: a second create of the same id fails

@@ -22,8 +22,9 @@ from gspread import urls
 from gspread.utils import absolute_range_name
 
 from ...model import Cell, Grid
+from .api import SheetsApi
 from .cellplan import shown
-from .retry import Recheck, SheetsApi
+from .retry import Recheck
 
 SIZE_FIELDS = "sheets.properties(sheetId,title,index,sheetType,gridProperties)"
 

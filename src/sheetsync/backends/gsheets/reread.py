@@ -16,8 +16,8 @@ from ...model import Cell, Grid, TabWrite
 from ...schema import header_key
 from ..a1 import column_letters
 from ..rowmatch import header_columns
+from .api import SheetsApi
 from .cellplan import TabNow, as_cells, cell_of, transposed
-from .retry import SheetsApi
 
 Located = dict[str, list[int]]
 """The columns to re-read, by tab: 1-based, sorted."""

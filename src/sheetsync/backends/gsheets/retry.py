@@ -1,4 +1,4 @@
-"""The Sheets API's HTTP edge: credentials, counted requests, bounded retries, errors.
+"""The Sheets API's HTTP edge: counted requests, bounded retries, errors.
 
 gspread's ``BackOffHTTPClient`` retries forever; this client retries 429, 5xx and
 connection failures with capped exponential backoff and full jitter, waits at least
@@ -8,7 +8,7 @@ time, default 120 s) would be exceeded, with one clear line:
     QuotaExhausted   the API kept answering 429 or 5xx
     BackendError     the API could not be reached at all
 
-Any other error answer is translated once, by :class:`SheetsApi`: 403/404 become
+Any other error answer is translated once, by ``api.SheetsApi``: 403/404 become
 ``TrackerNotFound`` (naming the account to share the sheet with), others ``BackendError``.
 
 Google sometimes carries a request out and then loses the answer (a 5xx, a dropped
@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-import os
 import random
 import time
 from collections.abc import Callable, Mapping, MutableMapping
@@ -32,25 +31,16 @@ from typing import Any
 
 import requests
 from google.auth.credentials import Credentials
-from google.auth.exceptions import RefreshError, TransportError
-from gspread import urls
+from google.auth.exceptions import TransportError
 from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 
-from ...errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
+from ...errors import BackendError, QuotaExhausted
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 Recheck = Callable[[], "dict[str, Any] | None"]
 """Re-reads the sheet after a lost answer: the write's answer if it took effect, else None."""
 TRANSIENT = (requests.ConnectionError, requests.Timeout, TransportError)
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-EMULATOR_ENV = "SHEETS_EMULATOR_HOST"
-READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
-CREDENTIALS_HELP = (
-    "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file "
-    "(or run `gcloud auth application-default login --scopes="
-    "https://www.googleapis.com/auth/spreadsheets,https://www.googleapis.com/auth/cloud-platform`)"
-)
 
 
 @dataclass
@@ -201,105 +191,3 @@ def _give_up(outcome: requests.Response | Exception, spent: float, attempt: int)
     return QuotaExhausted(
         f"the Google Sheets API kept answering {what} ({tries}); try again in a few minutes"
     )
-
-
-def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient, str]:
-    """An HTTP client for the Sheets API and the account it acts as.
-
-    ``SHEETS_EMULATOR_HOST=host:port`` points it at the emulator with no credentials;
-    otherwise Application Default Credentials, spreadsheets scope only.
-
-    Raises:
-        TrackerError: no credentials could be found.
-    """
-    host = os.environ.get(EMULATOR_ENV)
-    if host:
-        from ...testing.sheets_emulator import EmulatorSession
-
-        return RetryingHTTPClient(None, EmulatorSession(host), policy), f"the emulator at {host}"
-    import google.auth
-    from google.auth.exceptions import DefaultCredentialsError
-    from google.auth.transport.requests import AuthorizedSession
-
-    try:
-        credentials, _ = google.auth.default(scopes=list(SCOPES))
-    except DefaultCredentialsError as exc:
-        raise TrackerError(CREDENTIALS_HELP) from exc
-    account = (
-        getattr(credentials, "service_account_email", None) or "the account in your credentials"
-    )
-    return RetryingHTTPClient(None, AuthorizedSession(credentials), policy), account
-
-
-class SheetsApi:
-    """One spreadsheet's Sheets API endpoints, with Google's error answers translated.
-
-    Args:
-        http: the counting, retrying HTTP client.
-        spreadsheet_id: the spreadsheet (None before one is created).
-        account: who the spreadsheet must be shared with, for error messages.
-    """
-
-    def __init__(self, http: RetryingHTTPClient, spreadsheet_id: str | None, account: str) -> None:
-        self.http = http
-        self.spreadsheet_id = spreadsheet_id
-        self.account = account
-
-    def batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
-        """``values:batchGet`` of ``ranges``, unformatted, dates as serial numbers."""
-        params = {**READ_OPTIONS, "majorDimension": major, "ranges": ranges}
-        answer = self.get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
-        return list(answer.get("valueRanges", []))
-
-    def batch_update(
-        self, requests: list[dict[str, Any]], recheck: Recheck | None = None
-    ) -> dict[str, Any]:
-        """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all."""
-        url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"requests": requests}, recheck)
-
-    def values_update(self, data: list[dict[str, Any]], option: str = "RAW") -> dict[str, Any]:
-        """``values:batchUpdate`` of value ranges, RAW unless ``option`` says otherwise."""
-        url = urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"valueInputOption": option, "data": data})
-
-    def get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
-        """GET ``url``; the answer's JSON."""
-        return self._send(lambda: self.http.request("get", url, params=params))
-
-    def post(
-        self, url: str, body: dict[str, Any], recheck: Recheck | None = None
-    ) -> dict[str, Any]:
-        """POST ``body`` as compact JSON; the answer's JSON.
-
-        ``recheck`` decides, after a lost answer, whether the write already took effect.
-        """
-        data = compact_json(body).encode("utf-8")
-        headers = {"Content-Type": "application/json; charset=UTF-8"}
-        return self._send(
-            lambda: self.http.request("post", url, data=data, headers=headers, recheck=recheck)
-        )
-
-    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
-        try:
-            answer = call().json()
-        except APIError as exc:
-            raise self._translate(exc) from exc
-        except RefreshError as exc:
-            raise TrackerError(f"Google refused the credentials ({self.account}): {exc}") from exc
-        except ValueError as exc:
-            raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
-        return answer if isinstance(answer, dict) else {}
-
-    def _translate(self, exc: APIError) -> Exception:
-        message = exc.error.get("message", "")
-        if exc.code in (403, 404) and self.spreadsheet_id:
-            return TrackerNotFound(
-                f"the spreadsheet {self.spreadsheet_id} does not exist or is not shared with "
-                f"{self.account} ({exc.code} {message})"
-            )
-        return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
-
-
-def compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

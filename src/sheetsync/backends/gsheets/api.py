@@ -1,0 +1,95 @@
+"""One spreadsheet's Sheets API endpoints, with Google's error answers translated once.
+
+403/404 become ``TrackerNotFound`` (naming the account to share the sheet with), a
+credentials refusal ``TrackerError``, anything else ``BackendError``. Requests go through
+the counting, retrying client (``retry``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from google.auth.exceptions import RefreshError
+from gspread import urls
+from gspread.exceptions import APIError
+
+from ...errors import BackendError, TrackerError, TrackerNotFound
+from .retry import Recheck, RetryingHTTPClient
+
+READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+
+
+class SheetsApi:
+    """One spreadsheet's Sheets API endpoints, with Google's error answers translated.
+
+    Args:
+        http: the counting, retrying HTTP client.
+        spreadsheet_id: the spreadsheet (None before one is created).
+        account: who the spreadsheet must be shared with, for error messages.
+    """
+
+    def __init__(self, http: RetryingHTTPClient, spreadsheet_id: str | None, account: str) -> None:
+        self.http = http
+        self.spreadsheet_id = spreadsheet_id
+        self.account = account
+
+    def batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
+        """``values:batchGet`` of ``ranges``, unformatted, dates as serial numbers."""
+        params = {**READ_OPTIONS, "majorDimension": major, "ranges": ranges}
+        answer = self.get(urls.SPREADSHEET_VALUES_BATCH_URL % self.spreadsheet_id, params)
+        return list(answer.get("valueRanges", []))
+
+    def batch_update(
+        self, requests: list[dict[str, Any]], recheck: Recheck | None = None
+    ) -> dict[str, Any]:
+        """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all."""
+        url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
+        return self.post(url, {"requests": requests}, recheck)
+
+    def values_update(self, data: list[dict[str, Any]], option: str = "RAW") -> dict[str, Any]:
+        """``values:batchUpdate`` of value ranges, RAW unless ``option`` says otherwise."""
+        url = urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.spreadsheet_id
+        return self.post(url, {"valueInputOption": option, "data": data})
+
+    def get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
+        """GET ``url``; the answer's JSON."""
+        return self._send(lambda: self.http.request("get", url, params=params))
+
+    def post(
+        self, url: str, body: dict[str, Any], recheck: Recheck | None = None
+    ) -> dict[str, Any]:
+        """POST ``body`` as compact JSON; the answer's JSON.
+
+        ``recheck`` decides, after a lost answer, whether the write already took effect.
+        """
+        data = compact_json(body).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=UTF-8"}
+        return self._send(
+            lambda: self.http.request("post", url, data=data, headers=headers, recheck=recheck)
+        )
+
+    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
+        try:
+            answer = call().json()
+        except APIError as exc:
+            raise self._translate(exc) from exc
+        except RefreshError as exc:
+            raise TrackerError(f"Google refused the credentials ({self.account}): {exc}") from exc
+        except ValueError as exc:
+            raise BackendError(f"the Google Sheets API sent an unreadable answer: {exc}") from exc
+        return answer if isinstance(answer, dict) else {}
+
+    def _translate(self, exc: APIError) -> Exception:
+        message = exc.error.get("message", "")
+        if exc.code in (403, 404) and self.spreadsheet_id:
+            return TrackerNotFound(
+                f"the spreadsheet {self.spreadsheet_id} does not exist or is not shared with "
+                f"{self.account} ({exc.code} {message})"
+            )
+        return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
