@@ -44,10 +44,10 @@ def planned_digests(count: int) -> tuple[list[Any], Any]:
     """``count`` digest notifications and the envelope, planned from a synthetic tracker."""
     from synthetic import synthetic_tracker
 
+    from sheetsync.backends.memory import MemoryBackend
     from sheetsync.cells.addresses import Address
     from sheetsync.keys import DIGEST
     from sheetsync.pipeline import RunOptions, prepare
-    from sheetsync.testing.memory import MemoryBackend
 
     grids = synthetic_tracker(count * MILESTONES_PER_DIGEST, TODAY)
     for number, contract in enumerate(grids["Contracts"][1:]):

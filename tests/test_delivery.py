@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY, tracker_grids, write_workbook
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import RunOptions, RunResult, _deliver, check, compose_all, prepare, run
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
 from sheetsync.transports.smtp import SmtpTransport
 

@@ -38,13 +38,13 @@ from hypothesis import strategies as st
 
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.retry import RetryPolicy
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.model import Moving, Snapshot, Uncomputed
 from sheetsync.normalize import Tracker, normalize
 from sheetsync.pipeline import RunOptions, prepare, run
 from sheetsync.problems import Problem
 from sheetsync.schema import CONTRACT_COLUMNS, LOG_COLUMNS, MILESTONE_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.testing.sheets_emulator.cells import Formula
 from sheetsync.transports.outbox import OutboxTransport
 

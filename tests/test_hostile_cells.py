@@ -14,9 +14,9 @@ import openpyxl
 import pandas as pd
 
 from conftest import TODAY, tracker_grids, write_workbook
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, check, prepare, run
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.outbox import OutboxTransport
 from sheetsync.transports.smtp import SmtpTransport

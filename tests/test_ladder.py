@@ -19,6 +19,7 @@ import pytest
 
 from conftest import MILESTONE_HEADER, TODAY, tracker_grids, write_workbook
 from gsheets_fixtures import backend as google_backend
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.evaluate import evaluate_milestones
 from sheetsync.history import Sent, attach_history, parse_last_notified
@@ -28,7 +29,6 @@ from sheetsync.pipeline import RunOptions, run
 from sheetsync.plan import PlanContext, plan_notifications
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.transports.outbox import OutboxTransport
 
 DUE = TODAY

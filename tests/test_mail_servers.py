@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import TODAY, tracker_grids, write_workbook
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cli import main
 from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import RunOptions, run
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.smtp import SmtpTransport
 

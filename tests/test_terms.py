@@ -6,11 +6,11 @@ import datetime as dt
 from collections import Counter
 from itertools import pairwise
 
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cells.dates import from_serial, to_serial
 from sheetsync.model import TabWrite
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import LOG_COLUMNS
-from sheetsync.testing.memory import MemoryBackend
 from sheetsync.transports.outbox import OutboxTransport
 
 CONTRACT_HEADER = [

@@ -17,13 +17,13 @@ from typing import Any, cast
 from jinja2 import TemplateSyntaxError, UndefinedError
 
 from . import pipeline
+from .backends.memory import MemoryBackend
 from .compose import TEMPLATES, environment, render
 from .errors import TemplateProblem
 from .keys import DIGEST
 from .plan import Notification
 from .sample import sample_tracker
 from .schema import OVERDUE_NOTICE, REMINDER
-from .testing.memory import MemoryBackend
 
 SAMPLE_DAY = dt.date(2026, 12, 1)
 SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)

@@ -1,8 +1,9 @@
 """An in-memory tracker backend: the Backend contract over plain grids.
 
 For tests (yours and ours) that run the whole job many times and care about the
-rules rather than the storage: it applies writes exactly as the workbook and
-Google backends do (``backends.rowmatch``), without the file or network cost.
+rules rather than the storage, and for ``template_check``, which renders every email
+from the sample tracker: it applies writes exactly as the workbook and Google
+backends do (``backends.rowmatch``), without the file or network cost.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ..backends.rowmatch import header_columns, plan_cells
 from ..cells.dates import to_serial
 from ..logtab import LogPrune, rows_to_prune
 from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..schema import LOG, LOG_COLUMNS, header_key
+from .rowmatch import header_columns, plan_cells
 
 
 class MemoryBackend:
