@@ -98,7 +98,7 @@ def sheetsync_path(url: str, digests: list[Any], envelope: Any) -> tuple[dict, l
     messages: list[EmailMessage] = []
     render = 0.0
     start = time.perf_counter(), time.process_time()
-    with SmtpTransport.from_url(url, None) as transport:
+    with SmtpTransport(url, None) as transport:
         for note in digests:
             before = time.perf_counter()
             message = build_message(note, envelope, TODAY, NOON, environment())

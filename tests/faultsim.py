@@ -205,7 +205,7 @@ class FaultySmtp:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, kill: Kill, rng: random.Random, plan: Plan) -> None:
-        self.inner = SmtpTransport.from_url(
+        self.inner = SmtpTransport(
             server.url(), None, sleep=_no_sleep, retries=3, attempt_deadline=0.5
         )
         self.server, self.kill, self.rng, self.rate = server, kill, rng, plan.smtp_faults

@@ -117,7 +117,7 @@ def second_run(
     retry = RetryPolicy(sleep=_no_sleep, rng=random.Random(day.toordinal()))
     lease = LeasePolicy(settle=0.0, sleep=_no_sleep, clock=clock)
     backend = GoogleSheetsBackend(client, sheet, retry=retry, lease=lease)
-    transport = SmtpTransport.from_url(smtp.url(), None, sleep=_no_sleep, attempt_deadline=0.5)
+    transport = SmtpTransport(smtp.url(), None, sleep=_no_sleep, attempt_deadline=0.5)
     noon = dt.datetime.combine(day, dt.time(12, 1), dt.UTC)
     before = len(smtp.messages)
     try:

@@ -10,13 +10,13 @@ import sys
 
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, run
-from sheetsync.transports.smtp import transport_from_url
+from sheetsync.transports.smtp import SmtpTransport
 
 
 def main(workbook: str, today: str, url: str) -> None:
     """Run ``workbook`` as of ``today`` through ``url`` in batches of one message."""
     options = RunOptions(today=dt.date.fromisoformat(today), batch_size=1)
-    run(XlsxBackend(workbook), transport_from_url(url, None), options)
+    run(XlsxBackend(workbook), SmtpTransport(url, None), options)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def options() -> RunOptions:
 def transport(server: SmtpServer, retries: int = 3) -> SmtpTransport:
     """A transport for ``server`` that trusts its CA and retries without waiting."""
     user = USER if server.auth else None
-    return SmtpTransport.from_url(
+    return SmtpTransport(
         server.url(user),
         PASSWORD if user else None,
         ssl_context=server.client_ssl_context(),

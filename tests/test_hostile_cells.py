@@ -36,7 +36,7 @@ def options() -> RunOptions:
 def over_smtp(grids: dict) -> list:
     """Run ``grids`` once through a real SMTP server on loopback; the messages it accepted."""
     with SmtpServer() as server:
-        transport = SmtpTransport.from_url(server.url(), None, sleep=lambda _: None)
+        transport = SmtpTransport(server.url(), None, sleep=lambda _: None)
         run(MemoryBackend(grids), transport, options())
     return server.messages
 

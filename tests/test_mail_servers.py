@@ -99,7 +99,7 @@ def options() -> RunOptions:
 
 def slow_transport(url: str, **limits: float) -> SmtpTransport:
     """A transport with short limits and no waiting between attempts."""
-    return SmtpTransport.from_url(url, None, sleep=lambda _: None, **limits)
+    return SmtpTransport(url, None, sleep=lambda _: None, **limits)
 
 
 def cli(*args: str, env: dict[str, str] | None = None):
@@ -162,7 +162,7 @@ def test_a_reply_that_stalls_is_retried_with_the_same_message_id():
 def test_a_utf8_password_logs_in(mechanism):
     """A password with accents, € and CJK logs in over AUTH PLAIN and over AUTH LOGIN."""
     with SmtpServer(tls=True, auth=(USER, UTF8_PASSWORD), auth_mechanisms=[mechanism]) as server:
-        transport = SmtpTransport.from_url(
+        transport = SmtpTransport(
             server.url(user=USER), UTF8_PASSWORD, ssl_context=server.client_ssl_context()
         )
         result = run(MemoryBackend(tracker_grids()), transport, options())
@@ -175,7 +175,7 @@ def test_a_utf8_user_name_logs_in():
     """A user name with an accent (percent-encoded in the URL) logs in too."""
     user = "jöhn@example.com"
     with SmtpServer(tls=True, auth=(user, UTF8_PASSWORD)) as server:
-        transport = SmtpTransport.from_url(
+        transport = SmtpTransport(
             server.url(user=user), UTF8_PASSWORD, ssl_context=server.client_ssl_context()
         )
         result = run(MemoryBackend(tracker_grids()), transport, options())
@@ -185,7 +185,7 @@ def test_a_utf8_user_name_logs_in():
 def test_a_wrong_utf8_password_is_refused_in_one_line():
     """The wrong UTF-8 password: the run stops naming the refused login, nothing is sent."""
     with SmtpServer(tls=True, auth=(USER, UTF8_PASSWORD)) as server:
-        transport = SmtpTransport.from_url(
+        transport = SmtpTransport(
             server.url(user=USER), "pässwört", ssl_context=server.client_ssl_context()
         )
         with pytest.raises(DeliveryError, match=r"refused the login for 'robot@example\.com'"):

@@ -13,7 +13,7 @@ import pytest
 
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
 from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport, transport_from_url
+from sheetsync.transports.smtp import SmtpTransport
 
 USER = "robot@example.com"
 PASSWORD = "correct-horse-battery-staple"
@@ -67,7 +67,7 @@ def connect(server: SmtpServer, password: str | None = PASSWORD, **kwargs: objec
     """A transport for ``server`` that trusts its CA."""
     user = USER if server.auth else None
     kwargs.setdefault("ssl_context", server.client_ssl_context())
-    return SmtpTransport.from_url(server.url(user=user), password, **kwargs)  # type: ignore[arg-type]
+    return SmtpTransport(server.url(user=user), password, **kwargs)  # type: ignore[arg-type]
 
 
 def free_port() -> int:
@@ -106,7 +106,7 @@ def test_implicit_tls_delivers() -> None:
 def test_percent_encoded_user_name_logs_in(server: SmtpServer) -> None:
     """A user name like robot%40example.com is decoded before the login."""
     url = f"smtp://robot%40example.com@127.0.0.1:{server.port}"
-    with SmtpTransport.from_url(url, PASSWORD, ssl_context=server.client_ssl_context()) as tr:
+    with SmtpTransport(url, PASSWORD, ssl_context=server.client_ssl_context()) as tr:
         tr.send(reminder())
     assert server.messages[0].login == USER
 
@@ -114,7 +114,7 @@ def test_percent_encoded_user_name_logs_in(server: SmtpServer) -> None:
 def test_server_without_starttls_is_refused(plain_server: SmtpServer) -> None:
     """Without STARTTLS on offer nothing is sent in clear text."""
     url = f"smtp://127.0.0.1:{plain_server.port}"
-    with SmtpTransport.from_url(url, None) as transport, pytest.raises(DeliveryError) as caught:
+    with SmtpTransport(url, None) as transport, pytest.raises(DeliveryError) as caught:
         transport.send(reminder())
     assert str(caught.value) == (
         f"the server at 127.0.0.1:{plain_server.port} does not offer STARTTLS; "
@@ -126,14 +126,14 @@ def test_server_without_starttls_is_refused(plain_server: SmtpServer) -> None:
 def test_starttls_no_sends_in_clear_on_loopback(plain_server: SmtpServer) -> None:
     """?starttls=no delivers to a loopback relay without TLS."""
     assert plain_server.url().endswith("?starttls=no")
-    with SmtpTransport.from_url(plain_server.url(), None) as transport:
+    with SmtpTransport(plain_server.url(), None) as transport:
         transport.send(reminder())
     assert [m.tls for m in plain_server.messages] == [False]
 
 
 def test_password_without_user_sends_without_login(plain_server: SmtpServer) -> None:
     """A password in the environment does not matter when the URL names no user."""
-    with SmtpTransport.from_url(plain_server.url(), PASSWORD) as transport:
+    with SmtpTransport(plain_server.url(), PASSWORD) as transport:
         transport.send(reminder())
     assert [m.login for m in plain_server.messages] == [None]
 
@@ -141,14 +141,14 @@ def test_password_without_user_sends_without_login(plain_server: SmtpServer) -> 
 def test_user_without_password_is_a_usage_error(server: SmtpServer) -> None:
     """A URL with a user name but no password is refused before connecting."""
     with pytest.raises(UsageError, match="SHEETSYNC_SMTP_PASSWORD"):
-        SmtpTransport.from_url(server.url(user=USER), None)
+        SmtpTransport(server.url(user=USER), None)
     assert server.connections == 0
 
 
 def test_starttls_no_is_refused_for_a_remote_host() -> None:
     """?starttls=no for a non-loopback host is a usage error, before any connection."""
     with pytest.raises(UsageError, match="only for a loopback host"):
-        SmtpTransport.from_url("smtp://relay.example.com:25?starttls=no", None)
+        SmtpTransport("smtp://relay.example.com:25?starttls=no", None)
 
 
 def test_wrong_password_is_in_no_error_and_no_log(
@@ -177,14 +177,14 @@ def test_password_is_not_in_the_repr(server: SmtpServer) -> None:
 def test_password_in_the_url_is_refused() -> None:
     """A password inside the URL is a usage error that does not repeat it."""
     with pytest.raises(UsageError, match="SHEETSYNC_SMTP_PASSWORD") as caught:
-        SmtpTransport.from_url("smtp://robot:s3cr3t-pw@smtp.example.com", None)
+        SmtpTransport("smtp://robot:s3cr3t-pw@smtp.example.com", None)
     assert "s3cr3t-pw" not in str(caught.value)
 
 
 def test_login_required_but_no_user(server: SmtpServer, sleeps: list[float]) -> None:
     """A server that wants a login and gets none is a DeliveryError, not a retry."""
     url = f"smtp://127.0.0.1:{server.port}"
-    transport = SmtpTransport.from_url(
+    transport = SmtpTransport(
         url, None, ssl_context=server.client_ssl_context(), sleep=sleeps.append
     )
     with transport, pytest.raises(DeliveryError, match="requires a login: 530"):
@@ -194,7 +194,7 @@ def test_login_required_but_no_user(server: SmtpServer, sleeps: list[float]) -> 
 
 def test_untrusted_certificate_is_refused(server: SmtpServer, sleeps: list[float]) -> None:
     """A certificate the context does not trust stops the run without retries."""
-    transport = SmtpTransport.from_url(server.url(user=USER), PASSWORD, sleep=sleeps.append)
+    transport = SmtpTransport(server.url(user=USER), PASSWORD, sleep=sleeps.append)
     with transport, pytest.raises(DeliveryError, match="cannot verify the TLS certificate"):
         transport.send(reminder())
     assert (server.messages, sleeps) == ([], [])
@@ -304,9 +304,7 @@ def test_retries_exhausted_is_a_delivery_error(server: SmtpServer, sleeps: list[
 def test_unreachable_server_is_a_delivery_error(sleeps: list[float]) -> None:
     """A closed port gives up quickly with a one-line reason, backoff capped."""
     port = free_port()
-    transport = SmtpTransport.from_url(
-        f"smtp://127.0.0.1:{port}", None, backoff=20, sleep=sleeps.append
-    )
+    transport = SmtpTransport(f"smtp://127.0.0.1:{port}", None, backoff=20, sleep=sleeps.append)
     start = time.monotonic()
     with transport, pytest.raises(DeliveryError) as caught:
         transport.send(reminder())
@@ -324,7 +322,7 @@ def test_silent_server_times_out(sleeps: list[float]) -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         port = listener.getsockname()[1]
-        transport = SmtpTransport.from_url(
+        transport = SmtpTransport(
             f"smtp://127.0.0.1:{port}", None, timeout=0.2, retries=1, sleep=sleeps.append
         )
         with transport, pytest.raises(DeliveryError, match="timed out"):
@@ -396,9 +394,7 @@ def test_smuggled_line_break_is_rejected(server: SmtpServer) -> None:
     assert server.connections == 0
 
 
-def test_transport_from_url_builds_smtp_transports(server: SmtpServer) -> None:
-    """transport_from_url returns an SmtpTransport for smtp:// and refuses other schemes."""
-    transport = transport_from_url(server.url(user=USER), PASSWORD)
-    assert isinstance(transport, SmtpTransport)
-    with pytest.raises(UsageError, match="not an SMTP URL"):
-        transport_from_url("outbox:///tmp/mail", None)
+def test_a_url_of_another_scheme_is_refused() -> None:
+    """SmtpTransport refuses a URL that is not smtp:// or smtps://, naming the scheme."""
+    with pytest.raises(UsageError, match="not an SMTP URL \\(scheme 'outbox'\\)"):
+        SmtpTransport("outbox:///tmp/mail", None)

@@ -252,9 +252,9 @@ def _delivered(result: RunResult, where: str) -> str:
 
 def _transport(outbox: str | None, smtp_url: str | None) -> Any:
     if smtp_url is not None:
-        from .transports.smtp import transport_from_url
+        from .transports.smtp import SmtpTransport
 
-        return transport_from_url(smtp_url, os.environ.get("SHEETSYNC_SMTP_PASSWORD"))
+        return SmtpTransport(smtp_url, os.environ.get("SHEETSYNC_SMTP_PASSWORD"))
     return OutboxTransport(outbox or "outbox")
 
 

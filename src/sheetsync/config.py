@@ -101,10 +101,10 @@ class Config:
         if self.smtp_url and self.outbox:
             raise UsageError("set SHEETSYNC_SMTP_URL or SHEETSYNC_OUTBOX, not both")
         if self.smtp_url:
-            from .transports.smtp import transport_from_url
+            from .transports.smtp import SmtpTransport
 
             try:
-                return transport_from_url(
+                return SmtpTransport(
                     self.smtp_url, self.smtp_password, allowed_domains=self.allowed_domains or ()
                 )
             except UsageError as exc:

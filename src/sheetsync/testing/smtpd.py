@@ -8,7 +8,7 @@ misbehave on purpose (refuse recipients, drop the connection, answer 451)::
     from sheetsync.transports.smtp import SmtpTransport
 
     with SmtpServer(tls=True, auth=("robot@example.com", "s3cret")) as server:
-        transport = SmtpTransport.from_url(
+        transport = SmtpTransport(
             server.url(user="robot@example.com"), "s3cret",
             ssl_context=server.client_ssl_context(),
         )
@@ -171,7 +171,7 @@ class SmtpServer:
             return self._connections
 
     def url(self, user: str | None = None) -> str:
-        """The URL ``SmtpTransport.from_url`` needs to reach this server.
+        """The URL ``SmtpTransport`` needs to reach this server.
 
         A server without TLS gets ``?starttls=no`` (allowed on loopback only).
         """

@@ -37,15 +37,14 @@ import time
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from types import TracebackType
-from typing import Any
 
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
 
 from .envelope import envelope_of, normalize_domain
 from .smtp_session import Deadline, TimedSMTP, TimedSMTPS, login
-from .smtp_url import DEFAULT_PORTS, Endpoint, parse_url
+from .smtp_url import Endpoint, parse_url
 
-__all__ = ["SmtpTransport", "transport_from_url"]
+__all__ = ["SmtpTransport"]
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +80,27 @@ class _Transient(Exception):
 class SmtpTransport:
     """Sends messages through one SMTP connection per run; see the module docstring.
 
-    Build it with ``SmtpTransport.from_url``. Use it as a context manager: the
-    connection opens on the first ``send`` and closes with QUIT on exit.
+    Use it as a context manager: the connection opens on the first ``send`` and
+    closes with QUIT on exit.
+
+    Args:
+        url: ``smtp://[user@]host[:587][?starttls=no]`` or ``smtps://…[:465]``; a user
+            name may be percent-encoded (``user%40example.com@smtp.example.com``). No
+            password in it.
+        password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``); ignored when
+            the URL names no user (no login then). UTF-8 is fine.
+        allowed_domains: recipients must be in one of these domains or their subdomains.
+        timeout: seconds for the connection and each read.
+        attempt_deadline: seconds for connecting and logging in, and for each message.
+        run_deadline: seconds for all the sending of a run, from the first message.
+        retries: further attempts after a transient failure.
+        backoff: seconds before the first retry, doubling up to ``MAX_BACKOFF``.
+        ssl_context: default: the system's trusted CAs.
+        sleep: how to wait between attempts.
+
+    Raises:
+        UsageError: the URL is not a usable SMTP URL, or it names a user but no
+            password was given.
 
     Attributes:
         last_refused: for the last message sent, each refused recipient → the
@@ -93,7 +111,7 @@ class SmtpTransport:
 
     def __init__(
         self,
-        endpoint: Endpoint,
+        url: str,
         password: str | None,
         *,
         allowed_domains: Sequence[str] = (),
@@ -107,7 +125,7 @@ class SmtpTransport:
     ) -> None:
         if retries < 0:
             raise ValueError("retries must be 0 or more")
-        self._endpoint = endpoint
+        self._endpoint = _endpoint(url, password)
         self._secret = _Secret(password)
         self._allowed = tuple(normalize_domain(d) for d in allowed_domains if d.strip())
         self._timeout = timeout
@@ -120,37 +138,6 @@ class SmtpTransport:
         self._sleep = sleep
         self._smtp: TimedSMTP | TimedSMTPS | None = None
         self.last_refused: dict[str, str] = {}
-
-    @classmethod
-    def from_url(cls, url: str, password: str | None, **options: Any) -> SmtpTransport:
-        """A transport for ``smtp://[user@]host[:587][?starttls=no]`` or ``smtps://…[:465]``.
-
-        Args:
-            url: the server; a user name may be percent-encoded
-                (``user%40example.com@smtp.example.com``). No password in it.
-            password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``);
-                ignored when the URL names no user (no login then). UTF-8 is fine.
-            options: the keyword arguments of the constructor:
-                ``allowed_domains`` (recipients must be in one of these domains or
-                their subdomains), ``timeout`` (seconds for the connection and each
-                read, default 30), ``attempt_deadline`` (seconds for connecting and
-                logging in, and for each message, default 120), ``run_deadline``
-                (seconds for all the sending of a run, from the first message,
-                default 1800), ``retries`` (further attempts after a transient
-                failure, default 3), ``backoff`` (seconds before the first retry,
-                doubling up to MAX_BACKOFF), ``ssl_context`` (default: the system's
-                trusted CAs), ``sleep`` (how to wait between attempts).
-
-        Raises:
-            UsageError: the URL is not a usable SMTP URL.
-        """
-        endpoint = parse_url(url)
-        if endpoint.user and not password:
-            raise UsageError(
-                f"the mail URL names user {endpoint.user!r} but no password was given "
-                "(set SHEETSYNC_SMTP_PASSWORD)"
-            )
-        return cls(endpoint, password, **options)
 
     def __repr__(self) -> str:
         scheme = "smtps" if self._endpoint.implicit_tls else "smtp"
@@ -389,16 +376,15 @@ class SmtpTransport:
             smtp.close()
 
 
-def transport_from_url(url: str, password: str | None, **kwargs: object) -> SmtpTransport:
-    """The transport for an ``smtp://`` or ``smtps://`` URL (see ``SmtpTransport.from_url``).
-
-    Raises:
-        UsageError: the URL is not an SMTP URL, or not a usable one.
-    """
-    scheme = url.partition(":")[0].lower()
-    if scheme not in DEFAULT_PORTS:
-        raise UsageError(f"not an SMTP URL (scheme {scheme!r}); use smtp:// or smtps://")
-    return SmtpTransport.from_url(url, password, **kwargs)
+def _endpoint(url: str, password: str | None) -> Endpoint:
+    """Where and how to connect, from the URL; a URL naming a user needs a password."""
+    endpoint = parse_url(url)
+    if endpoint.user and not password:
+        raise UsageError(
+            f"the mail URL names user {endpoint.user!r} but no password was given "
+            "(set SHEETSYNC_SMTP_PASSWORD)"
+        )
+    return endpoint
 
 
 def _still_connected(smtp: smtplib.SMTP, exc: Exception) -> bool:

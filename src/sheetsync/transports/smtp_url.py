@@ -47,7 +47,7 @@ def parse_url(url: str) -> Endpoint:
         raise UsageError(f"the mail URL is malformed; use {SHAPE}") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise UsageError(f"unsupported mail URL scheme {scheme!r}; use smtp:// or smtps://")
+        raise UsageError(f"not an SMTP URL (scheme {scheme!r}); use smtp:// or smtps://")
     if parts.password is not None:
         raise UsageError(
             "the mail URL must not contain a password; set SHEETSYNC_SMTP_PASSWORD instead"
