@@ -10,8 +10,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from sheetsync.backends.xlsx_init import create_workbook
-from sheetsync.sample import sample_tracker
+from sheetsync.init.sample import sample_tracker
+from sheetsync.init.workbook import create_workbook
 
 DEFAULT_ANCHOR = dt.date(2026, 12, 1)
 DEFAULT_OUT = Path(__file__).with_name("tracker.xlsx")

@@ -49,10 +49,10 @@ from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.lease import LeasePolicy
 from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError
+from sheetsync.init.sample import sample_tracker
 from sheetsync.model import Snapshot
 from sheetsync.normalize import SYSTEM_HEADERS, normalize
 from sheetsync.pipeline import RunOptions, run
-from sheetsync.sample import sample_tracker
 from sheetsync.schema import header_key
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator
 from sheetsync.testing.smtpd import SmtpServer

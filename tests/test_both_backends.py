@@ -17,10 +17,10 @@ from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
 from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.init.sample import sample_tracker
 from sheetsync.model import Grid
 from sheetsync.pipeline import run
 from sheetsync.problems import problems_by_row
-from sheetsync.sample import sample_tracker
 from sheetsync.schema import CONTRACT_SYSTEM, MILESTONE_SYSTEM
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport

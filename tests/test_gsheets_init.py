@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from conftest import TODAY
 from gsheets_fixtures import backend, running_emulator
-from sheetsync.backends.gsheets_init import TabPlan, _format_requests, create_google_tracker
 from sheetsync.cli import main
 from sheetsync.errors import UsageError
+from sheetsync.init.google import create_google_tracker
+from sheetsync.init.google_formats import TabPlan, format_requests
 from sheetsync.pipeline import RunOptions, check
 from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM, STATUSES
 
@@ -107,7 +108,7 @@ def test_system_and_log_columns_are_wide_enough():
     """Every column runs fill in gets a width; Status fits "Needs attention" (7 px a letter)."""
     header = [*MILESTONE_SYSTEM, *LOG_COLUMNS]
     widths = {}
-    for request in _format_requests(TabPlan("Milestones", 7, header)):
+    for request in format_requests(TabPlan("Milestones", 7, header)):
         if "updateDimensionProperties" in request:
             change = request["updateDimensionProperties"]
             widths[header[change["range"]["startIndex"]]] = change["properties"]["pixelSize"]

@@ -11,8 +11,8 @@ import pytest
 from conftest import TODAY, tracker_grids, write_workbook
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.init.sample import sample_tracker
 from sheetsync.pipeline import RunOptions, check, run
-from sheetsync.sample import sample_tracker
 from sheetsync.schema import CONTRACT_SYSTEM, LOG_COLUMNS, MILESTONE_SYSTEM
 from sheetsync.transports.outbox import OutboxTransport
 from simulation import expected_keys, milestones_of

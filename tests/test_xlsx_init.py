@@ -11,12 +11,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.backends.xlsx_init import create_workbook
 from sheetsync.errors import UsageError
+from sheetsync.init.sample import sample_tracker
+from sheetsync.init.workbook import create_workbook
 from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.pipeline import RunOptions, run
-from sheetsync.sample import sample_tracker
 from sheetsync.schema import (
     CONTRACT_COLUMNS,
     CONTRACT_STATUSES,

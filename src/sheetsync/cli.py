@@ -123,7 +123,7 @@ def init(tracker: str | None, sample: bool, google_title: str | None) -> None:
 
     TRACKER is a new .xlsx file name; with --google, an optional existing sheet to fill.
     """
-    from .initialize import init_tracker
+    from .init import init_tracker
 
     if tracker is None and google_title is None:
         raise UsageError("give a new .xlsx file name, or --google TITLE for a Google Sheet")

@@ -20,9 +20,9 @@ from . import pipeline
 from .backends.memory import MemoryBackend
 from .compose import TEMPLATES, environment, render
 from .errors import TemplateProblem
+from .init.sample import sample_tracker
 from .keys import DIGEST
 from .plan import Notification
-from .sample import sample_tracker
 from .schema import OVERDUE_NOTICE, REMINDER
 
 SAMPLE_DAY = dt.date(2026, 12, 1)

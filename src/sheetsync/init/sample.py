@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from .schema import CONTRACT_COLUMNS, LOG_COLUMNS, MILESTONE_COLUMNS
+from ..schema import CONTRACT_COLUMNS, LOG_COLUMNS, MILESTONE_COLUMNS
 
 Grid = list[list[object]]
 

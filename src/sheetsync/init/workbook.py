@@ -8,7 +8,7 @@ heights a file gives, so wrapped lines would overlap (a Google Sheet wraps them)
 
 Done stays a yes/no dropdown: the .xlsx format has no checkbox that both Excel and
 LibreOffice draw (a TRUE/FALSE list shows the words TRUE and FALSE), and yes / no is
-what people type anyway. A Google Sheet gets a real checkbox (``gsheets_init``).
+what people type anyway. A Google Sheet gets a real checkbox (``google``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..backends.xlsx import DATE_FORMAT
 from ..errors import UsageError
 from ..schema import (
     CANCELLED,
@@ -46,7 +47,6 @@ from ..schema import (
     UPCOMING,
     header_key,
 )
-from .xlsx import DATE_FORMAT
 
 LAST_ROW = 1_048_576  # the last row a sheet has: dropdowns, colours and filters cover it all
 TAB_ORDER = (CONTRACTS, MILESTONES, SETTINGS, LOG)
