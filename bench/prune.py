@@ -28,7 +28,8 @@ from pathlib import Path
 import openpyxl
 
 from sheetsync.backends.gsheets import GoogleSheetsBackend
-from sheetsync.backends.xlsx import XlsxBackend, _prune
+from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.backends.xlsx.backend import _prune
 from sheetsync.logtab import LogPrune, rows_to_prune
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client

@@ -3,7 +3,7 @@
 It writes only system columns, new IDs, conditional roll-forward cells and Log
 rows; every other cell, tab, format and formula is saved back as it was. How the
 file itself is opened and saved (atomically, keeping its permissions and owner,
-through a symlink) is in ``xlsx_file``.
+through a symlink) is in ``file``.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from openpyxl.styles import Font
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..cells.dates import to_serial
-from ..cells.text import printable
-from ..errors import BackendError, TrackerNotFound
-from ..logtab import LogPrune, rows_to_prune
-from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
-from ..schema import LOG, LOG_COLUMNS, header_key
-from .rowmatch import header_columns, plan_cells
-from .xlsx_file import damaged, ensure_writable, opened, save
-from .xlsx_formulas import formula_cells, mark
-from .xlsx_lock import LockPolicy, refuse_if_open, workbook_lock
+from ...cells.dates import to_serial
+from ...cells.text import printable
+from ...errors import BackendError, TrackerNotFound
+from ...logtab import LogPrune, rows_to_prune
+from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
+from ...schema import LOG, LOG_COLUMNS, header_key
+from ..rowmatch import header_columns, plan_cells
+from .file import damaged, ensure_writable, opened, save
+from .formulas import formula_cells, mark
+from .lock import LockPolicy, refuse_if_open, workbook_lock
 
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -52,7 +52,7 @@ class XlsxBackend:
         self.lock_policy = lock_policy
 
     def lock(self) -> AbstractContextManager[None]:
-        """Hold the workbook for one run (``xlsx_lock``); refuse if a person has it open.
+        """Hold the workbook for one run (``lock``); refuse if a person has it open.
 
         Raises:
             TrackerBusy: another run holds it past the wait, or Excel/LibreOffice has it.
@@ -84,7 +84,7 @@ class XlsxBackend:
         return str(self.path.resolve())
 
     def ensure_writable(self) -> None:
-        """Refuse a read-only workbook before the run sends anything (see ``xlsx_file``)."""
+        """Refuse a read-only workbook before the run sends anything (see ``file``)."""
         ensure_writable(self.path)
 
     def write_status(

@@ -23,8 +23,8 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
 
-from ..errors import BackendError, TrackerError, TrackerNotFound
-from .xlsx_formulas import keep_results
+from ...errors import BackendError, TrackerError, TrackerNotFound
+from .formulas import keep_results
 
 TEMP_PREFIX = ".sheetsync-"
 """Temporary files are ``.sheetsync-<pid>-<random>.xlsx`` beside the workbook."""

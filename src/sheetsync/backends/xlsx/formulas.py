@@ -21,8 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
-from ..model import Moving, Uncomputed
-from .a1 import cell_name, cell_position
+from ...model import Moving, Uncomputed
+from ..a1 import cell_name, cell_position
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

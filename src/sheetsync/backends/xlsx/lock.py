@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import TrackerBusy, TrackerError
+from ...errors import TrackerBusy, TrackerError
 
 
 @dataclass
