@@ -1,0 +1,83 @@
+"""The Google backend's pure cell planning (backends/gsheets/cellplan.py, bodies.py), no HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
+from sheetsync.backends.gsheets.bodies import batches
+from sheetsync.backends.gsheets.cellplan import TabNow, plan_tab, to_wire, value_ranges
+from sheetsync.backends.gsheets.connect import emulator_host
+from sheetsync.cells.dates import to_serial
+from sheetsync.model import RowWrite, TabWrite, WriteReport
+
+HEADER = ["Milestone ID", "Status", "Next Reminder"]
+
+
+def test_column_letters_and_numbers_agree_past_the_two_letter_columns() -> None:
+    """A1 letters and column numbers convert both ways, through AAA (column 703)."""
+    assert [column_letters(n) for n in (1, 26, 27, 52, 702, 703)] == [
+        "A",
+        "Z",
+        "AA",
+        "AZ",
+        "ZZ",
+        "AAA",
+    ]
+    assert all(column_number(column_letters(n)) == n for n in range(1, 1000))
+    assert cell_name(12, 28) == "AB12" and cell_position("AB12") == (12, 28)
+    assert cell_position("12AB") is None
+
+
+def test_nearby_rows_share_one_range_and_far_ones_start_another() -> None:
+    """Rows a few apart go in one range (null between: untouched); distant rows get their own."""
+    ranges = list(value_ranges("Milestones", {3: {2: "Due soon", 5: "Overdue", 40: "Done"}}))
+    assert [r["range"] for r in ranges] == ["'Milestones'!C2:C5", "'Milestones'!C40:C40"]
+    assert ranges[0]["values"] == [["Due soon", None, None, "Overdue"]]
+
+
+def test_a_long_column_is_cut_into_bodies_under_the_limit_keeping_every_value() -> None:
+    """A write bigger than the request limit is split; the pieces hold all values, in order."""
+    values = [f"row {n} " + "x" * 40 for n in range(2, 502)]
+    data = list(value_ranges("Log", {1: dict(enumerate(values, start=2))}))
+    parts = list(batches(data, 4_000))
+    assert len(parts) > 1
+    assert all(len(json.dumps({"data": part})) < 4_000 for part in parts)
+    sent = [v for part in parts for vr in part for v in vr["values"][0]]
+    assert sent == values
+
+
+def test_only_cells_whose_value_changes_are_planned() -> None:
+    """A cell already showing the value (a date as a real date too) is not sent again."""
+    day = dt.date(2026, 12, 1)
+    now = TabNow(
+        list(HEADER),
+        {1: ["Milestone ID", "M-1", "M-2"], 2: ["Status", "Upcoming", "Due soon"]},
+    )
+    now.columns[3] = ["Next Reminder", to_serial(day), None]
+    rows = [
+        RowWrite("M-1", 2, {"Status": "Upcoming", "Next Reminder": day}),
+        RowWrite("M-2", 3, {"Status": "Overdue", "Next Reminder": day}),
+    ]
+    write = TabWrite("Milestones", "Milestone ID", ["Status", "Next Reminder"], rows)
+    planned = plan_tab(write, now, WriteReport())
+    assert planned == {2: {3: "Overdue"}, 3: {3: "2026-12-01"}}
+
+
+def test_values_go_as_the_sheet_should_show_them() -> None:
+    """Blanks clear the cell, dates go as ISO text, times to the second."""
+    moment = dt.datetime(2026, 12, 1, 8, 30, 15, 999)
+    assert [to_wire(v) for v in (None, float("nan"), dt.date(2026, 12, 1), moment)] == [
+        "",
+        "",
+        "2026-12-01",
+        "2026-12-01 08:30:15",
+    ]
+
+
+def test_only_sheets_emulator_host_switches_to_another_host() -> None:
+    """The switch is SHEETS_EMULATOR_HOST alone; unset or empty means Google itself."""
+    assert emulator_host({"SHEETS_EMULATOR_HOST": "127.0.0.1:8085"}) == "127.0.0.1:8085"
+    assert emulator_host({"SHEETS_EMULATOR_HOST": ""}) is None
+    assert emulator_host({"GOOGLE_APPLICATION_CREDENTIALS": "key.json"}) is None
