@@ -20,14 +20,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from types import TracebackType
 
 from . import pipeline
 from .backends import open_backend
 from .cells.addresses import Address, parse_addresses
 from .errors import MessageRejected, UsageError
 from .pipeline import RunOptions, RunResult
-from .transports.base import Transport
+from .transports.base import ContextTransport, Transport
 from .transports.outbox import OutboxTransport
 
 PREFIX = "SHEETSYNC_"
@@ -182,21 +181,10 @@ def _flag(name: str, value: str) -> bool:
     raise UsageError(f"{name}: {value!r} is not yes or no (use 1 or 0)")
 
 
-class _NoTransport:
+class _NoTransport(ContextTransport):
     """The transport of a dry run with no mail settings: it refuses to send."""
 
     name = "none"
-
-    def __enter__(self) -> _NoTransport:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     def send(self, message: EmailMessage) -> None:
         """Refuse: a dry run sends nothing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 
 class Transport(Protocol):
@@ -27,3 +27,21 @@ class Transport(Protocol):
     ) -> None: ...
 
     def send(self, message: EmailMessage) -> None: ...
+
+
+class ContextTransport:
+    """``with transport:`` for a transport class: entering gives it back, leaving closes it."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of what the transport holds (nothing, unless a subclass says otherwise)."""

@@ -6,12 +6,12 @@ import os
 import re
 from email.message import EmailMessage
 from pathlib import Path
-from types import TracebackType
 
 from ..errors import DeliveryError
+from .base import ContextTransport
 
 
-class OutboxTransport:
+class OutboxTransport(ContextTransport):
     """Writes each message to ``DIR/<message-id>.eml``; a resend overwrites the same file."""
 
     name = "outbox"
@@ -26,14 +26,6 @@ class OutboxTransport:
         except OSError as exc:
             raise DeliveryError(f"cannot create the outbox folder {self.folder}: {exc}") from exc
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     def send(self, message: EmailMessage) -> None:
         """Write ``message`` as an .eml file named after its Message-ID."""

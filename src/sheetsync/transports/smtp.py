@@ -36,10 +36,10 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
-from types import TracebackType
 
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
 
+from .base import ContextTransport
 from .envelope import envelope_of, normalize_domain
 from .smtp_session import Deadline, TimedSMTP, TimedSMTPS, login
 from .smtp_url import Endpoint, parse_url
@@ -77,7 +77,7 @@ class _Transient(Exception):
     """A failure worth another attempt (4xx, lost connection, timeout)."""
 
 
-class SmtpTransport:
+class SmtpTransport(ContextTransport):
     """Sends messages through one SMTP connection per run; see the module docstring.
 
     Use it as a context manager: the connection opens on the first ``send`` and
@@ -143,17 +143,6 @@ class SmtpTransport:
         scheme = "smtps" if self._endpoint.implicit_tls else "smtp"
         user = f"{self._endpoint.user}@" if self._endpoint.user else ""
         return f"<SmtpTransport {scheme}://{user}{self._endpoint}>"
-
-    def __enter__(self) -> SmtpTransport:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Say QUIT and close the connection, if one is open."""
