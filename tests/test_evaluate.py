@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from sheetsync.evaluate import NO_STAGE, evaluate_milestones
-from sheetsync.settings import Settings
+from sheetsync.normalize.settings import Settings
 
 TODAY = dt.date(2027, 3, 1)
 

@@ -237,7 +237,7 @@ def test_log_rows_follow_the_log_columns(tmp_path):
 
 def test_log_recipients_cell_keeps_to_whole_and_caps_copies():
     """A copied list past five addresses is summarised; the To part stays whole for matching."""
-    from sheetsync.ledger import recipients_cell, recipients_to
+    from sheetsync.normalize.ledger import recipients_cell, recipients_to
 
     copies = [f"owner{i}@example.com" for i in range(40)]
     cell = recipients_cell(["gc@example.com", "cfo@example.com"], copies)

@@ -18,10 +18,10 @@ import pandas as pd
 
 from .cells.recurrence import Rule, parse_rule
 from .keys import CANCELLED, COMPLETED, MOVED, cancelled_key, milestone_key, moved_key
+from .normalize.settings import Settings
 from .problems import Problem
 from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
 from .schema import CONTRACTS
-from .settings import Settings
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.

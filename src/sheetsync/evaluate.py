@@ -11,8 +11,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .normalize.settings import Settings
 from .schema import CANCELLED, DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
-from .settings import Settings
 from .values import factorize_objects
 
 NO_STAGE = -1

@@ -27,10 +27,10 @@ from .evaluate import evaluate_milestones
 from .health import contract_health
 from .history import attach_history, last_notified_texts
 from .keys import DIGEST
-from .ledger import recipients_cell
 from .logtab import LogPrune, rows_to_prune
 from .model import Cell, Snapshot, TabWrite
 from .normalize import Tracker, normalize
+from .normalize.ledger import recipients_cell
 from .plan import Item, Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
 from .schema import (

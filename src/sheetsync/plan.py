@@ -18,10 +18,10 @@ import pandas as pd
 
 from .cells.addresses import Address
 from .keys import DIGEST, milestone_keys
-from .ledger import Ledger
+from .normalize.ledger import Ledger
+from .normalize.settings import Settings
 from .routing import escalation_recipients
 from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
-from .settings import Settings
 from .values import factorize_objects, gc_paused, lookup, object_array
 
 

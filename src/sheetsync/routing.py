@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .cells.addresses import Address, in_domains
-from .settings import Settings
+from .normalize.settings import Settings
 
 
 def escalation_recipients(milestone: object, settings: Settings) -> tuple[Address, ...]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .cells.addresses import Address
 from .keys import summary_key
-from .ledger import Ledger
+from .normalize.ledger import Ledger
 from .plan import Notification, PlanContext
 from .schema import DONE, OVERDUE, SUMMARY, TERM_TYPES
 from .values import factorize_objects, lookup

@@ -7,9 +7,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from .cells.milestone_types import canonical_type
-from .cells.numbers import parse_int_list, parse_yes_no
-from .normalize_rows import (
+from ..cells.milestone_types import canonical_type
+from ..cells.numbers import parse_int_list, parse_yes_no
+from ..problems import Problem
+from ..values import Coded, with_slot
+from .columns import Table
+from .contracts import (
     _dates,
     _duplicates,
     _Flagger,
@@ -19,10 +22,7 @@ from .normalize_rows import (
     _strings,
     _texts,
 )
-from .problems import Problem
 from .settings import Settings
-from .table import Table
-from .values import Coded, with_slot
 
 ID_PATTERN = re.compile(r"^M-(\d+)$")
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .logtab import log_columns, log_values, split_log
-from .model import Grid
-from .schema import LOG_COLUMNS
+from ..logtab import log_columns, log_values, split_log
+from ..model import Grid
+from ..schema import LOG_COLUMNS
 
 
 @dataclass

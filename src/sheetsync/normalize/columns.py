@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import Grid
-from .schema import Column
-from .values import Coded, is_none_mask
+from ..model import Grid
+from ..schema import Column
+from ..values import Coded, is_none_mask
 
 
 @dataclass

@@ -13,13 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import SchemaError
-from .ledger import Ledger, read_ledger
-from .model import Grid, Snapshot
-from .normalize_milestones import milestone_frame
-from .normalize_rows import contract_frame
-from .problems import Problem
-from .schema import (
+from ..errors import SchemaError
+from ..model import Grid, Snapshot
+from ..problems import Problem
+from ..schema import (
     CONTRACT_COLUMNS,
     CONTRACT_SYSTEM,
     CONTRACTS,
@@ -35,9 +32,12 @@ from .schema import (
     Column,
     header_key,
 )
+from ..values import gc_paused
+from .columns import Table
+from .contracts import contract_frame
+from .ledger import Ledger, read_ledger
+from .milestones import milestone_frame
 from .settings import Settings, parse_settings, restrict_escalations
-from .table import Table
-from .values import gc_paused
 
 
 @dataclass

@@ -12,17 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells.addresses import Address, in_domains, parse_addresses, why_not
-from .cells.dates import MOVING, UNCOMPUTED, parse_date_values
-from .cells.locales import separators
-from .cells.money import parse_money
-from .cells.numbers import parse_yes_no, whole_count
-from .cells.text import cell_text, printable
-from .problems import Problem
-from .schema import ENDED_CONTRACT, header_key
+from ..cells.addresses import Address, in_domains, parse_addresses, why_not
+from ..cells.dates import MOVING, UNCOMPUTED, parse_date_values
+from ..cells.locales import separators
+from ..cells.money import parse_money
+from ..cells.numbers import parse_yes_no, whole_count
+from ..cells.text import cell_text, printable
+from ..problems import Problem
+from ..schema import ENDED_CONTRACT, header_key
+from ..values import Coded
+from .columns import Table
 from .settings import Settings
-from .table import Table
-from .values import Coded
 
 _RISKS = {"high": "High", "medium": "Medium", "med": "Medium", "low": "Low", "": ""}
 _CONTRACT_STATES = {"active", "", "draft", *ENDED_CONTRACT}

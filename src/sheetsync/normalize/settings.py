@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .cells.addresses import Address, ascii_domain, in_domains, parse_addresses
-from .cells.milestone_types import canonical_type
-from .cells.numbers import parse_int_list, parse_yes_no, whole_number
-from .cells.text import printable
-from .problems import Problem
-from .schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
+from ..cells.addresses import Address, ascii_domain, in_domains, parse_addresses
+from ..cells.milestone_types import canonical_type
+from ..cells.numbers import parse_int_list, parse_yes_no, whole_number
+from ..cells.text import printable
+from ..problems import Problem
+from ..schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
 
 WEEKEND_AS_WRITTEN, WEEKEND_PREVIOUS = "as written", "previous business day"
 
