@@ -51,7 +51,8 @@ from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError
 from sheetsync.init.sample import sample_tracker
 from sheetsync.model import Snapshot
-from sheetsync.normalize import SYSTEM_HEADERS, normalize
+from sheetsync.normalize import normalize
+from sheetsync.normalize.headers import SYSTEM_HEADERS
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import header_key
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator

@@ -1,8 +1,13 @@
-"""One tab's known columns pulled out of its grid, with the sheet row of each data row."""
+"""One tab's known columns pulled out of its grid, and the readers every tab's columns share.
+
+``Table`` holds each known column's raw cells with the sheet row of each data row;
+the readers factorize a column once, read each distinct cell once, and ``Flagger``
+writes a Problem's sentence only for the rows that have one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -10,9 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cells.addresses import Address, in_domains, parse_addresses, why_not
+from ..cells.dates import MOVING, UNCOMPUTED, parse_date_values
+from ..cells.text import cell_text, printable
 from ..model import Grid
+from ..problems import Problem
 from ..schema import Column
-from ..values import Coded, is_none_mask
+from ..values import Coded, is_none_mask, object_array
 
 
 @dataclass
@@ -92,3 +101,126 @@ def _non_blank(coded: dict[str, Coded], length: int) -> np.ndarray:
             filled[column.nan] = False
         keep |= filled[column.codes]
     return keep
+
+
+class Flagger:
+    """Collects Problems for rows of one table, from boolean masks."""
+
+    def __init__(self, table: Table) -> None:
+        self.tab = table.tab
+        self.rows = np.asarray(table.rows, dtype=np.int64)
+        self.problems: list[Problem] = []
+
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str,
+        message: str | Coded | Sequence[str],
+        write: Callable[[Any], str] | None = None,
+    ) -> None:
+        """Add ``message`` (one string, or one per distinct cell or per row) where ``mask``.
+
+        With ``write``, ``message`` is a column whose flagged cells ``write`` turns
+        into sentences: only those rows' sentences are written.
+        """
+        hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if isinstance(message, str):
+            texts: list[object] = [message] * len(hits)
+        elif isinstance(message, Coded):
+            texts = message.at(hits)
+            if write is not None:
+                written = {value: write(value) for value in set(texts)}
+                texts = [written[value] for value in texts]
+        else:
+            texts = [message[i] for i in hits.tolist()]
+        rows = self.rows[hits].tolist()
+        tab = self.tab
+        self.problems.extend(
+            Problem(tab, row, column, printable(str(text)))
+            for row, text in zip(rows, texts, strict=True)
+        )
+
+
+def column_texts(table: Table, name: str) -> Coded:
+    return table.distinct(name).texts()
+
+
+def equals(values: Coded, wanted: str | None) -> np.ndarray:
+    """Per row, whether the value is ``wanted``."""
+    return values.equals(wanted)
+
+
+def quoted(column: str, raw: Coded, reason: Sequence[object] | str) -> Coded:
+    """``Column: "cell" reason`` for each distinct cell of ``raw`` (a formula: no cell)."""
+    reasons = [reason] * len(raw.values) if isinstance(reason, str) else reason
+    shown = [
+        "" if r in (UNCOMPUTED, MOVING) else f'"{printable(cell_text(v)[:60])}" '
+        for v, r in zip(raw.values, reasons, strict=True)
+    ]
+    return Coded(
+        raw.codes,
+        np.asarray(
+            [f"{column}: {s}{r or ''}" for s, r in zip(shown, reasons, strict=True)],
+            dtype=object,
+        ),
+    )
+
+
+def read_dates(table: Table, name: str, locale: str | None, flags: Flagger) -> np.ndarray:
+    """Column ``name`` as dates (NaT where blank or unreadable), each bad cell flagged."""
+    raw = table.distinct(name)
+    stamps, reasons = parse_date_values(raw.values, locale)
+    has_reason = np.asarray([r is not None for r in reasons], dtype=bool)
+    flags.flag(has_reason[raw.codes], name, quoted(name, raw, reasons))
+    return stamps[raw.codes]
+
+
+def read_owners(
+    table: Table, name: str, domains: tuple[str, ...], flags: Flagger
+) -> tuple[Coded, np.ndarray, Coded]:
+    """Well-formed, allowed addresses of a column; whether the cell was blank; what was wrong."""
+    texts = column_texts(table, name)
+    parsed = [_check_addresses(t, domains) for t in texts.values]
+    addresses = Coded(texts.codes, object_array([p[0] for p in parsed]))
+    messages = Coded(texts.codes, np.asarray([p[1] for p in parsed], dtype=object))
+    told = np.asarray([p[1] != "" for p in parsed], dtype=bool)
+    flags.flag(told[texts.codes], name, messages.map(lambda m: f"{name}: {m}"))
+    return addresses, equals(texts, ""), messages
+
+
+def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address, ...], str]:
+    good, bad = parse_addresses(text)
+    kept = tuple(a for a in good if in_domains(a, domains))
+    outside = [a.email for a in good if a not in kept]
+    notes = [f'"{printable(b)}" {why_not(b)}' for b in bad]
+    if outside:
+        allowed = ", ".join(domains)
+        notes.append(
+            f"{', '.join(outside)} is outside the allowed domains ({allowed}); not emailed"
+        )
+    return kept, "; ".join(notes)
+
+
+def duplicates(ids: Coded, flags: Flagger, column: str, what: str) -> np.ndarray:
+    """Rows whose (non-blank) ID another row also has, each flagged with the other rows."""
+    ids = ids.unique()
+    counts = np.bincount(ids.codes, minlength=len(ids.values))
+    dup = (counts[ids.codes] > 1) & ~equals(ids, "")
+    if dup.any():
+        hits = np.flatnonzero(dup)
+        where: dict[object, list[str]] = {}
+        for value, row in zip(ids.at(hits), flags.rows[hits].tolist(), strict=True):
+            where.setdefault(value, []).append(str(row))
+        message = [f"{column} {i} is used on rows {', '.join(where[i])}; {what}" for i in where]
+        text = dict(zip(where, message, strict=True))
+        flags.flag(
+            dup, column, Coded(ids.codes, object_array([text.get(v, "") for v in ids.values]))
+        )
+    return dup
+
+
+def strings(values: Coded, inferred: bool = True) -> pd.Series:
+    """A text column in the dtype ``Series.map`` would infer: ``str`` when any row held text."""
+    if not inferred:
+        return values.series()
+    return pd.Series(pd.array(list(values.values), dtype="str")[values.codes])

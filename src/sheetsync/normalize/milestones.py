@@ -11,16 +11,16 @@ from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no
 from ..problems import Problem
 from ..values import Coded, with_slot
-from .columns import Table
-from .contracts import (
-    _dates,
-    _duplicates,
-    _Flagger,
-    _is,
-    _owners,
-    _quoted,
-    _strings,
-    _texts,
+from .columns import (
+    Flagger,
+    Table,
+    column_texts,
+    duplicates,
+    equals,
+    quoted,
+    read_dates,
+    read_owners,
+    strings,
 )
 from .settings import Settings
 
@@ -31,24 +31,24 @@ def milestone_frame(
     table: Table, contracts: pd.DataFrame, settings: Settings
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the Milestones tab: one row per milestone, its Problems, and whether it is blocked."""
-    flags = _Flagger(table)
+    flags = Flagger(table)
     ids, new_id = _ids(table)
-    blocked = _duplicates(ids, flags, "Milestone ID", "give each milestone its own ID")
-    contract_ids = _texts(table, "Contract ID")
+    blocked = duplicates(ids, flags, "Milestone ID", "give each milestone its own ID")
+    contract_ids = column_texts(table, "Contract ID")
     known = contracts.loc[~contracts["duplicate"] & (contracts["id"] != "")]
     by_id = known.set_index("id")
     at = by_id.index.get_indexer(contract_ids.values)
     unknown = (at < 0)[contract_ids.codes]
     _contract_flags(contract_ids, at, contracts, unknown, flags)
-    titles = _texts(table, "Milestone")
-    flags.flag(_is(titles, ""), "Milestone", "Milestone is blank; say what has to happen")
+    titles = column_texts(table, "Milestone")
+    flags.flag(equals(titles, ""), "Milestone", "Milestone is blank; say what has to happen")
     types = _types(table, flags)
-    due = _dates(table, "Due Date", settings, flags)
+    due = read_dates(table, "Due Date", settings.locale, flags)
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
     told = np.isin(table.rows, [p.row for p in flags.problems if p.column == "Due Date"])
     flags.flag(np.isnat(due) & ~told, "Due Date", "Due Date is blank")
     owners, no_owner = _milestone_owners(table, contract_ids, at, by_id, settings, flags)
-    escalate, _, _ = _owners(table, "Escalate To", settings, flags)
+    escalate, _, _ = read_owners(table, "Escalate To", settings.allowed_domains, flags)
     done, completed = _done(table, settings, flags)
     blocked = blocked | unknown | np.isnat(due) | no_owner
     frame = pd.DataFrame(
@@ -58,24 +58,26 @@ def milestone_frame(
             "new_id": new_id,
             "contract_id": contract_ids.series(),
             "title": titles.series(),
-            "type": _strings(types),
+            "type": strings(types),
             "due": due,
             "owners": pd.Series(owners, dtype=object),
             "escalate_to": escalate.series(),
             **_lead_days(table, types, settings, flags),
-            "repeat": _texts(table, "Repeat").series(),
+            "repeat": column_texts(table, "Repeat").series(),
             "done": done,
             "completed_on": completed,
-            "notes": _texts(table, "Notes").series(),
-            "source": _texts(table, "Source").map(lambda s: s.casefold() or "manual").series(),
-            "last_notified": _texts(table, "Last Notified").series(),
+            "notes": column_texts(table, "Notes").series(),
+            "source": column_texts(table, "Source")
+            .map(lambda s: s.casefold() or "manual")
+            .series(),
+            "last_notified": column_texts(table, "Last Notified").series(),
             "blocked": blocked,
         }
     )
     pick = at[contract_ids.codes]
     frame["cancelled"] = _by_contract(by_id["ended"], pick, False).astype(bool)
     departments = _by_contract(by_id["department"], np.arange(-1, len(by_id)), "")
-    frame["department"] = _strings(Coded(pick + 1, departments), bool((pick >= 0).any()))
+    frame["department"] = strings(Coded(pick + 1, departments), bool((pick >= 0).any()))
     return frame, flags.problems
 
 
@@ -90,9 +92,9 @@ def _contract_flags(
     at: np.ndarray,
     contracts: pd.DataFrame,
     unknown: np.ndarray,
-    flags: _Flagger,
+    flags: Flagger,
 ) -> None:
-    blank = _is(contract_ids, "")
+    blank = equals(contract_ids, "")
     flags.flag(
         unknown & blank, "Contract ID", "Contract ID is blank; say which contract this belongs to"
     )
@@ -114,8 +116,8 @@ def _contract_flags(
 
 def _ids(table: Table) -> tuple[Coded, np.ndarray]:
     """Milestone IDs, assigning ``M-0001``-style IDs after the highest one to blank rows."""
-    ids = _texts(table, "Milestone ID")
-    blank = _is(ids, "")
+    ids = column_texts(table, "Milestone ID")
+    blank = equals(ids, "")
     if blank.any():
         used = ids.values[np.bincount(ids.codes, minlength=len(ids.values)) > 0]
         numbers = [int(m.group(1)) for v in used if (m := ID_PATTERN.search(v))]
@@ -129,11 +131,11 @@ def _ids(table: Table) -> tuple[Coded, np.ndarray]:
     return ids, blank
 
 
-def _types(table: Table, flags: _Flagger) -> Coded:
-    texts = _texts(table, "Type")
+def _types(table: Table, flags: Flagger) -> Coded:
+    texts = column_texts(table, "Type")
     types = texts.map(lambda t: canonical_type(str(t or "")))
     flags.flag(
-        _is(types, None),
+        equals(types, None),
         "Type",
         texts.map(lambda t: f'Type: "{t}" is not a type sheetsync knows; treated as other'),
     )
@@ -146,15 +148,15 @@ def _milestone_owners(
     at: np.ndarray,
     contracts: pd.DataFrame,
     settings: Settings,
-    flags: _Flagger,
+    flags: Flagger,
 ) -> tuple[np.ndarray, np.ndarray]:
-    own, blank, messages = _owners(table, "Owner", settings, flags)
+    own, blank, messages = read_owners(table, "Owner", settings.allowed_domains, flags)
     theirs = with_slot(contracts["owners"].to_numpy(dtype=object), ())
     fallback = Coded(contract_ids.codes, theirs[at])
     owners = np.where(blank, fallback.array(), own.array())
     empty = np.where(blank, _is_empty(fallback), _is_empty(own))
     known = (at >= 0)[contract_ids.codes]
-    told = ~_is(messages, "")
+    told = ~equals(messages, "")
     flags.flag(empty & ~blank & ~told, "Owner", "Owner has no email address sheetsync may use")
     flags.flag(
         empty & blank & known,
@@ -170,16 +172,16 @@ def _is_empty(owners: Coded) -> np.ndarray:
 
 
 def _lead_days(
-    table: Table, types: Coded, settings: Settings, flags: _Flagger
+    table: Table, types: Coded, settings: Settings, flags: Flagger
 ) -> dict[str, pd.Series]:
     """``lead_days`` per row, and ``lead_from``: the row's Remind Days, a setting, or default."""
     raw = table.distinct("Remind Days")
     parsed = raw.map(lambda v: None if v in (None, "") else parse_int_list(v))
-    bad = _is(parsed, None) & ~raw.none_or_empty()
+    bad = equals(parsed, None) & ~raw.none_or_empty()
     reason = "is not days such as 30, 7, 1; using the type's default"
-    flags.flag(bad, "Remind Days", _quoted("Remind Days", raw, reason))
+    flags.flag(bad, "Remind Days", quoted("Remind Days", raw, reason))
     defaults = types.map(lambda t: settings.lead_days.get(t, np.nan))
-    own = ~_is(parsed, None)
+    own = ~equals(parsed, None)
     chosen = np.where(own, parsed.array(), defaults.array())
     by_setting = types.map(lambda t: t in settings.remind_set).array().astype(bool)
     source = np.where(own, "row", np.where(by_setting, "setting", "default"))
@@ -189,10 +191,15 @@ def _lead_days(
     }
 
 
-def _done(table: Table, settings: Settings, flags: _Flagger) -> tuple[np.ndarray, np.ndarray]:
+def _done(table: Table, settings: Settings, flags: Flagger) -> tuple[np.ndarray, np.ndarray]:
     raw = table.distinct("Done")
     done = raw.map(lambda v: False if v in (None, "") else parse_yes_no(v))
     reason = "is not yes or no (tick the box, or write yes); treated as not done"
-    flags.flag(_is(done, None), "Done", _quoted("Done", raw, reason))
-    completed = _dates(table, "Completed On", settings, flags)
+    flags.flag(equals(done, None), "Done", quoted("Done", raw, reason))
+    completed = read_dates(table, "Completed On", settings.locale, flags)
     return done.where(lambda v: v is True) | ~np.isnat(completed), completed
+
+
+def _sources(table: Table) -> pd.Series:
+    """The Source column: ``auto`` for generated rows, ``manual`` (or what it says) otherwise."""
+    return column_texts(table, "Source").map(lambda s: s.casefold() or "manual").series()

@@ -8,12 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
+
 from ..cells.addresses import Address, ascii_domain, in_domains, parse_addresses
 from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no, whole_number
 from ..cells.text import printable
+from ..model import Grid
 from ..problems import Problem
 from ..schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
+from .columns import Table
 
 WEEKEND_AS_WRITTEN, WEEKEND_PREVIOUS = "as written", "previous business day"
 
@@ -191,3 +195,24 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "none" if value is None else str(value)
+
+
+def settings_table(tab: str, grid: Grid) -> Table:
+    """The Settings rows the run may write Problems next to (only under a header row)."""
+    rows = setting_rows(grid)
+    if not rows or rows[0][0] == 1:
+        return Table(tab, [], {}, [])
+    keys = pd.Series([key for _, key, _ in rows], dtype="object")
+    return Table(tab, list(grid[0]), {"Setting": 0}, [row for row, _, _ in rows], {"Setting": keys})
+
+
+def setting_rows(grid: Grid) -> list[tuple[int, object, object]]:
+    """Key / value pairs with their sheet rows; row 1 is a header when it says so."""
+    start = 1 if grid and header_key(grid[0][0] if grid[0] else "") in {"setting", "key"} else 0
+    rows: list[tuple[int, object, object]] = []
+    for number, row in enumerate(grid[start:], start=start + 1):
+        key = row[0] if row else None
+        value = row[1] if len(row) > 1 else None
+        if key not in (None, ""):
+            rows.append((number, key, value))
+    return rows
