@@ -46,8 +46,8 @@ def planned_digests(count: int) -> tuple[list[Any], Any]:
 
     from sheetsync.backends.memory import MemoryBackend
     from sheetsync.cells.addresses import Address
-    from sheetsync.keys import DIGEST
     from sheetsync.pipeline import RunOptions, prepare
+    from sheetsync.schema import DIGEST
 
     grids = synthetic_tracker(count * MILESTONES_PER_DIGEST, TODAY)
     for number, contract in enumerate(grids["Contracts"][1:]):

@@ -14,9 +14,8 @@ import pytest
 
 from sheetsync.cells.addresses import Address
 from sheetsync.compose import Envelope, build_message, context_for, environment
-from sheetsync.keys import DIGEST
 from sheetsync.plan import Item, Notification
-from sheetsync.schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from sheetsync.schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 
 TODAY = dt.date(2026, 11, 2)
 NOW = dt.datetime(2026, 11, 2, 7, 30, tzinfo=dt.UTC)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from sheetsync.cells.addresses import Address
 from sheetsync.compose import Envelope, build_message, environment
-from sheetsync.keys import DIGEST
 from sheetsync.plan import Item, Notification
 from sheetsync.preview import write_preview
-from sheetsync.schema import ESCALATION, REMINDER
+from sheetsync.schema import DIGEST, ESCALATION, REMINDER
 
 TODAY = dt.date(2026, 11, 2)
 NOW = dt.datetime(2026, 11, 2, 7, 30, tzinfo=dt.UTC)

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from .cells.recurrence import Rule, parse_rule
-from .keys import CANCELLED, COMPLETED, MOVED, cancelled_key, milestone_key, moved_key
+from .keys import cancelled_key, milestone_key, moved_key
 from .normalize.settings import Settings
 from .problems import Problem
 from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
-from .schema import CONTRACTS
+from .schema import AUTO, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.
@@ -62,7 +62,7 @@ def reconcile_auto(
 ) -> None:
     """Add, move, re-plan and cancel auto rows so they follow each contract's terms."""
     frame = derived.milestones
-    auto = (frame["source"] == "auto").to_numpy(dtype=bool)
+    auto = (frame["source"] == AUTO).to_numpy(dtype=bool)
     existing = {frame["id"].iat[i]: int(i) for i in np.flatnonzero(auto)}
     _record_done(derived, auto, history)
     wanted = _desired(derived.contracts, existing, frame, today, history, derived.problems)
@@ -236,7 +236,8 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
         if key not in history.recorded:
             subject = f"{frame['title'].iat[at]}: cancelled, {WHY_GONE[suffix]}"
             row = int(frame["row"].iat[at])
-            derived.changes.append(Change(mid, contract_id, row, {}, {}, CANCELLED, key, subject))
+            change = Change(mid, contract_id, row, {}, {}, CANCELLED_KIND, key, subject)
+            derived.changes.append(change)
 
 
 def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> pd.DataFrame:
@@ -258,7 +259,7 @@ def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> p
             "done": False,
             "completed_on": pd.NaT,
             "notes": "",
-            "source": "auto",
+            "source": AUTO,
             "blocked": not want.contract.owners,
             "cancelled": False,
             "department": want.contract.department,

@@ -16,9 +16,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from .cells.addresses import Address
 from .cells.text import one_line as _single_line
-from .keys import DIGEST
 from .plan import Notification
-from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from .schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.

@@ -15,13 +15,13 @@ import pandas as pd
 
 from .auto_rows import reconcile_auto
 from .cells.recurrence import Rule, parse_rule
-from .keys import COMPLETED, completed_key
+from .keys import completed_key
 from .normalize.settings import WEEKEND_PREVIOUS, Settings
 from .problems import Problem
 from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
-from .schema import MILESTONES
+from .schema import COMPLETED, MILESTONES
 
-__all__ = ["COMPLETED", "Change", "Derived", "History", "RowSource", "derive", "term_dates"]
+__all__ = ["Change", "Derived", "History", "RowSource", "derive", "term_dates"]
 
 
 def add_months_array(dates: np.ndarray, months: np.ndarray) -> np.ndarray:

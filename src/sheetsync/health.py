@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
-
-ON_TRACK, INACTIVE = "On track", "Inactive"
+from .schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
 
 
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +41,7 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
 
 def _next_by_contract(milestones: pd.DataFrame) -> pd.Series:
     """The earliest open milestone of each contract: ``Title (2027-03-02)``."""
-    open_ = milestones[milestones["status"].isin([OVERDUE, DUE_SOON, UPCOMING])]
+    open_ = milestones[milestones["status"].isin(OPEN_STATUSES)]
     first = open_.sort_values(["due", "id"]).drop_duplicates("contract_id")
     text = first["title"] + " (" + first["due"].dt.strftime("%Y-%m-%d") + ")"
     return pd.Series(text.to_numpy(), index=first["contract_id"].to_numpy())

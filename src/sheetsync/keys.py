@@ -15,10 +15,16 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
-
-MOVED, COMPLETED, CANCELLED = "moved", "completed", "cancelled"
-DIGEST = "digest"  # a reminder email: its items are reminder and overdue keys
+from .schema import (
+    CANCELLED_KIND,
+    COMPLETED,
+    DIGEST,
+    ESCALATION,
+    MOVED,
+    OVERDUE_NOTICE,
+    REMINDER,
+    SUMMARY,
+)
 
 # The kinds a Key cell may start with, as the Log's readers recognise a renamed Key column.
 LOG_KINDS = (REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY, COMPLETED, MOVED, DIGEST)
@@ -62,7 +68,7 @@ def moved_key(milestone: str, before: str, after: str) -> str:
 
 def cancelled_key(milestone: str, due: str) -> str:
     """The key of an auto row its contract's terms no longer call for (``due`` may be ``none``)."""
-    return milestone_key(CANCELLED, milestone, due, "terms")
+    return milestone_key(CANCELLED_KIND, milestone, due, "terms")
 
 
 def summary_key(owner: str, today: dt.date) -> str:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from .cells.dates import from_serial
 from .cells.text import cell_text
-from .keys import COMPLETED, LOG_KINDS, split_key, summary_month
-from .schema import LOG_COLUMNS, header_key
+from .keys import LOG_KINDS, split_key, summary_month
+from .schema import COMPLETED, LOG_COLUMNS, header_key
 
 if TYPE_CHECKING:
     from .model import Cell, Grid

@@ -19,14 +19,13 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .backends.base import Backend
-from .cells.addresses import Address, in_domains
+from .cells.addresses import Address, allowed_split
 from .compose import Envelope, build_message, environment
 from .derive import Derived, derive
 from .errors import DeliveryError, MessageRejected, UsageError
 from .evaluate import evaluate_milestones
 from .health import contract_health
 from .history import attach_history, last_notified_texts
-from .keys import DIGEST
 from .logtab import LogPrune, rows_to_prune
 from .model import Cell, Snapshot, TabWrite
 from .normalize import Tracker, normalize
@@ -35,9 +34,11 @@ from .plan import Item, Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
 from .schema import (
     CONTRACTS,
+    DIGEST,
     ESCALATION,
     LOG_COLUMNS,
     MILESTONES,
+    NEEDS_ATTENTION,
     OVERDUE_NOTICE,
     REMINDER,
     SUMMARY,
@@ -356,8 +357,9 @@ def _check_domains(message: EmailMessage, allowed: tuple[str, ...]) -> None:
     """Raise MessageRejected if a To/Cc/Bcc address is outside ``allowed`` (when set)."""
     headers = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
     for _, email in getaddresses(headers):
-        if allowed and not in_domains(Address("", email.lower()), allowed):
-            raise MessageRejected(f"{email} is outside the allowed domains ({', '.join(allowed)})")
+        _, outside = allowed_split([Address("", email)], allowed)
+        if outside:
+            raise MessageRejected(outside)
 
 
 def _count(result: RunResult, note: Notification, outcome: str) -> None:
@@ -428,7 +430,7 @@ def log_prune(prepared: Prepared) -> LogPrune | None:
     cannot be scheduled now and the series anchor of every milestone still in the tracker.
     """
     evaluated = prepared.evaluated
-    dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne("Needs attention")]
+    dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne(NEEDS_ATTENTION)]
     current = zip(dated["id"].astype(str), dated["due"].dt.strftime("%Y-%m-%d"), strict=True)
     unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"]
     prune = LogPrune(

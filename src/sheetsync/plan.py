@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from .cells.addresses import Address
-from .keys import DIGEST, milestone_keys
+from .keys import milestone_keys
 from .normalize.ledger import Ledger
 from .normalize.settings import Settings
 from .routing import escalation_recipients
-from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from .schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .values import factorize_objects, gc_paused, lookup, object_array
 
 
@@ -98,7 +98,7 @@ def plan_notifications(
         names = contract_names(contracts)
         digest = context.settings.digest
         notices = _owner_items(milestones, _unsent(milestones, "notice", ledger), names, context)
-        escalating = _not_noted(milestones, _due_now(milestones, "escalation"), ledger)
+        escalating = _not_noted(milestones, _due_now(milestones, ESCALATION), ledger)
         escalations = _escalation_items(milestones, escalating, names, context)
         noted = _noted_keys(milestones)
         notes = _group(notices, DIGEST, ledger, digest, noted)
@@ -127,7 +127,7 @@ class _Due:
 
 def _due_now(milestones: pd.DataFrame, which: str) -> _Due:
     """Rows whose current stage of ``which`` ("notice" or "escalation") has a key."""
-    if which == "escalation":
+    if which == ESCALATION:
         stage = milestones["level"].to_numpy()
         pos = np.flatnonzero(stage > 0)
         kinds = [ESCALATION] * len(pos)

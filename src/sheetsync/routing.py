@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .cells.addresses import Address, in_domains
+from .cells.addresses import Address, allowed_split
 from .normalize.settings import Settings
 
 
@@ -19,7 +19,7 @@ def escalation_recipients(milestone: object, settings: Settings) -> tuple[Addres
         or settings.default_escalation
     )
     chosen = (settings.default_escalation or first) if level >= 2 else first
-    return tuple(a for a in chosen if in_domains(a, settings.allowed_domains))
+    return allowed_split(chosen, settings.allowed_domains)[0]
 
 
 def escalation_label(milestone: object, settings: Settings) -> str:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from .cells.recurrence import Rule
-from .keys import COMPLETED, split_key
+from .keys import split_key
 from .problems import Problem
+from .schema import COMPLETED
 
 
 @dataclass

@@ -92,13 +92,20 @@ MILESTONE_SYSTEM = (
 # The name the Escalation system column takes when a person's column is called Escalation.
 ESCALATION_COLUMN, ESCALATION_ELSEWHERE = "Escalation", "Escalation Level"
 CONTRACT_SYSTEM = ("Term End", "Notice Deadline", "Next Milestone", "Health", "Problems", "Checked")
-SOURCE = "Source"  # Milestones: "manual", or "auto" for rows generated from contract terms
+SOURCE = "Source"  # Milestones: MANUAL, or AUTO for rows generated from contract terms
+MANUAL, AUTO = "manual", "auto"
 LAST_NOTIFIED = "Last Notified"  # Milestones: what was sent for the current due date
 
 # Milestone statuses.
 DONE, OVERDUE, DUE_SOON, UPCOMING = "Done", "Overdue", "Due soon", "Upcoming"
 NEEDS_ATTENTION, CANCELLED = "Needs attention", "Cancelled"
 STATUSES = (OVERDUE, DUE_SOON, UPCOMING, NEEDS_ATTENTION, DONE, CANCELLED)
+# A milestone still to be done: what Next Milestone and the summary's open count look at.
+OPEN_STATUSES = (OVERDUE, DUE_SOON, UPCOMING)
+
+# Contract Health: the worst of Needs attention, Overdue and Due soon among its
+# milestones, else one of these.
+ON_TRACK, INACTIVE = "On track", "Inactive"
 
 # Contract statuses.
 ENDED_CONTRACT = ("terminated", "expired", "superseded")
@@ -106,6 +113,10 @@ CONTRACT_STATUSES = ("Active", "Draft", "Terminated", "Expired", "Superseded")
 
 # Notification kinds, as written in the Log's Kind column and used in keys.
 REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY = "reminder", "overdue", "escalation", "summary"
+# Kinds of the Log rows about rows a run changed: a moved due date, a completed
+# occurrence of a repeating milestone, a generated row whose contract ended.
+MOVED, COMPLETED, CANCELLED_KIND = "moved", "completed", "cancelled"
+DIGEST = "digest"  # a reminder email: its items are reminder and overdue keys
 
 TYPES = (
     "renewal",

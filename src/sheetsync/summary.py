@@ -17,10 +17,9 @@ from .cells.addresses import Address
 from .keys import summary_key
 from .normalize.ledger import Ledger
 from .plan import Notification, PlanContext
-from .schema import DONE, OVERDUE, SUMMARY, TERM_TYPES
+from .schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from .values import factorize_objects, lookup
 
-OPEN = ("Overdue", "Due soon", "Upcoming")
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
 
@@ -95,7 +94,7 @@ def _pairs(
 def section_flags(milestones: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """For every milestone, which summary sections list it."""
     days = milestones["days_left"]
-    open_ = milestones["status"].isin(OPEN)
+    open_ = milestones["status"].isin(OPEN_STATUSES)
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     completed_last_month = milestones["completed_on"].between(
         pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)

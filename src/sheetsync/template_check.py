@@ -21,9 +21,8 @@ from .backends.memory import MemoryBackend
 from .compose import TEMPLATES, environment, render
 from .errors import TemplateProblem
 from .init.sample import sample_tracker
-from .keys import DIGEST
 from .plan import Notification
-from .schema import OVERDUE_NOTICE, REMINDER
+from .schema import DIGEST, OVERDUE_NOTICE, REMINDER
 
 SAMPLE_DAY = dt.date(2026, 12, 1)
 SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)

@@ -9,13 +9,16 @@ import numpy as np
 import pandas as pd
 
 from .cells.dates import parse_date_series
-from .keys import CANCELLED, COMPLETED, completed_parts
+from .keys import completed_parts
 from .model import Cell, RowWrite, Snapshot, TabWrite
 from .normalize import Tracker
 from .problems import problems_by_row
 from .routing import escalation_label
 from .rowchanges import Change, Derived, History, RowSource, merged_cells
 from .schema import (
+    AUTO,
+    CANCELLED_KIND,
+    COMPLETED,
     CONTRACT_SYSTEM,
     CONTRACTS,
     MILESTONE_SYSTEM,
@@ -82,7 +85,7 @@ def milestone_writes(
     fields = evaluated[[c for c in ROW_FIELDS if c in evaluated.columns]]
     rows = []
     for m in fields.itertuples(index=False):
-        if m.id in fresh and m.source == "auto":
+        if m.id in fresh and m.source == AUTO:
             continue
         cells = _renamed(_system_cells(m, tracker, last_notified, problems, stamp), table)
         expect: dict[str, object] = {}
@@ -123,7 +126,7 @@ def new_milestone_rows(prepared: Any, notified: dict[int, str]) -> list[dict[str
         return []
     table = tracker.tables[MILESTONES]
     by_id = {str(r.get(_id_header(table))): r for r in derived.new_rows}
-    fresh = evaluated[evaluated["id"].isin(list(by_id)) & (evaluated["source"] == "auto")]
+    fresh = evaluated[evaluated["id"].isin(list(by_id)) & (evaluated["source"] == AUTO)]
     stamp = checked_stamp(prepared.today)
     rows = []
     for m in fresh.itertuples(index=False):
@@ -177,7 +180,7 @@ def row_source(tracker: Tracker) -> RowSource:
 def run_history(tracker: Tracker, snapshot: Snapshot) -> History:
     """What earlier runs recorded: done occurrences and cancellations (Log), Term End written."""
     ledger = tracker.ledger.frame
-    recorded = ledger[ledger["Kind"].isin([COMPLETED, CANCELLED])]
+    recorded = ledger[ledger["Kind"].isin([COMPLETED, CANCELLED_KIND])]
     anchors: dict[str, dt.date] = {}
     last_done: dict[str, dt.date] = {}
     completed: set[tuple[str, dt.date]] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
 from functools import lru_cache
@@ -142,8 +143,27 @@ def ascii_domain(text: str) -> str | None:
     return encoded if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", encoded) else None
 
 
-def in_domains(address: Address, domains: tuple[str, ...]) -> bool:
+def _in_domains(address: Address, domains: tuple[str, ...]) -> bool:
     """Whether ``address`` is inside one of ``domains`` (or a subdomain); any when empty."""
     if not domains:
         return True
-    return any(address.domain == d or address.domain.endswith("." + d) for d in domains)
+    domain = address.domain.casefold()
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def allowed_split(
+    addresses: Iterable[Address], domains: tuple[str, ...]
+) -> tuple[tuple[Address, ...], str]:
+    """The Allowed domains rule, the one check every step calls.
+
+    Returns:
+        ``(inside, why)``: the addresses inside ``domains`` (all of them when none are
+        set), and for the rest a sentence such as ``a@y.com is outside the allowed
+        domains (x.com)``, or "" when none was dropped.
+    """
+    given = tuple(addresses)
+    inside = tuple(a for a in given if _in_domains(a, domains))
+    outside = [a.email for a in given if a not in inside]
+    if not outside:
+        return inside, ""
+    return inside, f"{', '.join(outside)} is outside the allowed domains ({', '.join(domains)})"

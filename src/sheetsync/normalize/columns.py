@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cells.addresses import Address, in_domains, parse_addresses, why_not
+from ..cells.addresses import Address, allowed_split, parse_addresses, why_not
 from ..cells.dates import MOVING, UNCOMPUTED, parse_date_values
 from ..cells.text import cell_text, printable
 from ..model import Grid
@@ -190,14 +190,10 @@ def read_owners(
 
 def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address, ...], str]:
     good, bad = parse_addresses(text)
-    kept = tuple(a for a in good if in_domains(a, domains))
-    outside = [a.email for a in good if a not in kept]
+    kept, outside = allowed_split(good, domains)
     notes = [f'"{printable(b)}" {why_not(b)}' for b in bad]
     if outside:
-        allowed = ", ".join(domains)
-        notes.append(
-            f"{', '.join(outside)} is outside the allowed domains ({allowed}); not emailed"
-        )
+        notes.append(f"{outside}; not emailed")
     return kept, "; ".join(notes)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no
 from ..problems import Problem
+from ..schema import MANUAL
 from ..values import Coded, with_slot
 from .columns import (
     Flagger,
@@ -67,9 +68,7 @@ def milestone_frame(
             "done": done,
             "completed_on": completed,
             "notes": column_texts(table, "Notes").series(),
-            "source": column_texts(table, "Source")
-            .map(lambda s: s.casefold() or "manual")
-            .series(),
+            "source": _sources(table),
             "last_notified": column_texts(table, "Last Notified").series(),
             "blocked": blocked,
         }
@@ -202,4 +201,4 @@ def _done(table: Table, settings: Settings, flags: Flagger) -> tuple[np.ndarray,
 
 def _sources(table: Table) -> pd.Series:
     """The Source column: ``auto`` for generated rows, ``manual`` (or what it says) otherwise."""
-    return column_texts(table, "Source").map(lambda s: s.casefold() or "manual").series()
+    return column_texts(table, "Source").map(lambda s: s.casefold() or MANUAL).series()

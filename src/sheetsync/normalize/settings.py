@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from ..cells.addresses import Address, ascii_domain, in_domains, parse_addresses
+from ..cells.addresses import Address, allowed_split, ascii_domain, parse_addresses
 from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no, whole_number
 from ..cells.text import printable
@@ -131,9 +131,9 @@ def restrict_escalations(
     domains = settings.allowed_domains
     if not domains:
         return []
-    settings.default_escalation = _inside(settings.default_escalation, domains)
+    settings.default_escalation = allowed_split(settings.default_escalation, domains)[0]
     for department, found in settings.department_escalation.items():
-        settings.department_escalation[department] = _inside(found, domains)
+        settings.department_escalation[department] = allowed_split(found, domains)[0]
     problems = []
     for row, key, value in rows:
         name, _, department = str(key or "").partition(":")
@@ -141,16 +141,11 @@ def restrict_escalations(
         if label != "defaultescalation" and not (label == "escalation" and department.strip()):
             continue
         good, _ = parse_addresses(str(value or ""))
-        dropped = [a.email for a in good if not in_domains(a, domains)]
-        if dropped:
-            outside = f"{', '.join(dropped)} is outside the allowed domains ({', '.join(domains)})"
+        _, outside = allowed_split(good, domains)
+        if outside:
             message = f"{str(key).strip()}: {outside}; not emailed"
             problems.append(Problem(SETTINGS, row, "Value", printable(message)))
     return problems
-
-
-def _inside(addresses: tuple[Address, ...], domains: tuple[str, ...]) -> tuple[Address, ...]:
-    return tuple(a for a in addresses if in_domains(a, domains))
 
 
 def _apply(settings: Settings, key: str, value: object) -> str | None:
