@@ -34,14 +34,14 @@ from ...errors import BackendError
 from ...logtab import LogPrune, rows_to_prune
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ...schema import LOG, LOG_COLUMNS, header_key
-from ..a1 import column_letters
 from ..rowmatch import header_columns
 from . import recheck
 from .api import SheetsApi
-from .bodies import MAX_REQUEST_BYTES, batches, packed
+from .bodies import MAX_REQUEST_BYTES, batches, packed, row_ranges
 from .cellplan import (
     ByColumn,
     TabInfo,
+    TabNow,
     delete_rows,
     entered,
     grid_of,
@@ -199,12 +199,7 @@ class GoogleSheetsBackend:
         now, log_grid = reread(
             self.api, self._headers, present, prune_log.title if prune_log else None
         )
-        cells: dict[str, ByColumn] = {}
-        for tab_write in present:
-            cells[tab_write.tab] = plan_tab(tab_write, now[tab_write.tab], report)
-            self._headers[tab_write.tab] = header_after(
-                now[tab_write.tab].header, cells[tab_write.tab]
-            )
+        cells = {w.tab: self._planned(w, now[w.tab], report) for w in present}
         if log is None:
             log = self._add_tab(LOG)
             cells[log.title] = {c: {1: name} for c, name in enumerate(LOG_COLUMNS, start=1)}
@@ -218,6 +213,12 @@ class GoogleSheetsBackend:
         for part in batches(data, self.max_request_bytes):
             self.api.values_update(part)
         return report
+
+    def _planned(self, tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
+        """The cells to send for one tab; its header as it will be once they are written."""
+        by_column = plan_tab(tab_write, now, report)
+        self._headers[tab_write.tab] = header_after(now.header, by_column)
+        return by_column
 
     def _prune_requests(self, log: TabInfo, grid: Grid, prune: LogPrune) -> list[dict[str, Any]]:
         """deleteDimension requests for the Log rows ``prune`` lets go, as re-read."""
@@ -288,11 +289,7 @@ class GoogleSheetsBackend:
             self.api, info.title, info.sheet_id, last, len(values), info.rows
         )
         self.api.batch_update([insert_rows(info, last, len(values))], inserted)
-        data, start = [], last + 1
-        for chunk in packed(values, self.max_request_bytes):
-            cells = f"A{start}:{column_letters(width)}{start + len(chunk) - 1}"
-            data.append({"range": absolute_range_name(info.title, cells), "values": chunk})
-            start += len(chunk)
+        data = row_ranges(info.title, last + 1, width, values, self.max_request_bytes)
         for part in batches(data, self.max_request_bytes):
             self.api.values_update(part, "USER_ENTERED")
         self._last_rows[info.title] = last + len(values)

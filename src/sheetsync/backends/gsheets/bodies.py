@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from ..a1 import split_cell
+from gspread.utils import absolute_range_name
+
+from ..a1 import column_letters, split_cell
 from .api import compact_json
 
 MAX_REQUEST_BYTES = 2_000_000
@@ -60,3 +62,18 @@ def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]
         size += value_size
     pieces.append(piece(start, chunk))
     return pieces
+
+
+def row_ranges(
+    tab: str, first_row: int, width: int, rows: list[list[Any]], limit: int
+) -> list[dict[str, Any]]:
+    """Whole rows from ``first_row`` down as value ranges of columns A to ``width``.
+
+    Each range holds as many rows as fit in about ``limit`` bytes.
+    """
+    data, start = [], first_row
+    for chunk in packed(rows, limit):
+        cells = f"A{start}:{column_letters(width)}{start + len(chunk) - 1}"
+        data.append({"range": absolute_range_name(tab, cells), "values": chunk})
+        start += len(chunk)
+    return data
