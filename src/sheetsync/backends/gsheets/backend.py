@@ -35,7 +35,6 @@ from ...logtab import LogPrune, rows_to_prune
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ...schema import LOG, LOG_COLUMNS, header_key
 from ..rowmatch import header_columns
-from . import recheck
 from .api import SheetsApi
 from .bodies import MAX_REQUEST_BYTES, batches, packed, row_ranges
 from .cellplan import (
@@ -56,6 +55,7 @@ from .cellplan import (
 from .connect import connect_http
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
+from .recheck import grid_at_least, rows_appended, rows_deleted, rows_inserted, tab_added
 from .reread import reread, reread_column
 from .retry import Recheck, RetryingHTTPClient, RetryPolicy
 
@@ -285,9 +285,7 @@ class GoogleSheetsBackend:
         values = [placed(row.items(), columns, width, entered) for row in rows]
         last = max(self._last_rows.get(info.title, 0), 1)
         info.rows += len(values)
-        inserted = recheck.rows_inserted(
-            self.api, info.title, info.sheet_id, last, len(values), info.rows
-        )
+        inserted = rows_inserted(self.api, info.title, info.sheet_id, last, len(values), info.rows)
         self.api.batch_update([insert_rows(info, last, len(values))], inserted)
         data = row_ranges(info.title, last + 1, width, values, self.max_request_bytes)
         for part in batches(data, self.max_request_bytes):
@@ -324,7 +322,7 @@ class GoogleSheetsBackend:
         params = f"?valueInputOption={option}&insertDataOption=INSERT_ROWS"
         for chunk in packed(values, self.max_request_bytes):
             body = {"majorDimension": "ROWS", "values": chunk}
-            self.api.post(url + params, body, recheck.rows_appended(self.api, info.title, chunk))
+            self.api.post(url + params, body, rows_appended(self.api, info.title, chunk))
         self._last_rows[info.title] = last + len(values)
 
     def _ensure_headers(self, info: TabInfo, names: Sequence[str]) -> dict[str, int]:
@@ -344,7 +342,7 @@ class GoogleSheetsBackend:
 
     def _add_tab(self, title: str) -> TabInfo:
         add = [{"addSheet": {"properties": {"title": title}}}]
-        answer = self.api.batch_update(add, recheck.tab_added(self.api, title))
+        answer = self.api.batch_update(add, tab_added(self.api, title))
         info = TabInfo.from_json(answer["replies"][0]["addSheet"]["properties"])
         self._tabs[info.title] = info
         self._headers[info.title] = []
@@ -360,10 +358,10 @@ class GoogleSheetsBackend:
         deletes = [r["deleteDimension"]["range"] for r in requests if "deleteDimension" in r]
         if deletes and log is not None:
             runs = [(d["startIndex"] + 1, d["endIndex"]) for d in deletes]
-            return recheck.rows_deleted(self.api, log.title, runs, self._grids.get(log.title, []))
+            return rows_deleted(self.api, log.title, runs, self._grids.get(log.title, []))
         grown = {r["appendDimension"]["sheetId"] for r in requests if "appendDimension" in r}
         sizes = {t.sheet_id: (0, t.columns) for t in self._tabs.values() if t.sheet_id in grown}
-        return recheck.grid_at_least(self.api, sizes)
+        return grid_at_least(self.api, sizes)
 
     def _forget_deleted(self, name: str) -> bool:
         """After a refused write: whether tab ``name`` was deleted since the read (forgotten)."""
