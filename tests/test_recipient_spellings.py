@@ -22,7 +22,6 @@ import pytest
 from conftest import TODAY, days, tracker_grids, write_workbook
 from gsheets_fixtures import backend as google_backend
 from gsheets_fixtures import options, running_emulator
-from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import run
