@@ -51,7 +51,7 @@ class StopsAfter:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, first: int | None) -> None:
-        self.inner = SmtpTransport.from_url(server.url(), None, sleep=lambda s: None, retries=2)
+        self.inner = SmtpTransport(server.url(), None, sleep=lambda s: None, retries=2)
         self.server, self.first = server, first
 
     def __enter__(self) -> StopsAfter:
