@@ -1,14 +1,17 @@
-"""Small named fixtures: a tracker's grids, a workbook made from them, a fixed today."""
+"""Small named fixtures: a tracker's grids, a workbook made from them, a fixed today,
+one quota-free Sheets emulator per test module and each backend kind in turn."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from sheetsync.schema import LOG_COLUMNS
+from sheetsync.testing.emulator import SheetsEmulator
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -160,3 +163,17 @@ def write_workbook(path: Path, grids: dict[str, list[list[object]]]) -> Path:
 def workbook(tmp_path: Path) -> Path:
     """The default small tracker as a workbook on disk."""
     return write_workbook(tmp_path / "tracker.xlsx", tracker_grids())
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[SheetsEmulator]:
+    """One Sheets API emulator for the test module, without quotas; a module may define its own."""
+    with SheetsEmulator() as emu:
+        emu.disable_quotas()
+        yield emu
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Each backend kind in turn: a workbook file, then a Google Sheet on the emulator."""
+    return str(request.param)

@@ -7,12 +7,11 @@ Google sheet, edited between runs as a person would.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from editable import CONTRACT_HEADER, KINDS, Tracker, as_date
+from editable import CONTRACT_HEADER, Tracker, as_date
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 
@@ -26,20 +25,6 @@ MILESTONE_HEADER = [
     "Done",
     "Completed On",
 ]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    """One emulator for the module, without quotas (these tests count nothing)."""
-    with SheetsEmulator() as emu:
-        emu.disable_quotas()
-        yield emu
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """Each backend in turn."""
-    return str(request.param)
 
 
 def contract(

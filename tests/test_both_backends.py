@@ -6,12 +6,9 @@ import datetime as dt
 import email
 import json
 from collections import Counter
-from collections.abc import Iterator
 from email import policy
 from email.utils import getaddresses
 from pathlib import Path
-
-import pytest
 
 from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
@@ -50,20 +47,6 @@ class Store:
     def tabs(self) -> dict[str, Grid]:
         """Every tab's cells as the backend reads them."""
         return self.backend().read().tabs
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    """One emulator for the module, without quotas (these tests count nothing)."""
-    with SheetsEmulator() as emu:
-        emu.disable_quotas()
-        yield emu
-
-
-@pytest.fixture(params=["xlsx", "google"])
-def kind(request) -> str:
-    """Each backend in turn."""
-    return request.param
 
 
 def run_on(store: Store, day: dt.date, tmp_path: Path, hour: int = 12):

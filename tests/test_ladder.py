@@ -10,7 +10,6 @@ whatever happened to the Log or to the row's ID.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -291,20 +290,6 @@ class _GoogleCells:
         count = len(self.sheet.col_values(1))
         if count > 1:
             self.sheet.delete_rows(2, count)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    """One emulator for the module, without quotas."""
-    with SheetsEmulator() as emu:
-        emu.disable_quotas()
-        yield emu
-
-
-@pytest.fixture(params=["xlsx", "google"])
-def kind(request) -> str:
-    """Each backend in turn."""
-    return request.param
 
 
 def setting(name: str, value: object):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email import policy
 from pathlib import Path
 
@@ -134,14 +134,6 @@ class _XlsxEditedMidRun(XlsxBackend):
         if self.tracker.during_call[0] == "values.append":
             self.tracker._edit_now()
         super().append_log(header, rows)
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    """One emulator for the module, without quotas."""
-    with SheetsEmulator() as emu:
-        emu.disable_quotas()
-        yield emu
 
 
 @pytest.fixture(params=["xlsx", "google"])

@@ -288,14 +288,6 @@ OPEN = [
 ]
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SheetsEmulator]:
-    """One emulator for the module, without quotas (this test counts nothing)."""
-    with SheetsEmulator() as emu:
-        emu.disable_quotas()
-        yield emu
-
-
 def every_day() -> Iterator[dt.date]:
     """Each day of the simulated year."""
     day = FIRST
