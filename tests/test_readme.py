@@ -121,6 +121,19 @@ def test_readme_first_command_leaves_a_fresh_clone_clean(tmp_path):
     assert status.stdout == "", "the README's first command changed or left files in the clone"
 
 
+def test_ci_runs_the_readme_test_command_then_the_slow_tests():
+    """.ci/run runs the README's test command word for word, then the slow tests it leaves out."""
+    readme = (ROOT / "README.md").read_text()
+    command = bash_blocks("README.md")[1].strip()
+    checks = command.split("pip install -e '.[dev]' && ")[1]
+    assert checks.endswith('pytest -n auto -m "not slow"')
+    slow = checks.rpartition(" && ")[2].replace('-m "not slow"', "-m slow")
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert checks in ci and slow in ci and ci.index(slow) > ci.index(checks)
+    assert f"`{slow}`" in readme, "the README says how to run the slow tests"
+    assert bash_blocks("docs/development.md")[0].strip() == command
+
+
 def test_readme_links_every_docs_page():
     """Each page under docs/ is linked from the README, and each link leads to a file."""
     readme = (ROOT / "README.md").read_text()
