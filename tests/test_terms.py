@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from itertools import pairwise
 
+from builders import row
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cells.dates import from_serial, to_serial
 from sheetsync.model import TabWrite
@@ -35,6 +36,48 @@ MILESTONE_HEADER = [
     "Notes",
 ]
 NOTICE_LEADS = (120, 90, 60, 30, 14, 7)
+
+
+def contract(
+    title: str,
+    end: dt.date | None = None,
+    auto_renew: str = "no",
+    term: int | None = None,
+    notice: int | None = None,
+) -> list[object]:
+    """Contract C-1 of ann@example.com, with its terms."""
+    return row(
+        CONTRACT_HEADER,
+        contract_id="C-1",
+        contract=title,
+        owner="ann@example.com",
+        end_date=end,
+        auto_renew=auto_renew,
+        renewal_term_months=term,
+        notice_period_days=notice,
+        contract_status="",
+    )
+
+
+def milestone(
+    key: str,
+    title: str,
+    kind: str,
+    due: dt.date,
+    repeat: str | None = None,
+    done: str | None = None,
+) -> list[object]:
+    """A milestone of contract C-1, its Due Date a spreadsheet serial."""
+    return row(
+        MILESTONE_HEADER,
+        milestone_id=key,
+        contract_id="C-1",
+        milestone=title,
+        type=kind,
+        due_date=to_serial(due),
+        repeat=repeat,
+        done=done,
+    )
 
 
 def tracker(
@@ -93,7 +136,7 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
 def test_three_years_of_an_auto_renewing_contract(tmp_path):
     """Each year every notice stage goes out once, before that year's deadline; terms roll on."""
     backend = tracker(
-        [["C-1", "Hosting", "ann@example.com", dt.date(2027, 1, 31), "yes", 12, 60, ""]]
+        [contract("Hosting", end=dt.date(2027, 1, 31), auto_renew="yes", term=12, notice=60)]
     )
     start, end = dt.date(2026, 12, 1), dt.date(2029, 11, 30)
     for day in days_between(start, end):
@@ -113,10 +156,10 @@ def test_three_years_of_an_auto_renewing_contract(tmp_path):
     }
     expected.add(f"reminder:C-1/notice:{deadlines[0]}:7")  # first run: one catch-up at stage 7
     assert {r["Key"] for r in sent} == expected
-    for row in sent:
-        _, _, due, lead = str(row["Key"]).split(":")
+    for sent_row in sent:
+        _, _, due, lead = str(sent_row["Key"]).split(":")
         assert (
-            str(row["Sent At"])[:10]
+            str(sent_row["Sent At"])[:10]
             == max(start, dt.date.fromisoformat(due) - dt.timedelta(days=int(lead))).isoformat()
         )
     assert from_serial(cell(backend, "Contracts", "C-1", "Term End")) == dt.date(2030, 1, 31)
@@ -134,9 +177,7 @@ def test_three_years_of_an_auto_renewing_contract(tmp_path):
 
 def test_amendment_restarts_the_ladder_from_its_current_stage(tmp_path):
     """Moving the End Date mid-ladder moves the notice row; only the new current stage is sent."""
-    backend = tracker(
-        [["C-1", "Lease", "ann@example.com", dt.date(2027, 6, 30), "no", None, 60, ""]]
-    )
+    backend = tracker([contract("Lease", end=dt.date(2027, 6, 30), notice=60)])
     run_on(backend, dt.date(2027, 2, 1), tmp_path)  # notice due 2027-05-01: stage 90
     set_cell(backend, "Contracts", "C-1", "End Date", to_serial(dt.date(2027, 4, 20)))
     run_on(backend, dt.date(2027, 2, 2), tmp_path)  # notice now due 2027-02-19: stage 30 only
@@ -154,20 +195,8 @@ def test_amendment_restarts_the_ladder_from_its_current_stage(tmp_path):
 def test_termination_silences_the_contract(tmp_path):
     """A Terminated contract's milestones become Cancelled and nothing more is sent."""
     backend = tracker(
-        [["C-1", "Lease", "ann@example.com", dt.date(2027, 3, 1), "no", None, 30, ""]],
-        [
-            [
-                "M-1",
-                "C-1",
-                "Pay rent",
-                "payment",
-                to_serial(dt.date(2027, 1, 10)),
-                None,
-                None,
-                None,
-                None,
-            ]
-        ],
+        [contract("Lease", end=dt.date(2027, 3, 1), notice=30)],
+        [milestone("M-1", "Pay rent", "payment", dt.date(2027, 1, 10))],
     )
     run_on(backend, dt.date(2027, 1, 5), tmp_path)
     set_cell(backend, "Contracts", "C-1", "Contract Status", "Terminated")
@@ -184,9 +213,7 @@ def test_termination_silences_the_contract(tmp_path):
 
 def test_auto_rows_are_appended_once_and_keep_a_persons_owner(tmp_path):
     """Auto rows appear once; a person's Owner and Notes on them survive later runs."""
-    backend = tracker(
-        [["C-1", "Lease", "ann@example.com", dt.date(2027, 6, 30), "no", None, 30, ""]]
-    )
+    backend = tracker([contract("Lease", end=dt.date(2027, 6, 30), notice=30)])
     run_on(backend, dt.date(2027, 1, 1), tmp_path)
     set_cell(backend, "Milestones", "C-1/notice", "Notes", "ask Bob first")
     run_on(backend, dt.date(2027, 1, 2), tmp_path)
@@ -199,19 +226,11 @@ def test_auto_rows_are_appended_once_and_keep_a_persons_owner(tmp_path):
 def test_done_monthly_occurrence_rolls_forward_anchored(tmp_path):
     """Monthly from 31 Jan: done → 28 Feb (Done cleared, Log records it); done again → 31 Mar."""
     backend = tracker(
-        [["C-1", "Payroll", "ann@example.com", None, "no", None, None, ""]],
+        [contract("Payroll")],
         [
-            [
-                "M-1",
-                "C-1",
-                "Pay fee",
-                "payment",
-                to_serial(dt.date(2027, 1, 31)),
-                "monthly",
-                "yes",
-                None,
-                None,
-            ]
+            milestone(
+                "M-1", "Pay fee", "payment", dt.date(2027, 1, 31), repeat="monthly", done="yes"
+            )
         ],
     )
     run_on(backend, dt.date(2027, 2, 1), tmp_path)
@@ -230,30 +249,19 @@ def test_done_monthly_occurrence_rolls_forward_anchored(tmp_path):
 def test_yearly_from_29_february_and_rrule(tmp_path):
     """Yearly from 29 Feb 2028 moves to 28 Feb 2029; an RRULE row follows its rule."""
     backend = tracker(
-        [["C-1", "Licence", "ann@example.com", None, "no", None, None, ""]],
+        [contract("Licence")],
         [
-            [
-                "M-1",
-                "C-1",
-                "Renew licence",
-                "renewal",
-                to_serial(dt.date(2028, 2, 29)),
-                "annual",
-                "yes",
-                None,
-                None,
-            ],
-            [
+            milestone(
+                "M-1", "Renew licence", "renewal", dt.date(2028, 2, 29), repeat="annual", done="yes"
+            ),
+            milestone(
                 "M-2",
-                "C-1",
                 "Board report",
                 "report",
-                to_serial(dt.date(2028, 1, 28)),
-                "FREQ=MONTHLY;BYDAY=-1FR",
-                "x",
-                None,
-                None,
-            ],
+                dt.date(2028, 1, 28),
+                repeat="FREQ=MONTHLY;BYDAY=-1FR",
+                done="x",
+            ),
         ],
     )
     run_on(backend, dt.date(2028, 3, 1), tmp_path)
@@ -277,19 +285,11 @@ def test_persons_edit_between_read_and_write_wins(tmp_path):
     """A completed occurrence whose Due Date a person changes mid-run waits for the next run."""
     backend = EditingBackend(
         tracker(
-            [["C-1", "Payroll", "ann@example.com", None, "no", None, None, ""]],
+            [contract("Payroll")],
             [
-                [
-                    "M-1",
-                    "C-1",
-                    "Pay fee",
-                    "payment",
-                    to_serial(dt.date(2027, 1, 31)),
-                    "monthly",
-                    "yes",
-                    None,
-                    None,
-                ],
+                milestone(
+                    "M-1", "Pay fee", "payment", dt.date(2027, 1, 31), repeat="monthly", done="yes"
+                ),
             ],
         ).tabs
     )
@@ -304,20 +304,8 @@ def test_persons_edit_between_read_and_write_wins(tmp_path):
 def test_missed_occurrence_stays_overdue_and_escalates(tmp_path):
     """A repeating milestone never done is not skipped: it stays overdue and escalates."""
     backend = tracker(
-        [["C-1", "Payroll", "ann@example.com", None, "no", None, None, ""]],
-        [
-            [
-                "M-1",
-                "C-1",
-                "Pay fee",
-                "payment",
-                to_serial(dt.date(2027, 1, 31)),
-                "monthly",
-                None,
-                None,
-                None,
-            ]
-        ],
+        [contract("Payroll")],
+        [milestone("M-1", "Pay fee", "payment", dt.date(2027, 1, 31), repeat="monthly")],
     )
     run_on(backend, dt.date(2027, 3, 15), tmp_path)
     assert cell(backend, "Milestones", "M-1", "Status") == "Overdue"
@@ -330,8 +318,8 @@ def test_weekend_deadline_counts_as_the_friday_before(tmp_path):
     saturday = dt.date(2027, 3, 6)
     settings = [["Weekend deadlines", "previous business day"]]
     backend = tracker(
-        [["C-1", "Lease", "ann@example.com", None, "no", None, None, ""]],
-        [["M-1", "C-1", "Sign", "approval", to_serial(saturday), None, None, None, None]],
+        [contract("Lease")],
+        [milestone("M-1", "Sign", "approval", saturday)],
         settings,
     )
     run_on(backend, dt.date(2027, 3, 5), tmp_path)
@@ -344,20 +332,8 @@ def test_weekend_deadline_counts_as_the_friday_before(tmp_path):
 def test_unreadable_repeat_is_a_problem(tmp_path):
     """A Repeat cell that is not a rule is a Problem on its row; the milestone still counts."""
     backend = tracker(
-        [["C-1", "Lease", "ann@example.com", None, "no", None, None, ""]],
-        [
-            [
-                "M-1",
-                "C-1",
-                "Sign",
-                "approval",
-                to_serial(dt.date(2027, 3, 20)),
-                "sometimes",
-                None,
-                None,
-                None,
-            ]
-        ],
+        [contract("Lease")],
+        [milestone("M-1", "Sign", "approval", dt.date(2027, 3, 20), repeat="sometimes")],
     )
     run_on(backend, dt.date(2027, 3, 1), tmp_path)
     assert 'Repeat: "sometimes" is not a repeat rule' in str(
