@@ -10,6 +10,8 @@ from email import policy
 from email.utils import getaddresses
 from pathlib import Path
 
+import pytest
+
 from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
 from sheetsync.backends.base import Backend
@@ -100,6 +102,7 @@ def test_typed_cells_unchanged(kind, tmp_path, emulator):
                 )
 
 
+@pytest.mark.slow
 def test_sixty_days_send_exactly_the_oracles_keys(kind, tmp_path, emulator):
     """Sixty daily runs (a third skipped) send exactly what the rules call for, once each."""
     grids = without_terms(sample_tracker(ANCHOR))

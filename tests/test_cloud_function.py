@@ -284,6 +284,7 @@ def published(
 # -- Cloud Scheduler → run_tracker ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_scheduler_call_writes_the_status_columns(scheduled: Outcome, emulator) -> None:
     """A scheduled call writes each milestone's Status into the Google Sheet."""
     assert scheduled.response.status_code == 200, scheduled.response.text
@@ -294,6 +295,7 @@ def test_scheduler_call_writes_the_status_columns(scheduled: Outcome, emulator) 
     assert found["M-0005"] == "Cancelled"
 
 
+@pytest.mark.slow
 def test_scheduler_call_sends_the_mail_over_tls_with_login(scheduled: Outcome) -> None:
     """The reminders reach the mail server, over TLS, logged in, from the configured sender."""
     recipients = {address for m in scheduled.mail for address in m.envelope_to}
@@ -302,6 +304,7 @@ def test_scheduler_call_sends_the_mail_over_tls_with_login(scheduled: Outcome) -
     assert {str(m["From"]) for m in scheduled.mail} == {"Contracts Desk <contracts@example.com>"}
 
 
+@pytest.mark.slow
 def test_scheduler_call_answers_with_the_run_summary(scheduled: Outcome) -> None:
     """The HTTP answer is the run's JSON summary, its email count what the server got."""
     summary = scheduled.response.json()
@@ -311,6 +314,7 @@ def test_scheduler_call_answers_with_the_run_summary(scheduled: Outcome) -> None
     assert summary["dry_run"] is False
 
 
+@pytest.mark.slow
 def test_scheduler_call_logs_one_json_line_with_the_counts(scheduled: Outcome) -> None:
     """The run is one INFO JSON line naming the tracker and the counts."""
     lines = [line for line in scheduled.served.logs if line.get("logger") == "sheetsync.function"]
@@ -321,6 +325,7 @@ def test_scheduler_call_logs_one_json_line_with_the_counts(scheduled: Outcome) -
     assert "Team contracts" in str(lines[0]["message"])
 
 
+@pytest.mark.slow
 def test_scheduler_call_shows_the_password_nowhere(scheduled: Outcome) -> None:
     """The SMTP password is used to log in but appears in no log line and no answer."""
     assert scheduled.mail
@@ -331,6 +336,7 @@ def test_scheduler_call_shows_the_password_nowhere(scheduled: Outcome) -> None:
 # -- Pub/Sub → on_pubsub, two trackers, one broken ------------------------------------------
 
 
+@pytest.mark.slow
 def test_pubsub_processes_the_good_tracker(published: Outcome, emulator) -> None:
     """The tracker that exists is run: statuses written, its mail sent."""
     assert statuses(emulator, published.sheet)["M-0002"] == "Overdue"
@@ -339,6 +345,7 @@ def test_pubsub_processes_the_good_tracker(published: Outcome, emulator) -> None
     }
 
 
+@pytest.mark.slow
 def test_pubsub_broken_tracker_fails_alone_with_an_error_line(published: Outcome) -> None:
     """The missing spreadsheet is one ERROR line naming it and why; the other one is INFO."""
     lines = [line for line in published.served.logs if line.get("logger") == "sheetsync.function"]
@@ -350,11 +357,13 @@ def test_pubsub_broken_tracker_fails_alone_with_an_error_line(published: Outcome
     assert [line["severity"] for line in infos] == ["INFO"]
 
 
+@pytest.mark.slow
 def test_pubsub_missing_tracker_is_not_retried(published: Outcome) -> None:
     """A spreadsheet that does not exist answers 2xx: redelivering cannot fix it."""
     assert published.response.status_code == 200, published.served.output[-2000:]
 
 
+@pytest.mark.slow
 def test_pubsub_unreachable_mail_server_asks_for_a_retry(
     function_venv: Path, function_dir: Path, emulator: SheetsEmulator, tmp_path: Path
 ) -> None:
@@ -376,6 +385,7 @@ def test_pubsub_unreachable_mail_server_asks_for_a_retry(
 # -- failures over HTTP ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_refused_login_answers_500_with_one_line_and_no_password(
     function_venv: Path,
     function_dir: Path,
@@ -399,6 +409,7 @@ def test_refused_login_answers_500_with_one_line_and_no_password(
     assert wrong not in served.output
 
 
+@pytest.mark.slow
 def test_bad_configuration_answers_500_naming_the_variable(
     function_venv: Path, function_dir: Path, emulator: SheetsEmulator, tmp_path: Path
 ) -> None:

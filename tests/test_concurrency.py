@@ -130,6 +130,7 @@ def workbook_grid(path: Path, tab: str) -> list[list[object]]:
 # -- many processes at once -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_concurrent_workbook_runs_do_each_round_once(tmp_path):
     """10 rounds of 3 simultaneous runs on one workbook: every key logged once, every ID once."""
     workbook = write_workbook(tmp_path / "tracker.xlsx", grids())
@@ -140,6 +141,7 @@ def test_concurrent_workbook_runs_do_each_round_once(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outbox", "tracker.xlsx"]
 
 
+@pytest.mark.slow
 def test_concurrent_google_runs_do_each_round_once(emulator, tmp_path):
     """10 rounds of 3 simultaneous runs on one Google Sheet: every key once, every ID once."""
     sheet_id = emulator.create_spreadsheet("Tracker", grids())  # type: ignore[arg-type]

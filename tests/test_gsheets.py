@@ -113,6 +113,7 @@ def test_run_appends_log_rows_and_a_rerun_sends_nothing(emulator, tmp_path):
     assert emulator.values(sheet_id, "Log") == log
 
 
+@pytest.mark.slow
 def test_call_count_does_not_grow_with_rows(emulator, tmp_path):
     """Runs on 10, 1,000 and 50,000 milestones make the same number of calls, at most 8.
 

@@ -338,6 +338,7 @@ def test_retention_counts_from_the_runs_day_not_the_clock(tracker):
     assert f"reminder:M-0001:{days(30)}:90" in after  # still M-0001's current due date
 
 
+@pytest.mark.slow
 def test_pruning_never_resends_over_a_year(tracker):
     """With a 30-day retention and a run every 15 days for a year, nothing is sent twice and
     every expired row left guards a current due date."""

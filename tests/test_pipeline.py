@@ -73,6 +73,7 @@ def two_years(tmp_path_factory):
     return days, backend, initial
 
 
+@pytest.mark.slow
 def test_daily_runs_send_exactly_the_oracles_keys(two_years):
     """Over two years of daily runs, the Log holds exactly the keys the rules call for."""
     days, backend, initial = two_years
@@ -80,6 +81,7 @@ def test_daily_runs_send_exactly_the_oracles_keys(two_years):
     assert sent == expected_keys(milestones_of(initial), days)
 
 
+@pytest.mark.slow
 def test_no_key_is_sent_twice_to_the_same_people(two_years):
     """Every (key, recipients) pair appears in the Log once."""
     _, backend, _ = two_years
@@ -87,6 +89,7 @@ def test_no_key_is_sent_twice_to_the_same_people(two_years):
     assert pairs and max(pairs.values()) == 1
 
 
+@pytest.mark.slow
 def test_nothing_is_sent_for_done_or_cancelled(two_years):
     """Done, Cancelled and blocked milestones never appear in the Log."""
     _, backend, initial = two_years
@@ -95,6 +98,7 @@ def test_nothing_is_sent_for_done_or_cancelled(two_years):
     assert not {r["Milestone ID"] for r in log_rows(backend)} & closed
 
 
+@pytest.mark.slow
 def test_escalations_start_exactly_at_the_thresholds(two_years):
     """Level 1 goes out 3 days overdue and level 2 at 10, to the day."""
     days, backend, _ = two_years
@@ -107,6 +111,7 @@ def test_escalations_start_exactly_at_the_thresholds(two_years):
             assert str(row["Sent At"])[:10] == threshold.isoformat(), row["Key"]
 
 
+@pytest.mark.slow
 def test_one_summary_per_owner_per_month(two_years):
     """Each active owner gets exactly one summary in each of the 24 months, on the 1st."""
     days, backend, _ = two_years
@@ -119,6 +124,7 @@ def test_one_summary_per_owner_per_month(two_years):
     assert all(str(r["Sent At"])[8:10] == "01" for r in summaries)
 
 
+@pytest.mark.slow
 def test_log_stays_bounded_by_retention(two_years):
     """Rows older than Log retention (400 days) are pruned unless they guard an open milestone."""
     days, backend, _ = two_years
@@ -129,6 +135,7 @@ def test_log_stays_bounded_by_retention(two_years):
     assert not [s for s, r in zip(sent_at, rows, strict=True) if s < cutoff and r[1] == "summary"]
 
 
+@pytest.mark.slow
 def test_one_reminder_email_per_recipient_per_run(two_years):
     """A run sends each person at most one reminder digest."""
     _, backend, _ = two_years
@@ -141,6 +148,7 @@ def test_one_reminder_email_per_recipient_per_run(two_years):
     assert max(per_day.values()) == 1
 
 
+@pytest.mark.slow
 def test_skipped_days_are_caught_up_with_one_email(tmp_path):
     """With a third of the days skipped, each missed stage is sent once on the next run."""
     rng = random.Random(7)

@@ -6,6 +6,8 @@ import datetime as dt
 from collections import Counter
 from itertools import pairwise
 
+import pytest
+
 from builders import row
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cells.dates import from_serial, to_serial
@@ -133,6 +135,7 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+@pytest.mark.slow
 def test_three_years_of_an_auto_renewing_contract(tmp_path):
     """Each year every notice stage goes out once, before that year's deadline; terms roll on."""
     backend = tracker(
