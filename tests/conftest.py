@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import builders
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 
@@ -44,6 +45,42 @@ def days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
 
 
+def milestone(
+    key: str, contract: str, title: str, kind: str, due: dt.date, **cells: object
+) -> list[object]:
+    """A row of MILESTONE_HEADER: the named cells, blanks elsewhere."""
+    return builders.row(
+        MILESTONE_HEADER,
+        milestone_id=key,
+        contract_id=contract,
+        milestone=title,
+        type=kind,
+        due_date=due,
+        **cells,
+    )
+
+
+def default_milestones() -> list[list[object]]:
+    """The small tracker's five milestones: due soon, overdue, far off, done, terminated."""
+    return [
+        milestone("M-0001", "C-001", "Renewal notice", "notice", days(30), notes="call Bob"),
+        milestone(
+            "M-0002", "C-002", "Quarterly payment", "payment", days(-4), owner="dan@example.com"
+        ),
+        milestone("M-0003", "C-001", "QBR", "QBR", days(100)),
+        milestone(
+            "M-0004",
+            "C-002",
+            "Deliver report",
+            "report",
+            days(-20),
+            done="yes",
+            completed_on=days(-21),
+        ),
+        milestone("M-0005", "C-003", "NDA review", "review", days(5)),
+    ]
+
+
 def tracker_grids(
     milestones: list[list[object]] | None = None,
     contracts: list[list[object]] | None = None,
@@ -67,65 +104,7 @@ def tracker_grids(
             ["C-003", "Old NDA", "Initech", "carol@example.com", "Legal", "Terminated", "ref-3"],
         ]
     )
-    milestones = (
-        milestones
-        if milestones is not None
-        else [
-            [
-                "M-0001",
-                "C-001",
-                "Renewal notice",
-                "notice",
-                days(30),
-                None,
-                None,
-                None,
-                None,
-                None,
-                "call Bob",
-            ],
-            [
-                "M-0002",
-                "C-002",
-                "Quarterly payment",
-                "payment",
-                days(-4),
-                "dan@example.com",
-                None,
-                None,
-                None,
-                None,
-                None,
-            ],
-            ["M-0003", "C-001", "QBR", "QBR", days(100), None, None, None, None, None, None],
-            [
-                "M-0004",
-                "C-002",
-                "Deliver report",
-                "report",
-                days(-20),
-                None,
-                None,
-                None,
-                "yes",
-                days(-21),
-                None,
-            ],
-            [
-                "M-0005",
-                "C-003",
-                "NDA review",
-                "review",
-                days(5),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-            ],
-        ]
-    )
+    milestones = milestones if milestones is not None else default_milestones()
     settings = (
         settings
         if settings is not None

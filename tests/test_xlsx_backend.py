@@ -7,7 +7,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from conftest import tracker_grids, write_workbook
+import builders
+from conftest import MILESTONE_HEADER, tracker_grids, write_workbook
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import TrackerError, TrackerNotFound
 from sheetsync.logtab import LogPrune
@@ -147,7 +148,9 @@ def test_prune_deletes_the_expired_log_rows_not_guarding_anything(tmp_path):
 def test_new_id_skips_a_row_a_person_inserted_in_its_place(tmp_path):
     """A blank-ID row whose title is no longer the one read gets nothing; it waits a run."""
     grids = tracker_grids()
-    grids["Milestones"].insert(1, [None, "C-001", "Inserted by a person"] + [None] * 8)
+    grids["Milestones"].insert(
+        1, builders.row(MILESTONE_HEADER, contract_id="C-001", milestone="Inserted by a person")
+    )
     path = write_workbook(tmp_path / "t.xlsx", grids)
     row = RowWrite(None, 2, {"Milestone ID": "M-0006"}, match={"Milestone": "Renewal notice"})
     sheet = _write(path, [row])
