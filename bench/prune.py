@@ -30,7 +30,7 @@ import openpyxl
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.backends.xlsx.backend import _prune
-from sheetsync.logtab import LogPrune, rows_to_prune
+from sheetsync.record.prune import LogPrune, rows_to_prune
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 

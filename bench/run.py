@@ -55,7 +55,7 @@ PIPELINE_STEPS = {
     "contract_health": "evaluate",
     "plan_notifications": "plan",
     "compose_all": "render",
-    "_deliver": "deliver",
+    "deliver": "deliver",
     "_status_writes": "plan writes",
     "_prune_rows": "plan writes",
     "new_milestone_rows": "plan writes",

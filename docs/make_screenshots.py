@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sheetsync import pipeline
 from sheetsync.backends import open_backend
+from sheetsync.compose.preview import message_kind
 from sheetsync.pipeline import RunOptions
-from sheetsync.preview import message_kind
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tracker.xlsx"
 TODAY = dt.date(2026, 12, 1)

@@ -24,8 +24,9 @@ import pytest
 from conftest import TODAY, tracker_grids, write_workbook
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.deliver import Sending, deliver
 from sheetsync.errors import DeliveryError
-from sheetsync.pipeline import RunOptions, RunResult, _deliver, check, compose_all, prepare, run
+from sheetsync.pipeline import RunOptions, RunResult, check, compose_all, prepare, run
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
 from sheetsync.transports.smtp import SmtpTransport
 
@@ -327,9 +328,9 @@ def test_send_edge_refuses_a_recipient_outside_allowed_domains() -> None:
     messages = compose_all(prepared)
     message = messages[0][1]
     message.replace_header("To", "eve@elsewhere.org")
-    result = check(MemoryBackend(tracker_grids()), options())
     with SmtpServer() as server:
-        _deliver(backend, transport(server), messages, prepared.now, 200, result, ("example.com",))
+        sending = Sending(prepared.now, allowed=("example.com",))
+        deliver(backend, transport(server), messages, sending)
     assert len(server.messages) == len(messages) - 1
     assert "eve@elsewhere.org" not in {a for m in server.messages for a in m.envelope_to}
     failed = [r["Result"] for r in log_of(backend) if r["Message-ID"] == message["Message-ID"]]

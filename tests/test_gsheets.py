@@ -27,8 +27,8 @@ from gsheets_fixtures import (
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.cli import main
 from sheetsync.errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
-from sheetsync.logtab import LogPrune
 from sheetsync.model import RowWrite, TabWrite, WriteReport
+from sheetsync.record.prune import LogPrune
 from sheetsync.schema import LOG_COLUMNS, MILESTONE_SYSTEM
 from sheetsync.testing.emulator import gspread_client
 

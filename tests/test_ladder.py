@@ -21,11 +21,11 @@ from gsheets_fixtures import backend as google_backend
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.evaluate import evaluate_milestones
-from sheetsync.history import Sent, attach_history, parse_last_notified
 from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.plan import PlanContext, plan_notifications
+from sheetsync.record.notified import Sent, attach_history, parse_last_notified
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.transports.outbox import OutboxTransport
@@ -83,7 +83,7 @@ def planned(tabs: dict[str, Any], day: dt.date, log: list[list] = ()) -> list[st
         tracker.ledger,
         PlanContext(tracker.settings, day),
     )
-    return sorted(f"{k}>{n.to_text}" for n in notes for _, k in n.keys if ":M-" in k)
+    return sorted(f"{k}>{n.to_text}" for n in notes.notifications for _, k in n.keys if ":M-" in k)
 
 
 def test_last_notified_stops_a_resend_when_the_log_is_empty():

@@ -22,9 +22,9 @@ from gsheets_fixtures import NOON
 from gsheets_fixtures import backend as google_backend
 from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.logtab import LogPrune
 from sheetsync.model import Grid, TabWrite
 from sheetsync.pipeline import RunOptions, RunResult, run
+from sheetsync.record.prune import LogPrune
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.transports.outbox import OutboxTransport

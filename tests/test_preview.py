@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sheetsync.cells.addresses import Address
 from sheetsync.compose import Envelope, build_message, environment
+from sheetsync.compose.preview import write_preview
 from sheetsync.plan import Item, Notification
-from sheetsync.preview import write_preview
 from sheetsync.schema import DIGEST, ESCALATION, REMINDER
 
 TODAY = dt.date(2026, 11, 2)

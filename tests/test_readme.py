@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.preview import message_kind
+from sheetsync.compose.preview import message_kind
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -142,7 +142,7 @@ def test_the_wheel_ships_the_templates_and_renders_with_them(tmp_path: Path) -> 
     zipfile.ZipFile(wheel).extractall(target)
     script = (
         "from sheetsync.compose import default_templates, environment, render;"
-        "from sheetsync.template_check import sample_notes;"
+        "from sheetsync.pipeline import sample_notes;"
         "notes, ready = sample_notes();"
         "text, html = render(notes[0], ready.envelope, ready.today, environment());"
         "print(default_templates()); print('Coming up' in html, notes[0].items[0].title in text)"

@@ -11,8 +11,8 @@ import builders
 from conftest import MILESTONE_HEADER, tracker_grids, write_workbook
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import TrackerError, TrackerNotFound
-from sheetsync.logtab import LogPrune
 from sheetsync.model import RowWrite, TabWrite
+from sheetsync.record.prune import LogPrune
 from sheetsync.schema import MILESTONE_SYSTEM
 
 

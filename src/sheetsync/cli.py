@@ -230,7 +230,7 @@ def run(
 @verbose_option
 def preview(tracker: str, today: str | None, out_dir: str, templates: str | None) -> None:
     """Render what a run would send as HTML pages plus an index.html; sends nothing."""
-    from .preview import write_preview
+    from .compose.preview import write_preview
 
     options = RunOptions(today=_today(today), templates=templates)
     result = pipeline.check(open_backend(tracker), options)

@@ -1,10 +1,9 @@
-"""The Log tab as people leave it: columns found by header or by what they hold, rows chosen
-for pruning by their content.
+"""The Log tab as people leave it: columns found by header or by what they hold.
 
 People sort the Log, filter it, delete rows, rename or move its headers and type into its
 cells. Nothing here depends on a row's position: a column whose header was renamed is found
-by what its cells look like, and old rows are chosen for removal by what they hold (Sent At
-and Key), on the Log as re-read just before deleting. Pure: no I/O, no clock.
+by what its cells look like. The ledger reads the Log with these, and ``record.prune``
+chooses old rows by what they hold. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -12,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .cells.dates import from_serial
 from .cells.text import cell_text
-from .keys import LOG_KINDS, split_key, summary_month
-from .schema import COMPLETED, LOG_COLUMNS, header_key
+from .keys import LOG_KINDS
+from .schema import LOG_COLUMNS, header_key
 
 if TYPE_CHECKING:
     from .model import Cell, Grid
@@ -100,70 +98,3 @@ def sent_day(value: Cell | dt.date | str) -> dt.date | None:
         return dt.date.fromisoformat(str(value or "").strip()[:10])
     except ValueError:
         return None
-
-
-@dataclass(frozen=True)
-class LogPrune:
-    """Which Log rows a run may remove: older than ``cutoff`` and guarding nothing current.
-
-    ``current`` holds (milestone, due) of every milestone's current due date: their rows
-    stop a resend, so they stay whatever their age. Every row of a milestone in ``whole``
-    stays (it cannot be scheduled right now, so its due date is unknown), and so does the
-    first "completed" row (the series anchor) of each milestone in ``anchored``; the
-    "completed" rows of a milestone no longer in the tracker (a finished row a person
-    deleted) stay too, so it is not made again open. Summary rows of ``month`` or later stay.
-    """
-
-    cutoff: dt.date
-    month: str
-    current: frozenset[tuple[str, str]] = field(default_factory=frozenset)
-    whole: frozenset[str] = field(default_factory=frozenset)
-    anchored: frozenset[str] = field(default_factory=frozenset)
-
-
-def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
-    """Sheet rows (1-based) of ``grid`` that ``prune`` lets go, chosen by what they hold."""
-    columns = log_columns(grid)
-    if "Key" not in columns or "Sent At" not in columns:
-        return []
-    _, body = split_log(grid)
-    keys = log_values(body, columns, "Key")
-    days = [_first_day(row, columns["Sent At"]) for row in body]
-    anchors = _anchor_rows(keys, days, prune.anchored)
-    first = len(grid) - len(body) + 1
-    return [
-        index + first
-        for index, (key, day) in enumerate(zip(keys, days, strict=True))
-        if day is not None
-        and day < prune.cutoff
-        and index not in anchors
-        and not _guards(key, prune)
-    ]
-
-
-def _first_day(row: Sequence[Cell], columns: list[int]) -> dt.date | None:
-    return next((d for c in columns if c < len(row) and (d := sent_day(row[c]))), None)
-
-
-def _anchor_rows(keys: list[str], days: list[dt.date | None], anchored: frozenset[str]) -> set[int]:
-    """Index of the first "completed" row, in time order, of each anchored milestone."""
-    first: dict[str, tuple[dt.date, int]] = {}
-    for index, (key, day) in enumerate(zip(keys, days, strict=True)):
-        parts = split_key(key)
-        if parts is not None and parts.kind == COMPLETED and parts.milestone in anchored:
-            when = (day or dt.date.max, index)
-            first[parts.milestone] = min(first.get(parts.milestone, when), when)
-    return {index for _, index in first.values()}
-
-
-def _guards(key: str, prune: LogPrune) -> bool:
-    """Whether a Log row with ``key`` still stops something from being sent again."""
-    month = summary_month(key)
-    if month is not None:
-        return month >= prune.month
-    parts = split_key(key)
-    if parts is None:
-        return False
-    if parts.kind == COMPLETED and parts.milestone not in prune.anchored:
-        return True  # a finished row a person deleted: this row keeps it finished
-    return parts.milestone in prune.whole or (parts.milestone, parts.due) in prune.current

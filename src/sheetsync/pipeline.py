@@ -1,62 +1,71 @@
-"""One run, wired: read → normalize → evaluate → plan → deliver and record → write status.
+"""One run, wired: read → normalize → derive → evaluate → plan → compose → deliver and
+record → write back.
 
 The pure steps never touch I/O; this module is where the backend, the transport
-and the clock meet them. Delivery happens in batches, each followed at once by
-its Log rows, so a crash loses at most one batch's records; those messages are
-resent with the same Message-ID on the next run.
+and the clock meet them, each step one call. Delivery happens in batches, each
+followed at once by its Log rows (``deliver``), so a crash loses at most one batch's
+records; those messages are resent with the same Message-ID on the next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import getaddresses
+from functools import lru_cache
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from .backends.base import Backend
-from .cells.addresses import Address, allowed_split
+from .backends.memory import MemoryBackend
+from .cells.addresses import Address
 from .compose import Envelope, build_message, environment
+from .compose.template_check import check_templates, one_of_each_kind
+from .deliver import Sending, deliver
 from .derive import Derived, derive
-from .errors import DeliveryError, MessageRejected, UsageError
+from .derive.inputs import derive_inputs
+from .errors import UsageError
 from .evaluate import evaluate_milestones
-from .health import contract_health
-from .history import attach_history, last_notified_texts
-from .logtab import LogPrune, rows_to_prune
-from .model import Cell, Snapshot, TabWrite
+from .evaluate.health import contract_health
+from .init.sample import sample_tracker
+from .model import Snapshot, TabWrite
 from .normalize import Tracker, normalize
-from .normalize.ledger import recipients_cell
-from .plan import Item, Notification, PlanContext, plan_notifications
+from .plan import Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
+from .record.notified import attach_history, last_notified
+from .record.prune import prune_policy
+from .record.rows import change_rows, sent_today
 from .schema import (
     CONTRACTS,
     DIGEST,
     ESCALATION,
     LOG_COLUMNS,
     MILESTONES,
-    NEEDS_ATTENTION,
     OVERDUE_NOTICE,
     REMINDER,
+    SETTINGS,
     SUMMARY,
 )
 from .steps import Progress, no_progress, step
 from .transports.base import Transport
 from .writeback import (
+    Shown,
     contract_writes,
-    derived_log_rows,
     milestone_id_header,
     milestone_writes,
     new_milestone_rows,
-    row_source,
-    run_history,
     settings_writes,
 )
 
 DEFAULT_SENDER = Address("sheetsync", "sheetsync@localhost")
+SAMPLE_DAY = dt.date(2026, 12, 1)  # the sample tracker custom templates are checked with
+SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -81,6 +90,7 @@ class Prepared:
     tracker: Tracker
     evaluated: pd.DataFrame
     notifications: list[Notification]
+    escalation: pd.Series  # the Escalation column's text per milestone row
     today: dt.date
     now: dt.datetime
     envelope: Envelope
@@ -132,41 +142,77 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     Custom templates are checked first, by rendering every kind of email with them.
     """
     if options.templates:
-        from .template_check import check_templates  # it runs this pipeline on a sample
-
-        check_templates(options.templates)
+        notes, sample = sample_notes()
+        check_templates(options.templates, notes, sample.envelope, sample.today)
     with step("read the tracker"):
         snapshot = backend.read()
-    with step("check every row"):
+    with step("check every row"), gc_paused():
         tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
     now = options.clock()
     today = options.today or now.astimezone(ZoneInfo(tracker.settings.time_zone or "UTC")).date()
     with step("work out statuses"):
         derived, evaluated = _evaluate(tracker, snapshot, today)
-    links = {
-        row: link
-        for row in evaluated["row"]
-        if (link := snapshot.row_link(tracker.tables[MILESTONES].tab, row))
-    }
-    context = PlanContext(tracker.settings, today, links)
-    with step("plan the emails"):
-        notes = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
+    context = PlanContext(tracker.settings, today, _links(snapshot, tracker, evaluated))
+    with step("plan the emails"), gc_paused():
+        plan = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
     sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
     envelope = Envelope(
         sender, tracker.settings.reply_to, tracker.title, snapshot.url, snapshot.identity
     )
-    return Prepared(tracker, evaluated, notes, today, now, envelope, derived, options.templates)
+    return Prepared(
+        tracker,
+        evaluated,
+        plan.notifications,
+        plan.escalation,
+        today,
+        now,
+        envelope,
+        derived,
+        options.templates,
+    )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building many small acyclic objects.
+
+    Items, records and Problems hold no reference cycles, so there is nothing for
+    it to find; yet every few hundred allocations it would walk every live object
+    (a million-row grid is millions of them), which made big runs superlinear. The
+    pure steps that build them (normalize, plan) run inside this switch.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _links(snapshot: Snapshot, tracker: Tracker, evaluated: pd.DataFrame) -> dict[int, str]:
+    """A link to each milestone row, where the tracker has them (Google Sheets)."""
+    tab = tracker.tables[MILESTONES].tab
+    return {row: link for row in evaluated["row"] if (link := snapshot.row_link(tab, row))}
+
+
+@lru_cache(maxsize=1)
+def sample_notes() -> tuple[list[Notification], Prepared]:
+    """One email of each kind, planned by this pipeline for the bundled sample tracker.
+
+    Custom templates are checked by rendering these (``template_check``).
+    """
+    tabs = cast(dict[str, Any], sample_tracker(SAMPLE_DAY))  # dates: MemoryBackend takes them
+    backend = MemoryBackend(tabs, title="Sample contracts")
+    prepared = prepare(backend, RunOptions(today=SAMPLE_DAY, clock=lambda: SAMPLE_NOW))
+    return one_of_each_kind(prepared.notifications), prepared
 
 
 def _evaluate(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> tuple[Derived, pd.DataFrame]:
     """Derive contract terms and auto rows, then evaluate every milestone (pure)."""
+    source, history = derive_inputs(tracker, snapshot)
     derived = derive(
-        tracker.contracts,
-        tracker.milestones,
-        tracker.settings,
-        today,
-        row_source(tracker),
-        run_history(tracker, snapshot),
+        tracker.contracts, tracker.milestones, tracker.settings, today, source, history
     )
     tracker.problems.extend(derived.problems)
     tracker.contracts = derived.contracts
@@ -230,34 +276,38 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     result.dry_run = options.dry_run
     if options.dry_run:
         return result
-    allowed = prepared.tracker.settings.allowed_domains
+    sending = Sending(
+        prepared.now,
+        options.batch_size,
+        prepared.tracker.settings.allowed_domains,
+        options.progress,
+    )
     with step(f"send {len(messages)} emails and log them"):
-        log_rows = _deliver(
-            backend,
-            transport,
-            messages,
-            prepared.now,
-            options.batch_size,
-            result,
-            allowed,
-            options.progress,
-        )
+        delivered = deliver(backend, transport, messages, sending)
+    result.emails, result.failed = delivered.emails, delivered.failed
+    result.sent, result.items = delivered.sent, delivered.items
     with step("write the status columns"):
-        _write_back(backend, prepared, _notified(prepared, log_rows))
+        notified = last_notified(prepared.evaluated, delivered.rows, prepared.today)
+        _write_back(backend, prepared, notified)
     result.api_calls = backend.api_calls
     return result
 
 
 def _write_back(backend: Backend, prepared: Prepared, notified: dict[int, str]) -> None:
     """System columns, new auto rows, and the Log rows of the changes that landed."""
-    report = backend.write_status(_status_writes(prepared, notified), log_prune(prepared))
-    fresh = new_milestone_rows(prepared, notified)
+    tracker = prepared.tracker
+    shown = Shown(prepared.today, tracker.problems, notified, prepared.escalation)
+    prune = prune_policy(
+        prepared.evaluated, prepared.today, tracker.settings.log_retention, tracker.ledger.grid
+    )
+    report = backend.write_status(_status_writes(prepared, shown), prune)
+    table = tracker.tables[MILESTONES]
+    fresh = new_milestone_rows(table, prepared.evaluated, shown, prepared.derived.new_rows)
     if fresh:
-        table = prepared.tracker.tables[MILESTONES]
         backend.append_rows(table.tab, fresh, id_header=milestone_id_header(table))
     landed = [c for c in prepared.derived.changes if c.milestone_id not in set(report.held)]
     if landed:
-        backend.append_log(LOG_COLUMNS, derived_log_rows(landed, prepared.now))
+        backend.append_log(LOG_COLUMNS, change_rows(landed, prepared.now))
 
 
 def _check_sender(sender: Address) -> None:
@@ -289,155 +339,11 @@ def _result(prepared: Prepared, backend: Backend) -> RunResult:
     )
 
 
-def sent_today(log: pd.DataFrame, now: dt.datetime, zone: str | None) -> int:
-    """How many messages the Log shows as sent since midnight, in the tracker's time zone."""
-    if log.empty:
-        return 0
-    local = now.astimezone(ZoneInfo(zone or "UTC"))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-    since = log["Sent At"].astype(str) >= midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
-    sent = log["Result"].astype(str).str.casefold() == "sent"
-    return int(log.loc[since & sent, "Message-ID"].nunique())
-
-
-def _deliver(
-    backend: Backend,
-    transport: Transport,
-    messages: Sequence[tuple[Notification, EmailMessage]],
-    now: dt.datetime,
-    batch_size: int,
-    result: RunResult,
-    allowed: tuple[str, ...] = (),
-    progress: Progress = no_progress,
-) -> list[list[Cell]]:
-    """Send in batches; after each batch, append its Log rows before sending more.
-
-    A message gets its Log row only once the transport has accepted it (``sent``)
-    or refused it for good (``failed: …``). When the transport gives up mid-batch
-    (``DeliveryError``), the rows of the messages it already accepted are appended
-    before the error goes on, so a rerun resends none of them. Only a crash between
-    a send and the append loses rows: a rerun resends those messages with the same
-    Message-ID.
-    """
-    recorded: list[list[Cell]] = []
-    try:
-        with transport:
-            for start in range(0, len(messages), batch_size):
-                batch: list[list[Cell]] = []
-                try:
-                    for n, (note, message) in enumerate(messages[start : start + batch_size]):
-                        outcome = _send_one(transport, message, allowed)
-                        batch.extend(log_rows(note, message, now, outcome))
-                        _count(result, note, outcome)
-                        progress(start + n + 1, len(messages))
-                finally:
-                    backend.append_log(LOG_COLUMNS, batch)
-                    recorded.extend(batch)
-    except DeliveryError as exc:
-        raise DeliveryError(
-            f"{exc}; {result.emails} of {len(messages)} emails delivered before it stopped"
-        ) from exc
-    return recorded
-
-
-def _send_one(transport: Transport, message: EmailMessage, allowed: tuple[str, ...]) -> str:
-    """Send ``message``: ``sent``, or ``failed: reason`` when it is refused for good.
-
-    Recipients outside ``allowed`` are refused here, whatever the transport checks.
-    """
-    try:
-        _check_domains(message, allowed)
-        transport.send(message)
-    except MessageRejected as exc:
-        return f"failed: {exc.reason}"
-    return "sent"
-
-
-def _check_domains(message: EmailMessage, allowed: tuple[str, ...]) -> None:
-    """Raise MessageRejected if a To/Cc/Bcc address is outside ``allowed`` (when set)."""
-    headers = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
-    for _, email in getaddresses(headers):
-        _, outside = allowed_split([Address("", email)], allowed)
-        if outside:
-            raise MessageRejected(outside)
-
-
-def _count(result: RunResult, note: Notification, outcome: str) -> None:
-    if outcome == "sent":
-        result.emails += 1
-        result.sent[note.kind] += 1
-        result.items.update(kind for kind, _ in note.keys if kind != SUMMARY)
-    else:
-        result.failed.append(f"{note.to_text}: {outcome}")
-
-
-def log_rows(
-    note: Notification, message: EmailMessage, now: dt.datetime, outcome: str
-) -> list[list[Cell]]:
-    """One Log row per key the message carries, in the order of ``LOG_COLUMNS``."""
-    sent_at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    to = [a.email for a in note.to]
-    cc = [a.email for a in note.cc]
-    rows: list[list[Cell]] = []
-    # First item per key, found by hash: a digest can carry thousands of items.
-    by_key: dict[str, Item] = {}
-    for each in note.items:
-        by_key.setdefault(each.key, each)
-    for kind, key in note.keys:
-        item = by_key.get(key)
-        rows.append(
-            [
-                sent_at,
-                kind,
-                key,
-                item.contract_id if item else "",
-                item.milestone_id if item else "",
-                recipients_cell(to, cc),
-                str(message["Subject"]),
-                str(message["Message-ID"]),
-                outcome,
-            ]
-        )
-    return rows
-
-
-def _notified(prepared: Prepared, new_log: list[list[Cell]]) -> dict[int, str]:
-    """Last Notified per sheet row: its history plus this run's messages, dated by the run's day.
-
-    Sent At keeps the real clock; Last Notified says the day the run was "as of", so a
-    run with ``--today`` reads the same in every cell and email it makes.
-    """
-    fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
-    return last_notified_texts(prepared.evaluated, fresh, prepared.today)
-
-
-def _status_writes(prepared: Prepared, notified: dict[int, str]) -> list[TabWrite]:
-    tracker = prepared.tracker
+def _status_writes(prepared: Prepared, shown: Shown) -> list[TabWrite]:
+    tables = prepared.tracker.tables
     writes = [
-        milestone_writes(tracker, prepared.evaluated, notified, prepared.today, prepared.derived),
-        contract_writes(tracker, prepared.today),
+        milestone_writes(tables[MILESTONES], prepared.evaluated, shown, prepared.derived),
+        contract_writes(tables[CONTRACTS], prepared.tracker.contracts, shown),
     ]
-    settings = settings_writes(tracker)
+    settings = settings_writes(tables[SETTINGS], prepared.tracker.problems)
     return writes + ([settings] if settings else [])
-
-
-def log_prune(prepared: Prepared) -> LogPrune | None:
-    """What this run may prune from the Log; None when nothing in it, as read, is due to go.
-
-    Retention counts back from the run's day (``--today``), so a simulated year prunes
-    as a real one. Rows about any milestone's current due date stay, whatever its status
-    (they stop a resend if the date is reopened); so do every row of a milestone that
-    cannot be scheduled now and the series anchor of every milestone still in the tracker.
-    """
-    evaluated = prepared.evaluated
-    dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne(NEEDS_ATTENTION)]
-    current = zip(dated["id"].astype(str), dated["due"].dt.strftime("%Y-%m-%d"), strict=True)
-    unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"]
-    prune = LogPrune(
-        cutoff=prepared.today - dt.timedelta(days=prepared.tracker.settings.log_retention),
-        month=f"{prepared.today:%Y-%m}",
-        current=frozenset(current),
-        whole=frozenset(str(i) for i in unsure if isinstance(i, str) and i),
-        anchored=frozenset(str(i) for i in evaluated["id"] if isinstance(i, str) and i),
-    )
-    return prune if rows_to_prune(prepared.tracker.ledger.grid, prune) else None

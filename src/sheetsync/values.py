@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,23 +23,6 @@ def with_slot(values: np.ndarray, last: object) -> np.ndarray:
     out[:-1] = values
     out[-1] = last
     return out
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while building many small acyclic objects.
-
-    Items, records and Problems hold no reference cycles, so there is nothing for
-    it to find; yet every few hundred allocations it would walk every live object
-    (a million-row grid is millions of them), which made big runs superlinear.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:

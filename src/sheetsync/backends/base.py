@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..model import Cell, Snapshot, TabWrite, WriteReport
 
 if TYPE_CHECKING:
-    from ..logtab import LogPrune
+    from ..record.prune import LogPrune
 
 
 class Backend(Protocol):

@@ -16,8 +16,8 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ..cells.dates import to_serial
-from ..logtab import LogPrune, rows_to_prune
 from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
+from ..record.prune import LogPrune, rows_to_prune
 from ..schema import LOG, LOG_COLUMNS, header_key
 from .rowmatch import header_columns, plan_cells
 

@@ -24,7 +24,6 @@ from ..schema import (
     SETTINGS,
     header_key,
 )
-from ..values import gc_paused
 from .columns import Table
 from .contracts import contract_frame
 from .headers import escalation_renames, locate_columns, milestone_locator
@@ -100,15 +99,14 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     if allowed_domains is not None:
         settings.allowed_domains = allowed_domains
     problems += restrict_escalations(settings, rows)
-    with gc_paused():
-        contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
-        renames = escalation_renames(milestones_grid)
-        milestones = Table.build(
-            milestones_tab, milestones_grid, MILESTONE_COLUMNS, milestone_locator(renames)
-        )
-        milestones.renames = renames
-        contract_df, contract_problems = contract_frame(contracts, settings)
-        milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
+    contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
+    renames = escalation_renames(milestones_grid)
+    milestones = Table.build(
+        milestones_tab, milestones_grid, MILESTONE_COLUMNS, milestone_locator(renames)
+    )
+    milestones.renames = renames
+    contract_df, contract_problems = contract_frame(contracts, settings)
+    milestone_df, milestone_problems = milestone_frame(milestones, contract_df, settings)
     ledger = read_ledger(log_grid)
     if snapshot.tab(LOG) is None and _has_run_before(milestones_grid):
         problems.append(Problem(LOG, 0, "", LOG_MISSING))

@@ -31,8 +31,8 @@ from gspread import urls
 from gspread.utils import absolute_range_name, quote
 
 from ...errors import BackendError
-from ...logtab import LogPrune, rows_to_prune
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
+from ...record.prune import LogPrune, rows_to_prune
 from ...schema import LOG, LOG_COLUMNS, header_key
 from ..rowmatch import header_columns
 from .api import SheetsApi

@@ -26,8 +26,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ...cells.dates import to_serial
 from ...cells.text import printable
 from ...errors import BackendError, TrackerNotFound
-from ...logtab import LogPrune, rows_to_prune
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
+from ...record.prune import LogPrune, rows_to_prune
 from ...schema import LOG, LOG_COLUMNS, header_key
 from ..rowmatch import header_columns, plan_cells
 from .file import damaged, ensure_writable, opened, save

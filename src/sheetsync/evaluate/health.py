@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
+from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
 
 
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
@@ -24,12 +24,15 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
         .groupby("contract_id")
         .any()
     )
-    flags = worst.reindex(frame["id"]).fillna(False).to_numpy(dtype=bool)
+    flags = worst.reindex(frame["id"]).fillna(False)
+    attention, overdue, soon = (
+        flags[name].to_numpy(dtype=bool) for name in ("attention", "overdue", "soon")
+    )
     problems = (
         frame["problems"].to_numpy() != "" if "problems" in frame else np.zeros(len(frame), bool)
     )
     frame["health"] = np.select(
-        [~frame["active"].to_numpy(dtype=bool), flags[:, 0] | problems, flags[:, 1], flags[:, 2]],
+        [~frame["active"].to_numpy(dtype=bool), attention | problems, overdue, soon],
         [INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON],
         ON_TRACK,
     )

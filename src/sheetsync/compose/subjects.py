@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .cells.text import one_line
-from .plan import Item, Notification
-from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from ..cells.text import one_line
+from ..plan import Item, Notification
+from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 
 LIMIT = 78  # RFC 5322's recommended line length: mail clients show this much
 NAME_LIMIT = 30  # the tracker's name never takes more than this

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells.recurrence import Rule, parse_rule
-from .keys import cancelled_key, milestone_key, moved_key
-from .normalize.settings import Settings
-from .problems import Problem
-from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
-from .schema import AUTO, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
+from ..cells.recurrence import Rule, parse_rule
+from ..keys import cancelled_key, milestone_key, moved_key
+from ..normalize.settings import Settings
+from ..problems import Problem
+from ..schema import AUTO, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
+from .changes import Change, Derived, History, RowSource, occurrence_cells
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.
@@ -236,8 +236,9 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
         if key not in history.recorded:
             subject = f"{frame['title'].iat[at]}: cancelled, {WHY_GONE[suffix]}"
             row = int(frame["row"].iat[at])
-            change = Change(mid, contract_id, row, {}, {}, CANCELLED_KIND, key, subject)
-            derived.changes.append(change)
+            derived.changes.append(
+                Change(mid, contract_id, row, {}, {}, CANCELLED_KIND, key, subject)
+            )
 
 
 def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> pd.DataFrame:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .keys import NOTICE_KEY, milestone_key
-from .schema import ESCALATION, OVERDUE_NOTICE, REMINDER
+from ..keys import NOTICE_KEY, milestone_key
+from ..model import Cell
+from ..schema import ESCALATION, LOG_COLUMNS, OVERDUE_NOTICE, REMINDER
 
 _DAY = r"(\d{4}-\d{2}-\d{2})"
 _CELL = {
@@ -265,6 +266,18 @@ def combine(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         },
         index=a.index,
     )
+
+
+def last_notified(
+    evaluated: pd.DataFrame, new_log: list[list[Cell]], today: dt.date
+) -> dict[int, str]:
+    """Last Notified per sheet row: its history plus this run's Log rows, dated by the run's day.
+
+    Sent At keeps the real clock; Last Notified says the day the run was "as of", so a
+    run with ``--today`` reads the same in every cell and email it makes.
+    """
+    fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
+    return last_notified_texts(evaluated, fresh, today)
 
 
 def last_notified_texts(

@@ -11,9 +11,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .normalize.settings import Settings
-from .schema import CANCELLED, DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
-from .values import factorize_objects
+from ..normalize.settings import Settings
+from ..schema import CANCELLED, DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
+from ..values import factorize_objects
 
 NO_STAGE = -1
 
@@ -26,7 +26,7 @@ def evaluate_milestones(
     ``stage`` is the current reminder stage in days (``NO_STAGE`` when none),
     ``overdue_n`` the current overdue notice number (1 for the first), ``level``
     the escalation level. What was already sent for the occurrence (the
-    ``sent_*`` columns of ``history.attach_history``; none when absent) keeps the
+    ``sent_*`` columns of ``record.notified.attach_history``; none when absent) keeps the
     ladder moving forward: a stage already passed is never current again.
     """
     frame = milestones.copy(deep=False)
@@ -60,7 +60,7 @@ def evaluate_milestones(
 
 
 class _Sent(NamedTuple):
-    """What was sent for each row's occurrence, as arrays (see ``history.SENT_COLUMNS``)."""
+    """What was sent for each row's occurrence, as arrays (see ``record.notified.SENT_COLUMNS``)."""
 
     lead: np.ndarray  # shortest reminder lead sent; NO_STAGE when none
     overdue: np.ndarray  # highest overdue notice number sent; 0 when none

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .cells.addresses import Address
-from .cells.text import one_line as _single_line
-from .plan import Notification
-from .schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from ..cells.addresses import Address
+from ..cells.text import one_line as _single_line
+from ..plan import Notification
+from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
 from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
@@ -38,8 +38,9 @@ class Envelope:
 
 def default_templates() -> Path:
     """The folder of the default templates: inside the installed package, else the checkout's."""
-    shipped = Path(__file__).resolve().parent / "templates"  # a wheel, the Cloud Function build
-    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+    package = Path(__file__).resolve().parents[1]  # sheetsync/, this is sheetsync/compose/
+    shipped = package / "templates"  # a wheel, the Cloud Function build
+    return shipped if shipped.is_dir() else package.parents[1] / "templates"
 
 
 @lru_cache(maxsize=8)

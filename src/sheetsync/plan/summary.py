@@ -13,12 +13,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .cells.addresses import Address
-from .keys import summary_key
-from .normalize.ledger import Ledger
-from .plan import Notification, PlanContext
-from .schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
-from .values import factorize_objects, lookup
+from ..cells.addresses import Address
+from ..keys import summary_key
+from ..normalize.ledger import Ledger
+from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
+from ..values import factorize_objects, lookup
+from .notification import Notification, PlanContext
 
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
@@ -91,26 +91,23 @@ def _pairs(
     return pos, flat[starts[codes][pos] + offset] if len(pos) else flat[:0]
 
 
-def section_flags(milestones: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    """For every milestone, which summary sections list it."""
+def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndarray]:
+    """For every milestone, which summary sections list it (and whether it is open)."""
     days = milestones["days_left"]
     open_ = milestones["status"].isin(OPEN_STATUSES)
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     completed_last_month = milestones["completed_on"].between(
         pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)
     )
-    return pd.DataFrame(
-        {
-            "overdue": milestones["status"] == OVERDUE,
-            "next_30": open_ & days.between(0, 30).fillna(False),
-            "terms_90": open_
-            & days.between(0, 90).fillna(False)
-            & milestones["type"].isin(TERM_TYPES),
-            "completed": (milestones["status"] == DONE) & completed_last_month,
-            "problems": milestones["problems"] != "",
-            "open": open_,
-        }
-    ).to_numpy(dtype=bool)
+    flags = {
+        "overdue": milestones["status"] == OVERDUE,
+        "next_30": open_ & days.between(0, 30).fillna(False),
+        "terms_90": open_ & days.between(0, 90).fillna(False) & milestones["type"].isin(TERM_TYPES),
+        "completed": (milestones["status"] == DONE) & completed_last_month,
+        "problems": milestones["problems"] != "",
+        "open": open_,
+    }
+    return {name: column.to_numpy(dtype=bool) for name, column in flags.items()}
 
 
 def _contents(
@@ -127,13 +124,13 @@ def _contents(
     owner, pos = owner[order], pos[order]
     records = _records(milestones, contracts, pos, flags, context)
     counts, problems = _contracts_owned(contracts, emails)
-    charts = _charts(milestones, owner, pos, flags[pos, 5], len(emails), today)
+    charts = _charts(milestones, owner, pos, flags["open"][pos], len(emails), today)
     bounds = np.searchsorted(owner, np.arange(len(emails) + 1))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
     contents = []
     for i, email in enumerate(emails):
         mine = pos[bounds[i] : bounds[i + 1]]
-        listed = {name: records[mine[flags[mine, k]]].tolist() for k, name in enumerate(SECTIONS)}
+        listed = {name: records[mine[flags[name][mine]]].tolist() for name in SECTIONS}
         contents.append(
             {
                 "month": today.strftime("%B %Y"),
@@ -178,11 +175,12 @@ def _records(
     milestones: pd.DataFrame,
     contracts: pd.DataFrame,
     pos: np.ndarray,
-    flags: np.ndarray,
+    flags: dict[str, np.ndarray],
     context: PlanContext,
 ) -> np.ndarray:
     """Row dicts the summary template lists, built once per listed milestone, by position."""
-    listed = _distinct(pos[flags[pos, :5].any(axis=1)], len(milestones))
+    in_any = np.logical_or.reduce([flags[name][pos] for name in SECTIONS])
+    listed = _distinct(pos[in_any], len(milestones))
     wanted = ["id", "contract_id", "title", "type", "due", "days_left", "status", "row"]
     frame = milestones[[*wanted, "problems"]].iloc[listed]
     names = contracts.drop_duplicates("id").set_index("id")["name"]
@@ -245,10 +243,6 @@ def _contracts_owned(
 
 def _months(today: dt.date) -> pd.PeriodIndex:
     return pd.period_range(pd.Timestamp(today), periods=6, freq="M")
-
-
-def _empty_chart(today: dt.date) -> list[dict[str, object]]:
-    return [{"label": m.strftime("%b %Y"), "count": 0, "percent": 0} for m in _months(today)]
 
 
 def _charts(

@@ -10,26 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from functools import lru_cache
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
 
 from jinja2 import TemplateSyntaxError, UndefinedError
 
-from . import pipeline
-from .backends.memory import MemoryBackend
-from .compose import TEMPLATES, environment, render
-from .errors import TemplateProblem
-from .init.sample import sample_tracker
-from .plan import Notification
-from .schema import DIGEST, OVERDUE_NOTICE, REMINDER
-
-SAMPLE_DAY = dt.date(2026, 12, 1)
-SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+from ..errors import TemplateProblem
+from ..plan import Notification
+from ..schema import DIGEST, OVERDUE_NOTICE, REMINDER
+from . import TEMPLATES, Envelope, environment, render
 
 
-def check_templates(folder: str) -> None:
+def check_templates(
+    folder: str, notes: Sequence[Notification], envelope: Envelope, today: dt.date
+) -> None:
     """Render every kind of email with the templates in ``folder`` (defaults fill the gaps).
+
+    ``notes`` are one email of each kind (``one_of_each_kind``), planned for the sample.
 
     Raises:
         TemplateProblem: the folder is missing, or a template fails; the message names
@@ -37,11 +34,10 @@ def check_templates(folder: str) -> None:
     """
     if not Path(folder).is_dir():
         raise TemplateProblem(f"--templates {folder}: there is no such folder")
-    notes, prepared = sample_notes()
     env = environment(folder)
     for note in notes:
         try:
-            render(note, prepared.envelope, prepared.today, env)
+            render(note, envelope, today, env)
         except TemplateSyntaxError as exc:
             where = f"{exc.name or exc.filename}, line {exc.lineno}"
             raise TemplateProblem(f"template {where} cannot be read: {exc.message}") from None
@@ -60,20 +56,13 @@ def _describe(exc: Exception, kind: str) -> str:
     return f"template {where}: {what}"
 
 
-@lru_cache(maxsize=1)
-def sample_notes() -> tuple[list[Notification], pipeline.Prepared]:
-    """One email of each kind, planned by the real pipeline for the bundled sample tracker.
-
-    The digest is one that lists both overdue milestones and milestones coming up.
-    """
-    tabs = cast(dict[str, Any], sample_tracker(SAMPLE_DAY))  # dates: MemoryBackend takes them
-    backend = MemoryBackend(tabs, title="Sample contracts")
-    options = pipeline.RunOptions(today=SAMPLE_DAY, clock=lambda: SAMPLE_NOW)
-    prepared = pipeline.prepare(backend, options)
+def one_of_each_kind(notes: Sequence[Notification]) -> list[Notification]:
+    """The first email of each kind; the digest one that lists both overdue milestones and
+    milestones coming up."""
     chosen: dict[str, Notification] = {}
-    for note in prepared.notifications:
+    for note in notes:
         kinds = {item.kind for item in note.items}
         if note.kind == DIGEST and not {REMINDER, OVERDUE_NOTICE} <= kinds:
             continue
         chosen.setdefault(note.kind, note)
-    return list(chosen.values()), prepared
+    return list(chosen.values())

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from .cells.recurrence import Rule
-from .keys import split_key
-from .problems import Problem
-from .schema import COMPLETED
+from ..cells.recurrence import Rule
+from ..keys import split_key
+from ..problems import Problem
+from ..schema import COMPLETED
 
 
 @dataclass

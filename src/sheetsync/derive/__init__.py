@@ -13,13 +13,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..cells.recurrence import Rule, parse_rule
+from ..keys import completed_key
+from ..normalize.settings import WEEKEND_PREVIOUS, Settings
+from ..problems import Problem
+from ..schema import COMPLETED, MILESTONES
 from .auto_rows import reconcile_auto
-from .cells.recurrence import Rule, parse_rule
-from .keys import completed_key
-from .normalize.settings import WEEKEND_PREVIOUS, Settings
-from .problems import Problem
-from .rowchanges import Change, Derived, History, RowSource, occurrence_cells
-from .schema import COMPLETED, MILESTONES
+from .changes import Change, Derived, History, RowSource, occurrence_cells
 
 __all__ = ["Change", "Derived", "History", "RowSource", "derive", "term_dates"]
 

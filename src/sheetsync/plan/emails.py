@@ -1,0 +1,84 @@
+"""Items and recipients → emails: one per recipient list (or per item), less what was sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..cells.addresses import Address
+from ..normalize.ledger import Ledger
+from ..values import factorize_objects, object_array
+from .notification import Item, Notification
+
+
+@dataclass
+class Found:
+    """Items and recipients: pair ``j`` sends ``items[item[j]]`` to ``to[j]``, cc ``cc[j]``."""
+
+    items: list[Item]
+    rank: np.ndarray  # each item's place in most-urgent-first order
+    item: np.ndarray
+    to: list[tuple[Address, ...]]
+    cc: list[tuple[Address, ...]]
+
+
+def noted_keys(milestones: pd.DataFrame) -> set[str]:
+    """Every key a row's Last Notified records for its current due date."""
+    if "noted" not in milestones:
+        return set()
+    return {key for keys in milestones["noted"] if isinstance(keys, tuple) for key in keys}
+
+
+def group_emails(
+    found: Found, kind: str, ledger: Ledger, digest: bool, noted: set[str]
+) -> list[Notification]:
+    """One email per recipient list (or per item without digests), skipping what was sent."""
+    codes, tos = factorize_objects(object_array(found.to))
+    emails = [tuple(sorted(a.email for a in to)) for to in tos]
+    texts = ["; ".join(e) for e in emails]
+    text_codes, _ = pd.factorize(np.asarray(texts, dtype=object)) if texts else (codes, None)
+    pair_text = text_codes[codes] if len(codes) else codes
+    keep = _not_sent(found, pair_text, texts, ledger, noted)
+    group = pair_text if digest else pair_text * max(len(found.items), 1) + found.item
+    pairs = np.flatnonzero(keep)
+    order = pairs[np.lexsort((found.rank[found.item[pairs]], group[pairs]))]
+    notes = []
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for members in np.split(order, bounds) if len(order) else []:
+        first = int(members.min())
+        note = Notification(kind, found.to[first], ())
+        note.items = [found.items[i] for i in found.item[members].tolist()]
+        note.cc = _copies(found, members, set(emails[codes[first]]))
+        notes.append(note)
+    return sorted(notes, key=lambda n: (n.to_text, n.items[0].key))
+
+
+def _not_sent(
+    found: Found, pair_text: np.ndarray, texts: list[str], ledger: Ledger, noted: set[str]
+) -> np.ndarray:
+    """Pairs not yet sent. A stage the row's Last Notified records goes again only to
+    recipients the Log says it failed for: a person may have deleted the Log row of
+    one recipient, and a missing row alone must never resend."""
+    if not ledger.sent and not noted:
+        return np.ones(len(pair_text), dtype=bool)
+    keys = [found.items[i].key for i in found.item.tolist()]
+    sent, failed = ledger.sent, ledger.failed
+    return np.asarray(
+        [
+            (k, texts[t]) not in sent and (k not in noted or (k, texts[t]) in failed)
+            for k, t in zip(keys, pair_text.tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+
+
+def _copies(found: Found, members: np.ndarray, emails: set[str]) -> tuple[Address, ...]:
+    """Who is copied: each cc address not among the recipients, first spelling kept."""
+    copies: dict[str, Address] = {}
+    for j in np.sort(members).tolist():
+        for address in found.cc[j]:
+            if address.email not in emails:
+                copies.setdefault(address.email, address)
+    return tuple(copies.values())

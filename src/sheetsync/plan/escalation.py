@@ -1,0 +1,98 @@
+"""Who gets escalation level n: the rule, worked out once per row for the plan and the column.
+
+Level 1 goes to the row's Escalate To, else the ``Escalation: <Department>`` setting,
+else Default escalation. Level 2 and above go to Default escalation (level 1's
+contacts when there is none). Addresses outside Allowed domains are dropped. The
+owners are copied on every escalation email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..cells.addresses import Address, allowed_split
+from ..normalize.settings import Settings
+from ..schema import ESCALATION
+from ..values import factorize_objects
+from .emails import Found, group_emails
+from .notification import Notification
+from .stages import Due, Planning, due_now, not_noted, stage_items
+
+Route = tuple[Address, ...]
+
+
+def escalation_recipients(
+    level: int, escalate_to: Sequence[Address], department: object, settings: Settings
+) -> Route:
+    """Who gets ``level`` of a row with this Escalate To and Department (the rule above)."""
+    first = (
+        tuple(escalate_to)
+        or settings.department_escalation.get(str(department).casefold(), ())
+        or settings.default_escalation
+    )
+    chosen = (settings.default_escalation or first) if level >= 2 else first
+    return allowed_split(chosen, settings.allowed_domains)[0]
+
+
+def escalation_routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
+    """Each row's escalation recipients (none below level 1), once per distinct routing."""
+    level = milestones["level"].to_numpy()
+    escalate, routes = factorize_objects(milestones["escalate_to"].to_numpy(dtype=object))
+    department, names = pd.factorize(milestones["department"].to_numpy(dtype=object))
+    high = (level >= 2).astype(np.int64)
+    combined = (escalate * (len(names) + 1) + department + 1) * 2 + high
+    combined = np.where(level > 0, combined, -1)
+    codes, distinct = pd.factorize(combined)
+    answers: list[Route] = []
+    for value in distinct.tolist():
+        if value < 0:
+            answers.append(())
+            continue
+        rest, two = divmod(value, 2)
+        route, dept = divmod(rest, len(names) + 1)
+        department_name = names[dept - 1] if dept else np.nan
+        answers.append(
+            escalation_recipients(2 if two else 1, routes[route], department_name, settings)
+        )
+    return [answers[c] for c in codes.tolist()]
+
+
+def escalation_label(level: int, to: Route) -> str:
+    """The Escalation column: ``Level 1 → legal@x.com``, or nothing below level 1."""
+    if level <= 0:
+        return ""
+    if not to:
+        return f"Level {level}: nobody to escalate to (set Escalate To or Default escalation)"
+    return f"Level {level} → {', '.join(a.email for a in to)}"
+
+
+def escalation_labels(milestones: pd.DataFrame, routes: list[Route]) -> pd.Series:
+    """``escalation_label`` of every row, aligned with ``milestones``."""
+    levels = milestones["level"].to_numpy(dtype=np.int64).tolist()
+    texts = [escalation_label(n, to) for n, to in zip(levels, routes, strict=True)]
+    return pd.Series(texts, index=milestones.index, dtype=object)
+
+
+def plan_escalations(planning: Planning, routes: list[Route]) -> list[Notification]:
+    """One email per escalation recipient list (or per item), the owners copied."""
+    milestones, ledger = planning.milestones, planning.ledger
+    due = not_noted(milestones, due_now(milestones, ESCALATION), ledger)
+    found = _escalation_items(planning, due, routes)
+    return group_emails(found, ESCALATION, ledger, planning.context.settings.digest, planning.noted)
+
+
+def _escalation_items(planning: Planning, due: Due, routes: list[Route]) -> Found:
+    items, rank = stage_items(planning.milestones, due, planning.names, planning.context)
+    recipients = [routes[p] for p in due.pos.tolist()]
+    item = np.flatnonzero([len(r) > 0 for r in recipients])
+    owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos]
+    return Found(
+        items,
+        rank,
+        item,
+        [recipients[i] for i in item.tolist()],
+        [tuple(owners[i]) for i in item.tolist()],
+    )

@@ -1,0 +1,77 @@
+"""What the plan step hands on: the emails to send, each item with its Log key.
+
+Types only; ``plan_notifications`` (the package's entry) fills them in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from ..cells.addresses import Address
+from ..normalize.settings import Settings
+from ..schema import SUMMARY
+
+
+@dataclass(frozen=True)
+class Item:
+    """One milestone inside an email, and why it is there."""
+
+    key: str
+    kind: str  # reminder / overdue / escalation
+    milestone_id: str
+    contract_id: str
+    contract: str
+    title: str
+    type: str
+    due: dt.date
+    days_left: int
+    stage: int  # lead days, overdue notice number, or escalation level
+    row: int
+    owners: tuple[Address, ...]
+    rule: str
+    link: str | None = None
+
+
+@dataclass
+class Notification:
+    """One email to send: who gets it, what it lists, and its deterministic Message-ID."""
+
+    kind: str  # digest / escalation / summary
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    items: list[Item] = field(default_factory=list)
+    summary: dict[str, object] | None = None
+    summary_key: str | None = None
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        """``(kind, key)`` for each Log row this email stands for."""
+        if self.summary_key:
+            return [(SUMMARY, self.summary_key)]
+        return [(item.kind, item.key) for item in self.items]
+
+    @property
+    def to_text(self) -> str:
+        """The recipients as the ledger matches them."""
+        return "; ".join(sorted(a.email for a in self.to))
+
+    def message_id(self, domain: str, tracker: str = "") -> str:
+        """The same keys to the same people from the same tracker give the same Message-ID.
+
+        ``tracker`` is the tracker's identity (``Snapshot.identity``): two trackers
+        with identical rows never share a Message-ID, which mail systems would fold.
+        """
+        seed = "\n".join([tracker, self.kind, self.to_text, *sorted(k for _, k in self.keys)])
+        digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
+        return f"<{self.kind}.{digest}@{domain}>"
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What planning needs besides the milestones: settings, today, the tracker's links."""
+
+    settings: Settings
+    today: dt.date
+    link_for_row: dict[int, str] = field(default_factory=dict)

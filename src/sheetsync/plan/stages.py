@@ -1,0 +1,212 @@
+"""Which milestone rows have a stage due now, as email items with their keys and why-lines.
+
+A row's stage is its reminder lead, its overdue notice number or its escalation
+level (``evaluate``); its key (``keys``) is what the Log remembers it by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..keys import milestone_keys
+from ..normalize.ledger import Ledger
+from ..normalize.settings import Settings
+from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
+from ..values import lookup, object_array
+from .notification import Item, PlanContext
+
+
+@dataclass(frozen=True)
+class Planning:
+    """What every kind of email is planned from: the rows, contract names, the Log, and
+    the keys the rows' own Last Notified record."""
+
+    milestones: pd.DataFrame
+    names: pd.Series
+    ledger: Ledger
+    context: PlanContext
+    noted: set[str]
+
+
+def contract_names(contracts: pd.DataFrame) -> pd.Series:
+    """Each contract ID's name (the first row with that ID)."""
+    return contracts.drop_duplicates("id").set_index("id")["name"]
+
+
+@dataclass
+class Due:
+    """Milestone rows with a current stage of one kind: positions, kinds, stages, keys."""
+
+    pos: np.ndarray
+    kinds: list[str]
+    stages: np.ndarray
+    keys: list[str]
+
+    def take(self, keep: np.ndarray) -> Due:
+        kinds, keys = np.asarray(self.kinds, dtype=object), np.asarray(self.keys, dtype=object)
+        return Due(self.pos[keep], kinds[keep].tolist(), self.stages[keep], keys[keep].tolist())
+
+
+def due_now(milestones: pd.DataFrame, which: str) -> Due:
+    """Rows whose current stage of ``which`` ("notice" or "escalation") has a key."""
+    if which == ESCALATION:
+        stage = milestones["level"].to_numpy()
+        pos = np.flatnonzero(stage > 0)
+        kinds = [ESCALATION] * len(pos)
+    else:
+        overdue = milestones["overdue_n"].to_numpy()
+        stage = np.where(overdue > 0, overdue, milestones["stage"].to_numpy())
+        pos = np.flatnonzero(stage >= 0)
+        kinds = np.where(overdue[pos] > 0, OVERDUE_NOTICE, REMINDER).tolist()
+    stages = stage[pos]
+    ids = milestones["id"].to_numpy(dtype=object)[pos]
+    due = _day_texts(milestones["due"].to_numpy()[pos])
+    keys = milestone_keys(kinds, ids, due, stages.tolist())
+    return Due(pos, kinds, stages, keys)
+
+
+def _day_texts(due: np.ndarray) -> list[str]:
+    """``YYYY-MM-DD`` for each datetime, formatting each distinct day once."""
+    days = due.astype("datetime64[D]")
+    codes, distinct = pd.factorize(days)
+    texts = np.asarray([str(d) for d in distinct.astype("datetime64[D]")], dtype=object)
+    return texts[codes].tolist() if len(texts) else []
+
+
+def not_noted(milestones: pd.DataFrame, due: Due, ledger: Ledger) -> Due:
+    """Less the stages the row's Last Notified records and the Log does not know of.
+
+    The Log is asked first (it says who got a key, so a failed copy is retried);
+    when it has no row for a key (pruned, deleted, renamed, or the ID renamed),
+    the row's own record stops a resend.
+    """
+    if "noted" not in milestones or not len(due.pos):
+        return due
+    noted = milestones["noted"].to_numpy(dtype=object)[due.pos]
+    got = ledger.recipients
+    keep = [
+        key in got or not (isinstance(keys, tuple) and key in keys)
+        for key, keys in zip(due.keys, noted, strict=True)
+    ]
+    return due.take(np.asarray(keep, dtype=bool))
+
+
+_ITEM_COLUMNS = ("id", "contract_id", "title", "type", "due", "days_left", "row", "owners")
+_RULE_COLUMNS = ("lead_days", "lead_from")
+
+
+def stage_items(
+    milestones: pd.DataFrame, due: Due, names: pd.Series, context: PlanContext
+) -> tuple[list[Item], np.ndarray]:
+    """One Item per due row, built column-wise; and each one's most-urgent-first rank."""
+    wanted = [*_ITEM_COLUMNS, *(c for c in _RULE_COLUMNS if c in milestones)]
+    frame = milestones[wanted].iloc[due.pos]
+    stamps = frame["due"].to_numpy()
+    days_left = frame["days_left"].to_numpy(dtype=np.int64, na_value=0)
+    types = frame["type"].to_numpy(dtype=object)
+    ids = frame["id"].to_numpy(dtype=object)
+    rows = frame["row"].to_numpy().tolist()
+    links = context.link_for_row
+    items = list(
+        map(
+            Item,
+            due.keys,
+            due.kinds,
+            ids.tolist(),
+            frame["contract_id"].to_numpy(dtype=object).tolist(),
+            _names(frame["contract_id"], names),
+            frame["title"].to_numpy(dtype=object).tolist(),
+            types.tolist(),
+            _days(stamps),
+            days_left.tolist(),
+            due.stages.tolist(),
+            rows,
+            frame["owners"].to_numpy(dtype=object).tolist(),
+            _rules(frame, due, days_left, context.settings),
+            [links.get(r) for r in rows] if links else [None] * len(rows),
+        )
+    )
+    order = np.lexsort((ids.astype(str), stamps, days_left)) if len(ids) else np.zeros(0, int)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return items, rank
+
+
+def _names(contract_ids: pd.Series, names: pd.Series) -> list[str]:
+    found = lookup(names.index, contract_ids.to_numpy(dtype=object))
+    values = np.append(names.to_numpy(dtype=object), "")
+    text = pd.Series(values[found], dtype=object).fillna("").astype(str)
+    return text.to_numpy(dtype=object).tolist()
+
+
+def _days(stamps: np.ndarray) -> list[dt.date]:
+    """Each datetime as a ``date``, converting each distinct day once."""
+    codes, distinct = pd.factorize(stamps.astype("datetime64[D]"))
+    dates = object_array([pd.Timestamp(d).date() for d in distinct])
+    return dates[codes].tolist() if len(dates) else []
+
+
+def _rules(frame: pd.DataFrame, due: Due, days_left: np.ndarray, settings: Settings) -> list[str]:
+    """``describe_rule`` for each item, written once per distinct rule and numbers."""
+    if not len(due.pos):
+        return []
+    ladders = [", ".join(str(d) for d in _ladder(v)) for v in frame["lead_days"].tolist()]
+    sources = frame["lead_from"] if "lead_from" in frame else pd.Series(["default"] * len(frame))
+    table = pd.DataFrame(
+        {
+            "kind": due.kinds,
+            "stage": due.stages,
+            "days": days_left,
+            "type": frame["type"].to_numpy(dtype=object),
+            "ladder": ladders,
+            "source": sources.to_numpy(dtype=object),
+        }
+    )
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(table))
+    texts = [
+        describe_rule(k, int(s), int(d), Ladder(t, lad, src), settings)
+        for k, s, d, t, lad, src in distinct
+    ]
+    return np.asarray(texts, dtype=object)[codes].tolist()
+
+
+def _ladder(value: object) -> tuple[int, ...]:
+    return tuple(int(v) for v in value) if isinstance(value, tuple | list) else ()
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Where a row's reminder days came from: its type, the days, and who set them."""
+
+    type: str
+    days: str  # "30, 7, 2"
+    source: str = "default"  # row / setting / default
+
+
+def describe_rule(kind: str, stage: int, days_left: int, ladder: Ladder, settings: Settings) -> str:
+    """Why this item is in the email, in one sentence whose numbers all come from the sheet."""
+    if kind == REMINDER:
+        when = "reminder on the due date" if stage == 0 else f"{stage}-day reminder"
+        return f"{when} ({_ladder_words(ladder)} days before)"
+    overdue = f"{-days_left} day{'' if days_left == -1 else 's'} overdue"
+    if kind == OVERDUE_NOTICE:
+        every = settings.overdue_repeat
+        return (
+            f"{overdue}; a notice goes out every {every} days until it is marked done "
+            f"(this is notice #{stage})"
+        )
+    after = ", ".join(str(d) for d in sorted(settings.escalate_after))
+    return f"escalation level {stage}: {overdue} (escalate after {after} days)"
+
+
+def _ladder_words(ladder: Ladder) -> str:
+    """``your row's Remind Days: 30, 7, 2``, the Remind setting's, or the type's default."""
+    if ladder.source == "row":
+        return f"your row's Remind Days: {ladder.days}"
+    if ladder.source == "setting":
+        return f"the Remind: {ladder.type} setting: {ladder.days}"
+    return f"the default for {ladder.type} milestones: {ladder.days}"

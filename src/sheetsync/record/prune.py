@@ -1,0 +1,109 @@
+"""Which Log rows a run may prune: old ones guarding nothing, chosen by what they hold.
+
+People sort the Log, filter it and delete rows, so nothing here depends on a row's
+position: old rows are chosen by their Sent At and Key, on the Log as re-read just
+before deleting (the backends call ``rows_to_prune``). Pure: the run's day is an argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..keys import split_key, summary_month
+from ..logtab import log_columns, log_values, sent_day, split_log
+from ..model import Cell, Grid
+from ..schema import COMPLETED, NEEDS_ATTENTION
+
+
+@dataclass(frozen=True)
+class LogPrune:
+    """Which Log rows a run may remove: older than ``cutoff`` and guarding nothing current.
+
+    ``current`` holds (milestone, due) of every milestone's current due date: their rows
+    stop a resend, so they stay whatever their age. Every row of a milestone in ``whole``
+    stays (it cannot be scheduled right now, so its due date is unknown), and so does the
+    first "completed" row (the series anchor) of each milestone in ``anchored``; the
+    "completed" rows of a milestone no longer in the tracker (a finished row a person
+    deleted) stay too, so it is not made again open. Summary rows of ``month`` or later stay.
+    """
+
+    cutoff: dt.date
+    month: str
+    current: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    whole: frozenset[str] = field(default_factory=frozenset)
+    anchored: frozenset[str] = field(default_factory=frozenset)
+
+
+def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
+    """Sheet rows (1-based) of ``grid`` that ``prune`` lets go, chosen by what they hold."""
+    columns = log_columns(grid)
+    if "Key" not in columns or "Sent At" not in columns:
+        return []
+    _, body = split_log(grid)
+    keys = log_values(body, columns, "Key")
+    days = [_first_day(row, columns["Sent At"]) for row in body]
+    anchors = _anchor_rows(keys, days, prune.anchored)
+    first = len(grid) - len(body) + 1
+    return [
+        index + first
+        for index, (key, day) in enumerate(zip(keys, days, strict=True))
+        if day is not None
+        and day < prune.cutoff
+        and index not in anchors
+        and not _guards(key, prune)
+    ]
+
+
+def _first_day(row: Sequence[Cell], columns: list[int]) -> dt.date | None:
+    return next((d for c in columns if c < len(row) and (d := sent_day(row[c]))), None)
+
+
+def _anchor_rows(keys: list[str], days: list[dt.date | None], anchored: frozenset[str]) -> set[int]:
+    """Index of the first "completed" row, in time order, of each anchored milestone."""
+    first: dict[str, tuple[dt.date, int]] = {}
+    for index, (key, day) in enumerate(zip(keys, days, strict=True)):
+        parts = split_key(key)
+        if parts is not None and parts.kind == COMPLETED and parts.milestone in anchored:
+            when = (day or dt.date.max, index)
+            first[parts.milestone] = min(first.get(parts.milestone, when), when)
+    return {index for _, index in first.values()}
+
+
+def _guards(key: str, prune: LogPrune) -> bool:
+    """Whether a Log row with ``key`` still stops something from being sent again."""
+    month = summary_month(key)
+    if month is not None:
+        return month >= prune.month
+    parts = split_key(key)
+    if parts is None:
+        return False
+    if parts.kind == COMPLETED and parts.milestone not in prune.anchored:
+        return True  # a finished row a person deleted: this row keeps it finished
+    return parts.milestone in prune.whole or (parts.milestone, parts.due) in prune.current
+
+
+def prune_policy(
+    evaluated: pd.DataFrame, today: dt.date, retention: int, log: Grid
+) -> LogPrune | None:
+    """What this run may prune from the Log; None when nothing in it, as read, is due to go.
+
+    Retention counts back from the run's day (``--today``), so a simulated year prunes
+    as a real one. Rows about any milestone's current due date stay, whatever its status
+    (they stop a resend if the date is reopened); so do every row of a milestone that
+    cannot be scheduled now and the series anchor of every milestone still in the tracker.
+    """
+    dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne(NEEDS_ATTENTION)]
+    current = zip(dated["id"].astype(str), dated["due"].dt.strftime("%Y-%m-%d"), strict=True)
+    unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"]
+    prune = LogPrune(
+        cutoff=today - dt.timedelta(days=retention),
+        month=f"{today:%Y-%m}",
+        current=frozenset(current),
+        whole=frozenset(str(i) for i in unsure if isinstance(i, str) and i),
+        anchored=frozenset(str(i) for i in evaluated["id"] if isinstance(i, str) and i),
+    )
+    return prune if rows_to_prune(log, prune) else None

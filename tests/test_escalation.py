@@ -1,0 +1,72 @@
+"""Who gets escalation level n, and the Escalation column that says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.cells.addresses import Address
+from sheetsync.normalize.settings import Settings
+from sheetsync.plan.escalation import (
+    escalation_label,
+    escalation_labels,
+    escalation_recipients,
+    escalation_routes,
+)
+
+LEGAL = Address("Legal", "legal@example.com")
+BOSS = Address("Boss", "boss@example.com")
+SALES = Address("Sales lead", "sales-lead@example.com")
+OUTSIDE = Address("", "someone@elsewhere.org")
+SETTINGS = Settings(
+    default_escalation=(BOSS,),
+    department_escalation={"sales": (SALES,)},
+    allowed_domains=("example.com",),
+)
+
+
+def rows(*specs: tuple[int, tuple[Address, ...], object]) -> pd.DataFrame:
+    """Milestone rows as (level, Escalate To, Department)."""
+    return pd.DataFrame(
+        {
+            "level": np.asarray([s[0] for s in specs], dtype=np.int64),
+            "escalate_to": pd.Series([s[1] for s in specs], dtype=object),
+            "department": pd.Series([s[2] for s in specs], dtype=object),
+        }
+    )
+
+
+def test_level_one_goes_to_escalate_to_then_department_then_default() -> None:
+    """Level 1: the row's Escalate To, else its department's contact, else the default."""
+    assert escalation_recipients(1, (LEGAL,), "Sales", SETTINGS) == (LEGAL,)
+    assert escalation_recipients(1, (), "Sales", SETTINGS) == (SALES,)
+    assert escalation_recipients(1, (), "Facilities", SETTINGS) == (BOSS,)
+
+
+def test_level_two_goes_to_the_default_or_stays_with_level_one() -> None:
+    """Level 2 goes to Default escalation; without one, to level 1's contacts."""
+    assert escalation_recipients(2, (LEGAL,), "Sales", SETTINGS) == (BOSS,)
+    assert escalation_recipients(2, (LEGAL,), "Sales", Settings()) == (LEGAL,)
+
+
+def test_addresses_outside_allowed_domains_are_dropped() -> None:
+    """An Escalate To outside Allowed domains gets nothing."""
+    assert escalation_recipients(1, (OUTSIDE, LEGAL), None, SETTINGS) == (LEGAL,)
+
+
+def test_routes_match_the_rule_row_by_row() -> None:
+    """The once-per-routing table gives each row what the rule gives it alone."""
+    frame = rows((0, (LEGAL,), "Sales"), (1, (), "Sales"), (2, (), "Sales"), (1, (LEGAL,), None))
+    assert escalation_routes(frame, SETTINGS) == [(), (SALES,), (BOSS,), (LEGAL,)]
+
+
+def test_the_column_names_the_level_and_who_or_says_nobody() -> None:
+    """The Escalation column: blank below level 1, the recipients, or a hint to set someone."""
+    frame = rows((0, (), None), (1, (LEGAL,), None), (2, (), None))
+    labels = escalation_labels(frame, escalation_routes(frame, Settings())).tolist()
+    assert labels == [
+        "",
+        "Level 1 → legal@example.com",
+        "Level 2: nobody to escalate to (set Escalate To or Default escalation)",
+    ]
+    assert escalation_label(3, (BOSS, LEGAL)) == "Level 3 → boss@example.com, legal@example.com"

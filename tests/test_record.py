@@ -1,0 +1,136 @@
+"""What a run leaves behind: Log rows, Last Notified cells, and which old Log rows go."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.message import EmailMessage
+
+import pandas as pd
+
+from sheetsync.cells.addresses import Address
+from sheetsync.derive.changes import Change
+from sheetsync.plan import Item, Notification
+from sheetsync.record.notified import attach_history, last_notified
+from sheetsync.record.prune import prune_policy
+from sheetsync.record.rows import change_rows, log_rows, sent_today
+from sheetsync.schema import LOG_COLUMNS
+
+NOW = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+DUE = dt.date(2026, 12, 8)
+JANE = Address("Jane", "jane@example.com")
+BOSS = Address("Boss", "boss@example.com")
+
+
+def item(milestone: str, lead: int = 7) -> Item:
+    """A reminder for ``milestone``, due DUE."""
+    return Item(
+        f"reminder:{milestone}:{DUE}:{lead}",
+        "reminder",
+        milestone,
+        "C-001",
+        "Globex MSA",
+        "Pay the invoice",
+        "payment",
+        DUE,
+        7,
+        lead,
+        5,
+        (JANE,),
+        "7-day reminder",
+    )
+
+
+def message() -> EmailMessage:
+    """A rendered email with only the headers the Log copies."""
+    mail = EmailMessage()
+    mail["Subject"] = "2 coming up"
+    mail["Message-ID"] = "<digest.1@example.com>"
+    return mail
+
+
+def test_a_digest_gets_one_log_row_per_item() -> None:
+    """Each key the email carries is its own Log row, in the Log's column order."""
+    note = Notification("digest", (JANE,), (BOSS,), [item("M-1"), item("M-2")])
+    rows = log_rows(note, message(), NOW, "sent")
+    assert [dict(zip(LOG_COLUMNS, r, strict=True))["Key"] for r in rows] == [
+        f"reminder:M-1:{DUE}:7",
+        f"reminder:M-2:{DUE}:7",
+    ]
+    first = dict(zip(LOG_COLUMNS, rows[0], strict=True))
+    assert first["Sent At"] == "2026-12-01T09:30:00Z"
+    assert first["Recipients"] == "jane@example.com | cc: boss@example.com"
+    assert (first["Milestone ID"], first["Result"]) == ("M-1", "sent")
+
+
+def test_a_written_change_is_recorded_without_recipients() -> None:
+    """A moved due date's Log row says recorded and names no recipient or Message-ID."""
+    change = Change(
+        "C-1/notice", "C-1", 7, {}, {}, "moved", "moved:C-1/notice:none:2027-01-31", "s"
+    )
+    (row,) = change_rows([change], NOW)
+    assert dict(zip(LOG_COLUMNS, row, strict=True)) == {
+        "Sent At": "2026-12-01T09:30:00Z",
+        "Kind": "moved",
+        "Key": "moved:C-1/notice:none:2027-01-31",
+        "Contract ID": "C-1",
+        "Milestone ID": "C-1/notice",
+        "Recipients": "",
+        "Subject": "s",
+        "Message-ID": "",
+        "Result": "recorded",
+    }
+
+
+def test_sent_today_counts_messages_since_local_midnight() -> None:
+    """Messages sent since midnight in the tracker's zone count once each; failures do not."""
+    log = pd.DataFrame(
+        {
+            "Sent At": ["2026-11-30T23:30:00Z", "2026-12-01T08:00:00Z", "2026-12-01T08:00:00Z"],
+            "Result": ["sent", "sent", "failed: refused"],
+            "Message-ID": ["<a@x>", "<b@x>", "<c@x>"],
+        }
+    )
+    assert sent_today(log, NOW, "UTC") == 1
+    assert sent_today(log, NOW, "Europe/Berlin") == 2  # midnight there is 23:00 UTC
+    assert sent_today(log.iloc[:0], NOW, "UTC") == 0
+
+
+def evaluated(due: str, last_notified: str | None = None) -> pd.DataFrame:
+    """One evaluated milestone row (sheet row 5) with nothing in the Log about it."""
+    row = pd.DataFrame(
+        {
+            "row": [5],
+            "id": ["M-1"],
+            "due": pd.to_datetime([due]),
+            "status": ["Due soon"],
+            "last_notified": pd.Series([last_notified], dtype=object),
+        }
+    )
+    return attach_history(row, pd.DataFrame(columns=list(LOG_COLUMNS)), dt.date(2026, 12, 1))
+
+
+def test_last_notified_says_what_this_run_sent() -> None:
+    """A reminder sent now shows in the row's Last Notified, dated by the run's day."""
+    sent = log_rows(Notification("digest", (JANE,), (), [item("M-1")]), message(), NOW, "sent")
+    cells = last_notified(evaluated(str(DUE)), sent, dt.date(2026, 12, 1))
+    assert cells == {5: f"2026-12-01: reminder 7d · due {DUE}"}
+
+
+def test_a_failed_send_leaves_last_notified_as_it_was() -> None:
+    """A refused email records nothing in the row: the next run tries again."""
+    failed = log_rows(Notification("digest", (JANE,), (), [item("M-1")]), message(), NOW, "failed")
+    assert last_notified(evaluated(str(DUE), "kept by hand"), failed, dt.date(2026, 12, 1)) == {
+        5: "kept by hand"
+    }
+
+
+def test_pruning_keeps_rows_about_current_due_dates() -> None:
+    """An old Log row about a milestone's current due date stays; one about a past date goes."""
+    header = list(LOG_COLUMNS)
+    old = ["2025-01-01T08:00:00Z", "reminder", "", "C-1", "M-1", "a@x.com", "s", "<m@x>", "sent"]
+    current, past = list(old), list(old)
+    current[2], past[2] = f"reminder:M-1:{DUE}:30", "reminder:M-1:2025-01-08:7"
+    policy = prune_policy(evaluated(str(DUE)), dt.date(2026, 12, 1), 400, [header, current, past])
+    assert policy is not None
+    assert policy.current == frozenset({("M-1", str(DUE))})
+    assert prune_policy(evaluated(str(DUE)), dt.date(2026, 12, 1), 400, [header, current]) is None

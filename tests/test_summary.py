@@ -1,0 +1,92 @@
+"""The monthly summary: who gets one, when, and what each section lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from sheetsync.cells.addresses import Address
+from sheetsync.keys import summary_key
+from sheetsync.normalize.ledger import Ledger
+from sheetsync.normalize.settings import Settings
+from sheetsync.plan import PlanContext
+from sheetsync.plan.summary import plan_summaries
+
+TODAY = dt.date(2026, 12, 1)
+JANE = Address("Jane", "jane@example.com")
+RAJ = Address("Raj", "raj@example.com")
+
+
+def contracts() -> pd.DataFrame:
+    """Two contracts: Jane's active one and Raj's inactive one."""
+    return pd.DataFrame(
+        {
+            "id": ["C-1", "C-2"],
+            "name": ["Globex MSA", "Old lease"],
+            "owners": [(JANE,), (RAJ,)],
+            "active": [True, False],
+            "problems": ["", ""],
+            "row": [2, 3],
+        }
+    )
+
+
+def milestones() -> pd.DataFrame:
+    """Jane's milestones: one overdue, one due in 10 days, a notice in 60, one done in November."""
+    due = pd.to_datetime(["2026-11-20", "2026-12-11", "2027-01-30", "2026-11-15"])
+    return pd.DataFrame(
+        {
+            "row": [2, 3, 4, 5],
+            "id": ["M-1", "M-2", "M-3", "M-4"],
+            "contract_id": ["C-1"] * 4,
+            "title": ["Pay", "Report", "Give notice", "Audit"],
+            "type": ["payment", "report", "notice", "audit"],
+            "due": due,
+            "days_left": [-11, 10, 60, -16],
+            "status": ["Overdue", "Due soon", "Upcoming", "Done"],
+            "completed_on": pd.to_datetime([None, None, None, "2026-11-14"]),
+            "owners": [(JANE,)] * 4,
+            "problems": ["", "", "", ""],
+        }
+    )
+
+
+def planned(ledger: Ledger | None = None, day: dt.date = TODAY, summary_day: int = 1) -> list:
+    """The summaries planned for ``day``."""
+    context = PlanContext(Settings(summary_day=summary_day), day)
+    empty = Ledger(pd.DataFrame())
+    return plan_summaries(milestones(), contracts(), ledger or empty, context)
+
+
+def test_only_owners_of_active_contracts_get_a_summary() -> None:
+    """Jane owns an active contract and gets one; Raj's contract is inactive."""
+    (note,) = planned()
+    assert [a.email for a in note.to] == ["jane@example.com"]
+    assert note.summary_key == summary_key("jane@example.com", TODAY)
+
+
+def test_sections_list_what_each_promises() -> None:
+    """Overdue, the next 30 days, terms within 90 days and last month's completions."""
+    (note,) = planned()
+    content = note.summary or {}
+    listed = {
+        name: [r["milestone_id"] for r in content[name]]
+        for name in content
+        if name in ("overdue", "next_30", "terms_90", "completed")
+    }
+    assert listed == {
+        "overdue": ["M-1"],
+        "next_30": ["M-2"],
+        "terms_90": ["M-3"],
+        "completed": ["M-4"],
+    }
+    assert content["month"] == "December 2026" and content["last_month"] == "November 2026"
+
+
+def test_one_summary_a_month_and_not_before_summary_day() -> None:
+    """A summary the Log shows sent this month is not sent again; none before Summary day."""
+    sent = Ledger(pd.DataFrame(), {(summary_key("jane@example.com", TODAY), "jane@example.com")})
+    assert planned(sent) == []
+    assert planned(day=TODAY, summary_day=5) == []
+    assert len(planned(day=TODAY + dt.timedelta(days=4), summary_day=5)) == 1
