@@ -84,6 +84,20 @@ def test_sections_list_what_each_promises() -> None:
     assert content["month"] == "December 2026" and content["last_month"] == "November 2026"
 
 
+def test_the_chart_counts_open_milestones_due_each_coming_month() -> None:
+    """This month and the next five: December and January each hold one open milestone."""
+    (note,) = planned()
+    chart = (note.summary or {})["chart"]
+    assert [(bar["label"], bar["count"]) for bar in chart] == [
+        ("Dec 2026", 1),
+        ("Jan 2027", 1),
+        ("Feb 2027", 0),
+        ("Mar 2027", 0),
+        ("Apr 2027", 0),
+        ("May 2027", 0),
+    ]
+
+
 def test_one_summary_a_month_and_not_before_summary_day() -> None:
     """A summary the Log shows sent this month is not sent again; none before Summary day."""
     sent = Ledger(pd.DataFrame(), {(summary_key("jane@example.com", TODAY), "jane@example.com")})

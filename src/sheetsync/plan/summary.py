@@ -124,7 +124,8 @@ def _contents(
     owner, pos = owner[order], pos[order]
     records = _records(milestones, contracts, pos, flags, context)
     counts, problems = _contracts_owned(contracts, emails)
-    charts = _charts(milestones, owner, pos, flags["open"][pos], len(emails), today)
+    due = milestones["due"].to_numpy()[pos]
+    charts = _charts(due, owner, flags["open"][pos], len(emails), today)
     bounds = np.searchsorted(owner, np.arange(len(emails) + 1))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
     contents = []
@@ -246,19 +247,16 @@ def _months(today: dt.date) -> pd.PeriodIndex:
 
 
 def _charts(
-    milestones: pd.DataFrame,
-    owner: np.ndarray,
-    pos: np.ndarray,
-    open_: np.ndarray,
-    owners: int,
-    today: dt.date,
+    due: np.ndarray, owner: np.ndarray, open_: np.ndarray, owners: int, today: dt.date
 ) -> list[list[dict[str, object]]]:
-    """Open milestones due per month for this month and the next five, per owner."""
+    """Open milestones due per month for this month and the next five, per owner.
+
+    ``due``, ``owner`` and ``open_`` describe the same ``(owner, milestone)`` pairs.
+    """
     labels = [m.strftime("%b %Y") for m in _months(today)]
-    due = milestones["due"].to_numpy()[pos].astype("datetime64[M]").astype(np.int64)
     this = (today.year - 1970) * 12 + today.month - 1
-    month = due - this
-    counted = open_ & (month >= 0) & (month < 6) & ~np.isnat(milestones["due"].to_numpy()[pos])
+    month = due.astype("datetime64[M]").astype(np.int64) - this
+    counted = open_ & (month >= 0) & (month < 6) & ~np.isnat(due)
     counts = np.bincount(owner[counted] * 6 + month[counted], minlength=owners * 6)
     charts = []
     for values in counts.reshape(owners, 6).tolist():
