@@ -37,9 +37,7 @@ def group_emails(
     """One email per recipient list (or per item without digests), skipping what was sent."""
     codes, tos = factorize_objects(object_array(found.to))
     emails = [tuple(sorted(a.email for a in to)) for to in tos]
-    texts = ["; ".join(e) for e in emails]
-    text_codes, _ = pd.factorize(np.asarray(texts, dtype=object)) if texts else (codes, None)
-    pair_text = text_codes[codes] if len(codes) else codes
+    pair_text, texts = _recipient_texts(codes, emails)
     keep = _not_sent(found, pair_text, texts, ledger, noted)
     group = pair_text if digest else pair_text * max(len(found.items), 1) + found.item
     pairs = np.flatnonzero(keep)
@@ -53,6 +51,21 @@ def group_emails(
         note.cc = _copies(found, members, set(emails[codes[first]]))
         notes.append(note)
     return sorted(notes, key=lambda n: (n.to_text, n.items[0].key))
+
+
+def _recipient_texts(
+    codes: np.ndarray, emails: list[tuple[str, ...]]
+) -> tuple[np.ndarray, list[str]]:
+    """Each pair's recipients as the ledger matches them: a code per pair, and the texts.
+
+    One address typed with two display names (``raj@x.com`` in one row, ``Raj Patel
+    <raj@x.com>`` in another) is two recipient lists but one text, so the texts are
+    counted apart from the lists: pair ``j`` is sent to ``texts[codes[j]]``.
+    """
+    if not len(codes):
+        return codes, []
+    text_codes, texts = pd.factorize(np.asarray(["; ".join(e) for e in emails], dtype=object))
+    return text_codes[codes], [str(t) for t in texts]
 
 
 def _not_sent(
