@@ -20,24 +20,19 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sheetsync"
 # The core, by name under ``sheetsync`` (a module or a package; the longest listed name wins).
 CORE = frozenset(
     {
-        "auto_rows",
         "cells",
         "compose",
         "derive",
+        "errors",
         "evaluate",
-        "health",
         "keys",
-        "history",
         "logtab",
         "model",
         "normalize",
         "plan",
         "problems",
-        "routing",
-        "rowchanges",
+        "record",
         "schema",
-        "subjects",
-        "summary",
         "values",
         "writeback",
     }
@@ -50,13 +45,12 @@ EDGE = frozenset(
         "backends",
         "build_function",
         "cli",
+        "compose.preview",  # writes the preview files a person opens
         "config",
-        "errors",
+        "deliver",
         "init",
         "pipeline",
-        "preview",
         "steps",
-        "template_check",
         "testing",
         "transports",
     }
