@@ -52,7 +52,7 @@ from sheetsync.errors import SheetsyncError
 from sheetsync.init.sample import sample_tracker
 from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
-from sheetsync.normalize.headers import SYSTEM_HEADERS
+from sheetsync.normalize.headers import system_headers
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import header_key
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator
@@ -403,7 +403,7 @@ def typed_cells(emu: SheetsEmulator, sheet: str) -> dict[tuple[str, tuple[Any, .
     cells = {}
     for tab, ident in TYPED_TABS.items():
         header, *rows = emu.values(sheet, tab)
-        system = {header_key(h) for h in SYSTEM_HEADERS[tab.casefold()]}
+        system = {header_key(h) for h in system_headers(tab)}
         where = [header.index(name) for name in ident]
         for row in rows:
             padded = row + [""] * (len(header) - len(row))

@@ -92,6 +92,8 @@ MILESTONE_SYSTEM = (
 # The name the Escalation system column takes when a person's column is called Escalation.
 ESCALATION_COLUMN, ESCALATION_ELSEWHERE = "Escalation", "Escalation Level"
 CONTRACT_SYSTEM = ("Term End", "Notice Deadline", "Next Milestone", "Health", "Problems", "Checked")
+# Each tab's system columns: what `sheetsync init` adds and a person's column never takes.
+SYSTEM_HEADERS = {CONTRACTS: CONTRACT_SYSTEM, MILESTONES: MILESTONE_SYSTEM}
 SOURCE = "Source"  # Milestones: MANUAL, or AUTO for rows generated from contract terms
 MANUAL, AUTO = "manual", "auto"
 LAST_NOTIFIED = "Last Notified"  # Milestones: what was sent for the current due date
@@ -109,6 +111,7 @@ ON_TRACK, INACTIVE = "On track", "Inactive"
 
 # Contract statuses.
 ENDED_CONTRACT = ("terminated", "expired", "superseded")
+DRAFT_CONTRACT = "draft"  # not started: no emails
 CONTRACT_STATUSES = ("Active", "Draft", "Terminated", "Expired", "Superseded")
 
 # Notification kinds, as written in the Log's Kind column and used in keys.

@@ -30,10 +30,9 @@ from ..backends.gsheets.retry import RetryPolicy
 from ..backends.rowmatch import header_columns
 from ..cells.dates import to_serial
 from ..errors import UsageError
-from ..schema import MILESTONES, header_key
+from ..schema import MILESTONES, SYSTEM_HEADERS, header_key
 from .google_formats import TabPlan, canonical_tab, format_requests
 from .workbook import (
-    SYSTEM_HEADERS,
     TAB_ORDER,
     default_grids,
 )

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema import LOG, MILESTONES, header_key
+from ..schema import LOG, MILESTONES, SYSTEM_HEADERS, header_key
 from .workbook import (
     DATE_HEADERS,
     DROPDOWNS,
     FIXED_WIDTHS,
     STATUS_COLOURS,
-    SYSTEM_HEADERS,
     TAB_ORDER,
     WRAPPED,
 )

@@ -31,18 +31,17 @@ from ..schema import (
     CANCELLED,
     CONTRACT_COLUMNS,
     CONTRACT_STATUSES,
-    CONTRACT_SYSTEM,
     CONTRACTS,
     DONE,
     DUE_SOON,
     LOG,
     LOG_COLUMNS,
     MILESTONE_COLUMNS,
-    MILESTONE_SYSTEM,
     MILESTONES,
     NEEDS_ATTENTION,
     OVERDUE,
     SETTINGS,
+    SYSTEM_HEADERS,
     TYPES,
     UPCOMING,
     header_key,
@@ -51,7 +50,6 @@ from ..schema import (
 LAST_ROW = 1_048_576  # the last row a sheet has: dropdowns, colours and filters cover it all
 TAB_ORDER = (CONTRACTS, MILESTONES, SETTINGS, LOG)
 
-SYSTEM_HEADERS = {CONTRACTS: CONTRACT_SYSTEM, MILESTONES: MILESTONE_SYSTEM}
 DATE_HEADERS = frozenset(
     header_key(h)
     for h in ("Start Date", "End Date", "Due Date", "Completed On", "Next Reminder", "Term End")

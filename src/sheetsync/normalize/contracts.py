@@ -10,7 +10,7 @@ from ..cells.money import parse_money
 from ..cells.numbers import parse_yes_no, whole_count
 from ..cells.text import cell_text
 from ..problems import Problem
-from ..schema import ENDED_CONTRACT, header_key
+from ..schema import CONTRACT_STATUSES, DRAFT_CONTRACT, ENDED_CONTRACT, header_key
 from .columns import (
     Flagger,
     Table,
@@ -25,7 +25,7 @@ from .columns import (
 from .settings import Settings
 
 _RISKS = {"high": "High", "medium": "Medium", "med": "Medium", "low": "Low", "": ""}
-_CONTRACT_STATES = {"active", "", "draft", *ENDED_CONTRACT}
+_CONTRACT_STATES = {"", *(s.casefold() for s in CONTRACT_STATUSES)}
 
 
 def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list[Problem]]:
@@ -74,7 +74,7 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
         }
     )
     frame["ended"] = frame["status"].isin(ENDED_CONTRACT)
-    frame["active"] = ~frame["ended"] & (frame["status"] != "draft")
+    frame["active"] = ~frame["ended"] & (frame["status"] != DRAFT_CONTRACT)
     return frame, flags.problems
 
 

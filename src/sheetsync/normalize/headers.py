@@ -9,14 +9,12 @@ from typing import Any
 from ..errors import SchemaError
 from ..model import Grid
 from ..schema import (
-    CONTRACT_SYSTEM,
-    CONTRACTS,
     ESCALATION_COLUMN,
     ESCALATION_ELSEWHERE,
     LAST_NOTIFIED,
-    MILESTONE_SYSTEM,
     MILESTONES,
     SOURCE,
+    SYSTEM_HEADERS,
     Column,
     header_key,
 )
@@ -36,7 +34,7 @@ def locate_columns(
     """
     keys = [header_key(h) for h in header]
     found: dict[str, int] = {}
-    system = SYSTEM_HEADERS.get(tab.strip().casefold(), ())
+    system = system_headers(tab)
     reserved = {header_key((renames or {}).get(h, h)) for h in system}
     taken: set[int] = {i for i, k in enumerate(keys) if k in reserved}
     for pass_aliases in (False, True):
@@ -53,16 +51,13 @@ def locate_columns(
     return found
 
 
-SYSTEM_HEADERS = {
-    CONTRACTS.casefold(): (
-        *CONTRACT_SYSTEM,
-        "Term End",
-        "Notice Deadline",
-        "Next Milestone",
-        "Health",
-    ),
-    MILESTONES.casefold(): (*MILESTONE_SYSTEM, "Source", ESCALATION_ELSEWHERE),
-}
+def system_headers(tab: str) -> tuple[str, ...]:
+    """The program's own headers on ``tab`` (named in any case), Escalation Level included."""
+    for name, headers in SYSTEM_HEADERS.items():
+        if name.casefold() == tab.strip().casefold():
+            return (*headers, ESCALATION_ELSEWHERE) if name == MILESTONES else headers
+    return ()
+
 _ESCALATION_LABEL = re.compile(r"^Level \d+( →|:)")
 
 
