@@ -60,19 +60,22 @@ def parse_date(value: object, locale: str | None = "en_US") -> tuple[dt.date | N
         return None, UNCOMPUTED if isinstance(value, Uncomputed) else MOVING
     if value is None or value == "" or isinstance(value, bool):
         return (None, None) if value in (None, "") else (None, "is not a date")
-    if isinstance(value, dt.datetime):
-        return _plausible(value.date())
     if isinstance(value, dt.date):
-        return _plausible(value)
+        return _plausible(value.date() if isinstance(value, dt.datetime) else value)
     if isinstance(value, int | float):
-        if value != value or not -1e6 < value < 1e6:
-            return None, "is not a date"
-        try:
-            return _plausible(from_serial(float(value)))
-        except OverflowError:  # before the year 1
-            return None, "is before the year 2000; check the year"
+        return _serial_date(value)
     local = None if is_english(locale) else locale
     return _parse_text(str(value).strip(), month_first(locale), local)
+
+
+def _serial_date(value: float) -> tuple[dt.date | None, str | None]:
+    """A spreadsheet serial number (days since 1899-12-30) as a date."""
+    if value != value or not -1e6 < value < 1e6:
+        return None, "is not a date"
+    try:
+        return _plausible(from_serial(float(value)))
+    except OverflowError:  # before the year 1
+        return None, "is before the year 2000; check the year"
 
 
 @lru_cache(maxsize=65536)

@@ -92,17 +92,20 @@ def parse_cells(text: str) -> Bounds | None:
     ends = [_CELL.match(part) for part in parts]
     if not all(ends):
         return None
-    first = _corner(ends[0])  # type: ignore[arg-type]
-    if first == (None, None):
+    corners = [_corner(end) for end in ends]  # type: ignore[arg-type]
+    if (None, None) in corners:
         return None
-    if len(parts) == 1:
-        if first[0] is None or first[1] is None:
-            return None
-        return Bounds(first[0], first[1], first[0] + 1, first[1] + 1)
-    second = _corner(ends[1])  # type: ignore[arg-type]
-    if second == (None, None):
+    if len(corners) == 1:
+        return _single_cell(corners[0])
+    return _ordered(corners[0], corners[1])
+
+
+def _single_cell(corner: tuple[int | None, int | None]) -> Bounds | None:
+    """``A1`` alone: one cell; a bare ``A`` or ``1`` is not a range by itself."""
+    row, col = corner
+    if row is None or col is None:
         return None
-    return _ordered(first, second)
+    return Bounds(row, col, row + 1, col + 1)
 
 
 def _corner(match: re.Match[str]) -> tuple[int | None, int | None]:

@@ -98,19 +98,15 @@ class Sheet:
         for key in _PROPS_OMITTED_WHEN_FALSY:
             if not props.get(key, True):
                 del props[key]
-        out: dict[str, Any] = {"properties": props}
-        if self.merges:
-            out["merges"] = copy.deepcopy(self.merges)
-        if self.basic_filter:
-            out["basicFilter"] = copy.deepcopy(self.basic_filter)
-        for key, groups in self.groups.items():
-            if groups:
-                out[key] = copy.deepcopy(groups)
-        if self.conditional_formats:
-            out["conditionalFormats"] = copy.deepcopy(self.conditional_formats)
-        if self.protected_ranges:
-            out["protectedRanges"] = copy.deepcopy(self.protected_ranges)
-        return out
+        parts: dict[str, Any] = {
+            "merges": self.merges,
+            "basicFilter": self.basic_filter,
+            **self.groups,
+            "conditionalFormats": self.conditional_formats,
+            "protectedRanges": self.protected_ranges,
+        }
+        present = {key: copy.deepcopy(value) for key, value in parts.items() if value}
+        return {"properties": props, **present}
 
 
 @dataclass

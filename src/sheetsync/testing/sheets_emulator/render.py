@@ -48,20 +48,16 @@ def renderer(value_render: str | None, date_render: str | None) -> Renderer:
 
 def formatted(cell: Cell) -> str:
     """Return the text a person sees in the cell (FORMATTED_VALUE)."""
-    if cell is None:
-        return ""
     kind = type(cell)
     if kind is str:
         return cell
-    if kind is bool:
-        return "TRUE" if cell else "FALSE"
+    if cell is None or kind is bool:
+        return {None: "", True: "TRUE", False: "FALSE"}[cell]
     if kind is int or kind is float:
         return general_number(cell)
     if kind is Formula:
         return formatted(cell.value)
-    if kind is Formatted:
-        return format_number(cell)
-    return str(cell)
+    return format_number(cell) if kind is Formatted else str(cell)
 
 
 def general_number(number: float) -> str:
