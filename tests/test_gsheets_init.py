@@ -45,9 +45,9 @@ def _column(emulator, sheet_id: str, tab: str, header: str) -> int:
 
 
 def test_init_creates_four_tabs_with_headers(emulator):
-    """The new spreadsheet has the four tabs, system columns at the right end of each header."""
+    """The new spreadsheet has the four tabs and the Dashboard, system columns at the right end."""
     sheet_id = _created(emulator)
-    assert [s.title for s in emulator.store.books[sheet_id].sheets] == TABS
+    assert [s.title for s in emulator.store.books[sheet_id].sheets] == [*TABS, "Dashboard"]
     milestones = emulator.values(sheet_id, "Milestones")[0]
     assert milestones[-len(MILESTONE_SYSTEM) :] == list(MILESTONE_SYSTEM)
     contracts = emulator.values(sheet_id, "Contracts")[0]
@@ -73,12 +73,12 @@ def test_header_row_is_frozen_on_every_tab(emulator):
 
 
 def test_every_tab_has_a_filter_over_the_whole_grid(emulator):
-    """Each tab's header row offers a filter over all its rows and columns."""
+    """Each tab people fill in offers a filter over all its rows and columns (not the Dashboard)."""
     sheet_id = _created(emulator)
     url = f"{emulator.base_url}/v4/spreadsheets/{sheet_id}?fields=sheets(properties,basicFilter)"
     with urllib.request.urlopen(url) as answer:
         sheets = json.load(answer)["sheets"]
-    for sheet in sheets:
+    for sheet in (s for s in sheets if s["properties"]["title"] != "Dashboard"):
         grid = sheet["properties"]["gridProperties"]
         span = sheet["basicFilter"]["range"]
         assert (span["startRowIndex"], span["startColumnIndex"]) == (0, 0)
@@ -196,7 +196,7 @@ def test_init_fills_an_existing_spreadsheet(emulator):
     line = create_google_tracker("Contract tracker", sheet_id)
     assert sheet_id in line
     titles = [s.title for s in emulator.store.books[sheet_id].sheets]
-    assert titles == ["Sheet1", "milestones", "Contracts", "Settings", "Log"]
+    assert titles == ["Sheet1", "milestones", "Contracts", "Settings", "Log", "Dashboard"]
     header = emulator.values(sheet_id, "milestones")[0]
     assert header == ["ID", "Contract", "Task", "Deadline", "My notes", *MILESTONE_SYSTEM]
 

@@ -125,10 +125,10 @@ class _XlsxEditedMidRun(XlsxBackend):
         super().__init__(path)
         self.tracker = tracker
 
-    def write_status(self, writes: list[TabWrite], log_prune: LogPrune | None = None):
+    def write_status(self, writes: list[TabWrite], log_prune: LogPrune | None = None, board=None):
         if self.tracker.during_call[0] == "values.batchGet":
             self.tracker._edit_now()
-        return super().write_status(writes, log_prune)
+        return super().write_status(writes, log_prune, board)
 
     def append_log(self, header, rows) -> None:
         if self.tracker.during_call[0] == "values.append":

@@ -277,11 +277,11 @@ class EditingBackend(MemoryBackend):
 
     edit: tuple[str, str, str, object] | None = None
 
-    def write_status(self, writes: list[TabWrite], log_prune):
+    def write_status(self, writes: list[TabWrite], log_prune, board=None):
         if self.edit:
             set_cell(self, *self.edit)
             self.edit = None
-        return super().write_status(writes, log_prune)
+        return super().write_status(writes, log_prune, board)
 
 
 def test_persons_edit_between_read_and_write_wins(tmp_path):

@@ -63,8 +63,8 @@ def dropdowns(sheet: Worksheet) -> dict[str, list[str]]:
 
 
 def test_tabs_in_order(blank: openpyxl.Workbook) -> None:
-    """The workbook has the four tabs, Contracts first."""
-    assert blank.sheetnames == ["Contracts", "Milestones", "Settings", "Log"]
+    """The workbook has the four tabs, Contracts first, then the program's Dashboard."""
+    assert blank.sheetnames == ["Contracts", "Milestones", "Settings", "Log", "Dashboard"]
 
 
 def test_canonical_headers_then_system_columns(blank: openpyxl.Workbook) -> None:
@@ -77,8 +77,8 @@ def test_canonical_headers_then_system_columns(blank: openpyxl.Workbook) -> None
 
 
 def test_header_row_is_bold_and_frozen(blank: openpyxl.Workbook) -> None:
-    """Every tab's header row is bold and stays in view when scrolling."""
-    for sheet in blank.worksheets:
+    """Every tab's header row is bold and stays in view when scrolling (not the Dashboard)."""
+    for sheet in blank.worksheets[:4]:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.b for cell in sheet[1])
 
@@ -120,8 +120,8 @@ def test_status_column_is_coloured(blank: openpyxl.Workbook) -> None:
 
 
 def test_every_tab_has_a_filter_on_its_header(blank: openpyxl.Workbook) -> None:
-    """Each tab's header row offers a filter over all its columns and rows."""
-    for sheet in blank.worksheets:
+    """Each tab's header row offers a filter over all its columns and rows (not the Dashboard)."""
+    for sheet in blank.worksheets[:4]:
         last = get_column_letter(sheet.max_column)
         assert sheet.auto_filter.ref == f"A1:{last}1048576", sheet.title
 

@@ -27,6 +27,7 @@ from .backends.memory import MemoryBackend
 from .cells.addresses import Address
 from .compose import Envelope, build_message, environment
 from .compose.template_check import check_templates, one_of_each_kind
+from .dashboard import build_dashboard
 from .deliver import Sending, deliver
 from .derive import Derived, derive
 from .derive.inputs import derive_inputs
@@ -300,7 +301,8 @@ def _write_back(backend: Backend, prepared: Prepared, notified: dict[int, str]) 
     prune = prune_policy(
         prepared.evaluated, prepared.today, tracker.settings.log_retention, tracker.ledger.grid
     )
-    report = backend.write_status(_status_writes(prepared, shown), prune)
+    board = build_dashboard(prepared.evaluated, tracker.contracts, prepared.today, tracker.title)
+    report = backend.write_status(_status_writes(prepared, shown), prune, board)
     table = tracker.tables[MILESTONES]
     fresh = new_milestone_rows(table, prepared.evaluated, shown, prepared.derived.new_rows)
     if fresh:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..model import Cell, Snapshot, TabWrite, WriteReport
 
 if TYPE_CHECKING:
+    from ..dashboard import Dashboard
     from ..record.prune import LogPrune
 
 
@@ -34,13 +35,17 @@ class Backend(Protocol):
         ...
 
     def write_status(
-        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+        self,
+        writes: Sequence[TabWrite],
+        log_prune: LogPrune | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
         """Write system columns (adding missing headers at the right end), by ID.
 
         ``log_prune`` says which Log rows may go; the backend re-reads the Log just
         before deleting and chooses them by what they hold, never by a row number read
-        earlier. A missing Log tab is made again, with its header.
+        earlier. A missing Log tab is made again, with its header. ``dashboard`` is the
+        Dashboard tab to write over the old one (made when missing), in the same writes.
         """
         ...
 

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ..cells.dates import to_serial
+from ..dashboard import Dashboard
 from ..model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ..record.prune import LogPrune, rows_to_prune
 from ..schema import LOG, LOG_COLUMNS, header_key
@@ -37,6 +38,7 @@ class MemoryBackend:
         self.locale = locale
         self.api_calls = 0
         self.history: list[dict[str, Cell]] = []
+        self.dashboard: Dashboard | None = None  # the last run's
 
     def lock(self) -> AbstractContextManager[None]:
         """No lock: one process holds the grids."""
@@ -51,10 +53,17 @@ class MemoryBackend:
         """Always writable."""
 
     def write_status(
-        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+        self,
+        writes: Sequence[TabWrite],
+        log_prune: LogPrune | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
-        """Apply system-column writes by ID and prune the Log as it is now (or make it)."""
+        """Apply system-column writes by ID and prune the Log as it is now (or make it).
+
+        The Dashboard is kept aside (``dashboard``), not among the tabs the runs read.
+        """
         self.api_calls += 1
+        self.dashboard = dashboard
         report = WriteReport()
         for tab_write in writes:
             grid = self.tabs.get(tab_write.tab)

@@ -21,12 +21,12 @@ def init_tracker(
     if google_title is not None:
         from .google import create_google_tracker
 
-        return create_google_tracker(google_title, tracker or None, sample=sample)
+        return create_google_tracker(google_title, tracker or None, sample=sample, today=today)
     if not tracker.lower().endswith(".xlsx"):
         raise UsageError(f"{tracker!r}: a local tracker must be a .xlsx file name")
     from .sample import sample_tracker
     from .workbook import create_workbook
 
     grids = sample_tracker(today or dt.date.today()) if sample else None
-    create_workbook(Path(tracker), grids)
+    create_workbook(Path(tracker), grids, today)
     return f"created {tracker}" + (" with sample contracts and milestones" if sample else "")

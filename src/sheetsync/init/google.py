@@ -5,8 +5,10 @@
     spreadsheets:batchUpdate   every format at once: frozen header with a filter, bold and
                                grey headers, date formats, dropdowns, Done checkboxes,
                                Status colours, widths (and wrapping) of the columns runs
-                               fill in, system columns and the Log protected with a warning
-    values:batchUpdate (RAW)   headers, and the sample rows (dates as serial numbers)
+                               fill in, system columns and the Log protected with a warning;
+                               the Dashboard tab with its formats and chart (``addChart``)
+    values:batchUpdate (RAW)   headers, the sample rows (dates as serial numbers) and the
+                               Dashboard's empty figures (the first run fills them in)
 
 The program's columns sit at the right end, as in the workbook tracker (``workbook``).
 """
@@ -23,12 +25,14 @@ from gspread.utils import absolute_range_name
 
 from ..backends import spreadsheet_id as parse_spreadsheet_id
 from ..backends.a1 import column_letters
+from ..backends.gsheets import dashboard as gsheets_dashboard
 from ..backends.gsheets.api import SheetsApi
 from ..backends.gsheets.backend import EDIT_URL
 from ..backends.gsheets.connect import connect_http
 from ..backends.gsheets.retry import RetryPolicy
 from ..backends.rowmatch import header_columns
 from ..cells.dates import to_serial
+from ..dashboard import DASHBOARD, Dashboard, empty_dashboard, tracker_name
 from ..errors import UsageError
 from ..schema import MILESTONES, SYSTEM_HEADERS, header_key
 from .google_formats import TabPlan, canonical_tab, format_requests
@@ -68,13 +72,18 @@ def create_google_tracker(
     http, account = connect_http(retry)
     api = SheetsApi(http, None, account)
     grids = sample_tracker(today or dt.date.today()) if sample else default_grids()
+    board = empty_dashboard(tracker_name(grids, title), today or dt.date.today())
     if spreadsheet_id:
         api.spreadsheet_id = parse_spreadsheet_id(spreadsheet_id) or spreadsheet_id
-        plans, requests = _existing(api, grids, title, sample)
+        plans, requests = _existing(api, grids, title, sample, board)
     else:
-        plans, requests = _created(api, title, grids), []
+        plans = _created(api, title, grids)
+        free = _free_id({plan.sheet_id for plan in plans})
+        requests = gsheets_dashboard.setup_requests(free, DASHBOARD, board)
     api.batch_update(requests + [r for plan in plans for r in format_requests(plan)])
-    api.values_update([vr for plan in plans for vr in _value_ranges(plan)])
+    values = [vr for plan in plans for vr in _value_ranges(plan)]
+    values += gsheets_dashboard.changed_ranges(DASHBOARD, [], board)
+    api.values_update(values)
     line = (
         f"Google Sheet {title!r}: {EDIT_URL.format(api.spreadsheet_id)} (ID {api.spreadsheet_id})"
     )
@@ -104,9 +113,10 @@ def _created(api: SheetsApi, title: str, grids: dict[str, list[list[Any]]]) -> l
 
 
 def _existing(
-    api: SheetsApi, grids: dict[str, list[list[Any]]], title: str, sample: bool
+    api: SheetsApi, grids: dict[str, list[list[Any]]], title: str, sample: bool, board: Dashboard
 ) -> tuple[list[TabPlan], list[dict[str, Any]]]:
-    """Plans for an existing spreadsheet: its tabs kept, missing ones added, headers extended."""
+    """Plans for an existing spreadsheet: its tabs kept, missing ones added (the Dashboard
+    too), headers extended."""
     meta = api.get(urls.SPREADSHEET_URL % api.spreadsheet_id, {"fields": "sheets.properties"})
     found = {s["properties"]["title"].casefold(): s["properties"] for s in meta.get("sheets", [])}
     present = [found[name.casefold()] for name in TAB_ORDER if name.casefold() in found]
@@ -126,6 +136,8 @@ def _existing(
             continue
         top = tops[props["title"]].get("values", [])
         plans.append(_plan_existing(props, top, grids.get(name, []), sample))
+    if DASHBOARD.casefold() not in found:
+        requests += gsheets_dashboard.setup_requests(_free_id(taken), DASHBOARD, board)
     return plans, requests
 
 

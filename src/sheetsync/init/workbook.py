@@ -26,6 +26,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..backends.xlsx import DATE_FORMAT
+from ..backends.xlsx.backend import readable_name
+from ..backends.xlsx.dashboard import write_dashboard
+from ..dashboard import empty_dashboard, tracker_name
 from ..errors import UsageError
 from ..schema import (
     CANCELLED,
@@ -115,13 +118,16 @@ def default_grids() -> dict[str, list[list[object]]]:
     }
 
 
-def create_workbook(path: str | os.PathLike[str], grids: dict | None = None) -> None:
-    """Write a new tracker workbook at ``path``.
+def create_workbook(
+    path: str | os.PathLike[str], grids: dict | None = None, today: dt.date | None = None
+) -> None:
+    """Write a new tracker workbook at ``path``, with an empty Dashboard tab.
 
     Args:
         path: where to write the ``.xlsx``; it must not exist yet.
         grids: the cells of each tab, header first (``sample.sample_tracker`` gives
             one); None writes the canonical headers only.
+        today: the day the empty Dashboard is "as of" (default: today).
 
     Raises:
         UsageError: ``path`` already exists (a tracker is never overwritten), or
@@ -130,7 +136,10 @@ def create_workbook(path: str | os.PathLike[str], grids: dict | None = None) -> 
     target = Path(path)
     if target.exists():
         raise UsageError(f"{target} already exists; choose a new file name")
-    book = build_workbook(grids if grids is not None else default_grids())
+    grids = grids if grids is not None else default_grids()
+    book = build_workbook(grids)
+    title = tracker_name(grids, readable_name(target.stem))
+    write_dashboard(book, empty_dashboard(title, today or dt.date.today()))
     try:
         handle = target.open("xb")  # "x": never replace a file created meanwhile
     except FileExistsError as exc:

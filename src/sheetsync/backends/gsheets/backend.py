@@ -30,11 +30,13 @@ import gspread
 from gspread import urls
 from gspread.utils import absolute_range_name, quote
 
+from ...dashboard import Dashboard
 from ...errors import BackendError
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ...record.prune import LogPrune, rows_to_prune
 from ...schema import LOG, LOG_COLUMNS, header_key
 from ..rowmatch import header_columns
+from . import dashboard as dash
 from .api import SheetsApi
 from .bodies import MAX_REQUEST_BYTES, batches, packed, row_ranges
 from .cellplan import (
@@ -60,7 +62,10 @@ from .reread import reread, reread_column
 from .retry import Recheck, RetryingHTTPClient, RetryPolicy
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
-META_FIELDS = f"spreadsheetId,properties(title,locale,timeZone),sheets.properties,{LEASE_FIELDS}"
+META_FIELDS = (
+    "spreadsheetId,properties(title,locale,timeZone),sheets.properties,"
+    f"sheets.charts(chartId,spec),{LEASE_FIELDS}"
+)
 
 
 class GoogleSheetsBackend:
@@ -97,6 +102,7 @@ class GoogleSheetsBackend:
         self._headers: dict[str, list[Cell]] = {}
         self._last_rows: dict[str, int] = {}
         self._grids: dict[str, Grid] = {}
+        self._charts: dict[str, list[dict[str, Any]]] = {}  # by tab, as read
 
     @classmethod
     def connect(
@@ -163,6 +169,8 @@ class GoogleSheetsBackend:
             for tab, part in zip(tabs, answer, strict=True)
         }
         self._tabs = {tab.title: tab for tab in tabs}
+        sheets = meta.get("sheets", [])
+        self._charts = {s["properties"]["title"]: s.get("charts", []) for s in sheets}
         self._grids = grids
         self._headers = {title: list(grid[0]) if grid else [] for title, grid in grids.items()}
         self._last_rows = {title: len(grid) for title, grid in grids.items()}
@@ -180,14 +188,19 @@ class GoogleSheetsBackend:
     # -- write status ----------------------------------------------------------------------
 
     def write_status(
-        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+        self,
+        writes: Sequence[TabWrite],
+        log_prune: LogPrune | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
         """Write system columns by ID (re-read just before) and prune old Log rows.
 
         Only cells whose value changes are sent, as RAW values: text is never a formula.
         The Log is re-read in the same batchGet and pruned by what its rows hold; columns
         a grid lacks and the prune go first, in one spreadsheets:batchUpdate. A missing
-        Log tab is made again, with its header.
+        Log tab is made again, with its header. The Dashboard's changed cells go in the
+        same values:batchUpdate, and what it needs besides (made when missing, its chart
+        mended) in that batchUpdate, or alone when there is none (``dashboard``).
         """
         self.lease.keep()
         report = WriteReport()
@@ -207,10 +220,13 @@ class GoogleSheetsBackend:
         structure = grow_columns(self._tabs, cells)
         if prune_log is not None and log_prune is not None and log_grid is not None:
             structure += self._prune_requests(prune_log, log_grid, log_prune)
-        if structure:
-            self.api.batch_update(structure, self._recheck(structure))
+        board, board_recheck, board_data = self._dashboard(dashboard)
+        if structure:  # one batch, all or nothing: the first recheck tells for the whole
+            self.api.batch_update(structure + board, self._recheck(structure))
+        elif board:
+            self.api.batch_update(board, board_recheck)
         data = [vr for tab, by_column in cells.items() for vr in value_ranges(tab, by_column)]
-        for part in batches(data, self.max_request_bytes):
+        for part in batches(data + board_data, self.max_request_bytes):
             self.api.values_update(part)
         return report
 
@@ -219,6 +235,26 @@ class GoogleSheetsBackend:
         by_column = plan_tab(tab_write, now, report)
         self._headers[tab_write.tab] = header_after(now.header, by_column)
         return by_column
+
+    def _dashboard(
+        self, board: Dashboard | None
+    ) -> tuple[list[dict[str, Any]], Recheck | None, list[dict[str, Any]]]:
+        """The Dashboard's requests (tab made when missing, chart mended), their recheck
+        after a lost answer, and its changed cells as value ranges."""
+        if board is None:
+            return [], None, []
+        info = self._find_tab(board.tab)
+        if info is None:
+            sheet_id = dash.free_id({t.sheet_id for t in self._tabs.values()})
+            requests = dash.setup_requests(sheet_id, board.tab, board)
+            data = dash.changed_ranges(board.tab, [], board)
+            return requests, dash.settled(self.api, sheet_id, 1), list(data)
+        charts = self._charts.get(info.title, [])
+        mend = dash.mend_requests(info.sheet_id, info.rows, charts, board)
+        rows = max(info.rows, len(board.rows))
+        before = self._grids.get(info.title, [])
+        data = dash.changed_ranges(info.title, before, board)
+        return mend, dash.settled(self.api, info.sheet_id, rows), list(data)
 
     def _prune_requests(self, log: TabInfo, grid: Grid, prune: LogPrune) -> list[dict[str, Any]]:
         """deleteDimension requests for the Log rows ``prune`` lets go, as re-read."""

@@ -25,11 +25,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ...cells.dates import to_serial
 from ...cells.text import printable
+from ...dashboard import Dashboard
 from ...errors import BackendError, TrackerNotFound
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ...record.prune import LogPrune, rows_to_prune
 from ...schema import LOG, LOG_COLUMNS, header_key
 from ..rowmatch import header_columns, plan_cells
+from .dashboard import write_dashboard
 from .file import damaged, ensure_writable, opened, save
 from .formulas import formula_cells, mark
 from .lock import LockPolicy, refuse_if_open, workbook_lock
@@ -88,12 +90,16 @@ class XlsxBackend:
         ensure_writable(self.path)
 
     def write_status(
-        self, writes: Sequence[TabWrite], log_prune: LogPrune | None = None
+        self,
+        writes: Sequence[TabWrite],
+        log_prune: LogPrune | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
         """Write system columns by ID and prune old Log rows, in one save.
 
         The Log is pruned as it is in the file at this moment, by what its rows hold;
-        a missing Log tab is made again, with its header.
+        a missing Log tab is made again, with its header. The Dashboard tab is
+        rewritten in the same save.
         """
         report = WriteReport()
         with self._editing() as book:
@@ -105,6 +111,8 @@ class XlsxBackend:
                 _ensure_headers(book.create_sheet(LOG), LOG_COLUMNS)
             elif log_prune is not None:
                 _prune(log, log_prune)
+            if dashboard is not None:
+                write_dashboard(book, dashboard)
         return report
 
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import merges, metadata, paste, rules, tabs
+from . import charts, merges, metadata, paste, rules, tabs
 from .errors import ApiError
 from .model import IdMaker, Sheet, Spreadsheet
 from .requests_common import Handler, range_sheet
@@ -65,6 +65,7 @@ HANDLERS: dict[str, Handler] = {
     **tabs.HANDLERS,
     **rules.HANDLERS,
     **metadata.HANDLERS,
+    **charts.HANDLERS,
     "sortRange": sort,
     "mergeCells": merge_cells,
     "unmergeCells": unmerge_cells,
@@ -120,6 +121,7 @@ _RULE_ATTRIBUTES = (
     "merges",
     "groups",
     "basic_filter",
+    "charts",
 )
 
 

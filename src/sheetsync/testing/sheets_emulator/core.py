@@ -137,6 +137,11 @@ class SheetsEmulator:
         with self.store.lock:
             return self._sheet(spreadsheet_id, tab).to_json()["properties"]
 
+    def charts(self, spreadsheet_id: str, tab: str) -> list[dict[str, Any]]:
+        """Return the charts on a tab (EmbeddedChart resources, as ``spreadsheets.get`` lists)."""
+        with self.store.lock:
+            return copy.deepcopy(self._sheet(spreadsheet_id, tab).charts)
+
     def stored_rules(self, spreadsheet_id: str, tab: str) -> dict[str, list[dict[str, Any]]]:
         """Return the formats, validations, conditional formats and protections of a tab."""
         with self.store.lock:

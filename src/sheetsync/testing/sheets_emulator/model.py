@@ -45,6 +45,7 @@ class Sheet:
     merges: list[dict[str, Any]] = field(default_factory=list)
     groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     basic_filter: dict[str, Any] | None = None
+    charts: list[dict[str, Any]] = field(default_factory=list)  # EmbeddedChart resources
 
     @property
     def title(self) -> str:
@@ -104,6 +105,7 @@ class Sheet:
             **self.groups,
             "conditionalFormats": self.conditional_formats,
             "protectedRanges": self.protected_ranges,
+            "charts": self.charts,
         }
         present = {key: copy.deepcopy(value) for key, value in parts.items() if value}
         return {"properties": props, **present}

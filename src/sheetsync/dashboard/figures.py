@@ -1,0 +1,179 @@
+"""The dashboard's figures, from the evaluated Milestones and the Contracts frames (pure).
+
+Every figure counts milestone rows as the Milestones tab shows them after the run (the
+program's auto rows included). A milestone with two owners counts for each of them.
+Nothing here reads the clock: the run's ``today`` is passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..schema import DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, STATUSES, TERM_TYPES, UPCOMING
+
+OPEN = (OVERDUE, DUE_SOON, UPCOMING, NEEDS_ATTENTION)
+PEOPLE_COLUMNS = ("Open", DUE_SOON, OVERDUE, NEEDS_ATTENTION)
+TERM_WINDOW = 90  # days ahead for renewals, notice deadlines and expirations
+MONTHS = 12
+NO_OWNER, NO_DEPARTMENT, NO_COUNTERPARTY = "(no owner)", "(no department)", "(no counterparty)"
+TERM_LABELS = {"renewal": "Renewal", "notice": "Notice deadline", "expiration": "Expiration"}
+
+
+@dataclass
+class Figures:
+    """What the Dashboard tab shows, as tables of plain values."""
+
+    today: dt.date
+    title: str
+    by_status: dict[str, int]
+    by_owner: pd.DataFrame  # index: owner email; columns: PEOPLE_COLUMNS
+    by_department: pd.DataFrame  # index: department; columns: PEOPLE_COLUMNS
+    terms: pd.DataFrame  # due, what, contract_id, title, counterparty, owner, value
+    at_stake: float  # each contract in ``terms`` counted once
+    overdue: pd.DataFrame  # due, days, id, title, contract_id, owner: most overdue first
+    reviews: pd.DataFrame  # index: counterparty; columns: reviews, oldest, contracts
+    troubled: pd.DataFrame  # contract_id, health, attention, name, problems
+    months: pd.DataFrame = field(default_factory=pd.DataFrame)  # index: "Dec 2026"; STATUSES
+
+
+def dashboard_figures(
+    milestones: pd.DataFrame, contracts: pd.DataFrame, today: dt.date, title: str
+) -> Figures:
+    """Work out every figure the Dashboard shows from the run's frames."""
+    frame = _joined(milestones, contracts)
+    counts = frame["status"].value_counts()
+    return Figures(
+        today=today,
+        title=title,
+        by_status={status: int(counts.get(status, 0)) for status in OPEN},
+        by_owner=_by_people(_exploded_owners(frame), "owner"),
+        by_department=_by_people(frame, "department"),
+        terms=_terms(frame, today),
+        at_stake=_at_stake(_terms(frame, today)),
+        overdue=_overdue(frame),
+        reviews=_reviews(frame),
+        troubled=_troubled(frame, contracts),
+        months=due_by_month(frame, today),
+    )
+
+
+def _joined(milestones: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
+    """Milestones with their contract's counterparty and value (first row per Contract ID)."""
+    terms = contracts.drop_duplicates("id").set_index("id")
+    frame = milestones[["id", "contract_id", "title", "type", "due", "status", "owners"]].copy()
+    frame["department"] = milestones["department"].replace("", NO_DEPARTMENT)
+    frame["counterparty"] = frame["contract_id"].map(terms["counterparty"]).fillna("")
+    frame["value"] = frame["contract_id"].map(terms["value"])
+    frame["owner"] = frame["owners"].map(lambda owners: "; ".join(a.email for a in owners))
+    frame["days"] = milestones["days_left"]
+    return frame
+
+
+def _exploded_owners(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per milestone and owner; a milestone without one under ``(no owner)``."""
+    people = frame["owners"].map(lambda owners: [a.email for a in owners] or [NO_OWNER])
+    return frame.assign(owner=people).explode("owner")
+
+
+def _by_people(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Open, due soon, overdue and needs-attention counts per ``key``, worst first."""
+    open_ = frame[frame["status"].isin(OPEN)]
+    table = pd.crosstab(open_[key], open_["status"]).reindex(columns=list(OPEN), fill_value=0)
+    table.insert(0, "Open", table.sum(axis=1))
+    table = table[list(PEOPLE_COLUMNS)].astype(int)
+    table.index = table.index.astype(str)
+    order = np.lexsort(
+        (table.index.to_numpy(), -table["Open"], -table[NEEDS_ATTENTION], -table[OVERDUE])
+    )
+    return table.iloc[order]
+
+
+def _terms(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Open renewals, notice deadlines and expirations due in the next 90 days."""
+    days = (frame["due"] - pd.Timestamp(today)).dt.days
+    wanted = (
+        frame["type"].isin(TERM_TYPES)
+        & ~frame["status"].isin([DONE, "Cancelled"])
+        & days.between(0, TERM_WINDOW).fillna(False)
+    )
+    terms = frame[wanted].sort_values(["due", "id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "due": terms["due"].dt.date,
+            "what": terms["type"].map(TERM_LABELS),
+            "contract_id": terms["contract_id"],
+            "title": terms["title"],
+            "counterparty": terms["counterparty"],
+            "owner": terms["owner"],
+            "value": terms["value"],
+        }
+    ).reset_index(drop=True)
+
+
+def _at_stake(terms: pd.DataFrame) -> float:
+    """The value of the contracts with a term date ahead, each contract once."""
+    return float(terms.drop_duplicates("contract_id")["value"].fillna(0).sum())
+
+
+def _overdue(frame: pd.DataFrame) -> pd.DataFrame:
+    """Overdue milestones, most overdue first (then by ID)."""
+    late = frame[frame["status"] == OVERDUE].sort_values(["days", "id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "due": late["due"].dt.date,
+            "days": -late["days"].astype(int),
+            "id": late["id"],
+            "title": late["title"],
+            "contract_id": late["contract_id"],
+            "owner": late["owner"],
+        }
+    ).reset_index(drop=True)
+
+
+def _reviews(frame: pd.DataFrame) -> pd.DataFrame:
+    """Overdue reviews per counterparty: how many, the oldest due date, which contracts."""
+    late = frame[(frame["type"] == "review") & (frame["status"] == OVERDUE)]
+    late = late.assign(counterparty=late["counterparty"].replace("", NO_COUNTERPARTY))
+    grouped = late.groupby("counterparty", sort=True)
+    table = pd.DataFrame(
+        {
+            "reviews": grouped.size(),
+            "oldest": grouped["due"].min().dt.date,
+            "contracts": grouped["contract_id"].agg(lambda ids: ", ".join(sorted(set(ids)))),
+        }
+    )
+    return table.sort_values("reviews", ascending=False, kind="stable")
+
+
+def _troubled(frame: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
+    """Contracts whose row has a Problem or whose milestones need attention."""
+    attention = frame[frame["status"] == NEEDS_ATTENTION]["contract_id"].value_counts()
+    counts = contracts["id"].map(attention).fillna(0).astype(int)
+    problems = contracts["problems"].astype(str)
+    wanted = (problems != "") | (counts > 0)
+    return pd.DataFrame(
+        {
+            "contract_id": contracts["id"][wanted],
+            "health": contracts["health"][wanted],
+            "attention": counts[wanted],
+            "name": contracts["name"][wanted],
+            "problems": problems[wanted],
+        }
+    ).reset_index(drop=True)
+
+
+def due_by_month(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Milestones due in each of the 12 months from today's, counted by status."""
+    first = pd.Period(today, freq="M")
+    months = pd.period_range(first, periods=MONTHS, freq="M")
+    dated = frame[frame["due"].notna()]
+    period = dated["due"].dt.to_period("M")
+    inside = dated[period.between(months[0], months[-1])]
+    table = pd.crosstab(inside["due"].dt.to_period("M"), inside["status"])
+    table = table.reindex(index=months, columns=list(STATUSES), fill_value=0).astype(int)
+    table.index = [f"{month:%b %Y}" for month in months]
+    return table
