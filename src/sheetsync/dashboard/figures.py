@@ -175,5 +175,5 @@ def due_by_month(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     inside = dated[period.between(months[0], months[-1])]
     table = pd.crosstab(inside["due"].dt.to_period("M"), inside["status"])
     table = table.reindex(index=months, columns=list(STATUSES), fill_value=0).astype(int)
-    table.index = [f"{month:%b %Y}" for month in months]
+    table.index = [month.strftime("%b %Y") for month in months]
     return table
