@@ -248,7 +248,7 @@ def test_tab_names_with_stray_spaces_and_case_work_for_every_step(tmp_path):
     first = run(XlsxBackend(path), OutboxTransport(tmp_path / "outbox"), options())
     second = run(XlsxBackend(path), OutboxTransport(tmp_path / "outbox"), options())
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["CONTRACTS", " milestones ", "Settings", "LOG"]
+    assert book.sheetnames == ["CONTRACTS", " milestones ", "Settings", "LOG", "Dashboard"]
     rows = read_tab(path, " milestones ")
     assert [r[0] for r in rows[1:]][-2:] == ["C-001/notice", "C-001/expiry"]
     assert first.emails > 0 and second.emails == 0
