@@ -22,6 +22,7 @@ CORE = frozenset(
     {
         "cells",
         "compose",
+        "dashboard",
         "derive",
         "errors",
         "evaluate",
