@@ -252,3 +252,46 @@ def test_new_due_date_reanchors_the_series(kind, tmp_path, emulator):
     tracker.type("Milestones", "M-1", "Done", "yes")
     tracker.run(dt.date(2027, 4, 9))
     assert as_date(tracker.rows("Milestones")["M-1"]["Due Date"]) == dt.date(2027, 5, 10)
+
+
+def test_ended_series_stays_done_when_the_log_is_emptied(kind, tmp_path, emulator):
+    """COUNT=3 done three times, then the Log emptied: the last stays done, recorded once."""
+    rule = "FREQ=MONTHLY;COUNT=3"
+    tracker = make(kind, tmp_path, emulator, [contract()], [repeating(rule, dt.date(2027, 1, 15))])
+    for day in (dt.date(2027, 1, 10), dt.date(2027, 2, 10), dt.date(2027, 3, 10)):
+        tracker.type("Milestones", "M-1", "Done", "yes")
+        tracker.run(day)
+    tracker.clear("Log")
+    for day in (dt.date(2027, 3, 11), dt.date(2027, 4, 30)):
+        tracker.run(day)
+    row = tracker.rows("Milestones")["M-1"]
+    assert (as_date(row["Due Date"]), row["Status"]) == (dt.date(2027, 3, 15), "Done")
+    assert row["Last Notified"] == "series from 2027-01-15"
+    assert sent_for(tracker, "M-1") == [] and recorded(tracker, "completed", "M-1") == []
+
+
+def test_series_on_the_31st_keeps_its_day_when_the_log_is_emptied(kind, tmp_path, emulator):
+    """Monthly from 31 Jan: after 28 Feb comes 31 Mar, though the Log was emptied between."""
+    tracker = make(
+        kind, tmp_path, emulator, [contract()], [repeating("monthly", dt.date(2027, 1, 31))]
+    )
+    tracker.type("Milestones", "M-1", "Done", "yes")
+    tracker.run(dt.date(2027, 1, 30))  # → 28 Feb
+    tracker.clear("Log")
+    tracker.type("Milestones", "M-1", "Done", "yes")
+    tracker.run(dt.date(2027, 2, 27))
+    assert as_date(tracker.rows("Milestones")["M-1"]["Due Date"]) == dt.date(2027, 3, 31)
+
+
+def test_cancellation_is_logged_once_when_the_log_is_emptied(kind, tmp_path, emulator):
+    """The row already shows Cancelled: emptying the Log does not bring a second cancelled row."""
+    tracker = make(kind, tmp_path, emulator, [contract(dt.date(2027, 6, 30), 60)])
+    tracker.run(dt.date(2027, 3, 1))
+    tracker.type("Contracts", "C-1", "Notice Period (days)", None)
+    tracker.run(dt.date(2027, 3, 2))
+    assert len(recorded(tracker, "cancelled", "C-1/notice")) == 1
+    tracker.clear("Log")
+    for day in (dt.date(2027, 3, 3), dt.date(2027, 4, 1)):
+        tracker.run(day)
+    assert recorded(tracker, "cancelled", "C-1/notice") == []
+    assert tracker.rows("Milestones")["C-1/notice"]["Status"] == "Cancelled"

@@ -25,7 +25,13 @@ from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.plan import PlanContext, plan_notifications
-from sheetsync.record.notified import Sent, attach_history, parse_last_notified
+from sheetsync.record.notified import (
+    Sent,
+    attach_history,
+    parse_last_notified,
+    series_start,
+    with_series,
+)
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.transports.outbox import OutboxTransport
@@ -180,6 +186,17 @@ def test_last_notified_text_reads_back_as_written():
         == "2026-12-09: reminder 30d · overdue #2 (2026-12-06) · escalation L1 · due 2026-11-28"
     )
     assert parse_last_notified(text) == record
+
+
+def test_last_notified_names_the_series_a_repeating_row_counts_from():
+    """A repeating row's cell also names its series anchor; the stages read back the same."""
+    record = Sent(DUE, dt.date(2026, 11, 25), 3)
+    start = DUE - dt.timedelta(days=60)
+    text = with_series(record.text(), start, DUE)
+    assert text == f"2026-11-25: reminder 3d · due {DUE} · series from {start}"
+    assert (parse_last_notified(text), series_start(text)) == (record, start)
+    assert series_start(record.text()) is None  # a cell from before: the Log's anchor counts
+    assert with_series(text, DUE, DUE) == record.text()  # a series moved to start here
 
 
 # -- day-by-day runs on both backends -----------------------------------------------------------

@@ -320,7 +320,7 @@ class Year:
 
     sent: dict[str, list[dt.date]]
     tracker: Tracker
-    ended: list[str]  # keys sent for M-1 after its COUNT=3 series ended (a known fault)
+    ended: list[str]  # keys sent for M-1 after its COUNT=3 series ended (none, if all is well)
 
 
 def simulate(kind: str, folder: Path, emulator: SheetsEmulator) -> Year:
@@ -374,14 +374,12 @@ def test_the_sheet_ends_the_year_as_people_left_it(year):
     rows = year.tracker.rows("Milestones")
     assert "C-1/notice" not in rows and "C-2/expiry" not in rows
     assert rows["C-2/notice"]["Status"] == "Cancelled"
-    assert rows["M-2"]["Status"] == "Done"  # M-1: see the xfail below
+    assert rows["M-1"]["Status"] == rows["M-2"]["Status"] == "Done"
     assert rows["C-4/review"]["Repeat"] == "every 2 months"
     assert rows["C-5/review"]["Repeat"] == "annual"
     assert "PAY-3" in rows and "M-3" not in rows
-    cancelled = [r for r in year.tracker.appended if r["Kind"] == "cancelled"]
-    assert cancelled and all(":C-2/notice:" in str(r["Key"]) for r in cancelled), [
-        (r["day"], r["Key"]) for r in cancelled
-    ]
+    cancelled = [(r["day"], r["Key"]) for r in year.tracker.appended if r["Kind"] == "cancelled"]
+    assert cancelled == [(d(5, 1), f"cancelled:C-2/notice:{before(d(8, 31), 60)}:terms")]
     assert as_date(year.tracker.rows("Contracts")["C-3"]["Term End"]) == d(2, 28, YEAR + 1)
 
 
@@ -431,12 +429,13 @@ def test_no_overdue_gap_is_longer_than_overdue_repeat_allows(year):
     assert late == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the series anchor of a repeat rule that ends lives only in the Log: emptied on"
-    " 1 Jul, M-1's COUNT=3 restarts from its last due date and reopens 15 May (issue 11)",
-)
 def test_a_series_that_ended_stays_ended_when_the_log_is_emptied(year):
     """M-1 ended with its third occurrence (15 Apr): it stays Done and nothing more is sent."""
+    row = year.tracker.rows("Milestones")["M-1"]
     assert year.ended == []
-    assert year.tracker.rows("Milestones")["M-1"]["Status"] == "Done"
+    assert (row["Status"], as_date(row["Due Date"])) == ("Done", d(4, 15))
+    assert str(row["Last Notified"]).endswith("series from 2027-02-15")
+    completed = [r["Key"] for r in year.tracker.appended if r["Kind"] == "completed"]
+    assert [k for k in completed if str(k).startswith("completed:M-1:")] == [
+        f"completed:M-1:{due}:2027-02-15" for due in ("2027-02-15", "2027-03-15", "2027-04-15")
+    ]  # recorded once each, though the Log was emptied after the last

@@ -97,6 +97,7 @@ SYSTEM_HEADERS = {CONTRACTS: CONTRACT_SYSTEM, MILESTONES: MILESTONE_SYSTEM}
 SOURCE = "Source"  # Milestones: MANUAL, or AUTO for rows generated from contract terms
 MANUAL, AUTO = "manual", "auto"
 LAST_NOTIFIED = "Last Notified"  # Milestones: what was sent for the current due date
+STATUS = "Status"  # Milestones: read back too, a cancellation the row already shows
 
 # Milestone statuses.
 DONE, OVERDUE, DUE_SOON, UPCOMING = "Done", "Overdue", "Due soon", "Upcoming"

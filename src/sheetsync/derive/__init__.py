@@ -17,9 +17,10 @@ from ..cells.recurrence import Rule, parse_rule
 from ..keys import completed_key
 from ..normalize.settings import WEEKEND_PREVIOUS, Settings
 from ..problems import Problem
-from ..schema import COMPLETED, MILESTONES
+from ..record.notified import series_start
+from ..schema import COMPLETED, DONE, MILESTONES
 from .auto_rows import reconcile_auto
-from .changes import Change, Derived, History, RowSource, occurrence_cells
+from .changes import Change, Derived, History, RowSource, occurrence_cells, status_shown
 
 __all__ = ["Change", "Derived", "History", "RowSource", "derive", "term_dates"]
 
@@ -126,26 +127,37 @@ def _roll_recurring(derived: Derived, source: RowSource, history: History) -> No
                 MILESTONES, int(frame["row"].iat[i]), "Repeat", f'Repeat: "{shown}" {rules.iat[i]}'
             )
         )
-    rolling = (
-        rules.map(lambda r: isinstance(r, Rule))
-        & frame["done"]
-        & ~frame["cancelled"]
-        & frame["due"].notna()
-    )
+    repeating = rules.map(lambda r: isinstance(r, Rule)) & frame["due"].notna()
+    anchors = _anchors(frame, rules, repeating, history)
+    frame["series_from"] = pd.Series(pd.to_datetime(anchors), index=frame.index)
+    rolling = repeating & frame["done"] & ~frame["cancelled"]
     for i in np.flatnonzero(rolling.to_numpy(dtype=bool)):
         rule = rules.iat[i]
         due = frame["due"].iat[i].date()
-        anchor = history.anchor(frame["id"].iat[i], rule, due)
+        anchor = anchors[i] or due
         following = rule.after(anchor, due)
         change = _completed(frame.iloc[i], due, anchor, following, source, int(i))
         if following is None:  # the series has ended: the last occurrence stays done
-            if change.key not in history.recorded:
+            if change.key not in history.recorded and not status_shown(frame, int(i), DONE):
                 derived.changes.append(change)
             continue
         derived.changes.append(change)
         frame.iloc[i, frame.columns.get_loc("due")] = pd.Timestamp(following)
         frame.iloc[i, frame.columns.get_loc("done")] = False
         frame.iloc[i, frame.columns.get_loc("completed_on")] = pd.NaT
+
+
+def _anchors(
+    frame: pd.DataFrame, rules: pd.Series, repeating: pd.Series, history: History
+) -> list[dt.date | None]:
+    """Each repeating row's series anchor (None elsewhere): the Log's, else the row's own."""
+    cells = frame.get("last_notified")
+    anchors: list[dt.date | None] = [None] * len(frame)
+    for i in np.flatnonzero(repeating.to_numpy(dtype=bool)):
+        on_row = series_start(cells.iat[i]) if cells is not None else None
+        due = frame["due"].iat[i].date()
+        anchors[i] = history.anchor(frame["id"].iat[i], rules.iat[i], due, on_row)
+    return anchors
 
 
 def _completed(

@@ -20,8 +20,8 @@ from ..cells.recurrence import Rule, parse_rule
 from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
 from ..problems import Problem
-from ..schema import AUTO, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
-from .changes import Change, Derived, History, RowSource, occurrence_cells
+from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
+from .changes import Change, Derived, History, RowSource, occurrence_cells, status_shown
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.
@@ -150,10 +150,11 @@ def _review(
     """
     title = f"Review {c.name} ({text})"
     current = frame["due"].iat[at] if at is not None else pd.NaT
-    if pd.notna(current):
+    if at is not None and pd.notna(current):
         changed = frame["repeat"].iat[at] != text
         overdue = current.date() < today and not frame["done"].iat[at]
-        cancelled = cancelled_key(f"{c.id}/review", current.date().isoformat()) in history.recorded
+        key = cancelled_key(f"{c.id}/review", current.date().isoformat())
+        cancelled = key in history.recorded or status_shown(frame, at, CANCELLED)
         if not cancelled and (not changed or overdue):
             return AutoRow(c, "review", "review", title, current.date(), text, changed)
     day = today
@@ -233,7 +234,7 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
         due = frame["due"].iat[at]
         day = due.date().isoformat() if pd.notna(due) else "none"
         key = cancelled_key(mid, day)
-        if key not in history.recorded:
+        if key not in history.recorded and not status_shown(frame, int(at), CANCELLED):
             subject = f"{frame['title'].iat[at]}: cancelled, {WHY_GONE[suffix]}"
             row = int(frame["row"].iat[at])
             derived.changes.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import pandas as pd
 
@@ -71,16 +72,20 @@ class History:
     term_ends: dict[str, dt.date] = field(default_factory=dict)
     last_done: dict[str, dt.date] = field(default_factory=dict)
 
-    def anchor(self, milestone: str, rule: Rule, due: dt.date) -> dt.date:
+    def anchor(
+        self, milestone: str, rule: Rule, due: dt.date, on_row: dt.date | None = None
+    ) -> dt.date:
         """The series anchor for ``due``: the recorded one, unless a person moved the series.
 
-        A Due Date that is not an occurrence of the recorded series was typed by a
-        person: the series starts again there.
+        The Log's record comes first, then the row's own (``on_row``, from its Last
+        Notified cell), which survives an emptied Log and a renamed ID. A Due Date that
+        is not an occurrence of the recorded series was typed by a person: the series
+        starts again there.
         """
-        known = self.anchors.get(milestone)
-        if known is None or known > due or not rule.occurs(known, due):
-            return due
-        return known
+        for known in (self.anchors.get(milestone), on_row):
+            if known is not None and known <= due and _occurs(rule, known, due):
+                return known
+        return due
 
     def including(self, changes: list[Change]) -> History:
         """This history plus the occurrences ``changes`` record done in this run."""
@@ -94,6 +99,12 @@ class History:
             done.add((change.milestone_id, due))
             last[change.milestone_id] = max(due, last.get(change.milestone_id, due))
         return replace(self, completed=frozenset(done), last_done=last)
+
+
+@lru_cache(maxsize=8192)
+def _occurs(rule: Rule, anchor: dt.date, day: dt.date) -> bool:
+    """``rule.occurs``, once per rule, anchor and day: many rows share a series' dates."""
+    return rule.occurs(anchor, day)
 
 
 def occurrence_cells(
@@ -113,6 +124,17 @@ def occurrence_cells(
     cells = {source.headers[k]: v for k, v in cleared.items() if k in source.headers}
     expect = {source.headers[k]: v for k, v in read.items() if k in source.headers}
     return cells, expect
+
+
+def status_shown(frame: pd.DataFrame, at: int, status: str) -> bool:
+    """Whether row ``at``'s Status, as the last run wrote it, is ``status``: already recorded.
+
+    The row keeps that record when the Log loses its ``cancelled`` or ``completed`` row
+    (pruned, emptied), so the Log row is not written again.
+    """
+    if "status_before" not in frame:
+        return False
+    return str(frame["status_before"].iat[at]).strip().casefold() == status.casefold()
 
 
 def merged_cells(changes: list[Change]) -> dict[str, tuple[dict[str, object], dict[str, object]]]:

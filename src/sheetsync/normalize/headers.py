@@ -14,6 +14,7 @@ from ..schema import (
     LAST_NOTIFIED,
     MILESTONES,
     SOURCE,
+    STATUS,
     SYSTEM_HEADERS,
     Column,
     header_key,
@@ -83,12 +84,12 @@ def escalation_renames(grid: Grid) -> dict[str, str]:
 def milestone_locator(
     renames: dict[str, str],
 ) -> Callable[[list[Any], tuple[Column, ...], str], dict]:
-    """Milestones columns plus the system columns the program reads back: Source, Last Notified."""
+    """Milestones columns plus the system columns read back: Source, Last Notified, Status."""
 
     def locate(header: list[Any], columns: tuple[Column, ...], tab: str) -> dict[str, int]:
         found = locate_columns(header, columns, tab, renames)
         keys = [header_key(h) for h in header]
-        for name in (SOURCE, LAST_NOTIFIED):
+        for name in (SOURCE, LAST_NOTIFIED, STATUS):
             if header_key(name) in keys:
                 found[name] = keys.index(header_key(name))
         return found

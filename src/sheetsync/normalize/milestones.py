@@ -70,6 +70,7 @@ def milestone_frame(
             "notes": column_texts(table, "Notes").series(),
             "source": _sources(table),
             "last_notified": column_texts(table, "Last Notified").series(),
+            "status_before": column_texts(table, "Status").series(),  # as the last run wrote it
             "blocked": blocked,
         }
     )

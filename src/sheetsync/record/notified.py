@@ -10,7 +10,10 @@ escalation levels only up. Pure: the run's day is an argument.
 A Last Notified cell reads
 ``2027-04-12: reminder 7d · overdue #2 (2027-04-09) · escalation L1 · due 2027-04-01``:
 the day of the latest email, the last stage of each kind (an overdue notice with
-the day it went), and the due date they were sent for.
+the day it went), and the due date they were sent for. A repeating row's cell also
+ends with ``series from 2027-02-15`` once it has moved past its first occurrence: the
+series anchor its Repeat rule counts from (COUNT, monthly on the 31st), so an ended
+series stays ended when the Log is emptied.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ _CELL = {
     "overdue": re.compile(rf"overdue\s*#\s*(\d{{1,4}})(?:\s*\(\s*{_DAY}\s*\))?", re.IGNORECASE),
     "level": re.compile(r"escalation\s*L\s*(\d)", re.IGNORECASE),
 }
+_SERIES = re.compile(rf"\s*·?\s*series from:?\s*{_DAY}", re.IGNORECASE)
 SENT_COLUMNS = ("sent_lead", "sent_overdue", "sent_overdue_on", "sent_level", "sent_last")
 
 
@@ -117,6 +121,22 @@ def parse_last_notified(cell: object) -> Sent | None:
     if lead is None and not overdue and not level:
         return None
     return Sent(due, last_on, lead, overdue, overdue_on if overdue else None, level)
+
+
+def series_start(cell: object) -> dt.date | None:
+    """The series anchor a Last Notified cell names (``series from 2027-02-15``), else None."""
+    if not isinstance(cell, str) or len(cell) > 500:
+        return None
+    return _date(_SERIES.search(cell))
+
+
+def with_series(text: str, start: dt.date, due: dt.date) -> str:
+    """``text`` naming ``start`` as the series anchor; nothing when the series starts at ``due``."""
+    bare = _SERIES.sub("", text).strip()
+    if start == due:
+        return bare
+    part = f"series from {start.isoformat()}"
+    return f"{bare} · {part}" if bare else part
 
 
 def _date(match: re.Match[str] | None, group: int = 1) -> dt.date | None:
@@ -296,8 +316,16 @@ def last_notified_texts(
     known = after["sent_lead"].notna() | (after["sent_overdue"] > 0) | (after["sent_level"] > 0)
     texts = _kept_cells(evaluated)
     pos = np.flatnonzero(known.to_numpy(dtype=bool))
-    if not len(pos):
-        return texts
+    if len(pos):
+        texts.update(_sent_texts(evaluated, after, due, pos))
+    return _series_texts(evaluated, texts)
+
+
+def _sent_texts(
+    evaluated: pd.DataFrame, after: pd.DataFrame, due: pd.Series, pos: np.ndarray
+) -> dict[int, str]:
+    """The cells of the rows at ``pos``, rebuilt from their merged history."""
+    texts: dict[int, str] = {}
     picked = after.iloc[pos]
     leads = picked["sent_lead"].tolist()
     records = zip(
@@ -316,6 +344,23 @@ def last_notified_texts(
         record = Sent(dt.date.fromisoformat(day), last, lead_days, number, number_on, level)
         texts[at] = record.text()
     return texts
+
+
+def _series_texts(evaluated: pd.DataFrame, texts: dict[int, str]) -> dict[int, str]:
+    """Each repeating row's cell naming its series anchor (``series_from``, set by derivation)."""
+    if "series_from" not in evaluated:
+        return texts
+    named = evaluated["series_from"].notna() & evaluated["due"].notna()
+    rows = evaluated.loc[named, ["row", "series_from", "due"]]
+    for at, start, due in zip(
+        rows["row"].astype(int).tolist(),
+        _days(rows["series_from"]),
+        _days(rows["due"]),
+        strict=True,
+    ):
+        if start is not None and due is not None:
+            texts[at] = with_series(texts.get(at, ""), start, due)
+    return {at: text for at, text in texts.items() if text}
 
 
 def _days(values: pd.Series) -> list[dt.date | None]:
