@@ -22,6 +22,7 @@ import json
 import math
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
@@ -612,10 +613,13 @@ def test_a_cell_that_is_not_used_as_typed_gets_a_problem(case):
 
 
 def _typed(value: Any) -> bool:
-    """Whether a person typed something (not an empty cell)."""
+    """Whether a person typed something visible: a cell holding only spaces, line breaks or
+    other control characters (say a stray ``"\\r"``) reads as blank, as it looks blank."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return False
-    return not (isinstance(value, str) and value == "")
+    if not isinstance(value, str):
+        return True
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cc" for ch in value)
 
 
 GOOD_ADDRESSES = ["raj@example.com", "Jane Doe <jane@example.com>", "=Bob <bob@example.com>"]
