@@ -466,12 +466,15 @@ class LeaseClock:
 
 
 def blank_terms(tabs: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
-    """The sample with contract terms and Repeat blanked: no derived or rolled rows."""
+    """The sample with contract terms, Repeat and approval routes blanked: no derived or
+    rolled rows."""
     out = {}
     for tab, grid in tabs.items():
         drop = {i for i, h in enumerate(grid[0]) if h in TERM_COLUMNS}
         out[tab] = [grid[0]] + [
-            [None if i in drop else v for i, v in enumerate(r)] for r in grid[1:]
+            [None if i in drop else v for i, v in enumerate(r)]
+            for r in grid[1:]
+            if not str(r[0]).startswith("Approval route")
         ]
     return out
 

@@ -44,13 +44,15 @@ TERM_COLUMNS = {
 
 
 def without_terms(grids: dict) -> dict:
-    """The sample with contract terms and repeats blanked: only the rules of DESIGN.md §4
-    that do not derive milestones (those have their own tests)."""
+    """The sample with contract terms, repeats and approval routes blanked: only the rules
+    of DESIGN.md §4 that do not derive milestones (those have their own tests)."""
     cleared = {}
     for tab, grid in grids.items():
         drop = [i for i, h in enumerate(grid[0]) if h in TERM_COLUMNS] if grid else []
         cleared[tab] = [grid[0]] + [
-            [None if i in drop else v for i, v in enumerate(r)] for r in grid[1:]
+            [None if i in drop else v for i, v in enumerate(r)]
+            for r in grid[1:]
+            if not str(r[0]).startswith("Approval route")
         ]
     return cleared
 

@@ -4,8 +4,10 @@ A Log row's Key says what the row stands for, so a rerun sends or records nothin
 twice. A milestone key reads ``kind:milestone:due:stage``: a reminder's stage is its
 lead in days, an overdue notice's its number, an escalation's its level, a completed
 occurrence's its series anchor, a moved row's its new due date, a cancelled row's
-``terms``. A summary key reads ``summary:owner:YYYY-MM``. Milestone IDs may hold
-colons, so a key is taken apart from its right end.
+``terms`` (an approval step's ``route`` or ``stopped``), an opened approval step's
+the day it opened, an added one's ``route``. A summary key reads
+``summary:owner:YYYY-MM``. Milestone IDs may hold colons, so a key is taken apart
+from its right end.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from .schema import (
+    ADDED,
     CANCELLED_KIND,
     COMPLETED,
     DIGEST,
     ESCALATION,
     MOVED,
+    OPENED,
     OVERDUE_NOTICE,
     REMINDER,
     SUMMARY,
 )
 
 # The kinds a Key cell may start with, as the Log's readers recognise a renamed Key column.
-LOG_KINDS = (REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY, COMPLETED, MOVED, DIGEST)
+LOG_KINDS = (REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY, COMPLETED, MOVED, DIGEST, OPENED, ADDED)
 # A sent notice's key, in groups: kind, milestone, due date, stage (``str.extract``).
 NOTICE_KEY = re.compile(
     rf"^({REMINDER}|{OVERDUE_NOTICE}|{ESCALATION}):(.+):(\d{{4}}-\d{{2}}-\d{{2}}):(\d{{1,6}})$"
@@ -69,6 +73,21 @@ def moved_key(milestone: str, before: str, after: str) -> str:
 def cancelled_key(milestone: str, due: str) -> str:
     """The key of an auto row its contract's terms no longer call for (``due`` may be ``none``)."""
     return milestone_key(CANCELLED_KIND, milestone, due, "terms")
+
+
+def opened_key(step: str, due: dt.date, day: dt.date) -> str:
+    """The key of an approval step that opened on ``day``, due on ``due``."""
+    return milestone_key(OPENED, step, due, day.isoformat())
+
+
+def added_key(step: str, due: dt.date) -> str:
+    """The key of an approval step a re-route added."""
+    return milestone_key(ADDED, step, due, "route")
+
+
+def step_cancelled_key(step: str, due: dt.date | None, why: str) -> str:
+    """The key of an approval step cancelled: ``why`` is ``route`` or ``stopped``."""
+    return milestone_key(CANCELLED_KIND, step, due or "none", why)
 
 
 def summary_key(owner: str, today: dt.date) -> str:

@@ -113,13 +113,15 @@ ON_TRACK, INACTIVE = "On track", "Inactive"
 # Contract statuses.
 ENDED_CONTRACT = ("terminated", "expired", "superseded")
 DRAFT_CONTRACT = "draft"  # not started: no emails
-CONTRACT_STATUSES = ("Active", "Draft", "Terminated", "Expired", "Superseded")
+UNDER_APPROVAL = (DRAFT_CONTRACT, "in review")  # their approval route applies
+CONTRACT_STATUSES = ("Active", "Draft", "In review", "Terminated", "Expired", "Superseded")
 
 # Notification kinds, as written in the Log's Kind column and used in keys.
 REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY = "reminder", "overdue", "escalation", "summary"
 # Kinds of the Log rows about rows a run changed: a moved due date, a completed
 # occurrence of a repeating milestone, a generated row whose contract ended.
 MOVED, COMPLETED, CANCELLED_KIND = "moved", "completed", "cancelled"
+OPENED, ADDED = "opened", "added"  # an approval step opened, or added by a re-route
 DIGEST = "digest"  # a reminder email: its items are reminder and overdue keys
 
 TYPES = (

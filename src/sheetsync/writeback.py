@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .approvals.hold import waiting_text
 from .derive.changes import Derived, merged_cells
 from .model import RowWrite, TabWrite
 from .normalize.columns import Table
@@ -43,6 +44,7 @@ class _Row(NamedTuple):
     days_left: float
     next_reminder: pd.Timestamp
     escalation: str
+    waits_for: int  # an approval step waiting for an earlier one: its number
 
 
 def checked_stamp(day: dt.date) -> str:
@@ -51,8 +53,9 @@ def checked_stamp(day: dt.date) -> str:
 
 
 def _rows(evaluated: pd.DataFrame, escalation: pd.Series | None) -> list[_Row]:
-    fields = evaluated[[name for name in _Row._fields if name != "escalation"]]
+    fields = evaluated[[name for name in _Row._fields if name not in ("escalation", "waits_for")]]
     fields = fields.assign(escalation="" if escalation is None else escalation)
+    fields = fields.assign(waits_for=evaluated.get("waits_for", 0))
     return list(map(_Row._make, fields.itertuples(index=False, name=None)))
 
 
@@ -60,7 +63,8 @@ def _system_cells(m: _Row, shown: Shown, problems: dict[int, str]) -> dict[str, 
     return {
         "Status": m.status,
         "Days Left": None if pd.isna(m.days_left) else int(m.days_left),
-        "Next Reminder": None if pd.isna(m.next_reminder) else m.next_reminder.date(),
+        "Next Reminder": waiting_text(m)
+        or (None if pd.isna(m.next_reminder) else m.next_reminder.date()),
         "Last Notified": shown.notified.get(int(m.row)) or None,
         "Escalation": m.escalation or None,
         "Problems": problems.get(m.row) or None,

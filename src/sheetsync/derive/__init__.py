@@ -13,6 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..approvals.steps import reconcile_approvals
 from ..cells.recurrence import Rule, parse_rule
 from ..keys import completed_key
 from ..normalize.settings import WEEKEND_PREVIOUS, Settings
@@ -112,6 +113,7 @@ def derive(
     derived = Derived(contracts, milestones.copy())
     _roll_recurring(derived, source, history)
     reconcile_auto(derived, source, settings, today, history.including(derived.changes))
+    reconcile_approvals(derived, source, settings, today, history)
     derived.milestones["due"] = effective_due(derived.milestones["due"], settings)
     return derived
 

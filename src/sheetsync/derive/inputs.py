@@ -17,7 +17,7 @@ from ..keys import completed_parts
 from ..model import Snapshot
 from ..normalize import Tracker
 from ..normalize.columns import Table
-from ..schema import CANCELLED_KIND, COMPLETED, CONTRACTS, MILESTONES, header_key
+from ..schema import ADDED, CANCELLED_KIND, COMPLETED, CONTRACTS, MILESTONES, OPENED, header_key
 from .changes import History, RowSource
 
 
@@ -37,7 +37,7 @@ def row_source(table: Table) -> RowSource:
 def run_history(tracker: Tracker, snapshot: Snapshot) -> History:
     """What earlier runs recorded: done occurrences and cancellations (Log), Term End written."""
     log = tracker.ledger.frame
-    recorded = log[log["Kind"].isin([COMPLETED, CANCELLED_KIND])]
+    recorded = log[log["Kind"].isin([COMPLETED, CANCELLED_KIND, OPENED, ADDED])]
     anchors: dict[str, dt.date] = {}
     last_done: dict[str, dt.date] = {}
     completed: set[tuple[str, dt.date]] = set()

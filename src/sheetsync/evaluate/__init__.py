@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..approvals.hold import hold_waiting
 from ..normalize.settings import Settings
 from ..schema import CANCELLED, DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
 from ..values import factorize_objects
@@ -56,7 +57,7 @@ def evaluate_milestones(
         last_notice + settings.overdue_repeat,
         open_,
     )
-    return frame
+    return hold_waiting(frame)
 
 
 class _Sent(NamedTuple):

@@ -97,6 +97,8 @@ _CONTRACTS: list[tuple[Any, ...]] = [
      "$430,000", -720, 375, "no", "", 120, "Medium", "", "Active"),
     ("C-026", "Translation services", "Tailwind Language Co", "Services", LIAM, "Sales",
      "9.5k", -100, 265, "yes", 12, 30, "Low", "", "Active"),
+    ("C-027", "Data platform licence (in review)", "Fabrikam Data", "Licence", RAJ, "IT",
+     "$1,400,000", 14, 1109, "no", "", 90, "High", "", "In review"),
 ]
 # fmt: on
 
@@ -198,6 +200,13 @@ def settings_grid() -> Grid:
         ["Remind: payment", "10, 3"],
         ["Summary day", 1],
         ["Digest", "yes"],
+        ["Approval route: Type = NDA", GC],
+        [
+            "Approval route: Value >= 1,000,000",
+            f"{GC}; {CFO}; procurement-leads@example.com; ceo@example.com",
+        ],
+        ["Approval route: default", f"{GC}; it-leads@example.com"],
+        ["Approval days", 5],
     ]
 
 

@@ -79,7 +79,7 @@ FIXED_WIDTHS = {
     for h, width in (
         ("Status", 17),
         ("Days Left", 10),
-        ("Next Reminder", 15),
+        ("Next Reminder", 17),  # a date, or "waits for step 2"
         ("Last Notified", 86),  # date, last stage of each kind, due date
         ("Escalation", 40),
         ("Escalation Level", 40),
@@ -92,7 +92,8 @@ FIXED_WIDTHS = {
         ("Health", 17),
         ("Sent At", 21),
         ("Kind", 11),
-        ("Key", 42),
+        ("Key", 46),
+        ("Milestone ID", 18),  # C-027/approval-1
         ("Recipients", 70),
         ("Subject", 112),
         ("Message-ID", 58),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..approvals.routes import route_problems
 from ..errors import SchemaError
 from ..model import Grid, Snapshot
 from ..problems import Problem
@@ -99,6 +100,7 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     if allowed_domains is not None:
         settings.allowed_domains = allowed_domains
     problems += restrict_escalations(settings, rows)
+    problems += route_problems(settings.approval_routes, settings.allowed_domains)
     contracts = Table.build(contracts_tab, contracts_grid, CONTRACT_COLUMNS, locate_columns)
     renames = escalation_renames(milestones_grid)
     milestones = Table.build(

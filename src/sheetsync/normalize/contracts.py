@@ -10,7 +10,7 @@ from ..cells.money import parse_money
 from ..cells.numbers import parse_yes_no, whole_count
 from ..cells.text import cell_text
 from ..problems import Problem
-from ..schema import CONTRACT_STATUSES, DRAFT_CONTRACT, ENDED_CONTRACT, header_key
+from ..schema import CONTRACT_STATUSES, ENDED_CONTRACT, UNDER_APPROVAL, header_key
 from .columns import (
     Flagger,
     Table,
@@ -46,8 +46,8 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
         "Contract Status",
         stated.map(
             lambda t: (
-                f'Contract Status: "{t}" is not Active, Draft, Terminated, Expired or '
-                "Superseded; treated as Active"
+                f'Contract Status: "{t}" is not Active, Draft, In review, Terminated, '
+                "Expired or Superseded; treated as Active"
             )
         ),
     )
@@ -74,7 +74,7 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
         }
     )
     frame["ended"] = frame["status"].isin(ENDED_CONTRACT)
-    frame["active"] = ~frame["ended"] & (frame["status"] != DRAFT_CONTRACT)
+    frame["active"] = ~frame["ended"] & ~frame["status"].isin(UNDER_APPROVAL)
     return frame, flags.problems
 
 

@@ -59,6 +59,7 @@ def system_headers(tab: str) -> tuple[str, ...]:
             return (*headers, ESCALATION_ELSEWHERE) if name == MILESTONES else headers
     return ()
 
+
 _ESCALATION_LABEL = re.compile(r"^Level \d+( →|:)")
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from ..approvals.routes import Route, read_route
 from ..cells.addresses import Address, allowed_split, ascii_domain, parse_addresses
 from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no, whole_number
@@ -42,6 +43,8 @@ class Settings:
     digest: bool = True
     log_retention: int = 400
     weekend: str = WEEKEND_AS_WRITTEN
+    approval_routes: list[Route] = field(default_factory=list)  # in the tab's order
+    approval_days: int = 5  # business days an open approval step has
 
 
 def _int_in(low: int, high: int) -> Callable[[object], int | None]:
@@ -111,6 +114,7 @@ _SIMPLE: dict[str, tuple[str, Callable[[object], Any], str]] = {
     "logretentiondays": ("log_retention", _int_in(30, 3650), "a number of days from 30 to 3650"),
     "logretention": ("log_retention", _int_in(30, 3650), "a number of days from 30 to 3650"),
     "weekenddeadlines": ("weekend", _weekend, "as written, or previous business day"),
+    "approvaldays": ("approval_days", _int_in(1, 60), "a number of business days from 1 to 60"),
 }
 
 
@@ -118,7 +122,7 @@ def parse_settings(rows: list[tuple[int, object, object]]) -> tuple[Settings, li
     """Read ``(sheet row, key, value)`` triples into Settings, with a Problem per bad row."""
     settings, problems = Settings(), []
     for row, key, value in rows:
-        message = _apply(settings, str(key or "").strip(), value)
+        message = _apply(settings, str(key or "").strip(), value, row)
         if message:
             problems.append(Problem(SETTINGS, row, "Value", printable(message)))
     return settings, problems
@@ -148,11 +152,13 @@ def restrict_escalations(
     return problems
 
 
-def _apply(settings: Settings, key: str, value: object) -> str | None:
+def _apply(settings: Settings, key: str, value: object, row: int = 0) -> str | None:
     if value is None or str(value).strip() == "":
         return None
     name, _, rest = key.partition(":")
     label = header_key(name)
+    if label == "approvalroute":
+        return _add_route(settings, row, rest, value)
     if rest and label in {"escalation", "remind"}:
         return _apply_keyed(settings, label, rest.strip(), value)
     if label not in _SIMPLE:
@@ -181,6 +187,16 @@ def _apply_keyed(settings: Settings, label: str, what: str, value: object) -> st
         return f'Remind: {what}: "{value}" is not days such as 90, 30, 7; using the default'
     settings.lead_days[kind] = days
     settings.remind_set.add(kind)
+    return None
+
+
+def _add_route(settings: Settings, row: int, condition: str, value: object) -> str | None:
+    if not condition.strip():
+        return "Approval route needs a condition after the colon: Approval route: Type = NDA"
+    route = read_route(row, condition, value)
+    if isinstance(route, str):
+        return route
+    settings.approval_routes.append(route)
     return None
 
 

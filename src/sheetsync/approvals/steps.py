@@ -1,0 +1,406 @@
+"""Approval steps: one auto row per approver, in order, for a contract in Draft or In review.
+
+Pure. Rows are ``{contract}/approval-1 … -n`` (Source auto, Type approval). Only the
+first step not done is open: it is due *Approval days* business days after the day
+it opened (recorded in the Log as an ``opened`` row, so every run reads the same
+day). Later steps wait for the one before them. A re-route keeps the steps done,
+keeps open steps that still come in the new order, cancels the others and adds the
+missing approvers after them. Steps stop (cancelled) when the contract leaves Draft
+or In review for any status but Terminated, Expired or Superseded, which cancel them
+as they cancel every milestone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..cells.addresses import Address, allowed_split, parse_addresses
+from ..derive.changes import Change, Derived, History, RowSource, occurrence_cells
+from ..keys import added_key, moved_key, opened_key, split_key, step_cancelled_key
+from ..normalize.settings import Settings
+from ..problems import Problem
+from ..schema import (
+    ADDED,
+    CANCELLED_KIND,
+    CONTRACTS,
+    MILESTONES,
+    MOVED,
+    OPENED,
+    UNDER_APPROVAL,
+)
+from .routes import SHOWN, Route, route_for
+
+APPROVAL = "approval"
+APPROVED, IN_APPROVAL = "approved", "in approval"
+STEP_ID = re.compile(r"^(?P<contract>.+)/approval-(?P<n>\d+)$")
+_APPROVER = re.compile(r"\bby\s+(?P<who>\S+@\S+?)\s*$", re.IGNORECASE)
+
+
+def add_business_days(day: dt.date, count: int) -> dt.date:
+    """The day ``count`` business days (Monday to Friday) after ``day``."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        count -= day.weekday() < 5
+    return day
+
+
+def step_title(contract_name: str, approver: Address) -> str:
+    """A step's Milestone text; the approver at its end is how later runs know the step."""
+    return f"Approval of {contract_name} by {approver.email}"
+
+
+@dataclass
+class Step:
+    """One approval step of a contract: a row of the tab, or one this run adds."""
+
+    number: int
+    id: str
+    approver: str  # lower-case address; "" when the row no longer says whose step it is
+    title: str
+    at: int | None = None  # position in the milestones frame; None for a new row
+    done: bool = False
+    completed_on: dt.date | None = None
+    due: dt.date | None = None
+    address: Address | None = None  # a new row's approver
+
+
+@dataclass
+class _Run:
+    """One reconciliation: what it reads, and the rows, waits and Log rows it makes."""
+
+    derived: Derived
+    source: RowSource
+    settings: Settings
+    today: dt.date
+    opened: dict[str, dt.date]
+    recorded: frozenset[str]
+    fresh: list[tuple[Any, Step]] = field(default_factory=list)
+    waits: dict[str, int] = field(default_factory=dict)
+    state: dict[str, str] = field(default_factory=dict)
+
+    def add_by(self, day: dt.date) -> dt.date:
+        return add_business_days(day, self.settings.approval_days)
+
+
+def reconcile_approvals(
+    derived: Derived, source: RowSource, settings: Settings, today: dt.date, history: History
+) -> None:
+    """Add, open, re-route and stop each contract's approval steps (see the module's doc)."""
+    frame = derived.milestones
+    run = _Run(derived, source, settings, today, _opened_days(history.recorded), history.recorded)
+    gone = _cancelled_ids(history.recorded)
+    by_contract = _existing(frame, gone, source)
+    contracts = derived.contracts
+    usable = contracts[(contracts["id"] != "") & ~contracts["duplicate"]]
+    for c in usable.itertuples(index=False):
+        steps = by_contract.get(c.id, ([], 0))
+        if c.status in UNDER_APPROVAL:
+            _route(run, c, *steps)
+        elif not c.ended:
+            _stop(run, c, steps[0])
+    _not_counted_early(derived)
+    _append_fresh(run)
+    frame = derived.milestones
+    frame["waits_for"] = frame["id"].map(run.waits).fillna(0).astype("int64")
+    ids = derived.contracts["id"].tolist()
+    derived.contracts["approval"] = pd.Series(
+        [run.state.get(i, "") for i in ids], index=derived.contracts.index, dtype=object
+    )
+
+
+def _opened_days(recorded: frozenset[str]) -> dict[str, dt.date]:
+    """The day each step opened, from the ``opened:{step}:{due}:{day}`` Log rows."""
+    days: dict[str, dt.date] = {}
+    for key in recorded:
+        parts = split_key(key)
+        if parts is None or parts.kind != OPENED:
+            continue
+        try:
+            day = dt.date.fromisoformat(parts.stage)
+        except ValueError:
+            continue
+        days[parts.milestone] = max(day, days.get(parts.milestone, day))
+    return days
+
+
+def _cancelled_ids(recorded: frozenset[str]) -> set[str]:
+    """Approval steps the Log records as cancelled: they stay cancelled."""
+    found = set()
+    for key in recorded:
+        parts = split_key(key)
+        if parts is not None and parts.kind == CANCELLED_KIND and STEP_ID.match(parts.milestone):
+            found.add(parts.milestone)
+    return found
+
+
+def _existing(
+    frame: pd.DataFrame, gone: set[str], source: RowSource
+) -> dict[str, tuple[list[Step], int]]:
+    """Per contract: its live steps in order, and the highest step number used so far."""
+    found: dict[str, tuple[list[Step], int]] = {}
+    auto = frame.index[(frame["source"] == "auto").to_numpy(dtype=bool)]
+    for at in auto:
+        mid = frame.at[at, "id"]
+        match = STEP_ID.match(str(mid))
+        if match is None or match["contract"] != frame.at[at, "contract_id"]:
+            continue
+        steps, top = found.get(match["contract"], ([], 0))
+        number = int(match["n"])
+        found[match["contract"]] = (steps, max(top, number))
+        if mid in gone:
+            frame.at[at, "cancelled"] = True
+            continue
+        steps.append(_read_step(frame, int(at), number, source))
+    for steps, _ in found.values():
+        steps.sort(key=lambda s: s.number)
+    return found
+
+
+def _read_step(frame: pd.DataFrame, at: int, number: int, source: RowSource) -> Step:
+    title = str(frame.at[at, "title"])
+    named = _APPROVER.search(title)
+    owners = frame.at[at, "owners"] or ()
+    approver = named["who"].casefold() if named else (owners[0].email if owners else "")
+    if named and "Owner" not in source.headers:  # no Owner column: the title says whose it is
+        good, _ = parse_addresses(named["who"])
+        frame.at[at, "owners"] = good
+        frame.at[at, "blocked"] = frame.at[at, "blocked"] or not good
+    due, done_on = frame.at[at, "due"], frame.at[at, "completed_on"]
+    return Step(
+        number,
+        str(frame.at[at, "id"]),
+        approver,
+        title,
+        at,
+        bool(frame.at[at, "done"]),
+        done_on.date() if pd.notna(done_on) else None,
+        due.date() if pd.notna(due) else None,
+    )
+
+
+def _route(run: _Run, c: Any, steps: list[Step], top: int) -> None:
+    """Keep the contract's steps in line with its route: done ones stay, the rest follow it."""
+    route = route_for(run.settings.approval_routes, c)
+    if route is None and run.settings.approval_routes:
+        run.derived.problems.append(
+            Problem(
+                CONTRACTS,
+                int(c.row),
+                "Contract Status",
+                "no Approval route applies to this contract and there is no "
+                "Approval route: default, so it has no approval steps",
+            )
+        )
+    wanted = route.approvers if route is not None else ()
+    done = 0
+    while done < len(steps) and steps[done].done:
+        done += 1
+    satisfied = {s.approver for s in steps[:done]}
+    missing = [a for a in wanted if a.email not in satisfied]
+    kept = done
+    for step in steps[done:]:
+        if kept - done < len(missing) and step.approver == missing[kept - done].email:
+            steps[kept] = step
+            kept += 1
+        else:
+            _cancel(run, step, "route", _why_rerouted(route, c))
+    new = [_new_step(c, top + n + 1, a) for n, a in enumerate(missing[kept - done :])]
+    chain = steps[:kept] + new
+    _schedule(run, c, chain, rerouted=bool(steps) and bool(new), route=route)
+    if chain:
+        run.state[c.id] = APPROVED if all(s.done for s in chain) else IN_APPROVAL
+
+
+def _new_step(c: Any, number: int, approver: Address) -> Step:
+    title = step_title(c.name, approver)
+    return Step(number, f"{c.id}/approval-{number}", approver.email, title, address=approver)
+
+
+def _why_rerouted(route: Route | None, c: Any) -> str:
+    if route is None:
+        return "no longer required: no Approval route applies to the contract now"
+    order = " → ".join(a.email for a in route.approvers)
+    why = f"Approval route: {route.condition} applies now{_facts(route, c)}"
+    return f"no longer required: {why} ({order})"
+
+
+def _facts(route: Route, c: Any) -> str:
+    """``, as Value is now 1,500,000``: what about the contract selects the route."""
+    columns = [clause.column for clause in route.clauses] or list(SHOWN)
+    shown = []
+    for column in dict.fromkeys(columns):
+        cell = getattr(c, column, "")
+        blank = cell is None or cell == "" or (isinstance(cell, float) and cell != cell)
+        text = "blank" if blank else f"{cell:,.0f}" if isinstance(cell, float) else str(cell)
+        shown.append(f"{SHOWN[column]} is now {text}")
+    if route.is_default:
+        return f", as no other route's condition holds ({', '.join(shown)})"
+    return f", as {' and '.join(shown)}"
+
+
+def _schedule(run: _Run, c: Any, chain: list[Step], rerouted: bool, route: Route | None) -> None:
+    """Open the first step not done; the later ones wait; a later one ticked early is a Problem."""
+    before: Step | None = None
+    opened: Step | None = None
+    for step in chain:
+        if opened is None and step.done:
+            before = step
+            continue
+        if opened is None:
+            step.due = _open(run, step, before)
+            opened = step
+        else:
+            if step.done:
+                _early(run, step, opened)
+            assert before is not None
+            run.waits[step.id] = before.number
+            if step.at is None:
+                step.due = run.add_by(before.due or run.today)
+        if step.at is None:
+            run.fresh.append((c, step))
+            if rerouted and step is not opened and route is not None:
+                _log_added(run, c, step, route)
+        before = step
+
+
+def _open(run: _Run, step: Step, before: Step | None) -> dt.date:
+    """The open step's due date: Approval days after the day it opened, recorded once."""
+    frame = run.derived.milestones
+    day = run.opened.get(step.id)
+    if day is None:
+        done_on = before.completed_on if before is not None else None
+        day = done_on if done_on is not None and done_on <= run.today else run.today
+        due = run.add_by(day)
+        done = f" (step {before.number} done)" if before is not None else ""
+        subject = f"{step.title}: opens {day}{done}, due {due}"
+        key = opened_key(step.id, due, day)
+        kind = OPENED
+    else:
+        due = run.add_by(day)
+        if step.due == due:
+            return due
+        subject = f"{step.title}: due date moved from {step.due or 'none'} to {due}"
+        key, kind = moved_key(step.id, str(step.due or "none"), due.isoformat()), MOVED
+    cells: dict[str, object] = {}
+    expect: dict[str, object] = {}
+    if step.at is not None and step.due != due:
+        cells, expect = occurrence_cells(run.source, step.at, due)
+        frame.at[step.at, "due"] = pd.Timestamp(due)
+    contract = step.id.rsplit("/", 1)[0]
+    row = int(frame.at[step.at, "row"]) if step.at is not None else 0
+    run.derived.changes.append(Change(step.id, contract, row, cells, expect, kind, key, subject))
+    return due
+
+
+def _early(run: _Run, step: Step, opened: Step) -> None:
+    """A later step ticked Done before the open one: a Problem, and it does not count yet."""
+    assert step.at is not None
+    frame = run.derived.milestones
+    frame.at[step.at, "done"] = False
+    frame.at[step.at, "blocked"] = True
+    step.done = False
+    message = (
+        f"Done is ticked on approval step {step.number} before step {opened.number} "
+        f"({opened.approver or 'its approver'}) is done; approvals go in order, so this one "
+        f"does not count yet: untick it, or have step {opened.number} done first"
+    )
+    run.derived.problems.append(Problem(MILESTONES, int(frame.at[step.at, "row"]), "Done", message))
+
+
+def _log_added(run: _Run, c: Any, step: Step, route: Route) -> None:
+    order = " → ".join(a.email for a in route.approvers)
+    why = f"Approval route: {route.condition} applies now{_facts(route, c)} ({order})"
+    subject = f"{step.title}: added as step {step.number}, {why}"
+    assert step.due is not None
+    key = added_key(step.id, step.due)
+    run.derived.changes.append(Change(step.id, c.id, 0, {}, {}, ADDED, key, subject))
+
+
+def _cancel(run: _Run, step: Step, suffix: str, reason: str) -> None:
+    """Cancel a step, with a Log row saying why (once)."""
+    if step.at is None:
+        return
+    frame = run.derived.milestones
+    frame.at[step.at, "cancelled"] = True
+    key = step_cancelled_key(step.id, step.due, suffix)
+    if key in run.recorded:
+        return
+    contract = str(frame.at[step.at, "contract_id"])
+    row = int(frame.at[step.at, "row"])
+    subject = f"{step.title}: cancelled, {reason}"
+    run.derived.changes.append(Change(step.id, contract, row, {}, {}, CANCELLED_KIND, key, subject))
+
+
+def _stop(run: _Run, c: Any, steps: list[Step]) -> None:
+    """The contract left Draft and In review: its open steps stop."""
+    status = "Active" if c.status in ("", "active") else str(c.status).capitalize()
+    for step in steps:
+        if not step.done:
+            reason = f"the contract is {status} now, so its approval steps stop"
+            _cancel(run, step, "stopped", reason)
+
+
+def _not_counted_early(derived: Derived) -> None:
+    """No ``completed`` Log row for a step ticked Done out of order (it does not count yet)."""
+    early = {p.row for p in derived.problems if p.tab == MILESTONES and p.column == "Done"}
+    if not early:
+        return
+    derived.changes = [
+        c for c in derived.changes if not (c.kind == "completed" and c.read_row in early)
+    ]
+
+
+def _append_fresh(run: _Run) -> None:
+    """The new steps as milestones (evaluated this run) and as rows to append."""
+    if not run.fresh:
+        return
+    derived, source, settings = run.derived, run.source, run.settings
+    start = source.next_row + len(derived.new_rows)
+    rows = [_frame_row(c, step, start + n, settings) for n, (c, step) in enumerate(run.fresh)]
+    derived.milestones = pd.concat([derived.milestones, pd.DataFrame(rows)], ignore_index=True)
+    derived.new_rows = [*derived.new_rows, *(_sheet_row(c, s, source) for c, s in run.fresh)]
+
+
+def _frame_row(c: Any, step: Step, row: int, settings: Settings) -> dict[str, object]:
+    assert step.address is not None
+    owners, _ = allowed_split((step.address,), settings.allowed_domains)
+    return {
+        "row": row,
+        "id": step.id,
+        "new_id": False,
+        "contract_id": c.id,
+        "title": step.title,
+        "type": APPROVAL,
+        "due": pd.Timestamp(step.due),
+        "owners": owners,
+        "escalate_to": (),
+        "lead_days": settings.lead_days[APPROVAL],
+        "lead_from": "setting" if APPROVAL in settings.remind_set else "default",
+        "repeat": "",
+        "done": False,
+        "completed_on": pd.NaT,
+        "notes": "",
+        "source": "auto",
+        "blocked": not owners,
+        "cancelled": False,
+        "department": c.department,
+    }
+
+
+def _sheet_row(c: Any, step: Step, source: RowSource) -> dict[str, object]:
+    """The person-visible cells of a new step, by the sheet's own headers."""
+    values: dict[str, object] = {
+        "Milestone ID": step.id,
+        "Contract ID": c.id,
+        "Milestone": step.title,
+        "Type": APPROVAL,
+        "Due Date": step.due,
+    }
+    if "Owner" in source.headers:
+        values["Owner"] = step.address.formatted() if step.address else step.approver
+    return {source.headers.get(k, k): v for k, v in values.items()}
