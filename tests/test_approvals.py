@@ -68,7 +68,7 @@ class Desk:
         """A run as of ``day`` at noon UTC; the messages it delivered."""
         before = len(self.server.messages)
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        transport = SmtpTransport.from_url(self.server.url(), None, sleep=lambda _: None)
+        transport = SmtpTransport(self.server.url(), None, sleep=lambda _: None)
         self.result: RunResult = run(
             self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
         )
