@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..approvals.hold import approval_health, in_approval
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
 
 
@@ -31,11 +32,13 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     problems = (
         frame["problems"].to_numpy() != "" if "problems" in frame else np.zeros(len(frame), bool)
     )
-    frame["health"] = np.select(
-        [~frame["active"].to_numpy(dtype=bool), attention | problems, overdue, soon],
+    inactive = ~frame["active"].to_numpy(dtype=bool) & ~in_approval(frame)
+    health = np.select(
+        [inactive, attention | problems, overdue, soon],
         [INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON],
         ON_TRACK,
     )
+    frame["health"] = approval_health(frame, health)
     frame["next_milestone"] = (
         frame["id"].map(_next_by_contract(milestones)).astype(object).fillna("")
     )
