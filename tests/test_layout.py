@@ -20,6 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sheetsync"
 # The core, by name under ``sheetsync`` (a module or a package; the longest listed name wins).
 CORE = frozenset(
     {
+        "approvals",
         "cells",
         "compose",
         "dashboard",
