@@ -57,7 +57,7 @@ PIPELINE_STEPS = {
     "compose_all": "render",
     "deliver": "deliver",
     "_status_writes": "plan writes",
-    "_prune_rows": "plan writes",
+    "prune_policy": "plan writes",
     "new_milestone_rows": "plan writes",
 }
 BACKEND_STEPS = {

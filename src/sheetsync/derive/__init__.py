@@ -138,7 +138,7 @@ def _roll_recurring(derived: Derived, source: RowSource, history: History) -> No
         due = frame["due"].iat[i].date()
         anchor = anchors[i] or due
         following = rule.after(anchor, due)
-        change = _completed(frame.iloc[i], due, anchor, following, source, int(i))
+        change = _completed(frame, int(i), (anchor, following), source)
         if following is None:  # the series has ended: the last occurrence stays done
             if change.key not in history.recorded and not status_shown(frame, int(i), DONE):
                 derived.changes.append(change)
@@ -163,14 +163,17 @@ def _anchors(
 
 
 def _completed(
-    m: pd.Series,
-    due: dt.date,
-    anchor: dt.date,
-    following: dt.date | None,
-    source: RowSource,
+    frame: pd.DataFrame,
     i: int,
+    series: tuple[dt.date, dt.date | None],
+    source: RowSource,
 ) -> Change:
-    """The Log row of a done occurrence and, unless the series ended, the cells that roll it."""
+    """The Log row of a done occurrence and, unless the series ended, the cells that roll it.
+
+    ``series`` is the series' anchor and the next occurrence (None when it has ended).
+    """
+    m, (anchor, following) = frame.iloc[i], series
+    due = m["due"].date()
     key = completed_key(m["id"], due, anchor)
     if following is None:
         subject = f"{m['title']}: the occurrence due {due} is done; the series has ended"

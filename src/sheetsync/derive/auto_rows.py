@@ -65,7 +65,7 @@ def reconcile_auto(
     auto = (frame["source"] == AUTO).to_numpy(dtype=bool)
     existing = {frame["id"].iat[i]: int(i) for i in np.flatnonzero(auto)}
     _record_done(derived, auto, history)
-    wanted = _desired(derived.contracts, existing, frame, today, history, derived.problems)
+    wanted = _desired(derived, existing, today, history)
     fresh: list[AutoRow] = []
     for want in wanted:
         at = existing.get(want.id)
@@ -98,14 +98,13 @@ def _record_done(derived: Derived, auto: np.ndarray, history: History) -> None:
 
 
 def _desired(
-    contracts: pd.DataFrame,
-    existing: dict[str, int],
-    frame: pd.DataFrame,
-    today: dt.date,
-    history: History,
-    problems: list[Problem],
+    derived: Derived, existing: dict[str, int], today: dt.date, history: History
 ) -> list[AutoRow]:
-    """The auto milestones each active contract's terms call for, with their due dates."""
+    """The auto milestones each active contract's terms call for, with their due dates.
+
+    A Review Every that is no cadence is a Problem added to ``derived``.
+    """
+    contracts, frame, problems = derived.contracts, derived.milestones, derived.problems
     wanted: list[AutoRow] = []
     for c in contracts[_usable(contracts)].itertuples(index=False):
         if pd.notna(c.notice_deadline):
@@ -188,7 +187,8 @@ def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None
         frame.iloc[at, frame.columns.get_loc("completed_on")] = pd.NaT
     subject = f"{m['title']}: due date moved from {before} to {after}"
     if replanned:
-        _replan_cells(m, want, source, at, cells, expect)
+        replan, replan_expect = _replan_cells(m, want, source, at)
+        cells, expect = {**cells, **replan}, {**expect, **replan_expect}
         frame.iloc[at, frame.columns.get_loc("repeat")] = want.repeat
         stays = f"due date moved from {before} to {after}" if moved else f"still due {after}"
         subject = f"{m['title']}: review cadence is now {want.repeat}; {stays}"
@@ -199,14 +199,14 @@ def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None
 
 
 def _replan_cells(
-    m: pd.Series,
-    want: AutoRow,
-    source: RowSource,
-    at: int,
-    cells: dict[str, object],
-    expect: dict[str, object],
-) -> None:
-    """Repeat follows the new cadence; the title too, while it is still the program's."""
+    m: pd.Series, want: AutoRow, source: RowSource, at: int
+) -> tuple[dict[str, object], dict[str, object]]:
+    """Repeat follows the new cadence; the title too, while it is still the program's.
+
+    Returns the cells to write and what each must still hold.
+    """
+    cells: dict[str, object] = {}
+    expect: dict[str, object] = {}
     header = source.headers.get("Repeat")
     if header is not None and source.raw_repeat is not None:
         cells[header] = want.repeat
@@ -216,6 +216,7 @@ def _replan_cells(
     if title_header is not None and m["title"] == old_title:
         cells[title_header] = want.title
         expect[title_header] = old_title
+    return cells, expect
 
 
 def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: History) -> None:

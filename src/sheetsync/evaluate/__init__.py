@@ -50,11 +50,9 @@ def evaluate_milestones(
     frame["level"] = np.where(overdue, level, 0)
     frame["next_reminder"] = _next_reminder(
         frame,
-        d,
-        o,
-        next_stage,
+        (d, o),
+        (next_stage, last_notice + settings.overdue_repeat),
         (thresholds, sent.level),
-        last_notice + settings.overdue_repeat,
         open_,
     )
     return hold_waiting(frame)
@@ -152,18 +150,20 @@ def _status(frame: pd.DataFrame, d: np.ndarray, max_lead: np.ndarray) -> np.ndar
 
 def _next_reminder(
     frame: pd.DataFrame,
-    d: np.ndarray,
-    o: np.ndarray,
-    next_stage: np.ndarray,
+    days: tuple[np.ndarray, np.ndarray],
+    following: tuple[np.ndarray, np.ndarray],
     escalation: tuple[np.ndarray, np.ndarray],
-    next_notice: np.ndarray,
     open_: np.ndarray,
 ) -> pd.Series:
     """The first day after today on which this milestone's next email is due.
 
     Before the due date: the next shorter lead. Overdue: the next notice (a full
     period after the latest) or the next escalation threshold, whichever is first.
+    ``days`` is (days left, days overdue), ``following`` (the next stage's lead, the
+    next notice's day), ``escalation`` (the thresholds, the level already sent).
     """
+    d, o = days
+    next_stage, next_notice = following
     due = frame["due"].to_numpy(dtype="datetime64[D]")
     day = np.timedelta64(1, "D")
     before = np.where(next_stage >= 0, due - next_stage * day, due + day)

@@ -48,7 +48,7 @@ def milestone_frame(
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
     told = np.isin(table.rows, [p.row for p in flags.problems if p.column == "Due Date"])
     flags.flag(np.isnat(due) & ~told, "Due Date", "Due Date is blank")
-    owners, no_owner = _milestone_owners(table, contract_ids, at, by_id, settings, flags)
+    owners, no_owner = _milestone_owners(table, (contract_ids, at), by_id, settings, flags)
     escalate, _, _ = read_owners(table, "Escalate To", settings.allowed_domains, flags)
     done, completed = _done(table, settings, flags)
     blocked = blocked | unknown | np.isnat(due) | no_owner
@@ -144,12 +144,13 @@ def _types(table: Table, flags: Flagger) -> Coded:
 
 def _milestone_owners(
     table: Table,
-    contract_ids: Coded,
-    at: np.ndarray,
+    contract_of: tuple[Coded, np.ndarray],  # each row's Contract ID, its code's Contracts row
     contracts: pd.DataFrame,
     settings: Settings,
     flags: Flagger,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's owners (blank: its contract's Owner) and where none is usable, flagged."""
+    contract_ids, at = contract_of
     own, blank, messages = read_owners(table, "Owner", settings.allowed_domains, flags)
     theirs = with_slot(contracts["owners"].to_numpy(dtype=object), ())
     fallback = Coded(contract_ids.codes, theirs[at])

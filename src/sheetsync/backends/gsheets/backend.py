@@ -321,7 +321,7 @@ class GoogleSheetsBackend:
         values = [placed(row.items(), columns, width, entered) for row in rows]
         last = max(self._last_rows.get(info.title, 0), 1)
         info.rows += len(values)
-        inserted = rows_inserted(self.api, info.title, info.sheet_id, last, len(values), info.rows)
+        inserted = rows_inserted(self.api, info, last, len(values))
         self.api.batch_update([insert_rows(info, last, len(values))], inserted)
         data = row_ranges(info.title, last + 1, width, values, self.max_request_bytes)
         for part in batches(data, self.max_request_bytes):

@@ -23,7 +23,7 @@ from gspread.utils import absolute_range_name
 
 from ...model import Cell, Grid
 from .api import SheetsApi
-from .cellplan import shown
+from .cellplan import TabInfo, shown
 from .retry import Recheck
 
 SIZE_FIELDS = "sheets.properties(sheetId,title,index,sheetType,gridProperties)"
@@ -70,16 +70,15 @@ def grid_at_least(api: SheetsApi, sizes: dict[int, tuple[int, int]]) -> Recheck:
     return recheck
 
 
-def rows_inserted(
-    api: SheetsApi, title: str, sheet_id: int, after: int, count: int, rows: int
-) -> Recheck:
-    """Done when the grid has ``rows`` rows and rows ``after + 1`` … ``after + count`` are blank.
+def rows_inserted(api: SheetsApi, info: TabInfo, after: int, count: int) -> Recheck:
+    """Done when the grid has ``info.rows`` rows and rows ``after + 1`` … ``after + count`` are
+    blank.
 
     Rows a person added meanwhile can make the grid as tall as the insert would; if they
     hold anything where the new rows were to go, the insert is sent again, so the fill
     that follows never lands on a person's rows (at worst a blank row too many).
     """
-    tall_enough = grid_at_least(api, {sheet_id: (rows, 0)})
+    title, tall_enough = info.title, grid_at_least(api, {info.sheet_id: (info.rows, 0)})
 
     def recheck() -> dict[str, Any] | None:
         if tall_enough() is None:
