@@ -417,6 +417,21 @@ def test_persons_edit_in_dashboard_is_overwritten_and_nothing_else(kind, tmp_pat
     assert {name: store.tab(name) for name in ("Contracts", "Settings")} == others
 
 
+def test_a_persons_own_tab_called_dashboard_is_left_alone(kind, tmp_path, emulator):
+    """A tracker that already has a person's own "Dashboard" tab keeps it cell for cell (the
+    program writes its figures only into an empty tab or one with its note), and the run
+    still writes the status columns."""
+    grids = sample_tracker(ANCHOR)
+    grids["Dashboard"] = [["Q4 pipeline (mine)", "Value"], ["Acme renewal", 120000]]
+    store = Store(kind, grids, tmp_path, emulator)
+    before = store.tab("Dashboard")
+    store.run()
+    assert store.tab("Dashboard") == before
+    assert store.charts() == []
+    status = store.tab("Milestones")[0].index("Status")
+    assert any(row[status] for row in store.tab("Milestones")[1:] if len(row) > status)
+
+
 def test_daily_run_makes_no_more_api_calls(tmp_path, emulator):
     """A daily run on Google makes 7 calls, as before the Dashboard: its cells ride along."""
     store = Store("google", sample_tracker(ANCHOR), tmp_path, emulator)

@@ -11,17 +11,27 @@ import datetime as dt
 import pandas as pd
 
 from .figures import OPEN, PEOPLE_COLUMNS, Figures, dashboard_figures, due_by_month
-from .layout import DASHBOARD, NOTE, ChartPlace, Dashboard, dashboard_layout
+from .layout import (
+    DASHBOARD,
+    NOTE,
+    PERSONS_DASHBOARD,
+    ChartPlace,
+    Dashboard,
+    dashboard_layout,
+    is_programs,
+)
 
 __all__ = [
     "DASHBOARD",
     "NOTE",
+    "PERSONS_DASHBOARD",
     "ChartPlace",
     "Dashboard",
     "Figures",
     "build_dashboard",
     "dashboard_figures",
     "empty_dashboard",
+    "is_programs",
 ]
 
 

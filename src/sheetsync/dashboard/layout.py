@@ -23,6 +23,19 @@ NOTE = (
     "Written by sheetsync on every run: edits made in this tab are overwritten. "
     "Change the Contracts and Milestones tabs instead."
 )
+def is_programs(grid: Sequence[Sequence[object]]) -> bool:
+    """Whether a tab called Dashboard may be rewritten: it is empty, or its first cell holds
+    the program's note. A person's own tab of that name is never written over."""
+    first = str(grid[0][0]).strip() if grid and grid[0] and grid[0][0] is not None else ""
+    if first.startswith(NOTE.split(":")[0]):
+        return True
+    return not any(str(cell).strip() for row in grid for cell in row if cell is not None)
+
+
+PERSONS_DASHBOARD = (
+    "the tab %r is a person's own (its first cell is not sheetsync's note): left as it is;"
+    " rename it to let sheetsync write its Dashboard"
+)
 OVERDUE_SHOWN = 50  # the most overdue milestones listed; the rest are counted
 #: Column widths in characters, A to G.
 WIDTHS = (34, 18, 16, 52, 28, 32, 14)

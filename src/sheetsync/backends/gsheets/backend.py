@@ -22,6 +22,7 @@ the HTTP edge (``retry``). A write that adds or removes rows or columns is resen
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,7 +31,7 @@ import gspread
 from gspread import urls
 from gspread.utils import absolute_range_name, quote
 
-from ...dashboard import Dashboard
+from ...dashboard import PERSONS_DASHBOARD, Dashboard, is_programs
 from ...errors import BackendError
 from ...model import Cell, Grid, Snapshot, TabWrite, WriteReport
 from ...record.prune import LogPrune, rows_to_prune
@@ -60,6 +61,8 @@ from .lease import Lease, LeasePolicy
 from .recheck import grid_at_least, rows_appended, rows_deleted, rows_inserted, tab_added
 from .reread import reread, reread_column
 from .retry import Recheck, RetryingHTTPClient, RetryPolicy
+
+log = logging.getLogger(__name__)
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 META_FIELDS = (
@@ -249,10 +252,13 @@ class GoogleSheetsBackend:
             requests = dash.setup_requests(sheet_id, board.tab, board)
             data = dash.changed_ranges(board.tab, [], board)
             return requests, dash.settled(self.api, sheet_id, 1), list(data)
+        before = self._grids.get(info.title, [])
+        if not is_programs(before):
+            log.warning(PERSONS_DASHBOARD, info.title)
+            return [], None, []
         charts = self._charts.get(info.title, [])
         mend = dash.mend_requests(info.sheet_id, info.rows, charts, board)
         rows = max(info.rows, len(board.rows))
-        before = self._grids.get(info.title, [])
         data = dash.changed_ranges(info.title, before, board)
         return mend, dash.settled(self.api, info.sheet_id, rows), list(data)
 

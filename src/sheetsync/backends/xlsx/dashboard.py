@@ -8,6 +8,7 @@ it is touched. The chart is an openpyxl column chart stacked by status.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -16,9 +17,11 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ...dashboard import Dashboard
+from ...dashboard import PERSONS_DASHBOARD, Dashboard, is_programs
 from ...dashboard.layout import CHART_COLOURS
 from ...schema import STATUSES
+
+log = logging.getLogger(__name__)
 
 DATE_FORMAT = "yyyy-mm-dd"
 NUMBER_FORMAT = "#,##0"
@@ -28,7 +31,12 @@ CHART_SIZE_CM = (17, 10)
 
 
 def write_dashboard(book: Workbook, board: Dashboard) -> None:
-    """Empty the Dashboard tab (made when missing, after the other tabs) and write it."""
+    """Empty the Dashboard tab (made when missing, after the other tabs) and write it;
+    a person's own tab of that name is left as it is."""
+    persons = _persons_tab(book, board.tab)
+    if persons is not None:
+        log.warning(PERSONS_DASHBOARD, persons)
+        return
     sheet = _emptied(book, board.tab)
     for number, row in enumerate(board.rows, start=1):
         for column, value in enumerate(row, start=1):
@@ -46,6 +54,15 @@ def write_dashboard(book: Workbook, board: Dashboard) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.add_chart(_chart(sheet, board), _anchor(board))
     _fit_page(sheet)
+
+
+def _persons_tab(book: Workbook, title: str) -> str | None:
+    """The name of a tab called ``title`` that a person made (not the program's), if any."""
+    for sheet in book.worksheets:
+        same = sheet.title.strip().casefold() == title.strip().casefold()
+        if same and not is_programs([list(row) for row in sheet.iter_rows(values_only=True)]):
+            return sheet.title
+    return None
 
 
 def _fit_page(sheet: Worksheet) -> None:
