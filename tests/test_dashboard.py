@@ -17,10 +17,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from conftest import MILESTONE_HEADER, write_workbook
+from conftest import MILESTONE_HEADER
 from gsheets_fixtures import backend as google_backend
-from sheetsync.backends.base import Backend
-from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cells.dates import from_serial
 from sheetsync.init.sample import sample_tracker
 from sheetsync.model import Grid
@@ -28,6 +26,7 @@ from sheetsync.pipeline import run
 from sheetsync.schema import LOG_COLUMNS, TYPE_SYNONYMS
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport
+from test_both_backends import Store as BackendStore
 from test_pipeline import ANCHOR, options
 
 OPEN = ("Overdue", "Due soon", "Upcoming", "Needs attention")
@@ -35,24 +34,14 @@ ALL = (*OPEN, "Done", "Cancelled")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]+")
 
 
-class Store:
+class Store(BackendStore):
     """A tracker behind one backend kind: a fresh backend per run, its tabs as stored."""
 
     def __init__(self, kind: str, grids: dict[str, Grid], tmp_path: Path, emulator: SheetsEmulator):
-        self.kind, self.tmp_path = kind, tmp_path
+        super().__init__(kind, grids, tmp_path, emulator)
+        self.tmp_path = tmp_path
         self._read_at: tuple[int, int] | None = None
         self._tabs: dict[str, Grid] = {}
-        if kind == "xlsx":
-            self.path = write_workbook(tmp_path / "tracker.xlsx", grids)
-        else:
-            self.emulator = emulator
-            self.sheet = emulator.create_spreadsheet("Tracker", grids)  # type: ignore[arg-type]
-
-    def backend(self) -> Backend:
-        """A new backend object, as each scheduled run would make."""
-        if self.kind == "xlsx":
-            return XlsxBackend(self.path)
-        return google_backend(self.emulator, self.sheet)
 
     def run(self, day: dt.date = ANCHOR):
         """One run as of ``day``."""
