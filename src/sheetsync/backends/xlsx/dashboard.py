@@ -33,11 +33,9 @@ CHART_SIZE_CM = (17, 10)
 def write_dashboard(book: Workbook, board: Dashboard) -> None:
     """Empty the Dashboard tab (made when missing, after the other tabs) and write it;
     a person's own tab of that name is left as it is."""
-    persons = _persons_tab(book, board.tab)
-    if persons is not None:
-        log.warning(PERSONS_DASHBOARD, persons)
-        return
     sheet = _emptied(book, board.tab)
+    if sheet is None:
+        return
     for number, row in enumerate(board.rows, start=1):
         for column, value in enumerate(row, start=1):
             if value is not None and value != "":
@@ -56,15 +54,6 @@ def write_dashboard(book: Workbook, board: Dashboard) -> None:
     _fit_page(sheet)
 
 
-def _persons_tab(book: Workbook, title: str) -> str | None:
-    """The name of a tab called ``title`` that a person made (not the program's), if any."""
-    for sheet in book.worksheets:
-        same = sheet.title.strip().casefold() == title.strip().casefold()
-        if same and not is_programs([list(row) for row in sheet.iter_rows(values_only=True)]):
-            return sheet.title
-    return None
-
-
 def _fit_page(sheet: Worksheet) -> None:
     """Printed (or saved as PDF) in landscape, one page wide."""
     sheet.page_setup.orientation = "landscape"
@@ -72,10 +61,14 @@ def _fit_page(sheet: Worksheet) -> None:
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
 
 
-def _emptied(book: Workbook, title: str) -> Worksheet:
-    """The tab, emptied: a new sheet at the old one's place (case of its name kept)."""
+def _emptied(book: Workbook, title: str) -> Worksheet | None:
+    """The tab, emptied: a new sheet at the old one's place (case of its name kept); None,
+    with a warning, when a person made a tab of that name (it is left as it is)."""
     for index, sheet in enumerate(book.worksheets):
         if sheet.title.strip().casefold() == title.strip().casefold():
+            if not is_programs([list(row) for row in sheet.iter_rows(values_only=True)]):
+                log.warning(PERSONS_DASHBOARD, sheet.title)
+                return None
             name = sheet.title
             book.remove(sheet)
             return book.create_sheet(name, index)
