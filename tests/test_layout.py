@@ -28,6 +28,7 @@ CORE = frozenset(
         "errors",
         "evaluate",
         "keys",
+        "links",
         "logtab",
         "model",
         "normalize",
