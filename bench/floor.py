@@ -12,9 +12,13 @@ from typing import Any
 
 import gspread
 
+from sheetsync.backends.a1 import cell_position, column_letters
+
 READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
 NAIVE_SYSTEM_COLUMNS = "J{row}:Q{row}"  # the 8 milestone system columns after A:I
-RANGE = re.compile(r"(.+)!([A-Z]+)(\d+):[A-Z]+(\d+)")
+# A value range the backend writes: 'Tab'!J2:J900 (a column run), 'Tab'!A1 (one cell) or
+# 'Tab'!A5:Q6 (whole rows); the tab name may be quoted, with '' for a quote inside it.
+RANGE = re.compile(r"(?P<tab>.+)!(?P<first>[A-Z]+\d+)(?::(?P<last>[A-Z]+\d+))?")
 WRITES_PER_MINUTE = 60  # Google's per-user quota (reads have their own 60 per minute)
 
 
@@ -33,6 +37,7 @@ def io_floor(client: gspread.Client, sheet_id: str, tabs: list[str], writes: lis
         takes as the run's many ranges (``floor_ranges_s``, read included).
     """
     http = client.http_client
+    _add_tabs(http, sheet_id, {_unquoted(RANGE.fullmatch(vr["range"])["tab"]) for vr in writes})
     start = time.perf_counter(), time.process_time()
     answer = http.values_batch_get(sheet_id, [f"'{tab}'" for tab in tabs], params=dict(READ_PARAMS))
     read_s = time.perf_counter() - start[0]
@@ -47,25 +52,56 @@ def io_floor(client: gspread.Client, sheet_id: str, tabs: list[str], writes: lis
         "floor_ranges_s": round(read_s + time.perf_counter() - again, 3),
         "write_ranges": len(writes),
         "cells_read": _cells(part.get("values", []) for part in answer["valueRanges"]),
-        "cells_written": sum(v is not None for vr in writes for v in vr["values"][0]),
+        "cells_written": sum(v is not None for vr in writes for v in range_cells(vr).values()),
     }
 
 
+def _add_tabs(http: Any, sheet_id: str, titles: set[str]) -> None:
+    """Add the tabs the run made (the Dashboard) to the fresh copy, before the clock starts."""
+    have = {tab["properties"]["title"] for tab in http.fetch_sheet_metadata(sheet_id)["sheets"]}
+    adds = [{"addSheet": {"properties": {"title": title}}} for title in sorted(titles - have)]
+    if adds:
+        http.batch_update(sheet_id, {"requests": adds})
+
+
+def _unquoted(tab: str) -> str:
+    """A tab name as the API titles it: 'Bob''s' → Bob's."""
+    return tab[1:-1].replace("''", "'") if tab.startswith("'") else tab
+
+
 def by_column(writes: list[dict]) -> list[dict]:
-    """The run's column runs merged into one range per column, gaps sent as null (untouched)."""
-    columns: dict[tuple[str, str], dict[int, Any]] = {}
+    """The run's value ranges merged into one range per column, gaps sent as null (untouched)."""
+    columns: dict[tuple[str, int], dict[int, Any]] = {}
     for vr in writes:
-        tab, letter, first, _ = RANGE.fullmatch(vr["range"]).groups()  # type: ignore[union-attr]
-        cells = columns.setdefault((tab, letter), {})
-        cells.update(enumerate(vr["values"][0], start=int(first)))
+        for (tab, column, row), value in range_cells(vr).items():
+            columns.setdefault((tab, column), {})[row] = value
     return [
         {
-            "range": f"{tab}!{letter}{min(cells)}:{letter}{max(cells)}",
+            "range": f"{tab}!{column_letters(column)}{min(cells)}:"
+            f"{column_letters(column)}{max(cells)}",
             "majorDimension": "COLUMNS",
             "values": [[cells.get(row) for row in range(min(cells), max(cells) + 1)]],
         }
-        for (tab, letter), cells in columns.items()
+        for (tab, column), cells in columns.items()
     ]
+
+
+def range_cells(vr: dict) -> dict[tuple[str, int, int], Any]:
+    """Each cell of one value range by (tab, 1-based column, row), whatever its shape.
+
+    The values are rows unless ``majorDimension`` is COLUMNS, as the Sheets API reads them.
+    """
+    match = RANGE.fullmatch(vr["range"])
+    if match is None:
+        raise ValueError(f"not an A1 range the bench knows: {vr['range']!r}")
+    top, left = cell_position(match["first"]) or (0, 0)
+    by_columns = vr.get("majorDimension") == "COLUMNS"
+    cells: dict[tuple[str, int, int], Any] = {}
+    for outer, line in enumerate(vr.get("values", [])):
+        for inner, value in enumerate(line):
+            across, down = (outer, inner) if by_columns else (inner, outer)
+            cells[(match["tab"], left + across, top + down)] = value
+    return cells
 
 
 def naive(client: gspread.Client, sheet_id: str, rows: int, today_serial: int) -> dict:

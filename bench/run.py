@@ -289,7 +289,8 @@ def _rounded(values: dict[str, float]) -> dict[str, float]:
 def _line(r: dict[str, Any]) -> str:
     return (
         f"{r['rows']:>9,} milestones: wall {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s, "
-        f"peak RSS {r['peak_rss_mb']:,} MB, {r['api_calls']} API calls {r['calls_by_kind']}, "
+        f"peak RSS {r['peak_rss_mb']:,} MB, {r['emails']} emails, {r['problems']} problems, "
+        f"{r['api_calls']} API calls {r['calls_by_kind']}, "
         f"{r['bytes_to_api']:,} B sent / {r['bytes_from_api']:,} B received; "
         f"floor {r['floor_s']:.2f} s (ratio {r['ratio_vs_floor']}; the run's "
         f"{r['write_ranges']:,} ranges instead of one per column: {r['floor_ranges_s']:.2f} s); "
