@@ -13,14 +13,9 @@ import pytest
 
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 
+pytest_plugins = ["emulator_fixtures"]  # emu
+
 MONTHS = [["Month", "Done", "Open"], ["Jan", 1, 2], ["Feb", 0, 3]]
-
-
-@pytest.fixture
-def emu() -> Iterator[SheetsEmulator]:
-    """A running emulator with Google's default quotas."""
-    with SheetsEmulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ import openpyxl.utils
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from conftest import TODAY, tracker_grids
+from hostile_corpus import CORPUS, HEADERS_SENT, cell_value, corpus_grids
+from hostile_corpus import TODAY as CORPUS_TODAY
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, check, run
 from sheetsync.schema import CONTRACT_SYSTEM, MILESTONE_SYSTEM
 from sheetsync.transports.outbox import OutboxTransport
-from test_hostile import CORPUS, HEADERS_SENT, cell_value, corpus_grids
-from test_hostile import TODAY as CORPUS_TODAY
 
 DUE = 4  # Milestones column index of Due Date
 SYSTEM = {*CONTRACT_SYSTEM, *MILESTONE_SYSTEM, "Source", "Escalation Level"}
