@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from sheetsync.schema import LOG_COLUMNS
+
 
 def snake(header: str) -> str:
     """A header's keyword: "Notice Period (days)" → ``notice_period_days``."""
@@ -26,3 +28,15 @@ def row(header: Sequence[str], **cells: object) -> list[object]:
     for name, value in cells.items():
         values[columns[name]] = value
     return values
+
+
+def log_row(key: str, sent_at: str, **cells: object) -> list[object]:
+    """A Log row as the program writes it, in LOG_COLUMNS' order.
+
+    Kind and Milestone ID come from the key (``reminder:M-0001:2027-01-05:7``; a summary's
+    key names no milestone), Result is "sent"; a keyword (``recipients=…``) sets any cell.
+    """
+    kind, _, rest = key.partition(":")
+    about = rest.split(":")[0] if kind != "summary" else None
+    written = {"kind": kind, "key": key, "milestone_id": about, "result": "sent"}
+    return row(LOG_COLUMNS, sent_at=sent_at, **(written | cells))

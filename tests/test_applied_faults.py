@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import builders
 from conftest import TODAY, days, tracker_grids
 from gsheets_fixtures import backend, message_ids, options
 from sheetsync.pipeline import RunResult, run
@@ -23,8 +24,11 @@ from sheetsync.transports.outbox import OutboxTransport
 
 TABS = ("Contracts", "Milestones", "Settings", "Log")
 OLD = (TODAY - dt.timedelta(days=500)).isoformat() + "T12:00:00Z"
-MONTHLY = (None, None, "monthly")
-OLD_REST = ("ann@example.com", "Old reminder", "<old@example.com>", "sent")
+OLD_REST = {
+    "recipients": "ann@example.com",
+    "subject": "Old reminder",
+    "message_id": "<old@example.com>",
+}
 
 # Write calls a clean run makes on each tracker (taking and releasing the run's lease, the
 # Log append, the status write with its grow-and-prune batchUpdate, the insert and fill of
@@ -50,10 +54,19 @@ def busy_grids() -> dict[str, list[list[object]]]:
     grids["Contracts"][2] += [days(90), 30]
     grids["Milestones"][0].append("Repeat")
     grids["Milestones"].append(
-        ["M-0006", "C-001", "Monthly fee", "payment", days(-2), *[None] * 3, "yes", *MONTHLY]
+        builders.row(
+            grids["Milestones"][0],
+            milestone_id="M-0006",
+            contract_id="C-001",
+            milestone="Monthly fee",
+            type="payment",
+            due_date=days(-2),
+            done="yes",
+            repeat="monthly",
+        )
     )
     grids["Log"] += [
-        [OLD, "reminder", f"reminder:M-09{i}:2025-07-01:7", "C-001", f"M-09{i}", *OLD_REST]
+        builders.log_row(f"reminder:M-09{i}:2025-07-01:7", OLD, contract_id="C-001", **OLD_REST)
         for i in range(3)
     ]
     return grids
@@ -163,8 +176,9 @@ def append_once(emu: SheetsEmulator, tracker: str = "busy") -> tuple[str, list[l
     gs = backend(emu, sheet_id)
     gs.read()
     emu.reset_counts()
-    row = ["2026-11-28T12:00:00Z", "reminder", "reminder:M-0001:2026-12-28:30", "C-001"]
-    gs.append_log(list(LOG_COLUMNS), [[*row, "M-0001", "jane@example.com", "S", "<m@x>", "sent"]])
+    cells = {"contract_id": "C-001", "recipients": "jane@example.com", "subject": "S"}
+    key, at = "reminder:M-0001:2026-12-28:30", "2026-11-28T12:00:00Z"
+    gs.append_log(list(LOG_COLUMNS), [builders.log_row(key, at, message_id="<m@x>", **cells)])
     return sheet_id, emu.values(sheet_id, "Log")
 
 

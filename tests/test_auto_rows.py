@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import builders
 from editable import CONTRACT_HEADER, Tracker, as_date
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
@@ -35,8 +36,19 @@ def contract(
     review: str | None = None,
 ) -> list[object]:
     """Contract C-1 with the given terms."""
-    owner = "ann@example.com"
-    return ["C-1", "Hosting", owner, start, end, renew, 12, notice, None, review, "Active"]
+    return builders.row(
+        CONTRACT_HEADER,
+        contract_id="C-1",
+        contract="Hosting",
+        owner="ann@example.com",
+        start_date=start,
+        end_date=end,
+        auto_renew=renew,
+        renewal_term_months=12,
+        notice_period_days=notice,
+        review_every=review,
+        contract_status="Active",
+    )
 
 
 def make(
@@ -210,7 +222,8 @@ def test_review_brought_back_after_a_cancel_starts_from_today(kind, tmp_path, em
 
 def repeating(rule: str, due: dt.date) -> list[object]:
     """Milestone M-1 of C-1, repeating by ``rule`` from ``due``."""
-    return ["M-1", "C-1", "Board report", "report", due, rule, None, None]
+    cells = {"milestone": "Board report", "type": "report", "due_date": due, "repeat": rule}
+    return builders.row(MILESTONE_HEADER, milestone_id="M-1", contract_id="C-1", **cells)
 
 
 @pytest.mark.parametrize(

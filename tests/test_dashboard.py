@@ -17,7 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from conftest import MILESTONE_HEADER
+from conftest import MILESTONE_HEADER, milestone
 from gsheets_fixtures import backend as google_backend
 from sheetsync.cells.dates import from_serial
 from sheetsync.init.sample import sample_tracker
@@ -323,7 +323,7 @@ def generated(milestones: int = 10_000, seed: int = 15) -> dict[str, Grid]:
         done = "yes" if rng.random() < 0.06 else None
         kind = rng.choice(TYPES)
         rows.append(
-            [f"M-{n:05d}", contract, f"Task {n}", kind, due, owner, None, None, done, None, None]
+            milestone(f"M-{n:05d}", contract, f"Task {n}", kind, due, owner=owner, done=done)
         )
     settings = [["Setting", "Value"], ["Allowed domains", "example.com"], ["Digest", "yes"]]
     return {

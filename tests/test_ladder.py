@@ -16,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+import builders
 from conftest import MILESTONE_HEADER, TODAY, tracker_grids, write_workbook
 from gsheets_fixtures import backend as google_backend
 from sheetsync.backends.memory import MemoryBackend
@@ -48,8 +49,18 @@ def row(
     due: object = DUE,
 ) -> list[object]:
     """One payment milestone of C-002 (leads 14, 7, 1 unless ``remind``)."""
-    head = [ident, "C-002", "Pay invoice", "payment", due, owner, "lead@example.com"]
-    return [*head, remind, None, None, None, notified]
+    return builders.row(
+        HEADER,
+        milestone_id=ident,
+        contract_id="C-002",
+        milestone="Pay invoice",
+        type="payment",
+        due_date=due,
+        owner=owner,
+        escalate_to="lead@example.com",
+        remind_days=remind,
+        last_notified=notified,
+    )
 
 
 def grids(rows: list[list[object]], settings: list[list[object]] = ()) -> dict[str, Any]:
@@ -70,10 +81,10 @@ def grids(rows: list[list[object]], settings: list[list[object]] = ()) -> dict[s
 
 
 def log_row(key: str, to: str = "dan@example.com", result: str = "sent", at: str = "") -> list:
-    """A Log row as the program writes it."""
-    kind, ident = key.split(":")[:2]
+    """A Log row as the program writes it, about C-002 (sent at noon TODAY unless ``at``)."""
     sent_at = at or f"{TODAY.isoformat()}T12:00:00Z"
-    return [sent_at, kind, key, "C-002", ident, to, "subject", "<id@x>", result]
+    cells = {"recipients": to, "subject": "subject", "message_id": "<id@x>", "result": result}
+    return builders.log_row(key, sent_at, contract_id="C-002", **cells)
 
 
 def planned(tabs: dict[str, Any], day: dt.date, log: list[list] = ()) -> list[str]:

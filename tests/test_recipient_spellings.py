@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import TODAY, days, tracker_grids, write_workbook
+from conftest import TODAY, days, milestone, tracker_grids, write_workbook
 from gsheets_fixtures import backend as google_backend
 from gsheets_fixtures import options, running_emulator
 from sheetsync.backends.xlsx import XlsxBackend
@@ -33,7 +33,8 @@ SHARED = "Shared delivery"
 
 
 def _row(number: int, title: str, kind: str, due: dt.date, owner: str) -> list[object]:
-    return [f"M-{number:04d}", "C-001", title, kind, due, owner, None, None, None, None, None]
+    """Milestone M-<number> of C-001 owned by ``owner``."""
+    return milestone(f"M-{number:04d}", "C-001", title, kind, due, owner=owner)
 
 
 GRIDS = tracker_grids(

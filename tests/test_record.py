@@ -7,6 +7,7 @@ from email.message import EmailMessage
 
 import pandas as pd
 
+import builders
 from sheetsync.cells.addresses import Address
 from sheetsync.derive.changes import Change
 from sheetsync.plan import Item, Notification
@@ -127,9 +128,9 @@ def test_a_failed_send_leaves_last_notified_as_it_was() -> None:
 def test_pruning_keeps_rows_about_current_due_dates() -> None:
     """An old Log row about a milestone's current due date stays; one about a past date goes."""
     header = list(LOG_COLUMNS)
-    old = ["2025-01-01T08:00:00Z", "reminder", "", "C-1", "M-1", "a@x.com", "s", "<m@x>", "sent"]
-    current, past = list(old), list(old)
-    current[2], past[2] = f"reminder:M-1:{DUE}:30", "reminder:M-1:2025-01-08:7"
+    cells = {"contract_id": "C-1", "recipients": "a@x.com", "subject": "s", "message_id": "<m@x>"}
+    current = builders.log_row(f"reminder:M-1:{DUE}:30", "2025-01-01T08:00:00Z", **cells)
+    past = builders.log_row("reminder:M-1:2025-01-08:7", "2025-01-01T08:00:00Z", **cells)
     policy = prune_policy(evaluated(str(DUE)), dt.date(2026, 12, 1), 400, [header, current, past])
     assert policy is not None
     assert policy.current == frozenset({("M-1", str(DUE))})

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+import builders
 from editable import CONTRACT_HEADER, KINDS, Tracker, as_date
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
@@ -60,13 +61,33 @@ def before(day: dt.date, days: int) -> dt.date:
     return day - dt.timedelta(days=days)
 
 
+def contract(ident: str, title: str, owner: str, **cells: object) -> list[object]:
+    """A Contracts row of CONTRACT_HEADER, Auto-Renew "no" unless ``cells`` say otherwise."""
+    named = {"auto_renew": "no", "contract_status": ""} | cells
+    return builders.row(CONTRACT_HEADER, contract_id=ident, contract=title, owner=owner, **named)
+
+
+def milestone(ident: str, title: str, kind: str, due: dt.date, repeat: str) -> list[object]:
+    """A repeating Milestones row of C-6 (MILESTONE_HEADER)."""
+    cells = {"milestone": title, "type": kind, "due_date": due, "repeat": repeat}
+    return builders.row(MILESTONE_HEADER, milestone_id=ident, contract_id="C-6", **cells)
+
+
 CONTRACTS = [
-    ["C-1", "Amended lease", "ann@example.com", None, d(9, 30), "no", None, 90, None, None, ""],
-    ["C-2", "Notice dropped", "bob@example.com", None, d(8, 31), "no", None, 60, None, None, ""],
-    ["C-3", "Hosting", "cat@example.com", None, d(2, 28), "yes", 12, 30, None, None, ""],
-    ["C-4", "Cadence", "dan@example.com", d(1, 10), None, "no", None, None, None, "Quarterly", ""],
-    ["C-5", "Risky", "eve@example.com", d(6, 15, 2026), None, "no", None, None, "High", None, ""],
-    ["C-6", "Reports", "fay@example.com", None, None, "no", None, None, None, None, ""],
+    contract("C-1", "Amended lease", "ann@example.com", end_date=d(9, 30), notice_period_days=90),
+    contract("C-2", "Notice dropped", "bob@example.com", end_date=d(8, 31), notice_period_days=60),
+    contract(
+        "C-3",
+        "Hosting",
+        "cat@example.com",
+        end_date=d(2, 28),
+        auto_renew="yes",
+        renewal_term_months=12,
+        notice_period_days=30,
+    ),
+    contract("C-4", "Cadence", "dan@example.com", start_date=d(1, 10), review_every="Quarterly"),
+    contract("C-5", "Risky", "eve@example.com", start_date=d(6, 15, 2026), risk="High"),
+    contract("C-6", "Reports", "fay@example.com"),
 ]
 MILESTONE_HEADER = [
     "Milestone ID",
@@ -79,9 +100,9 @@ MILESTONE_HEADER = [
     "Done",
 ]
 MILESTONES = [
-    ["M-1", "C-6", "Board report", "report", d(2, 15), "FREQ=MONTHLY;COUNT=3", None, None],
-    ["M-2", "C-6", "Audit", "report", d(5, 20), "FREQ=MONTHLY;UNTIL=20270720T235959Z", None, None],
-    ["M-3", "C-6", "Payroll", "payment", d(1, 31), "monthly", None, None],
+    milestone("M-1", "Board report", "report", d(2, 15), "FREQ=MONTHLY;COUNT=3"),
+    milestone("M-2", "Audit", "report", d(5, 20), "FREQ=MONTHLY;UNTIL=20270720T235959Z"),
+    milestone("M-3", "Payroll", "payment", d(1, 31), "monthly"),
 ]
 REPEAT_SETTING, ESCALATE_SETTING = "Overdue repeat (days)", "Escalate after (days overdue)"
 REMIND_REPORT, RETENTION = "Remind: report", "Log retention (days)"
