@@ -126,6 +126,7 @@ class RunResult:
             "rows": self.rows,
             "contracts": self.contracts,
             "problems": len(self.problems),
+            "tab_problems": [str(p) for p in self.problems if p.row <= 0],
             "statuses": self.statuses,
             "sent": {k: self.sent.get(k, 0) for k in (DIGEST, ESCALATION, SUMMARY)},
             "items": {k: self.items.get(k, 0) for k in (REMINDER, OVERDUE_NOTICE, ESCALATION)},
@@ -302,6 +303,7 @@ def _write_back(backend: Backend, prepared: Prepared, notified: dict[int, str]) 
         prepared.evaluated, prepared.today, tracker.settings.log_retention, tracker.ledger.grid
     )
     board = build_dashboard(prepared.evaluated, tracker.contracts, prepared.today, tracker.title)
+    board.tab = tracker.settings.dashboard_tab
     report = backend.write_status(_status_writes(prepared, shown), prune, board)
     table = tracker.tables[MILESTONES]
     fresh = new_milestone_rows(table, prepared.evaluated, shown, prepared.derived.new_rows)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..approvals.routes import route_problems
+from ..dashboard.guard import persons_tab
 from ..errors import SchemaError
 from ..model import Grid, Snapshot
 from ..problems import Problem
@@ -112,6 +113,8 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
     ledger = read_ledger(log_grid)
     if snapshot.tab(LOG) is None and _has_run_before(milestones_grid):
         problems.append(Problem(LOG, 0, "", LOG_MISSING))
+    if (dashboard := persons_tab(snapshot, settings.dashboard_tab)) is not None:
+        problems.append(dashboard)
     tables = {CONTRACTS: contracts, MILESTONES: milestones}
     tables[SETTINGS] = settings_table(settings_tab, settings_grid)
     tables[LOG] = Table(log_tab, list(log_grid[0]) if log_grid else [], {}, [])

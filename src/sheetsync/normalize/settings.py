@@ -45,6 +45,7 @@ class Settings:
     weekend: str = WEEKEND_AS_WRITTEN
     approval_routes: list[Route] = field(default_factory=list)  # in the tab's order
     approval_days: int = 5  # business days an open approval step has
+    dashboard_tab: str = "Dashboard"  # the tab the program writes its dashboard into
 
 
 def _int_in(low: int, high: int) -> Callable[[object], int | None]:
@@ -89,6 +90,17 @@ def _domains(value: object) -> tuple[str, ...] | None:
     return tuple(p for p in pieces if p is not None) if pieces and ok else None
 
 
+_PEOPLES_TABS = {"contracts", "milestones", "settings", "log"}
+
+
+def _tab_name(value: object) -> str | None:
+    """A tab name both Excel and Google take, not one of the tracker's other tabs."""
+    text = " ".join(str(value).split())
+    if not 0 < len(text) <= 31 or re.search(r"[\[\]:*?/\\]", text):
+        return None
+    return None if text.casefold() in _PEOPLES_TABS else text
+
+
 def _weekend(value: object) -> str | None:
     word = " ".join(str(value).strip().casefold().split())
     if word in {"as written", "as is", ""}:
@@ -115,6 +127,12 @@ _SIMPLE: dict[str, tuple[str, Callable[[object], Any], str]] = {
     "logretention": ("log_retention", _int_in(30, 3650), "a number of days from 30 to 3650"),
     "weekenddeadlines": ("weekend", _weekend, "as written, or previous business day"),
     "approvaldays": ("approval_days", _int_in(1, 60), "a number of business days from 1 to 60"),
+    "dashboardtab": (
+        "dashboard_tab",
+        _tab_name,
+        "a tab name of at most 31 characters without [ ] : * ? / \\, "
+        "other than Contracts, Milestones, Settings and Log",
+    ),
 }
 
 
