@@ -42,7 +42,6 @@ def build_dashboard(
     return dashboard_layout(dashboard_figures(milestones, contracts, today, title))
 
 
-
 def empty_dashboard(title: str, today: dt.date) -> Dashboard:
     """The Dashboard of a tracker no run has filled yet (``init``): every figure zero."""
     people = pd.DataFrame(columns=list(PEOPLE_COLUMNS), dtype=int)

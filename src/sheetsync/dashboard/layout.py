@@ -23,6 +23,8 @@ NOTE = (
     "Written by sheetsync on every run: edits made in this tab are overwritten. "
     "Change the Contracts and Milestones tabs instead."
 )
+
+
 def is_programs(grid: Sequence[Sequence[object]]) -> bool:
     """Whether a tab called Dashboard may be rewritten: it is empty, or its first cell holds
     the program's note. A person's own tab of that name is never written over."""
