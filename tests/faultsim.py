@@ -57,7 +57,7 @@ from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import header_key
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator
 from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 from simulation import Ladder, Milestone, keys_due
 
 ANCHOR = dt.date(2026, 12, 1)
@@ -207,7 +207,7 @@ class FaultySmtp:
 
     def __init__(self, server: SmtpServer, kill: Kill, rng: random.Random, plan: Plan) -> None:
         self.inner = SmtpTransport(
-            server.url(), None, sleep=_no_sleep, retries=3, attempt_deadline=0.5
+            server.url(), None, policy=SmtpPolicy(sleep=_no_sleep, retries=3, attempt_deadline=0.5)
         )
         self.server, self.kill, self.rng, self.rate = server, kill, rng, plan.smtp_faults
         self.injected: Counter[str] = Counter()
@@ -230,16 +230,16 @@ class FaultySmtp:
     def _inject(self) -> None:
         roll = self.rng.random()
         if roll < 0.05:
-            self.server.transient_failures += 4  # more than the retries: the run gives up
+            self.server.faults.transient_failures += 4  # more than the retries: the run gives up
             self.injected["451 x4 (gives up)"] += 1
         elif roll < 0.6:
-            self.server.transient_failures += 1
+            self.server.faults.transient_failures += 1
             self.injected["451"] += 1
         elif roll < 0.85:
-            self.server.hang_up_before_reply += 1
+            self.server.faults.hang_up_before_reply += 1
             self.injected["dropped before reply"] += 1
         else:  # the message kept, its 250 trickled forever: only the deadline ends it
-            self.server.stall_before_reply += 1
+            self.server.faults.stall_before_reply += 1
             self.injected["stalled reply"] += 1
 
 

@@ -34,7 +34,7 @@ from sheetsync.errors import SheetsyncError, TrackerBusy
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator
 from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 LOG = "Log"
 
@@ -117,7 +117,9 @@ def second_run(
     retry = RetryPolicy(sleep=_no_sleep, rng=random.Random(day.toordinal()))
     lease = LeasePolicy(settle=0.0, sleep=_no_sleep, clock=clock)
     backend = GoogleSheetsBackend(client, sheet, retry=retry, lease=lease)
-    transport = SmtpTransport(smtp.url(), None, sleep=_no_sleep, attempt_deadline=0.5)
+    transport = SmtpTransport(
+        smtp.url(), None, policy=SmtpPolicy(sleep=_no_sleep, attempt_deadline=0.5)
+    )
     noon = dt.datetime.combine(day, dt.time(12, 1), dt.UTC)
     before = len(smtp.messages)
     try:

@@ -23,7 +23,7 @@ from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 MONDAY = dt.date(2026, 11, 30)
 CONTRACT_HEADER = [
@@ -68,7 +68,7 @@ class Desk:
         """A run as of ``day`` at noon UTC; the messages it delivered."""
         before = len(self.server.messages)
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        transport = SmtpTransport(self.server.url(), None, sleep=lambda _: None)
+        transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
         self.result: RunResult = run(
             self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
         )

@@ -27,8 +27,8 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.deliver import Sending, deliver
 from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import RunOptions, RunResult, check, compose_all, prepare, run
-from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.testing.smtpd import ReceivedMessage, ServerFaults, SmtpServer
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 USER = "robot@example.com"
 PASSWORD = "correct-horse-battery-staple"
@@ -49,8 +49,7 @@ def transport(server: SmtpServer, retries: int = 3) -> SmtpTransport:
         server.url(user),
         PASSWORD if user else None,
         ssl_context=server.client_ssl_context(),
-        retries=retries,
-        sleep=lambda _: None,
+        policy=SmtpPolicy(retries=retries, sleep=lambda _: None),
     )
 
 
@@ -174,7 +173,7 @@ BOB_REFUSED = "failed: 550 5.1.1 <bob@example.com>: mailbox unavailable"
 def test_refused_recipient_is_failed_and_the_others_sent() -> None:
     """The server refuses bob: his summary is ``failed: <reply>``, every other row ``sent``."""
     backend = MemoryBackend(tracker_grids())
-    with SmtpServer(refuse_recipients={"bob@example.com"}) as server:
+    with SmtpServer(faults=ServerFaults(refuse_recipients={"bob@example.com"})) as server:
         result = run(backend, transport(server), options())
     results = {r["Key"]: r["Result"] for r in log_of(backend)}
     assert results.pop("summary:bob@example.com:2026-11") == BOB_REFUSED
@@ -185,9 +184,9 @@ def test_refused_recipient_is_failed_and_the_others_sent() -> None:
 def test_next_run_retries_only_the_refused_message() -> None:
     """Once the server takes bob again, the next run sends his summary and nothing else."""
     backend = MemoryBackend(tracker_grids())
-    with SmtpServer(refuse_recipients={"bob@example.com"}) as server:
+    with SmtpServer(faults=ServerFaults(refuse_recipients={"bob@example.com"})) as server:
         run(backend, transport(server), options())
-        server.refuse_recipients = set()
+        server.faults.refuse_recipients = set()
         second = run(backend, transport(server), options())
         [resent] = server.messages[EXPECTED - 1 :]
     assert second.emails == 1 and resent.envelope_to == ["bob@example.com"]
@@ -198,7 +197,7 @@ def test_next_run_retries_only_the_refused_message() -> None:
 def test_refused_copy_recipient_still_counts_as_sent() -> None:
     """dan refused as the escalation's Cc: the CFO got it, so it is ``sent`` and not resent."""
     backend = MemoryBackend(tracker_grids())
-    with SmtpServer(refuse_recipients={"dan@example.com"}) as server:
+    with SmtpServer(faults=ServerFaults(refuse_recipients={"dan@example.com"})) as server:
         run(backend, transport(server), options())
         run(backend, transport(server), options())
         escalations = [m for m in server.messages if m["Message-ID"].startswith("<escalation.")]
@@ -211,7 +210,7 @@ def test_dropped_connection_then_rerun_delivers_the_rest(k: int) -> None:
     """The server hangs up after k messages; with the rerun, each message arrives once."""
     grids = tracker_grids()
     backend = MemoryBackend(grids)
-    with SmtpServer(drop_after=k) as server:
+    with SmtpServer(faults=ServerFaults(drop_after=k)) as server:
         run(backend, transport(server), options())
         run(backend, transport(server), options())
         assert_each_once_or_same_id(server.messages, planned(grids))
@@ -222,7 +221,7 @@ def test_dropped_connection_then_rerun_delivers_the_rest(k: int) -> None:
 def test_run_that_gives_up_mid_batch_records_what_was_accepted(k: int) -> None:
     """No retries, a hang-up after k: the run raises, the k accepted are logged ``sent``."""
     backend = MemoryBackend(tracker_grids())
-    with SmtpServer(drop_after=k) as server:
+    with SmtpServer(faults=ServerFaults(drop_after=k)) as server:
         with pytest.raises(DeliveryError):
             run(backend, transport(server, retries=0), options())
         logged = {r["Message-ID"] for r in log_of(backend) if r["Result"] == "sent"}
@@ -234,7 +233,7 @@ def test_rerun_after_giving_up_sends_no_duplicate(k: int) -> None:
     """After a run that gave up at a hang-up, the rerun sends exactly the messages not yet sent."""
     grids = tracker_grids()
     backend = MemoryBackend(grids)
-    with SmtpServer(drop_after=k) as server:
+    with SmtpServer(faults=ServerFaults(drop_after=k)) as server:
         with pytest.raises(DeliveryError):
             run(backend, transport(server, retries=0), options())
         run(backend, transport(server, retries=0), options())

@@ -19,7 +19,7 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, check, prepare, run
 from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.outbox import OutboxTransport
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 OWNER, ESCALATE = 5, 6  # Milestones columns: Owner, Escalate To
 CRLF_WORD = "=?utf-8?q?x=0D=0ABcc:_eve@elsewhere.org=0D=0AX-Injected:_yes?="
@@ -36,7 +36,7 @@ def options() -> RunOptions:
 def over_smtp(grids: dict) -> list:
     """Run ``grids`` once through a real SMTP server on loopback; the messages it accepted."""
     with SmtpServer() as server:
-        transport = SmtpTransport(server.url(), None, sleep=lambda _: None)
+        transport = SmtpTransport(server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
         run(MemoryBackend(grids), transport, options())
     return server.messages
 

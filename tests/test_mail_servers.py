@@ -23,8 +23,8 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cli import main
 from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import RunOptions, run
-from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.testing.smtpd import ServerFaults, SmtpServer
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 USER = "robot@example.com"
 UTF8_PASSWORD = "pässwörd-€-密码"
@@ -99,7 +99,7 @@ def options() -> RunOptions:
 
 def slow_transport(url: str, **limits: float) -> SmtpTransport:
     """A transport with short limits and no waiting between attempts."""
-    return SmtpTransport(url, None, sleep=lambda _: None, **limits)
+    return SmtpTransport(url, None, policy=SmtpPolicy(sleep=lambda _: None, **limits))
 
 
 def cli(*args: str, env: dict[str, str] | None = None):
@@ -150,7 +150,7 @@ def test_a_silent_server_times_out_on_each_read(tmp_path):
 
 def test_a_reply_that_stalls_is_retried_with_the_same_message_id():
     """aiosmtpd keeps a message but trickles its 250: the resend carries the same Message-ID."""
-    with SmtpServer(stall_before_reply=1) as server:
+    with SmtpServer(faults=ServerFaults(stall_before_reply=1)) as server:
         transport = slow_transport(server.url(), timeout=5, attempt_deadline=0.5)
         result = run(MemoryBackend(tracker_grids()), transport, options())
         ids = [str(m["Message-ID"]) for m in server.messages]
@@ -243,7 +243,7 @@ def test_a_sender_that_is_not_an_address_exits_2(tmp_path):
 
 def test_the_closing_line_counts_delivered_and_failed(tmp_path):
     """One refused recipient: the closing line and --json say 4 delivered, 1 failed; exit 0."""
-    with SmtpServer(refuse_recipients={"dan@example.com"}) as server:
+    with SmtpServer(faults=ServerFaults(refuse_recipients={"dan@example.com"})) as server:
         args = ["--today", TODAY.isoformat(), "--smtp", server.url()]
         text = cli("run", str(write_workbook(tmp_path / "a.xlsx", tracker_grids())), *args)
         raw = cli("run", str(write_workbook(tmp_path / "b.xlsx", tracker_grids())), *args, "--json")
@@ -259,7 +259,7 @@ def test_the_closing_line_counts_delivered_and_failed(tmp_path):
 def test_a_run_that_delivers_nothing_that_was_due_exits_1(as_json, tmp_path):
     """Every message refused for good: exit 1, and the output says none could be delivered."""
     path = write_workbook(tmp_path / "t.xlsx", tracker_grids())
-    with SmtpServer(permanent_failures=100) as server:
+    with SmtpServer(faults=ServerFaults(permanent_failures=100)) as server:
         args = ["run", str(path), "--today", TODAY.isoformat(), "--smtp", server.url()]
         result = cli(*args, *(["--json"] if as_json else []))
     assert result.exit_code == 1

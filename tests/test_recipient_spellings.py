@@ -27,7 +27,7 @@ from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import run
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 SHARED = "Shared delivery"
 
@@ -52,7 +52,9 @@ class StopsAfter:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, first: int | None) -> None:
-        self.inner = SmtpTransport(server.url(), None, sleep=lambda s: None, retries=2)
+        self.inner = SmtpTransport(
+            server.url(), None, policy=SmtpPolicy(sleep=lambda s: None, retries=2)
+        )
         self.server, self.first = server, first
 
     def __enter__(self) -> StopsAfter:
@@ -68,7 +70,7 @@ class StopsAfter:
         if self.first is not None:
             self.first -= 1
             if self.first == 0:
-                self.server.transient_failures = 1000
+                self.server.faults.transient_failures = 1000
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,7 @@ def test_a_rerun_after_the_server_stopped_sends_each_owner_each_stage_once(make_
         with pytest.raises(DeliveryError):
             run(make_backend(), StopsAfter(server, first=1), options(TODAY))
         assert [m.envelope_to for m in server.messages] == [["maria@example.com"]]
-        server.transient_failures = 0
+        server.faults.transient_failures = 0
         run(make_backend(), StopsAfter(server, first=None), options(TODAY))
         seen = received(server)
     assert seen[("maria@example.com", SHARED)] == 1

@@ -12,8 +12,8 @@ from email.message import EmailMessage
 import pytest
 
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
-from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.testing.smtpd import ServerFaults, SmtpServer
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 USER = "robot@example.com"
 PASSWORD = "correct-horse-battery-staple"
@@ -157,7 +157,7 @@ def test_wrong_password_is_in_no_error_and_no_log(
     """A refused login names the user and the reply, never the password."""
     secret = "hunter2-wrong-secret"
     caplog.set_level(logging.DEBUG)
-    transport = connect(server, password=secret, sleep=sleeps.append)
+    transport = connect(server, password=secret, policy=SmtpPolicy(sleep=sleeps.append))
     with transport, pytest.raises(DeliveryError, match="refused the login") as caught:
         transport.send(reminder())
     text = "".join(traceback.format_exception(caught.value))
@@ -185,7 +185,7 @@ def test_login_required_but_no_user(server: SmtpServer, sleeps: list[float]) -> 
     """A server that wants a login and gets none is a DeliveryError, not a retry."""
     url = f"smtp://127.0.0.1:{server.port}"
     transport = SmtpTransport(
-        url, None, ssl_context=server.client_ssl_context(), sleep=sleeps.append
+        url, None, ssl_context=server.client_ssl_context(), policy=SmtpPolicy(sleep=sleeps.append)
     )
     with transport, pytest.raises(DeliveryError, match="requires a login: 530"):
         transport.send(reminder())
@@ -194,7 +194,8 @@ def test_login_required_but_no_user(server: SmtpServer, sleeps: list[float]) -> 
 
 def test_untrusted_certificate_is_refused(server: SmtpServer, sleeps: list[float]) -> None:
     """A certificate the context does not trust stops the run without retries."""
-    transport = SmtpTransport(server.url(user=USER), PASSWORD, sleep=sleeps.append)
+    policy = SmtpPolicy(sleep=sleeps.append)
+    transport = SmtpTransport(server.url(user=USER), PASSWORD, policy=policy)
     with transport, pytest.raises(DeliveryError, match="cannot verify the TLS certificate"):
         transport.send(reminder())
     assert (server.messages, sleeps) == ([], [])
@@ -202,7 +203,7 @@ def test_untrusted_certificate_is_refused(server: SmtpServer, sleeps: list[float
 
 def test_refused_recipient_rejects_the_message_and_the_next_one_goes(server: SmtpServer) -> None:
     """A 550 for the only recipient is MessageRejected; the same connection sends on."""
-    server.refuse_recipients = {"bob@example.com"}
+    server.faults.refuse_recipients = {"bob@example.com"}
     with connect(server) as transport:
         with pytest.raises(MessageRejected) as caught:
             transport.send(reminder(1, to="Bob <bob@example.com>"))
@@ -214,7 +215,7 @@ def test_refused_recipient_rejects_the_message_and_the_next_one_goes(server: Smt
 
 def test_refused_message_rejects_it_and_the_next_one_goes(server: SmtpServer) -> None:
     """A 554 after DATA is MessageRejected; the same connection sends the next message."""
-    server.permanent_failures = 1
+    server.faults.permanent_failures = 1
     with connect(server) as transport:
         with pytest.raises(MessageRejected, match=r"^554 5\.6\.0 Message content rejected$"):
             transport.send(reminder(1))
@@ -232,7 +233,7 @@ def test_duplicate_recipients_get_one_copy(server: SmtpServer) -> None:
 
 def test_partly_refused_recipients_are_recorded(server: SmtpServer) -> None:
     """When some recipients are refused the rest get it and last_refused names the others."""
-    server.refuse_recipients = {"bob@example.com"}
+    server.faults.refuse_recipients = {"bob@example.com"}
     with connect(server) as transport:
         transport.send(reminder(to="alice@example.com, bob@example.com"))
         assert transport.last_refused == {
@@ -260,8 +261,8 @@ def test_no_connection_when_nothing_is_sent(server: SmtpServer) -> None:
 
 def test_dropped_connection_reconnects_and_delivers_the_rest(sleeps: list[float]) -> None:
     """After the server hangs up the transport reconnects; each message arrives once."""
-    with SmtpServer(tls=True, auth=(USER, PASSWORD), drop_after=2) as server:
-        with connect(server, sleep=sleeps.append) as transport:
+    with SmtpServer(tls=True, auth=(USER, PASSWORD), faults=ServerFaults(drop_after=2)) as server:
+        with connect(server, policy=SmtpPolicy(sleep=sleeps.append)) as transport:
             for n in range(5):
                 transport.send(reminder(n))
         ids = [m["Message-ID"] for m in server.messages]
@@ -272,8 +273,10 @@ def test_dropped_connection_reconnects_and_delivers_the_rest(sleeps: list[float]
 
 def test_lost_reply_after_data_resends_with_the_same_message_id(sleeps: list[float]) -> None:
     """A reply lost after DATA is the one case of a resend; the copy has the same Message-ID."""
-    with SmtpServer(tls=True, auth=(USER, PASSWORD), hang_up_before_reply=1) as server:
-        with connect(server, sleep=sleeps.append) as transport:
+    with SmtpServer(
+        tls=True, auth=(USER, PASSWORD), faults=ServerFaults(hang_up_before_reply=1)
+    ) as server:
+        with connect(server, policy=SmtpPolicy(sleep=sleeps.append)) as transport:
             transport.send(reminder())
         ids = [m["Message-ID"] for m in server.messages]
     assert ids == ["<reminder.abc001@example.com>"] * 2
@@ -284,8 +287,8 @@ def test_transient_failure_is_retried_and_delivered_once(
     server: SmtpServer, sleeps: list[float]
 ) -> None:
     """Two 451 replies are retried with backoff; the message arrives once."""
-    server.transient_failures = 2
-    with connect(server, sleep=sleeps.append) as transport:
+    server.faults.transient_failures = 2
+    with connect(server, policy=SmtpPolicy(sleep=sleeps.append)) as transport:
         transport.send(reminder())
     assert len(server.messages) == 1
     assert sleeps == [1.0, 2.0]
@@ -294,8 +297,8 @@ def test_transient_failure_is_retried_and_delivered_once(
 
 def test_retries_exhausted_is_a_delivery_error(server: SmtpServer, sleeps: list[float]) -> None:
     """A server that keeps answering 451 ends in DeliveryError after the retries."""
-    server.transient_failures = 100
-    transport = connect(server, retries=2, sleep=sleeps.append)
+    server.faults.transient_failures = 100
+    transport = connect(server, policy=SmtpPolicy(retries=2, sleep=sleeps.append))
     with transport, pytest.raises(DeliveryError, match=r"451 4\.3\.0 .* after 3 attempts"):
         transport.send(reminder())
     assert (server.messages, sleeps) == ([], [1.0, 2.0])
@@ -308,7 +311,9 @@ def test_unreachable_server_is_a_delivery_error(
     real_sleeps: list[float] = []
     monkeypatch.setattr(time, "sleep", real_sleeps.append)
     port = free_port()
-    transport = SmtpTransport(f"smtp://127.0.0.1:{port}", None, backoff=20, sleep=sleeps.append)
+    transport = SmtpTransport(
+        f"smtp://127.0.0.1:{port}", None, policy=SmtpPolicy(backoff=20, sleep=sleeps.append)
+    )
     with transport, pytest.raises(DeliveryError) as caught:
         transport.send(reminder())
     assert str(caught.value) == (
@@ -326,7 +331,9 @@ def test_silent_server_times_out(sleeps: list[float]) -> None:
         listener.listen(8)
         port = listener.getsockname()[1]
         transport = SmtpTransport(
-            f"smtp://127.0.0.1:{port}", None, timeout=0.2, retries=1, sleep=sleeps.append
+            f"smtp://127.0.0.1:{port}",
+            None,
+            policy=SmtpPolicy(timeout=0.2, retries=1, sleep=sleeps.append),
         )
         with transport, pytest.raises(DeliveryError, match="timed out"):
             transport.send(reminder())

@@ -2,7 +2,7 @@
 
 ``SmtpServer`` wraps aiosmtpd's ``Controller``: it listens on 127.0.0.1 on a free
 port in a background thread, keeps every accepted message in ``messages`` and can
-misbehave on purpose (refuse recipients, drop the connection, answer 451)::
+misbehave on purpose (``ServerFaults``: refuse recipients, drop the connection, answer 451)::
 
     from sheetsync.testing.smtpd import SmtpServer
     from sheetsync.transports.smtp import SmtpTransport
@@ -28,6 +28,7 @@ import logging
 import ssl
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -39,7 +40,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
-__all__ = ["ReceivedMessage", "SmtpServer"]
+__all__ = ["ReceivedMessage", "ServerFaults", "SmtpServer"]
 
 HOST = "127.0.0.1"
 _AIOSMTPD_LOG = logging.getLogger("mail.log")
@@ -61,14 +62,13 @@ class ReceivedMessage(EmailMessage):
     tls: bool
 
 
-class SmtpServer:
-    """An in-process SMTP server on 127.0.0.1, used as a context manager.
+@dataclass
+class ServerFaults:
+    """How an ``SmtpServer`` misbehaves on purpose; it may be changed while the server runs.
+
+    The counts go down as the server uses them up.
 
     Args:
-        tls: offer STARTTLS with a trustme certificate for 127.0.0.1/localhost.
-        implicit_tls: speak TLS from the first byte (smtps).
-        auth: ``(user, password)`` that must log in (AUTH PLAIN/LOGIN, only over
-            TLS) before MAIL FROM is accepted; None accepts anyone.
         refuse_recipients: addresses answered ``550 5.1.1`` at RCPT TO.
         drop_after: close the connection right after the k-th accepted message,
             once; later connections are served normally.
@@ -80,15 +80,33 @@ class SmtpServer:
         stall_before_reply: keep the next n messages but, instead of 250, send a
             reply that never ends, one byte every 20 ms, until the client hangs up
             (a server that trickles: only a client's deadline ends the wait).
+    """
+
+    refuse_recipients: set[str] = field(default_factory=set)
+    drop_after: int | None = None
+    transient_failures: int = 0
+    permanent_failures: int = 0
+    hang_up_before_reply: int = 0
+    stall_before_reply: int = 0
+
+
+class SmtpServer:
+    """An in-process SMTP server on 127.0.0.1, used as a context manager.
+
+    Args:
+        tls: offer STARTTLS with a trustme certificate for 127.0.0.1/localhost.
+        implicit_tls: speak TLS from the first byte (smtps).
+        auth: ``(user, password)`` that must log in (AUTH PLAIN/LOGIN, only over
+            TLS) before MAIL FROM is accepted; None accepts anyone.
         auth_mechanisms: the AUTH mechanisms offered, of PLAIN and LOGIN (both
             by default).
+        faults: how it misbehaves (``ServerFaults``; by default it does not).
 
     Attributes:
         host, port: where it listens (port is chosen by the OS on ``__enter__``).
         messages: a snapshot list of the accepted ``ReceivedMessage`` objects.
         connections: how many client connections it has served so far.
-        refuse_recipients, drop_after, transient_failures, permanent_failures,
-        hang_up_before_reply, stall_before_reply: may be changed while it runs.
+        faults: may be changed while it runs.
     """
 
     def __init__(
@@ -97,25 +115,15 @@ class SmtpServer:
         tls: bool = False,
         implicit_tls: bool = False,
         auth: tuple[str, str] | None = None,
-        refuse_recipients: Iterable[str] = (),
-        drop_after: int | None = None,
-        transient_failures: int = 0,
-        permanent_failures: int = 0,
-        hang_up_before_reply: int = 0,
-        stall_before_reply: int = 0,
         auth_mechanisms: Iterable[str] = ("PLAIN", "LOGIN"),
+        faults: ServerFaults | None = None,
     ) -> None:
         if tls and implicit_tls:
             raise ValueError("choose tls (STARTTLS) or implicit_tls, not both")
         self.tls = tls
         self.implicit_tls = implicit_tls
         self.auth = auth
-        self.refuse_recipients = set(refuse_recipients)
-        self.drop_after = drop_after
-        self.transient_failures = transient_failures
-        self.permanent_failures = permanent_failures
-        self.hang_up_before_reply = hang_up_before_reply
-        self.stall_before_reply = stall_before_reply
+        self.faults = faults or ServerFaults()
         self.auth_mechanisms = {m.upper() for m in auth_mechanisms}
         self.host = HOST
         self.port = 0
@@ -199,16 +207,16 @@ class SmtpServer:
 
     def _refuses(self, address: str) -> bool:
         with self._lock:
-            return address.lower() in {a.lower() for a in self.refuse_recipients}
+            return address.lower() in {a.lower() for a in self.faults.refuse_recipients}
 
     def _data_failure(self) -> str | None:
         """The reply for a DATA command that should fail, or None."""
         with self._lock:
-            if self.transient_failures > 0:
-                self.transient_failures -= 1
+            if self.faults.transient_failures > 0:
+                self.faults.transient_failures -= 1
                 return "451 4.3.0 Temporary failure, try again later"
-            if self.permanent_failures > 0:
-                self.permanent_failures -= 1
+            if self.faults.permanent_failures > 0:
+                self.faults.permanent_failures -= 1
                 return "554 5.6.0 Message content rejected"
             return None
 
@@ -216,13 +224,13 @@ class SmtpServer:
         """Keep the message; say whether to hang up "before" or "after" the reply, or "stall"."""
         with self._lock:
             self._messages.append(message)
-            if self.hang_up_before_reply > 0:
-                self.hang_up_before_reply -= 1
+            if self.faults.hang_up_before_reply > 0:
+                self.faults.hang_up_before_reply -= 1
                 return "before"
-            if self.stall_before_reply > 0:
-                self.stall_before_reply -= 1
+            if self.faults.stall_before_reply > 0:
+                self.faults.stall_before_reply -= 1
                 return "stall"
-            if not self._dropped and len(self._messages) == self.drop_after:
+            if not self._dropped and len(self._messages) == self.faults.drop_after:
                 self._dropped = True
                 return "after"
             return None

@@ -35,6 +35,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sheetsync.errors import DeliveryError, MessageRejected, UsageError
@@ -44,12 +45,37 @@ from .envelope import envelope_of, normalize_domain
 from .smtp_session import Deadline, TimedSMTP, TimedSMTPS, login
 from .smtp_url import Endpoint, parse_url
 
-__all__ = ["SmtpTransport"]
+__all__ = ["SmtpPolicy", "SmtpTransport"]
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 """The longest wait between two attempts, in seconds."""
+
+
+@dataclass(frozen=True)
+class SmtpPolicy:
+    """How long to wait and how often to try again.
+
+    Args:
+        timeout: seconds for the connection and each read.
+        attempt_deadline: seconds for connecting and logging in, and for each message.
+        run_deadline: seconds for all the sending of a run, from the first message.
+        retries: further attempts after a transient failure.
+        backoff: seconds before the first retry, doubling up to ``MAX_BACKOFF``.
+        sleep: how to wait between attempts (tests record instead of sleeping).
+    """
+
+    timeout: float = 30
+    attempt_deadline: float = 120
+    run_deadline: float = 1800
+    retries: int = 3
+    backoff: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        if self.retries < 0:
+            raise ValueError("retries must be 0 or more")
 
 
 class _Secret:
@@ -90,13 +116,8 @@ class SmtpTransport(ContextTransport):
         password: the login password (from ``SHEETSYNC_SMTP_PASSWORD``); ignored when
             the URL names no user (no login then). UTF-8 is fine.
         allowed_domains: recipients must be in one of these domains or their subdomains.
-        timeout: seconds for the connection and each read.
-        attempt_deadline: seconds for connecting and logging in, and for each message.
-        run_deadline: seconds for all the sending of a run, from the first message.
-        retries: further attempts after a transient failure.
-        backoff: seconds before the first retry, doubling up to ``MAX_BACKOFF``.
+        policy: timeouts, deadlines and retries (``SmtpPolicy``; its defaults when None).
         ssl_context: default: the system's trusted CAs.
-        sleep: how to wait between attempts.
 
     Raises:
         UsageError: the URL is not a usable SMTP URL, or it names a user but no
@@ -115,27 +136,21 @@ class SmtpTransport(ContextTransport):
         password: str | None,
         *,
         allowed_domains: Sequence[str] = (),
-        timeout: float = 30,
-        attempt_deadline: float = 120,
-        run_deadline: float = 1800,
-        retries: int = 3,
-        backoff: float = 1.0,
+        policy: SmtpPolicy | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if retries < 0:
-            raise ValueError("retries must be 0 or more")
+        policy = policy or SmtpPolicy()
         self._endpoint = _endpoint(url, password)
         self._secret = _Secret(password)
         self._allowed = tuple(normalize_domain(d) for d in allowed_domains if d.strip())
-        self._timeout = timeout
-        self._limits = (attempt_deadline, run_deadline)
+        self._timeout = policy.timeout
+        self._limits = (policy.attempt_deadline, policy.run_deadline)
         self._run: Deadline | None = None
-        self._attempt_deadline = Deadline(attempt_deadline, "attempt")
-        self._retries = retries
-        self._backoff = backoff
+        self._attempt_deadline = Deadline(policy.attempt_deadline, "attempt")
+        self._retries = policy.retries
+        self._backoff = policy.backoff
         self._ssl_context = ssl_context or ssl.create_default_context()
-        self._sleep = sleep
+        self._sleep = policy.sleep
         self._smtp: TimedSMTP | TimedSMTPS | None = None
         self.last_refused: dict[str, str] = {}
 
