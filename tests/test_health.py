@@ -1,0 +1,74 @@
+"""A contract's Health and Next Milestone alone (``evaluate.health.contract_health``), from the
+statuses of its evaluated milestones."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sheetsync.evaluate.health import contract_health
+
+
+def contracts(*ids: str, active: bool = True, problems: str = "") -> pd.DataFrame:
+    """Contracts ``ids``, all active (or not) and with the same Problems text."""
+    return pd.DataFrame({"id": list(ids), "active": [active] * len(ids), "problems": problems})
+
+
+def milestones(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
+    """Evaluated milestones as (contract, status, due day, title)."""
+    return pd.DataFrame(
+        {
+            "id": [f"M-{n}" for n in range(len(rows))],
+            "contract_id": [r[0] for r in rows],
+            "status": [r[1] for r in rows],
+            "due": pd.to_datetime([r[2] for r in rows]),
+            "title": [r[3] for r in rows],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("statuses", "health"),
+    [
+        (("Upcoming", "Done"), "On track"),
+        (("Upcoming", "Due soon"), "Due soon"),
+        (("Due soon", "Overdue"), "Overdue"),
+        (("Overdue", "Needs attention"), "Needs attention"),
+    ],
+)
+def test_health_is_the_worst_of_the_contracts_milestones(
+    statuses: tuple[str, str], health: str
+) -> None:
+    """Needs attention beats Overdue, which beats Due soon, which beats On track."""
+    rows = [("C-1", status, "2027-03-01", "x") for status in statuses]
+    assert contract_health(contracts("C-1"), milestones(*rows))["health"].tolist() == [health]
+
+
+def test_a_problem_on_the_contracts_own_row_needs_attention() -> None:
+    """A contract row with a Problem needs attention whatever its milestones say."""
+    found = contract_health(
+        contracts("C-1", problems="Value: bad"), milestones(("C-1", "Upcoming", "2027-03-01", "x"))
+    )
+    assert found["health"].tolist() == ["Needs attention"]
+
+
+def test_an_ended_contract_is_inactive_and_one_without_milestones_on_track() -> None:
+    """A contract that is not active is Inactive; an active one with no milestones is On track."""
+    inactive = contract_health(
+        contracts("C-1", active=False), milestones(("C-1", "Overdue", "2027-03-01", "x"))
+    )
+    empty = contract_health(contracts("C-2"), milestones(("C-1", "Overdue", "2027-03-01", "x")))
+    assert (inactive["health"].tolist(), empty["health"].tolist()) == (["Inactive"], ["On track"])
+
+
+def test_next_milestone_is_the_earliest_open_one_with_its_date() -> None:
+    """Of a done, a later and an earlier open milestone, the earlier open one is named."""
+    found = contract_health(
+        contracts("C-1", "C-2"),
+        milestones(
+            ("C-1", "Done", "2027-01-01", "Signed"),
+            ("C-1", "Upcoming", "2027-05-01", "Renewal"),
+            ("C-1", "Overdue", "2027-02-01", "Invoice"),
+        ),
+    )
+    assert found["next_milestone"].tolist() == ["Invoice (2027-02-01)", ""]
