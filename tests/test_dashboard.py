@@ -48,9 +48,10 @@ class Store(BackendStore):
         return run(self.backend(), OutboxTransport(self.tmp_path / "outbox"), options(day))
 
     def tab(self, name: str) -> Grid:
-        """A tab's cells as stored; workbook dates as ISO text, like the Google Dashboard's."""
+        """A tab's cells as stored; the Dashboard's dates (serials or date cells) as ISO text."""
         if self.kind == "google":
-            return self.emulator.values(self.sheet, name)
+            grid = self.emulator.values(self.sheet, name)
+            return _google_dates(grid) if name == "Dashboard" else grid
         stat = self.path.stat()
         if self._read_at != (stat.st_mtime_ns, stat.st_size):
             book = openpyxl.load_workbook(self.path, read_only=True)
@@ -73,6 +74,20 @@ class Store(BackendStore):
         if self.kind == "google":
             return self.emulator.charts(self.sheet, "Dashboard")
         return list(openpyxl.load_workbook(self.path)["Dashboard"]._charts)
+
+
+def _google_dates(grid: Grid) -> Grid:
+    """A Google Dashboard's date serials (column A, and the as-of cell C2) as ISO text."""
+
+    def day(value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return from_serial(value).isoformat()
+        return value
+
+    out = [[day(row[0]), *row[1:]] if row else row for row in grid]
+    if len(out) > 1 and len(out[1]) > 2:
+        out[1][2] = day(out[1][2])
+    return out
 
 
 def _trimmed(sheet: Any) -> Grid:
@@ -266,7 +281,7 @@ def shown(store: Store) -> dict[str, Any]:
         "terms": ([(str(r[0]), str(r[2])) for r in listed], float(total[0]) if total else 0.0),
         "overdue": [(int(r[1]), str(r[2])) for r in overdue if not str(r[0]).startswith("…")],
         "reviews": Counter(
-            {str(r[0]): int(r[1]) for r in parts["Reviews overdue, by counterparty"]}
+            {str(r[1]): int(r[2]) for r in parts["Reviews overdue, by counterparty"]}
         ),
         "troubled": {str(r[0]) for r in parts["Contracts with problems"]},
         "months": [

@@ -69,7 +69,9 @@ SECTION_TITLES = (
     TROUBLED,
 )
 #: The first cell of every section's header row (headers are bold on a Google Sheet by it).
-HEADER_LABELS = ("Status", "Month", "Owner", "Department", "Due", "Counterparty", "Contract ID")
+HEADER_LABELS = ("Status", "Month", "Owner", "Department", "Due", "Oldest due", "Contract ID")
+#: Where dates are: every date of a list is in column A; the as-of date is at row 2, column 3.
+DATE_COLUMN, AS_OF = 1, (2, 3)
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,8 @@ def dashboard_layout(figures: Figures) -> Dashboard:
     _overdue(board, figures.overdue)
     board.add_section(
         REVIEWS,
-        ["Counterparty", "Overdue reviews", "Oldest due", "Contracts"],
-        ([name, int(r.reviews), r.oldest, r.contracts] for name, r in figures.reviews.iterrows()),
+        ["Oldest due", "Counterparty", "Overdue reviews", "Contracts"],
+        ([r.oldest, name, int(r.reviews), r.contracts] for name, r in figures.reviews.iterrows()),
     )
     board.add_section(
         TROUBLED,

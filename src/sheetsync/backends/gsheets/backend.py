@@ -257,7 +257,8 @@ class GoogleSheetsBackend:
             log.warning(PERSONS_DASHBOARD, info.title)
             return [], None, []
         charts = self._charts.get(info.title, [])
-        mend = dash.mend_requests(info.sheet_id, info.rows, charts, board)
+        mend = dash.undated(info.sheet_id, before)
+        mend += dash.mend_requests(info.sheet_id, info.rows, charts, board)
         rows = max(info.rows, len(board.rows))
         data = dash.changed_ranges(info.title, before, board)
         return mend, dash.settled(self.api, info.sheet_id, rows), list(data)

@@ -21,7 +21,8 @@ from gspread import urls
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from ...dashboard import Dashboard
-from ...dashboard.layout import CHART_COLOURS, HEADER_LABELS, SECTION_TITLES
+from ...cells.dates import to_serial
+from ...dashboard.layout import AS_OF, CHART_COLOURS, DATE_COLUMN, HEADER_LABELS, SECTION_TITLES
 from ...model import Cell, Grid
 from ...schema import STATUSES
 from .api import SheetsApi
@@ -31,6 +32,7 @@ PIXELS_PER_CHARACTER = 7
 MIN_ROWS, COLUMNS = 1000, 20  # the new tab's grid; the chart sits over columns I to P
 CHART_PIXELS = (640, 400)
 NUMBER_FORMAT = {"type": "NUMBER", "pattern": "#,##0"}
+DATE_FORMAT = {"type": "DATE"}  # no pattern: Google shows the date in the sheet's locale
 
 
 def setup_requests(sheet_id: int, title: str, board: Dashboard) -> list[dict[str, Any]]:
@@ -43,7 +45,7 @@ def setup_requests(sheet_id: int, title: str, board: Dashboard) -> list[dict[str
     whole = {"sheetId": sheet_id}
     number = {"userEnteredFormat": {"numberFormat": NUMBER_FORMAT, "horizontalAlignment": "LEFT"}}
     fields = "userEnteredFormat(numberFormat,horizontalAlignment)"
-    requests = [add, _repeat(whole, number, fields)]
+    requests = [add, _repeat(whole, number, fields), *date_formats(sheet_id)]
     requests.append(_repeat(_row(sheet_id, 0), _text(italic=True), "userEnteredFormat.textFormat"))
     requests.append(_repeat(_row(sheet_id, 1), _text(bold=True), "userEnteredFormat.textFormat"))
     for index, width in enumerate(board.widths):
@@ -65,6 +67,27 @@ def setup_requests(sheet_id: int, title: str, board: Dashboard) -> list[dict[str
         }
     )
     return requests
+
+
+def date_formats(sheet_id: int) -> list[dict[str, Any]]:
+    """A date format on column A (every list's dates) and on the as-of cell: the dates are
+    written as serial numbers, so they sort as dates and show in the sheet's locale."""
+    date = {"userEnteredFormat": {"numberFormat": DATE_FORMAT}}
+    fields = "userEnteredFormat.numberFormat"
+    column = {"sheetId": sheet_id, "startColumnIndex": DATE_COLUMN - 1}
+    column["endColumnIndex"] = DATE_COLUMN
+    row, col = AS_OF
+    cell = {**_row(sheet_id, row - 1), "startColumnIndex": col - 1, "endColumnIndex": col}
+    return [_repeat(column, date, fields), _repeat(cell, date, fields)]
+
+
+def undated(sheet_id: int, before: Grid) -> list[dict[str, Any]]:
+    """The date formats again for a tab whose as-of cell is not yet a date serial (written by
+    an older version as ISO text, or an empty tab a person made): once, then never."""
+    row, col = AS_OF
+    cell = before[row - 1][col - 1] if len(before) >= row and len(before[row - 1]) >= col else None
+    is_serial = isinstance(cell, int | float) and not isinstance(cell, bool)
+    return [] if is_serial else date_formats(sheet_id)
 
 
 def chart_spec(sheet_id: int, board: Dashboard) -> dict[str, Any]:
@@ -170,13 +193,13 @@ def changed_ranges(title: str, before: Grid, board: Dashboard) -> Iterator[dict[
 
 
 def wire(value: object) -> Any:
-    """A dashboard value as sent RAW: dates as ISO text (the tab's number format is #,##0)."""
+    """A dashboard value as sent RAW: dates as serial numbers (their cells have a date format)."""
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return int(to_serial(value))
     return value
 
 

@@ -1,0 +1,85 @@
+"""The Google Dashboard's dates are real dates: serial numbers under a date format.
+
+So they sort as dates and show in the sheet's locale, as the Milestones tab's Due Dates do.
+The emulator stores the format requests as sent; the run goes through the real gspread client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from gsheets_fixtures import backend as google_backend
+from sheetsync.cells.dates import to_serial
+from sheetsync.init.sample import sample_tracker
+from sheetsync.pipeline import run
+from sheetsync.testing.emulator import SheetsEmulator
+from sheetsync.transports.outbox import OutboxTransport
+from test_pipeline import ANCHOR, options
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[SheetsEmulator]:
+    """One emulator for the module, without quotas."""
+    with SheetsEmulator() as emu:
+        emu.disable_quotas()
+        yield emu
+
+
+def run_once(emulator: SheetsEmulator, sheet: str, tmp_path, day: dt.date = ANCHOR) -> None:
+    """One run of the Google tracker as of ``day``."""
+    run(google_backend(emulator, sheet), OutboxTransport(tmp_path / "outbox"), options(day))
+
+
+def date_ranges(emulator: SheetsEmulator, sheet: str) -> list[dict[str, object]]:
+    """The ranges of the Dashboard that a format request made dates."""
+    return [
+        f["range"]
+        for f in emulator.stored_rules(sheet, "Dashboard")["formats"]
+        if f["cell"]["userEnteredFormat"].get("numberFormat") == {"type": "DATE"}
+    ]
+
+
+def dates_in(grid: list[list[object]]) -> list[object]:
+    """The as-of cell, then every value of column A below the chart's table."""
+    return [grid[1][2], *(row[0] for row in grid[26:] if row and row[0] != "")]
+
+
+def test_dashboard_dates_are_serials_under_a_date_format(emulator, tmp_path):
+    """As-of and every Due / Oldest due are numbers under a DATE format (the locale's)."""
+    sheet = emulator.create_spreadsheet("Tracker", sample_tracker(ANCHOR))  # type: ignore[arg-type]
+    run_once(emulator, sheet, tmp_path)
+    grid = emulator.values(sheet, "Dashboard")
+    assert grid[1][1:3] == ["As of", int(to_serial(ANCHOR))]
+    numbers = [v for v in dates_in(grid) if isinstance(v, int | float)]
+    assert len(numbers) > 10 and all(40000 < v < 50000 for v in numbers)
+    ranges = date_ranges(emulator, sheet)
+    column_a = [r for r in ranges if r.get("startColumnIndex") == 0 and r.get("endColumnIndex") == 1]
+    as_of = [r for r in ranges if r.get("startRowIndex") == 1 and r.get("startColumnIndex") == 2]
+    assert len(column_a) == 1 and "startRowIndex" not in column_a[0] and len(as_of) == 1
+
+
+def test_a_dashboard_with_iso_text_dates_gets_its_formats_once(emulator, tmp_path):
+    """A tab an older version wrote (ISO text dates) gets the date formats on the next run,
+    in one batchUpdate; the run after that sends none."""
+    grids = sample_tracker(ANCHOR)
+    sheet = emulator.create_spreadsheet("Tracker", grids)  # type: ignore[arg-type]
+    run_once(emulator, sheet, tmp_path)
+    emulator.edit(sheet, "Dashboard").type("C2", "'2026-11-30")  # text, as the old version wrote it
+    before = len(date_ranges(emulator, sheet))
+    upgrade = calls_of_run(emulator, sheet, tmp_path, ANCHOR + dt.timedelta(days=1))
+    assert len(date_ranges(emulator, sheet)) == before + 2
+    assert emulator.values(sheet, "Dashboard")[1][2] == int(to_serial(ANCHOR)) + 1
+    daily = calls_of_run(emulator, sheet, tmp_path, ANCHOR + dt.timedelta(days=2))
+    assert len(date_ranges(emulator, sheet)) == before + 2
+    assert upgrade - daily == Counter({"spreadsheets.batchUpdate": 1}), (upgrade, daily)
+
+
+def calls_of_run(emulator: SheetsEmulator, sheet: str, tmp_path, day: dt.date) -> Counter[str]:
+    """The API calls, by kind, one run as of ``day`` makes."""
+    before = Counter(emulator.calls)
+    run_once(emulator, sheet, tmp_path, day)
+    return Counter(emulator.calls) - before
