@@ -57,7 +57,7 @@ def test_dashboard_dates_are_serials_under_a_date_format(emulator, tmp_path):
     numbers = [v for v in dates_in(grid) if isinstance(v, int | float)]
     assert len(numbers) > 10 and all(40000 < v < 50000 for v in numbers)
     ranges = date_ranges(emulator, sheet)
-    column_a = [r for r in ranges if r.get("startColumnIndex") == 0 and r.get("endColumnIndex") == 1]
+    column_a = [r for r in ranges if (r.get("startColumnIndex"), r.get("endColumnIndex")) == (0, 1)]
     as_of = [r for r in ranges if r.get("startRowIndex") == 1 and r.get("startColumnIndex") == 2]
     assert len(column_a) == 1 and "startRowIndex" not in column_a[0] and len(as_of) == 1
 

@@ -20,8 +20,8 @@ import numpy as np
 from gspread import urls
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
-from ...dashboard import Dashboard
 from ...cells.dates import to_serial
+from ...dashboard import Dashboard
 from ...dashboard.layout import AS_OF, CHART_COLOURS, DATE_COLUMN, HEADER_LABELS, SECTION_TITLES
 from ...model import Cell, Grid
 from ...schema import STATUSES
