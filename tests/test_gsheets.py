@@ -25,6 +25,7 @@ from gsheets_fixtures import (
     without_message_ids,
 )
 from sheetsync.backends.gsheets import GoogleSheetsBackend
+from sheetsync.backends.gsheets.retry import RetryingHTTPClient
 from sheetsync.cli import main
 from sheetsync.errors import BackendError, QuotaExhausted, TrackerError, TrackerNotFound
 from sheetsync.model import RowWrite, TabWrite, WriteReport
@@ -75,7 +76,9 @@ def test_unknown_spreadsheet_is_tracker_not_found(emulator):
 
 def test_unshared_spreadsheet_is_tracker_not_found(emulator):
     """A 403 names the account the sheet must be shared with."""
-    gs = backend(emulator, seed(emulator, private=True), account="bot@proj.iam.gserviceaccount.com")
+    session = gspread_client(emulator.host).http_client.session
+    http = RetryingHTTPClient(None, session, quick_retry(), "bot@proj.iam.gserviceaccount.com")
+    gs = GoogleSheetsBackend(http, seed(emulator, private=True))
     with pytest.raises(TrackerNotFound, match=r"bot@proj\.iam\.gserviceaccount\.com"):
         gs.read()
 

@@ -69,7 +69,8 @@ def create_google_tracker(
     """
     from .sample import sample_tracker
 
-    http, account = connect_http(retry)
+    http = connect_http(retry)
+    account = http.account
     api = SheetsApi(http, None, account)
     grids = sample_tracker(today or dt.date.today()) if sample else default_grids()
     board = empty_dashboard(tracker_name(grids, title), today or dt.date.today())

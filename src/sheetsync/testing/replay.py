@@ -230,7 +230,7 @@ class CassetteReplay:
         if ident is None or ident in self.ids.spreadsheets:
             pass
         elif status == 403:
-            self.emulator.store.create("private", private=True, spreadsheet_id=ident)
+            self.emulator.store.placeholder(ident)
             self.ids.spreadsheets[ident] = ident
         elif status < 400:
             supported = False  # a spreadsheet the replay could not create (a copy, say)

@@ -77,8 +77,9 @@ class GoogleSheetsBackend:
     Args:
         client: a gspread Client; its authorised session is used for every request.
         spreadsheet_id: the ID from the sheet's URL.
-        retry: how to retry 429/5xx (default: up to about 120 s).
-        account: who the sheet must be shared with, for error messages.
+        retry: how to retry 429/5xx (default: up to about 120 s), when ``client`` is
+            a gspread Client (a ``RetryingHTTPClient`` brings its own, and the account
+            the sheet must be shared with).
         max_request_bytes: split a write whose body would pass this size.
         lease: how long a run's lease lasts and how long a second run waits (``lease``).
     """
@@ -89,7 +90,6 @@ class GoogleSheetsBackend:
         spreadsheet_id: str,
         *,
         retry: RetryPolicy | None = None,
-        account: str | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
         lease: LeasePolicy | None = None,
     ) -> None:
@@ -98,7 +98,7 @@ class GoogleSheetsBackend:
         else:
             self.http = RetryingHTTPClient(None, client.http_client.session, retry)
         self.spreadsheet_id = spreadsheet_id
-        self.api = SheetsApi(self.http, spreadsheet_id, account or "the account sheetsync runs as")
+        self.api = SheetsApi(self.http, spreadsheet_id, self.http.account)
         self.max_request_bytes = max_request_bytes
         self.lease = Lease(self.api, f"the spreadsheet {spreadsheet_id}", lease)
         self._tabs: dict[str, TabInfo] = {}
@@ -112,8 +112,7 @@ class GoogleSheetsBackend:
         cls, spreadsheet_id: str, *, retry: RetryPolicy | None = None
     ) -> GoogleSheetsBackend:
         """Open the spreadsheet with the emulator or Application Default Credentials."""
-        http, account = connect_http(retry)
-        return cls(http, spreadsheet_id, account=account)
+        return cls(connect_http(retry), spreadsheet_id)
 
     @property
     def api_calls(self) -> int:

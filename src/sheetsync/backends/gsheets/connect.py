@@ -56,15 +56,15 @@ def emulator_host(environ: Mapping[str, str] = os.environ) -> str | None:
     return environ.get(EMULATOR_ENV) or None
 
 
-def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient, str]:
-    """An HTTP client for the Sheets API and the account it acts as.
+def connect_http(policy: RetryPolicy | None = None) -> RetryingHTTPClient:
+    """An HTTP client for the Sheets API, knowing the account it acts as (``account``).
 
     Raises:
         TrackerError: no credentials could be found.
     """
     host = emulator_host()
     if host:
-        return RetryingHTTPClient(None, HostSession(host), policy), f"the emulator at {host}"
+        return RetryingHTTPClient(None, HostSession(host), policy, f"the emulator at {host}")
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
     from google.auth.transport.requests import AuthorizedSession
@@ -76,4 +76,4 @@ def connect_http(policy: RetryPolicy | None = None) -> tuple[RetryingHTTPClient,
     account = (
         getattr(credentials, "service_account_email", None) or "the account in your credentials"
     )
-    return RetryingHTTPClient(None, AuthorizedSession(credentials), policy), account
+    return RetryingHTTPClient(None, AuthorizedSession(credentials), policy, account)

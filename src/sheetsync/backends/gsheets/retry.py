@@ -34,6 +34,7 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import TransportError
 from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
+from typing_extensions import override
 
 from ...errors import BackendError, QuotaExhausted
 
@@ -74,7 +75,8 @@ class RetryPolicy:
 class RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client with counted requests and bounded retries.
 
-    ``calls`` counts requests as first sent, ``retries`` the extra attempts.
+    ``calls`` counts requests as first sent, ``retries`` the extra attempts; ``account``
+    names whom the credentials act for, in error messages (who to share a sheet with).
     """
 
     def __init__(
@@ -82,13 +84,16 @@ class RetryingHTTPClient(HTTPClient):
         auth: Credentials | None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
+        account: str = "the account sheetsync runs as",
     ) -> None:
         super().__init__(auth, session)  # type: ignore[arg-type]
         self.policy = policy or RetryPolicy()
+        self.account = account
         self.timeout = self.policy.timeout
         self.calls = 0
         self.retries = 0
 
+    @override  # gspread's signature, one parameter per request part, plus ``recheck``
     def request(
         self,
         method: str,

@@ -15,7 +15,7 @@ from .editing import SheetEditor
 from .errors import ApiError
 from .render import renderer
 from .routes import SUPPORTED_CALLS, VALUES_HANDLERS, WRITE_CALLS, Route, route
-from .server import EmulatorServer, pause
+from .server import EmulatorServer, Request, pause
 from .store import Store
 from .wire import google_json, without_defaults
 
@@ -256,13 +256,11 @@ class SheetsEmulator:
         with self.store.lock:
             self.bytes_sent += size
 
-    def dispatch(
-        self, method: str, path: str, query: dict[str, list[str]], body: Any, user: str, size: int
-    ) -> Answer:
+    def dispatch(self, request: Request) -> Answer:
         """Answer one request: count it, run hooks, inject faults, charge quotas, handle it."""
-        found = route(method, path)
+        found = route(request.method, request.path)
         with self.store.lock:
-            self.bytes_received += size
+            self.bytes_received += request.size
             self.calls[found.kind] += 1
             count = self.calls[found.kind]
         self.hooks.run(found.kind, count)
@@ -272,9 +270,9 @@ class SheetsEmulator:
             fault.fail()
         with self.store.lock:
             if self.quotas_enabled:
-                self.quota.charge(found.kind, user)
+                self.quota.charge(found.kind, request.user)
             try:
-                answer = self._handle(found, method, query, body)
+                answer = self._handle(found, request.method, request.query, request.body)
             except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
                 raise ApiError.invalid(f"Invalid JSON payload received: {error}") from None
         if fault is not None:  # applied, then the answer is lost

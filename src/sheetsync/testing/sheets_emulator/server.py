@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +15,21 @@ from .errors import ApiError
 
 if TYPE_CHECKING:
     from .emulator import SheetsEmulator
+
+
+@dataclass(frozen=True)
+class Request:
+    """One decoded HTTP request: what ``SheetsEmulator.dispatch`` answers.
+
+    ``user`` is the Authorization header (quotas are per user); ``size`` the body's bytes.
+    """
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    user: str
+    size: int
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -75,7 +91,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         try:
             body = _decode(raw)
-            status, answer, headers = emulator.dispatch(
+            request = Request(
                 self.command,
                 url.path,
                 parse_qs(url.query, keep_blank_values=True),
@@ -83,6 +99,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self.headers.get("Authorization") or "anonymous",
                 len(raw),
             )
+            status, answer, headers = emulator.dispatch(request)
         except AnswerLost:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

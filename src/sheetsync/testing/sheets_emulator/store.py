@@ -28,21 +28,31 @@ class Store:
         locale: str = defaults.DEFAULT_LOCALE,
         time_zone: str = defaults.DEFAULT_TIME_ZONE,
         private: bool = False,
-        spreadsheet_id: str | None = None,
     ) -> Spreadsheet:
         """Create a spreadsheet; ``tabs`` maps titles to rows of typed values (default Sheet1)."""
+        properties = defaults.spreadsheet_properties(title, locale, time_zone)
         with self.lock:
-            book = Spreadsheet(
-                spreadsheet_id or self.ids.spreadsheet_id(),
-                defaults.spreadsheet_properties(title, locale, time_zone),
-                private=private,
-            )
-            for index, (name, rows) in enumerate((tabs or {"Sheet1": []}).items()):
-                sheet_id = 0 if index == 0 else self.ids.number()
-                book.sheets.append(new_sheet(sheet_id, name, _typed(rows)))
-            book.reindex()
-            self.books[book.spreadsheet_id] = book
-            return book
+            book = Spreadsheet(self.ids.spreadsheet_id(), properties, private=private)
+            return self._add(book, tabs)
+
+    def placeholder(self, spreadsheet_id: str) -> Spreadsheet:
+        """A private spreadsheet under a known id: every request for it is answered 403."""
+        properties = defaults.spreadsheet_properties(
+            "private", defaults.DEFAULT_LOCALE, defaults.DEFAULT_TIME_ZONE
+        )
+        with self.lock:
+            return self._add(Spreadsheet(spreadsheet_id, properties, private=True), None)
+
+    def _add(
+        self, book: Spreadsheet, tabs: Mapping[str, Sequence[Sequence[Any]]] | None
+    ) -> Spreadsheet:
+        """Give ``book`` its tabs (default Sheet1) and keep it."""
+        for index, (name, rows) in enumerate((tabs or {"Sheet1": []}).items()):
+            sheet_id = 0 if index == 0 else self.ids.number()
+            book.sheets.append(new_sheet(sheet_id, name, _typed(rows)))
+        book.reindex()
+        self.books[book.spreadsheet_id] = book
+        return book
 
     def open(self, spreadsheet_id: str) -> Spreadsheet:
         """Return a spreadsheet the caller may see; 404 when unknown, 403 when private."""
