@@ -17,7 +17,7 @@ from .backends import open_backend
 from .config import one_sender
 from .errors import DeliveryError, SheetsyncError, UsageError
 from .pipeline import RunOptions, RunResult
-from .schema import STATUSES
+from .schema import RESOLVED, STATUSES
 from .transports.outbox import OutboxTransport
 
 TEMPLATES_HELP = (
@@ -247,7 +247,9 @@ def _delivered(result: RunResult, where: str) -> str:
     if not result.emails:
         return f"no email could be delivered to {where}{failed}"
     plural = "s" if result.emails != 1 else ""
-    return f"{result.emails} email{plural} delivered to {where}{failed}"
+    resolved = result.sent.get(RESOLVED, 0)
+    among = f" ({resolved} resolved)" if resolved else ""
+    return f"{result.emails} email{plural}{among} delivered to {where}{failed}"
 
 
 def _transport(outbox: str | None, smtp_url: str | None) -> Any:

@@ -6,7 +6,8 @@ lead in days, an overdue notice's its number, an escalation's its level, a compl
 occurrence's its series anchor, a moved row's its new due date, a cancelled row's
 ``terms`` (an approval step's ``route`` or ``stopped``), an opened approval step's
 the day it opened, an added one's ``route``. A summary key reads
-``summary:owner:YYYY-MM``. Milestone IDs may hold colons, so a key is taken apart
+``summary:owner:YYYY-MM``, a Resolved note's ``resolved:milestone:due`` (no stage:
+one per occurrence). Milestone IDs may hold colons, so a key is taken apart
 from its right end.
 """
 
@@ -27,11 +28,23 @@ from .schema import (
     OPENED,
     OVERDUE_NOTICE,
     REMINDER,
+    RESOLVED,
     SUMMARY,
 )
 
 # The kinds a Key cell may start with, as the Log's readers recognise a renamed Key column.
-LOG_KINDS = (REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY, COMPLETED, MOVED, DIGEST, OPENED, ADDED)
+LOG_KINDS = (
+    REMINDER,
+    OVERDUE_NOTICE,
+    ESCALATION,
+    SUMMARY,
+    COMPLETED,
+    MOVED,
+    DIGEST,
+    OPENED,
+    ADDED,
+    RESOLVED,
+)
 # A sent notice's key, in groups: kind, milestone, due date, stage (``str.extract``).
 NOTICE_KEY = re.compile(
     rf"^({REMINDER}|{OVERDUE_NOTICE}|{ESCALATION}):(.+):(\d{{4}}-\d{{2}}-\d{{2}}):(\d{{1,6}})$"
@@ -88,6 +101,24 @@ def added_key(step: str, due: dt.date) -> str:
 def step_cancelled_key(step: str, due: dt.date | None, why: str) -> str:
     """The key of an approval step cancelled: ``why`` is ``route`` or ``stopped``."""
     return milestone_key(CANCELLED_KIND, step, due or "none", why)
+
+
+def resolved_key(milestone: str, due: dt.date | str) -> str:
+    """``resolved:{milestone}:{due}``: the note that an escalated occurrence is done."""
+    day = due.isoformat() if isinstance(due, dt.date) else due
+    return f"{RESOLVED}:{milestone}:{day}"
+
+
+def resolved_parts(key: str) -> tuple[str, dt.date] | None:
+    """A resolved key's milestone and due date; None for any other key."""
+    kind, _, rest = key.partition(":")
+    milestone, _, due = rest.rpartition(":")
+    if kind != RESOLVED or not milestone:
+        return None
+    try:
+        return milestone, dt.date.fromisoformat(due)
+    except ValueError:
+        return None
 
 
 def summary_key(owner: str, today: dt.date) -> str:

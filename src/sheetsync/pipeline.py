@@ -30,6 +30,7 @@ from .compose.template_check import check_templates, one_of_each_kind
 from .dashboard import build_dashboard
 from .deliver import Sending, deliver
 from .derive import Derived, derive
+from .derive.changes import completed_now
 from .derive.inputs import derive_inputs
 from .errors import UsageError
 from .evaluate import evaluate_milestones
@@ -50,6 +51,7 @@ from .schema import (
     MILESTONES,
     OVERDUE_NOTICE,
     REMINDER,
+    RESOLVED,
     SETTINGS,
     SUMMARY,
 )
@@ -128,8 +130,10 @@ class RunResult:
             "problems": len(self.problems),
             "tab_problems": [str(p) for p in self.problems if p.row <= 0],
             "statuses": self.statuses,
-            "sent": {k: self.sent.get(k, 0) for k in (DIGEST, ESCALATION, SUMMARY)},
-            "items": {k: self.items.get(k, 0) for k in (REMINDER, OVERDUE_NOTICE, ESCALATION)},
+            "sent": {k: self.sent.get(k, 0) for k in (DIGEST, ESCALATION, RESOLVED, SUMMARY)},
+            "items": {
+                k: self.items.get(k, 0) for k in (REMINDER, OVERDUE_NOTICE, ESCALATION, RESOLVED)
+            },
             "emails": self.emails,
             "planned_emails": len(self.planned),
             "failed": len(self.failed),
@@ -154,7 +158,12 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     today = options.today or now.astimezone(ZoneInfo(tracker.settings.time_zone or "UTC")).date()
     with step("work out statuses"):
         derived, evaluated = _evaluate(tracker, snapshot, today)
-    context = PlanContext(tracker.settings, today, _links(snapshot, tracker, evaluated))
+    context = PlanContext(
+        tracker.settings,
+        today,
+        _links(snapshot, tracker, evaluated),
+        completed_now(derived.changes),
+    )
     with step("plan the emails"), gc_paused():
         plan = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
     sender = options.sender or tracker.settings.sender or DEFAULT_SENDER

@@ -123,6 +123,7 @@ REMINDER, OVERDUE_NOTICE, ESCALATION, SUMMARY = "reminder", "overdue", "escalati
 MOVED, COMPLETED, CANCELLED_KIND = "moved", "completed", "cancelled"
 OPENED, ADDED = "opened", "added"  # an approval step opened, or added by a re-route
 DIGEST = "digest"  # a reminder email: its items are reminder and overdue keys
+RESOLVED = "resolved"  # an escalated milestone now done: a note to those who got the escalation
 
 TYPES = (
     "renewal",

@@ -17,12 +17,17 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from ..cells.addresses import Address
 from ..cells.text import one_line as _single_line
 from ..plan import Notification
-from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
 from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
 POLICY = policy.default.clone(max_line_length=998)
-TEMPLATES = {DIGEST: "digest", ESCALATION: "escalation", SUMMARY: "summary"}
+TEMPLATES = {
+    DIGEST: "digest",
+    ESCALATION: "escalation",
+    SUMMARY: "summary",
+    RESOLVED: "resolved",
+}
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[
         "upcoming": [i for i in note.items if i.kind == REMINDER],
         "overdue": [i for i in note.items if i.kind == OVERDUE_NOTICE],
         "escalations": [i for i in note.items if i.kind == ESCALATION],
+        "resolved": [i for i in note.items if i.kind == RESOLVED],
         "summary": note.summary,
         "recipient": note.to[0],
     }

@@ -3,6 +3,7 @@
 ``Acme contracts: 2 overdue, 3 coming up: Deliver brand guidelines and 4 more``
 ``Acme contracts: Deliver brand guidelines is due in 5 days``
 ``Acme contracts: your December summary``
+``Acme contracts: Deliver brand guidelines is done (was escalated to you)``
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 
 from ..cells.text import one_line
 from ..plan import Item, Notification
-from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER, SUMMARY
+from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
 
 LIMIT = 78  # RFC 5322's recommended line length: mail clients show this much
 NAME_LIMIT = 30  # the tracker's name never takes more than this
@@ -50,7 +51,9 @@ def subject(note: Notification, tracker: str, today: dt.date) -> str:
 
 def _single(head: str, item: Item, kind: str) -> str:
     """One milestone: its title and exactly when it is due or how late it is."""
-    if kind == ESCALATION:
+    if kind == RESOLVED:
+        tail = " is done (was escalated to you)"
+    elif kind == ESCALATION:
         tail = f" is {_late(item)}, escalated to you"
     elif item.days_left < 0:
         tail = f" is {_late(item)}"
@@ -71,6 +74,8 @@ def _counts(note: Notification) -> str:
     """``2 overdue, 3 coming up`` or ``3 escalated``: every item counted once, by what it is."""
     if note.kind == ESCALATION:
         return f"{len(note.items)} escalated"
+    if note.kind == RESOLVED:
+        return f"{len(note.items)} escalated now done"
     overdue = sum(1 for i in note.items if i.kind == OVERDUE_NOTICE)
     upcoming = sum(1 for i in note.items if i.kind == REMINDER)
     parts = [f"{overdue} overdue" if overdue else "", f"{upcoming} coming up" if upcoming else ""]

@@ -1,7 +1,7 @@
 """An organization's own email templates, checked before anything is sent.
 
-Every kind of email (reminder digest, escalation, monthly summary) is rendered with the
-custom folder against the bundled sample tracker, so a template that names a value the
+Every kind of email (reminder digest, escalation, Resolved note, monthly summary) is rendered
+with the custom folder against the bundled sample tracker, so a template that names a value the
 emails do not have, or that jinja2 cannot read, stops ``check`` and ``run`` with the
 template's name and line, whatever the real tracker happens to send that day.
 """
@@ -17,7 +17,8 @@ from jinja2 import TemplateSyntaxError, UndefinedError
 
 from ..errors import TemplateProblem
 from ..plan import Notification
-from ..schema import DIGEST, OVERDUE_NOTICE, REMINDER
+from ..plan.resolved import resolved_example
+from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED
 from . import TEMPLATES, Envelope, environment, render
 
 
@@ -58,11 +59,13 @@ def _describe(exc: Exception, kind: str) -> str:
 
 def one_of_each_kind(notes: Sequence[Notification]) -> list[Notification]:
     """The first email of each kind; the digest one that lists both overdue milestones and
-    milestones coming up."""
+    milestones coming up; a Resolved note made from the escalation when none is planned."""
     chosen: dict[str, Notification] = {}
     for note in notes:
         kinds = {item.kind for item in note.items}
         if note.kind == DIGEST and not {REMINDER, OVERDUE_NOTICE} <= kinds:
             continue
         chosen.setdefault(note.kind, note)
+    if ESCALATION in chosen and RESOLVED not in chosen:
+        chosen[RESOLVED] = resolved_example(chosen[ESCALATION])
     return list(chosen.values())

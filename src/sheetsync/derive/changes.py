@@ -101,6 +101,16 @@ class History:
         return replace(self, completed=frozenset(done), last_done=last)
 
 
+def completed_now(changes: list[Change]) -> frozenset[tuple[str, dt.date]]:
+    """The ``(milestone, due)`` of each occurrence ``changes`` record done."""
+    done = set()
+    for change in changes:
+        parts = split_key(change.key) if change.kind == COMPLETED else None
+        if parts is not None:
+            done.add((change.milestone_id, dt.date.fromisoformat(parts.due)))
+    return frozenset(done)
+
+
 @lru_cache(maxsize=8192)
 def _occurs(rule: Rule, anchor: dt.date, day: dt.date) -> bool:
     """``rule.occurs``, once per rule, anchor and day: many rows share a series' dates."""

@@ -2,7 +2,8 @@
 
 One run sends at most one reminder digest per recipient (upcoming and overdue items
 together, ``reminders``), one escalation email per escalation recipient list
-(``escalation``), and one monthly summary per owner (``summary``); only keys not
+(``escalation``), one Resolved note per escalation recipient list when an escalated
+milestone is done (``resolved``), and one monthly summary per owner (``summary``); only keys not
 already in the Log for that recipient are included. Pure: no I/O, no clock.
 """
 
@@ -17,6 +18,7 @@ from .emails import noted_keys
 from .escalation import escalation_labels, escalation_routes, plan_escalations
 from .notification import Item, Notification, PlanContext
 from .reminders import plan_reminders
+from .resolved import plan_resolved
 from .stages import Planning, contract_names
 from .summary import plan_summaries
 
@@ -42,5 +44,6 @@ def plan_notifications(
     names = contract_names(contracts)
     planning = Planning(milestones, names, ledger, context, noted_keys(milestones))
     notes = plan_reminders(planning) + plan_escalations(planning, routes)
+    notes += plan_resolved(planning)
     notes += plan_summaries(milestones, contracts, ledger, context)
     return Plan(notes, escalation_labels(milestones, routes))

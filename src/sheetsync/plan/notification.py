@@ -19,7 +19,7 @@ class Item:
     """One milestone inside an email, and why it is there."""
 
     key: str
-    kind: str  # reminder / overdue / escalation
+    kind: str  # reminder / overdue / escalation / resolved
     milestone_id: str
     contract_id: str
     contract: str
@@ -38,7 +38,7 @@ class Item:
 class Notification:
     """One email to send: who gets it, what it lists, and its deterministic Message-ID."""
 
-    kind: str  # digest / escalation / summary
+    kind: str  # digest / escalation / summary / resolved
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
     items: list[Item] = field(default_factory=list)
@@ -75,3 +75,5 @@ class PlanContext:
     settings: Settings
     today: dt.date
     link_for_row: dict[int, str] = field(default_factory=dict)
+    # Occurrences this run records done (repeating rows it rolls on): (milestone, due).
+    completed: frozenset[tuple[str, dt.date]] = frozenset()

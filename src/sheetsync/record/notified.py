@@ -28,6 +28,7 @@ import pandas as pd
 from ..keys import NOTICE_KEY, milestone_key
 from ..model import Cell
 from ..schema import ESCALATION, LOG_COLUMNS, OVERDUE_NOTICE, REMINDER
+from .resolved import resolved_texts
 
 _DAY = r"(\d{4}-\d{2}-\d{2})"
 _CELL = {
@@ -318,7 +319,7 @@ def last_notified_texts(
     pos = np.flatnonzero(known.to_numpy(dtype=bool))
     if len(pos):
         texts.update(_sent_texts(evaluated, after, due, pos))
-    return _series_texts(evaluated, texts)
+    return resolved_texts(evaluated, fresh_log, _series_texts(evaluated, texts))
 
 
 def _sent_texts(

@@ -1,0 +1,73 @@
+"""The Resolved notes a row has had, remembered in its own Last Notified cell.
+
+A Resolved note (an escalated milestone now done) is recorded in the Log under
+``resolved:{milestone}:{due}`` and, so that a person deleting Log rows or the Log
+tab never makes it go twice, at the end of the row's Last Notified:
+``… · due 2027-04-01 · resolved 2027-04-01``, the latest occurrence whose note went.
+A repeating row's occurrences only move forward, so every occurrence up to that day
+is settled. Pure: the pipeline writes the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from ..keys import resolved_parts
+
+_RESOLVED = re.compile(r"\s*·?\s*resolved:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+
+
+def resolved_through(cell: object) -> dt.date | None:
+    """The latest occurrence a Last Notified cell records as resolved, else None."""
+    if not isinstance(cell, str) or len(cell) > 500:
+        return None
+    found = _RESOLVED.search(cell)
+    if found is None:
+        return None
+    try:
+        return dt.date.fromisoformat(found.group(1))
+    except ValueError:
+        return None
+
+
+def with_resolved(text: str, day: dt.date) -> str:
+    """``text`` ending with ``resolved {day}`` (any earlier mark replaced)."""
+    bare = _RESOLVED.sub("", text).strip()
+    part = f"resolved {day.isoformat()}"
+    return f"{bare} · {part}" if bare else part
+
+
+def fresh_resolved(fresh_log: pd.DataFrame) -> dict[str, dt.date]:
+    """Per milestone ID, the latest occurrence this run's Log rows say a Resolved note reached."""
+    found: dict[str, dt.date] = {}
+    if fresh_log.empty:
+        return found
+    sent = fresh_log["Result"].astype(str).str.strip().str.casefold() == "sent"
+    for key in fresh_log.loc[sent, "Key"].astype(str).tolist():
+        parts = resolved_parts(key)
+        if parts is not None:
+            milestone, due = parts
+            found[milestone] = max(due, found.get(milestone, due))
+    return found
+
+
+def resolved_texts(
+    evaluated: pd.DataFrame, fresh_log: pd.DataFrame, texts: dict[int, str]
+) -> dict[int, str]:
+    """``texts`` (Last Notified by sheet row) keeping each row's resolved mark, plus this run's."""
+    fresh = fresh_resolved(fresh_log)
+    cells = evaluated.get("last_notified")
+    if cells is None and not fresh:
+        return texts
+    rows = evaluated["row"].astype(int).tolist()
+    ids = evaluated["id"].astype(str).tolist()
+    olds = cells.tolist() if cells is not None else [None] * len(rows)
+    out = dict(texts)
+    for at, milestone, old in zip(rows, ids, olds, strict=True):
+        marks = [d for d in (resolved_through(old), fresh.get(milestone)) if d is not None]
+        if marks:
+            out[at] = with_resolved(out.get(at, ""), max(marks))
+    return out

@@ -1,0 +1,202 @@
+"""Resolved notes (issue 14, part 3): an escalated milestone is done, its escalation contacts hear once.
+
+Each case runs the real pipeline on both backends (a workbook and the emulator-backed
+Google sheet, edited between runs as a person would) and sends to a real SMTP server on
+loopback, so who gets a Resolved note, and who does not, is what reached the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from editable import Tracker
+from sheetsync.keys import resolved_key
+from sheetsync.pipeline import RunOptions, RunResult, run
+from sheetsync.schema import LOG_COLUMNS
+from sheetsync.testing.emulator import SheetsEmulator, gspread_client
+from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
+from sheetsync.transports.smtp import SmtpTransport
+
+DAY = dt.date(2026, 12, 1)
+LEGAL, OPS, GC, DAN, JANE = (
+    "legal@example.com",
+    "ops@example.com",
+    "gc@example.com",
+    "dan@example.com",
+    "jane@example.com",
+)
+HEADER = [
+    "Milestone ID",
+    "Contract ID",
+    "Milestone",
+    "Type",
+    "Due Date",
+    "Owner",
+    "Escalate To",
+    "Repeat",
+    "Done",
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SmtpServer]:
+    """One loopback SMTP server for the module; each desk reads only its own new messages."""
+    with SmtpServer() as smtp:
+        yield smtp
+
+
+def ago(n: int) -> dt.date:
+    """The day ``n`` days before DAY."""
+    return DAY - dt.timedelta(days=n)
+
+
+class Desk:
+    """A tracker on one backend whose runs email the loopback server."""
+
+    def __init__(self, tracker: Tracker, server: SmtpServer) -> None:
+        self.tracker, self.server = tracker, server
+
+    def run(self, day: dt.date) -> list[ReceivedMessage]:
+        """A run as of ``day`` at noon UTC; the messages it delivered."""
+        before = len(self.server.messages)
+        noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+        transport = SmtpTransport(self.server.url(), None, sleep=lambda _: None)
+        self.result: RunResult = run(
+            self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
+        )
+        return self.server.messages[before:]
+
+    def tick(self, ident: str) -> None:
+        """A person ticks Done on row ``ident``."""
+        self.tracker.type("Milestones", ident, "Done", "yes")
+
+    def delete_log_tab(self) -> None:
+        """A person deletes the whole Log tab."""
+        if self.tracker.kind == "xlsx":
+            book = openpyxl.load_workbook(self.tracker.path)
+            book.remove(book["Log"])
+            book.save(self.tracker.path)
+            return
+        emulator: SheetsEmulator = self.tracker.emulator
+        book = gspread_client(emulator.host).open_by_key(self.tracker.sheet)
+        book.del_worksheet(book.worksheet("Log"))
+
+
+def resolved(messages: list[ReceivedMessage]) -> dict[str, ReceivedMessage]:
+    """The Resolved notes among ``messages``, by their To address(es)."""
+    return {
+        str(m["To"]): m for m in messages if "(was escalated to you)" in str(m["Subject"])
+        or "escalated now done" in str(m["Subject"])
+    }
+
+
+def make(kind: str, tmp_path: Path, emulator: SheetsEmulator, server: SmtpServer, rows) -> Desk:
+    """A tracker with one contract, C-1 owned by jane@, and ``rows`` as its milestones."""
+    grids = {
+        "Contracts": [["Contract ID", "Contract", "Owner"], ["C-1", "Globex supply", JANE]],
+        "Milestones": [HEADER, *rows],
+        "Settings": [
+            ["Setting", "Value"],
+            ["Sender", "Contracts Desk <contracts@example.com>"],
+            ["Default escalation", GC],
+        ],
+        "Log": [list(LOG_COLUMNS)],
+    }
+    return Desk(Tracker(kind, grids, tmp_path, emulator), server)
+
+
+def test_done_after_escalation_tells_exactly_those_who_got_it_once(
+    kind, tmp_path, emulator, server
+):
+    """Escalated to legal@ then gc@, then ticked Done: each gets one Resolved, nobody else."""
+    desk = make(
+        kind,
+        tmp_path,
+        emulator,
+        server,
+        [
+            ["M-1", "C-1", "Pay the deposit", "payment", ago(4), DAN, LEGAL, None, None],
+            ["M-2", "C-1", "Send the audit", "report", ago(5), DAN, OPS, None, None],
+            ["M-3", "C-1", "File the form", "other", ago(-6), DAN, LEGAL, None, None],
+        ],
+    )
+    desk.run(DAY)  # M-1 and M-2 escalated to level 1
+    desk.run(DAY + dt.timedelta(days=7))  # both reach level 2 (gc@); M-3 is only overdue
+    desk.tick("M-1")
+    desk.tick("M-3")
+    notes = resolved(desk.run(DAY + dt.timedelta(days=8)))
+    assert sorted(notes) == [GC, LEGAL]
+    for to, message in notes.items():
+        assert message.envelope_to == [to]
+        body = message.get_body(("plain",)).get_content()
+        assert "Pay the deposit" in body and "Send the audit" not in body
+        assert "File the form" not in body
+    assert desk.result.to_json()["sent"]["resolved"] == 2
+    keys = {r["Key"] for r in desk.tracker.log() if r["Kind"] == "resolved"}
+    assert keys == {resolved_key("M-1", ago(4))}
+    assert resolved(desk.run(DAY + dt.timedelta(days=9))) == {}
+    desk.delete_log_tab()
+    assert resolved(desk.run(DAY + dt.timedelta(days=10))) == {}
+
+
+def test_a_repeating_milestone_rolled_on_still_gets_its_resolved_once(
+    kind, tmp_path, emulator, server
+):
+    """A monthly row escalated then Done rolls forward; legal@ hears the old date is done, once."""
+    desk = make(
+        kind,
+        tmp_path,
+        emulator,
+        server,
+        [["M-1", "C-1", "Monthly report", "report", ago(4), DAN, LEGAL, "monthly", None]],
+    )
+    first = desk.run(DAY)
+    assert [m["To"] for m in first if "escalated to you" in str(m["Subject"])] == [LEGAL]
+    desk.tick("M-1")
+    notes = resolved(desk.run(DAY + dt.timedelta(days=1)))
+    assert list(notes) == [LEGAL]
+    body = notes[LEGAL].get_body(("plain",)).get_content()
+    assert "Monthly report" in body and "next due" in body
+    row = desk.tracker.rows("Milestones")["M-1"]
+    assert f"resolved {ago(4).isoformat()}" in str(row["Last Notified"])
+    desk.tracker.clear("Log")
+    assert resolved(desk.run(DAY + dt.timedelta(days=2))) == {}
+    desk.delete_log_tab()
+    assert resolved(desk.run(DAY + dt.timedelta(days=3))) == {}
+
+
+def test_after_the_log_is_deleted_the_row_names_who_to_tell(kind, tmp_path, emulator, server):
+    """The Log tab deleted after the escalation: Last Notified still leads the note to legal@."""
+    desk = make(
+        kind,
+        tmp_path,
+        emulator,
+        server,
+        [["M-1", "C-1", "Pay the deposit", "payment", ago(4), DAN, LEGAL, None, None]],
+    )
+    desk.run(DAY)
+    desk.delete_log_tab()
+    desk.tick("M-1")
+    notes = resolved(desk.run(DAY + dt.timedelta(days=1)))
+    assert list(notes) == [LEGAL]
+    assert resolved(desk.run(DAY + dt.timedelta(days=2))) == {}
+
+
+def test_done_without_any_escalation_sends_no_resolved(kind, tmp_path, emulator, server):
+    """A milestone only reminded and overdue, then Done: nobody gets a Resolved note."""
+    desk = make(
+        kind,
+        tmp_path,
+        emulator,
+        server,
+        [["M-1", "C-1", "File the form", "other", ago(1), DAN, LEGAL, None, None]],
+    )
+    assert desk.run(DAY)
+    desk.tick("M-1")
+    assert desk.run(DAY + dt.timedelta(days=1)) == [] or resolved(desk.server.messages) == {}
+    assert desk.result.to_json()["sent"]["resolved"] == 0
