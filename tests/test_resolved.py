@@ -1,4 +1,4 @@
-"""Resolved notes (issue 14, part 3): an escalated milestone is done, its escalation contacts hear once.
+"""Resolved notes (issue 14, part 3): an escalated milestone is done; its contacts hear it once.
 
 Each case runs the real pipeline on both backends (a workbook and the emulator-backed
 Google sheet, edited between runs as a person would) and sends to a real SMTP server on
@@ -90,7 +90,9 @@ class Desk:
 def resolved(messages: list[ReceivedMessage]) -> dict[str, ReceivedMessage]:
     """The Resolved notes among ``messages``, by their To address(es)."""
     return {
-        str(m["To"]): m for m in messages if "(was escalated to you)" in str(m["Subject"])
+        str(m["To"]): m
+        for m in messages
+        if "(was escalated to you)" in str(m["Subject"])
         or "escalated now done" in str(m["Subject"])
     }
 
