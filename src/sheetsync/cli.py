@@ -239,6 +239,32 @@ def preview(tracker: str, today: str | None, out_dir: str, templates: str | None
     click.echo(f"{len(result.planned)} emails rendered{why}; open {index}")
 
 
+@main.command()
+@click.argument("tracker")
+@click.option("--owner", metavar="EMAIL", help="Only the milestones this person owns.")
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The iCalendar (.ics) file to write.",
+)
+@click.option("--today", help=TODAY_HELP)
+@verbose_option
+def calendar(tracker: str, owner: str | None, out_file: str, today: str | None) -> None:
+    """Write the tracker's open deadlines as an iCalendar file; writes nothing to the tracker."""
+    from .deadlines import owner_address, tracker_deadlines
+
+    who = owner_address(owner) if owner is not None else None
+    found = tracker_deadlines(open_backend(tracker), _today(today), who)
+    try:
+        Path(out_file).write_bytes(found.ics)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out_file}: {exc.strerror or exc}") from None
+    plural = "s" if found.count != 1 else ""
+    click.echo(f"{found.count} open deadline{plural} of {found.title} written to {out_file}")
+
+
 def _delivered(result: RunResult, where: str) -> str:
     """``12 emails delivered to …, 2 failed (see the Log)``, or why none were."""
     failed = f", {len(result.failed)} failed (see the Log's Result column)" if result.failed else ""

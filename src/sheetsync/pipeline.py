@@ -99,6 +99,7 @@ class Prepared:
     envelope: Envelope
     derived: Derived
     templates: str | None = None
+    row_links: dict[int, str] = field(default_factory=dict)  # a link to each Milestones row
 
 
 @dataclass
@@ -180,6 +181,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
         envelope,
         derived,
         options.templates,
+        row_links=context.link_for_row,
     )
 
 

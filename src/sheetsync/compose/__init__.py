@@ -18,6 +18,7 @@ from ..cells.addresses import Address
 from ..cells.text import one_line as _single_line
 from ..plan import Notification
 from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
+from .calendar import attach_deadlines
 from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
@@ -144,7 +145,10 @@ def render(
 def build_message(
     note: Notification, envelope: Envelope, today: dt.date, now: dt.datetime, env: Environment
 ) -> EmailMessage:
-    """A multipart/alternative message with safe headers and a deterministic Message-ID."""
+    """A multipart/alternative message with safe headers and a deterministic Message-ID.
+
+    A reminder digest also carries its items as calendar events (``deadlines.ics``).
+    """
     text, html = render(note, envelope, today, env)
     message = EmailMessage(policy=POLICY)
     # Stored as written (ASCII, folded): the header parser never reinterprets sheet text.
@@ -162,6 +166,9 @@ def build_message(
     message["X-Auto-Response-Suppress"] = "All"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    if note.kind == DIGEST and note.items:
+        tracker = (envelope.tracker_identity, envelope.tracker_title)
+        attach_deadlines(message, note.items, tracker, today, now)
     return message
 
 

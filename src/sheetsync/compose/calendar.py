@@ -1,0 +1,187 @@
+"""Deadlines as calendar events: one all-day event per milestone occurrence, as iCalendar.
+
+A reminder digest carries them as one ``.ics`` attachment, ``sheetsync calendar`` writes
+them to a file and the ``act`` function serves them as an owner's subscription feed. Each
+event's UID is ``{tracker}-{milestone}-{due}@sheetsync`` (the tracker as a short tag of its
+identity, the milestone ID with anything but letters, digits and ``._/-`` percent-encoded),
+so the same occurrence is the same event wherever it comes from and whatever run made it,
+and a calendar updates it instead of adding one; a moved due date is a new occurrence.
+SEQUENCE grows by one each day (``HORIZON`` less the days left), the same in an email, a file
+or the feed made the same day, so a later copy supersedes an earlier one. Pure: the run's
+day and clock are arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import pandas as pd
+from icalendar import Calendar, Event
+
+from ..plan.notification import Item
+from ..schema import OPEN_STATUSES
+
+PRODUCT = "-//sheetsync//contract deadlines//EN"
+ATTACHMENT = "deadlines.ics"
+HORIZON = 3660  # ten years: SEQUENCE is this less the days left, never below 0
+_UNSAFE = re.compile(r"[^A-Za-z0-9._/-]")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One occurrence as a calendar shows it: an all-day event on its due date."""
+
+    uid: str
+    due: dt.date
+    title: str
+    why: str
+    contract: str
+    owners: str
+    where: str
+    link: str | None
+    sequence: int
+    category: str
+
+
+def event_uid(tracker: str, milestone: str, due: dt.date) -> str:
+    """``{tracker tag}-{milestone}-{due}@sheetsync``: one per occurrence, for good."""
+    tag = hashlib.sha256(tracker.encode()).hexdigest()[:16]
+    safe = _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), milestone)
+    return f"{tag}-{safe}-{due.isoformat()}@sheetsync"
+
+
+def _sequence(due: dt.date, today: dt.date) -> int:
+    """One more each day: ``HORIZON`` less the days left until ``due``, never below 0."""
+    return max(0, HORIZON - (due - today).days)
+
+
+def item_deadlines(items: Iterable[Item], tracker: str, today: dt.date) -> list[Deadline]:
+    """The events of an email's items, once per occurrence, their Why line as the reason."""
+    found: dict[str, Deadline] = {}
+    for item in items:
+        uid = event_uid(tracker, item.milestone_id, item.due)
+        found.setdefault(
+            uid,
+            Deadline(
+                uid,
+                item.due,
+                item.title,
+                item.rule,
+                f"{item.contract} ({item.contract_id})" if item.contract else item.contract_id,
+                ", ".join(a.email for a in item.owners),
+                f"Milestones tab, row {item.row}",
+                item.link,
+                _sequence(item.due, today),
+                item.type,
+            ),
+        )
+    return list(found.values())
+
+
+def open_deadlines(
+    milestones: pd.DataFrame,
+    names: pd.Series,
+    tracker: str,
+    today: dt.date,
+    links: dict[int, str] | None = None,
+) -> list[Deadline]:
+    """Every open milestone (Overdue, Due soon, Upcoming) with a due date, soonest first."""
+    frame = milestones[milestones["status"].isin(OPEN_STATUSES) & milestones["due"].notna()]
+    frame = frame.sort_values(["due", "id"], kind="stable")
+    events = []
+    for row in frame.itertuples(index=False):
+        due = row.due.date()
+        name = names.get(row.contract_id, "")
+        contract = (
+            str(row.contract_id) if pd.isna(name) or not name else f"{name} ({row.contract_id})"
+        )
+        events.append(
+            Deadline(
+                event_uid(tracker, str(row.id), due),
+                due,
+                str(row.title),
+                deadline_reason(str(row.type), row.lead_days, row.status),
+                contract,
+                ", ".join(a.email for a in row.owners or ()),
+                f"Milestones tab, row {row.row}",
+                (links or {}).get(int(row.row)),
+                _sequence(due, today),
+                str(row.type),
+            )
+        )
+    return events
+
+
+def deadline_reason(kind: str, leads: object, status: str) -> str:
+    """Why the date matters, from the row: its type, its status and when reminders go."""
+    days = ", ".join(str(d) for d in leads) if isinstance(leads, tuple | list) and leads else ""
+    when = f"; reminders go {days} days before" if days else ""
+    return f"{kind} deadline ({status.lower()}){when}"
+
+
+def owned_by(milestones: pd.DataFrame, owner: str) -> pd.DataFrame:
+    """The rows ``owner`` (an address, any case) is an Owner of."""
+    wanted = owner.strip().casefold()
+    mine = milestones["owners"].map(lambda owners: any(a.email == wanted for a in owners or ()))
+    return milestones[mine.astype(bool)]
+
+
+def to_ics(deadlines: Sequence[Deadline], name: str, now: dt.datetime) -> bytes:
+    """An iCalendar (METHOD:PUBLISH) of ``deadlines``, stamped ``now``."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
+    for deadline in deadlines:
+        calendar.add_component(_event(deadline, stamp))
+    return calendar.to_ical()
+
+
+def _event(deadline: Deadline, stamp: dt.datetime) -> Event:
+    event = Event()
+    event.add("uid", deadline.uid)
+    event.add("dtstamp", stamp)
+    event.add("sequence", deadline.sequence)
+    event.add("dtstart", deadline.due)
+    event.add("dtend", deadline.due + dt.timedelta(days=1))
+    event.add("summary", f"Due: {deadline.title}")
+    event.add("description", _description(deadline))
+    if deadline.link and deadline.link.startswith(("https://", "http://")):
+        event.add("url", deadline.link)
+    event.add("categories", [deadline.category])
+    event.add("transp", "TRANSPARENT")
+    event.add("status", "CONFIRMED")
+    return event
+
+
+def _description(deadline: Deadline) -> str:
+    lines = [
+        f"Why: {deadline.why[:1].upper()}{deadline.why[1:]}",
+        f"Contract: {deadline.contract}",
+        f"Owner: {deadline.owners or 'nobody named'}",
+        f"Where: {deadline.where}" + (f" {deadline.link}" if deadline.link else ""),
+    ]
+    return "\n".join(lines)
+
+
+def attach_deadlines(
+    message: EmailMessage,
+    items: Sequence[Item],
+    tracker: tuple[str, str],
+    today: dt.date,
+    now: dt.datetime,
+) -> None:
+    """Attach the items' events as ``deadlines.ics``; ``tracker`` is its identity and title."""
+    identity, title = tracker
+    ics = to_ics(item_deadlines(items, identity, today), title, now)
+    message.add_attachment(
+        ics.decode("utf-8"), subtype="calendar", filename=ATTACHMENT, params={"method": "PUBLISH"}
+    )
