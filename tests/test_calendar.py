@@ -8,6 +8,7 @@ taken out of the received message and parsed with icalendar, as a calendar would
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -125,8 +126,6 @@ def cli_calendar(tracker: Tracker, tmp_path: Path, *args: str) -> dict[str, dict
     where = str(tracker.path) if tracker.kind == "xlsx" else tracker.sheet
     env = None
     if tracker.kind == "google":
-        import os
-
         env = {**os.environ, "SHEETS_EMULATOR_HOST": tracker.emulator.host}
     done = subprocess.run(
         [sys.executable, "-m", "sheetsync", "calendar", where, "--out", str(out), *args],
@@ -162,9 +161,9 @@ def test_the_calendar_command_refuses_a_bad_owner_in_one_line(tmp_path, emulator
     """``--owner`` that is not an address: exit status 2 and one line, no file."""
     tracker = Tracker("xlsx", tracker_grids(), tmp_path, emulator)
     out = tmp_path / "x.ics"
+    command = [sys.executable, "-m", "sheetsync", "calendar", str(tracker.path)]
     done = subprocess.run(
-        [sys.executable, "-m", "sheetsync", "calendar", str(tracker.path), "--owner", "jane at"]
-        + ["--out", str(out)],
+        [*command, "--owner", "jane at", "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
