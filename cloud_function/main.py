@@ -6,6 +6,11 @@
     be ``{"tracker": "<URL or ID>"}``; otherwise it runs ``SHEETSYNC_TRACKER``.
     Answers 200 with the run's JSON summary, or 500 with a one-line reason.
 
+``calendar_feed(request)``
+    HTTP, public: an owner's open deadlines as a calendar (``text/calendar``) for a
+    signed feed link (``?t=…``, listed in their monthly summary); 403 for a tampered,
+    expired or foreign link. It only reads.
+
 ``on_pubsub(cloud_event)``
     A Pub/Sub message (``google.cloud.pubsub.topic.v1.messagePublished``) whose data is
     ``{"tracker": "..."}`` or ``{"trackers": ["...", ...]}``; any other data runs
@@ -37,6 +42,7 @@ from typing import Any
 import functions_framework
 
 from sheetsync.config import Config, run_configured
+from sheetsync.deadlines import feed_from_environment
 from sheetsync.errors import SheetsyncError, UsageError
 from sheetsync.pipeline import RunResult
 
@@ -107,6 +113,13 @@ def on_pubsub(cloud_event: Any) -> None:
     retryable = outcomes.count(RETRY)
     if retryable:
         raise RuntimeError(f"{retryable} of {len(outcomes)} trackers failed; a retry may help")
+
+
+@functions_framework.http
+def calendar_feed(request: Any) -> tuple[bytes, int, dict[str, str]]:
+    """An owner's calendar (text/calendar) for a signed feed link; 403 for any other link."""
+    answer = feed_from_environment(request.method, request.args.get("t", ""), os.environ)
+    return answer.body, answer.status, answer.headers
 
 
 def _config() -> Config:

@@ -23,11 +23,14 @@ from email.message import EmailMessage
 import pandas as pd
 from icalendar import Calendar, Event
 
+from ..links import FEED, Link, link_url, sign
 from ..plan.notification import Item
 from ..schema import OPEN_STATUSES
 
 PRODUCT = "-//sheetsync//contract deadlines//EN"
 ATTACHMENT = "deadlines.ics"
+FEED_PATH = "/calendar"  # the act function answers a feed link here
+FEED_DAYS = 366  # a feed link works for a year; each monthly summary carries a fresh one
 HORIZON = 3660  # ten years: SEQUENCE is this less the days left, never below 0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._/-]")
 
@@ -185,3 +188,10 @@ def attach_deadlines(
     message.add_attachment(
         ics.decode("utf-8"), subtype="calendar", filename=ATTACHMENT, params={"method": "PUBLISH"}
     )
+
+
+def feed_url(base: str, keys: Sequence[bytes], tracker: str, owner: str, today: dt.date) -> str:
+    """The signed address of ``owner``'s calendar feed on the act function at ``base``."""
+    who = owner.casefold()
+    link = Link(tracker, FEED, who, None, who, today + dt.timedelta(days=FEED_DAYS))
+    return link_url(base, sign(link, keys), FEED_PATH)

@@ -1,0 +1,120 @@
+"""The owner's calendar feed (issue 14, part 4): served by real functions-framework, signed links.
+
+The function (cloud_function/main.py, target ``calendar_feed``) runs in its own process
+against a Google sheet in the Sheets API emulator; requests go over real HTTP, as a
+calendar app subscribing to the link would send them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import icalendar
+import pytest
+import requests
+
+from conftest import tracker_grids
+from gsheets_fixtures import backend as google_backend
+from sheetsync.compose.calendar import FEED_PATH, feed_url
+from sheetsync.links import DONE, FEED, Link, link_url, sign
+from sheetsync.testing.emulator import SheetsEmulator
+from test_cloud_function import Served, serve
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = (b"feed-test-key-0123456789abcdef",)
+OLD_KEY = b"an-older-key-still-accepted-0001"
+BASE = "https://act.example.com"
+JANE = "jane@example.com"
+
+
+@pytest.fixture(scope="module")
+def sheet(emulator: SheetsEmulator) -> str:
+    """The small tracker as a Google sheet."""
+    return emulator.create_spreadsheet("Team contracts", tracker_grids())  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def identity(emulator: SheetsEmulator, sheet: str) -> str:
+    """The tracker's identity, as a run reads it (links are bound to it)."""
+    return google_backend(emulator, sheet).read().identity
+
+
+@pytest.fixture(scope="module")
+def feed(
+    emulator: SheetsEmulator, sheet: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """functions-framework serving the feed target, configured as a deployment would be."""
+    env = {
+        "SHEETS_EMULATOR_HOST": emulator.host,
+        "SHEETSYNC_TRACKER": sheet,
+        "SHEETSYNC_LINK_KEYS": f"{KEYS[0].decode()},{OLD_KEY.decode()}",
+    }
+    venv = Path(sys.executable).parent.parent
+    served = serve(
+        venv, ROOT / "cloud_function", "calendar_feed", env, tmp_path_factory.mktemp("f")
+    )
+    yield served
+    served.stop()
+
+
+def fetch(feed: Served, url: str) -> requests.Response:
+    """GET the feed at the path and query of ``url``, as a calendar app would."""
+    where = feed.url.rstrip("/") + url.removeprefix(BASE)
+    with requests.Session() as session:
+        session.trust_env = False
+        return session.get(where, timeout=60)
+
+
+def test_a_valid_feed_link_answers_the_owners_calendar(feed, identity):
+    """A signed feed link gets 200 text/calendar with exactly the owner's open deadlines."""
+    url = feed_url(BASE, KEYS, identity, JANE, dt.datetime.now(dt.UTC).date())
+    assert FEED_PATH in url
+    answer = fetch(feed, url)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(answer.content)
+    titles = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
+    assert titles == ["Due: QBR", "Due: Renewal notice"]
+    assert all("#gid=" in str(e["URL"]) for e in calendar.walk("VEVENT"))
+
+
+def test_a_link_signed_with_the_older_key_still_works(feed, identity):
+    """Key rotation: a link signed with the second accepted key gets the calendar too."""
+    url = feed_url(BASE, [OLD_KEY], identity, JANE, dt.datetime.now(dt.UTC).date())
+    assert fetch(feed, url).status_code == 200
+
+
+def bad_links(identity: str) -> dict[str, str]:
+    """One link of each kind the feed must refuse."""
+    today = dt.datetime.now(dt.UTC).date()
+    good = feed_url(BASE, KEYS, identity, JANE, today)
+    token = good.split("t=", 1)[1]
+    payload, signature = token.split(".")
+    flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    expired = Link(identity, FEED, JANE, None, JANE, today - dt.timedelta(days=1))
+    foreign = Link("another tracker", FEED, JANE, None, JANE, today + dt.timedelta(days=30))
+    done = Link(identity, DONE, "M-0001", today, JANE, today + dt.timedelta(days=30))
+    unknown_key = feed_url(BASE, [b"somebody-elses-key-0123456789"], identity, JANE, today)
+    return {
+        "tampered": f"{BASE}{FEED_PATH}?t={flipped}.{signature}",
+        "unknown key": unknown_key,
+        "expired": link_url(BASE, sign(expired, KEYS), FEED_PATH),
+        "foreign tracker": link_url(BASE, sign(foreign, KEYS), FEED_PATH),
+        "mark-done link": link_url(BASE, sign(done, KEYS), FEED_PATH),
+        "no token": f"{BASE}{FEED_PATH}",
+    }
+
+
+@pytest.mark.parametrize(
+    "which",
+    ["tampered", "unknown key", "expired", "foreign tracker", "mark-done link", "no token"],
+)
+def test_any_other_link_gets_no_calendar(feed, identity, which):
+    """Tampered, unknown-key, expired, foreign and Mark-done tokens get 403 (none: 400)."""
+    answer = fetch(feed, bad_links(identity)[which])
+    assert answer.status_code == (400 if which == "no token" else 403)
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    assert b"BEGIN:VCALENDAR" not in answer.content and b"Renewal notice" not in answer.content
