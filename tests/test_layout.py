@@ -50,6 +50,7 @@ EDGE = frozenset(
         "cli",
         "compose.preview",  # writes the preview files a person opens
         "config",
+        "deadlines",  # reads a tracker for `sheetsync calendar` and the calendar feed
         "deliver",
         "init",
         "pipeline",
