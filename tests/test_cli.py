@@ -54,12 +54,16 @@ def test_second_run_reports_zero_sent(workbook, tmp_path):
 
 
 def test_eml_files_are_multipart_with_stable_message_id(workbook, tmp_path):
-    """Each .eml is multipart/alternative and named after its Message-ID."""
+    """Each .eml has text and HTML alternatives (a digest, its calendar too), named by its ID."""
     out = tmp_path / "out"
     invoke("run", str(workbook), "--today", "2026-11-28", "--outbox", str(out))
     for path in out.glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        assert message.get_content_type() == "multipart/alternative"
+        digest = path.name.startswith("digest.")
+        assert message.get_content_type() == (
+            "multipart/mixed" if digest else "multipart/alternative"
+        )
+        assert message.get_body(("html",)) and message.get_body(("plain",))
         assert path.stem in message["Message-ID"]
 
 

@@ -112,11 +112,16 @@ def bodies(note: Notification, envelope: Envelope = ENVELOPE) -> tuple[str, str]
 
 
 def test_message_is_multipart_alternative_with_text_and_html():
-    """A message has a text/plain and a text/html alternative."""
+    """A message has a text/plain and a text/html alternative; a digest adds its calendar."""
     message = build(make_digest())
-    assert message.get_content_type() == "multipart/alternative"
-    types = [part.get_content_type() for part in message.iter_parts()]
-    assert types == ["text/plain", "text/html"]
+    assert message.get_content_type() == "multipart/mixed"
+    body, calendar = message.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in body.iter_parts()] == ["text/plain", "text/html"]
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_filename() == "deadlines.ics"
+    escalation = build(make_escalation(make_item(ESCALATION, days_left=-5)))
+    assert escalation.get_content_type() == "multipart/alternative"
 
 
 def test_html_escapes_markup_in_a_contract_name():

@@ -124,11 +124,14 @@ def test_run_over_tls_and_auth_delivers_every_planned_message(sent_over_tls) -> 
 
 
 def test_delivered_messages_are_multipart_text_and_html(sent_over_tls) -> None:
-    """Every message arrives as multipart/alternative with a plain-text and an HTML part."""
+    """Every message arrives with a plain-text and an HTML alternative (a digest, its calendar)."""
     _, _, server = sent_over_tls
     for got in server.messages:
-        assert got.get_content_type() == "multipart/alternative"
-        assert [p.get_content_type() for p in got.iter_parts()] == ["text/plain", "text/html"]
+        body = next(got.iter_parts()) if got.get_content_type() == "multipart/mixed" else got
+        assert body.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+        attached = [p.get_content_type() for p in got.iter_attachments()]
+        assert attached == (["text/calendar"] if body is not got else [])
         assert got["Auto-Submitted"] == "auto-generated"
 
 

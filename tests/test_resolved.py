@@ -21,6 +21,7 @@ from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
 from sheetsync.transports.smtp import SmtpTransport
+from test_spam_score import fired_rules, spamassassin
 
 DAY = dt.date(2026, 12, 1)
 LEGAL, OPS, GC, DAN, JANE = (
@@ -95,6 +96,9 @@ def resolved(messages: list[ReceivedMessage]) -> dict[str, ReceivedMessage]:
         if "(was escalated to you)" in str(m["Subject"])
         or "escalated now done" in str(m["Subject"])
     }
+
+
+RESOLVABLE = ["M-1", "C-1", "Pay the deposit", "payment", ago(4), DAN, LEGAL, None, None]
 
 
 def make(kind: str, tmp_path: Path, emulator: SheetsEmulator, server: SmtpServer, rows) -> Desk:
@@ -202,3 +206,17 @@ def test_done_without_any_escalation_sends_no_resolved(kind, tmp_path, emulator,
     desk.tick("M-1")
     assert desk.run(DAY + dt.timedelta(days=1)) == [] or resolved(desk.server.messages) == {}
     assert desk.result.to_json()["sent"]["resolved"] == 0
+
+
+def test_a_resolved_note_scores_no_spam_points(tmp_path, emulator):
+    """The Resolved email a real run writes fires no SpamAssassin rule that scores points."""
+    binary = spamassassin()
+    tracker = make("xlsx", tmp_path, emulator, None, [RESOLVABLE]).tracker  # type: ignore[arg-type]
+    tracker.run(DAY)
+    tracker.type("Milestones", "M-1", "Done", "yes")
+    tracker.run(DAY + dt.timedelta(days=1))
+    notes = sorted((tmp_path / "outbox").glob("resolved.*.eml"))
+    assert len(notes) == 1
+    (rules,) = fired_rules(binary, notes, tmp_path)
+    assert any(rule == "HTML_MESSAGE" for rule, _ in rules), "the report table was read"
+    assert not [r for r in rules if r[1] > 0], rules
