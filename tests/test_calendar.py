@@ -23,7 +23,7 @@ from editable import Tracker
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def send(tracker: Tracker, server: SmtpServer, day: dt.date) -> list[ReceivedMes
     """A real run as of ``day`` at noon UTC over SMTP; the messages the server received."""
     before = len(server.messages)
     noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-    transport = SmtpTransport(server.url(), None, sleep=lambda _: None)
+    transport = SmtpTransport(server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
     run(tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon))
     return server.messages[before:]
 

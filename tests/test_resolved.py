@@ -20,7 +20,7 @@ from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 from test_spam_score import fired_rules, spamassassin
 
 DAY = dt.date(2026, 12, 1)
@@ -66,7 +66,7 @@ class Desk:
         """A run as of ``day`` at noon UTC; the messages it delivered."""
         before = len(self.server.messages)
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        transport = SmtpTransport(self.server.url(), None, sleep=lambda _: None)
+        transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
         self.result: RunResult = run(
             self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
         )
