@@ -1,0 +1,91 @@
+"""Auto rows alone (``derive.auto_rows``), through the pure steps on an in-memory tracker: the
+notice, expiry and review rows each contract's terms call for, and an auto row no longer
+called for cancelled with the reason."""
+
+from __future__ import annotations
+
+import builders
+from conftest import CONTRACT_HEADER, MILESTONE_HEADER, TODAY, days, tracker_grids
+from sheetsync.backends.memory import MemoryBackend
+from sheetsync.derive.auto_rows import review_rule
+from sheetsync.pipeline import Prepared, RunOptions, prepare
+
+TERMS = ["End Date", "Notice Period (days)", "Risk", "Review Every"]
+HEADER = [*MILESTONE_HEADER, "Repeat", "Source"]
+
+
+def prepared(terms: dict[str, list[object]], autos: list[list[object]] = ()) -> Prepared:
+    """The small tracker with each contract's ``terms`` (TERMS order) and existing auto rows."""
+    grids = tracker_grids()
+    grids["Contracts"] = [[*CONTRACT_HEADER, *TERMS]] + [
+        [*row, *terms.get(str(row[0]), [None] * len(TERMS))] for row in grids["Contracts"][1:]
+    ]
+    grids["Milestones"] = [HEADER, *autos]
+    return prepare(MemoryBackend(grids), RunOptions(today=TODAY))
+
+
+def new_rows(found: Prepared) -> dict[str, tuple[object, ...]]:
+    """Each new auto row's (title, type, due date, Repeat) by its ID."""
+    return {
+        str(r["Milestone ID"]): (r["Milestone"], r["Type"], r["Due Date"], r.get("Repeat"))
+        for r in found.derived.new_rows
+    }
+
+
+def test_an_end_date_and_notice_period_call_for_a_notice_and_an_expiry_row() -> None:
+    """C-001 ends in 200 days with 60 days' notice: a notice row at day 140, expiry at 200."""
+    found = new_rows(prepared({"C-001": [days(200), 60, None, None]}))
+    assert found == {
+        "C-001/notice": ("Last day to give notice on Acme MSA", "notice", days(140), None),
+        "C-001/expiry": ("Acme MSA: term ends", "expiration", days(200), None),
+    }
+
+
+def test_an_end_date_without_notice_calls_for_the_expiry_row_only() -> None:
+    """No Notice Period: there is no notice deadline to remind anyone of."""
+    assert list(new_rows(prepared({"C-001": [days(200), None, None, None]}))) == ["C-001/expiry"]
+
+
+def test_risk_sets_the_review_cadence_and_review_every_overrides_it() -> None:
+    """High risk reviews quarterly; Review Every "monthly" wins over Low risk's annual."""
+    found = new_rows(
+        prepared({"C-001": [None, None, "High", None], "C-002": [None, None, "Low", "monthly"]})
+    )
+    assert found["C-001/review"][0] == "Review Acme MSA (quarterly)"
+    assert found["C-001/review"][3] == "quarterly"
+    assert found["C-002/review"][3] == "monthly"
+
+
+def test_a_terminated_contract_gets_no_auto_rows() -> None:
+    """C-003 is Terminated: its terms call for nothing."""
+    found = new_rows(prepared({"C-003": [days(200), 60, "High", None]}))
+    assert found == {}
+
+
+def test_an_auto_row_no_longer_called_for_is_cancelled_and_says_why() -> None:
+    """C-002's expiry row stays on the sheet after its End Date was removed: it is cancelled."""
+    auto = builders.row(
+        HEADER,
+        milestone_id="C-002/expiry",
+        contract_id="C-002",
+        milestone="Globex lease: term ends",
+        type="expiration",
+        due_date=days(50),
+        source="auto",
+    )
+    found = prepared({}, [auto])
+    row = found.evaluated.set_index("id").loc["C-002/expiry"]
+    assert row["status"] == "Cancelled"
+    (change,) = found.derived.changes
+    assert change.milestone_id == "C-002/expiry"
+    assert "the contract no longer has an End Date" in change.subject
+
+
+def test_a_review_rule_is_read_from_review_every_else_risk() -> None:
+    """Review Every wins; else High, Medium, Low risk give quarterly, semiannual, annual."""
+    found = prepared(
+        {"C-001": [None, None, "Medium", None], "C-002": [None, None, "Low", "weekly"]}
+    )
+    rules = [review_rule(c)[0] for c in found.tracker.contracts.itertuples(index=False)]
+    assert rules == ["semiannual", "weekly", ""]
+    assert review_rule(next(found.tracker.contracts.itertuples(index=False)))[1] is not None
