@@ -21,6 +21,7 @@ import pytest
 
 from conftest import TODAY, days, tracker_grids
 from editable import Tracker
+from sheetsync.compose.calendar import event_uid
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
@@ -197,3 +198,13 @@ def test_the_readme_calendar_screenshot_shows_the_commands_events(tmp_path):
     for day, titles in december.items():
         cell = page.split(f"<b>{day.day}</b>", 1)[1].split("</td>", 1)[0]
         assert all(html.escape(t) in cell for t in titles), day
+
+
+def test_an_occurrence_has_one_uid_safe_in_any_calendar():
+    """The UID depends on tracker, milestone and due date only; odd IDs are percent-encoded."""
+    day = dt.date(2027, 4, 1)
+    uid = event_uid("sheet-1", "C-027/approval 1:ü", day)
+    assert uid == event_uid("sheet-1", "C-027/approval 1:ü", day)
+    assert uid.endswith("-C-027/approval%201%3A%C3%BC-2027-04-01@sheetsync") and uid.isascii()
+    assert uid != event_uid("sheet-2", "C-027/approval 1:ü", day)
+    assert uid != event_uid("sheet-1", "C-027/approval 1:ü", day + dt.timedelta(days=1))

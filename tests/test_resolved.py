@@ -15,8 +15,10 @@ import openpyxl
 import pytest
 
 from editable import Tracker
-from sheetsync.keys import resolved_key
+from sheetsync.keys import resolved_key, resolved_parts
 from sheetsync.pipeline import RunOptions, RunResult, run
+from sheetsync.record.notified import parse_last_notified
+from sheetsync.record.resolved import resolved_through, with_resolved
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
@@ -220,3 +222,23 @@ def test_a_resolved_note_scores_no_spam_points(tmp_path, emulator):
     (rules,) = fired_rules(binary, notes, tmp_path)
     assert any(rule == "HTML_MESSAGE" for rule, _ in rules), "the report table was read"
     assert not [r for r in rules if r[1] > 0], rules
+
+
+def test_the_resolved_mark_survives_a_rewritten_cell_and_never_moves_back():
+    """``resolved`` in Last Notified is read back, replaced by a later day, kept after text."""
+    cell = "2026-12-05: escalation L2 · due 2026-11-27"
+    marked = with_resolved(cell, dt.date(2026, 11, 27))
+    assert marked == f"{cell} · resolved 2026-11-27"
+    assert resolved_through(marked) == dt.date(2026, 11, 27)
+    again = with_resolved(marked + " · series from 2026-01-27", dt.date(2026, 12, 27))
+    assert again.count("resolved") == 1 and resolved_through(again) == dt.date(2026, 12, 27)
+    assert parse_last_notified(again) is not None and parse_last_notified(again).level == 2
+    assert resolved_through("resolved 2026-02-31") is None and resolved_through(None) is None
+
+
+def test_resolved_keys_are_taken_apart_from_the_right():
+    """A Milestone ID holding colons still gives back its ID and due date."""
+    key = resolved_key("C-1:notice", dt.date(2027, 4, 1))
+    assert key == "resolved:C-1:notice:2027-04-01"
+    assert resolved_parts(key) == ("C-1:notice", dt.date(2027, 4, 1))
+    assert resolved_parts("escalation:M-1:2027-04-01:1") is None
