@@ -242,3 +242,13 @@ def test_resolved_keys_are_taken_apart_from_the_right():
     assert key == "resolved:C-1:notice:2027-04-01"
     assert resolved_parts(key) == ("C-1:notice", dt.date(2027, 4, 1))
     assert resolved_parts("escalation:M-1:2027-04-01:1") is None
+
+
+def test_a_row_the_last_run_already_showed_done_gets_no_note(kind, tmp_path, emulator, server):
+    """Done before the last run (its Status says Done already): no Resolved, as after an upgrade."""
+    desk = make(kind, tmp_path, emulator, server, [RESOLVABLE])
+    desk.run(DAY)
+    desk.tick("M-1")
+    desk.tracker.type("Milestones", "M-1", "Status", "Done")  # as a run before this one wrote
+    assert resolved(desk.run(DAY + dt.timedelta(days=1))) == {}
+    assert desk.result.to_json()["sent"]["resolved"] == 0

@@ -1,9 +1,10 @@
 """Resolved notes: an escalated milestone is done, so those who got its escalation hear so once.
 
-An occurrence (milestone + due date) is *closed* when its row is Done now, or when
-the Log or this run records it completed (a repeating milestone that rolled on to
-its next date). A closed occurrence that was escalated gets one ``resolved`` note
-(key ``resolved:{milestone}:{due}``) to each recipient list its escalations went to:
+An occurrence (milestone + due date) is *closed* when its row is Done now and was not
+when the last run wrote its Status, or when this run records it completed (a repeating
+milestone that rolls on to its next date); one whose note failed is tried again. A
+closed occurrence that was escalated gets one ``resolved`` note (key
+``resolved:{milestone}:{due}``) to each recipient list its escalations went to:
 those the Log names for each level, and, when only the row's Last Notified remembers
 the top level (its Log row pruned or deleted), whoever that level's rule names now. The
 Log and the row's ``resolved`` mark (``record/resolved.py``) keep it from going
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells.addresses import Address
-from ..keys import completed_parts, milestone_key, resolved_key
+from ..keys import milestone_key, resolved_key, resolved_parts
 from ..record.notified import log_history, parse_last_notified
 from ..record.resolved import resolved_through
 from ..schema import DONE, ESCALATION, RESOLVED
@@ -49,37 +50,53 @@ def plan_resolved(planning: Planning) -> list[Notification]:
 
 
 def closed_occurrences(planning: Planning) -> list[Closed]:
-    """Occurrences done now or recorded completed, whose escalation went (Log or row), once each."""
+    """Occurrences done since the last run (or whose note failed), escalated, once each."""
     frame = planning.milestones
     if frame.empty:
         return []
     history = log_history(planning.ledger.frame, planning.context.today)
     levels = history["sent_level"].to_dict() if len(history) else {}
+    retry = _failed(planning)
     found: dict[tuple[str, dt.date], Closed] = {}
-    for closed in [*_done_rows(frame), *_completed(planning, levels)]:
+    for closed in [*_done_rows(frame, retry), *_completed(planning, levels, retry)]:
         milestone = str(frame["id"].iat[closed.pos])
         if closed.level > 0:
             found.setdefault((milestone, closed.due), closed)
     return list(found.values())
 
 
-def _done_rows(frame: pd.DataFrame) -> list[Closed]:
-    """Rows Done now for a due date their escalation went for (Log and Last Notified merged)."""
+def _failed(planning: Planning) -> set[tuple[str, dt.date]]:
+    """The occurrences whose Resolved note the Log says failed: they are tried again."""
+    parts = (resolved_parts(key) for key, _ in planning.ledger.failed)
+    return {p for p in parts if p is not None}
+
+
+def _done_rows(frame: pd.DataFrame, retry: set[tuple[str, dt.date]]) -> list[Closed]:
+    """Rows Done now, not yet when the last run wrote their Status (or whose note failed),
+    for a due date their escalation went for (Log and Last Notified merged).
+
+    A row the last run already showed Done was done before: a note about it would be news
+    to nobody (and an upgrade would otherwise send one for every old escalation).
+    """
     done = (frame["status"] == DONE).to_numpy(dtype=bool) & frame["due"].notna().to_numpy()
+    before = frame.get("status_before", pd.Series("", index=frame.index))
+    shown = before.astype(str).str.strip().str.casefold().to_numpy() == DONE.casefold()
     levels = frame["sent_level"].to_numpy(dtype=np.int64)
+    ids = frame["id"].astype(str).tolist()
     return [
-        Closed(int(i), frame["due"].iat[i].date(), int(levels[i]))
+        Closed(i, frame["due"].iat[i].date(), int(levels[i]))
         for i in np.flatnonzero(done & (levels > 0)).tolist()
+        if not shown[i] or (ids[i], frame["due"].iat[i].date()) in retry
     ]
 
 
-def _completed(planning: Planning, levels: dict[tuple[str, str], int]) -> list[Closed]:
-    """Occurrences recorded completed (the Log's and this run's), with the level they reached."""
+def _completed(
+    planning: Planning, levels: dict[tuple[str, str], int], retry: set[tuple[str, dt.date]]
+) -> list[Closed]:
+    """Occurrences this run records completed (repeating rows it rolls on), and those whose
+    note failed, with the escalation level they reached."""
     frame = planning.milestones
-    log = planning.ledger.frame
-    keys = log["Key"].astype(str).tolist() if "Key" in log else []
-    done = {p[:2] for p in map(completed_parts, keys) if p is not None}
-    done |= set(planning.context.completed)
+    done = set(planning.context.completed) | retry
     positions = {str(m): i for i, m in reversed(list(enumerate(frame["id"].tolist())))}
     cells = frame["last_notified"].tolist() if "last_notified" in frame else [None] * len(frame)
     closed = []
