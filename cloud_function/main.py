@@ -23,6 +23,14 @@
     retried, because redelivery cannot fix it. Rerunning the trackers that succeeded
     sends nothing twice: each tracker's Log tab remembers what was sent.
 
+``fan_out(request)``
+    HTTP, for Cloud Scheduler, when one deployment runs many trackers: publishes one
+    Pub/Sub message per tracker of ``SHEETSYNC_REGISTRY`` (or ``SHEETSYNC_TRACKERS``)
+    to ``SHEETSYNC_TOPIC``, whose push subscription feeds ``on_pubsub``. Answers 200 with
+    ``{"published": n, "off": n, "problems": [...]}``, or 500 with a one-line reason.
+    With ``SHEETSYNC_WORKERS`` set, ``on_pubsub`` paces its Sheets API requests at the
+    quota divided by the workers (see ``sheetsync.fleet``).
+
 Configuration comes from the ``SHEETSYNC_*`` environment variables (see
 ``sheetsync.config``). Logs are JSON lines on stdout with ``severity`` and ``message``,
 which Cloud Logging reads as structured entries. The SMTP password never reaches a log
@@ -44,6 +52,7 @@ import functions_framework
 from sheetsync.config import Config, run_configured
 from sheetsync.deadlines import feed_from_environment
 from sheetsync.errors import SheetsyncError, UsageError
+from sheetsync.fleet import fanout
 from sheetsync.pipeline import RunResult
 
 log = logging.getLogger("sheetsync.function")
@@ -122,9 +131,27 @@ def calendar_feed(request: Any) -> tuple[bytes, int, dict[str, str]]:
     return answer.body, answer.status, answer.headers
 
 
+@functions_framework.http
+def fan_out(request: Any) -> tuple[str, int, dict[str, str]]:
+    """Publish one Pub/Sub message per tracker; 200 and the counts, or 500 and why."""
+    try:
+        round_ = fanout.fan_out(os.environ)
+    except Exception as exc:
+        log.error(
+            "fan-out failed: %s",
+            scrub(_reason(exc)),
+            extra={"fields": {"error": type(exc).__name__}},
+        )
+        return scrub(_reason(exc)), 500, {"Content-Type": "text/plain; charset=utf-8"}
+    log.info("published %d trackers", round_.published, extra={"fields": round_.to_json()})
+    return json.dumps(round_.to_json()), 200, {"Content-Type": "application/json"}
+
+
 def _config() -> Config:
     try:
-        return Config.from_env(os.environ)
+        config = Config.from_env(os.environ)
+        fanout.install_pacing(os.environ)  # this worker's share of the Sheets quota, if set
+        return config
     except UsageError as exc:
         log.error("configuration: %s", exc, extra={"fields": {"error": "UsageError"}})
         raise

@@ -52,6 +52,7 @@ EDGE = frozenset(
         "config",
         "deadlines",  # reads a tracker for `sheetsync calendar` and the calendar feed
         "deliver",
+        "fleet",  # many trackers: the registry, Pub/Sub publishing, the workers' pacing
         "init",
         "pipeline",
         "steps",

@@ -12,6 +12,10 @@ checked up front, so a bad deployment fails with one line naming the variable::
     SHEETSYNC_DRY_RUN          1/true/yes: evaluate and report, write and send nothing
     SHEETSYNC_OUTBOX           a folder for .eml files instead of SMTP (local use)
     SHEETSYNC_TEMPLATES        a folder of the organization's own email templates
+
+Many trackers from one deployment (``sheetsync.fleet.fanout`` lists these):
+SHEETSYNC_TRACKERS, SHEETSYNC_REGISTRY, SHEETSYNC_TOPIC, SHEETSYNC_WORKERS and
+SHEETSYNC_SHEETS_QUOTA.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ VARIABLES = (
     "SHEETSYNC_DRY_RUN",
     "SHEETSYNC_OUTBOX",
     "SHEETSYNC_TEMPLATES",
+    # many trackers (sheetsync.fleet): the fan-out's list and topic, the workers' pacing
+    "SHEETSYNC_TRACKERS",
+    "SHEETSYNC_REGISTRY",
+    "SHEETSYNC_TOPIC",
+    "SHEETSYNC_WORKERS",
+    "SHEETSYNC_SHEETS_QUOTA",
 )
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})

@@ -37,6 +37,7 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from typing_extensions import override
 
 from ...errors import BackendError, QuotaExhausted
+from .pacing import pace
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 Recheck = Callable[[], "dict[str, Any] | None"]
@@ -146,6 +147,7 @@ class RetryingHTTPClient(HTTPClient):
         self, method: str, endpoint: str, kwargs: dict[str, Any]
     ) -> requests.Response | Exception:
         """One HTTP exchange: the answer if OK or retryable, else raise."""
+        pace(method, endpoint)  # this worker's share of the quota (a no-op unless installed)
         try:
             response = self.session.request(method, endpoint, timeout=self.timeout, **kwargs)
         except TRANSIENT as exc:

@@ -69,6 +69,7 @@ class Quota:
     writes: int = 60
     window: float = 60.0
     clock: Callable[[], float] = time.monotonic
+    rejected: Counter[str] = field(default_factory=Counter)
     _seen: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
     def charge(self, kind: str, user: str) -> None:
@@ -82,15 +83,17 @@ class Quota:
         while seen and seen[0] <= now - self.window:
             seen.popleft()
         if len(seen) >= limit:
-            raise _quota_error(bucket, math.ceil(seen[0] + self.window - now))
+            self.rejected[bucket] += 1
+            raise _quota_error(bucket, math.ceil(seen[0] + self.window - now), limit)
         seen.append(now)
 
     def reset(self) -> None:
-        """Forget every call counted so far."""
+        """Forget every call counted so far, and the 429s answered."""
         self._seen.clear()
+        self.rejected.clear()
 
 
-def _quota_error(bucket: str, retry_after: int) -> ApiError:
+def _quota_error(bucket: str, retry_after: int, allowed: int) -> ApiError:
     metric = "Read requests" if bucket == "read" else "Write requests"
     error = ApiError(
         429,
@@ -98,6 +101,21 @@ def _quota_error(bucket: str, retry_after: int) -> ApiError:
         "of service 'sheets.googleapis.com'.",
     )
     error.headers["Retry-After"] = str(max(1, retry_after))
+    limit = "ReadRequestsPerMinutePerUser" if bucket == "read" else "WriteRequestsPerMinutePerUser"
+    error.details.append(  # the shape Google answers a quota 429 with
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "RATE_LIMIT_EXCEEDED",
+            "domain": "googleapis.com",
+            "metadata": {
+                "service": "sheets.googleapis.com",
+                "quota_metric": f"sheets.googleapis.com/{bucket}_requests",
+                "quota_limit": limit,
+                "quota_limit_value": str(allowed),
+                "consumer": "projects/emulator",
+            },
+        }
+    )
     return error
 
 
