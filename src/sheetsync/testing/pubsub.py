@@ -58,8 +58,9 @@ class PubSubEmulator:
         if command is None:
             raise RuntimeError("Google's Pub/Sub emulator is not installed")
         command = [*command, "--host=127.0.0.1", f"--port={self.port}"]
-        out = self._log.open("wb") if self._log else subprocess.DEVNULL
-        self._process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        log = self._log or Path("/dev/null")
+        with log.open("wb") as out:
+            self._process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         _wait_for_port(self.port, self._process)
         return self
 
@@ -92,9 +93,8 @@ class PubSubEmulator:
 
     def pull(self, name: str, most: int = 100) -> list[dict[str, Any]]:
         """The messages waiting in pull subscription ``name`` (acknowledged as read)."""
-        answer = self.session.post(
-            self.url(f"subscriptions/{name}:pull"), json={"maxMessages": most}
-        )
+        asked = {"maxMessages": most, "returnImmediately": True}
+        answer = self.session.post(self.url(f"subscriptions/{name}:pull"), json=asked)
         answer.raise_for_status()
         received = answer.json().get("receivedMessages", [])
         if received:
@@ -174,7 +174,6 @@ class Front:
 
 
 class _FrontHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

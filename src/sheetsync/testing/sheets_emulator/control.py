@@ -63,13 +63,18 @@ class Fault:
 
 @dataclass
 class Quota:
-    """Per-user, per-minute limits on read and write requests (Sheets API only)."""
+    """Per-user, per-minute limits on read and write requests (Sheets API only).
+
+    ``rejected`` counts the 429s answered per bucket ("read", "write"); ``peak`` the most
+    requests of a bucket ever counted in one window, so a test can tell the limit was reached.
+    """
 
     reads: int = 60
     writes: int = 60
     window: float = 60.0
     clock: Callable[[], float] = time.monotonic
     rejected: Counter[str] = field(default_factory=Counter)
+    peak: Counter[str] = field(default_factory=Counter)
     _seen: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
     def charge(self, kind: str, user: str) -> None:
@@ -86,11 +91,13 @@ class Quota:
             self.rejected[bucket] += 1
             raise _quota_error(bucket, math.ceil(seen[0] + self.window - now), limit)
         seen.append(now)
+        self.peak[bucket] = max(self.peak[bucket], len(seen))
 
     def reset(self) -> None:
-        """Forget every call counted so far, and the 429s answered."""
+        """Forget every call counted so far, the 429s answered and the peaks."""
         self._seen.clear()
         self.rejected.clear()
+        self.peak.clear()
 
 
 def _quota_error(bucket: str, retry_after: int, allowed: int) -> ApiError:

@@ -1,0 +1,168 @@
+"""The fleet's parts in-process: the tracker list, the registry rows, pacing, publishing.
+
+Publishing goes to Google's Pub/Sub emulator (skipped when it is not installed); the
+registry sheet lives in the Sheets API emulator. The end-to-end round is
+tests/test_fleet_run.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from sheetsync.backends.gsheets.pacing import Pacer, share
+from sheetsync.errors import UsageError
+from sheetsync.fleet import fanout
+from sheetsync.fleet.registry import from_list, from_rows
+from sheetsync.testing.emulator import SheetsEmulator
+from sheetsync.testing.pubsub import PubSubEmulator, emulator_command
+
+A = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+B = "1BbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+SHEETS = "https://sheets.googleapis.com/v4/spreadsheets/"
+
+
+def url(sheet: str) -> str:
+    """A spreadsheet's browser address."""
+    return f"https://docs.google.com/spreadsheets/d/{sheet}/edit#gid=0"
+
+
+def test_list_runs_each_spreadsheet_once_by_url_or_id() -> None:
+    """The same sheet by URL and by ID is one tracker; order is kept."""
+    roster = from_list(f"{url(A)}, {B}\n{A}")
+    assert [t.key for t in roster.trackers] == [A, B]
+    assert roster.problems == []
+
+
+def test_list_names_an_item_that_is_not_a_sheet() -> None:
+    """A workbook path in the list is skipped with a line saying which item and why."""
+    roster = from_list(f"{A} tracker.xlsx")
+    assert [t.key for t in roster.trackers] == [A]
+    assert roster.problems == [
+        "SHEETSYNC_TRACKERS item 2: 'tracker.xlsx' is not a Google Sheets address or ID"
+    ]
+
+
+def test_registry_rows_switched_on_run_and_off_rows_are_counted() -> None:
+    """Rows saying yes run; no and blank are off; a blank row is ignored."""
+    rows = [
+        ["Department", "Tracker", "On"],
+        ["Legal", url(A), "yes"],
+        ["Sales", B, "no"],
+        [],
+        ["HR", url(B), ""],
+    ]
+    roster = from_rows(rows)
+    assert [t.address for t in roster.trackers] == [url(A)]
+    assert (roster.off, roster.problems) == (2, [])
+
+
+def test_registry_problems_are_words_an_admin_can_act_on() -> None:
+    """An unreadable On cell, an empty Tracker cell and a bad address each name their row."""
+    rows = [["Tracker", "Active"], [A, "maybe"], ["", "yes"], ["tracker.xlsx", "✓"]]
+    assert from_rows(rows).problems == [
+        "registry row 2: On says 'maybe'; write yes or no (skipped)",
+        "registry row 3: On says yes but the Tracker cell is empty",
+        "registry row 4: 'tracker.xlsx' is not a Google Sheets address or ID",
+    ]
+
+
+def test_registry_without_the_columns_says_which_it_needs() -> None:
+    """A first row without Tracker and On columns runs nothing and says so."""
+    assert from_rows([["Sheet name", "Owner"]]).problems == [
+        "the registry sheet's first row must name a Tracker and an On column"
+    ]
+
+
+class FakeTime:
+    """A clock that moves only when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_pacer_keeps_its_share_of_each_window() -> None:
+    """With 3 writes a window, the 4th waits for the window to pass; reads count apart."""
+    time = FakeTime()
+    pacer = Pacer(3, 3, window=10.0, margin=0.0, clock=lambda: time.now, sleep=time.sleep)
+    for _ in range(3):
+        pacer.wait("POST", SHEETS + "x:batchUpdate")
+    pacer.wait("get", SHEETS + "x/values:batchGet")
+    assert time.slept == []
+    pacer.wait("PUT", SHEETS + "x/values/A1")
+    assert time.slept == [10.0]
+
+
+def test_pacer_leaves_drive_calls_alone() -> None:
+    """Drive requests are not charged to the Sheets quota, so they never wait."""
+    time = FakeTime()
+    pacer = Pacer(1, 1, window=10.0, clock=lambda: time.now, sleep=time.sleep)
+    for _ in range(5):
+        pacer.wait("POST", "https://www.googleapis.com/drive/v3/files")
+    assert time.slept == []
+
+
+def test_share_divides_the_quota_by_the_workers() -> None:
+    """60 a minute over 4 workers is 15 each; 60/6s keeps the scaled window."""
+    assert (share("60", 4).writes, share("60", 4).window) == (15, 60.0)
+    assert (share("60/6s", 2).reads, share("60/6s", 2).window) == (30, 6.0)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SHEETSYNC_WORKERS": "many"}, "SHEETSYNC_WORKERS: 'many' is not a whole number"),
+        (
+            {"SHEETSYNC_WORKERS": "2", "SHEETSYNC_SHEETS_QUOTA": "lots"},
+            "SHEETSYNC_SHEETS_QUOTA: 'lots'",
+        ),
+        ({"SHEETSYNC_WORKERS": "100"}, "100 workers cannot share 60 requests per 60 s"),
+    ],
+)
+def test_bad_pacing_settings_are_one_line(environ: dict[str, str], message: str) -> None:
+    """A malformed worker count or quota stops the worker with one line naming the variable."""
+    with pytest.raises(UsageError, match=message):
+        fanout.install_pacing(environ)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SHEETSYNC_TRACKERS": A}, "SHEETSYNC_TOPIC: unset"),
+        ({"SHEETSYNC_TOPIC": "sheetsync"}, "SHEETSYNC_TOPIC: 'sheetsync'; it must look like"),
+        ({"SHEETSYNC_TOPIC": "projects/acme-contracts/topics/sheetsync"}, "no trackers: set"),
+        ({"SHEETSYNC_TRACKER_LIST": A}, "unknown variable SHEETSYNC_TRACKER_LIST"),
+    ],
+)
+def test_fan_out_settings_are_checked_first(environ: dict[str, str], message: str) -> None:
+    """A missing topic or list, or a misspelt variable, is one UsageError before any call."""
+    with pytest.raises(UsageError, match=message):
+        fanout.fan_out(environ)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(emulator_command() is None, reason="Google's Pub/Sub emulator is missing")
+def test_fan_out_publishes_one_ordered_message_per_registry_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The registry sheet's rows switched on become messages keyed by spreadsheet ID."""
+    with SheetsEmulator() as sheets, PubSubEmulator() as pubsub:
+        rows = [["Tracker", "On"], [url(A), "yes"], [B, "yes"], [A, "yes"], [url(B), "no"]]
+        registry = sheets.create_spreadsheet("Trackers", {"Trackers": rows})
+        topic = pubsub.topic("sheetsync-trackers")
+        pubsub.pull_subscription("look", topic)
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", sheets.host)  # read where the function reads it
+        environ = {"PUBSUB_EMULATOR_HOST": pubsub.host}
+        environ |= {"SHEETSYNC_REGISTRY": registry, "SHEETSYNC_TOPIC": topic}
+        round_ = fanout.fan_out(environ)
+        messages = pubsub.pull("look")
+    assert round_.to_json() == {"published": 2, "off": 1, "problems": []}
+    assert sorted(m["orderingKey"] for m in messages) == [A, B]
+    assert {json.loads(base64.b64decode(m["data"]))["tracker"] for m in messages} == {url(A), B}
