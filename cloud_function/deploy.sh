@@ -7,6 +7,11 @@
 #       --smtp-url 'smtp://contracts%40example.com@smtp.example.com:587' \
 #       --time-zone Europe/Berlin
 #
+# Many trackers from one deployment: --registry URL (a sheet admins edit, one row per
+# tracker with an On column) or --trackers "URL URL ..." instead of --tracker. Then a
+# fan-out function publishes one Pub/Sub message per tracker, and an ordered push
+# subscription feeds a worker function of --workers instances (cloud_function/fleet.sh).
+#
 # --dry-run prints every command instead of running it (nothing is built or changed).
 # Run it from anywhere; it builds the source folder with the Python that has sheetsync
 # installed ($PYTHON, default python3). Safe to run again: what exists is reused or updated.
@@ -19,6 +24,9 @@ Usage: cloud_function/deploy.sh [options]
 Required (flag or environment variable):
   --project ID           Google Cloud project              (GOOGLE_CLOUD_PROJECT)
   --tracker URL          Google Sheets URL or ID           (SHEETSYNC_TRACKER)
+                         or, for many trackers, one of:
+  --registry URL         the registry sheet: Tracker and On columns (SHEETSYNC_REGISTRY)
+  --trackers LIST        Google Sheets URLs or IDs, space-separated (SHEETSYNC_TRACKERS)
   --smtp-url URL         smtp://user@host:587 or smtps://host:465 (SHEETSYNC_SMTP_URL)
   --time-zone TZ         the tracker's time zone, e.g. Europe/Berlin (SHEETSYNC_TIME_ZONE)
 Optional:
@@ -32,6 +40,10 @@ Optional:
                          a second per email (max 3600s; the scheduler waits 1800s)
   --build-dir DIR        where to build the source folder, default build/cloud-function
   --no-send              deploy with SHEETSYNC_DRY_RUN=1: evaluate, write and send nothing
+  --workers N            many trackers: worker instances at once, default 4; each
+                         paces itself at its share of the Sheets quota
+  --sheets-quota N       many trackers: the service account's Sheets read and write
+                         requests per minute, default 60 (Google's default quota)
   --dry-run              print the commands instead of running them
   -h, --help             this help
 The SMTP password is read from SHEETSYNC_SMTP_PASSWORD and sent to Secret Manager on
@@ -47,6 +59,10 @@ die() {
 PROJECT=${GOOGLE_CLOUD_PROJECT:-}
 REGION=${SHEETSYNC_REGION:-us-central1}
 TRACKER=${SHEETSYNC_TRACKER:-}
+REGISTRY=${SHEETSYNC_REGISTRY:-}
+TRACKERS=${SHEETSYNC_TRACKERS:-}
+WORKERS=4
+SHEETS_QUOTA=60
 SENDER=${SHEETSYNC_SENDER:-}
 SMTP_URL=${SHEETSYNC_SMTP_URL:-}
 ALLOWED_DOMAINS=${SHEETSYNC_ALLOWED_DOMAINS:-}
@@ -63,13 +79,18 @@ PYTHON=${PYTHON:-python3}
 while (($#)); do
   case $1 in
     --project | --region | --tracker | --sender | --smtp-url | --allowed-domains | \
-      --time-zone | --schedule | --name | --memory | --timeout | --build-dir)
+      --time-zone | --schedule | --name | --memory | --timeout | --build-dir | \
+      --registry | --trackers | --workers | --sheets-quota)
       (($# >= 2)) || die "$1 needs a value"
       value=$2
       case $1 in
         --project) PROJECT=$value ;;
         --region) REGION=$value ;;
         --tracker) TRACKER=$value ;;
+        --registry) REGISTRY=$value ;;
+        --trackers) TRACKERS=$value ;;
+        --workers) WORKERS=$value ;;
+        --sheets-quota) SHEETS_QUOTA=$value ;;
         --sender) SENDER=$value ;;
         --smtp-url) SMTP_URL=$value ;;
         --allowed-domains) ALLOWED_DOMAINS=$value ;;
@@ -90,7 +111,13 @@ while (($#)); do
 done
 
 [[ -n $PROJECT ]] || die "--project is required (or set GOOGLE_CLOUD_PROJECT)"
-[[ -n $TRACKER ]] || die "--tracker is required (or set SHEETSYNC_TRACKER)"
+FLEET=$([[ -n $REGISTRY$TRACKERS ]] && echo 1 || echo 0)
+[[ -n $TRACKER || $FLEET == 1 ]] || die "--tracker is required (or set SHEETSYNC_TRACKER)"
+[[ -z $TRACKER || $FLEET == 0 ]] || die "--tracker runs one tracker: leave it out with --registry"
+[[ -z $REGISTRY || -z $TRACKERS ]] || die "--registry or --trackers, not both"
+[[ $WORKERS =~ ^[1-9][0-9]*$ && $SHEETS_QUOTA =~ ^[1-9][0-9]*$ ]] ||
+  die "--workers and --sheets-quota must be whole numbers"
+((SHEETS_QUOTA / WORKERS >= 1)) || die "--workers must not exceed --sheets-quota"
 [[ -n $SMTP_URL || $NO_SEND == 1 ]] || die "--smtp-url is required (or set SHEETSYNC_SMTP_URL)"
 [[ $TRACKER != *.xls[xm] ]] || die "--tracker must be a Google Sheet, not a local workbook"
 [[ -n $TIME_ZONE ]] || die "--time-zone is required: the tracker's, e.g. Europe/Berlin"
@@ -114,11 +141,13 @@ DEADLINE="$((seconds < 1800 ? seconds : 1800))s"
 # Environment of the function. gcloud splits --set-env-vars on commas; a sender or a
 # domain list may hold one, so the list uses gcloud's alternate delimiter syntax (^|^).
 env_vars="SHEETSYNC_TRACKER=$TRACKER"
+# many trackers: the workers get no tracker (each message names one), but their pacing
+((FLEET == 0)) || env_vars="SHEETSYNC_WORKERS=$WORKERS|SHEETSYNC_SHEETS_QUOTA=$SHEETS_QUOTA"
 [[ -z $SMTP_URL ]] || env_vars+="|SHEETSYNC_SMTP_URL=$SMTP_URL"
 [[ -z $SENDER ]] || env_vars+="|SHEETSYNC_SENDER=$SENDER"
 [[ -z $ALLOWED_DOMAINS ]] || env_vars+="|SHEETSYNC_ALLOWED_DOMAINS=$ALLOWED_DOMAINS"
 ((NO_SEND == 0)) || env_vars+="|SHEETSYNC_DRY_RUN=1"
-[[ $TRACKER$SMTP_URL$SENDER$ALLOWED_DOMAINS != *"|"* ]] || die "values must not contain |"
+[[ $TRACKER$REGISTRY$TRACKERS$SMTP_URL$SENDER$ALLOWED_DOMAINS != *"|"* ]] || die "values must not contain |"
 
 # One argument as a shell word: quoted only when needed, the value after --flag= only.
 quote() {
@@ -126,8 +155,9 @@ quote() {
   if [[ $arg =~ ^(--[a-z-]+=)(.*)$ ]]; then
     flag=${BASH_REMATCH[1]} arg=${BASH_REMATCH[2]}
   fi
-  if [[ $arg == '$URL' ]]; then
-    arg='"$URL"'
+  local expands='^[A-Za-z0-9_@%+=:,./$-]+$'
+  if [[ $arg == *'$'* && $arg =~ $expands ]]; then
+    arg="\"$arg\""  # a variable the printed commands set: expanded when pasted
   elif [[ ! $arg =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
     arg="'${arg//\'/\'\\\'\'}'"
   fi
@@ -160,11 +190,12 @@ with_password() {
 
 cd "$(dirname "$0")/.."
 
+apis=(cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com
+  artifactregistry.googleapis.com cloudscheduler.googleapis.com secretmanager.googleapis.com
+  sheets.googleapis.com logging.googleapis.com)
+((FLEET == 0)) || apis+=(pubsub.googleapis.com)
 echo "# 1. Enable the APIs"
-run gcloud services enable cloudfunctions.googleapis.com run.googleapis.com \
-  cloudbuild.googleapis.com artifactregistry.googleapis.com cloudscheduler.googleapis.com \
-  secretmanager.googleapis.com sheets.googleapis.com logging.googleapis.com \
-  --project="$PROJECT"
+run gcloud services enable "${apis[@]}" --project="$PROJECT"
 
 echo "# 2. Service accounts: one the function runs as, one the scheduler calls it as"
 if ! exists gcloud iam service-accounts describe "$RUNNER_EMAIL" --project="$PROJECT"; then
@@ -193,6 +224,11 @@ fi
 
 echo "# 4. Build the source folder (main.py, requirements.txt, the sheetsync package)"
 run "$PYTHON" -m sheetsync.build_function --clean "$BUILD_DIR"
+
+if ((FLEET)); then
+  . cloud_function/fleet.sh # the fan-out, Pub/Sub and the workers, instead of steps 5-7
+  exit 0
+fi
 
 echo "# 5. Deploy the function (one instance, one request at a time: runs never overlap)"
 run gcloud functions deploy "$NAME" --gen2 --runtime=python312 --region="$REGION" \

@@ -58,6 +58,7 @@ case " $* " in
 esac
 case " $* " in
   *" functions describe "*) echo "https://sheetsync-abc123-ew.a.run.app" ;;
+  *" projects describe "*) echo "123456789012" ;;
   *" describe "*) [[ -n ${GCLOUD_EXISTS:-} ]] || exit 1 ;;
 esac
 """
@@ -289,3 +290,101 @@ def test_docs_show_exactly_the_commands_the_script_runs(dry: str) -> None:
         EXAMPLE
     )
     assert block.group(1) == dry, f"paste the output of this into the block: {regenerate}"
+
+
+# -- many trackers: --registry / --trackers (cloud_function/fleet.sh) ------------------------
+
+REGISTRY = "https://docs.google.com/spreadsheets/d/1RegistrySheet0123456789abcdefghijklmnop/edit"
+FLEET = [*EXAMPLE[:4], "--registry", REGISTRY, *EXAMPLE[6:], "--workers", "4"]
+
+
+@pytest.fixture
+def fleet_dry(tmp_path: Path) -> str:
+    """The output of a dry run for many trackers from a registry sheet, four workers."""
+    result = deploy(tmp_path, "--dry-run", *FLEET)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_fleet_shows_topic_dead_letter_topic_and_their_subscriptions(fleet_dry: str) -> None:
+    """The topic, the dead-letter topic and a pull subscription to read dead letters are created."""
+    topics = [
+        w[4] for w in commands(fleet_dry) if w[:4] == ["gcloud", "pubsub", "topics", "create"]
+    ]
+    assert topics == ["sheetsync-trackers", "sheetsync-trackers-dead"]
+    dead = command(
+        fleet_dry, "gcloud", "pubsub", "subscriptions", "create", "sheetsync-trackers-dead"
+    )
+    assert flag(dead, "topic") == "sheetsync-trackers-dead"
+    assert "pubsub.googleapis.com" in command(fleet_dry, "gcloud", "services", "enable")
+
+
+def test_fleet_push_subscription_is_ordered_retried_and_dead_lettered(fleet_dry: str) -> None:
+    """The push subscription orders by tracker, backs off, dead-letters after 5 attempts."""
+    push = command(
+        fleet_dry, "gcloud", "pubsub", "subscriptions", "create", "sheetsync-trackers-push"
+    )
+    assert "--enable-message-ordering" in push
+    assert flag(push, "push-endpoint") == "$WORKER_URL"
+    assert flag(push, "dead-letter-topic") == "sheetsync-trackers-dead"
+    assert flag(push, "max-delivery-attempts") == "5"
+    assert (flag(push, "min-retry-delay"), flag(push, "max-retry-delay")) == ("60s", "600s")
+    assert flag(push, "push-auth-service-account") == SCHEDULER
+
+
+def test_fleet_worker_runs_one_message_per_instance_paced_by_its_share(fleet_dry: str) -> None:
+    """The worker is on_pubsub, at most 4 instances of one request, told to pace at 1/4."""
+    worker = command(fleet_dry, "gcloud", "functions", "deploy", "sheetsync-worker")
+    assert flag(worker, "entry-point") == "on_pubsub"
+    assert (flag(worker, "max-instances"), flag(worker, "concurrency")) == ("4", "1")
+    env = flag(worker, "set-env-vars")
+    assert "SHEETSYNC_WORKERS=4|SHEETSYNC_SHEETS_QUOTA=60" in env
+    assert "SHEETSYNC_TRACKER=" not in env
+
+
+def test_fleet_scheduler_calls_the_fan_out_that_reads_the_registry(fleet_dry: str) -> None:
+    """The daily job calls the fan_out function, which knows the registry sheet and the topic."""
+    fan_out = command(fleet_dry, "gcloud", "functions", "deploy", "sheetsync")
+    assert flag(fan_out, "entry-point") == "fan_out"
+    assert flag(fan_out, "set-env-vars") == (
+        f"^|^SHEETSYNC_REGISTRY={REGISTRY}|SHEETSYNC_TOPIC=projects/{PROJECT}/topics/sheetsync-trackers"
+    )
+    job = command(fleet_dry, "gcloud", "scheduler", "jobs", "create", "http")
+    assert flag(job, "uri") == "$URL"
+    describe = [line for line in fleet_dry.splitlines() if line.startswith("URL=")]
+    assert describe and "functions describe sheetsync " in describe[0]
+
+
+def test_fleet_real_run_gives_the_pubsub_agent_the_dead_letter_topic(tmp_path: Path) -> None:
+    """Run for real: the project number names Pub/Sub's agent, which may dead-letter."""
+    result = deploy(tmp_path, *FLEET, "--build-dir", str(tmp_path / "fn"))
+    assert result.returncode == 0, result.stderr
+    agent = "serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com"
+    calls = gcloud_calls(tmp_path)
+    binding = next(
+        c
+        for c in calls
+        if c.startswith("pubsub topics add-iam-policy-binding sheetsync-trackers-dead")
+    )
+    assert f"--member={agent}" in binding
+    push = next(
+        c for c in calls if c.startswith("pubsub subscriptions create sheetsync-trackers-push")
+    )
+    assert "--push-endpoint=https://sheetsync-abc123-ew.a.run.app" in push
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--tracker", TRACKER], "--tracker runs one tracker: leave it out with --registry"),
+        (["--trackers", TRACKER], "--registry or --trackers, not both"),
+        (["--workers", "61"], "--workers must not exceed --sheets-quota"),
+    ],
+)
+def test_fleet_option_mistakes_are_one_line_exit_2(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    """Contradicting fleet options stop before any command, with one line."""
+    result = deploy(tmp_path, "--dry-run", *FLEET, *extra)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip() == f"deploy.sh: error: {message}"

@@ -88,15 +88,30 @@ class FakeTime:
         self.now += seconds
 
 
+def send(pacer: Pacer, method: str, url: str, time: FakeTime, takes: float = 0.0) -> None:
+    """One request through the pacer, answered ``takes`` seconds after it left."""
+    with pacer.turn(method, url):
+        time.now += takes
+
+
 def test_pacer_keeps_its_share_of_each_window() -> None:
     """With 3 writes a window, the 4th waits for the window to pass; reads count apart."""
     time = FakeTime()
-    pacer = Pacer(3, 3, window=10.0, margin=0.0, clock=lambda: time.now, sleep=time.sleep)
+    pacer = Pacer(3, 3, window=10.0, clock=lambda: time.now, sleep=time.sleep)
     for _ in range(3):
-        pacer.wait("POST", SHEETS + "x:batchUpdate")
-    pacer.wait("get", SHEETS + "x/values:batchGet")
+        send(pacer, "POST", SHEETS + "x:batchUpdate", time)
+    send(pacer, "get", SHEETS + "x/values:batchGet", time)
     assert time.slept == []
-    pacer.wait("PUT", SHEETS + "x/values/A1")
+    send(pacer, "PUT", SHEETS + "x/values/A1", time)
+    assert time.slept == [10.0]
+
+
+def test_pacer_counts_a_window_from_the_answer() -> None:
+    """A slow answer starts its window late: Google may have counted it just before answering."""
+    time = FakeTime()
+    pacer = Pacer(1, 1, window=10.0, clock=lambda: time.now, sleep=time.sleep)
+    send(pacer, "POST", SHEETS + "x:batchUpdate", time, takes=4.0)
+    send(pacer, "POST", SHEETS + "x:batchUpdate", time)
     assert time.slept == [10.0]
 
 
@@ -105,7 +120,7 @@ def test_pacer_leaves_drive_calls_alone() -> None:
     time = FakeTime()
     pacer = Pacer(1, 1, window=10.0, clock=lambda: time.now, sleep=time.sleep)
     for _ in range(5):
-        pacer.wait("POST", "https://www.googleapis.com/drive/v3/files")
+        send(pacer, "POST", "https://www.googleapis.com/drive/v3/files", time)
     assert time.slept == []
 
 
@@ -113,6 +128,18 @@ def test_share_divides_the_quota_by_the_workers() -> None:
     """60 a minute over 4 workers is 15 each; 60/6s keeps the scaled window."""
     assert (share("60", 4).writes, share("60", 4).window) == (15, 60.0)
     assert (share("60/6s", 2).reads, share("60/6s", 2).window) == (30, 6.0)
+
+
+def test_a_worker_keeps_its_pacer_from_one_run_to_the_next() -> None:
+    """Installing the same share again keeps the pacer, and what it counted, for the next run."""
+    environ = {"SHEETSYNC_WORKERS": "4", "SHEETSYNC_SHEETS_QUOTA": "60/6s"}
+    try:
+        first = fanout.install_pacing(environ)
+        assert first is not None and first.writes == 15
+        assert fanout.install_pacing(environ) is first
+        assert fanout.install_pacing({}) is None
+    finally:
+        fanout.install_pacing({})
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,8 @@ def read_registry(address: str) -> list[list[object]]:
 def install_pacing(environ: Mapping[str, str]) -> pacing.Pacer | None:
     """Pace this worker at its share of the quota when ``SHEETSYNC_WORKERS`` is set.
 
+    Called before each run; a process keeps its pacer from one run to the next.
+
     Raises:
         UsageError: ``SHEETSYNC_WORKERS`` or ``SHEETSYNC_SHEETS_QUOTA`` is malformed.
     """
@@ -99,6 +101,13 @@ def install_pacing(environ: Mapping[str, str]) -> pacing.Pacer | None:
     if not workers.isdigit():
         raise UsageError(f"SHEETSYNC_WORKERS: {workers!r} is not a whole number of workers")
     pacer = pacing.share(environ.get("SHEETSYNC_SHEETS_QUOTA", "60"), int(workers))
+    kept = pacing.installed()
+    if kept is not None and (kept.reads, kept.writes, kept.window) == (
+        pacer.reads,
+        pacer.writes,
+        pacer.window,
+    ):
+        return kept  # the same share: keep the requests it has counted in this window
     pacing.install(pacer)
     return pacer
 

@@ -174,7 +174,6 @@ class Front:
 
 
 class _FrontHandler(BaseHTTPRequestHandler):
-
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         keep = {k: v for k, v in self.headers.items() if k.lower() in ("content-type",)}

@@ -4,8 +4,8 @@ Google counts Sheets API requests per user (the service account) and per minute:
 reads and 60 writes by default, whatever number of instances send them. No counter is
 shared between Cloud Run instances, so each worker keeps to its share, the quota
 divided by the number of workers (``--max-instances``), on its own: before each
-request it waits until fewer than its share of reads (or writes) left it in the last
-window. The shares add up to the quota in every window, so the workers together never
+request it waits until fewer than its share of reads (or writes) were answered in the
+last window. The shares add up to the quota in every window, so the workers together never
 go over it, and none wastes its turns on 429 answers. A 429 that still comes (another
 program using the same account) is retried with backoff by ``retry.py``.
 
@@ -20,7 +20,8 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from ...errors import UsageError
@@ -31,35 +32,42 @@ _QUOTA = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+(?:\.\d+)?)\s*s?)?\s*$")
 
 @dataclass
 class Pacer:
-    """At most ``reads`` reads and ``writes`` writes in any ``window`` seconds."""
+    """At most ``reads`` reads and ``writes`` writes in any ``window`` seconds.
+
+    A request's time is when its answer came back, not when it left: Google counts it
+    somewhere in between, so a window measured from the answer is never shorter than the
+    one Google sees, however long the request travelled. Requests take their turns one
+    at a time (a run sends them one after another anyway).
+    """
 
     reads: int
     writes: int
     window: float = 60.0
-    margin: float = 0.02
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     waited: float = 0.0
-    _sent: dict[str, deque[float]] = field(default_factory=dict)
+    _answered: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def wait(self, method: str, url: str) -> None:
-        """Wait until this Sheets API request fits in its window, then count it."""
+    @contextmanager
+    def turn(self, method: str, url: str) -> Iterator[None]:
+        """Wait until this Sheets API request fits in its window, send it, then count it."""
         if SHEETS_PATH not in url:
+            yield
             return
         bucket = "read" if method.upper() in ("GET", "HEAD") else "write"
         limit = self.reads if bucket == "read" else self.writes
         with self._lock:
-            sent = self._sent.setdefault(bucket, deque())
-            if len(sent) >= limit:
-                # a little slack: the server counts a request when it arrives, not when sent
-                free_at = sent[0] + self.window * (1 + self.margin)
-                delay = free_at - self.clock()
+            answered = self._answered.setdefault(bucket, deque())
+            if len(answered) >= limit:
+                delay = answered.popleft() + self.window - self.clock()
                 if delay > 0:
                     self.sleep(delay)
                     self.waited += delay
-                sent.popleft()
-            sent.append(self.clock())
+            try:
+                yield
+            finally:
+                answered.append(self.clock())
 
 
 def share(quota: str, workers: int) -> Pacer:
@@ -91,7 +99,11 @@ def install(pacer: Pacer | None) -> None:
     _installed = pacer
 
 
-def pace(method: str, url: str) -> None:
-    """Wait for this request's turn, if the process paces; else return at once."""
-    if _installed is not None:
-        _installed.wait(method, url)
+def installed() -> Pacer | None:
+    """The pacer this process uses, if any."""
+    return _installed
+
+
+def pace(method: str, url: str) -> AbstractContextManager[None]:
+    """This request's turn, if the process paces; else a turn that never waits."""
+    return nullcontext() if _installed is None else _installed.turn(method, url)

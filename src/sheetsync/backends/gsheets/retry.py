@@ -147,9 +147,9 @@ class RetryingHTTPClient(HTTPClient):
         self, method: str, endpoint: str, kwargs: dict[str, Any]
     ) -> requests.Response | Exception:
         """One HTTP exchange: the answer if OK or retryable, else raise."""
-        pace(method, endpoint)  # this worker's share of the quota (a no-op unless installed)
         try:
-            response = self.session.request(method, endpoint, timeout=self.timeout, **kwargs)
+            with pace(method, endpoint):  # this worker's share of the quota, when installed
+                response = self.session.request(method, endpoint, timeout=self.timeout, **kwargs)
         except TRANSIENT as exc:
             return exc
         if not response.ok and response.status_code not in RETRYABLE:
