@@ -81,8 +81,8 @@ def read_registry(address: str) -> list[list[object]]:
     key = spreadsheet_id(address)
     if key is None:
         raise UsageError(f"SHEETSYNC_REGISTRY: {address!r} is not a Google Sheets URL or ID")
-    http, account = connect_http()
-    ranges = SheetsApi(http, key, account).batch_get(["A1:Z"], "ROWS")
+    http = connect_http()
+    ranges = SheetsApi(http, key, http.account).batch_get(["A1:Z"], "ROWS")
     return [list(row) for row in (ranges[0].get("values", []) if ranges else [])]
 
 
