@@ -15,10 +15,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,7 +30,13 @@ from sheetsync.backends.gsheets.connect import HostSession
 from sheetsync.backends.gsheets.lease import LEASE_KEY, Lease, LeasePolicy
 from sheetsync.backends.gsheets.retry import RetryingHTTPClient
 from sheetsync.testing.emulator import SheetsEmulator
-from sheetsync.testing.pubsub import Front, PubSubEmulator, emulator_command, free_port
+from sheetsync.testing.pubsub import (
+    Front,
+    PubSubEmulator,
+    emulator_command,
+    serve_function,
+    stop_all,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,28 +64,8 @@ def url(sheet: str) -> str:
 
 def serve(target: str, env: dict[str, str], where: Path, events: bool = False) -> tuple:
     """``functions-framework`` serving ``target`` of cloud_function/main.py; (process, URL)."""
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "functions-framework")]
-    command += ["--source", str(CHECKOUT / "cloud_function" / "main.py"), "--target", target]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    command += ["--signature-type", "cloudevent"] if events else []
-    keep = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}
-    with (where / f"{target}-{port}.log").open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            env=keep | env | {"PYTHONUNBUFFERED": "1"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process, f"http://127.0.0.1:{port}/"
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"functions-framework {target} did not start", pytrace=False)
+    log = where / f"{target}-{len(list(where.glob(target + '-*')))}.log"
+    return serve_function(CHECKOUT / "cloud_function" / "main.py", target, env, log, events)
 
 
 @dataclass
@@ -175,10 +157,7 @@ def _round(emulator, pubsub, registry, sheets, held, where) -> Fleet:
             dead_letters = pubsub.pull("sheetsync-trackers-dead-pull")
             return Fleet(sheets, answer, deliveries(), emulator, dead_letters)
     finally:
-        for process, _ in [*workers, (fan_process, fan_url)]:
-            process.terminate()
-        for process, _ in [*workers, (fan_process, fan_url)]:
-            process.wait(timeout=30)
+        stop_all([process for process, _ in [*workers, (fan_process, fan_url)]])
 
 
 def test_fan_out_publishes_each_switched_on_tracker_once(fleet: Fleet) -> None:

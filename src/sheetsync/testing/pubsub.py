@@ -12,10 +12,12 @@ every instance is busy; Pub/Sub then retries the message later.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -109,16 +111,50 @@ class PubSubEmulator:
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], within: float = 60) -> None:
+    name = Path(str(process.args[0] if isinstance(process.args, list) else process.args)).name
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the Pub/Sub emulator exited with status {process.returncode}")
+            raise RuntimeError(f"{name} exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the Pub/Sub emulator did not start within a minute")
+    process.kill()
+    raise RuntimeError(f"{name} did not start within a minute")
+
+
+def serve_function(
+    source: Path, target: str, env: dict[str, str], log: Path, events: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``functions-framework`` serving ``target`` of ``source`` on loopback; (process, URL).
+
+    The process gets only PATH, HOME and ``env``; it is up once its port answers.
+    """
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "functions-framework"), "--source", str(source)]
+    command += ["--target", target, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--signature-type", "cloudevent"] if events else []
+    keep = {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=keep | env | {"PYTHONUNBUFFERED": "1"}, stdout=out, stderr=out
+        )
+    _wait_for_port(port, process)
+    return process, f"http://127.0.0.1:{port}/"
+
+
+def stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Stop the processes together, then wait for each."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class Front:
@@ -136,6 +172,7 @@ class Front:
         self.patience = patience
         self.answers: Counter[int] = Counter()
         self.bodies: list[dict[str, Any]] = []
+        self.busy = self.peak = 0  # requests being served now, and the most at once
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _FrontHandler)
         self._server.daemon_threads = True
@@ -156,6 +193,9 @@ class Front:
             worker = self.idle.get(timeout=self.patience)
         except queue.Empty:
             return self._count(429, body), b"no idle instance"
+        with self._lock:
+            self.busy += 1
+            self.peak = max(self.peak, self.busy)
         try:
             with requests.Session() as session:
                 session.trust_env = False
@@ -164,6 +204,8 @@ class Front:
         except requests.RequestException:
             return self._count(503, body), b"worker unreachable"
         finally:
+            with self._lock:
+                self.busy -= 1
             self.idle.put(worker)
 
     def _count(self, status: int, body: bytes) -> int:
