@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from conftest import tracker_grids
 from sheetsync.backends.gsheets.pacing import Pacer, share
 from sheetsync.errors import UsageError
 from sheetsync.fleet import fanout
 from sheetsync.fleet.registry import from_list, from_rows
 from sheetsync.testing.emulator import SheetsEmulator
-from sheetsync.testing.pubsub import PubSubEmulator, emulator_command
+from sheetsync.testing.pubsub import (
+    Front,
+    PubSubEmulator,
+    emulator_command,
+    serve_function,
+    stop_all,
+)
 
 A = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 B = "1BbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -193,3 +203,41 @@ def test_fan_out_publishes_one_ordered_message_per_registry_row(
     assert round_.to_json() == {"published": 2, "off": 1, "problems": []}
     assert sorted(m["orderingKey"] for m in messages) == [A, B]
     assert {json.loads(base64.b64decode(m["data"]))["tracker"] for m in messages} == {url(A), B}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(emulator_command() is None, reason="Google's Pub/Sub emulator is missing")
+def test_two_rounds_at_once_never_run_one_tracker_twice_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rounds [A] and [A, B] back to back: A and B run at once, A's two runs never overlap."""
+    main = Path(__file__).resolve().parents[1] / "cloud_function" / "main.py"
+    with SheetsEmulator() as sheets, PubSubEmulator() as pubsub:
+        a, b = (sheets.create_spreadsheet(f"T{n}", tracker_grids()) for n in range(2))
+        topic = pubsub.topic("sheetsync-trackers")
+        common = {"SHEETS_EMULATOR_HOST": sheets.host, "PUBSUB_EMULATOR_HOST": pubsub.host}
+        env = common | {"SHEETSYNC_DRY_RUN": "1", "SHEETSYNC_WORKERS": "2"}
+        logs = [tmp_path / f"worker-{n}.log" for n in range(2)]
+        workers = [serve_function(main, "on_pubsub", env, log, events=True) for log in logs]
+        try:
+            with Front([u for _, u in workers]) as front:
+                pubsub.push_subscription("push", topic, front.url)
+                monkeypatch.setenv("SHEETS_EMULATOR_HOST", sheets.host)
+                for listed in (a, f"{a} {b}"):
+                    round_ = common | {"SHEETSYNC_TRACKERS": listed, "SHEETSYNC_TOPIC": topic}
+                    fanout.fan_out(round_)
+                deadline = time.monotonic() + 120
+                while front.answers[200] < 3 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                runs = list(front.bodies)
+        finally:
+            stop_all([process for process, _ in workers])
+    assert front.answers == Counter({200: 3})
+    assert front.peak == 2  # A and B did run at once
+    first, second = sorted((r["began"], r["ended"]) for r in runs if _named(r) == a)
+    assert first[1] <= second[0], "tracker A ran twice at once"
+
+
+def _named(request: dict) -> str:
+    """The tracker a pushed request names."""
+    return str(json.loads(base64.b64decode(request["message"]["data"]))["tracker"])

@@ -173,6 +173,7 @@ class Front:
         self.answers: Counter[int] = Counter()
         self.bodies: list[dict[str, Any]] = []
         self.busy = self.peak = 0  # requests being served now, and the most at once
+        # each request: its JSON body, "status", and "began"/"ended" (monotonic seconds)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _FrontHandler)
         self._server.daemon_threads = True
@@ -196,22 +197,25 @@ class Front:
         with self._lock:
             self.busy += 1
             self.peak = max(self.peak, self.busy)
+        began = time.monotonic()
         try:
             with requests.Session() as session:
                 session.trust_env = False
                 answer = session.post(worker, data=body, headers=headers, timeout=900)
-            return self._count(answer.status_code, body), answer.content
+            return self._count(answer.status_code, body, began), answer.content
         except requests.RequestException:
-            return self._count(503, body), b"worker unreachable"
+            return self._count(503, body, began), b"worker unreachable"
         finally:
             with self._lock:
                 self.busy -= 1
             self.idle.put(worker)
 
-    def _count(self, status: int, body: bytes) -> int:
+    def _count(self, status: int, body: bytes, began: float | None = None) -> int:
+        """Count an answer; keep the request with its status and when it was served."""
+        served = {"status": status, "began": began, "ended": time.monotonic()}
         with self._lock:
             self.answers[status] += 1
-            self.bodies.append({"status": status, **json.loads(body or b"{}")})
+            self.bodies.append(served | json.loads(body or b"{}"))
         return status
 
 
