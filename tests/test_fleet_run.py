@@ -188,8 +188,9 @@ def test_the_failed_tracker_is_retried_alone(fleet: Fleet) -> None:
     assert fleet.dead == []
 
 
-def test_workers_use_the_whole_quota_and_draw_no_429(fleet: Fleet) -> None:
-    """Paced at half the quota each, the two workers reached the write limit and drew no 429."""
-    assert fleet.emulator.quota.peak["write"] == LIMIT  # writes are what bound the round
-    assert 0 < fleet.emulator.quota.peak["read"] <= LIMIT
+def test_workers_share_the_quota_and_draw_no_429(fleet: Fleet) -> None:
+    """Paced at half the quota each, the two workers wrote in the same windows yet drew no 429."""
+    peak = fleet.emulator.quota.peak
+    assert LIMIT // 2 < peak["write"] <= LIMIT  # more than one worker's share in one window
+    assert 0 < peak["read"] <= LIMIT
     assert fleet.emulator.quota.rejected == Counter()
