@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import tracker_grids
 from sheetsync.backends.gsheets.pacing import Pacer, share
@@ -241,3 +242,24 @@ def test_two_rounds_at_once_never_run_one_tracker_twice_at_once(
 def _named(request: dict) -> str:
     """The tracker a pushed request names."""
     return str(json.loads(base64.b64decode(request["message"]["data"]))["tracker"])
+
+
+def test_emulator_quota_answers_429_in_googles_shape_and_counts_it() -> None:
+    """Past the per-window limit the emulator answers Google's RESOURCE_EXHAUSTED body, counted."""
+    with SheetsEmulator() as sheets:
+        book = sheets.create_spreadsheet("Quota", {"Log": [["When"]]})
+        sheets.set_quota(reads=5, writes=1, window=60.0)
+        url = f"http://{sheets.host}/v4/spreadsheets/{book}/values/Log!A2?valueInputOption=RAW"
+        with requests.Session() as session:
+            session.trust_env = False
+            answers = [session.put(url, json={"values": [["x"]]}, timeout=10) for _ in range(2)]
+        assert [a.status_code for a in answers] == [200, 429]
+        error = answers[1].json()["error"]
+        assert (error["code"], error["status"]) == (429, "RESOURCE_EXHAUSTED")
+        assert "Write requests per minute per user" in error["message"]
+        info = error["details"][0]
+        assert info["@type"] == "type.googleapis.com/google.rpc.ErrorInfo"
+        assert info["reason"] == "RATE_LIMIT_EXCEEDED"
+        assert info["metadata"]["quota_limit_value"] == "1"
+        assert int(answers[1].headers["Retry-After"]) >= 1
+        assert (sheets.quota.rejected, sheets.quota.peak) == (Counter(write=1), Counter(write=1))
