@@ -93,9 +93,9 @@ def opened_key(step: str, due: dt.date, day: dt.date) -> str:
     return milestone_key(OPENED, step, due, day.isoformat())
 
 
-def added_key(step: str, due: dt.date) -> str:
-    """The key of an approval step a re-route added."""
-    return milestone_key(ADDED, step, due, "route")
+def added_key(step: str, due: dt.date | None) -> str:
+    """The key of an approval step a re-route added (``due`` ``none`` while it waits)."""
+    return milestone_key(ADDED, step, due or "none", "route")
 
 
 def step_cancelled_key(step: str, due: dt.date | None, why: str) -> str:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .approvals.records import mark_opened
 from .backends.base import Backend
 from .backends.memory import MemoryBackend
 from .cells.addresses import Address
@@ -301,6 +302,7 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     result.sent, result.items = delivered.sent, delivered.items
     with step("write the status columns"):
         notified = last_notified(prepared.evaluated, delivered.rows, prepared.today)
+        notified = mark_opened(prepared.evaluated, notified)
         _write_back(backend, prepared, notified)
     result.api_calls = backend.api_calls
     return result

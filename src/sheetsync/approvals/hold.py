@@ -12,8 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ..schema import DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
+from .records import STEP_ID
 
 APPROVED_HEALTH = "Approved"
+
+
+def program_dated(ids: pd.Series, sources: pd.Series) -> np.ndarray:
+    """Auto approval steps: their Due Date is the program's, blank while a step waits."""
+    steps = ids.astype(str).str.match(STEP_ID.pattern).to_numpy(dtype=bool)
+    return steps & (sources == "auto").to_numpy(dtype=bool)
 
 
 def hold_waiting(frame: pd.DataFrame) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 
 Pure. Rows are ``{contract}/approval-1 … -n`` (Source auto, Type approval). Only the
 first step not done is open: it is due *Approval days* business days after the day
-it opened (recorded in the Log as an ``opened`` row, so every run reads the same
-day). Later steps wait for the one before them. A re-route keeps the steps done,
+it opened (recorded in the Log as an ``opened`` row and in the step's Last Notified
+cell, so every run reads the same day: ``records``). Later steps wait for the one
+before them, with no due date until they open. A re-route keeps the steps done,
 keeps open steps that still come in the new order, cancels the others and adds the
 missing approvers after them. Steps stop (cancelled) when the contract leaves Draft
 or In review for any status but Terminated, Expired or Superseded, which cancel them
@@ -21,7 +22,7 @@ import pandas as pd
 
 from ..cells.addresses import Address, allowed_split, parse_addresses
 from ..derive.changes import Change, Derived, History, RowSource, occurrence_cells
-from ..keys import added_key, moved_key, opened_key, split_key, step_cancelled_key
+from ..keys import added_key, moved_key, opened_key, step_cancelled_key
 from ..normalize.settings import Settings
 from ..problems import Problem
 from ..schema import (
@@ -33,11 +34,11 @@ from ..schema import (
     OPENED,
     UNDER_APPROVAL,
 )
+from .records import STEP_ID, cancelled_steps, opened_days
 from .routes import SHOWN, Route, route_for
 
 APPROVAL = "approval"
 APPROVED, IN_APPROVAL = "approved", "in approval"
-STEP_ID = re.compile(r"^(?P<contract>.+)/approval-(?P<n>\d+)$")
 _APPROVER = re.compile(r"\bby\s+(?P<who>\S+@\S+?)\s*$", re.IGNORECASE)
 
 
@@ -82,6 +83,7 @@ class _Run:
     fresh: list[tuple[Any, Step]] = field(default_factory=list)
     waits: dict[str, int] = field(default_factory=dict)
     state: dict[str, str] = field(default_factory=dict)
+    opened_on: dict[str, dt.date] = field(default_factory=dict)  # each open step's day
 
     def add_by(self, day: dt.date) -> dt.date:
         return add_business_days(day, self.settings.approval_days)
@@ -92,8 +94,9 @@ def reconcile_approvals(
 ) -> None:
     """Add, open, re-route and stop each contract's approval steps (see the module's doc)."""
     frame = derived.milestones
-    run = _Run(derived, source, settings, today, _opened_days(history.recorded), history.recorded)
-    gone = _cancelled_ids(history.recorded)
+    opened = opened_days(history.recorded, frame)
+    run = _Run(derived, source, settings, today, opened, history.recorded)
+    gone = cancelled_steps(history.recorded, frame)
     by_contract = _existing(frame, gone, source)
     contracts = derived.contracts
     usable = contracts[(contracts["id"] != "") & ~contracts["duplicate"]]
@@ -107,35 +110,11 @@ def reconcile_approvals(
     _append_fresh(run)
     frame = derived.milestones
     frame["waits_for"] = frame["id"].map(run.waits).fillna(0).astype("int64")
+    frame["opened_on"] = frame["id"].map(run.opened_on).astype(object)
     ids = derived.contracts["id"].tolist()
     derived.contracts["approval"] = pd.Series(
         [run.state.get(i, "") for i in ids], index=derived.contracts.index, dtype=object
     )
-
-
-def _opened_days(recorded: frozenset[str]) -> dict[str, dt.date]:
-    """The day each step opened, from the ``opened:{step}:{due}:{day}`` Log rows."""
-    days: dict[str, dt.date] = {}
-    for key in recorded:
-        parts = split_key(key)
-        if parts is None or parts.kind != OPENED:
-            continue
-        try:
-            day = dt.date.fromisoformat(parts.stage)
-        except ValueError:
-            continue
-        days[parts.milestone] = max(day, days.get(parts.milestone, day))
-    return days
-
-
-def _cancelled_ids(recorded: frozenset[str]) -> set[str]:
-    """Approval steps the Log records as cancelled: they stay cancelled."""
-    found = set()
-    for key in recorded:
-        parts = split_key(key)
-        if parts is not None and parts.kind == CANCELLED_KIND and STEP_ID.match(parts.milestone):
-            found.add(parts.milestone)
-    return found
 
 
 def _existing(
@@ -259,8 +238,7 @@ def _schedule(run: _Run, c: Any, chain: list[Step], rerouted: bool, route: Route
                 _early(run, step, opened)
             assert before is not None
             run.waits[step.id] = before.number
-            if step.at is None:
-                step.due = run.add_by(before.due or run.today)
+            _undated(run, step, before)
         if step.at is None:
             run.fresh.append((c, step))
             if rerouted and step is not opened and route is not None:
@@ -268,19 +246,36 @@ def _schedule(run: _Run, c: Any, chain: list[Step], rerouted: bool, route: Route
         before = step
 
 
+def _undated(run: _Run, step: Step, before: Step) -> None:
+    """A waiting step has no due date until it opens; one a run gave it before is cleared."""
+    if step.at is None or step.due is None:
+        step.due = None
+        return
+    frame = run.derived.milestones
+    header = run.source.headers.get("Due Date", "Due Date")
+    cells: dict[str, object] = {header: None}
+    expect: dict[str, object] = {header: run.source.raw_due.iat[step.at]}
+    frame.at[step.at, "due"] = pd.NaT
+    key = moved_key(step.id, step.due.isoformat(), "none")
+    subject = f"{step.title}: waits for step {before.number}, so its due date is set when it opens"
+    contract, row = step.id.rsplit("/", 1)[0], int(frame.at[step.at, "row"])
+    run.derived.changes.append(Change(step.id, contract, row, cells, expect, MOVED, key, subject))
+    step.due = None
+
+
 def _open(run: _Run, step: Step, before: Step | None) -> dt.date:
     """The open step's due date: Approval days after the day it opened, recorded once."""
     frame = run.derived.milestones
     day = run.opened.get(step.id)
     if day is None:
-        done_on = before.completed_on if before is not None else None
-        day = done_on if done_on is not None and done_on <= run.today else run.today
+        run.opened_on[step.id] = day = _opening_day(run, before)
         due = run.add_by(day)
         done = f" (step {before.number} done)" if before is not None else ""
         subject = f"{step.title}: opens {day}{done}, due {due}"
         key = opened_key(step.id, due, day)
         kind = OPENED
     else:
+        run.opened_on[step.id] = day
         due = run.add_by(day)
         if step.due == due:
             return due
@@ -295,6 +290,12 @@ def _open(run: _Run, step: Step, before: Step | None) -> dt.date:
     row = int(frame.at[step.at, "row"]) if step.at is not None else 0
     run.derived.changes.append(Change(step.id, contract, row, cells, expect, kind, key, subject))
     return due
+
+
+def _opening_day(run: _Run, before: Step | None) -> dt.date:
+    """The day a step opens: the step before it's Completed On, else the run's day."""
+    done_on = before.completed_on if before is not None else None
+    return done_on if done_on is not None and done_on <= run.today else run.today
 
 
 def _early(run: _Run, step: Step, opened: Step) -> None:
@@ -316,7 +317,6 @@ def _log_added(run: _Run, c: Any, step: Step, route: Route) -> None:
     order = " → ".join(a.email for a in route.approvers)
     why = f"Approval route: {route.condition} applies now{_facts(route, c)} ({order})"
     subject = f"{step.title}: added as step {step.number}, {why}"
-    assert step.due is not None
     key = added_key(step.id, step.due)
     run.derived.changes.append(Change(step.id, c.id, 0, {}, {}, ADDED, key, subject))
 

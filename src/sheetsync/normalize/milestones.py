@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..approvals.hold import program_dated
 from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no
 from ..problems import Problem
@@ -47,11 +48,12 @@ def milestone_frame(
     due = read_dates(table, "Due Date", settings.locale, flags)
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
     told = np.isin(table.rows, [p.row for p in flags.problems if p.column == "Due Date"])
-    flags.flag(np.isnat(due) & ~told, "Due Date", "Due Date is blank")
+    undated = np.isnat(due) & ~program_dated(ids.series(), _sources(table))
+    flags.flag(undated & ~told, "Due Date", "Due Date is blank")
     owners, no_owner = _milestone_owners(table, (contract_ids, at), by_id, settings, flags)
     escalate, _, _ = read_owners(table, "Escalate To", settings.allowed_domains, flags)
     done, completed = _done(table, settings, flags)
-    blocked = blocked | unknown | np.isnat(due) | no_owner
+    blocked = blocked | unknown | undated | no_owner
     frame = pd.DataFrame(
         {
             "row": table.rows,
