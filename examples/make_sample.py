@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     """Write the sample, replacing an earlier copy of this script's own output."""
     args = parse_args(argv)
     args.out.unlink(missing_ok=True)
-    create_workbook(args.out, sample_tracker(args.anchor))
+    create_workbook(args.out, sample_tracker(args.anchor), today=args.anchor)
     print(f"wrote {args.out} (dates relative to {args.anchor.isoformat()})")
 
 

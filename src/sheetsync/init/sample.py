@@ -99,6 +99,8 @@ _CONTRACTS: list[tuple[Any, ...]] = [
      "9.5k", -100, 265, "yes", 12, 30, "Low", "", "Active"),
     ("C-027", "Data platform licence (in review)", "Fabrikam Data", "Licence", RAJ, "IT",
      "$1,400,000", 14, 1109, "no", "", 90, "High", "", "In review"),
+    ("C-028", "Mutual NDA - pilot (draft)", "Litware Research", "NDA", LIAM, "Legal",
+     "", 7, 737, "no", "", "", "Low", "", "Draft"),
 ]
 # fmt: on
 
@@ -127,6 +129,16 @@ _STORY: list[tuple[Any, ...]] = [
     ("C-021", "Return courier tracking devices", "delivery", 20, {"notes": "Contract ended"}),
     ("C-021", "Final invoice reconciliation", "invoice", 35, {}),
     ("C-022", "Approve e-signature rollout", "approval", 45, {}),
+]
+# fmt: on
+
+# Reviews that slipped, added after every other row so the rows above keep their numbers:
+# the Dashboard's "Reviews overdue, by counterparty" lists Contoso (two) and Woodgrove.
+# fmt: off
+_LATE_REVIEWS: list[tuple[Any, ...]] = [
+    ("C-005", "Consultant performance review", "review", -9, {}),
+    ("C-024", "ERP steering committee review", "review", -2, {}),
+    ("C-018", "Supplier quality review", "performance review", -16, {"escalate": CFO}),
 ]
 # fmt: on
 
@@ -173,7 +185,9 @@ def contracts_grid(anchor: dt.date) -> Grid:
 def milestones_grid(anchor: dt.date) -> Grid:
     """The Milestones tab: header, story rows, routine rows, text dates and broken rows."""
     rows = [*_story_rows(anchor), *_routine_rows(anchor), *_term_rows(anchor)]
-    rows += _text_date_rows(anchor) + _broken_rows(anchor)
+    rows += (
+        _text_date_rows(anchor) + _broken_rows(anchor) + list(_story_rows(anchor, _LATE_REVIEWS))
+    )
     grid: Grid = [list(MILESTONE_HEADERS)]
     blank_ids = {7, 41, 77}  # left blank so the first run assigns the next IDs
     for number, row in enumerate(rows, start=1):
@@ -219,8 +233,8 @@ def _row(
     return [cells.get(header, "") for header in MILESTONE_HEADERS]
 
 
-def _story_rows(anchor: dt.date) -> Iterator[list[object]]:
-    for contract, title, kind, offset, extra in _STORY:
+def _story_rows(anchor: dt.date, story: list[tuple[Any, ...]] = _STORY) -> Iterator[list[object]]:
+    for contract, title, kind, offset, extra in story:
         if "completed" in extra:
             extra = {**extra, "completed": _last_month(anchor, extra["completed"])}
         yield _row(contract, title, kind, _day(anchor, offset), **extra)
