@@ -136,9 +136,11 @@ _STORY: list[tuple[Any, ...]] = [
 # the Dashboard's "Reviews overdue, by counterparty" lists Contoso (two) and Woodgrove.
 # fmt: off
 _LATE_REVIEWS: list[tuple[Any, ...]] = [
-    ("C-005", "Consultant performance review", "review", -9, {}),
+    ("C-005", "Consultant performance review", "review", -6,
+     {"escalate": "procurement-leads@example.com"}),
     ("C-024", "ERP steering committee review", "review", -2, {}),
-    ("C-018", "Supplier quality review", "performance review", -16, {"escalate": CFO}),
+    ("C-018", "Supplier quality review", "performance review", -9,
+     {"escalate": "procurement-leads@example.com"}),
 ]
 # fmt: on
 
