@@ -53,7 +53,7 @@ def test_check_and_dry_run_say_would_and_change_nothing(example: Path, args: tup
     result = sheetsync(example.parent, args[0], example.name, *args[1:], *TODAY)
     assert result.returncode == 0, result.stderr
     assert "(a run would write them into each row's Problems column)" in result.stdout
-    assert "Would send 15 emails:" in result.stdout
+    assert "Would send 16 emails:" in result.stdout
     assert "written into" not in result.stdout and " sent:" not in result.stdout
     assert result.stdout.rstrip().endswith("Nothing written or sent (" + args[-1] + ").")
     assert example.read_bytes() == before and not (example.parent / "outbox").exists()
@@ -90,7 +90,7 @@ def test_preview_without_out_writes_to_preview_folder(example: Path):
     """``preview`` with no ``--out`` writes its pages into ./preview."""
     result = sheetsync(example.parent, "preview", example.name, *TODAY)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "15 emails rendered; open preview/index.html\n"
+    assert result.stdout == "16 emails rendered; open preview/index.html\n"
     assert len(list((example.parent / "preview").glob("*.html"))) == 16  # with index.html
 
 
@@ -106,7 +106,7 @@ def test_verbose_before_or_after_the_command_times_each_step(example: Path, wher
         "check every row",
         "work out statuses",
         "plan the emails",
-        "render 15 emails",
+        "render 16 emails",
     ]
 
 
@@ -116,12 +116,12 @@ def test_without_verbose_stderr_is_quiet(example: Path):
 
 
 def test_sending_to_a_server_reports_progress_off_a_terminal(example: Path):
-    """Sending 15 emails through SMTP off a terminal: no progress line (one per 100), no bar."""
+    """Sending 16 emails through SMTP off a terminal: no progress line (one per 100), no bar."""
     with SmtpServer() as server:
         result = sheetsync(example.parent, "run", example.name, *TODAY, "--smtp", server.url())
         received = len(server.messages)
     assert result.returncode == 0, result.stderr
-    assert received == 15
+    assert received == 16
     assert result.stderr == ""
     assert result.stdout.endswith("emails delivered to the mail server.\n")
 
@@ -184,4 +184,4 @@ def test_credentials_hint_is_a_command_gcloud_accepts():
 def test_cli_in_process_accepts_verbose_after_the_command(example: Path):
     """In process too, ``check TRACKER -v`` is accepted and reports on stdout."""
     result = CliRunner().invoke(main, ["check", str(example), *TODAY, "-v"])
-    assert result.exit_code == 0 and "Would send 15 emails:" in result.stdout
+    assert result.exit_code == 0 and "Would send 16 emails:" in result.stdout

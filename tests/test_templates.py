@@ -71,7 +71,7 @@ def test_a_custom_layout_brands_every_email_and_the_rest_stays_default(workdir: 
     done = sheetsync("run", "demo.xlsx", "--today", TODAY, "--templates", str(folder), cwd=workdir)
     assert done.returncode == 0, done.stderr
     messages = outbox(workdir / "outbox")
-    assert len(messages) == 15
+    assert len(messages) == 16
     for message in messages:
         html = part(message, "html")
         assert BRAND in html and "Contract tracker</p>" not in html
@@ -86,7 +86,7 @@ def test_sheetsync_templates_variable_does_the_same_for_preview(workdir: Path) -
     done = sheetsync("preview", "demo.xlsx", "--today", TODAY, "--out", "pv", cwd=workdir, env=env)
     assert done.returncode == 0, done.stderr
     pages = [p for p in (workdir / "pv").glob("*.html") if p.name != "index.html"]
-    assert len(pages) == 15
+    assert len(pages) == 16
     assert all(BRAND in p.read_text() for p in pages)
 
 
