@@ -91,7 +91,7 @@ def test_preview_without_out_writes_to_preview_folder(example: Path):
     result = sheetsync(example.parent, "preview", example.name, *TODAY)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "16 emails rendered; open preview/index.html\n"
-    assert len(list((example.parent / "preview").glob("*.html"))) == 16  # with index.html
+    assert len(list((example.parent / "preview").glob("*.html"))) == 17  # with index.html
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
