@@ -30,6 +30,12 @@
     ``{"published": n, "off": n, "problems": [...]}``, or 500 with a one-line reason.
     With ``SHEETSYNC_WORKERS`` set, ``on_pubsub`` paces its Sheets API requests at the
     quota divided by the workers (see ``sheetsync.fleet``).
+``act(request)``
+    HTTP, public (``--allow-unauthenticated``: the signed token is the credential). A
+    Mark-done link from an email: GET shows the milestone as the sheet holds it now with
+    a Confirm button, POST (the button) writes Done and Completed On and a Log row. The
+    work is ``sheetsync.act.service.answer``; it needs ``SHEETSYNC_TRACKER`` and
+    ``SHEETSYNC_LINK_KEYS`` only (no mail settings, no SMTP password).
 
 Configuration comes from the ``SHEETSYNC_*`` environment variables (see
 ``sheetsync.config``). Logs are JSON lines on stdout with ``severity`` and ``message``,
@@ -41,6 +47,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 import logging
 import os
@@ -49,10 +56,14 @@ from typing import Any
 
 import functions_framework
 
+from sheetsync.act.page import plain_page
+from sheetsync.act.service import answer as mark_done
+from sheetsync.backends import open_backend
 from sheetsync.config import Config, run_configured
 from sheetsync.deadlines import feed_from_environment
 from sheetsync.errors import SheetsyncError, UsageError
 from sheetsync.fleet import fanout
+from sheetsync.links import parse_keys
 from sheetsync.pipeline import RunResult
 
 log = logging.getLogger("sheetsync.function")
@@ -145,6 +156,22 @@ def fan_out(request: Any) -> tuple[str, int, dict[str, str]]:
         return scrub(_reason(exc)), 500, {"Content-Type": "text/plain; charset=utf-8"}
     log.info("published %d trackers", round_.published, extra={"fields": round_.to_json()})
     return json.dumps(round_.to_json()), 200, {"Content-Type": "application/json"}
+def act(request: Any) -> tuple[str, int, dict[str, str]]:
+    """A Mark-done link: the page (GET) or the confirmation (POST); never a traceback."""
+    token = request.form.get("t") or request.args.get("t") or ""
+    try:
+        backend = open_backend(os.environ.get("SHEETSYNC_TRACKER", ""))
+        keys = parse_keys(os.environ.get("SHEETSYNC_LINK_KEYS"))
+        page = mark_done(backend, request.method, token, keys, lambda: dt.datetime.now(dt.UTC))
+    except Exception as exc:
+        log.exception("act failed: %s", _reason(exc), extra={"fields": {"error": "act"}})
+        page = plain_page(500, "Something went wrong", ACT_FAILED)
+    if page.status >= 400:
+        log.info("act answered %d: %s", page.status, page.heading)
+    return page.html(), page.status, page.headers()
+
+
+ACT_FAILED = "The tracker could not be read or written just now. Try the link again later."
 
 
 def _config() -> Config:

@@ -20,6 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sheetsync"
 # The core, by name under ``sheetsync`` (a module or a package; the longest listed name wins).
 CORE = frozenset(
     {
+        "act",
         "approvals",
         "cells",
         "compose",
@@ -45,6 +46,7 @@ EDGE = frozenset(
     {
         "__init__",
         "__main__",
+        "act.service",  # reads and writes the tracker for the act function target
         "backends",
         "build_function",
         "cli",

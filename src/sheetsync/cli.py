@@ -14,7 +14,7 @@ import click
 
 from . import pipeline
 from .backends import open_backend
-from .config import one_sender
+from .config import link_settings, one_sender
 from .errors import DeliveryError, SheetsyncError, UsageError
 from .pipeline import RunOptions, RunResult
 from .schema import RESOLVED, STATUSES
@@ -138,7 +138,7 @@ def init(tracker: str | None, sample: bool, google_title: str | None) -> None:
 @verbose_option
 def check(tracker: str, today: str | None, templates: str | None, as_json: bool) -> None:
     """Validate the tracker (and custom templates) and show statuses; writes and sends nothing."""
-    options = RunOptions(today=_today(today), templates=templates)
+    options = RunOptions(today=_today(today), templates=templates, **link_settings(os.environ))
     result = pipeline.check(open_backend(tracker), options)
     _report(result, as_json, acting=False)
     if not as_json:
@@ -194,6 +194,7 @@ def run(
         sender=one_sender(sender, "--sender"),
         require_sender=smtp_url is not None,
         templates=templates,
+        **link_settings(os.environ),
     )
     if progress:
         options.progress = progress
@@ -232,7 +233,7 @@ def preview(tracker: str, today: str | None, out_dir: str, templates: str | None
     """Render what a run would send as HTML pages plus an index.html; sends nothing."""
     from .compose.preview import write_preview
 
-    options = RunOptions(today=_today(today), templates=templates)
+    options = RunOptions(today=_today(today), templates=templates, **link_settings(os.environ))
     result = pipeline.check(open_backend(tracker), options)
     index = write_preview(result.planned, Path(out_dir))
     why = "" if result.planned else f" ({nothing_to_send(result)})"

@@ -12,6 +12,8 @@ checked up front, so a bad deployment fails with one line naming the variable::
     SHEETSYNC_DRY_RUN          1/true/yes: evaluate and report, write and send nothing
     SHEETSYNC_OUTBOX           a folder for .eml files instead of SMTP (local use)
     SHEETSYNC_TEMPLATES        a folder of the organization's own email templates
+    SHEETSYNC_ACTION_URL       the act function's URL: emails carry Mark-done links
+    SHEETSYNC_LINK_KEYS        the keys that sign links (from Secret Manager; first signs)
 
 Many trackers from one deployment (``sheetsync.fleet.fanout`` lists these):
 SHEETSYNC_TRACKERS, SHEETSYNC_REGISTRY, SHEETSYNC_TOPIC, SHEETSYNC_WORKERS and
@@ -24,11 +26,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from . import pipeline
 from .backends import open_backend
 from .cells.addresses import Address, parse_addresses
 from .errors import MessageRejected, UsageError
+from .links import action_url, parse_keys
 from .pipeline import RunOptions, RunResult
 from .transports.base import ContextTransport, Transport
 from .transports.outbox import OutboxTransport
@@ -49,6 +53,8 @@ VARIABLES = (
     "SHEETSYNC_TOPIC",
     "SHEETSYNC_WORKERS",
     "SHEETSYNC_SHEETS_QUOTA",
+    "SHEETSYNC_ACTION_URL",
+    "SHEETSYNC_LINK_KEYS",
 )
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -78,6 +84,8 @@ class Config:
     dry_run: bool = False
     outbox: str | None = None
     templates: str | None = None
+    action_url: str | None = None
+    link_keys: tuple[bytes, ...] = field(default=(), repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -96,6 +104,7 @@ class Config:
             dry_run=_flag("SHEETSYNC_DRY_RUN", environ.get("SHEETSYNC_DRY_RUN", "")),
             outbox=_text(environ, "SHEETSYNC_OUTBOX"),
             templates=_text(environ, "SHEETSYNC_TEMPLATES"),
+            **link_settings(environ),
         )
         config.transport()  # checks the mail settings now, without connecting
         return config
@@ -132,6 +141,8 @@ class Config:
             allowed_domains=self.allowed_domains,
             require_sender=self.smtp_url is not None,
             templates=self.templates,
+            action_url=self.action_url,
+            link_keys=self.link_keys,
         )
 
 
@@ -146,6 +157,22 @@ def run_configured(config: Config, tracker: str | None = None) -> RunResult:
     if not name:
         raise UsageError("no tracker: set SHEETSYNC_TRACKER or name one in the request")
     return pipeline.run(open_backend(name), config.transport(), config.options())
+
+
+def link_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``action_url`` and ``link_keys`` from ``SHEETSYNC_ACTION_URL`` / ``SHEETSYNC_LINK_KEYS``.
+
+    Raises:
+        UsageError: the URL is not https (or http on localhost), or it is set without a
+            key, or a key is too short.
+    """
+    url = _text(environ, "SHEETSYNC_ACTION_URL")
+    keys = _text(environ, "SHEETSYNC_LINK_KEYS")
+    if url and not action_url(url):
+        raise UsageError(f"SHEETSYNC_ACTION_URL: {url!r} is not an https:// address")
+    if url and not keys:
+        raise UsageError("SHEETSYNC_ACTION_URL is set but SHEETSYNC_LINK_KEYS is not")
+    return {"action_url": url, "link_keys": tuple(parse_keys(keys)) if keys else ()}
 
 
 def _text(environ: Mapping[str, str], name: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,8 +38,10 @@ from .errors import UsageError
 from .evaluate import evaluate_milestones
 from .evaluate.health import contract_health
 from .init.sample import sample_tracker
+from .links import LinkMaker, expiry
 from .model import Snapshot, TabWrite
 from .normalize import Tracker, normalize
+from .normalize.settings import Settings
 from .plan import Notification, PlanContext, plan_notifications
 from .problems import Problem, problems_by_row
 from .record.notified import attach_history, last_notified
@@ -67,6 +70,7 @@ from .writeback import (
     settings_writes,
 )
 
+log = logging.getLogger(__name__)
 DEFAULT_SENDER = Address("sheetsync", "sheetsync@localhost")
 SAMPLE_DAY = dt.date(2026, 12, 1)  # the sample tracker custom templates are checked with
 SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
@@ -85,6 +89,8 @@ class RunOptions:
     allowed_domains: tuple[str, ...] | None = None
     require_sender: bool = False  # a mail server refuses the default sheetsync@localhost
     templates: str | None = None  # an organization's own email templates (a folder)
+    action_url: str | None = None  # SHEETSYNC_ACTION_URL; the Settings tab's Action URL wins
+    link_keys: tuple[bytes, ...] = ()  # SHEETSYNC_LINK_KEYS: without one, no Mark-done links
 
 
 @dataclass
@@ -170,7 +176,12 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
         plan = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
     sender = options.sender or tracker.settings.sender or DEFAULT_SENDER
     envelope = Envelope(
-        sender, tracker.settings.reply_to, tracker.title, snapshot.url, snapshot.identity
+        sender,
+        tracker.settings.reply_to,
+        tracker.title,
+        snapshot.url,
+        snapshot.identity,
+        link_maker(tracker.settings, snapshot.identity, options, today),
     )
     return Prepared(
         tracker,
@@ -202,6 +213,20 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def link_maker(
+    settings: Settings, identity: str, options: RunOptions, today: dt.date
+) -> LinkMaker | None:
+    """What signs this run's Mark-done links; None without an Action URL or a link key."""
+    url = settings.action_url or options.action_url
+    if not url:
+        return None
+    if not options.link_keys:
+        log.warning("Action URL %s is set but SHEETSYNC_LINK_KEYS is not: no Mark-done links", url)
+        return None
+    expires = expiry(today, settings.link_expiry_days)
+    return LinkMaker(url, options.link_keys, identity, expires)
 
 
 def _links(snapshot: Snapshot, tracker: Tracker, evaluated: pd.DataFrame) -> dict[int, str]:

@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from ..cells.addresses import Address
 from ..cells.text import one_line as _single_line
+from ..links import LinkMaker
 from ..plan import Notification
 from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
 from .calendar import attach_deadlines
@@ -40,6 +41,7 @@ class Envelope:
     tracker_title: str = "Contract tracker"
     tracker_url: str | None = None
     tracker_identity: str = ""
+    links: LinkMaker | None = None  # Mark-done links, when an Action URL and a key are set
 
 
 def default_templates() -> Path:
@@ -128,7 +130,19 @@ def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[
         "resolved": [i for i in note.items if i.kind == RESOLVED],
         "summary": note.summary,
         "recipient": note.to[0],
+        "done_links": done_links(note, envelope.links),
     }
+
+
+def done_links(note: Notification, links: LinkMaker | None) -> dict[str, str]:
+    """The Mark-done link of each reminder, overdue and escalation item, by its Log key.
+
+    Each is made for the email's first recipient, who the Log names if the link is used.
+    """
+    if links is None or note.kind == SUMMARY:
+        return {}
+    recipient = note.to[0].email
+    return {i.key: links.done(i.milestone_id, i.due, recipient) for i in note.items}
 
 
 def render(

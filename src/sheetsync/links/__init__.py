@@ -40,6 +40,10 @@ MIN_KEY_LENGTH = 16
 _VERSION = 1
 _DOMAIN = b"sheetsync-link:"
 _SEPARATORS = re.compile(r"[\s,]+")
+# An Action URL: https anywhere, plain http only on this machine (tests, local trials).
+_ACTION_URL = re.compile(
+    r"^(https://[^\s/?#]+|http://(localhost|127\.0\.0\.1)(:\d+)?)(/[^\s?#]*)?$"
+)
 
 TAMPERED = "tampered"
 EXPIRED = "expired"
@@ -107,6 +111,13 @@ def sign(link: Link, keys: Sequence[bytes]) -> str:
     return f"{payload}.{_encode(_mac(keys[0], payload))}"
 
 
+def signature_ok(token: str, keys: Sequence[bytes]) -> bool:
+    """Whether one of ``keys`` signed ``token`` (checked before reading any tracker)."""
+    payload, _, signature = token.strip().partition(".")
+    given = _decode(signature)
+    return given is not None and any(hmac.compare_digest(_mac(k, payload), given) for k in keys)
+
+
 def verify(token: str, keys: Sequence[bytes], *, tracker: str, today: dt.date) -> Link:
     """The ``Link`` a token stands for, if it was signed by one of ``keys`` for ``tracker``.
 
@@ -114,11 +125,9 @@ def verify(token: str, keys: Sequence[bytes], *, tracker: str, today: dt.date) -
         LinkRejected: ``tampered`` (not signed by an accepted key, or malformed),
             ``foreign`` (made for another tracker) or ``expired`` (after its last day).
     """
-    payload, _, signature = token.strip().partition(".")
-    given = _decode(signature)
-    if given is None or not any(hmac.compare_digest(_mac(k, payload), given) for k in keys):
+    if not signature_ok(token, keys):
         raise LinkRejected(TAMPERED)
-    fields = _fields(payload)
+    fields = _fields(token.strip().partition(".")[0])
     if fields is None:
         raise LinkRejected(TAMPERED)
     tag, link = fields
@@ -171,3 +180,24 @@ def link_url(base: str, token: str, path: str = "") -> str:
     The token's characters are all URL-safe, so it needs no quoting.
     """
     return f"{base.rstrip('/')}{path}?t={token}"
+
+
+def action_url(value: object) -> str | None:
+    """An Action URL as written (https, or http on localhost); None when it is not one."""
+    text = str(value or "").strip()
+    return text if _ACTION_URL.match(text) else None
+
+
+@dataclass(frozen=True)
+class LinkMaker:
+    """Makes the Mark-done links of one run: one tracker, one key list, one expiry day."""
+
+    base_url: str
+    keys: tuple[bytes, ...]
+    tracker: str
+    expires: dt.date
+
+    def done(self, milestone: str, due: dt.date, recipient: str) -> str:
+        """The Mark-done link of one milestone occurrence, made for ``recipient``."""
+        link = Link(self.tracker, DONE, milestone, due, recipient.casefold(), self.expires)
+        return link_url(self.base_url, sign(link, self.keys))

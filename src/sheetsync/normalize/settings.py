@@ -15,6 +15,7 @@ from ..cells.addresses import Address, allowed_split, ascii_domain, parse_addres
 from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no, whole_number
 from ..cells.text import printable
+from ..links import DEFAULT_EXPIRY_DAYS, action_url
 from ..model import Grid
 from ..problems import Problem
 from ..schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
@@ -46,6 +47,8 @@ class Settings:
     approval_routes: list[Route] = field(default_factory=list)  # in the tab's order
     approval_days: int = 5  # business days an open approval step has
     dashboard_tab: str = "Dashboard"  # the tab the program writes its dashboard into
+    action_url: str | None = None  # the act function: emails carry Mark-done links
+    link_expiry_days: int = DEFAULT_EXPIRY_DAYS
 
 
 def _int_in(low: int, high: int) -> Callable[[object], int | None]:
@@ -133,6 +136,8 @@ _SIMPLE: dict[str, tuple[str, Callable[[object], Any], str]] = {
         "a tab name of at most 31 characters without [ ] : * ? / \\, "
         "other than Contracts, Milestones, Settings and Log",
     ),
+    "actionurl": ("action_url", action_url, "an https:// address (the act function's URL)"),
+    "linkexpirydays": ("link_expiry_days", _int_in(1, 365), "a number of days from 1 to 365"),
 }
 
 
