@@ -27,7 +27,14 @@ def spamassassin() -> str:
     return found
 
 
-def example_outbox(tmp_path: Path) -> list[Path]:
+# A deployed run's emails carry a signed Mark-done link per item (issue 14).
+LINKS = {
+    "SHEETSYNC_ACTION_URL": "https://europe-west1-acme.cloudfunctions.net/act",
+    "SHEETSYNC_LINK_KEYS": "spam-test-link-key-0123456789abcdef",
+}
+
+
+def example_outbox(tmp_path: Path, env: dict[str, str] | None = None) -> list[Path]:
     """The .eml files of the README's example run, made by the real CLI in a subprocess."""
     tracker = tmp_path / "demo.xlsx"
     shutil.copy(ROOT / "examples" / "tracker.xlsx", tracker)
@@ -37,6 +44,7 @@ def example_outbox(tmp_path: Path) -> list[Path]:
         check=True,
         capture_output=True,
         cwd=tmp_path,
+        env={**os.environ, **(env or {})},
     )
     return sorted((tmp_path / "outbox").glob("*.eml"))
 
@@ -71,10 +79,14 @@ def _rules(block: str) -> list[tuple[str, float]]:
     return rules
 
 
-def test_every_email_of_the_example_run_scores_zero(tmp_path: Path) -> None:
-    """Digests, escalations and summaries fire no SpamAssassin rule that scores points."""
+@pytest.mark.parametrize("env", [None, LINKS], ids=["plain", "with-mark-done-links"])
+def test_every_email_of_the_example_run_scores_zero(tmp_path: Path, env) -> None:
+    """Digests, escalations and summaries (with or without links) score no SpamAssassin points."""
     binary = spamassassin()
-    emails = example_outbox(tmp_path)
+    emails = example_outbox(tmp_path, env)
+    linked = {path.name for path in emails if b"Mark done" in path.read_bytes()}
+    items = {path.name for path in emails if not path.name.startswith("summary.")}
+    assert linked == (set() if env is None else items)  # summaries list no item to act on
     assert {path.name.split(".")[0] for path in emails} == set(KINDS)
     scored = fired_rules(binary, emails, tmp_path)
     assert len(scored) == len(emails), "SpamAssassin reported on every email"
