@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Deploy sheetsync to Google Cloud: a 2nd-gen Cloud Function run daily by Cloud Scheduler.
+# Deploy sheetsync to Google Cloud: a 2nd-gen Cloud Function run daily by Cloud Scheduler,
+# and its public Mark-done page (NAME-act), whose signed links the emails carry.
 #
 #   SHEETSYNC_SMTP_PASSWORD=... cloud_function/deploy.sh --project my-project \
 #       --tracker https://docs.google.com/spreadsheets/d/ID/edit \
@@ -47,7 +48,9 @@ Optional:
   --dry-run              print the commands instead of running them
   -h, --help             this help
 The SMTP password is read from SHEETSYNC_SMTP_PASSWORD and sent to Secret Manager on
-stdin; leave it unset for a server without login.
+stdin; leave it unset for a server without login. The key that signs Mark-done links
+is made once, at random, straight into Secret Manager (NAME-link-keys); a later deploy
+keeps it (docs/deploy.md says how to rotate it).
 EOF
 }
 
@@ -134,6 +137,8 @@ SCHEDULER="$NAME-scheduler"
   die "--name must be lower-case letters, digits and dashes, at most 20 characters"
 SCHEDULER_EMAIL="$SCHEDULER@$PROJECT.iam.gserviceaccount.com"
 SECRET="$NAME-smtp-password"
+LINK_SECRET="$NAME-link-keys"
+ACT="$NAME-act"
 # The scheduler gives up on a request after at most 30 minutes.
 seconds=${TIMEOUT%s}
 DEADLINE="$((seconds < 1800 ? seconds : 1800))s"
@@ -158,6 +163,10 @@ quote() {
   local expands='^[A-Za-z0-9_@%+=:,./$-]+$'
   if [[ $arg == *'$'* && $arg =~ $expands ]]; then
     arg="\"$arg\""  # a variable the printed commands set: expanded when pasted
+  elif [[ $arg == *'$ACT_URL'* ]]; then
+    # double quotes, so $ACT_URL (step 6's answer) expands when the line is pasted
+    arg=${arg//\\/\\\\} && arg=${arg//\"/\\\"} && arg=${arg//\`/\\\`}
+    arg=${arg//\$/\\\$} && arg="\"${arg//\\\$ACT_URL/\$ACT_URL}\""
   elif [[ ! $arg =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
     arg="'${arg//\'/\'\\\'\'}'"
   fi
@@ -222,7 +231,26 @@ if [[ -n ${SHEETSYNC_SMTP_PASSWORD:-} ]]; then
   secrets=(--set-secrets="SHEETSYNC_SMTP_PASSWORD=$SECRET:latest")
 fi
 
-echo "# 4. Build the source folder (main.py, requirements.txt, the sheetsync package)"
+step=4
+if ((FLEET == 0)); then # one tracker: its emails carry Mark-done links (not in fleet mode yet)
+  echo "# 4. The key that signs Mark-done links: made once, at random, straight into Secret Manager"
+  if ! exists gcloud secrets describe "$LINK_SECRET" --project="$PROJECT"; then
+    keygen=("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32), end="")')
+    echo "$(show "${keygen[@]}") | $(show gcloud secrets create "$LINK_SECRET" \
+      --replication-policy=automatic --data-file=- --project="$PROJECT")"
+    if ((DRY_RUN == 0)); then
+      "${keygen[@]}" | gcloud secrets create "$LINK_SECRET" --replication-policy=automatic \
+        --data-file=- --project="$PROJECT"
+    fi
+  fi
+  run gcloud secrets add-iam-policy-binding "$LINK_SECRET" \
+    --member="serviceAccount:$RUNNER_EMAIL" --role=roles/secretmanager.secretAccessor \
+    --project="$PROJECT"
+  link_keys="SHEETSYNC_LINK_KEYS=$LINK_SECRET:latest"
+  step=5
+fi
+
+echo "# $step. Build the source folder (main.py, requirements.txt, the sheetsync package)"
 run "$PYTHON" -m sheetsync.build_function --clean "$BUILD_DIR"
 
 if ((FLEET)); then
@@ -230,18 +258,36 @@ if ((FLEET)); then
   exit 0
 fi
 
-echo "# 5. Deploy the function (one instance, one request at a time: runs never overlap)"
+echo "# 6. Deploy the Mark-done page: public, as the signed link in each email is the"
+echo "#    credential; it gets the tracker and the link key only (no mail settings)"
+run gcloud functions deploy "$ACT" --gen2 --runtime=python312 --region="$REGION" \
+  --source="$BUILD_DIR" --entry-point=act --trigger-http --allow-unauthenticated \
+  --service-account="$RUNNER_EMAIL" --max-instances=3 --concurrency=1 --timeout=60s \
+  --memory="$MEMORY" --set-env-vars="^|^SHEETSYNC_TRACKER=$TRACKER" \
+  --set-secrets="$link_keys" --project="$PROJECT"
+echo "ACT_URL=\$(gcloud functions describe $ACT --gen2 --region=$REGION" \
+  "--format='value(serviceConfig.uri)' --project=$PROJECT)"
+ACT_URL='$ACT_URL'
+if ((DRY_RUN == 0)); then
+  ACT_URL=$(gcloud functions describe "$ACT" --gen2 --region="$REGION" \
+    --format='value(serviceConfig.uri)' --project="$PROJECT")
+fi
+env_vars+="|SHEETSYNC_ACTION_URL=$ACT_URL"
+secrets=(--set-secrets="$link_keys${secrets[0]+,${secrets[0]#--set-secrets=}}")
+
+echo "# 7. Deploy the function (one instance, one request at a time: runs never overlap);"
+echo "#    private: only the scheduler may call it"
 run gcloud functions deploy "$NAME" --gen2 --runtime=python312 --region="$REGION" \
   --source="$BUILD_DIR" --entry-point=run_tracker --trigger-http --no-allow-unauthenticated \
   --service-account="$RUNNER_EMAIL" --max-instances=1 --concurrency=1 \
   --timeout="$TIMEOUT" --memory="$MEMORY" --set-env-vars="^|^$env_vars" \
-  ${secrets[@]+"${secrets[@]}"} --project="$PROJECT"
+  "${secrets[@]}" --project="$PROJECT"
 
-echo "# 6. Let the scheduler's account call it"
+echo "# 8. Let the scheduler's account call it"
 run gcloud functions add-invoker-policy-binding "$NAME" --region="$REGION" \
   --member="serviceAccount:$SCHEDULER_EMAIL" --project="$PROJECT"
 
-echo "# 7. Schedule it: $SCHEDULE in $TIME_ZONE, OIDC token for the function's URL;"
+echo "# 9. Schedule it: $SCHEDULE in $TIME_ZONE, OIDC token for the function's URL;"
 echo "#    a failed run is retried twice, 5 and 10 minutes later (a rerun sends nothing twice)"
 echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
   "--format='value(serviceConfig.uri)' --project=$PROJECT)"

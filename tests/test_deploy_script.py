@@ -54,7 +54,8 @@ FAKE_GCLOUD = """#!/usr/bin/env bash
 # Stand-in gcloud: record the call; keep stdin of secret commands; answer describe.
 printf '%s\\n' "$*" >> "$GCLOUD_LOG"
 case " $* " in
-  *" secrets create "* | *" secrets versions add "*) cat > "$GCLOUD_STDIN" ;;
+  *" secrets create "*) cat > "$GCLOUD_STDIN.$3" ;;
+  *" secrets versions add "*) cat > "$GCLOUD_STDIN.$4" ;;
 esac
 case " $* " in
   *" functions describe "*) echo "https://sheetsync-abc123-ew.a.run.app" ;;
@@ -144,7 +145,7 @@ def test_creates_both_service_accounts(dry: str) -> None:
 
 def test_deploys_a_private_single_instance_gen2_function(dry: str) -> None:
     """The function is 2nd gen, Python 3.12, private, one instance at a time, 540 s, 1 GiB."""
-    words = command(dry, "gcloud", "functions", "deploy")
+    words = command(dry, "gcloud", "functions", "deploy", "sheetsync")
     for expected in ("--gen2", "--trigger-http", "--no-allow-unauthenticated"):
         assert expected in words
     assert flag(words, "runtime") == "python312"
@@ -159,7 +160,7 @@ def test_deploys_a_private_single_instance_gen2_function(dry: str) -> None:
 
 def test_passes_the_settings_as_environment_variables(dry: str) -> None:
     """Tracker, SMTP URL, sender and domains reach the function intact, commas included."""
-    value = flag(command(dry, "gcloud", "functions", "deploy"), "set-env-vars")
+    value = flag(command(dry, "gcloud", "functions", "deploy", "sheetsync"), "set-env-vars")
     assert value.startswith("^|^")
     pairs = dict(item.split("=", 1) for item in value[3:].split("|"))
     assert pairs == {
@@ -167,13 +168,51 @@ def test_passes_the_settings_as_environment_variables(dry: str) -> None:
         "SHEETSYNC_SMTP_URL": "smtp://contracts%40example.com@smtp.example.com:587",
         "SHEETSYNC_SENDER": "Contracts Desk <contracts@example.com>",
         "SHEETSYNC_ALLOWED_DOMAINS": "example.com, example.org",
+        "SHEETSYNC_ACTION_URL": "$ACT_URL",  # the act function's URL, asked in step 6
     }
 
 
-def test_password_comes_from_secret_manager(dry: str) -> None:
-    """The function reads the password from the secret's latest version."""
-    words = command(dry, "gcloud", "functions", "deploy")
-    assert flag(words, "set-secrets") == "SHEETSYNC_SMTP_PASSWORD=sheetsync-smtp-password:latest"
+def test_password_and_link_key_come_from_secret_manager(dry: str) -> None:
+    """The function reads the password and the link key from the secrets' latest versions."""
+    words = command(dry, "gcloud", "functions", "deploy", "sheetsync")
+    assert flag(words, "set-secrets").split(",") == [
+        "SHEETSYNC_LINK_KEYS=sheetsync-link-keys:latest",
+        "SHEETSYNC_SMTP_PASSWORD=sheetsync-smtp-password:latest",
+    ]
+
+
+def test_the_mark_done_page_is_public_and_holds_no_mail_secret(dry: str) -> None:
+    """sheetsync-act is deployed public (the token is the credential), with the tracker and
+    the link key only; the run target stays private."""
+    act = command(dry, "gcloud", "functions", "deploy", "sheetsync-act")
+    run = command(dry, "gcloud", "functions", "deploy", "sheetsync")
+    assert "--allow-unauthenticated" in act and "--no-allow-unauthenticated" not in act
+    assert "--no-allow-unauthenticated" in run and "--allow-unauthenticated" not in run
+    assert flag(act, "entry-point") == "act"
+    assert flag(act, "set-env-vars") == f"^|^SHEETSYNC_TRACKER={TRACKER}"
+    assert flag(act, "set-secrets") == "SHEETSYNC_LINK_KEYS=sheetsync-link-keys:latest"
+    lines = dry.splitlines()
+    order = [
+        next(i for i, line in enumerate(lines) if line.startswith(start))
+        for start in (
+            "gcloud functions deploy sheetsync-act ",
+            "ACT_URL=$(gcloud functions describe sheetsync-act",
+            "gcloud functions deploy sheetsync ",
+        )
+    ]
+    assert order == sorted(order), "act is deployed and its URL asked before the run target"
+
+
+def test_the_link_key_is_made_at_random_into_secret_manager(dry: str) -> None:
+    """The link key is generated and piped into a new secret, never printed; the runner may
+    read it."""
+    line = next(line for line in dry.splitlines() if "secrets create sheetsync-link-keys" in line)
+    generate, _, create = line.partition(" | ")
+    assert "secrets.token_urlsafe(32)" in generate and "--data-file=-" in shlex.split(create)
+    bindings = [
+        w for w in commands(dry) if w[:3] == ["gcloud", "secrets", "add-iam-policy-binding"]
+    ]
+    assert [w[3] for w in bindings] == ["sheetsync-smtp-password", "sheetsync-link-keys"]
 
 
 def test_secret_is_piped_never_printed(dry: str) -> None:
@@ -186,8 +225,7 @@ def test_secret_is_piped_never_printed(dry: str) -> None:
 
 def test_runner_may_read_the_secret(dry: str) -> None:
     """The runner's service account gets secretAccessor on the password's secret."""
-    words = command(dry, "gcloud", "secrets", "add-iam-policy-binding")
-    assert words[3] == "sheetsync-smtp-password"
+    words = command(dry, "gcloud", "secrets", "add-iam-policy-binding", "sheetsync-smtp-password")
     assert flag(words, "member") == f"serviceAccount:{RUNNER}"
     assert flag(words, "role") == "roles/secretmanager.secretAccessor"
 
@@ -220,7 +258,7 @@ def test_options_change_schedule_size_and_deadline(tmp_path: Path) -> None:
     """--schedule, --timeout and --memory are used; the scheduler waits at most 30 min."""
     more = ["--schedule", "30 6 * * 1-5", "--timeout", "3600s", "--memory", "2Gi"]
     out = deploy(tmp_path, "--dry-run", *EXAMPLE, *more).stdout
-    deployed = command(out, "gcloud", "functions", "deploy")
+    deployed = command(out, "gcloud", "functions", "deploy", "sheetsync")
     assert (flag(deployed, "timeout"), flag(deployed, "memory")) == ("3600s", "2Gi")
     job = command(out, "gcloud", "scheduler", "jobs", "create", "http")
     assert (flag(job, "schedule"), flag(job, "attempt-deadline")) == ("30 6 * * 1-5", "1800s")
@@ -245,20 +283,32 @@ def test_login_without_password_is_refused(tmp_path: Path) -> None:
 
 
 def test_server_without_login_needs_no_secret(tmp_path: Path) -> None:
-    """A relay without login gets no secret and no --set-secrets."""
+    """A relay without login gets no password secret: the function mounts the link key only."""
     args = [*EXAMPLE[:-6], "--smtp-url", "smtp://relay.example.com:25", *EXAMPLE[-4:]]
     out = deploy(tmp_path, "--dry-run", *args, password=None).stdout
-    assert "gcloud secrets" not in out
-    assert "--set-secrets" not in out
+    assert "smtp-password" not in out and "SHEETSYNC_SMTP_PASSWORD" not in out
+    deployed = command(out, "gcloud", "functions", "deploy", "sheetsync")
+    assert flag(deployed, "set-secrets") == "SHEETSYNC_LINK_KEYS=sheetsync-link-keys:latest"
 
 
 def test_real_run_hands_the_password_to_gcloud_on_stdin_only(tmp_path: Path) -> None:
     """Run for real: the password reaches gcloud on stdin and is in no argument or output."""
     result = deploy(tmp_path, *EXAMPLE, "--build-dir", str(tmp_path / "fn"))
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "gcloud.stdin").read_text() == PASSWORD
+    assert (tmp_path / "gcloud.stdin.sheetsync-smtp-password").read_text() == PASSWORD
     assert all(PASSWORD not in call for call in gcloud_calls(tmp_path))
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_real_run_makes_a_strong_link_key_shown_nowhere(tmp_path: Path) -> None:
+    """Run for real: a random 43-character key goes to Secret Manager on stdin, and the run
+    target gets the act function's real URL as its Action URL."""
+    result = deploy(tmp_path, *EXAMPLE, "--build-dir", str(tmp_path / "fn"))
+    key = (tmp_path / "gcloud.stdin.sheetsync-link-keys").read_text()
+    assert re.fullmatch(r"[\w-]{43}", key)
+    assert key not in result.stdout + result.stderr + "".join(gcloud_calls(tmp_path))
+    run = next(c for c in gcloud_calls(tmp_path) if c.startswith("functions deploy sheetsync "))
+    assert "SHEETSYNC_ACTION_URL=https://sheetsync-abc123-ew.a.run.app" in run
 
 
 def test_real_run_builds_and_deploys_that_folder(tmp_path: Path) -> None:
@@ -279,6 +329,7 @@ def test_second_run_updates_instead_of_creating(tmp_path: Path) -> None:
         call.startswith(("iam service-accounts create", "secrets create")) for call in calls
     )
     assert any(call.startswith("secrets versions add sheetsync-smtp-password") for call in calls)
+    assert not any("sheetsync-link-keys" in c and "versions add" in c for c in calls)  # kept
     assert any(call.startswith("scheduler jobs update http sheetsync-daily") for call in calls)
 
 
