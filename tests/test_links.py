@@ -123,6 +123,7 @@ def test_missing_or_short_keys_are_a_usage_error(text: str | None) -> None:
 def test_link_url_puts_the_token_in_the_query() -> None:
     """The link is the function's URL with the token as ``t``, whatever the trailing slash."""
     assert link_url("https://fn.example/act/", "abc.def") == "https://fn.example/act?t=abc.def"
+    assert link_url("https://act-x.a.run.app", "t1") == "https://act-x.a.run.app/?t=t1"
     assert link_url("https://fn.example/act", "t1", "/feed.ics") == (
         "https://fn.example/act/feed.ics?t=t1"
     )

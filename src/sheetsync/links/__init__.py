@@ -179,7 +179,9 @@ def link_url(base: str, token: str, path: str = "") -> str:
 
     The token's characters are all URL-safe, so it needs no quoting.
     """
-    return f"{base.rstrip('/')}{path}?t={token}"
+    base = base.rstrip("/")
+    bare = "/" not in base.partition("://")[2]  # https://host: the path is /
+    return f"{base}{path or ('/' if bare else '')}?t={token}"
 
 
 def action_url(value: object) -> str | None:
