@@ -30,6 +30,7 @@ from test_both_backends import Store
 KEYS = parse_keys("act-test-key-0123456789abcdef")
 NOON = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=dt.UTC)
 URL = "https://act.example.test/act"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def clock() -> dt.datetime:
@@ -259,3 +260,21 @@ def test_without_an_action_url_emails_have_no_link(tmp_path: Path) -> None:
     opts.link_keys = tuple(KEYS)
     assert run(XlsxBackend(path), OutboxTransport(outbox), opts).emails >= 2
     assert not [p for p in outbox.glob("*.eml") if b"Mark done" in p.read_bytes()]
+
+
+def test_an_organizations_older_macros_still_render_with_links(tmp_path: Path) -> None:
+    """Own macros made before Mark done links (no done_button) still render every email."""
+    macros = (ROOT / "templates" / "macros.html.j2").read_text()
+    older = re.sub(r"\{% macro done_button.*?\{%- endmacro %\}\n", "", macros, flags=re.S)
+    older = older.replace("{{ done_button(item.done_link) }}\n", "")
+    assert "done_button" not in older
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "macros.html.j2").write_text(older)
+    path = write_workbook(tmp_path / "tracker.xlsx", tracker_grids())
+    opts = options(TODAY)
+    opts.action_url, opts.link_keys = URL, tuple(KEYS)
+    opts.templates = str(tmp_path / "brand")
+    result = run(XlsxBackend(path), OutboxTransport(tmp_path / "outbox"), opts)
+    assert result.emails >= 3 and not result.failed
+    [escalation] = (tmp_path / "outbox").glob("escalation.*.eml")
+    assert b"Mark done" in escalation.read_bytes()

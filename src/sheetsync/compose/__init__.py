@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email import policy
 from email.header import Header
 from email.message import EmailMessage
@@ -117,6 +117,8 @@ def subject_for(note: Notification, envelope: Envelope, today: dt.date) -> str:
 
 def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[str, object]:
     """Everything a template sees."""
+    links = done_links(note, envelope.links)
+    items = [replace(i, done_link=links[i.key]) if i.key in links else i for i in note.items]
     return {
         "note": note,
         "kind": note.kind,
@@ -124,13 +126,13 @@ def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[
         "today": today,
         "tracker_title": envelope.tracker_title,
         "tracker_url": envelope.tracker_url,
-        "upcoming": [i for i in note.items if i.kind == REMINDER],
-        "overdue": [i for i in note.items if i.kind == OVERDUE_NOTICE],
-        "escalations": [i for i in note.items if i.kind == ESCALATION],
-        "resolved": [i for i in note.items if i.kind == RESOLVED],
+        "upcoming": [i for i in items if i.kind == REMINDER],
+        "overdue": [i for i in items if i.kind == OVERDUE_NOTICE],
+        "escalations": [i for i in items if i.kind == ESCALATION],
+        "resolved": [i for i in items if i.kind == RESOLVED],
         "summary": note.summary,
         "recipient": note.to[0],
-        "done_links": done_links(note, envelope.links),
+        "done_links": links,
     }
 
 
@@ -142,7 +144,8 @@ def done_links(note: Notification, links: LinkMaker | None) -> dict[str, str]:
     if links is None or note.kind == SUMMARY:
         return {}
     recipient = note.to[0].email
-    return {i.key: links.done(i.milestone_id, i.due, recipient) for i in note.items}
+    actionable = (i for i in note.items if i.kind in (REMINDER, OVERDUE_NOTICE, ESCALATION))
+    return {i.key: links.done(i.milestone_id, i.due, recipient) for i in actionable}
 
 
 def render(

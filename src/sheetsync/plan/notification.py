@@ -32,6 +32,7 @@ class Item:
     owners: tuple[Address, ...]
     rule: str
     link: str | None = None
+    done_link: str | None = None  # the Mark done link, set by compose when links are on
 
 
 @dataclass
