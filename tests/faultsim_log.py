@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import gspread
@@ -33,7 +32,6 @@ from sheetsync.backends.gsheets.retry import RetryPolicy
 from sheetsync.errors import SheetsyncError, TrackerBusy
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import EmulatorSession, SheetsEmulator
-from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 LOG = "Log"
@@ -103,15 +101,12 @@ class LogEditor:
         self.counts["Log tab deleted"] += 1
 
 
-def second_run(
-    emu: SheetsEmulator,
-    sheet: str,
-    smtp: SmtpServer,
-    clock: Callable[[], float],
-    day: dt.date,
-    outcomes: Counter[str],
-) -> None:
-    """Run once more on ``sheet`` now, while another run holds it; count how it ended."""
+def second_run(world: Any, day: dt.date, outcomes: Counter[str]) -> None:
+    """Run once more on the world's sheet now, while another run holds it; count how it ended.
+
+    ``world`` is faultsim's World (its emulator, sheet, mail server and lease clock).
+    """
+    emu, sheet, smtp, clock = world.emu, world.sheet, world.smtp, world.lease_clock
     session = EmulatorSession(emu.host)
     client = gspread.Client(auth=AnonymousCredentials(), session=session, http_client=HTTPClient)
     retry = RetryPolicy(sleep=_no_sleep, rng=random.Random(day.toordinal()))
@@ -143,5 +138,4 @@ def start_during(world: Any, day: dt.date, outcomes: Counter[str]) -> None:
     """Arrange for a second run to start inside the next run's first read of the values."""
     emu = world.emu
     after = emu.calls["values.batchGet"] + 1
-    start = lambda: second_run(emu, world.sheet, world.smtp, world.lease_clock, day, outcomes)  # noqa: E731
-    emu.on_call("values.batchGet", after, start)
+    emu.on_call("values.batchGet", after, lambda: second_run(world, day, outcomes))

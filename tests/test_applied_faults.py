@@ -37,8 +37,8 @@ WRITES = {
     "busy": {"values.append": 2, "spreadsheets.batchUpdate": 4, "values.batchUpdate": 2},
     "no log tab": {"values.append": 2, "spreadsheets.batchUpdate": 5, "values.batchUpdate": 2},
 }
-CASES = [
-    (tracker, kind, n, drop)
+CASES = [  # a tracker, and the fault: the n-th write of a kind, its answer a 500 or dropped
+    pytest.param(tracker, (kind, n, drop), id=f"{tracker}-{kind}-{n}-{drop}")
     for tracker, writes in WRITES.items()
     for kind, count in writes.items()
     for n in range(1, count + 1)
@@ -126,9 +126,10 @@ def test_clean_run_makes_the_expected_writes(emulators, tmp_path, tracker):
     assert not any(row[0] == OLD for row in log)  # the old rows were pruned
 
 
-@pytest.mark.parametrize(("tracker", "kind", "n", "drop"), CASES)
-def test_lost_answer_leaves_the_sheet_as_a_clean_run(emulators, tmp_path, tracker, kind, n, drop):
+@pytest.mark.parametrize(("tracker", "fault"), CASES)
+def test_lost_answer_leaves_the_sheet_as_a_clean_run(emulators, tmp_path, tracker, fault):
     """The n-th write of a kind applied then its answer lost: same tabs, grids, Message-IDs."""
+    kind, n, drop = fault
     clean, faulty = emulators
     reference = seeded(clean, tracker)
     job(clean, reference, tmp_path / "clean")

@@ -8,8 +8,10 @@ SMTP server on loopback, so what reaches each approver, and what does not, is ch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -91,14 +93,23 @@ class Desk:
         return [r for r in self.tracker.log() if r["Kind"] == kind]
 
 
-def make(
-    kind: str,
-    tmp_path: Path,
-    emulator: SheetsEmulator,
-    server: SmtpServer,
-    contract: list[object],
-    settings: list[list[object]] | None = None,
-) -> Desk:
+@pytest.fixture
+def new_desk(kind, tmp_path, emulator, server) -> Callable[..., Desk]:
+    """Makes a Desk on this test's backend (``make``), its runs emailing the module's server."""
+    return functools.partial(make, Place(kind, tmp_path, emulator, server))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a Desk lives: the backend kind, a folder, the emulator and the mail server."""
+
+    kind: str
+    folder: Path
+    emulator: SheetsEmulator
+    server: SmtpServer
+
+
+def make(place: Place, contract: list[object], settings: list[list[object]] | None = None) -> Desk:
     """A tracker with one contract, C-1, and the three routes of ROUTES."""
     grids = {
         "Contracts": [CONTRACT_HEADER, contract],
@@ -111,7 +122,7 @@ def make(
         ],
         "Log": [list(LOG_COLUMNS)],
     }
-    return Desk(Tracker(kind, grids, tmp_path, emulator), server)
+    return Desk(Tracker(place.kind, grids, place.folder, place.emulator), place.server)
 
 
 def vendor(value: object = "$2,500,000", status: str = "In review") -> list[object]:
@@ -139,10 +150,10 @@ def steps(desk: Desk) -> dict[str, dict[str, object]]:
     return {k: v for k, v in rows.items() if "/approval-" in k}
 
 
-def test_an_nda_is_routed_to_one_legal_review(kind, tmp_path, emulator, server):
+def test_an_nda_is_routed_to_one_legal_review(new_desk):
     """An NDA gets one step, to legal only; once it is done the contract's Health is Approved."""
     nda = ["C-1", "Acme NDA", "NDA", "ann@example.com", "Legal", "", "Low", "Draft"]
-    desk = make(kind, tmp_path, emulator, server, nda)
+    desk = new_desk(nda)
     sent = desk.run(MONDAY)
     assert list(steps(desk)) == ["C-1/approval-1"]
     step = desk.step("C-1/approval-1")
@@ -157,9 +168,9 @@ def test_an_nda_is_routed_to_one_legal_review(kind, tmp_path, emulator, server):
     assert desk.step("C-1/approval-1")["Status"] == "Done"
 
 
-def test_a_high_value_vendor_agreement_takes_four_steps_in_order(kind, tmp_path, emulator, server):
+def test_a_high_value_vendor_agreement_takes_four_steps_in_order(new_desk):
     """Legal, finance, procurement, CFO in turn: each is emailed only once its step opens."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     sent = desk.run(MONDAY)
     rows = steps(desk)
     assert [r["Owner"] for r in rows.values()] == [LEGAL, FINANCE, PROCUREMENT, CFO]
@@ -192,7 +203,7 @@ def test_an_open_step_is_reminded_noticed_and_escalated_like_any_milestone(
 ):
     """An approver who does not act gets the 2-day reminder and an overdue notice; gc@ is
     escalated to; the approvers waiting behind get nothing."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     desk.run(MONDAY)
     reminder = desk.run(dt.date(2026, 12, 5))  # 2 days before the 7th
     assert to(reminder) == {LEGAL}
@@ -211,7 +222,7 @@ def test_a_value_change_mid_route_adds_and_cancels_steps_with_a_reason(
 ):
     """500k → 2M adds procurement and CFO after finance; back to 500k cancels them; the Log
     says why each time, and neither is ever emailed while waiting."""
-    desk = make(kind, tmp_path, emulator, server, vendor("$500,000"))
+    desk = new_desk(vendor("$500,000"))
     desk.run(MONDAY)
     assert [r["Owner"] for r in steps(desk).values()] == [LEGAL, FINANCE]
     desk.tick("C-1/approval-1")
@@ -243,7 +254,7 @@ def test_a_later_step_ticked_first_is_a_problem_not_a_skipped_approval(
 ):
     """Step 3 ticked before step 1: a Problem on step 3, step 2 does not open, legal is
     still reminded and procurement is not emailed."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     desk.run(MONDAY)
     desk.tick("C-1/approval-3")
     sent = desk.run(dt.date(2026, 12, 5))
@@ -269,7 +280,7 @@ def test_an_approver_outside_allowed_domains_is_a_problem_on_the_settings_row(
         ["Allowed domains", "example.com"],
         ["Approval route: default", f"{LEGAL}; boss@gmail.com"],
     ]
-    desk = make(kind, tmp_path, emulator, server, vendor(), routes)
+    desk = new_desk(vendor(), routes)
     sent = desk.run(MONDAY)
     settings = desk.tracker.rows("Settings")
     problem = str(settings["Approval route: default"]["Problems"])
@@ -289,7 +300,7 @@ def test_a_contract_made_active_mid_route_stops_its_approval_steps(
 ):
     """Active after legal signed: the open and waiting steps are cancelled with a Log row,
     the done one stays Done, and finance gets no reminder, notice or escalation."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     desk.run(MONDAY)
     desk.tick("C-1/approval-1")
     assert to(desk.run(MONDAY + dt.timedelta(days=1))) & APPROVERS == {FINANCE}
@@ -364,10 +375,10 @@ def test_approval_days_are_business_days():
     assert add_business_days(friday, 1) == dt.date(2026, 12, 7)
 
 
-def test_a_draft_no_route_applies_to_says_so_and_gets_no_steps(kind, tmp_path, emulator, server):
+def test_a_draft_no_route_applies_to_says_so_and_gets_no_steps(new_desk):
     """With routes but no default, a contract none matches is told so on its row; no email."""
     settings = [["Approval route: Type = NDA", LEGAL], ["Approval days", 3]]
-    desk = make(kind, tmp_path, emulator, server, vendor(), settings)
+    desk = new_desk(vendor(), settings)
     sent = desk.run(MONDAY)
     assert steps(desk) == {}
     assert "no Approval route applies" in str(desk.tracker.rows("Contracts")["C-1"]["Problems"])

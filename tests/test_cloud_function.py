@@ -86,6 +86,12 @@ def function_venv(function_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="module")
+def function(function_dir: Path, function_venv: Path) -> Function:
+    """The built function, ready to serve."""
+    return Function(function_dir, function_venv)
+
+
+@pytest.fixture(scope="module")
 def emulator() -> Iterator[SheetsEmulator]:
     """The Sheets API emulator on loopback, shared by the module's tests."""
     with SheetsEmulator() as emu:
@@ -175,22 +181,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(
-    venv: Path, folder: Path, target: str, env: dict[str, str], where: Path, events: bool = False
-) -> Served:
-    """Start ``functions-framework`` on loopback and wait until it answers."""
-    port = free_port()
-    command = [str(venv / "bin" / "functions-framework"), "--source", str(folder / "main.py")]
-    command += ["--target", target, "--host", "127.0.0.1", "--port", str(port)]
-    if events:
-        command += ["--signature-type", "cloudevent"]
-    base = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "PYTHONUNBUFFERED": "1", "HOME": str(where)}
-    out, err = where / f"{target}.out", where / f"{target}.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(command, env=base | env, stdout=stdout, stderr=stderr, cwd=where)
-    served = Served(f"http://127.0.0.1:{port}/", process, out, err)
-    _wait_for(served, port)
-    return served
+@dataclass(frozen=True)
+class Function:
+    """The built function: its deployable folder and the virtual environment that runs it."""
+
+    folder: Path
+    venv: Path
+
+    def serve(self, target: str, env: dict[str, str], where: Path, events: bool = False) -> Served:
+        """Start ``functions-framework`` on loopback and wait until it answers."""
+        port = free_port()
+        command = [str(self.venv / "bin" / "functions-framework")]
+        command += ["--source", str(self.folder / "main.py")]
+        command += ["--target", target, "--host", "127.0.0.1", "--port", str(port)]
+        if events:
+            command += ["--signature-type", "cloudevent"]
+        path = f"{self.venv / 'bin'}:/usr/bin:/bin"
+        base = {"PATH": path, "PYTHONUNBUFFERED": "1", "HOME": str(where)}
+        out, err = where / f"{target}.out", where / f"{target}.err"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen(
+                command, env=base | env, stdout=stdout, stderr=stderr, cwd=where
+            )
+        served = Served(f"http://127.0.0.1:{port}/", process, out, err)
+        _wait_for(served, port)
+        return served
 
 
 def _wait_for(served: Served, port: int) -> None:
@@ -234,8 +249,7 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def scheduled(
-    function_venv: Path,
-    function_dir: Path,
+    function: Function,
     emulator: SheetsEmulator,
     smtp: SmtpServer,
     ca_file: Path,
@@ -245,7 +259,7 @@ def scheduled(
     sheet = seed(emulator)
     env = function_env(emulator, smtp, ca_file, SHEETSYNC_TRACKER=sheet_url(sheet))
     where = tmp_path_factory.mktemp("scheduled")
-    served = serve(function_venv, function_dir, "run_tracker", env, where)
+    served = function.serve("run_tracker", env, where)
     before = len(smtp.messages)
     try:
         response = served.post(json={}, headers=SCHEDULER_HEADERS)
@@ -256,8 +270,7 @@ def scheduled(
 
 @pytest.fixture(scope="module")
 def published(
-    function_venv: Path,
-    function_dir: Path,
+    function: Function,
     emulator: SheetsEmulator,
     smtp: SmtpServer,
     ca_file: Path,
@@ -267,7 +280,7 @@ def published(
     sheet = seed(emulator)
     env = function_env(emulator, smtp, ca_file)
     where = tmp_path_factory.mktemp("published")
-    served = serve(function_venv, function_dir, "on_pubsub", env, where, events=True)
+    served = function.serve("on_pubsub", env, where, events=True)
     data = json.dumps({"trackers": [sheet_url(sheet), MISSING_SHEET]}).encode()
     body = {
         "message": {"data": base64.b64encode(data).decode(), "messageId": "8391204"},
@@ -365,12 +378,12 @@ def test_pubsub_missing_tracker_is_not_retried(published: Outcome) -> None:
 
 @pytest.mark.slow
 def test_pubsub_unreachable_mail_server_asks_for_a_retry(
-    function_venv: Path, function_dir: Path, emulator: SheetsEmulator, tmp_path: Path
+    function: Function, emulator: SheetsEmulator, tmp_path: Path
 ) -> None:
     """A mail server that cannot be reached fails the delivery, so Pub/Sub may redeliver."""
     closed = f"smtp://127.0.0.1:{free_port()}?starttls=no"
     env = {"SHEETS_EMULATOR_HOST": emulator.host, "SHEETSYNC_SMTP_URL": closed}
-    served = serve(function_venv, function_dir, "on_pubsub", env, tmp_path, events=True)
+    served = function.serve("on_pubsub", env, tmp_path, events=True)
     data = json.dumps({"tracker": sheet_url(seed(emulator))}).encode()
     body = {"message": {"data": base64.b64encode(data).decode()}, "subscription": "s"}
     try:
@@ -387,8 +400,7 @@ def test_pubsub_unreachable_mail_server_asks_for_a_retry(
 
 @pytest.mark.slow
 def test_refused_login_answers_500_with_one_line_and_no_password(
-    function_venv: Path,
-    function_dir: Path,
+    function: Function,
     emulator: SheetsEmulator,
     smtp: SmtpServer,
     ca_file: Path,
@@ -397,7 +409,7 @@ def test_refused_login_answers_500_with_one_line_and_no_password(
     """A wrong SMTP password is a 500 with a one-line reason; the password shows nowhere."""
     wrong = "wrong-password-7f3a9c"
     env = function_env(emulator, smtp, ca_file, SHEETSYNC_SMTP_PASSWORD=wrong)
-    served = serve(function_venv, function_dir, "run_tracker", env, tmp_path)
+    served = function.serve("run_tracker", env, tmp_path)
     try:
         response = served.post(json={"tracker": sheet_url(seed(emulator))})
     finally:
@@ -411,12 +423,12 @@ def test_refused_login_answers_500_with_one_line_and_no_password(
 
 @pytest.mark.slow
 def test_bad_configuration_answers_500_naming_the_variable(
-    function_venv: Path, function_dir: Path, emulator: SheetsEmulator, tmp_path: Path
+    function: Function, emulator: SheetsEmulator, tmp_path: Path
 ) -> None:
     """A malformed variable is a 500 whose one line names it, and an ERROR log line."""
     env = {"SHEETS_EMULATOR_HOST": emulator.host, "SHEETSYNC_OUTBOX": str(tmp_path / "out")}
     env |= {"SHEETSYNC_TRACKER": sheet_url(seed(emulator)), "SHEETSYNC_DRY_RUN": "maybe"}
-    served = serve(function_venv, function_dir, "run_tracker", env, tmp_path)
+    served = function.serve("run_tracker", env, tmp_path)
     try:
         response = served.post(json={}, headers=SCHEDULER_HEADERS)
     finally:

@@ -61,15 +61,8 @@ def contract(
     )
 
 
-def milestone(
-    key: str,
-    title: str,
-    kind: str,
-    due: dt.date,
-    repeat: str | None = None,
-    done: str | None = None,
-) -> list[object]:
-    """A milestone of contract C-1, its Due Date a spreadsheet serial."""
+def milestone(key: str, title: str, kind: str, due: dt.date, **cells: object) -> list[object]:
+    """A milestone of contract C-1, its Due Date a spreadsheet serial; ``cells``: Repeat, Done."""
     return row(
         MILESTONE_HEADER,
         milestone_id=key,
@@ -77,8 +70,7 @@ def milestone(
         milestone=title,
         type=kind,
         due_date=to_serial(due),
-        repeat=repeat,
-        done=done,
+        **cells,
     )
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -171,46 +172,55 @@ def check(tracker: str, today: str | None, templates: str | None, as_json: bool)
 @TEMPLATES_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
 @verbose_option
-def run(
-    tracker: str,
-    today: str | None,
-    dry_run: bool,
-    outbox: str | None,
-    smtp_url: str | None,
-    sender: str | None,
-    templates: str | None,
-    as_json: bool,
-) -> None:
+def run(tracker: str, **flags: Any) -> None:
     """Evaluate, write the status columns, and send the reminders that are due.
 
     Exits 1 when emails were due and none could be delivered.
     """
-    if outbox and smtp_url is not None:
+    _run(tracker, RunFlags(**flags))  # click passes one keyword per option
+
+
+@dataclass(frozen=True)
+class RunFlags:
+    """The ``run`` command's options, as click parsed them."""
+
+    today: str | None
+    dry_run: bool
+    outbox: str | None
+    smtp_url: str | None
+    sender: str | None
+    templates: str | None
+    as_json: bool
+
+
+def _run(tracker: str, flags: RunFlags) -> None:
+    """The ``run`` command: check the flags, run the pipeline, report."""
+    if flags.outbox and flags.smtp_url is not None:
         raise UsageError("give --outbox or --smtp, not both")
-    progress = SendProgress(sys.stderr.isatty()) if smtp_url is not None else None
+    progress = SendProgress(sys.stderr.isatty()) if flags.smtp_url is not None else None
     options = RunOptions(
-        today=_today(today),
-        dry_run=dry_run,
-        sender=one_sender(sender, "--sender"),
-        require_sender=smtp_url is not None,
-        templates=templates,
+        today=_today(flags.today),
+        dry_run=flags.dry_run,
+        sender=one_sender(flags.sender, "--sender"),
+        require_sender=flags.smtp_url is not None,
+        templates=flags.templates,
         **link_settings(os.environ),
     )
     if progress:
         options.progress = progress
-    transport = _transport(outbox, smtp_url)
+    transport = _transport(flags.outbox, flags.smtp_url)
     try:
         result = pipeline.run(open_backend(tracker), transport, options)
     finally:
         if progress:
             progress.close()
-    _report(result, as_json, acting=not dry_run)
-    if dry_run:
-        if not as_json:
+    _report(result, flags.as_json, acting=not flags.dry_run)
+    if flags.dry_run:
+        if not flags.as_json:
             click.echo("Nothing written or sent (--dry-run).")
         return
-    if not as_json:
-        where = "the mail server" if smtp_url is not None else f"{outbox or 'outbox'}/"
+    if not flags.as_json:
+        where = "the mail server" if flags.smtp_url is not None else f"{flags.outbox or 'outbox'}/"
         click.echo(f"Status columns written to {tracker}; {_delivered(result, where)}.")
     if result.planned and not result.emails:
         raise DeliveryError(f"none of the {len(result.planned)} emails due could be delivered")

@@ -249,10 +249,7 @@ def sample_notes() -> tuple[list[Notification], Prepared]:
 
 def _evaluate(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> tuple[Derived, pd.DataFrame]:
     """Derive contract terms and auto rows, then evaluate every milestone (pure)."""
-    source, history = derive_inputs(tracker, snapshot)
-    derived = derive(
-        tracker.contracts, tracker.milestones, tracker.settings, today, source, history
-    )
+    derived = derive(tracker, derive_inputs(tracker, snapshot, today))
     tracker.problems.extend(derived.problems)
     tracker.contracts = derived.contracts
     history = attach_history(derived.milestones, tracker.ledger.frame, today)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..cells.addresses import Address, allowed_split, parse_addresses
-from ..derive.changes import Change, Derived, History, RowSource, occurrence_cells
+from ..derive.changes import Change, DeriveContext, Derived, RowSource, occurrence_cells
 from ..keys import added_key, moved_key, opened_key, step_cancelled_key
 from ..normalize.settings import Settings
 from ..problems import Problem
@@ -89,10 +89,9 @@ class _Run:
         return add_business_days(day, self.settings.approval_days)
 
 
-def reconcile_approvals(
-    derived: Derived, source: RowSource, settings: Settings, today: dt.date, history: History
-) -> None:
+def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveContext) -> None:
     """Add, open, re-route and stop each contract's approval steps (see the module's doc)."""
+    source, today, history = context.source, context.today, context.history
     frame = derived.milestones
     opened = opened_days(history.recorded, frame)
     run = _Run(derived, source, settings, today, opened, history.recorded)

@@ -16,14 +16,23 @@ import pandas as pd
 from ..approvals.steps import reconcile_approvals
 from ..cells.recurrence import Rule, parse_rule
 from ..keys import completed_key
+from ..normalize import Tracker
 from ..normalize.settings import WEEKEND_PREVIOUS, Settings
 from ..problems import Problem
 from ..record.notified import series_start
 from ..schema import COMPLETED, DONE, MILESTONES
 from .auto_rows import reconcile_auto
-from .changes import Change, Derived, History, RowSource, occurrence_cells, status_shown
+from .changes import (
+    Change,
+    DeriveContext,
+    Derived,
+    History,
+    RowSource,
+    occurrence_cells,
+    status_shown,
+)
 
-__all__ = ["Change", "Derived", "History", "RowSource", "derive", "term_dates"]
+__all__ = ["Change", "DeriveContext", "Derived", "History", "RowSource", "derive", "term_dates"]
 
 
 def add_months_array(dates: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -95,25 +104,19 @@ def effective_due(due: pd.Series, settings: Settings) -> pd.Series:
     return due - pd.to_timedelta(shift, unit="D")
 
 
-def derive(
-    contracts: pd.DataFrame,
-    milestones: pd.DataFrame,
-    settings: Settings,
-    today: dt.date,
-    source: RowSource,
-    history: History | None = None,
-) -> Derived:
+def derive(tracker: Tracker, context: DeriveContext) -> Derived:
     """Roll recurring milestones, keep auto milestones in step with contract terms.
 
-    ``history`` is what earlier runs recorded (series anchors, occurrences done,
-    the Term End written); a tracker with no Log starts from nothing.
+    ``context.history`` is what earlier runs recorded (series anchors, occurrences
+    done, the Term End written); a tracker with no Log starts from nothing. The
+    tracker is not changed: the new frames are in the ``Derived``.
     """
-    history = history or History()
-    contracts = term_dates(contracts, today, history.term_ends)
-    derived = Derived(contracts, milestones.copy())
-    _roll_recurring(derived, source, history)
-    reconcile_auto(derived, source, settings, today, history.including(derived.changes))
-    reconcile_approvals(derived, source, settings, today, history)
+    history, settings = context.history, tracker.settings
+    contracts = term_dates(tracker.contracts, context.today, history.term_ends)
+    derived = Derived(contracts, tracker.milestones.copy())
+    _roll_recurring(derived, context.source, history)
+    reconcile_auto(derived, settings, context.including(derived.changes))
+    reconcile_approvals(derived, settings, context)
     derived.milestones["due"] = effective_due(derived.milestones["due"], settings)
     return derived
 

@@ -21,7 +21,15 @@ from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
 from ..problems import Problem
 from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
-from .changes import Change, Derived, History, RowSource, occurrence_cells, status_shown
+from .changes import (
+    Change,
+    DeriveContext,
+    Derived,
+    History,
+    RowSource,
+    occurrence_cells,
+    status_shown,
+)
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.
@@ -57,15 +65,14 @@ def review_rule(contract: Any) -> tuple[str, Rule | None]:
     return text, rule if isinstance(rule, Rule) else None
 
 
-def reconcile_auto(
-    derived: Derived, source: RowSource, settings: Settings, today: dt.date, history: History
-) -> None:
+def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext) -> None:
     """Add, move, re-plan and cancel auto rows so they follow each contract's terms."""
+    source, history = context.source, context.history
     frame = derived.milestones
     auto = (frame["source"] == AUTO).to_numpy(dtype=bool)
     existing = {frame["id"].iat[i]: int(i) for i in np.flatnonzero(auto)}
     _record_done(derived, auto, history)
-    wanted = _desired(derived, existing, today, history)
+    wanted = _desired(derived, existing, context)
     fresh: list[AutoRow] = []
     for want in wanted:
         at = existing.get(want.id)
@@ -97,9 +104,7 @@ def _record_done(derived: Derived, auto: np.ndarray, history: History) -> None:
             )
 
 
-def _desired(
-    derived: Derived, existing: dict[str, int], today: dt.date, history: History
-) -> list[AutoRow]:
+def _desired(derived: Derived, existing: dict[str, int], context: DeriveContext) -> list[AutoRow]:
     """The auto milestones each active contract's terms call for, with their due dates.
 
     A Review Every that is no cadence is a Problem added to ``derived``.
@@ -116,9 +121,7 @@ def _desired(
             wanted.append(AutoRow(c, "expiry", "expiration", title, c.term_end.date()))
         text, rule = review_rule(c)
         if rule is not None:
-            wanted.append(
-                _review(c, text, rule, existing.get(f"{c.id}/review"), frame, today, history)
-            )
+            wanted.append(_review(c, (text, rule), existing.get(f"{c.id}/review"), frame, context))
         elif text and c.review_every:
             shown = text[:60]
             reason = "is not a cadence (try Quarterly, Annual or every 6 months); no review row"
@@ -133,20 +136,18 @@ def _usable(contracts: pd.DataFrame) -> pd.Series:
 
 
 def _review(
-    c: Any,
-    text: str,
-    rule: Rule,
-    at: int | None,
-    frame: pd.DataFrame,
-    today: dt.date,
-    history: History,
+    c: Any, cadence: tuple[str, Rule], at: int | None, frame: pd.DataFrame, context: DeriveContext
 ) -> AutoRow:
     """The review row's occurrence: kept while the cadence holds, else planned once anew.
+
+    ``cadence`` is the Review Every text and its rule; ``at`` the review row's place in
+    ``frame``, if it has one.
 
     A new or re-planned review (or one back after it was cancelled) starts at the first
     occurrence on or after today later than any already done; when only the cadence
     changed, an overdue one stays overdue.
     """
+    (text, rule), today, history = cadence, context.today, context.history
     title = f"Review {c.name} ({text})"
     current = frame["due"].iat[at] if at is not None else pd.NaT
     if at is not None and pd.notna(current):

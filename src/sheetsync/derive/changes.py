@@ -111,6 +111,19 @@ def completed_now(changes: list[Change]) -> frozenset[tuple[str, dt.date]]:
     return frozenset(done)
 
 
+@dataclass(frozen=True)
+class DeriveContext:
+    """What derivation reads besides the tracker's frames: the day, raw cells, earlier runs."""
+
+    today: dt.date
+    source: RowSource
+    history: History = field(default_factory=History)
+
+    def including(self, changes: list[Change]) -> DeriveContext:
+        """This context with ``changes``' occurrences done this run added to its history."""
+        return replace(self, history=self.history.including(changes))
+
+
 @lru_cache(maxsize=8192)
 def _occurs(rule: Rule, anchor: dt.date, day: dt.date) -> bool:
     """``rule.occurs``, once per rule, anchor and day: many rows share a series' dates."""

@@ -18,7 +18,7 @@ from ..model import Snapshot
 from ..normalize import Tracker
 from ..normalize.columns import Table
 from ..schema import ADDED, CANCELLED_KIND, COMPLETED, CONTRACTS, MILESTONES, OPENED, header_key
-from .changes import History, RowSource
+from .changes import DeriveContext, History, RowSource
 
 
 def row_source(table: Table) -> RowSource:
@@ -83,6 +83,7 @@ def written_term_ends(tracker: Tracker, snapshot: Snapshot) -> dict[str, dt.date
     }
 
 
-def derive_inputs(tracker: Tracker, snapshot: Snapshot) -> tuple[RowSource, History]:
-    """The Milestones tab's raw cells and what earlier runs recorded, for ``derive``."""
-    return row_source(tracker.tables[MILESTONES]), run_history(tracker, snapshot)
+def derive_inputs(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> DeriveContext:
+    """The day, the Milestones tab's raw cells and what earlier runs recorded, for ``derive``."""
+    source = row_source(tracker.tables[MILESTONES])
+    return DeriveContext(today, source, run_history(tracker, snapshot))
