@@ -41,7 +41,7 @@ def milestone_frame(
     by_id = known.set_index("id")
     at = by_id.index.get_indexer(contract_ids.values)
     unknown = (at < 0)[contract_ids.codes]
-    _contract_flags(contract_ids, at, contracts, unknown, flags)
+    _contract_flags(contract_ids, contracts, unknown, flags)
     titles = column_texts(table, "Milestone")
     flags.flag(equals(titles, ""), "Milestone", "Milestone is blank; say what has to happen")
     types = _types(table, flags)
@@ -90,11 +90,7 @@ def _by_contract(column: pd.Series, pick: np.ndarray, missing: object) -> np.nda
 
 
 def _contract_flags(
-    contract_ids: Coded,
-    at: np.ndarray,
-    contracts: pd.DataFrame,
-    unknown: np.ndarray,
-    flags: Flagger,
+    contract_ids: Coded, contracts: pd.DataFrame, unknown: np.ndarray, flags: Flagger
 ) -> None:
     blank = equals(contract_ids, "")
     flags.flag(

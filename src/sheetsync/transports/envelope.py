@@ -1,7 +1,8 @@
 """The envelope of a message: its sender and recipients, after the safety checks.
 
 Every transport can apply these checks before anything leaves: one From address,
-well-formed recipients inside the allowed domains, no header with a bare line break.
+well-formed recipients inside the allowed domains (the rule every step applies,
+``cells.addresses.allowed_split``), no header with a bare line break.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..cells.addresses import Address, allowed_split
 from ..errors import MessageRejected
 
 __all__ = ["envelope_of", "normalize_domain"]
@@ -69,14 +71,15 @@ def _addresses(message: EmailMessage, *names: str) -> list[str]:
     return found
 
 
-def _check_address(address: str, allowed: Sequence[str]) -> None:
+def _check_address(address: str, allowed: tuple[str, ...]) -> None:
     """Raise MessageRejected unless ``address`` is well formed and in an allowed domain."""
     try:
         domain = validate_email(address, check_deliverability=False).ascii_domain.lower()
     except EmailNotValidError as exc:
         raise MessageRejected(f"not a valid email address: {address!r} ({exc})") from None
-    if allowed and not any(domain == d or domain.endswith("." + d) for d in allowed):
-        raise MessageRejected(f"{address} is outside the allowed domains ({', '.join(allowed)})")
+    _, outside = allowed_split([Address("", f"{address.rpartition('@')[0]}@{domain}")], allowed)
+    if outside:
+        raise MessageRejected(outside)
 
 
 def normalize_domain(domain: str) -> str:
