@@ -199,7 +199,7 @@ def test_a_high_value_vendor_agreement_takes_four_steps_in_order(new_desk):
 
 
 def test_an_open_step_is_reminded_noticed_and_escalated_like_any_milestone(
-    kind, tmp_path, emulator, server
+    new_desk,
 ):
     """An approver who does not act gets the 2-day reminder and an overdue notice; gc@ is
     escalated to; the approvers waiting behind get nothing."""
@@ -218,7 +218,7 @@ def test_an_open_step_is_reminded_noticed_and_escalated_like_any_milestone(
 
 
 def test_a_value_change_mid_route_adds_and_cancels_steps_with_a_reason(
-    kind, tmp_path, emulator, server
+    new_desk,
 ):
     """500k → 2M adds procurement and CFO after finance; back to 500k cancels them; the Log
     says why each time, and neither is ever emailed while waiting."""
@@ -250,7 +250,7 @@ def test_a_value_change_mid_route_adds_and_cancels_steps_with_a_reason(
 
 
 def test_a_later_step_ticked_first_is_a_problem_not_a_skipped_approval(
-    kind, tmp_path, emulator, server
+    new_desk,
 ):
     """Step 3 ticked before step 1: a Problem on step 3, step 2 does not open, legal is
     still reminded and procurement is not emailed."""
@@ -272,7 +272,7 @@ def test_a_later_step_ticked_first_is_a_problem_not_a_skipped_approval(
 
 
 def test_an_approver_outside_allowed_domains_is_a_problem_on_the_settings_row(
-    kind, tmp_path, emulator, server
+    new_desk,
 ):
     """A gmail approver: the route's Settings row says so, their step needs attention and is
     never emailed; legal's step before it goes on as usual."""
@@ -296,7 +296,7 @@ def test_an_approver_outside_allowed_domains_is_a_problem_on_the_settings_row(
 
 
 def test_a_contract_made_active_mid_route_stops_its_approval_steps(
-    kind, tmp_path, emulator, server
+    new_desk,
 ):
     """Active after legal signed: the open and waiting steps are cancelled with a Log row,
     the done one stays Done, and finance gets no reminder, notice or escalation."""
