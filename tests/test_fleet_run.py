@@ -125,20 +125,29 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             [sheets[0], "Region 1 again, by ID", "yes"],
             [url(seed(emulator, "Old")), "Closed", "no"],
         ]
-        registry = emulator.create_spreadsheet("Trackers", {"Trackers": rows})
+        registry = Registry(emulator.create_spreadsheet("Trackers", {"Trackers": rows}), sheets)
         held = _hold(emulator, sheets[HELD])
         emulator.set_quota(LIMIT, LIMIT, window=WINDOW)
-        yield _round(emulator, pubsub, registry, sheets, held, where)
+        yield _round(emulator, pubsub, registry, held, where)
 
 
-def _round(emulator, pubsub, registry, sheets, held, where) -> Fleet:
+@dataclass(frozen=True)
+class Registry:
+    """The registry sheet and the trackers it switches on, in order."""
+
+    sheet: str
+    trackers: list[str]
+
+
+def _round(emulator, pubsub, registry: Registry, held, where) -> Fleet:
+    sheets = registry.trackers
     topic, dead = pubsub.topic("sheetsync-trackers"), pubsub.topic("sheetsync-trackers-dead")
     pubsub.pull_subscription("sheetsync-trackers-dead-pull", dead)
     common = {"SHEETS_EMULATOR_HOST": emulator.host, "PUBSUB_EMULATOR_HOST": pubsub.host}
     worker_env = common | {"SHEETSYNC_OUTBOX": str(where / "outbox")}
     worker_env |= {"SHEETSYNC_WORKERS": str(WORKERS), "SHEETSYNC_SHEETS_QUOTA": QUOTA}
     workers = [serve("on_pubsub", worker_env, where, events=True) for _ in range(WORKERS)]
-    fan_env = common | {"SHEETSYNC_REGISTRY": url(registry), "SHEETSYNC_TOPIC": topic}
+    fan_env = common | {"SHEETSYNC_REGISTRY": url(registry.sheet), "SHEETSYNC_TOPIC": topic}
     fan_process, fan_url = serve("fan_out", fan_env, where)
     try:
         with Front([u for _, u in workers], patience=5) as front:
