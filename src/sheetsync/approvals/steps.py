@@ -14,13 +14,12 @@ as they cancel every milestone.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from ..cells.addresses import Address, allowed_split, parse_addresses
+from ..cells.addresses import Address, allowed_split
 from ..derive.changes import Change, DeriveContext, Derived, RowSource, occurrence_cells
 from ..keys import added_key, moved_key, opened_key, step_cancelled_key
 from ..normalize.settings import Settings
@@ -34,12 +33,12 @@ from ..schema import (
     OPENED,
     UNDER_APPROVAL,
 )
-from .records import STEP_ID, cancelled_steps, opened_days
+from .found import Step, existing_steps
+from .records import cancelled_steps, opened_days
 from .routes import SHOWN, Route, route_for
 
 APPROVAL = "approval"
 APPROVED, IN_APPROVAL = "approved", "in approval"
-_APPROVER = re.compile(r"\bby\s+(?P<who>\S+@\S+?)\s*$", re.IGNORECASE)
 
 
 def add_business_days(day: dt.date, count: int) -> dt.date:
@@ -53,21 +52,6 @@ def add_business_days(day: dt.date, count: int) -> dt.date:
 def step_title(contract_name: str, approver: Address) -> str:
     """A step's Milestone text; the approver at its end is how later runs know the step."""
     return f"Approval of {contract_name} by {approver.email}"
-
-
-@dataclass
-class Step:
-    """One approval step of a contract: a row of the tab, or one this run adds."""
-
-    number: int
-    id: str
-    approver: str  # lower-case address; "" when the row no longer says whose step it is
-    title: str
-    at: int | None = None  # position in the milestones frame; None for a new row
-    done: bool = False
-    completed_on: dt.date | None = None
-    due: dt.date | None = None
-    address: Address | None = None  # a new row's approver
 
 
 @dataclass
@@ -96,7 +80,7 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     opened = opened_days(history.recorded, frame)
     run = _Run(derived, source, settings, today, opened, history.recorded)
     gone = cancelled_steps(history.recorded, frame)
-    by_contract = _existing(frame, gone, source)
+    by_contract = existing_steps(frame, gone, source)
     contracts = derived.contracts
     usable = contracts[(contracts["id"] != "") & ~contracts["duplicate"]]
     for c in usable.itertuples(index=False):
@@ -113,51 +97,6 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     ids = derived.contracts["id"].tolist()
     derived.contracts["approval"] = pd.Series(
         [run.state.get(i, "") for i in ids], index=derived.contracts.index, dtype=object
-    )
-
-
-def _existing(
-    frame: pd.DataFrame, gone: set[str], source: RowSource
-) -> dict[str, tuple[list[Step], int]]:
-    """Per contract: its live steps in order, and the highest step number used so far."""
-    found: dict[str, tuple[list[Step], int]] = {}
-    auto = frame.index[(frame["source"] == "auto").to_numpy(dtype=bool)]
-    for at in auto:
-        mid = frame.at[at, "id"]
-        match = STEP_ID.match(str(mid))
-        if match is None or match["contract"] != frame.at[at, "contract_id"]:
-            continue
-        steps, top = found.get(match["contract"], ([], 0))
-        number = int(match["n"])
-        found[match["contract"]] = (steps, max(top, number))
-        if mid in gone:
-            frame.at[at, "cancelled"] = True
-            continue
-        steps.append(_read_step(frame, int(at), number, source))
-    for steps, _ in found.values():
-        steps.sort(key=lambda s: s.number)
-    return found
-
-
-def _read_step(frame: pd.DataFrame, at: int, number: int, source: RowSource) -> Step:
-    title = str(frame.at[at, "title"])
-    named = _APPROVER.search(title)
-    owners = frame.at[at, "owners"] or ()
-    approver = named["who"].casefold() if named else (owners[0].email if owners else "")
-    if named and "Owner" not in source.headers:  # no Owner column: the title says whose it is
-        good, _ = parse_addresses(named["who"])
-        frame.at[at, "owners"] = good
-        frame.at[at, "blocked"] = frame.at[at, "blocked"] or not good
-    due, done_on = frame.at[at, "due"], frame.at[at, "completed_on"]
-    return Step(
-        number,
-        str(frame.at[at, "id"]),
-        approver,
-        title,
-        at,
-        bool(frame.at[at, "done"]),
-        done_on.date() if pd.notna(done_on) else None,
-        due.date() if pd.notna(due) else None,
     )
 
 
