@@ -12,9 +12,9 @@ import datetime as dt
 
 from editable import as_date
 from sheetsync.approvals.steps import add_business_days
-from test_approvals import APPROVERS, FINANCE, MONDAY, make, server, steps, to, vendor
+from test_approvals import APPROVERS, FINANCE, MONDAY, new_desk, server, steps, to, vendor
 
-__all__ = ["server"]  # the loopback SMTP fixture, shared
+__all__ = ["new_desk", "server"]  # the fixtures, shared
 TUESDAY = MONDAY + dt.timedelta(days=1)
 
 
@@ -26,10 +26,10 @@ def program_rows(desk) -> list[str]:
     return [k for k in keys if "/approval-" in k and k.startswith(kinds)]
 
 
-def test_a_waiting_step_has_no_due_date_until_it_opens(kind, tmp_path, emulator, server):
+def test_a_waiting_step_has_no_due_date_until_it_opens(new_desk):
     """Waiting: Due Date and Days Left blank, Upcoming, "waits for step 1", no Problem; once
     step 1 is done step 2 is due five business days after."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     desk.run(MONDAY)
     waiting = list(steps(desk).values())[1:]
     assert [as_date(r["Due Date"]) for r in waiting] == [None, None, None]
@@ -45,10 +45,10 @@ def test_a_waiting_step_has_no_due_date_until_it_opens(kind, tmp_path, emulator,
     assert as_date(desk.step("C-1/approval-3")["Due Date"]) is None
 
 
-def test_an_emptied_log_moves_no_due_date_and_reopens_nothing(kind, tmp_path, emulator, server):
+def test_an_emptied_log_moves_no_due_date_and_reopens_nothing(new_desk):
     """Step 2 opened on Tuesday; the Log is emptied; Thursday's run keeps its due date, sends
     finance nothing again and writes no Log row about the steps."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     desk.run(MONDAY)
     desk.tick("C-1/approval-1")
     desk.run(TUESDAY)
@@ -61,9 +61,9 @@ def test_an_emptied_log_moves_no_due_date_and_reopens_nothing(kind, tmp_path, em
     assert program_rows(desk) == []
 
 
-def test_cancelled_steps_stay_cancelled_when_the_log_is_emptied(kind, tmp_path, emulator, server):
+def test_cancelled_steps_stay_cancelled_when_the_log_is_emptied(new_desk):
     """Steps a value change cancelled stay Cancelled after the Log is emptied, logged once."""
-    desk = make(kind, tmp_path, emulator, server, vendor("$2,000,000"))
+    desk = new_desk(vendor("$2,000,000"))
     desk.run(MONDAY)
     desk.tracker.type("Contracts", "C-1", "Value", "$500,000")
     desk.run(TUESDAY)
@@ -75,10 +75,10 @@ def test_cancelled_steps_stay_cancelled_when_the_log_is_emptied(kind, tmp_path, 
     assert program_rows(desk) == [] and to(sent) & APPROVERS == set()
 
 
-def test_a_date_on_a_waiting_step_is_cleared_once_with_a_log_row(kind, tmp_path, emulator, server):
+def test_a_date_on_a_waiting_step_is_cleared_once_with_a_log_row(new_desk):
     """A waiting step with a due date (as an older version wrote it) is blanked, the Log says
     why, and the next run writes nothing more about it."""
-    desk = make(kind, tmp_path, emulator, server, vendor())
+    desk = new_desk(vendor())
     desk.run(MONDAY)
     desk.tracker.type("Milestones", "C-1/approval-2", "Due Date", "2026-12-14")
     desk.run(TUESDAY)

@@ -21,7 +21,7 @@ from gsheets_fixtures import backend as google_backend
 from sheetsync.compose.calendar import FEED_PATH, feed_url
 from sheetsync.links import DONE, FEED, Link, link_url, sign
 from sheetsync.testing.emulator import SheetsEmulator
-from test_cloud_function import Served, serve
+from test_cloud_function import Function, Served
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = (b"feed-test-key-0123456789abcdef",)
@@ -52,10 +52,8 @@ def feed(
         "SHEETSYNC_TRACKER": sheet,
         "SHEETSYNC_LINK_KEYS": f"{KEYS[0].decode()},{OLD_KEY.decode()}",
     }
-    venv = Path(sys.executable).parent.parent
-    served = serve(
-        venv, ROOT / "cloud_function", "calendar_feed", env, tmp_path_factory.mktemp("f")
-    )
+    function = Function(ROOT / "cloud_function", Path(sys.executable).parent.parent)
+    served = function.serve("calendar_feed", env, tmp_path_factory.mktemp("f"))
     yield served
     served.stop()
 
