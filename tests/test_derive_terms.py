@@ -14,17 +14,9 @@ from sheetsync.derive import add_months_array, effective_due, term_dates
 from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.normalize.settings import WEEKEND_PREVIOUS, Settings
+from sheetsync.schema import CONTRACT_COLUMNS
 
-HEADER = [
-    "Contract ID",
-    "Contract",
-    "Owner",
-    "End Date",
-    "Auto-Renew",
-    "Renewal Term (months)",
-    "Notice Period (days)",
-    "Contract Status",
-]
+HEADER = [c.name for c in CONTRACT_COLUMNS]
 TODAY = dt.date(2027, 3, 1)
 
 

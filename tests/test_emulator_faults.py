@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gspread
@@ -255,53 +257,47 @@ def test_50000_row_tab_is_read_in_one_batch_get(emu: SheetsEmulator, gc: Any) ->
     assert emu.calls["values.batchGet"] == 1
 
 
-def test_module_entry_point_serves_until_terminated() -> None:
-    """``python -m sheetsync.testing.emulator --port 0`` prints its host and answers."""
+@contextmanager
+def served(*flags: str) -> Iterator[str]:
+    """``python -m sheetsync.testing.emulator --port 0 FLAGS`` running: the line it prints."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "sheetsync.testing.emulator", "--port", "0"],
+        [sys.executable, "-m", "sheetsync.testing.emulator", "--port", "0", *flags],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline().strip()
+        yield process.stdout.readline().strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_module_entry_point_serves_until_terminated() -> None:
+    """``python -m sheetsync.testing.emulator --port 0`` prints its host and answers."""
+    with served() as line:
         assert line.startswith("SHEETS_EMULATOR_HOST=127.0.0.1:")
         host = line.split("=", 1)[1]
         answer = requests.get(f"http://{host}/v4/spreadsheets/nope", timeout=10)
         assert answer.status_code == 404
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def test_module_entry_point_can_lose_answers() -> None:
     """``--lose-answers 1``: every write is carried out, then its answer is a 500 or lost."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sheetsync.testing.emulator", "--port", "0", "--lose-answers", "1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base = "http://" + process.stdout.readline().strip().split("=", 1)[1]
-        with requests.Session() as session:
-            book = session.post(f"{base}/v4/spreadsheets", json={}, timeout=10).json()
-            url = f"{base}{values_url(book['spreadsheetId'], 'Sheet1!A1')}"
-            try:
-                status = session.put(
-                    url, params={"valueInputOption": "RAW"}, json={"values": [["x"]]}, timeout=10
-                ).status_code
-            except requests.ConnectionError:
-                status = 0  # the connection was dropped
-            assert status in (0, 500)
-            assert session.get(url, timeout=10).json()["values"] == [["x"]]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+    with served("--lose-answers", "1") as line, requests.Session() as session:
+        base = "http://" + line.split("=", 1)[1]
+        book = session.post(f"{base}/v4/spreadsheets", json={}, timeout=10).json()
+        url = f"{base}{values_url(book['spreadsheetId'], 'Sheet1!A1')}"
+        try:
+            status = session.put(
+                url, params={"valueInputOption": "RAW"}, json={"values": [["x"]]}, timeout=10
+            ).status_code
+        except requests.ConnectionError:
+            status = 0  # the connection was dropped
+        assert status in (0, 500)
+        assert session.get(url, timeout=10).json()["values"] == [["x"]]
 
 
 def test_module_entry_point_refuses_a_rate_past_one() -> None:
