@@ -59,6 +59,7 @@ import functions_framework
 from sheetsync.act.page import plain_page
 from sheetsync.act.service import answer as mark_done
 from sheetsync.backends import open_backend
+from sheetsync.compose.calendar import FEED_PATH
 from sheetsync.config import Config, run_configured
 from sheetsync.deadlines import feed_from_environment
 from sheetsync.errors import SheetsyncError, UsageError
@@ -157,7 +158,12 @@ def fan_out(request: Any) -> tuple[str, int, dict[str, str]]:
     log.info("published %d trackers", round_.published, extra={"fields": round_.to_json()})
     return json.dumps(round_.to_json()), 200, {"Content-Type": "application/json"}
 def act(request: Any) -> tuple[str, int, dict[str, str]]:
-    """A Mark-done link: the page (GET) or the confirmation (POST); never a traceback."""
+    """A Mark-done link: the page (GET) or the confirmation (POST); never a traceback.
+
+    ``/calendar`` is an owner's calendar feed instead (``calendar_feed``).
+    """
+    if request.path.rstrip("/").endswith(FEED_PATH):
+        return calendar_feed(request)  # type: ignore[return-value]
     token = request.form.get("t") or request.args.get("t") or ""
     try:
         backend = open_backend(os.environ.get("SHEETSYNC_TRACKER", ""))

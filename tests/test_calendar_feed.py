@@ -1,26 +1,30 @@
 """The owner's calendar feed (issue 14, part 4): served by real functions-framework, signed links.
 
-The function (cloud_function/main.py, target ``calendar_feed``) runs in its own process
-against a Google sheet in the Sheets API emulator; requests go over real HTTP, as a
+The function (cloud_function/main.py, the public ``act`` target, path ``/calendar``) runs in
+its own process against a Google sheet in the Sheets API emulator; requests go over real HTTP, as a
 calendar app subscribing to the link would send them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email
 import sys
 from collections.abc import Iterator
+from email import policy
 from pathlib import Path
 
 import icalendar
 import pytest
 import requests
 
-from conftest import tracker_grids
+from conftest import TODAY, tracker_grids
 from gsheets_fixtures import backend as google_backend
 from sheetsync.compose.calendar import FEED_PATH, feed_url
 from sheetsync.links import DONE, FEED, Link, link_url, sign
+from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import SheetsEmulator
+from sheetsync.transports.outbox import OutboxTransport
 from test_cloud_function import Function, Served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,14 +50,14 @@ def identity(emulator: SheetsEmulator, sheet: str) -> str:
 def feed(
     emulator: SheetsEmulator, sheet: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    """functions-framework serving the feed target, configured as a deployment would be."""
+    """functions-framework serving the public act target (which answers /calendar), as deployed."""
     env = {
         "SHEETS_EMULATOR_HOST": emulator.host,
         "SHEETSYNC_TRACKER": sheet,
         "SHEETSYNC_LINK_KEYS": f"{KEYS[0].decode()},{OLD_KEY.decode()}",
     }
     function = Function(ROOT / "cloud_function", Path(sys.executable).parent.parent)
-    served = function.serve("calendar_feed", env, tmp_path_factory.mktemp("f"))
+    served = function.serve("act", env, tmp_path_factory.mktemp("f"))
     yield served
     served.stop()
 
@@ -116,3 +120,31 @@ def test_any_other_link_gets_no_calendar(feed, identity, which):
     assert answer.status_code == (400 if which == "no token" else 403)
     assert answer.headers["Content-Type"].startswith("text/plain")
     assert b"BEGIN:VCALENDAR" not in answer.content and b"Renewal notice" not in answer.content
+
+
+def test_the_monthly_summary_lists_a_feed_link_that_answers(feed, emulator, sheet, tmp_path):
+    """With an Action URL, jane@'s summary links her feed, and the act target serves it."""
+    options = RunOptions(today=TODAY, action_url=BASE, link_keys=KEYS)
+    run(google_backend(emulator, sheet), OutboxTransport(tmp_path / "out"), options)
+    summaries = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in (tmp_path / "out").glob("summary.*.eml")
+    ]
+    (jane,) = [m for m in summaries if JANE in str(m["To"])]
+    text = jane.get_body(("plain",)).get_content()
+    url = next(w for w in text.split() if w.startswith(f"{BASE}{FEED_PATH}?t="))
+    assert url in jane.get_body(("html",)).get_content()
+    answer = fetch(feed, url)
+    assert answer.status_code == 200
+    titles = sorted(
+        str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
+    )
+    assert titles == ["Due: QBR", "Due: Renewal notice"]
+
+
+def test_a_summary_without_an_action_url_has_no_feed_link(emulator, tmp_path):
+    """Outbox and CLI runs without an Action URL: no feed link in any summary."""
+    sheet = emulator.create_spreadsheet("Team contracts", tracker_grids())  # type: ignore[arg-type]
+    run(google_backend(emulator, sheet), OutboxTransport(tmp_path / "out"), RunOptions(today=TODAY))
+    texts = [p.read_text() for p in (tmp_path / "out").glob("summary.*.eml")]
+    assert texts and not any(FEED_PATH + "?t=" in t for t in texts)

@@ -19,7 +19,7 @@ from ..cells.text import one_line as _single_line
 from ..links import LinkMaker
 from ..plan import Notification
 from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
-from .calendar import attach_deadlines
+from .calendar import attach_deadlines, summary_feed_url
 from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
@@ -133,6 +133,7 @@ def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[
         "summary": note.summary,
         "recipient": note.to[0],
         "done_links": links,
+        "feed_url": summary_feed_url(note.kind, note.to[0].email, envelope.links, today),
     }
 
 

@@ -23,9 +23,9 @@ from email.message import EmailMessage
 import pandas as pd
 from icalendar import Calendar, Event
 
-from ..links import FEED, Link, link_url, sign
+from ..links import FEED, Link, LinkMaker, link_url, sign
 from ..plan.notification import Item
-from ..schema import OPEN_STATUSES
+from ..schema import OPEN_STATUSES, SUMMARY
 
 PRODUCT = "-//sheetsync//contract deadlines//EN"
 ATTACHMENT = "deadlines.ics"
@@ -195,3 +195,12 @@ def feed_url(base: str, keys: Sequence[bytes], tracker: str, owner: str, today: 
     who = owner.casefold()
     link = Link(tracker, FEED, who, None, who, today + dt.timedelta(days=FEED_DAYS))
     return link_url(base, sign(link, keys), FEED_PATH)
+
+
+def summary_feed_url(
+    kind: str, recipient: str, links: LinkMaker | None, today: dt.date
+) -> str | None:
+    """A monthly summary's link to its owner's calendar feed; None without an Action URL."""
+    if links is None or kind != SUMMARY:
+        return None
+    return feed_url(links.base_url, links.keys, links.tracker, recipient, today)
