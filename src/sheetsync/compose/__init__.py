@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from dataclasses import dataclass, replace
-from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -19,11 +18,12 @@ from ..cells.text import one_line as _single_line
 from ..links import LinkMaker
 from ..plan import Notification
 from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
-from .calendar import attach_deadlines, summary_feed_url
+from .calendar import ATTACHMENT, deadlines_ics, summary_feed_url
+from .mime import Attachment, CachingPolicy, alternative
 from .subjects import subject
 
 # Long subjects stay on one line (RFC 5322 allows 998 characters) instead of folding oddly.
-POLICY = policy.default.clone(max_line_length=998)
+POLICY = CachingPolicy(max_line_length=998)  # policy.default, MIME headers parsed once
 TEMPLATES = {
     DIGEST: "digest",
     ESCALATION: "escalation",
@@ -168,26 +168,29 @@ def build_message(
     A reminder digest also carries its items as calendar events (``deadlines.ics``).
     """
     text, html = render(note, envelope, today, env)
-    message = EmailMessage(policy=POLICY)
     # Stored as written (ASCII, folded): the header parser never reinterprets sheet text.
-    message.set_raw("Subject", literal(subject_for(note, envelope, today)))
     sender = Address(envelope.sender.name or "sheetsync", envelope.sender.email)
-    message.set_raw("From", _header_address(sender))
-    message.set_raw("To", _address_list(note.to))
+    headers = [
+        ("Subject", literal(subject_for(note, envelope, today))),
+        ("From", _header_address(sender)),
+        ("To", _address_list(note.to)),
+    ]
     if note.cc:
-        message.set_raw("Cc", _address_list(note.cc))
+        headers.append(("Cc", _address_list(note.cc)))
     if envelope.reply_to:
-        message.set_raw("Reply-To", _header_address(envelope.reply_to))
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = note.message_id(envelope.sender.domain, envelope.tracker_identity)
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+        headers.append(("Reply-To", _header_address(envelope.reply_to)))
+    headers += [
+        ("Date", format_datetime(now)),
+        ("Message-ID", note.message_id(envelope.sender.domain, envelope.tracker_identity)),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+    ]
+    attachment = None
     if note.kind == DIGEST and note.items:
         tracker = (envelope.tracker_identity, envelope.tracker_title)
-        attach_deadlines(message, note.items, tracker, today, now)
-    return message
+        ics = deadlines_ics(note.items, tracker, today, now)
+        attachment = Attachment(ics, "calendar", ATTACHMENT, (("method", "PUBLISH"),))
+    return alternative(POLICY, headers, text, html, attachment)
 
 
 def _header_address(address: Address) -> str:

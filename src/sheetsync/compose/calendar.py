@@ -183,11 +183,17 @@ def attach_deadlines(
     now: dt.datetime,
 ) -> None:
     """Attach the items' events as ``deadlines.ics``; ``tracker`` is its identity and title."""
+    ics = deadlines_ics(items, tracker, today, now)
+    params = {"method": "PUBLISH"}
+    message.add_attachment(ics, subtype="calendar", filename=ATTACHMENT, params=params)
+
+
+def deadlines_ics(
+    items: Sequence[Item], tracker: tuple[str, str], today: dt.date, now: dt.datetime
+) -> str:
+    """The items' events as the text of ``deadlines.ics``; ``tracker``: identity and title."""
     identity, title = tracker
-    ics = to_ics(item_deadlines(items, identity, today), title, now)
-    message.add_attachment(
-        ics.decode("utf-8"), subtype="calendar", filename=ATTACHMENT, params={"method": "PUBLISH"}
-    )
+    return to_ics(item_deadlines(items, identity, today), title, now).decode("utf-8")
 
 
 def feed_url(base: str, keys: Sequence[bytes], tracker: str, owner: str, today: dt.date) -> str:

@@ -44,6 +44,7 @@ from .base import ContextTransport
 from .envelope import envelope_of, normalize_domain
 from .smtp_session import Deadline, TimedSMTP, TimedSMTPS, login
 from .smtp_url import Endpoint, parse_url
+from .wire import Wire, flatten
 
 __all__ = ["SmtpPolicy", "SmtpTransport"]
 
@@ -184,7 +185,8 @@ class SmtpTransport(ContextTransport):
         """
         sender, recipients = envelope_of(message, self._allowed)
         self.last_refused = {}
-        refused = self._deliver(message, sender, recipients)
+        wire = flatten(message, [sender, *recipients])  # once, whatever the attempts
+        refused = self._deliver(message, sender, recipients, wire)
         self.last_refused = refused
         if refused:
             log.warning(
@@ -194,7 +196,9 @@ class SmtpTransport(ContextTransport):
                 "; ".join(refused.values()),
             )
 
-    def _deliver(self, message: EmailMessage, sender: str, recipients: list[str]) -> dict[str, str]:
+    def _deliver(
+        self, message: EmailMessage, sender: str, recipients: list[str], wire: Wire
+    ) -> dict[str, str]:
         """Send with retries; returns the refused recipients."""
         if self._run is None:
             self._run = Deadline(self._limits[1], "run")
@@ -202,7 +206,7 @@ class SmtpTransport(ContextTransport):
         reason = ""
         for attempt in range(attempts):
             try:
-                return self._attempt(message, sender, recipients)
+                return self._attempt(message, sender, recipients, wire)
             except _Transient as exc:
                 reason = str(exc)
             if attempt + 1 < attempts:
@@ -220,13 +224,16 @@ class SmtpTransport(ContextTransport):
         )
         self._sleep(delay)
 
-    def _attempt(self, message: EmailMessage, sender: str, recipients: list[str]) -> dict[str, str]:
+    def _attempt(
+        self, message: EmailMessage, sender: str, recipients: list[str], wire: Wire
+    ) -> dict[str, str]:
         """One try at sending over the current (or a new) connection, within the deadlines."""
         self._attempt_deadline = Deadline(self._limits[0], "attempt")
         smtp = self._connection()
         smtp.deadlines = self._deadlines()
         try:
-            refused = smtp.send_message(message, from_addr=sender, to_addrs=recipients)
+            wire.check(smtp)
+            refused = smtp.sendmail(sender, recipients, wire.data, wire.options)
         except (smtplib.SMTPException, OSError) as exc:
             error = self._too_slow(str(exc)) or self._classify(exc)
             if not _still_connected(smtp, exc):

@@ -1,0 +1,53 @@
+"""A message as SMTP DATA carries it, flattened once before the first attempt.
+
+``smtplib.SMTP.send_message`` copies and flattens the message on every attempt; a
+transport that flattens it once and hands the bytes to ``sendmail`` sends the same
+bytes: CRLF line ends, Bcc and Resent-Bcc left out, and, when an address is not ASCII,
+8-bit UTF-8 headers with the SMTPUTF8 and BODY=8BITMIME options.
+"""
+
+from __future__ import annotations
+
+import copy
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+
+
+@dataclass(frozen=True)
+class Wire:
+    """The bytes to send and the MAIL FROM options they need."""
+
+    data: bytes
+    options: tuple[str, ...] = ()
+
+    def check(self, smtp: smtplib.SMTP) -> None:
+        """Refuse, as ``send_message`` does, UTF-8 addresses to a server without SMTPUTF8.
+
+        Raises:
+            smtplib.SMTPNotSupportedError: the server does not announce SMTPUTF8.
+        """
+        if "SMTPUTF8" in self.options:
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError(
+                    "One or more source or delivery addresses require internationalized "
+                    "email support, but the server does not advertise the required SMTPUTF8 "
+                    "capability"
+                )
+
+
+def flatten(message: EmailMessage, addresses: Sequence[str]) -> Wire:
+    """``message`` flattened for DATA, given the envelope's addresses."""
+    international = not "".join(addresses).isascii()
+    if "Bcc" in message or "Resent-Bcc" in message:
+        message = copy.copy(message)
+        del message["Bcc"]
+        del message["Resent-Bcc"]
+    policy = message.policy.clone(linesep="\r\n")
+    if international and isinstance(policy, EmailPolicy):
+        policy = policy.clone(utf8=True)
+    data = message.as_bytes(policy=policy)
+    return Wire(data, ("SMTPUTF8", "BODY=8BITMIME") if international else ())

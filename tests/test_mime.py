@@ -1,0 +1,88 @@
+"""compose/mime.py lays a message out exactly as EmailMessage.set_content/add_alternative do,
+and its caching policy flattens it to the same bytes as the email package's own."""
+
+from __future__ import annotations
+
+import re
+from email.policy import EmailPolicy
+
+import pytest
+
+from sheetsync.compose import POLICY
+from sheetsync.compose.mime import Attachment, alternative
+from sheetsync.transports.wire import flatten
+
+PLAIN = EmailPolicy(max_line_length=998)  # what compose.POLICY is, without the parse cache
+HEADERS = [("Subject", "Renewal due"), ("From", "t@example.com"), ("To", "a@example.com")]
+BODIES = {
+    "ascii": ("Give notice by 2027-03-31.\n", "<p>Give notice by <b>2027-03-31</b>.</p>\n"),
+    "non-ascii": ("Frist für Müller — €45.000\n", "<p>Frist für <b>Müller</b> – €45.000</p>"),
+    "long line": ("x" * 1200 + "\n", "<p>" + "ü" * 700 + "</p>"),
+    "empty": ("", ""),
+}
+
+
+def stdlib(text: str, html: str):
+    """The same message built the email package's way, under its own default policy."""
+    from email.message import EmailMessage
+
+    message = EmailMessage(policy=PLAIN)
+    for name, value in HEADERS:
+        message.set_raw(name, value)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def wire(message) -> bytes:
+    """Flattened for SMTP, the boundary replaced by a placeholder."""
+    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    return re.sub(rb"===============\d{19}==", b"BOUNDARY", data)
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_same_bytes_as_the_email_package(kind):
+    """Headers, their order, encodings and bodies match set_content + add_alternative."""
+    text, html = BODIES[kind]
+    ours = alternative(POLICY, HEADERS, text, html)
+    assert wire(ours) == wire(stdlib(text, html))
+    assert (
+        ours.get_body(("plain",)).get_content()
+        == stdlib(text, html).get_body(("plain",)).get_content()
+    )
+
+
+def test_the_boundary_depends_on_the_content_only():
+    """The same bodies give the same boundary (same bytes every time); other bodies another."""
+    first = alternative(POLICY, HEADERS, *BODIES["ascii"])
+    again = alternative(POLICY, HEADERS, *BODIES["ascii"])
+    other = alternative(POLICY, HEADERS, *BODIES["non-ascii"])
+    assert first.get_boundary() == again.get_boundary() != other.get_boundary()
+    assert first.as_bytes() == again.as_bytes()
+
+
+def test_flattened_once_leaves_bcc_out_and_asks_smtputf8_for_utf8_addresses():
+    """The DATA bytes have CRLF line ends and no Bcc; a UTF-8 address needs SMTPUTF8."""
+    message = alternative(POLICY, [*HEADERS, ("Bcc", "hidden@example.com")], *BODIES["ascii"])
+    plain = flatten(message, ["t@example.com", "a@example.com"])
+    assert b"hidden@example.com" not in plain.data and b"\r\nTo: a@example.com\r\n" in plain.data
+    assert plain.options == ()
+    assert "Bcc" in message  # the message itself keeps it
+    utf8 = flatten(message, ["t@example.com", "jörg@example.com"])
+    assert utf8.options == ("SMTPUTF8", "BODY=8BITMIME")
+
+
+@pytest.mark.parametrize("kind", list(BODIES))
+def test_with_an_attachment_same_bytes_as_add_attachment(kind):
+    """multipart/mixed with the calendar attachment, as add_attachment lays it out."""
+    text, html = BODIES[kind]
+    ics = "BEGIN:VCALENDAR\r\nSUMMARY:Due: Müller renewal\r\nEND:VCALENDAR\r\n"
+    attachment = Attachment(ics, "calendar", "deadlines.ics", (("method", "PUBLISH"),))
+    ours = alternative(POLICY, HEADERS, text, html, attachment)
+    theirs = stdlib(text, html)
+    theirs.add_attachment(
+        ics, subtype="calendar", filename="deadlines.ics", params={"method": "PUBLISH"}
+    )
+    assert wire(ours) == wire(theirs)
+    (part,) = ours.iter_attachments()
+    assert part.get_filename() == "deadlines.ics" and part.get_content() == ics.replace("\r", "")
