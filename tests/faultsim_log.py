@@ -8,11 +8,10 @@
   inside one of the first run's requests); it must refuse with ``TrackerBusy`` (the
   developer-metadata lease; exit 75 from the CLI) or find nothing new to do.
 
-A monthly summary is recorded only in the Log (it has no milestone row, so no Last
-Notified): when its Log row is deleted the next run that month sends it again. The
-oracle allows that: its "expected" is a set of keys, and the resend carries the same
-Message-ID (derived from the key), so it counts as "duplicated, same Message-ID" (which
-mail systems fold), never as a duplicate with another Message-ID.
+A monthly summary is recorded in the Log and in the Last Notified cells of the rows it
+covered (`` · summary YYYY-MM``), so deleting its Log row or the tab does not send it again
+that month. A summary received twice (an SMTP reply lost, say) carries the same
+Message-ID and counts as "duplicated, same Message-ID", like any other stage.
 """
 
 from __future__ import annotations

@@ -264,15 +264,31 @@ def test_a_deleted_log_tab_is_made_again_with_a_problem(tracker):
 
 
 def test_a_deleted_log_tab_resends_no_notice(tracker):
-    """Deleting the Log tab does not make the next run resend a reminder or escalation.
-
-    (This month's summary can go again: only the Log records it.)
-    """
+    """Deleting the Log tab does not make the next run resend anything, summary included."""
     assert tracker.run().emails > 0
     tracker.edit_log(lambda grid: None)
     tracker.run()
-    twice = [m for m, n in tracker.delivered().items() if n > 1]
-    assert [m for m in twice if not m.startswith("<summary.")] == []
+    assert [m for m, n in tracker.delivered().items() if n > 1] == []
+
+
+def summaries(result: RunResult) -> list[str]:
+    """The subjects of the monthly summaries a run sent."""
+    return [str(m["Subject"]) for m in result.planned if "summary" in str(m["Subject"])]
+
+
+def without_summaries(grid: Grid) -> Grid:
+    """The Log with the summary's rows deleted, as a person would."""
+    return [r for r in grid if not str(r[2] if len(r) > 2 else "").startswith("summary:")]
+
+
+@pytest.mark.parametrize("edit", [lambda grid: None, without_summaries], ids=["tab", "rows"])
+def test_a_summary_goes_once_a_month_whatever_happens_to_the_log(tracker, edit):
+    """Summary sent, Log tab or summary rows deleted: none again this month, one next month."""
+    assert summaries(tracker.run()) != []
+    tracker.edit_log(edit)
+    assert summaries(tracker.run(days(1))) == []
+    assert [m for m, n in tracker.delivered().items() if n > 1] == []
+    assert summaries(tracker.run(dt.date(2026, 12, 1))) != []
 
 
 # -- during a run, between its read and its prune -------------------------------------------

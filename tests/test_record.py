@@ -135,3 +135,24 @@ def test_pruning_keeps_rows_about_current_due_dates() -> None:
     assert policy is not None
     assert policy.current == frozenset({("M-1", str(DUE))})
     assert prune_policy(evaluated(str(DUE)), dt.date(2026, 12, 1), 400, [header, current]) is None
+
+
+def test_a_last_notified_cell_carries_the_summary_month_and_old_cells_read_as_before():
+    """``summary 2026-12`` is read from the cell, replaced each month, and absent on old cells."""
+    from sheetsync.record.summarised import summary_mark, with_mark
+
+    old = "2026-12-09: reminder 30d · due 2027-01-08"
+    assert summary_mark(old) is None
+    marked = with_mark(old, "2026-12")
+    assert marked == f"{old} · summary 2026-12"
+    assert summary_mark(marked) == "2026-12"
+    assert with_mark(marked, "2027-01") == f"{old} · summary 2027-01"
+    assert with_mark("", "2026-12") == "summary 2026-12"
+    assert last_notified_parse_unchanged(marked, old)
+
+
+def last_notified_parse_unchanged(marked: str, old: str) -> bool:
+    """The milestone record read from a marked cell is the one read without the mark."""
+    from sheetsync.record.notified import parse_last_notified
+
+    return parse_last_notified(marked) == parse_last_notified(old) is not None

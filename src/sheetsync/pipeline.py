@@ -47,6 +47,7 @@ from .problems import Problem, problems_by_row
 from .record.notified import attach_history, last_notified
 from .record.prune import prune_policy
 from .record.rows import change_rows, sent_today
+from .record.summary_cells import mark_summaries
 from .schema import (
     CONTRACTS,
     DIGEST,
@@ -325,6 +326,10 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     with step("write the status columns"):
         notified = last_notified(prepared.evaluated, delivered.rows, prepared.today)
         notified = mark_opened(prepared.evaluated, notified)
+        logs = (prepared.tracker.ledger.frame, delivered.rows)
+        notified = mark_summaries(
+            prepared.evaluated, prepared.tracker.contracts, logs, prepared.today, notified
+        )
         _write_back(backend, prepared, notified)
     result.api_calls = backend.api_calls
     return result

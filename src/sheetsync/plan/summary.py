@@ -16,6 +16,7 @@ import pandas as pd
 from ..cells.addresses import Address
 from ..keys import summary_key
 from ..normalize.ledger import Ledger
+from ..record.summarised import marked
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
 from .notification import Notification, PlanContext
@@ -30,8 +31,10 @@ def plan_summaries(
     today = context.today
     if today.day < context.settings.summary_day:
         return []
-    owners = _active_owners(contracts)
+    owners = active_owners(contracts)
     pending = {e: a for e, a in owners.items() if not ledger.was_sent(summary_key(e, today), e)}
+    for email in _marked_owners(milestones, contracts, sorted(pending), f"{today:%Y-%m}"):
+        del pending[email]
     if not pending:
         return []
     emails = sorted(pending)
@@ -44,7 +47,20 @@ def plan_summaries(
     ]
 
 
-def _active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
+def _marked_owners(
+    milestones: pd.DataFrame, contracts: pd.DataFrame, emails: list[str], month: str
+) -> set[str]:
+    """Owners with a row whose Last Notified says their summary for ``month`` went."""
+    if not emails or "last_notified" not in milestones:
+        return set()
+    hit = marked(milestones["last_notified"], month)
+    if not hit.any():
+        return set()
+    owner, pos = owner_rows(milestones, contracts, emails)
+    return {emails[i] for i in np.unique(owner[hit[pos]]).tolist()}
+
+
+def active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
     """Each active contract's owners, first spelling of each address kept."""
     _, groups = factorize_objects(contracts.loc[contracts["active"], "owners"].to_numpy())
     owners: dict[str, Address] = {}
