@@ -19,6 +19,7 @@ from ladder_rows import DUE, grids, row
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.pipeline import RunOptions, run
+from sheetsync.record.summarised import summary_mark
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.transports.outbox import OutboxTransport
 
@@ -307,13 +308,18 @@ def test_a_row_briefly_needing_attention_picks_up_where_it_was(kind, tmp_path, e
 
 
 def test_last_notified_says_what_the_log_key_says(kind, tmp_path, emulator):
-    """After overdue notice #2 the cell says ``overdue #2``, as the Log key ending ``:2`` does."""
+    """After overdue notice #2 the cell says ``overdue #2``, as the Log key ending ``:2`` does.
+
+    (The row is its owner's first, so the cell ends with the month's summary mark.)
+    """
     store = new_store(kind, tmp_path, emulator)
     days_run(store, 1, 8, skip=range(2, 8))
     eighth = DUE + dt.timedelta(days=8)
-    assert store.cell("Milestones", "Last Notified") == (
+    cell = store.cell("Milestones", "Last Notified")
+    assert cell.rpartition(" · summary ")[0] == (
         f"{eighth}: overdue #2 ({eighth}) · escalation L1 · due {DUE}"
     )
+    assert summary_month_of(cell) == f"{eighth:%Y-%m}"
     assert f"overdue:M-0001:{DUE}:2" in [r["Key"] for r in store.sent if r["day"] == eighth]
 
 
@@ -324,5 +330,13 @@ def test_last_notified_dates_what_it_sent_by_the_runs_day(tmp_path):
     later = dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC)
     run(backend, OutboxTransport(tmp_path / "out"), RunOptions(today=day, clock=lambda: later))
     header, first = backend.tabs["Milestones"][:2]
-    assert first[header.index("Last Notified")] == f"{day}: overdue #1 ({day}) · due {DUE}"
+    cell = first[header.index("Last Notified")]
+    assert cell.rpartition(" · summary ")[0] == f"{day}: overdue #1 ({day}) · due {DUE}"
+    assert summary_month_of(cell) == f"{day:%Y-%m}"
     assert f"overdue:M-0001:{DUE}:1" in [r["Key"] for r in backend.history]
+
+
+def summary_month_of(cell: object) -> str | None:
+    """The month a Last Notified cell's summary mark is for (None without one)."""
+    mark = summary_mark(cell)
+    return mark[0] if mark else None
