@@ -124,6 +124,7 @@ class Figures:
     delivered: int = 0
     duplicated_same_id: int = 0
     duplicated_other_id: list[str] = field(default_factory=list)
+    summary_resent: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     closed_sent: list[str] = field(default_factory=list)
@@ -151,6 +152,7 @@ class Figures:
             f"emails delivered (keys)         {self.delivered}",
             f"duplicated, same Message-ID     {self.duplicated_same_id}",
             f"duplicated, other Message-ID    {len(self.duplicated_other_id)}",
+            f"summaries resent another day    {len(self.summary_resent)}",
             f"missing                         {len(self.missing)}",
             f"unexpected (not called for)     {len(self.unexpected)}",
             f"sent for Done or Cancelled rows {len(self.closed_sent)}",
@@ -504,7 +506,7 @@ def _one_day(world: World, person: Person, day: dt.date, figures: Figures) -> No
     while rng.random() < plan.edit and day > ANCHOR:
         person.edit(day, figures)
     if world.log_editor and day > ANCHOR:
-        world.log_editor.between_runs(plan.log_edit, plan.concurrent)
+        world.log_editor.between_runs(day, plan.log_edit, plan.concurrent)
     if day > ANCHOR and rng.random() < plan.skip:
         figures.skipped_days += 1
         return
@@ -669,6 +671,7 @@ def _audit(world: World, history: History, figures: Figures, tabs: dict) -> None
     ids = resolved_ids(world, history)
     expected = expected_keys(history, world.run_days, ids) | summary_keys(tabs, world.run_days)
     copies: dict[tuple[str, str], list[str]] = defaultdict(list)
+    summary_days: dict[str, set[dt.date]] = defaultdict(set)
     figures.smtp_faults = world.smtp_faults
     figures.edits["sort during a run"] = world.sorts_during_runs
     figures.log_edits = world.log_editor.counts if world.log_editor else Counter()
@@ -676,6 +679,8 @@ def _audit(world: World, history: History, figures: Figures, tabs: dict) -> None
     for item in received(world.smtp.messages):
         key = _key(item, ids)
         copies[(key, item.to)].append(item.message_id)
+        if item.ident is None:
+            summary_days[key].add(item.day)
         version = history.at(item.ident, item.day) if item.ident else None
         if version is not None and version.state in ("done", "cancelled"):
             figures.closed_sent.append(f"{key} on {item.day}")
@@ -683,6 +688,7 @@ def _audit(world: World, history: History, figures: Figures, tabs: dict) -> None
         figures.duplicated_same_id += len(mids) - len(set(mids))
         if len(set(mids)) > 1:
             figures.duplicated_other_id.append(f"{key} to {to}: {len(mids)} copies")
+    figures.summary_resent = sorted(k for k, days in summary_days.items() if len(days) > 1)
     delivered = {key for key, _ in copies}
     figures.expected, figures.delivered = len(expected), len(delivered & expected)
     figures.missing = sorted(expected - delivered)

@@ -8,10 +8,13 @@
   inside one of the first run's requests); it must refuse with ``TrackerBusy`` (the
   developer-metadata lease; exit 75 from the CLI) or find nothing new to do.
 
-A monthly summary is recorded in the Log and in the Last Notified cells of the rows it
-covered (`` · summary YYYY-MM``), so deleting its Log row or the tab does not send it again
-that month. A summary received twice (an SMTP reply lost, say) carries the same
-Message-ID and counts as "duplicated, same Message-ID", like any other stage.
+A monthly summary is recorded in the Log and in the Last Notified cell of a row it
+listed (`` · summary YYYY-MM (code)``), so deleting its Log row or the tab does not send
+it again that month: the Log tab is deleted on the 2nd of every month, the day after
+Summary day, and the audit counts summaries received on two different days
+(``summary_resent``, which must be empty). A summary received twice the same day (an
+SMTP reply lost, say) carries the same Message-ID and counts as "duplicated, same
+Message-ID", like any other stage.
 """
 
 from __future__ import annotations
@@ -44,8 +47,14 @@ class LogEditor:
         self.counts: Counter[str] = Counter()
         self.start_second_run = False
 
-    def between_runs(self, edit: float, concurrent: float) -> None:
-        """Edit the Log ``edit`` times on average; decide whether a second run will start."""
+    def between_runs(self, day: dt.date, edit: float, concurrent: float) -> None:
+        """Edit the Log ``edit`` times on average; decide whether a second run will start.
+
+        On the 2nd of each month (the day after Summary day) the whole Log tab goes,
+        so every month tests that a summary already sent is not sent again.
+        """
+        if day.day == 2 and self.emu.store.books[self.sheet].find_sheet(LOG) is not None:
+            self._delete_tab()
         while self.rng.random() < edit:
             self.edit()
         self.start_second_run = self.rng.random() < concurrent

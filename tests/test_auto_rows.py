@@ -13,6 +13,7 @@ import pytest
 
 import builders
 from editable import CONTRACT_HEADER, Tracker, as_date
+from sheetsync.record.summarised import summary_mark
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 
@@ -279,7 +280,8 @@ def test_ended_series_stays_done_when_the_log_is_emptied(kind, tmp_path, emulato
         tracker.run(day)
     row = tracker.rows("Milestones")["M-1"]
     assert (as_date(row["Due Date"]), row["Status"]) == (dt.date(2027, 3, 15), "Done")
-    assert row["Last Notified"] == "series from 2027-01-15"
+    assert row["Last Notified"].rpartition(" · summary ")[0] == "series from 2027-01-15"
+    assert (summary_mark(row["Last Notified"]) or ("",))[0] == "2027-04"
     assert sent_for(tracker, "M-1") == [] and recorded(tracker, "completed", "M-1") == []
 
 

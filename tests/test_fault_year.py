@@ -59,6 +59,12 @@ def test_no_duplicate_with_another_message_id(figures):
     assert figures.duplicated_other_id == []
 
 
+def test_a_summary_is_not_sent_again_after_the_log_tab_went(figures):
+    """The Log tab went the day after each Summary day; no summary reached anyone twice."""
+    assert figures.log_edits["Log tab deleted"] >= 2
+    assert figures.summary_resent == []
+
+
 def test_nothing_is_sent_for_done_or_cancelled_rows(figures):
     """No email lists a milestone that was Done or Cancelled on the day it was sent."""
     assert figures.closed_sent == []

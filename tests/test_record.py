@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from email.message import EmailMessage
 
+import numpy as np
 import pandas as pd
 
 import builders
 from sheetsync.cells.addresses import Address
 from sheetsync.derive.changes import Change
 from sheetsync.plan import Item, Notification
-from sheetsync.record.notified import attach_history, last_notified
+from sheetsync.record.notified import attach_history, last_notified, parse_last_notified
 from sheetsync.record.prune import prune_policy
 from sheetsync.record.rows import change_rows, log_rows, sent_today
+from sheetsync.record.summarised import (
+    held_marks,
+    owners_code,
+    row_codes,
+    rows_to_mark,
+    summary_mark,
+    with_mark,
+)
 from sheetsync.schema import LOG_COLUMNS
 
 NOW = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
@@ -138,21 +147,57 @@ def test_pruning_keeps_rows_about_current_due_dates() -> None:
 
 
 def test_a_last_notified_cell_carries_the_summary_month_and_old_cells_read_as_before():
-    """``summary 2026-12`` is read from the cell, replaced each month, and absent on old cells."""
-    from sheetsync.record.summarised import summary_mark, with_mark
-
+    """``summary 2026-12 (code)`` is read, replaced each month; old cells have none."""
     old = "2026-12-09: reminder 30d · due 2027-01-08"
     assert summary_mark(old) is None
-    marked = with_mark(old, "2026-12")
-    assert marked == f"{old} · summary 2026-12"
-    assert summary_mark(marked) == "2026-12"
-    assert with_mark(marked, "2027-01") == f"{old} · summary 2027-01"
-    assert with_mark("", "2026-12") == "summary 2026-12"
-    assert last_notified_parse_unchanged(marked, old)
+    code = owners_code(["jane@example.com"])
+    marked = with_mark(old, "2026-12", code)
+    assert marked == f"{old} · summary 2026-12 ({code})"
+    assert summary_mark(marked) == ("2026-12", code)
+    assert with_mark(marked, "2027-01", code) == f"{old} · summary 2027-01 ({code})"
+    assert with_mark("", "2026-12", code) == f"summary 2026-12 ({code})"
+    assert parse_last_notified(marked) == parse_last_notified(old) is not None
 
 
-def last_notified_parse_unchanged(marked: str, old: str) -> bool:
-    """The milestone record read from a marked cell is the one read without the mark."""
-    from sheetsync.record.notified import parse_last_notified
+def test_the_owners_code_names_the_set_of_owners():
+    """Same owners in any order give the same code; another owner gives another one."""
+    jane_boss = owners_code(["jane@example.com", "boss@example.com"])
+    assert jane_boss == owners_code(["boss@example.com", "jane@example.com"])
+    assert jane_boss != owners_code(["jane@example.com"])
+    assert len(jane_boss) == 4 and int(jane_boss, 16) >= 0
 
-    return parse_last_notified(marked) == parse_last_notified(old) is not None
+
+# Rows 0-3 for owners 0 (ann), 1 (bob): row 0 ann, row 1 ann+bob, row 2 bob, row 3 nobody.
+EMAILS = ["ann@example.com", "bob@example.com"]
+PAIRS = (np.array([0, 0, 1, 1]), np.array([0, 1, 1, 2]))
+
+
+def test_one_row_per_summarised_owner_is_marked_and_only_rows_all_its_owners_got():
+    """Ann alone summarised: her own row, not the row she shares with Bob; both: one each."""
+    held = np.zeros(4, dtype=bool)
+    assert rows_to_mark(PAIRS, EMAILS, {"ann@example.com"}, held).tolist() == [0]
+    assert rows_to_mark(PAIRS, EMAILS, {"bob@example.com"}, held).tolist() == [2]
+    assert rows_to_mark(PAIRS, EMAILS, set(EMAILS), held).tolist() == [0, 1]
+    assert rows_to_mark(PAIRS, EMAILS, set(), held).tolist() == []
+
+
+def test_a_held_mark_stays_and_covers_its_owners():
+    """Row 1 already marked for Ann and Bob: it stays the only marked row."""
+    held = np.array([False, True, False, False])
+    assert rows_to_mark(PAIRS, EMAILS, set(EMAILS), held).tolist() == [1]
+
+
+def test_a_mark_counts_only_while_the_row_has_the_owners_it_was_made_for():
+    """A mark made for Ann and Bob no longer counts once the row is Ann's alone, or for May."""
+    both = owners_code(EMAILS)
+    cells = pd.Series(
+        [f"summary 2026-12 ({both})", f"x · summary 2026-12 ({both})", "", "summary 2026-11 (0000)"]
+    )
+    assert held_marks(cells, "2026-12", PAIRS, EMAILS).tolist() == [False, True, False, False]
+    assert held_marks(cells, "2027-01", PAIRS, EMAILS).tolist() == [False] * 4
+    assert row_codes(PAIRS, EMAILS, np.ones(4, dtype=bool)).tolist() == [
+        owners_code(EMAILS[:1]),
+        both,
+        owners_code(EMAILS[1:]),
+        "",
+    ]

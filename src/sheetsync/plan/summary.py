@@ -16,7 +16,7 @@ import pandas as pd
 from ..cells.addresses import Address
 from ..keys import summary_key
 from ..normalize.ledger import Ledger
-from ..record.summarised import marked
+from ..record.summarised import any_marked, held_marks
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
 from .notification import Notification, PlanContext
@@ -33,8 +33,9 @@ def plan_summaries(
         return []
     owners = active_owners(contracts)
     pending = {e: a for e, a in owners.items() if not ledger.was_sent(summary_key(e, today), e)}
-    for email in _marked_owners(milestones, contracts, sorted(pending), f"{today:%Y-%m}"):
-        del pending[email]
+    if pending:
+        for email in _marked_owners(milestones, contracts, sorted(owners), f"{today:%Y-%m}"):
+            pending.pop(email, None)
     if not pending:
         return []
     emails = sorted(pending)
@@ -50,14 +51,16 @@ def plan_summaries(
 def _marked_owners(
     milestones: pd.DataFrame, contracts: pd.DataFrame, emails: list[str], month: str
 ) -> set[str]:
-    """Owners with a row whose Last Notified says their summary for ``month`` went."""
-    if not emails or "last_notified" not in milestones:
+    """Owners of a row whose Last Notified says its owners' summaries for ``month`` went.
+
+    ``emails`` are all the active owners (a row's mark names all of its owners).
+    """
+    cells = milestones.get("last_notified")
+    if cells is None or not any_marked(cells, month):
         return set()
-    hit = marked(milestones["last_notified"], month)
-    if not hit.any():
-        return set()
-    owner, pos = owner_rows(milestones, contracts, emails)
-    return {emails[i] for i in np.unique(owner[hit[pos]]).tolist()}
+    pairs = owner_rows(milestones, contracts, emails)
+    held = held_marks(cells, month, pairs, emails)
+    return {emails[i] for i in np.unique(pairs[0][held[pairs[1]]]).tolist()}
 
 
 def active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
