@@ -16,10 +16,9 @@ from sheetsync.record.notified import attach_history, last_notified, parse_last_
 from sheetsync.record.prune import prune_policy
 from sheetsync.record.rows import change_rows, log_rows, sent_today
 from sheetsync.record.summarised import (
-    held_marks,
-    owners_code,
-    row_codes,
-    rows_to_mark,
+    first_rows,
+    month_marks,
+    owner_code,
     summary_mark,
     with_mark,
 )
@@ -150,21 +149,20 @@ def test_a_last_notified_cell_carries_the_summary_month_and_old_cells_read_as_be
     """``summary 2026-12 (code)`` is read, replaced each month; old cells have none."""
     old = "2026-12-09: reminder 30d · due 2027-01-08"
     assert summary_mark(old) is None
-    code = owners_code(["jane@example.com"])
-    marked = with_mark(old, "2026-12", code)
-    assert marked == f"{old} · summary 2026-12 ({code})"
-    assert summary_mark(marked) == ("2026-12", code)
-    assert with_mark(marked, "2027-01", code) == f"{old} · summary 2027-01 ({code})"
-    assert with_mark("", "2026-12", code) == f"summary 2026-12 ({code})"
+    jane, boss = owner_code("jane@example.com"), owner_code("Boss@Example.com ")
+    marked = with_mark(old, "2026-12", [jane, boss])
+    assert marked == f"{old} · summary 2026-12 ({', '.join(sorted([jane, boss]))})"
+    assert summary_mark(marked) == ("2026-12", frozenset({jane, boss}))
+    assert with_mark(marked, "2027-01", [jane]) == f"{old} · summary 2027-01 ({jane})"
+    assert with_mark("", "2026-12", [jane]) == f"summary 2026-12 ({jane})"
     assert parse_last_notified(marked) == parse_last_notified(old) is not None
 
 
-def test_the_owners_code_names_the_set_of_owners():
-    """Same owners in any order give the same code; another owner gives another one."""
-    jane_boss = owners_code(["jane@example.com", "boss@example.com"])
-    assert jane_boss == owners_code(["boss@example.com", "jane@example.com"])
-    assert jane_boss != owners_code(["jane@example.com"])
-    assert len(jane_boss) == 4 and int(jane_boss, 16) >= 0
+def test_an_owner_code_stands_for_one_address_whatever_its_case():
+    """Six hex digits; the same address in another case gives the same code, another not."""
+    assert owner_code("jane@example.com") == owner_code("JANE@example.com")
+    assert owner_code("jane@example.com") != owner_code("jane@example.org")
+    assert len(owner_code("jane@example.com")) == 6
 
 
 # Rows 0-3 for owners 0 (ann), 1 (bob): row 0 ann, row 1 ann+bob, row 2 bob, row 3 nobody.
@@ -172,32 +170,23 @@ EMAILS = ["ann@example.com", "bob@example.com"]
 PAIRS = (np.array([0, 0, 1, 1]), np.array([0, 1, 1, 2]))
 
 
-def test_one_row_per_summarised_owner_is_marked_and_only_rows_all_its_owners_got():
-    """Ann alone summarised: her own row, not the row she shares with Bob; both: one each."""
-    held = np.zeros(4, dtype=bool)
-    assert rows_to_mark(PAIRS, EMAILS, {"ann@example.com"}, held).tolist() == [0]
-    assert rows_to_mark(PAIRS, EMAILS, {"bob@example.com"}, held).tolist() == [2]
-    assert rows_to_mark(PAIRS, EMAILS, set(EMAILS), held).tolist() == [0, 1]
-    assert rows_to_mark(PAIRS, EMAILS, set(), held).tolist() == []
+def test_each_summarised_owner_is_marked_on_their_first_row():
+    """Ann on row 0, Bob on row 1 (his first); no one wanted, no row."""
+    assert first_rows(PAIRS, EMAILS, {"ann@example.com"}) == {0: {"ann@example.com"}}
+    assert first_rows(PAIRS, EMAILS, set(EMAILS)) == {0: {EMAILS[0]}, 1: {EMAILS[1]}}
+    assert first_rows(PAIRS, EMAILS, set()) == {}
 
 
-def test_a_held_mark_stays_and_covers_its_owners():
-    """Row 1 already marked for Ann and Bob: it stays the only marked row."""
-    held = np.array([False, True, False, False])
-    assert rows_to_mark(PAIRS, EMAILS, set(EMAILS), held).tolist() == [1]
-
-
-def test_a_mark_counts_only_while_the_row_has_the_owners_it_was_made_for():
-    """A mark made for Ann and Bob no longer counts once the row is Ann's alone, or for May."""
-    both = owners_code(EMAILS)
+def test_only_marks_for_the_month_asked_are_read():
+    """Cells marked for December are found by position; November's and plain cells are not."""
+    ann, bob = owner_code(EMAILS[0]), owner_code(EMAILS[1])
     cells = pd.Series(
-        [f"summary 2026-12 ({both})", f"x · summary 2026-12 ({both})", "", "summary 2026-11 (0000)"]
+        [
+            f"summary 2026-12 ({ann})",
+            None,
+            f"x · summary 2026-12 ({ann}, {bob})",
+            f"summary 2026-11 ({bob})",
+        ]
     )
-    assert held_marks(cells, "2026-12", PAIRS, EMAILS).tolist() == [False, True, False, False]
-    assert held_marks(cells, "2027-01", PAIRS, EMAILS).tolist() == [False] * 4
-    assert row_codes(PAIRS, EMAILS, np.ones(4, dtype=bool)).tolist() == [
-        owners_code(EMAILS[:1]),
-        both,
-        owners_code(EMAILS[1:]),
-        "",
-    ]
+    assert month_marks(cells, "2026-12") == {0: {ann}, 2: {ann, bob}}
+    assert month_marks(cells, "2027-01") == {}

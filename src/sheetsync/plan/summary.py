@@ -16,7 +16,7 @@ import pandas as pd
 from ..cells.addresses import Address
 from ..keys import summary_key
 from ..normalize.ledger import Ledger
-from ..record.summarised import any_marked, held_marks
+from ..record.summarised import month_marks, owner_code
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
 from .notification import Notification, PlanContext
@@ -32,10 +32,12 @@ def plan_summaries(
     if today.day < context.settings.summary_day:
         return []
     owners = active_owners(contracts)
-    pending = {e: a for e, a in owners.items() if not ledger.was_sent(summary_key(e, today), e)}
-    if pending:
-        for email in _marked_owners(milestones, contracts, sorted(owners), f"{today:%Y-%m}"):
-            pending.pop(email, None)
+    marked = _marked_codes(milestones, f"{today:%Y-%m}")
+    pending = {
+        e: a
+        for e, a in owners.items()
+        if not ledger.was_sent(summary_key(e, today), e) and owner_code(e) not in marked
+    }
     if not pending:
         return []
     emails = sorted(pending)
@@ -48,19 +50,10 @@ def plan_summaries(
     ]
 
 
-def _marked_owners(
-    milestones: pd.DataFrame, contracts: pd.DataFrame, emails: list[str], month: str
-) -> set[str]:
-    """Owners of a row whose Last Notified says its owners' summaries for ``month`` went.
-
-    ``emails`` are all the active owners (a row's mark names all of its owners).
-    """
+def _marked_codes(milestones: pd.DataFrame, month: str) -> set[str]:
+    """The owner codes Last Notified cells hold for ``month``: their summaries went."""
     cells = milestones.get("last_notified")
-    if cells is None or not any_marked(cells, month):
-        return set()
-    pairs = owner_rows(milestones, contracts, emails)
-    held = held_marks(cells, month, pairs, emails)
-    return {emails[i] for i in np.unique(pairs[0][held[pairs[1]]]).tolist()}
+    return set().union(*month_marks(cells, month).values()) if cells is not None else set()
 
 
 def active_owners(contracts: pd.DataFrame) -> dict[str, Address]:

@@ -1,14 +1,13 @@
-"""The monthly summary, recorded in the Last Notified cells of the rows it covered.
+"""The monthly summary, recorded in the Last Notified cell of a row it listed.
 
 The Log is not the only record of a summary: a person may delete its rows or the
-whole tab. Once an owner's summary for a month is sent, one row it listed whose
-owners all got theirs says so in its Last Notified cell (``… · summary 2026-12
-(3f9a)``), and the summary plan treats every owner of such a row as already
-summarised that month. The four hex digits name the row's owners when it was
-marked: a mark counts only while the row has the same owners, so an owner added
-to a row (or a contract handed to someone else) still gets their summary that
-month. One row per owner is enough, so a month's marks cost a few cells, not a
-column. Cells without the mark read as before. Pure: the month is an argument.
+whole tab. Once an owner's summary for a month is sent, one of the rows it listed
+says so at the end of its Last Notified cell (``… · summary 2026-12 (3f9a2c)``):
+the month, and a six-hex-digit code for each owner whose summary went (the code
+stands for the address, so a cell names no one). The summary plan skips an owner
+whose code a cell holds for the month. One row per owner is enough, so a month's
+marks cost a few cells, not a column. Cells without the mark read as before.
+Pure: the month is an argument.
 """
 
 from __future__ import annotations
@@ -24,72 +23,44 @@ from ..keys import summary_month
 from ..schema import SUMMARY
 
 _MARK = re.compile(
-    r"(?:\s*·\s*)?(?<![a-z])summary:?\s*(\d{4}-\d{2})(?!\d)(?:\s*\(\s*([0-9a-f]{4})\s*\))?",
+    r"(?:\s*·\s*)?(?<![a-z])summary:?\s*(\d{4}-\d{2})(?!\d)(?:\s*\(([0-9a-f,\s]*)\))?",
     re.IGNORECASE,
 )
 
 
-def summary_mark(cell: object) -> tuple[str, str] | None:
-    """``(YYYY-MM, owners code)`` a Last Notified cell says the summary went for; else None."""
+def owner_code(email: str) -> str:
+    """Six hex digits that stand for one owner's address (lower case) in a mark."""
+    return hashlib.blake2s(email.strip().lower().encode(), digest_size=3).hexdigest()
+
+
+def summary_mark(cell: object) -> tuple[str, frozenset[str]] | None:
+    """``(YYYY-MM, owner codes)`` a Last Notified cell's summary mark holds; else None."""
     if not isinstance(cell, str) or len(cell) > 500:
         return None
     found = _MARK.search(cell)
-    return (found.group(1), (found.group(2) or "").lower()) if found else None
+    if not found:
+        return None
+    codes = re.findall(r"[0-9a-f]{6}", (found.group(2) or "").lower())
+    return found.group(1), frozenset(codes)
 
 
-def with_mark(text: str, month: str, code: str) -> str:
-    """``text`` with its summary mark (if any) replaced by ``summary {month} ({code})``."""
+def with_mark(text: str, month: str, codes: Iterable[str]) -> str:
+    """``text`` with its summary mark (if any) replaced by one for ``month`` and ``codes``."""
     kept = _MARK.sub("", text).strip().strip("·").strip()
-    mark = f"summary {month} ({code})"
+    mark = f"summary {month} ({', '.join(sorted(set(codes)))})"
     return f"{kept} · {mark}" if kept else mark
 
 
-def owners_code(emails: Iterable[str]) -> str:
-    """Four hex digits that name a set of owners (the order does not matter)."""
-    joined = "\n".join(sorted(emails)).encode()
-    return hashlib.blake2s(joined, digest_size=2).hexdigest()
-
-
-def row_codes(
-    pairs: tuple[np.ndarray, np.ndarray], emails: list[str], wanted: np.ndarray
-) -> np.ndarray:
-    """The ``owners_code`` of each ``wanted`` row ("" elsewhere and for a row nobody owns).
-
-    ``pairs`` are the ``(owner, pos)`` pairs ``plan.summary.owner_rows`` gives for
-    ``emails``; only the wanted rows are worked out (a few per month, not a column).
-    """
-    codes = np.full(len(wanted), "", dtype=object)
-    owner, pos = pairs
-    keep = wanted[pos]
-    owner, pos = owner[keep], pos[keep]
-    if not len(pos):
-        return codes
-    order = np.lexsort((owner, pos))
-    owner, pos = owner[order], pos[order]
-    starts = np.flatnonzero(np.diff(pos, prepend=-1))
-    for at, group in zip(pos[starts].tolist(), np.split(owner, starts[1:]), strict=True):
-        codes[at] = owners_code(emails[i] for i in group.tolist())
-    return codes
-
-
-def any_marked(cells: pd.Series, month: str) -> bool:
-    """Whether any cell holds a summary mark for ``month`` (whoever the row's owners are)."""
-    return any((summary_mark(text) or ("",))[0] == month for text in pd.unique(cells.dropna()))
-
-
-def held_marks(
-    cells: pd.Series, month: str, pairs: tuple[np.ndarray, np.ndarray], emails: list[str]
-) -> np.ndarray:
-    """Which rows' cells say the summary for ``month`` went to the row's present owners."""
+def month_marks(cells: pd.Series, month: str) -> dict[int, frozenset[str]]:
+    """The owner codes of each cell (by position) whose mark is for ``month``."""
     values = cells.astype(object).where(cells.notna(), "")
     found, distinct = pd.factorize(values)
-    marks = [summary_mark(text) or ("", "") for text in distinct] + [("", "")]
-    wanted = np.asarray([m[0] == month for m in marks], dtype=bool)[found]
-    if not wanted.any():
-        return wanted
-    said = np.asarray([m[1] for m in marks], dtype=object)[found]
-    codes = row_codes(pairs, emails, wanted)
-    return np.asarray(wanted & (said == codes) & (codes != ""), dtype=bool)
+    marks = [summary_mark(text) for text in distinct]
+    held = {i: m[1] for i, m in enumerate(marks) if m is not None and m[0] == month}
+    if not held:
+        return {}
+    at = np.flatnonzero(np.isin(found, list(held)))
+    return {int(p): held[int(found[p])] for p in at.tolist()}
 
 
 def sent_in_log(frame: pd.DataFrame, month: str) -> set[str]:
@@ -105,23 +76,18 @@ def sent_in_log(frame: pd.DataFrame, month: str) -> set[str]:
     }
 
 
-def rows_to_mark(
-    pairs: tuple[np.ndarray, np.ndarray], emails: list[str], summarised: set[str], held: np.ndarray
-) -> np.ndarray:
-    """Positions to mark: rows that hold a mark now, and one more for each owner without one.
+def first_rows(
+    pairs: tuple[np.ndarray, np.ndarray], emails: list[str], wanted: set[str]
+) -> dict[int, set[str]]:
+    """For the ``wanted`` owners, each one's first listed row: ``{position: owners}``.
 
     ``pairs`` are the ``(owner, pos)`` pairs ``plan.summary.owner_rows`` gives for
-    ``emails``; ``held`` says which rows hold this month's mark for their present
-    owners. A row can be marked only when every owner it is listed for is
-    ``summarised``; each owner's first such row is taken.
+    ``emails``, sorted by owner then position. An owner with no row is left out.
     """
     owner, pos = pairs
-    size = len(held)
-    done = np.asarray([e in summarised for e in emails] + [False], dtype=bool)
-    blocked = np.zeros(size, dtype=bool)
-    blocked[pos[~done[owner]]] = True
-    covered = np.zeros(len(emails), dtype=bool)
-    covered[owner[held[pos]]] = True
-    free = done[owner] & ~covered[owner] & ~blocked[pos]
-    _, first = np.unique(owner[free], return_index=True)
-    return np.union1d(np.flatnonzero(held), pos[free][first])
+    chosen = np.asarray([e in wanted for e in emails] + [False], dtype=bool)[owner]
+    owners, first = np.unique(owner[chosen], return_index=True)
+    picks: dict[int, set[str]] = {}
+    for who, at in zip(owners.tolist(), pos[chosen][first].tolist(), strict=True):
+        picks.setdefault(int(at), set()).add(emails[who])
+    return picks
