@@ -643,6 +643,8 @@ def received(messages: list[EmailMessage]) -> Iterator[Received]:
         body = message.get_body(("plain",))
         text = body.get_content().replace("\r\n", "\n") if body is not None else ""
         for item in ITEM.finditer(text):
+            if item["when"].startswith("done;"):
+                continue  # a Resolved note (escalated, now done): no stage of the ladder
             due = dt.datetime.strptime(item["due"], "%a %d %b %Y").date()
             ident = (item["contract"], item["title"])
             yield Received(ident, due, _stage(item["why"]), to, day, mid)

@@ -22,7 +22,7 @@ from editable import Tracker
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.testing.smtpd import SmtpServer
-from sheetsync.transports.smtp import SmtpTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 DECEMBER = dt.date(2026, 12, 1)
 
@@ -38,7 +38,7 @@ class MailedTracker(Tracker):
         """Run as of ``day`` (noon UTC); who received a monthly summary, sorted."""
         before = len(self.server.messages)
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        transport = SmtpTransport(self.server.url(), None, sleep=lambda _: None)
+        transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
         run(self.backend(), transport, RunOptions(today=day, clock=lambda: noon))
         return sorted(
             to
