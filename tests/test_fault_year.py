@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def figures() -> Figures:
     """Sixty days on the sample tracker: Google backend on the emulator, SMTP on loopback."""
-    return simulate(Plan(days=60, seed=10))
+    return simulate(Plan(days=60, seed=11))
 
 
 def test_faults_and_kills_really_happened(figures):
