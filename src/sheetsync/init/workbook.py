@@ -80,7 +80,7 @@ FIXED_WIDTHS = {
         ("Status", 17),
         ("Days Left", 10),
         ("Next Reminder", 17),  # a date, or "waits for step 2"
-        ("Last Notified", 86),  # date, last stage of each kind, due date
+        ("Last Notified", 104),  # date, last stage of each kind, due date, summary mark
         ("Escalation", 40),
         ("Escalation Level", 40),
         ("Problems", 84),
