@@ -192,6 +192,27 @@ exists() {
 }
 
 # Send the password to a secret command on stdin; only the variable's name is printed.
+schedule_daily() { # $1: how long Cloud Scheduler waits for the function
+  echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
+    "--format='value(serviceConfig.uri)' --project=$PROJECT)"
+  URL='$URL'
+  if ((DRY_RUN == 0)); then
+    URL=$(gcloud functions describe "$NAME" --gen2 --region="$REGION" \
+      --format='value(serviceConfig.uri)' --project="$PROJECT")
+  fi
+  verb=create
+  if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" \
+    --project="$PROJECT"; then
+    verb=update
+  fi
+  run gcloud scheduler jobs "$verb" http "$NAME-daily" --location="$REGION" \
+    --schedule="$SCHEDULE" --time-zone="$TIME_ZONE" --uri="$URL" --http-method=POST \
+    --headers=Content-Type=application/json --message-body='{}' \
+    --oidc-service-account-email="$SCHEDULER_EMAIL" --oidc-token-audience="$URL" \
+    --attempt-deadline="$1" --max-retry-attempts=2 --min-backoff=300s \
+    --project="$PROJECT"
+}
+
 with_password() {
   echo "printf '%s' \"\$SHEETSYNC_SMTP_PASSWORD\" | $(show "$@")"
   ((DRY_RUN)) || printf '%s' "$SHEETSYNC_SMTP_PASSWORD" | "$@"
@@ -289,24 +310,7 @@ run gcloud functions add-invoker-policy-binding "$NAME" --region="$REGION" \
 
 echo "# 9. Schedule it: $SCHEDULE in $TIME_ZONE, OIDC token for the function's URL;"
 echo "#    a failed run is retried twice, 5 and 10 minutes later (a rerun sends nothing twice)"
-echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
-  "--format='value(serviceConfig.uri)' --project=$PROJECT)"
-URL='$URL'
-if ((DRY_RUN == 0)); then
-  URL=$(gcloud functions describe "$NAME" --gen2 --region="$REGION" \
-    --format='value(serviceConfig.uri)' --project="$PROJECT")
-fi
-verb=create
-if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" \
-  --project="$PROJECT"; then
-  verb=update
-fi
-run gcloud scheduler jobs "$verb" http "$NAME-daily" --location="$REGION" \
-  --schedule="$SCHEDULE" --time-zone="$TIME_ZONE" --uri="$URL" --http-method=POST \
-  --headers=Content-Type=application/json --message-body='{}' \
-  --oidc-service-account-email="$SCHEDULER_EMAIL" --oidc-token-audience="$URL" \
-  --attempt-deadline="$DEADLINE" --max-retry-attempts=2 --min-backoff=300s \
-  --project="$PROJECT"
+schedule_daily "$DEADLINE"
 
 echo "# Done. Share the spreadsheet (Editor) with the function's service account:"
 echo "$RUNNER_EMAIL"

@@ -75,23 +75,7 @@ for function in "$NAME" "$WORKER"; do
 done
 
 echo "# 10. Schedule the fan-out: $SCHEDULE in $TIME_ZONE"
-echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
-  "--format='value(serviceConfig.uri)' --project=$PROJECT)"
-URL='$URL'
-if ((DRY_RUN == 0)); then
-  URL=$(gcloud functions describe "$NAME" --gen2 --region="$REGION" \
-    --format='value(serviceConfig.uri)' --project="$PROJECT")
-fi
-verb=create
-if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" \
-  --project="$PROJECT"; then
-  verb=update
-fi
-run gcloud scheduler jobs "$verb" http "$NAME-daily" --location="$REGION" \
-  --schedule="$SCHEDULE" --time-zone="$TIME_ZONE" --uri="$URL" --http-method=POST \
-  --headers=Content-Type=application/json --message-body='{}' \
-  --oidc-service-account-email="$SCHEDULER_EMAIL" --oidc-token-audience="$URL" \
-  --attempt-deadline=300s --max-retry-attempts=2 --min-backoff=300s --project="$PROJECT"
+schedule_daily 300s
 
 echo "# Done. Share each tracker (Editor) and the registry sheet (Viewer) with this account:"
 echo "$RUNNER_EMAIL"
