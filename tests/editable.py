@@ -22,7 +22,9 @@ from sheetsync.cells.dates import from_serial
 from sheetsync.model import Grid
 from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.testing.emulator import SheetsEmulator
+from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
 from sheetsync.transports.outbox import OutboxTransport
+from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 KINDS = ("xlsx", "google")
 # The Contracts columns the auto-row and year-of-changes trackers fill in.
@@ -155,3 +157,20 @@ def as_date(value: object) -> dt.date | None:
     if isinstance(value, str) and value:
         return dt.date.fromisoformat(value[:10])
     return None
+
+
+class Desk:
+    """A tracker on one backend whose runs email the loopback server."""
+
+    def __init__(self, tracker: Tracker, server: SmtpServer) -> None:
+        self.tracker, self.server = tracker, server
+
+    def run(self, day: dt.date) -> list[ReceivedMessage]:
+        """A run as of ``day`` at noon UTC; the messages it delivered."""
+        before = len(self.server.messages)
+        noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+        transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
+        self.result: RunResult = run(
+            self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
+        )
+        return self.server.messages[before:]

@@ -17,15 +17,14 @@ from types import SimpleNamespace
 
 import pytest
 
+import editable
 from editable import Tracker, as_date
 from sheetsync.approvals.routes import route_for
 from sheetsync.approvals.steps import add_business_days
 from sheetsync.normalize.settings import parse_settings
-from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 MONDAY = dt.date(2026, 11, 30)
 CONTRACT_HEADER = [
@@ -60,21 +59,8 @@ def server() -> Iterator[SmtpServer]:
         yield smtp
 
 
-class Desk:
+class Desk(editable.Desk):
     """A tracker on one backend whose runs email the loopback server."""
-
-    def __init__(self, tracker: Tracker, server: SmtpServer) -> None:
-        self.tracker, self.server = tracker, server
-
-    def run(self, day: dt.date) -> list[ReceivedMessage]:
-        """A run as of ``day`` at noon UTC; the messages it delivered."""
-        before = len(self.server.messages)
-        noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
-        self.result: RunResult = run(
-            self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
-        )
-        return self.server.messages[before:]
 
     def step(self, ident: str) -> dict[str, object]:
         """The Milestones row ``ident``."""

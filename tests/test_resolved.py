@@ -14,15 +14,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import editable
 from editable import Tracker
 from sheetsync.keys import resolved_key, resolved_parts
-from sheetsync.pipeline import RunOptions, RunResult, run
 from sheetsync.record.notified import parse_last_notified
 from sheetsync.record.resolved import resolved_through, with_resolved
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 from test_spam_score import fired_rules, spamassassin
 
 DAY = dt.date(2026, 12, 1)
@@ -58,21 +57,8 @@ def ago(n: int) -> dt.date:
     return DAY - dt.timedelta(days=n)
 
 
-class Desk:
+class Desk(editable.Desk):
     """A tracker on one backend whose runs email the loopback server."""
-
-    def __init__(self, tracker: Tracker, server: SmtpServer) -> None:
-        self.tracker, self.server = tracker, server
-
-    def run(self, day: dt.date) -> list[ReceivedMessage]:
-        """A run as of ``day`` at noon UTC; the messages it delivered."""
-        before = len(self.server.messages)
-        noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
-        self.result: RunResult = run(
-            self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
-        )
-        return self.server.messages[before:]
 
     def tick(self, ident: str) -> None:
         """A person ticks Done on row ``ident``."""
