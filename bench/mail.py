@@ -71,7 +71,11 @@ class ServerProcess:
         self._conn, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child,), daemon=True)
         self._process.start()
-        self.url: str = self._conn.recv()
+        child.close()  # so a child that dies before answering ends recv with EOFError
+        try:
+            self.url: str = self._conn.recv()
+        except EOFError:
+            raise SystemExit("the SMTP server process ended before it served (see above)") from None
 
     def stop(self) -> int:
         """Stop the server; the number of messages it accepted."""
