@@ -1,9 +1,12 @@
-"""Time the pure core (normalize → evaluate → plan) on synthetic in-memory trackers.
+"""Time the pure core (normalize → derive → evaluate → plan) beside a bare pandas pass.
 
     python bench/core.py --rows 100000 --rows 1000000
 
 Each size runs in a fresh process so its peak RSS is its own; the grids are
 built before the clock starts (reading is the backend's cost, not the core's).
+The core is called as ``pipeline.prepare`` calls it. The reference (``reference.py``)
+is what a bare pandas/numpy script does over the same grid: read the columns, parse
+the due dates, compare them with today, group by owner. The last line is a JSON object.
 """
 
 from __future__ import annotations
@@ -23,34 +26,22 @@ TODAY = dt.date(2026, 12, 1)
 
 
 def measure(rows: int) -> dict[str, object]:
-    """Build a tracker of ``rows`` milestones and time each pure step once."""
+    """Build a tracker of ``rows`` milestones; time the core's steps, then the reference."""
+    from reference import reference_pass
     from synthetic import synthetic_tracker
 
-    from sheetsync.evaluate import evaluate_milestones
     from sheetsync.model import Snapshot
-    from sheetsync.normalize import normalize
-    from sheetsync.pipeline import _attach_problems, gc_paused
-    from sheetsync.plan import PlanContext, plan_notifications
 
     snapshot = Snapshot("bench", synthetic_tracker(rows, TODAY))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     clock = _Stopwatch()
-    with gc_paused():  # as the pipeline runs these steps
-        tracker = normalize(snapshot)
-    clock.lap("normalize")
-    tracker.milestones = evaluate_milestones(tracker.milestones, tracker.settings, TODAY)
-    _attach_problems(tracker)
-    clock.lap("evaluate")
-    with gc_paused():
-        notes = plan_notifications(
-            tracker.milestones,
-            tracker.contracts,
-            tracker.ledger,
-            PlanContext(tracker.settings, TODAY),
-        )
-    clock.lap("plan")
-    steps, cpu = clock.wall, clock.cpu
-    total = sum(steps.values())
+    emails, problems = _core(snapshot, clock)
+    steps, cpu = dict(clock.wall), dict(clock.cpu)
+    rss_core = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ref_clock = _Stopwatch()
+    owners = reference_pass(snapshot.tabs, TODAY)
+    ref_clock.lap("reference")
+    total, ref_cpu = sum(steps.values()), ref_clock.cpu["reference"]
     return {
         "rows": rows,
         "seconds": round(total, 3),
@@ -58,11 +49,36 @@ def measure(rows: int) -> dict[str, object]:
         "steps_s": {k: round(v, 3) for k, v in steps.items()},
         "cpu_s": round(sum(cpu.values()), 3),
         "steps_cpu_s": {k: round(v, 3) for k, v in cpu.items()},
-        "emails": len(notes.notifications),
-        "problems": len(tracker.problems),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "cpu_us_per_row": round(sum(cpu.values()) / rows * 1e6, 3),
+        "reference_s": round(ref_clock.wall["reference"], 3),
+        "reference_cpu_s": round(ref_cpu, 3),
+        "ratio_cpu": round(sum(cpu.values()) / ref_cpu, 2),
+        "emails": emails,
+        "problems": problems,
+        "reference_owners": owners,
+        "peak_rss_mb": round(rss_core),
         "rss_before_core_mb": round(rss_before),
     }
+
+
+def _core(snapshot: object, clock: _Stopwatch) -> tuple[int, int]:
+    """normalize → derive → evaluate → plan, each as ``pipeline.prepare`` calls it."""
+    from sheetsync.derive.changes import completed_now
+    from sheetsync.normalize import normalize
+    from sheetsync.pipeline import _evaluate, _links, gc_paused
+    from sheetsync.plan import PlanContext, plan_notifications
+
+    with gc_paused():
+        tracker = normalize(snapshot)  # type: ignore[arg-type]
+    clock.lap("normalize")
+    derived, evaluated = _evaluate(tracker, snapshot, TODAY)  # type: ignore[arg-type]
+    clock.lap("derive+evaluate")
+    links = _links(snapshot, tracker, evaluated)  # type: ignore[arg-type]
+    context = PlanContext(tracker.settings, TODAY, links, completed_now(derived.changes))
+    with gc_paused():
+        plan = plan_notifications(evaluated, tracker.contracts, tracker.ledger, context)
+    clock.lap("plan")
+    return len(plan.notifications), len(tracker.problems)
 
 
 class _Stopwatch:
@@ -80,6 +96,15 @@ class _Stopwatch:
         self._marks = now
 
 
+def _line(result: dict[str, object]) -> str:
+    return (
+        f"{result['rows']:>9,} milestones: core {result['seconds']:6.2f} s wall, "
+        f"CPU {result['cpu_s']} s {result['steps_cpu_s']} ({result['cpu_us_per_row']} µs/row); "
+        f"reference CPU {result['reference_cpu_s']} s; core/reference {result['ratio_cpu']}×; "
+        f"peak RSS {result['peak_rss_mb']:,} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="milestones (repeatable)")
@@ -89,6 +114,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(sizes[0])))
         return
+    results = []
     for rows in sizes:
         out = subprocess.run(
             [sys.executable, __file__, "--child", "--rows", str(rows)],
@@ -96,14 +122,14 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-        print(
-            f"{rows:>9,} milestones: {result['seconds']:7.2f} s  "
-            f"{result['rows_per_s']:>9,} rows/s  "
-            f"peak RSS {result['peak_rss_mb']:,} MB  steps {result['steps_s']}  "
-            f"CPU {result['cpu_s']} s {result['steps_cpu_s']}"
-        )
-        print(json.dumps(result))
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(_line(results[-1]))
+    per_row = [float(r["cpu_us_per_row"]) for r in results]
+    summary = {
+        "sizes": results,
+        "linearity": round(per_row[-1] / per_row[0], 2),  # CPU per row, largest ÷ smallest
+    }
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
