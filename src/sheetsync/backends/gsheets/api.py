@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from google.auth.exceptions import RefreshError
 from gspread import urls
@@ -42,11 +43,19 @@ class SheetsApi:
         return list(answer.get("valueRanges", []))
 
     def batch_update(
-        self, requests: list[dict[str, Any]], recheck: Recheck | None = None
+        self, requests: list[dict[str, Any]], recheck: Recheck | None = None, fields: str = ""
     ) -> dict[str, Any]:
-        """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all."""
+        """``spreadsheets:batchUpdate`` with ``requests``, applied together or not at all.
+
+        With ``fields`` (a mask of the Spreadsheet resource), the answer's
+        ``updatedSpreadsheet`` holds the spreadsheet as the batch left it.
+        """
         url = urls.SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
-        return self.post(url, {"requests": requests}, recheck)
+        body: dict[str, Any] = {"requests": requests}
+        if fields:
+            body["includeSpreadsheetInResponse"] = True
+            url += "?" + urlencode({"fields": f"updatedSpreadsheet({fields})"})
+        return self.post(url, body, recheck)
 
     def values_update(self, data: list[dict[str, Any]], option: str = "RAW") -> dict[str, Any]:
         """``values:batchUpdate`` of value ranges, RAW unless ``option`` says otherwise."""

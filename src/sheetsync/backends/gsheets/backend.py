@@ -3,8 +3,9 @@
 A run costs a constant number of API calls, whatever the row count:
 
     lock          one spreadsheets:batchUpdate taking the run's lease, one releasing it
-                  (``lease``); the read's GET confirms it
-    read          spreadsheet GET (fields mask) + one values:batchGet of every tab
+                  (``lease``); the take's answer carries the spreadsheet's layout
+    read          one values:batchGet of every tab (and a spreadsheet GET, fields mask,
+                  only when no lease take just gave the layout)
     append_log    one values:append (plus one batchUpdate when the Log tab is missing)
     write_status  one values:batchGet re-reading headers, ID and target columns (and the
                   whole Log when something may be pruned), one spreadsheets:batchUpdate
@@ -132,12 +133,13 @@ class GoogleSheetsBackend(TabAppends):
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the spreadsheet's lease (``lease``) for one run: two calls, plus the settle.
+        """Hold the spreadsheet's lease (``lease``) for one run: two calls; the take's answer
+        is the layout the run's read starts from.
 
         Raises:
             TrackerBusy: another run holds a live lease after the wait.
         """
-        self.lease.acquire()
+        self.lease.acquire(fields=META_FIELDS)
         try:
             yield
         finally:
@@ -151,7 +153,9 @@ class GoogleSheetsBackend(TabAppends):
         Raises:
             TrackerNotFound: no such spreadsheet, or it is not shared with us.
         """
-        meta = self.api.get(urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS})
+        meta = self.lease.layout() or self.api.get(
+            urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS}
+        )
         self.lease.confirm(meta.get("developerMetadata", []))
         tabs = [
             TabInfo.from_json(sheet["properties"])

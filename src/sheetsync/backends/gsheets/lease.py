@@ -8,11 +8,12 @@ never see or edit developer metadata. Taking the lease is one spreadsheets:batch
     expired       deleteDeveloperMetadata of exactly the stale value we read, then create
 
 Creating an id that exists fails, and a batchUpdate is all or nothing, so of two runs
-taking the lease at once one batch fails; the winner then waits ``settle`` seconds and
-the run's first read confirms the lease still names it (a second guard, should the
-store ever accept both). A holder renews the lease (the same delete-then-create of its
-own value) when a third of its lifetime has passed, at its next write, and deletes it
-at the end. A crashed holder's lease simply expires after ``ttl`` seconds.
+taking the lease at once one batch fails. The take's answer carries the spreadsheet as
+the batch left it (``acquire(fields=…)``), lease included: the run reads its layout
+from there instead of a separate GET, and checks the lease names it. A holder renews the
+lease (the same delete-then-create of its own value) when a third of its lifetime has
+passed, at its next write, and deletes it at the end. A crashed holder's lease simply
+expires after ``ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class LeasePolicy:
     ttl: float = 600.0
     wait: float = 5.0
     poll: float = 1.0
-    settle: float = 0.5
+    settle: float = 0.0  # a pause after taking the lease, before the run reads (none)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
 
@@ -103,9 +104,14 @@ class Lease:
         self.held: Holder | None = None
         self._token = uuid.uuid4().hex
         self._renewed = 0.0
+        self._fields = ""
+        self._layout: dict[str, Any] | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, fields: str = "") -> None:
         """Take the lease, waiting up to ``policy.wait`` for a live holder to finish.
+
+        With ``fields`` (a Spreadsheet mask), the take's answer keeps the spreadsheet as
+        it left it, for ``layout``.
 
         Raises:
             TrackerBusy: another run still holds it after the wait.
@@ -114,6 +120,7 @@ class Lease:
         deadline = policy.clock() + policy.wait
         seen: Holder | None = None
         polls = math.ceil(policy.wait / policy.poll) if policy.poll > 0 else 0
+        self._fields, self._layout = fields, None
         for attempt in itertools.count():
             if (seen is None or not self._alive(seen)) and self._take(seen):
                 break
@@ -127,7 +134,17 @@ class Lease:
                 raise TrackerBusy(self._busy(seen))
             if live:
                 policy.sleep(policy.poll)
-        policy.sleep(policy.settle)
+        self._fields = ""
+        if policy.settle > 0:
+            policy.sleep(policy.settle)
+
+    def layout(self) -> dict[str, Any] | None:
+        """The spreadsheet as the take's answer gave it, once; None when there is none.
+
+        None after a lost answer (the recheck has no spreadsheet) or a second call.
+        """
+        layout, self._layout = self._layout, None
+        return layout
 
     def confirm(self, entries: Sequence[dict[str, Any]]) -> None:
         """Check the spreadsheet's metadata, as just read, still names this run.
@@ -181,11 +198,12 @@ class Lease:
         mine.value = mine.dump()
         requests = ([_delete(seen.value)] if seen is not None else []) + [_create(mine.value)]
         try:
-            self.api.batch_update(requests, self._landed(mine.value))
+            answer = self.api.batch_update(requests, self._landed(mine.value), self._fields)
         except BackendError as exc:
             log.info("the lease on %s is taken: %s", self.label, exc)
             return False
         self.held, self._renewed = mine, now
+        self._layout = answer.get("updatedSpreadsheet") if self._fields else None
         return True
 
     def _landed(self, value: str) -> Recheck:

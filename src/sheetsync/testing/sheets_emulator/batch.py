@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import charts, merges, metadata, paste, rules, tabs
+from . import cell_writes, charts, merges, metadata, paste, rules, tabs
 from .errors import ApiError
 from .model import IdMaker, Sheet, Spreadsheet
 from .requests_common import Handler, range_sheet
@@ -66,6 +66,7 @@ HANDLERS: dict[str, Handler] = {
     **rules.HANDLERS,
     **metadata.HANDLERS,
     **charts.HANDLERS,
+    **cell_writes.HANDLERS,
     "sortRange": sort,
     "mergeCells": merge_cells,
     "unmergeCells": unmerge_cells,
@@ -91,7 +92,10 @@ def batch_update(book: Spreadsheet, body: dict[str, Any], ids: IdMaker) -> dict[
         _restore(book, snapshot)
         raise
     book.touch()
-    return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+    answer: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+    if body.get("includeSpreadsheetInResponse") is True:
+        answer["updatedSpreadsheet"] = book.to_json()
+    return answer
 
 
 def _snapshot(book: Spreadsheet) -> Any:

@@ -13,6 +13,7 @@ from .a1 import Box
 from .control import Fault, FaultPlan, Hooks, Quota
 from .editing import SheetEditor
 from .errors import ApiError
+from .masks import apply_mask, parse_mask
 from .render import renderer
 from .routes import SUPPORTED_CALLS, VALUES_HANDLERS, WRITE_CALLS, Route, route
 from .server import EmulatorServer, Request, pause
@@ -292,7 +293,13 @@ class SheetsEmulator:
         if found.kind == "spreadsheets.get":
             return 200, google_json(spreadsheets_api.get(book, query)), {}
         if found.kind == "spreadsheets.batchUpdate":
-            return 200, google_json(batch.batch_update(book, body or {}, self.store.ids)), {}
+            answer = batch.batch_update(book, body or {}, self.store.ids)
+            fields = _param(query, "fields")
+            return (
+                200,
+                google_json(apply_mask(answer, parse_mask(fields)) if fields else answer),
+                {},
+            )
         answer = VALUES_HANDLERS[found.kind](book, found.range_text, query, body)
         return 200, without_defaults(answer), {}
 
