@@ -20,6 +20,7 @@ NAIVE_SYSTEM_COLUMNS = "J{row}:Q{row}"  # the 8 milestone system columns after A
 # 'Tab'!A5:Q6 (whole rows); the tab name may be quoted, with '' for a quote inside it.
 RANGE = re.compile(r"(?P<tab>.+)!(?P<first>[A-Z]+\d+)(?::(?P<last>[A-Z]+\d+))?")
 WRITES_PER_MINUTE = 60  # Google's per-user quota (reads have their own 60 per minute)
+FIELDS = "gridProperties.rowCount,gridProperties.columnCount"
 
 
 def io_floor(client: gspread.Client, sheet_id: str, tabs: list[str], writes: list[dict]) -> dict:
@@ -37,7 +38,7 @@ def io_floor(client: gspread.Client, sheet_id: str, tabs: list[str], writes: lis
         takes as the run's many ranges (``floor_ranges_s``, read included).
     """
     http = client.http_client
-    _add_tabs(http, sheet_id, {_unquoted(RANGE.fullmatch(vr["range"])["tab"]) for vr in writes})
+    _make_room(http, sheet_id, writes)
     start = time.perf_counter(), time.process_time()
     answer = http.values_batch_get(sheet_id, [f"'{tab}'" for tab in tabs], params=dict(READ_PARAMS))
     read_s = time.perf_counter() - start[0]
@@ -56,12 +57,46 @@ def io_floor(client: gspread.Client, sheet_id: str, tabs: list[str], writes: lis
     }
 
 
-def _add_tabs(http: Any, sheet_id: str, titles: set[str]) -> None:
-    """Add the tabs the run made (the Dashboard) to the fresh copy, before the clock starts."""
-    have = {tab["properties"]["title"] for tab in http.fetch_sheet_metadata(sheet_id)["sheets"]}
-    adds = [{"addSheet": {"properties": {"title": title}}} for title in sorted(titles - have)]
-    if adds:
-        http.batch_update(sheet_id, {"requests": adds})
+def _make_room(http: Any, sheet_id: str, writes: list[dict]) -> None:
+    """Give the fresh copy room for every cell the run wrote, before the clock starts.
+
+    The run may add tabs (the Dashboard) and rows (the auto milestones): each tab the
+    writes reach is added, or grown, to the rows and columns they need, so the floor
+    writes the same cells into a grid where they fit.
+    """
+    need = _extents(writes)
+    sheets = {
+        tab["properties"]["title"]: tab["properties"]
+        for tab in http.fetch_sheet_metadata(sheet_id)["sheets"]
+    }
+    requests = []
+    for title, (rows, columns) in sorted(need.items()):
+        props = sheets.get(title)
+        if props is None:
+            grid = {"rowCount": rows, "columnCount": columns}
+            requests.append({"addSheet": {"properties": {"title": title, "gridProperties": grid}}})
+            continue
+        have = props["gridProperties"]
+        grid = {
+            "rowCount": max(rows, have["rowCount"]),
+            "columnCount": max(columns, have["columnCount"]),
+        }
+        if grid != {"rowCount": have["rowCount"], "columnCount": have["columnCount"]}:
+            sheet = {"sheetId": props["sheetId"], "gridProperties": grid}
+            requests.append({"updateSheetProperties": {"properties": sheet, "fields": FIELDS}})
+    if requests:
+        http.batch_update(sheet_id, {"requests": requests})
+
+
+def _extents(writes: list[dict]) -> dict[str, tuple[int, int]]:
+    """The last row and column each tab's value ranges reach, by the tab's title."""
+    extents: dict[str, tuple[int, int]] = {}
+    for vr in writes:
+        for tab, column, row in range_cells(vr):
+            title = _unquoted(tab)
+            rows, columns = extents.get(title, (0, 0))
+            extents[title] = (max(rows, row), max(columns, column))
+    return extents
 
 
 def _unquoted(tab: str) -> str:
