@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import lru_cache
 
 import pandas as pd
 from icalendar import Calendar, Event
@@ -26,6 +27,7 @@ from icalendar import Calendar, Event
 from ..links import FEED, Link, LinkMaker, link_url, sign
 from ..plan.notification import Item
 from ..schema import OPEN_STATUSES, SUMMARY
+from .ics import END, calendar_text
 
 PRODUCT = "-//sheetsync//contract deadlines//EN"
 ATTACHMENT = "deadlines.ics"
@@ -135,14 +137,32 @@ def owned_by(milestones: pd.DataFrame, owner: str) -> pd.DataFrame:
 
 
 def to_ics(deadlines: Sequence[Deadline], name: str, now: dt.datetime) -> bytes:
-    """An iCalendar (METHOD:PUBLISH) of ``deadlines``, stamped ``now``."""
+    """An iCalendar (METHOD:PUBLISH) of ``deadlines``, stamped ``now``.
+
+    The events are written by ``compose/ics.py`` (the library's text, without an object
+    per event); the library itself writes the calendar's lines, and every event in the
+    rare case ``ics`` leaves to it.
+    """
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
+    text = calendar_text(_head(name), deadlines, _description, stamp)
+    return text.encode("utf-8") if text is not None else _library_ics(deadlines, name, stamp)
+
+
+@lru_cache(maxsize=64)
+def _head(name: str) -> str:
+    """The calendar's own content lines (BEGIN, PRODID … X-WR-CALNAME), as the library writes."""
+    empty = _library_ics((), name, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).decode("utf-8")
+    return empty.removesuffix(END)
+
+
+def _library_ics(deadlines: Sequence[Deadline], name: str, stamp: dt.datetime) -> bytes:
+    """The whole calendar through the icalendar library, an object per event."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
     for deadline in deadlines:
         calendar.add_component(_event(deadline, stamp))
     return calendar.to_ical()
