@@ -96,7 +96,7 @@ def bad_links(identity: str) -> dict[str, str]:
     token = good.split("t=", 1)[1]
     payload, signature = token.split(".")
     flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
-    expired = Link(identity, FEED, JANE, None, JANE, today - dt.timedelta(days=1))
+    expired = Link(identity, FEED, JANE, None, JANE, today - dt.timedelta(days=2))
     foreign = Link("another tracker", FEED, JANE, None, JANE, today + dt.timedelta(days=30))
     done = Link(identity, DONE, "M-0001", today, JANE, today + dt.timedelta(days=30))
     unknown_key = feed_url(BASE, [b"somebody-elses-key-0123456789"], identity, JANE, today)
@@ -120,6 +120,24 @@ def test_any_other_link_gets_no_calendar(feed, identity, which):
     assert answer.status_code == (400 if which == "no token" else 403)
     assert answer.headers["Content-Type"].startswith("text/plain")
     assert b"BEGIN:VCALENDAR" not in answer.content and b"Renewal notice" not in answer.content
+
+
+@pytest.mark.parametrize(
+    "which", ["tampered", "unknown key", "expired", "foreign tracker", "mark-done link"]
+)
+def test_a_refused_feed_link_costs_no_read_of_the_sheet(feed, emulator, identity, which):
+    """A bad feed token is refused before the tracker is read: the Sheets API sees no call."""
+    emulator.reset_counts()
+    assert fetch(feed, bad_links(identity)[which]).status_code == 403
+    assert sum(emulator.calls.values()) == 0, dict(emulator.calls)
+
+
+def test_a_good_feed_link_reads_the_sheet(feed, emulator, identity):
+    """The control: a valid feed link does read the tracker (so the count above can fail)."""
+    emulator.reset_counts()
+    url = feed_url(BASE, KEYS, identity, JANE, dt.datetime.now(dt.UTC).date())
+    assert fetch(feed, url).status_code == 200
+    assert emulator.calls["values.batchGet"] >= 1
 
 
 def test_the_monthly_summary_lists_a_feed_link_that_answers(feed, emulator, sheet, tmp_path):

@@ -3,8 +3,8 @@
 The tracker is read and evaluated as a check would (nothing is written or sent); its
 open milestones become all-day events (``compose/calendar.py``), all of them or those
 of one owner. The feed answers a signed feed link (``links``: action ``feed``, subject
-the owner) with that owner's calendar, and anything else with a 403 that reads nothing
-more than the tracker.
+the owner) with that owner's calendar, and anything else with a 403; a token with a bad
+signature, for another tracker or long expired is refused before the tracker is read.
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ from .backends.base import Backend
 from .cells.addresses import parse_addresses
 from .compose.calendar import open_deadlines, owned_by, to_ics
 from .errors import SheetsyncError, UsageError
-from .links import EXPIRED, FEED, FOREIGN, TAMPERED, LinkRejected, parse_keys, verify
+from .links import (
+    EXPIRED,
+    FEED,
+    FOREIGN,
+    TAMPERED,
+    LinkRejected,
+    parse_keys,
+    verify,
+    verify_unread,
+)
 from .pipeline import Prepared, RunOptions, prepare
 from .plan.stages import contract_names
 
@@ -100,13 +109,14 @@ def feed_answer(
     """The owner's calendar for a valid feed token; 403 for a tampered, expired or foreign one."""
     if not token:
         return FeedAnswer(400, b"No calendar link: subscribe with the link in your summary email.")
-    prepared = prepare(backend, RunOptions(clock=clock))
-    try:
-        link = verify(token, keys, tracker=prepared.envelope.tracker_identity, today=prepared.today)
+    try:  # the signature, tracker and expiry first: a bad link costs no read of the tracker
+        link = verify_unread(token, keys, tracker=backend.identity, now=clock())
+        if link.action != FEED or link.due is not None:
+            raise LinkRejected(FOREIGN, link)
+        prepared = prepare(backend, RunOptions(clock=clock))
+        verify(token, keys, tracker=prepared.envelope.tracker_identity, today=prepared.today)
     except LinkRejected as exc:
         return FeedAnswer(403, REFUSED[exc.reason].encode())
-    if link.action != FEED or link.due is not None:
-        return FeedAnswer(403, REFUSED[FOREIGN].encode())
     found = deadlines_of(prepared, link.subject)
     return FeedAnswer(200, found.ics, "text/calendar; charset=utf-8")
 

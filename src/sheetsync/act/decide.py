@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..derive import effective_due
 from ..keys import completed_parts, milestone_key
 from ..links import Link
 from ..normalize import Tracker
@@ -26,7 +27,7 @@ CONFIRM, WRITE, ALREADY_DONE, MOVED, GONE = "confirm", "write", "already done", 
 
 @dataclass(frozen=True)
 class RowNow:
-    """One milestone row as the sheet holds it at this read."""
+    """One milestone row at this read; ``due`` as Weekend deadlines move it, as emails date it."""
 
     milestone_id: str
     row: int
@@ -103,6 +104,7 @@ def row_now(tracker: Tracker, milestone: str) -> RowNow | None:
     if len(hits) != 1:
         return None
     m = frame.loc[hits[0]]
+    due = effective_due(frame.loc[hits, "due"], tracker.settings).iloc[0]
     table = tracker.tables[MILESTONES]
     at = table.rows.index(int(m["row"]))
     raw = {name: _raw(table.raw.get(name), at) for name in ("Due Date", "Done", "Completed On")}
@@ -114,7 +116,7 @@ def row_now(tracker: Tracker, milestone: str) -> RowNow | None:
         _contract_name(tracker.contracts, str(m["contract_id"])),
         str(m["type"]),
         ", ".join(a.email for a in m["owners"] or ()),
-        _day(m["due"]),
+        _day(due),
         bool(m["done"]),  # ticked, or a Completed On date
         _day(m["completed_on"]),
         raw,

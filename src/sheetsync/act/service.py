@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend
 from ..errors import TrackerBusy
-from ..links import TAMPERED, Link, LinkRejected, signature_ok, verify
+from ..links import Link, LinkRejected, verify, verify_unread
 from ..model import RowWrite, TabWrite
 from ..normalize import Tracker, normalize
 from ..record.rows import sent_at
@@ -40,8 +40,10 @@ def answer(backend: Backend, method: str, token: str, keys: Sequence[bytes], clo
         return plain_page(405, "Not allowed", "Open the link from your email.")
     if not token:
         return plain_page(400, "No link", "Open the Mark done link from your email.")
-    if not signature_ok(token, keys):  # before any read: forged links cost no API call
-        return rejected_page(TAMPERED, None)
+    try:  # before any read: forged, foreign and long-expired links cost no API call
+        verify_unread(token, keys, tracker=backend.identity, now=clock())
+    except LinkRejected as exc:
+        return rejected_page(exc.reason, exc.link)
     if method != "POST":
         return _respond(backend, token, keys, clock, posted=False)
     try:

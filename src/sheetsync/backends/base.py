@@ -18,6 +18,11 @@ class Backend(Protocol):
 
     api_calls: int
 
+    @property
+    def identity(self) -> str:
+        """Which tracker this is (``Snapshot.identity``), known without reading it."""
+        ...
+
     def lock(self) -> AbstractContextManager[None]:
         """Hold the tracker for one run: a second run waits briefly, then refuses.
 

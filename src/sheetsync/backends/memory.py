@@ -40,6 +40,11 @@ class MemoryBackend:
         self.history: list[dict[str, Cell]] = []
         self.dashboard: Dashboard | None = None  # the last run's
 
+    @property
+    def identity(self) -> str:
+        """No identity: every in-memory tracker is the same one to a link."""
+        return ""
+
     def lock(self) -> AbstractContextManager[None]:
         """No lock: one process holds the grids."""
         return contextlib.nullcontext()

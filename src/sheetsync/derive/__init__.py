@@ -104,6 +104,13 @@ def effective_due(due: pd.Series, settings: Settings) -> pd.Series:
     return due - pd.to_timedelta(shift, unit="D")
 
 
+def effective_day(day: dt.date, settings: Settings) -> dt.date:
+    """One deadline as ``effective_due`` counts it (a weekend day: the Friday before)."""
+    if settings.weekend != WEEKEND_PREVIOUS or day.weekday() < 5:
+        return day
+    return day - dt.timedelta(days=day.weekday() - 4)
+
+
 def derive(tracker: Tracker, context: DeriveContext) -> Derived:
     """Roll recurring milestones, keep auto milestones in step with contract terms.
 

@@ -45,6 +45,9 @@ _ACTION_URL = re.compile(
     r"^(https://[^\s/?#]+|http://(localhost|127\.0\.0\.1)(:\d+)?)(/[^\s?#]*)?$"
 )
 
+# The furthest time zone behind UTC (Etc/GMT+12): no tracker's today is earlier than this.
+_WESTMOST = dt.timedelta(hours=12)
+
 TAMPERED = "tampered"
 EXPIRED = "expired"
 FOREIGN = "foreign"
@@ -137,6 +140,20 @@ def verify(token: str, keys: Sequence[bytes], *, tracker: str, today: dt.date) -
     if today > link.expires:
         raise LinkRejected(EXPIRED, link)
     return link
+
+
+def verify_unread(token: str, keys: Sequence[bytes], *, tracker: str, now: dt.datetime) -> Link:
+    """What ``verify`` can tell before the tracker is read, so a bad token costs no read.
+
+    The signature and the tracker are checked as ``verify`` does; the expiry against the
+    earliest day it is anywhere at ``now``, since the tracker's time zone is in the sheet.
+    ``verify`` with the tracker's own today follows the read.
+
+    Raises:
+        LinkRejected: tampered, foreign, or expired in every time zone.
+    """
+    earliest = (now.astimezone(dt.UTC) - _WESTMOST).date()
+    return verify(token, keys, tracker=tracker, today=earliest)
 
 
 def _fields(payload: str) -> tuple[str, Link] | None:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells.addresses import Address
+from ..derive import effective_day
 from ..keys import milestone_key, resolved_key, resolved_parts
 from ..record.notified import log_history, parse_last_notified
 from ..record.resolved import resolved_through
@@ -93,10 +94,11 @@ def _done_rows(frame: pd.DataFrame, retry: set[tuple[str, dt.date]]) -> list[Clo
 def _completed(
     planning: Planning, levels: dict[tuple[str, str], int], retry: set[tuple[str, dt.date]]
 ) -> list[Closed]:
-    """Occurrences this run records completed (repeating rows it rolls on), and those whose
-    note failed, with the escalation level they reached."""
+    """Occurrences this run records completed (repeating rows it rolls on, dated as Weekend
+    deadlines move them), and those whose note failed, with the escalation level they reached."""
     frame = planning.milestones
-    done = set(planning.context.completed) | retry
+    settings = planning.context.settings  # a rolled weekend date was escalated as its Friday
+    done = {(m, effective_day(d, settings)) for m, d in planning.context.completed} | retry
     positions = {str(m): i for i, m in reversed(list(enumerate(frame["id"].tolist())))}
     cells = frame["last_notified"].tolist() if "last_notified" in frame else [None] * len(frame)
     closed = []

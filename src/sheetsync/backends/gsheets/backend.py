@@ -124,6 +124,11 @@ class GoogleSheetsBackend(TabAppends):
         return self.http.retries
 
     @property
+    def identity(self) -> str:
+        """The spreadsheet ID, which links are bound to (no API call)."""
+        return self.spreadsheet_id
+
+    @property
     def url(self) -> str:
         """The spreadsheet's address in a browser."""
         return EDIT_URL.format(self.spreadsheet_id)
