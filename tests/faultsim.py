@@ -44,6 +44,7 @@ from google.auth.credentials import AnonymousCredentials
 from gspread.http_client import HTTPClient
 
 from faultsim_log import LogEditor, start_during
+from faultsim_schedule import Agenda, sheets_hook
 from sheetsync.backends.a1 import column_letters
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.lease import LeasePolicy
@@ -129,6 +130,8 @@ class Figures:
     unexpected: list[str] = field(default_factory=list)
     closed_sent: list[str] = field(default_factory=list)
     typed_changed: list[str] = field(default_factory=list)
+    kill_points: Counter[str] = field(default_factory=Counter)
+    scheduled_left: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The figures as printed by the bench script."""
@@ -137,10 +140,12 @@ class Figures:
         edits = ", ".join(f"{k}: {v}" for k, v in sorted(self.edits.items()))
         log = ", ".join(f"{k}: {v}" for k, v in sorted(self.log_edits.items()))
         second = ", ".join(f"{k}: {v}" for k, v in sorted(self.second_runs.items()))
+        killed = ", ".join(f"{k}: {v}" for k, v in sorted(self.kill_points.items()))
         return [
             f"days simulated                  {self.days} ({self.skipped_days} skipped)",
             f"runs                            {self.runs} ({self.killed} killed, "
             f"{self.gave_up} gave up on a fault)",
+            f"runs killed at                  {killed}",
             f"person's edits                  {sum(self.edits.values())} ({edits})",
             f"Log edits by the person         {sum(self.log_edits.values())} ({log})",
             f"concurrent starts               {sum(self.second_runs.values())} ({second})",
@@ -157,6 +162,7 @@ class Figures:
             f"unexpected (not called for)     {len(self.unexpected)}",
             f"sent for Done or Cancelled rows {len(self.closed_sent)}",
             f"typed cells changed             {len(self.typed_changed)}",
+            f"scheduled events not happened   {len(self.scheduled_left)}",
         ]
 
 
@@ -168,25 +174,44 @@ class Killed(BaseException):
 
 
 class Kill:
-    """Counts a run's I/O points and kills the run at the k-th; after that all I/O raises."""
+    """Kills a run at its k-th I/O point, or at a kind of point the agenda has due.
 
-    def __init__(self) -> None:
+    After the kill all of the run's I/O raises. ``points`` counts where runs were killed.
+    """
+
+    def __init__(self, agenda: Agenda | None = None) -> None:
         self.left: int | None = None
-        self.fired = False
+        self.fired = self.sent = False
+        self.agenda = agenda or Agenda(())
+        self.points: Counter[str] = Counter()
 
     def arm(self, at: int | None) -> None:
-        """Kill at the ``at``-th I/O point from now (None: never)."""
-        self.left, self.fired = at, False
+        """Kill at the ``at``-th I/O point from now (None: only where the agenda says)."""
+        self.left, self.fired, self.sent = at, False, False
 
-    def tick(self) -> None:
-        """One I/O point: raise ``Killed`` if this is the chosen one or the run is dead."""
+    def tick(self, point: str, write: bool = False) -> None:
+        """One I/O point: raise ``Killed`` if this is a chosen one or the run is dead."""
         if self.fired:
             raise Killed
+        where = self._scheduled(point, write)
         if self.left is not None:
             self.left -= 1
-            if self.left <= 0:
-                self.fired = True
-                raise Killed
+            where = where or (point if self.left <= 0 else None)
+        self.sent = self.sent or point == "after a send"
+        if where is not None:
+            self.fired = True
+            self.points[where] += 1
+            raise Killed
+
+    def _scheduled(self, point: str, write: bool) -> str | None:
+        """The due kill this point is, if any (it has happened then)."""
+        names = [point]
+        if write and self.sent:
+            names.append("HTTP write after a send")
+        for name in names:
+            if self.agenda.take("kill", name):
+                return name
+        return None
 
 
 class KillableSession(EmulatorSession):
@@ -198,7 +223,8 @@ class KillableSession(EmulatorSession):
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         """Send the request unless the run is killed here."""
-        self.kill.tick()
+        write = str(method).upper() != "GET" and not str(url).endswith(":search")
+        self.kill.tick("HTTP request", write)
         return super().request(method, url, *args, **kwargs)
 
 
@@ -208,6 +234,7 @@ class FaultySmtp:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, kill: Kill, rng: random.Random, plan: Plan) -> None:
+        self.agenda = kill.agenda
         self.inner = SmtpTransport(
             server.url(), None, policy=SmtpPolicy(sleep=_no_sleep, retries=3, attempt_deadline=0.5)
         )
@@ -223,26 +250,35 @@ class FaultySmtp:
 
     def send(self, message: EmailMessage) -> None:
         """Send, with a fault now and then; killed before or after the server accepts."""
-        self.kill.tick()
+        self.kill.tick("before a send")
         if self.rng.random() < self.rate:
-            self._inject()
+            self._inject(_smtp_fault(self.rng.random()))
+        for name in self.agenda.pending("smtp")[:1]:  # one scheduled fault per send
+            self.agenda.take("smtp", name)
+            self._inject(name)
         self.inner.send(message)
-        self.kill.tick()
+        self.kill.tick("after a send")
 
-    def _inject(self) -> None:
-        roll = self.rng.random()
-        if roll < 0.05:
-            self.server.faults.transient_failures += 4  # more than the retries: the run gives up
-            self.injected["451 x4 (gives up)"] += 1
-        elif roll < 0.6:
-            self.server.faults.transient_failures += 1
-            self.injected["451"] += 1
-        elif roll < 0.85:
-            self.server.faults.hang_up_before_reply += 1
-            self.injected["dropped before reply"] += 1
+    def _inject(self, name: str) -> None:
+        faults = self.server.faults
+        if name == "451 x4 (gives up)":
+            faults.transient_failures += 4  # more than the retries: the run gives up
+        elif name == "451":
+            faults.transient_failures += 1
+        elif name == "dropped before reply":
+            faults.hang_up_before_reply += 1
         else:  # the message kept, its 250 trickled forever: only the deadline ends it
-            self.server.faults.stall_before_reply += 1
-            self.injected["stalled reply"] += 1
+            faults.stall_before_reply += 1
+        self.injected[name] += 1
+
+
+def _smtp_fault(roll: float) -> str:
+    """The kind of a random SMTP fault."""
+    if roll < 0.05:
+        return "451 x4 (gives up)"
+    if roll < 0.6:
+        return "451"
+    return "dropped before reply" if roll < 0.85 else "stalled reply"
 
 
 def _no_sleep(seconds: float) -> None:
@@ -314,9 +350,9 @@ class Person:
         self.emu, self.sheet, self.history, self.rng = emu, sheet, history, rng
         self.added = 0
 
-    def edit(self, day: dt.date, figures: Figures) -> None:
-        """One edit, chosen at random."""
-        what = self.rng.choice(("add", "add", "move", "move", "done", "sort"))
+    def edit(self, day: dt.date, figures: Figures, what: str | None = None) -> None:
+        """One edit: ``what`` (add, move, done or sort), else chosen at random."""
+        what = what or self.rng.choice(("add", "add", "move", "move", "done", "sort"))
         getattr(self, f"_{what}")(day)
         figures.edits[what] += 1
 
@@ -442,6 +478,7 @@ class World:
     sheet: str
     plan: Plan
     rng: random.Random
+    agenda: Agenda = field(default_factory=Agenda)
     kill: Kill = field(default_factory=Kill)
     smtp_faults: Counter[str] = field(default_factory=Counter)
     run_days: list[dt.date] = field(default_factory=list)
@@ -488,30 +525,40 @@ def simulate(plan: Plan) -> Figures:
     with SheetsEmulator(seed=plan.seed) as emu, SmtpServer() as smtp:
         emu.disable_quotas()
         sheet = emu.create_spreadsheet("Tracker", tabs)
-        world = World(emu, smtp, sheet, plan, random.Random(plan.seed))
+        agenda = Agenda()
+        world = World(emu, smtp, sheet, plan, random.Random(plan.seed), agenda, Kill(agenda))
         history = initial_history(tabs, ANCHOR)
         person = Person(emu, sheet, history, random.Random(plan.seed + 1))
-        world.log_editor = LogEditor(emu, sheet, random.Random(plan.seed + 2))
+        world.log_editor = LogEditor(emu, sheet, random.Random(plan.seed + 2), agenda)
         emu.fail_randomly(plan.sheets_faults, (429, 500, 503), seed=plan.seed, lost=True)
+        emu.before_request(sheets_hook(emu, agenda))
         for day in (ANCHOR + dt.timedelta(days=n) for n in range(plan.days)):
             _one_day(world, person, day, figures)
         figures.sheets_faults = Counter(emu.faults_injected)
         figures.sheets_calls = sum(emu.calls.values())
+        figures.kill_points, figures.scheduled_left = world.kill.points, agenda.left()
         _audit(world, history, figures, tabs)
     return figures
 
 
 def _one_day(world: World, person: Person, day: dt.date, figures: Figures) -> None:
-    rng, plan = world.rng, world.plan
+    rng, plan, agenda = world.rng, world.plan, world.agenda
+    agenda.start((day - ANCHOR).days)
     while rng.random() < plan.edit and day > ANCHOR:
         person.edit(day, figures)
+    for what in agenda.pending("edit"):
+        agenda.take("edit", what)
+        person.edit(day, figures, what)
     if world.log_editor and day > ANCHOR:
         world.log_editor.between_runs(day, plan.log_edit, plan.concurrent)
-    if day > ANCHOR and rng.random() < plan.skip:
+    skip = day > ANCHOR and rng.random() < plan.skip
+    if agenda.take("run", "skip") or skip:
         figures.skipped_days += 1
         return
-    runs = 2 if rng.random() < plan.rerun else 1
-    if world.log_editor and world.log_editor.start_second_run:
+    rerun = rng.random() < plan.rerun
+    runs = 2 if agenda.take("run", "rerun") or rerun else 1
+    second = world.log_editor is not None and world.log_editor.start_second_run
+    if agenda.take("run", "second run") or second:
         start_during(world, day, figures.second_runs)
     for number in range(runs):
         if _run_until_done(world, day, number, figures):
@@ -538,7 +585,8 @@ def _attempt(world: World, day: dt.date, number: int) -> str:
     """One run: ``done``, ``killed`` or ``failed`` (a SheetsyncError after the retries)."""
     rng, plan = world.rng, world.plan
     world.kill.arm(rng.randint(1, 16) if rng.random() < plan.kill else None)
-    if rng.random() < plan.sort_during_run:
+    sort_now = rng.random() < plan.sort_during_run
+    if world.agenda.take("run", "sort during a run") or sort_now:
         column = rng.choice(("Due Date", "Milestone", "Owner"))
         editor = world.emu.edit(world.sheet, "Milestones")
         after = world.emu.calls["values.batchGet"] + 2  # before the write's re-read

@@ -28,6 +28,7 @@ import gspread
 from google.auth.credentials import AnonymousCredentials
 from gspread.http_client import HTTPClient
 
+from faultsim_schedule import Agenda
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.lease import LeasePolicy
 from sheetsync.backends.gsheets.retry import RetryPolicy
@@ -42,8 +43,11 @@ LOG = "Log"
 class LogEditor:
     """Edits the Log tab in the emulator as a person in the browser would."""
 
-    def __init__(self, emu: SheetsEmulator, sheet: str, rng: random.Random) -> None:
+    def __init__(
+        self, emu: SheetsEmulator, sheet: str, rng: random.Random, agenda: Agenda | None = None
+    ) -> None:
         self.emu, self.sheet, self.rng = emu, sheet, rng
+        self.agenda = agenda or Agenda(())
         self.counts: Counter[str] = Counter()
         self.start_second_run = False
 
@@ -51,13 +55,43 @@ class LogEditor:
         """Edit the Log ``edit`` times on average; decide whether a second run will start.
 
         On the 2nd of each month (the day after Summary day) the whole Log tab goes,
-        so every month tests that a summary already sent is not sent again.
+        so every month tests that a summary already sent is not sent again. The agenda's
+        due Log edits come last, but a due clearing of the filter first: so a filter
+        set on one day is still there to clear the next, whatever the random edits do.
         """
-        if day.day == 2 and self.emu.store.books[self.sheet].find_sheet(LOG) is not None:
+        self._scheduled(clearing=True)
+        if day.day == 2 and self._tab() is not None:
             self._delete_tab()
         while self.rng.random() < edit:
             self.edit()
+        self._scheduled(clearing=False)
         self.start_second_run = self.rng.random() < concurrent
+
+    def _tab(self) -> Any:
+        return self.emu.store.books[self.sheet].find_sheet(LOG)
+
+    def _scheduled(self, clearing: bool) -> None:
+        """The agenda's due Log edits that can happen now (the tab there, rows to delete)."""
+        actions = {
+            "Log sorted": self._sort,
+            "Log filter set": lambda: self._filter(on=True),
+            "Log filter cleared": lambda: self._filter(on=False),
+            "Log rows deleted": self._delete_rows,
+            "Log tab deleted": self._delete_tab,
+        }
+        for which in self.agenda.pending("log"):
+            if (which == "Log filter cleared") == clearing and self._can(which):
+                self.agenda.take("log", which)
+                actions[which]()
+
+    def _can(self, which: str) -> bool:
+        """Whether the Log edit ``which`` can happen now."""
+        tab = self._tab()
+        if tab is None:
+            return False
+        if which == "Log filter cleared":
+            return tab.basic_filter is not None
+        return which != "Log rows deleted" or len(self.emu.values(self.sheet, LOG)) >= 2
 
     def edit(self) -> None:
         """One edit of the Log, chosen at random (nothing when the tab is gone)."""
@@ -80,11 +114,12 @@ class LogEditor:
         self.emu.edit(self.sheet, LOG).sort(column, descending=self.rng.random() < 0.5)
         self.counts["Log sorted"] += 1
 
-    def _filter(self) -> None:
+    def _filter(self, on: bool | None = None) -> None:
+        """Set or clear the basic filter (``on`` None: whichever it is not)."""
         with self.emu.store.lock:
             tab = self.emu.store.books[self.sheet].find_sheet(LOG)
             assert tab is not None
-            on = tab.basic_filter is None
+            on = tab.basic_filter is None if on is None else on
             tab.basic_filter = {"range": {"sheetId": tab.props["sheetId"]}} if on else None
         self.counts["Log filter set" if on else "Log filter cleared"] += 1
 

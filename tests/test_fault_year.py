@@ -4,27 +4,41 @@ Besides Sheets and SMTP faults and killed runs, a person edits the Log between r
 (sorts, filters, deletes rows and the tab) and second runs start while one is under way.
 
 The full 400-day version is ``bench/fault_year.py``; both share ``faultsim``.
+
+No seed is special: every kind of event these tests require (each Sheets and SMTP fault,
+four 451s in a row, each kill point, each edit of the Milestones and of the Log, a
+skipped day, a second run) is scheduled on a fixed day by ``faultsim_schedule``, apart
+from the random streams, which bring more of them on top. Seed 11 is kept only so the
+figures in BENCHMARKS.md can be reproduced; the tests pass on other seeds too.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 from faultsim import Figures, Plan, simulate
 
 pytestmark = pytest.mark.slow
+# Any seed will do (see above): try one with FAULT_YEAR_SEED=N; 11 is BENCHMARKS.md's column.
+SEED = int(os.environ.get("FAULT_YEAR_SEED", "11"))
+SMTP_FAULTS = {"451", "451 x4 (gives up)", "dropped before reply", "stalled reply"}
+KILL_POINTS = {"HTTP request", "before a send", "after a send", "HTTP write after a send"}
 
 
 @pytest.fixture(scope="module")
 def figures() -> Figures:
     """Sixty days on the sample tracker: Google backend on the emulator, SMTP on loopback."""
-    return simulate(Plan(days=60, seed=11))
+    return simulate(Plan(days=60, seed=SEED))
 
 
 def test_faults_and_kills_really_happened(figures):
     """The period had Sheets faults of each kind, SMTP faults, killed runs and edits."""
+    assert figures.scheduled_left == []
     assert set(figures.sheets_faults) == {"429", "500", "503", "applied-500", "applied-drop"}
-    assert sum(figures.smtp_faults.values()) > 5 and figures.smtp_faults["stalled reply"] > 0
+    assert set(figures.smtp_faults) == SMTP_FAULTS
+    assert set(figures.kill_points) == KILL_POINTS
     assert figures.killed > 0 and figures.gave_up > 0 and figures.skipped_days > 0
     assert {"add", "move", "done", "sort"} <= set(figures.edits)
     assert figures.edits["sort during a run"] > 0
