@@ -1,7 +1,9 @@
-"""The Google Dashboard's dates are real dates: serial numbers under a date format.
+"""The Dashboard's dates are real dates, shown in the reader's locale, on both backends.
 
-So they sort as dates and show in the sheet's locale, as the Milestones tab's Due Dates do.
-The emulator stores the format requests as sent; the run goes through the real gspread client.
+On a Google Sheet, serial numbers under a DATE format without a pattern: they sort as
+dates and show in the sheet's locale. The emulator stores the format requests as sent; the
+run goes through the real gspread client. In a workbook, date cells under Excel's built-in
+short date (number format 14), which Excel and LibreOffice show in the reader's locale.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
+from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 
+from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
+from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cells.dates import to_serial
 from sheetsync.init.sample import sample_tracker
 from sheetsync.pipeline import run
@@ -83,3 +89,16 @@ def calls_of_run(emulator: SheetsEmulator, sheet: str, tmp_path, day: dt.date) -
     before = Counter(emulator.calls)
     run_once(emulator, sheet, tmp_path, day)
     return Counter(emulator.calls) - before
+
+
+def test_workbook_dashboard_dates_are_the_readers_short_date(tmp_path):
+    """In a workbook the as-of cell and every date listed are dates under the built-in short
+    date (format 14, the reader's locale), not yyyy-mm-dd text or an ISO pattern."""
+    path = write_workbook(tmp_path / "tracker.xlsx", sample_tracker(ANCHOR))
+    run(XlsxBackend(str(path)), OutboxTransport(tmp_path / "outbox"), options(ANCHOR))
+    sheet = openpyxl.load_workbook(path)["Dashboard"]
+    as_of = sheet["C2"]
+    listed = [row[0] for row in sheet.iter_rows(min_row=27) if isinstance(row[0].value, dt.date)]
+    assert as_of.value.date() == ANCHOR and len(listed) > 10
+    formats = {cell.number_format for cell in (as_of, *listed)}
+    assert {BUILTIN_FORMATS_REVERSE.get(f) for f in formats} == {14}

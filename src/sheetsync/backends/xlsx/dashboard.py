@@ -12,6 +12,7 @@ import logging
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -23,7 +24,10 @@ from ...schema import STATUSES
 
 log = logging.getLogger(__name__)
 
-DATE_FORMAT = "yyyy-mm-dd"
+# Excel's built-in short date (number format 14): Excel and LibreOffice show it in the
+# reader's own locale (12/1/2026, 01/12/2026 …), as Google shows the Google Dashboard's
+# dates (a DATE format without a pattern) in the sheet's locale.
+DATE_FORMAT = BUILTIN_FORMATS[14]
 NUMBER_FORMAT = "#,##0"
 GREY = PatternFill("solid", fgColor="E6E6E6")
 LEFT = Alignment(horizontal="left")  # numbers and dates under their left-aligned headers
