@@ -21,6 +21,9 @@ The sample tracker lives in the Sheets API emulator and is run through the real
   now and then the whole tab), and some days a second run starts while one is under way
   and must refuse as busy (``faultsim_log``, issue 10).
 
+Besides these random events, each kind of them is also scheduled on a fixed day
+(``faultsim_schedule``), apart from the random streams, so every seed has them all.
+
 Contract terms and Repeat are blanked (as ``without_terms`` in test_pipeline does), so
 the oracle needs only the reminder rules of DESIGN.md §4, which ``simulation.keys_due``
 implements apart from ``evaluate`` and ``plan``; this module keeps the edit history it

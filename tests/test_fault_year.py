@@ -15,6 +15,8 @@ figures in BENCHMARKS.md can be reproduced; the tests pass on other seeds too.
 from __future__ import annotations
 
 import os
+from collections import Counter
+from dataclasses import fields
 
 import pytest
 
@@ -23,6 +25,7 @@ from faultsim import Figures, Plan, simulate
 pytestmark = pytest.mark.slow
 # Any seed will do (see above): try one with FAULT_YEAR_SEED=N; 11 is BENCHMARKS.md's column.
 SEED = int(os.environ.get("FAULT_YEAR_SEED", "11"))
+SHEETS_FAULTS = {"429", "500", "503", "applied-500", "applied-drop"}
 SMTP_FAULTS = {"451", "451 x4 (gives up)", "dropped before reply", "stalled reply"}
 KILL_POINTS = {"HTTP request", "before a send", "after a send", "HTTP write after a send"}
 
@@ -36,12 +39,25 @@ def figures() -> Figures:
 def test_faults_and_kills_really_happened(figures):
     """The period had Sheets faults of each kind, SMTP faults, killed runs and edits."""
     assert figures.scheduled_left == []
-    assert set(figures.sheets_faults) == {"429", "500", "503", "applied-500", "applied-drop"}
+    assert set(figures.sheets_faults) == SHEETS_FAULTS
     assert set(figures.smtp_faults) == SMTP_FAULTS
     assert set(figures.kill_points) == KILL_POINTS
     assert figures.killed > 0 and figures.gave_up > 0 and figures.skipped_days > 0
     assert {"add", "move", "done", "sort"} <= set(figures.edits)
     assert figures.edits["sort during a run"] > 0
+
+
+def test_the_schedule_alone_brings_every_event_the_tests_need():
+    """With every random rate at nought, each fault, kill point and edit still happens once."""
+    rates = {f.name: 0.0 for f in fields(Plan) if f.name not in ("days", "seed")}
+    figures = simulate(Plan(days=30, seed=SEED, **rates))
+    assert figures.scheduled_left == []
+    assert figures.sheets_faults == Counter(SHEETS_FAULTS)
+    assert figures.smtp_faults == Counter(SMTP_FAULTS)
+    assert figures.kill_points == Counter(KILL_POINTS)
+    assert figures.gave_up == 1 and figures.skipped_days == 1
+    assert figures.second_runs == Counter({"refused (busy)": 1})
+    assert figures.missing == [] and figures.unexpected == []
 
 
 def test_the_person_edited_the_log_in_every_way(figures):
