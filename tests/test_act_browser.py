@@ -4,9 +4,12 @@ A real run sends its reminder to an aiosmtpd server; the link is taken out of th
 message as an ``.eml`` file; the ``act`` target is served by the real functions-framework
 (``cloud_function/main.py``) against the Sheets API emulator; headless Chromium (Debian's
 ``chromium``, driven by Playwright) opens the link, sees the page and clicks Confirm; the
-sheet row shows Done, and the next run rolls the repeating milestone forward.
+sheet row shows Done, and the next run rolls the repeating milestone forward. The owner's
+calendar feed, at the signed link of their monthly summary (a real ``.eml`` too), is fetched
+from the same target, read with icalendar and drawn as a calendar's month view in Chromium.
 
-Set ``SHEETSYNC_SCREENSHOT_DIR=docs`` to refresh the README's ``docs/act-page.png``.
+Set ``SHEETSYNC_SCREENSHOT_DIR=docs`` to refresh the README's ``docs/act-page.png`` and
+``docs/calendar.png``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import pytest
 import requests
 from dateutil.relativedelta import relativedelta
 
-from conftest import tracker_grids
+from calendar_view import feed_events, month_view
+from conftest import milestone, tracker_grids
 from gsheets_fixtures import backend as google
 from sheetsync.cells.dates import from_serial
 from sheetsync.links import parse_keys
@@ -183,10 +187,82 @@ def _click_confirm(browser, link: str, base: str, tmp_path: Path) -> None:
     page.close()
 
 
-def _screenshot(page, tmp_path: Path) -> None:
+def _screenshot(page, tmp_path: Path, name: str = "act-page.png") -> None:
     """The page as a person sees it; into SHEETSYNC_SCREENSHOT_DIR too when that is set."""
-    shot = tmp_path / "act-page.png"
+    shot = tmp_path / name
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 5000
     if folder := os.environ.get("SHEETSYNC_SCREENSHOT_DIR"):
-        shutil.copy(shot, Path(folder) / "act-page.png")
+        shutil.copy(shot, Path(folder) / name)
+
+
+RAJ = "raj.patel@example.com"
+# Raj's open deadlines, days from today; the Security audit report is Jane's (not in his feed).
+RAJS = {
+    "Send signed SOW 3": ("C-001", "report", -2),
+    "Monthly consulting fee": ("C-001", "payment", 2),
+    "Renewal window opens": ("C-002", "notice", 3),
+    "Renewal decision": ("C-002", "notice", 8),
+    "Quarterly business review": ("C-001", "QBR", 10),
+    "Data protection review": ("C-002", "review", 15),
+    "Pay invoice 1142": ("C-001", "payment", 17),
+    "Give notice of non-renewal": ("C-002", "notice", 24),
+}
+
+
+def seed_calendar(emulator: SheetsEmulator, today: dt.date) -> str:
+    """Raj's two contracts with eight open deadlines around today, and one of Jane's."""
+    raj = f"Raj Patel <{RAJ}>"
+    contracts = [
+        ["C-001", "Contoso consulting", "Contoso Ltd", raj, "Legal", "Active", "ref-1"],
+        ["C-002", "Lucerne cloud services", "Lucerne", raj, "IT", "Active", "ref-2"],
+        ["C-003", "Trey research security", "Trey", "jane@example.com", "IT", "Active", "ref-3"],
+    ]
+    rows = [
+        milestone(f"M-{n:04d}", c, title, kind, today + dt.timedelta(days=offset))
+        for n, (title, (c, kind, offset)) in enumerate(RAJS.items(), start=1)
+    ]
+    rows.append(milestone("M-0009", "C-003", "Security audit report", "report", today))
+    grids = tracker_grids(rows, contracts)
+    return emulator.create_spreadsheet("Vendor contracts", grids, time_zone="Etc/UTC")
+
+
+def feed_link_in(eml: Path, owner: str, base: str) -> str:
+    """The calendar feed link in ``owner``'s monthly summary, a saved .eml."""
+    for path in sorted(eml.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if owner in str(message["To"]) and "summary" in str(message["Subject"]):
+            text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            found = re.search(rf"{re.escape(base)}calendar\?t=\S+", text)
+            assert found, text
+            return found.group(0)
+    raise AssertionError(f"no summary to {owner} in {sorted(eml.iterdir())}")
+
+
+def test_the_summarys_calendar_feed_shows_in_a_calendar_view(browser, emulator, tmp_path):
+    """The feed at the summary's signed link, drawn as a month view: Raj's events, their days."""
+    today = dt.datetime.now(dt.UTC).date()
+    sheet = seed_calendar(emulator, today)
+    act = serve_act(emulator, sheet, tmp_path)
+    try:
+        (tmp_path / "eml").mkdir()
+        send_reminders(emulator, sheet, act.url, today, tmp_path / "eml")
+        with requests.Session() as session:  # as a calendar app subscribing to the link
+            session.trust_env = False
+            feed = session.get(feed_link_in(tmp_path / "eml", RAJ, act.url), timeout=60)
+    finally:
+        act.stop()
+    assert feed.status_code == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    name, events = feed_events(feed.content)
+    expected = {t: today + dt.timedelta(days=o) for t, (_, _, o) in RAJS.items()}
+    assert {e.title: e.day for e in events} == expected and RAJ in name
+    page = browser.new_page(viewport={"width": 1200, "height": 600})
+    page.set_content(month_view(name, events, today))
+    for event in events:
+        day = page.locator(f'td[data-day="{event.day.isoformat()}"] .event')
+        assert event.title in day.all_inner_texts()
+    assert page.locator(".event").count() == len(RAJS)
+    assert "Security audit report" not in page.content()
+    assert page.locator("#details").inner_text().startswith("Monthly consulting fee")
+    _screenshot(page, tmp_path, "calendar.png")
+    page.close()

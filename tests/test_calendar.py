@@ -8,7 +8,6 @@ taken out of the received message and parsed with icalendar, as a calendar would
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 import subprocess
 import sys
@@ -181,23 +180,6 @@ def test_a_google_tracker_exports_links_to_each_row(emulator: SheetsEmulator, tm
     exported = cli_calendar(tracker, tmp_path, "--today", TODAY.isoformat())
     urls = sorted(str(e["url"]).rsplit("range=", 1)[1] for e in exported.values())
     assert urls == ["A2", "A3", "A4"]
-
-
-def test_the_readme_calendar_screenshot_shows_the_commands_events(tmp_path):
-    """docs/make_calendar_screenshot.py draws each December event of the owner's .ics on its day."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    sys.path.insert(0, str(docs))
-    try:
-        import make_calendar_screenshot as shot
-    finally:
-        sys.path.remove(str(docs))
-    days = shot.events_by_day(shot.example_calendar(tmp_path))
-    december = {d: t for d, t in days.items() if (d.year, d.month) == (2026, 12)}
-    assert len(december) >= 5
-    page = shot.month_page(days, 2026, 12, shot.OWNER)
-    for day, titles in december.items():
-        cell = page.split(f"<b>{day.day}</b>", 1)[1].split("</td>", 1)[0]
-        assert all(html.escape(t) in cell for t in titles), day
 
 
 def test_an_occurrence_has_one_uid_safe_in_any_calendar():
