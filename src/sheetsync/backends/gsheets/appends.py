@@ -18,10 +18,11 @@ from ...model import Cell, Grid
 from ...schema import LOG, header_key
 from ..rowmatch import header_columns
 from .api import SheetsApi
-from .bodies import batches, packed, row_ranges
-from .cellplan import TabInfo, entered, grow_columns, insert_rows, placed, to_wire, value_ranges
+from .bodies import packed
+from .cellplan import TabInfo, TabNow, grow_columns, insert_rows, placed, to_wire, value_ranges
+from .finish import Finish, append_cells, as_read, rows_by_column, send, update_cells
 from .lease import Lease
-from .recheck import grid_at_least, rows_appended, rows_deleted, rows_inserted, tab_added
+from .recheck import grid_at_least, rows_appended, rows_deleted, tab_added
 from .reread import reread_column
 from .retry import Recheck
 
@@ -37,6 +38,25 @@ class TabAppends:
     _headers: dict[str, list[Cell]]
     _last_rows: dict[str, int]
     _grids: dict[str, Grid]
+    _finish: Finish  # the run's last batchUpdate, gathered (``finish``)
+    _staging: bool  # after write_status, under the lease: appends join it
+    _reread: dict[str, TabNow]  # the write's re-read, for the new rows' IDs
+
+    def _flush(self, release: bool = False) -> None:
+        """Send what waits for the run's last batchUpdate (``finish``), with the release."""
+        finish, self._finish, self._staging = self._finish, Finish(), False
+        try:
+            send(finish, self.lease, self.max_request_bytes, release)
+        finally:
+            if release and self.lease.held is not None:
+                self.lease.release()
+
+    def _staged(self) -> None:
+        """Keep the staged requests for the release under the lease; else send them now."""
+        if self.lease.held is None:
+            self._flush()
+        else:
+            self._staging = True
 
     # -- appending rows --------------------------------------------------------------------
 
@@ -49,6 +69,9 @@ class TabAppends:
         if not rows:
             return
         self.lease.keep()
+        if self._staging and self._find_tab(LOG) is not None:
+            self._stage_log(header, rows)
+            return
         try:
             self._append_log(header, rows)
         except BackendError:
@@ -65,6 +88,18 @@ class TabAppends:
         width = max(columns.values())
         values = [placed(zip(header, row, strict=True), columns, width, to_wire) for row in rows]
         self._append(log, lead + values, "RAW")
+
+    def _stage_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """Log rows for the run's last batchUpdate (appendCells below the last Log row)."""
+        log = self._find_tab(LOG)
+        assert log is not None
+        columns = self._ensure_headers(log, header)
+        width = max(columns.values())
+        values = [placed(zip(header, row, strict=True), columns, width, to_wire) for row in rows]
+        self._finish.add(
+            [append_cells(log.sheet_id, values)], rows_appended(self.api, log.title, values)
+        )
+        self._last_rows[log.title] = self._last_rows.get(log.title, 0) + len(values)
 
     def append_rows(
         self, tab: str, rows: Sequence[dict[str, Any]], id_header: str | None = None
@@ -93,24 +128,31 @@ class TabAppends:
             return
         columns = self._ensure_headers(info, list(dict.fromkeys(n for row in rows for n in row)))
         width = max(columns.values())
-        values = [placed(row.items(), columns, width, entered) for row in rows]
+        values = [placed(row.items(), columns, width, _as_is) for row in rows]
         last = max(self._last_rows.get(info.title, 0), 1)
         info.rows += len(values)
-        inserted = rows_inserted(self.api, info, last, len(values))
-        self.api.batch_update([insert_rows(info, last, len(values))], inserted)
-        data = row_ranges(info.title, last + 1, width, values, self.max_request_bytes)
-        for part in batches(data, self.max_request_bytes):
-            self.api.values_update(part, "USER_ENTERED")
+        read_back = [[as_read(v) for v in row] for row in values]
+        landed = rows_appended(self.api, info.title, read_back)
+        self._finish.add([insert_rows(info, last, len(values))], landed)
+        self._finish.cells += update_cells(info.sheet_id, rows_by_column(last + 1, values))
         self._last_rows[info.title] = last + len(values)
+        self._staged()
 
     def _absent(
         self, info: TabInfo, rows: Sequence[dict[str, Any]], id_header: str
     ) -> list[dict[str, Any]]:
-        """The rows whose ID the tab's ID column, re-read now, does not hold."""
-        now, column = reread_column(
-            self.api, self._headers.get(info.title, []), info.title, header_key(id_header)
-        )
-        self._headers[info.title] = list(now.header)
+        """The rows whose ID the tab's ID column, re-read now, does not hold.
+
+        The write's re-read of the tab serves when it holds the ID column.
+        """
+        now, column = self._reread.pop(info.title, None), None
+        if now is not None:
+            column = header_columns(now.header, ())[0].get(header_key(id_header))
+        if now is None or column not in now.columns:
+            now, column = reread_column(
+                self.api, self._headers.get(info.title, []), info.title, header_key(id_header)
+            )
+            self._headers[info.title] = list(now.header)  # the write's kept its new headers
         if column is None:
             return list(rows)
         ids = now.columns.get(column, [])
@@ -194,3 +236,7 @@ class TabAppends:
         return next(
             (t for title, t in self._tabs.items() if title.strip().casefold() == wanted), None
         )
+
+
+def _as_is(value: Any) -> Any:
+    return value

@@ -52,10 +52,17 @@ from .cellplan import (
     value_ranges,
 )
 from .connect import connect_http
+from .finish import (
+    Finish,
+    columns_from,
+    ranges_by_column,
+    update_cells,
+)
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
+from .recheck import tab_added
 from .reread import reread
-from .retry import Recheck, RetryingHTTPClient, RetryPolicy
+from .retry import RetryingHTTPClient, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +108,9 @@ class GoogleSheetsBackend(TabAppends):
         self._last_rows: dict[str, int] = {}
         self._grids: dict[str, Grid] = {}
         self._charts: dict[str, list[dict[str, Any]]] = {}  # by tab, as read
+        self._finish = Finish()  # the run's last batchUpdate, gathered (``finish``)
+        self._staging = False  # after write_status, under the lease: appends join it
+        self._reread: dict[str, TabNow] = {}  # the write's re-read, for the new rows' IDs
 
     @classmethod
     def connect(
@@ -147,8 +157,11 @@ class GoogleSheetsBackend(TabAppends):
         self.lease.acquire(fields=META_FIELDS)
         try:
             yield
-        finally:
+        except BaseException:
+            self._finish, self._staging = Finish(), False
             self.lease.release()
+            raise
+        self._flush(release=True)
 
     # -- read ------------------------------------------------------------------------------
 
@@ -217,23 +230,42 @@ class GoogleSheetsBackend(TabAppends):
         now, log_grid = reread(
             self.api, self._headers, present, prune_log.title if prune_log else None
         )
+        self._reread = dict(now)
         cells = {w.tab: self._planned(w, now[w.tab], report) for w in present}
+        widths = {tab: self._tabs[tab].columns for tab in cells}
         if log is None:
-            log = self._add_tab(LOG)
+            log = self._stage_tab(LOG)
+            widths[log.title] = 0  # every cell of a new tab waits for the tab
             cells[log.title] = {c: {1: name} for c, name in enumerate(LOG_COLUMNS, start=1)}
             self._headers[log.title] = list(LOG_COLUMNS)
-        structure = grow_columns(self._tabs, cells)
+        grow = grow_columns(self._tabs, cells)
+        self._finish.add(grow, self._recheck(grow) if grow else None)
         if prune_log is not None and log_prune is not None and log_grid is not None:
-            structure += self._prune_requests(prune_log, log_grid, log_prune)
-        board, board_recheck, board_data = self._dashboard(dashboard)
-        if structure:  # one batch, all or nothing: the first recheck tells for the whole
-            self.api.batch_update(structure + board, self._recheck(structure))
-        elif board:
-            self.api.batch_update(board, board_recheck)
-        data = [vr for tab, by_column in cells.items() for vr in value_ranges(tab, by_column)]
-        for part in batches(data + board_data, self.max_request_bytes):
+            drop = self._prune_requests(prune_log, log_grid, log_prune)
+            self._finish.add(drop, self._recheck(drop) if drop else None)
+        data = self._stage_cells(cells, widths) + self._dashboard(dashboard)
+        for part in batches(data, self.max_request_bytes):
             self.api.values_update(part)
+        self._staged()
         return report
+
+    def _stage_cells(self, cells: dict[str, ByColumn], widths: dict[str, int]) -> list[Any]:
+        """Value ranges of the cells in columns that exist; the others wait for them."""
+        data: list[Any] = []
+        for tab, by_column in cells.items():
+            existing, later = columns_from(by_column, widths[tab] + 1)
+            data.extend(value_ranges(tab, existing))
+            self._finish.cells += update_cells(self._tabs[tab].sheet_id, later)
+        return data
+
+    def _stage_tab(self, title: str) -> TabInfo:
+        """A tab to add in the run's last batchUpdate (Google's default grid, 1000 × 26)."""
+        sheet_id = dash.free_id({t.sheet_id for t in self._tabs.values()})
+        add = {"addSheet": {"properties": {"sheetId": sheet_id, "title": title}}}
+        self._finish.add([add], tab_added(self.api, title))
+        info = self._tabs[title] = TabInfo(title, sheet_id, 1000, 26)
+        self._headers[title], self._last_rows[title] = [], 0
+        return info
 
     def _planned(self, tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
         """The cells to send for one tab; its header as it will be once they are written."""
@@ -241,29 +273,35 @@ class GoogleSheetsBackend(TabAppends):
         self._headers[tab_write.tab] = header_after(now.header, by_column)
         return by_column
 
-    def _dashboard(
-        self, board: Dashboard | None
-    ) -> tuple[list[dict[str, Any]], Recheck | None, list[dict[str, Any]]]:
-        """The Dashboard's requests (tab made when missing, chart mended), their recheck
-        after a lost answer, and its changed cells as value ranges."""
+    def _dashboard(self, board: Dashboard | None) -> list[dict[str, Any]]:
+        """The Dashboard's changed cells as value ranges; what it needs besides (the tab
+        made when missing, its chart mended) waits for the run's last batchUpdate, with
+        the cells that must follow it."""
         if board is None:
-            return [], None, []
+            return []
         info = self._find_tab(board.tab)
         if info is None:
             sheet_id = dash.free_id({t.sheet_id for t in self._tabs.values()})
-            requests = dash.setup_requests(sheet_id, board.tab, board)
-            data = dash.changed_ranges(board.tab, [], board)
-            return requests, dash.settled(self.api, sheet_id, 1), list(data)
+            self._finish.add(
+                dash.setup_requests(sheet_id, board.tab, board), dash.settled(self.api, sheet_id, 1)
+            )
+            new = ranges_by_column(dash.changed_ranges(board.tab, [], board))
+            self._finish.cells += update_cells(sheet_id, new)
+            return []
         before = self._grids.get(info.title, [])
         if not is_programs(before):
             log.warning(PERSONS_DASHBOARD, info.title)
-            return [], None, []
+            return []
         charts = self._charts.get(info.title, [])
         mend = dash.undated(info.sheet_id, before)
         mend += dash.mend_requests(info.sheet_id, info.rows, charts, board)
+        data = list(dash.changed_ranges(info.title, before, board))
+        if not mend:
+            return data
         rows = max(info.rows, len(board.rows))
-        data = dash.changed_ranges(info.title, before, board)
-        return mend, dash.settled(self.api, info.sheet_id, rows), list(data)
+        self._finish.add(mend, dash.settled(self.api, info.sheet_id, rows))
+        self._finish.cells += update_cells(info.sheet_id, ranges_by_column(data))
+        return []
 
     def _prune_requests(self, log: TabInfo, grid: Grid, prune: LogPrune) -> list[dict[str, Any]]:
         """deleteDimension requests for the Log rows ``prune`` lets go, as re-read."""

@@ -12,8 +12,8 @@ taking the lease at once one batch fails. The take's answer carries the spreadsh
 the batch left it (``acquire(fields=…)``), lease included: the run reads its layout
 from there instead of a separate GET, and checks the lease names it. A holder renews the
 lease (the same delete-then-create of its own value) when a third of its lifetime has
-passed, at its next write, and deletes it at the end. A crashed holder's lease simply
-expires after ``ttl`` seconds.
+passed, at its next write, and deletes it at the end, in the run's last batchUpdate
+(``carry``; ``finish``). A crashed holder's lease simply expires after ``ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -177,6 +177,28 @@ class Lease:
                 )
             self.held = current
 
+    def carry(self, requests: list[dict[str, Any]], last: bool) -> dict[str, Any]:
+        """Send ``requests`` in one batchUpdate with the lease's release (``last``) or renewal.
+
+        The batch is all or nothing, so after a lost answer the lease tells whether it
+        took effect: released, our value is gone; renewed, the lease holds the new one.
+
+        Raises:
+            BackendError: the batch was refused (the lease stays as it was).
+        """
+        held = self.held
+        if held is None:
+            raise BackendError(f"this run holds no lease on {self.label}")
+        if last:
+            answer = self.api.batch_update([*requests, _delete(held.value)], self._gone(held.value))
+            self.held = None
+            return answer
+        mine = self._successor()
+        ops = [_delete(held.value), _create(mine.value)]
+        answer = self.api.batch_update([*requests, *ops], self._landed(mine.value))
+        self.held, self._renewed = mine, mine.expires - self.policy.ttl
+        return answer
+
     def release(self) -> None:
         """Delete the lease if it is still ours; a failure only leaves it to expire."""
         if self.held is None:
@@ -189,13 +211,19 @@ class Lease:
             )
         self.held = None
 
-    def _take(self, seen: Holder | None) -> bool:
-        """One batchUpdate: create the lease (deleting ``seen``'s stale value first)."""
+    def _successor(self) -> Holder:
+        """This run's lease value from now on: expiring ``ttl`` from now."""
         now = self.policy.clock()
         mine = Holder(self._token, os.getpid(), socket.gethostname(), now, now + self.policy.ttl)
         if self.held is not None:
             mine.started = self.held.started
         mine.value = mine.dump()
+        return mine
+
+    def _take(self, seen: Holder | None) -> bool:
+        """One batchUpdate: create the lease (deleting ``seen``'s stale value first)."""
+        mine = self._successor()
+        now = mine.expires - self.policy.ttl
         requests = ([_delete(seen.value)] if seen is not None else []) + [_create(mine.value)]
         try:
             answer = self.api.batch_update(requests, self._landed(mine.value), self._fields)
@@ -212,6 +240,15 @@ class Lease:
         def recheck() -> dict[str, Any] | None:
             current = self._current()
             return {"replies": []} if current is not None and current.value == value else None
+
+        return recheck
+
+    def _gone(self, value: str) -> Recheck:
+        """After a lost answer: the release is done when the lease no longer holds ``value``."""
+
+        def recheck() -> dict[str, Any] | None:
+            current = self._current()
+            return {"replies": []} if current is None or current.value != value else None
 
         return recheck
 

@@ -1,4 +1,5 @@
-"""``updateCells``: write cells' user-entered values (and a number format) by grid position.
+"""``updateCells`` and ``appendCells``: write cells' user-entered values (and a number
+format) at a grid position, or below a tab's last row with data.
 
 Only what sheetsync sends is implemented: ``fields`` of ``userEnteredValue``, optionally
 with ``userEnteredFormat.numberFormat``; ``start`` (a GridCoordinate) or ``range`` (a
@@ -44,6 +45,21 @@ def update_cells(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> di
     return {}
 
 
+def append_cells(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
+    """Store ``rows`` below the last row holding a value, adding grid rows when needed."""
+    sheet = book.sheet_by_id(int(request.get("sheetId", 0)))
+    rows = [row.get("values", []) for row in request.get("rows", [])]
+    start = sheet.grid.extent()[0]
+    if start + len(rows) > sheet.row_count:
+        sheet.resize(rows=start + len(rows))
+    width = max((len(r) for r in rows), default=0)
+    if width > sheet.column_count:
+        sheet.resize(columns=width)
+    corner = {"sheetId": sheet.sheet_id, "rowIndex": start, "columnIndex": 0}
+    wanted = {"start": corner, "rows": request.get("rows", []), "fields": request.get("fields")}
+    return update_cells(book, wanted, ids)
+
+
 def _stored(data: Any, formatted: bool) -> Cell:
     """The stored cell for one CellData."""
     value = (data or {}).get(VALUE) or {}
@@ -68,4 +84,4 @@ def _date_pattern(data: dict[str, Any]) -> str | None:
     return None
 
 
-HANDLERS: dict[str, Handler] = {"updateCells": update_cells}
+HANDLERS: dict[str, Handler] = {"updateCells": update_cells, "appendCells": append_cells}

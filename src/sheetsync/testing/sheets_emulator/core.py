@@ -295,11 +295,8 @@ class SheetsEmulator:
         if found.kind == "spreadsheets.batchUpdate":
             answer = batch.batch_update(book, body or {}, self.store.ids)
             fields = _param(query, "fields")
-            return (
-                200,
-                google_json(apply_mask(answer, parse_mask(fields)) if fields else answer),
-                {},
-            )
+            masked = apply_mask(answer, parse_mask(fields)) if fields else answer
+            return 200, google_json(masked), {}
         answer = VALUES_HANDLERS[found.kind](book, found.range_text, query, body)
         return 200, without_defaults(answer), {}
 
