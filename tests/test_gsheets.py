@@ -307,8 +307,8 @@ def test_append_rows_keeps_text_as_text_and_dates_as_dates(emulator):
         "Source": "auto",
     }
     gs.append_rows("Milestones", [row])
-    # the Source header, then room for the row (insertDimension) and the row itself
-    assert dict(emulator.calls) == {"values.batchUpdate": 2, "spreadsheets.batchUpdate": 1}
+    # the Source header, then room for the row (insertDimension) and its cells (updateCells)
+    assert dict(emulator.calls) == {"values.batchUpdate": 1, "spreadsheets.batchUpdate": 1}
     got = rows_by_id(emulator.values(sheet_id, "Milestones", render="FORMULA"))
     assert list(got)[-1] == "1-2"
     new = got["1-2"]

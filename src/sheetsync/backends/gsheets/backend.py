@@ -1,18 +1,20 @@
 """The Google backend: a tracker in a Google Sheet, through the Sheets API v4 with gspread.
 
-A run costs a constant number of API calls, whatever the row count:
+A run costs a constant number of API calls, whatever the row count, at most 6:
 
-    lock          one spreadsheets:batchUpdate taking the run's lease, one releasing it
-                  (``lease``); the take's answer carries the spreadsheet's layout
+    lock          one spreadsheets:batchUpdate taking the run's lease (``lease``), whose
+                  answer carries the spreadsheet's layout; the release rides in the last
     read          one values:batchGet of every tab (and a spreadsheet GET, fields mask,
                   only when no lease take just gave the layout)
-    append_log    one values:append (plus one batchUpdate when the Log tab is missing)
+    append_log    one values:append per delivery batch (plus one batchUpdate when the Log
+                  tab is missing); after write_status, its rows wait for the last batch
     write_status  one values:batchGet re-reading headers, ID and target columns (and the
-                  whole Log when something may be pruned), one spreadsheets:batchUpdate
-                  only to prune Log rows or widen a grid,
-                  one values:batchUpdate (RAW) with one range per column run
-    append_rows   (auto rows, rarely) one values:batchGet re-reading the IDs, one
-                  insertDimension, one values:batchUpdate
+                  whole Log when something may be pruned), then one values:batchUpdate
+                  (RAW, one range per column run) of the cells in rows and columns that exist
+    append_rows   the IDs from write_status's re-read; the rows wait for the last batch
+    (lock's end)  one spreadsheets:batchUpdate (``finish``): tabs added, grids widened,
+                  Log rows pruned, auto rows inserted, the chart mended, their cells
+                  (updateCells), the Log rows of changes (appendCells), the lease released
 
 A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
 Cells already holding the value to write are left alone, so a daily run sends mostly the
