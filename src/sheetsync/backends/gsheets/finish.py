@@ -21,6 +21,7 @@ from typing import Any
 from gspread.utils import a1_to_rowcol
 
 from ...cells.dates import to_serial
+from .api import compact_json
 from .bodies import packed
 from .cellplan import ByColumn, is_day, to_wire
 from .lease import Lease
@@ -50,7 +51,8 @@ class Finish:
 
     def parts(self, limit: int) -> list[list[dict[str, Any]]]:
         """The requests in bodies of about ``limit`` bytes: all the structure in the first."""
-        groups = list(packed(self.cells, limit))
+        room = max(limit - len(compact_json(self.structure)), limit // 2)
+        groups = list(packed(self.cells, room))
         if not groups:
             return [list(self.structure)] if self.structure else []
         return [list(self.structure) + groups[0], *groups[1:]]
@@ -97,11 +99,13 @@ def append_cells(sheet_id: int, rows: Iterable[Sequence[Any]]) -> dict[str, Any]
 
 
 def rows_by_column(first_row: int, rows: Sequence[Sequence[Any]]) -> ByColumn:
-    """Whole rows from ``first_row`` down, as {column: {row: value}}."""
+    """New rows from ``first_row`` down, as {column: {row: value}}: blank cells left out
+    (a new row is blank already)."""
     by_column: ByColumn = {}
     for offset, row in enumerate(rows):
         for index, value in enumerate(row):
-            by_column.setdefault(index + 1, {})[first_row + offset] = value
+            if value is not None and value != "":
+                by_column.setdefault(index + 1, {})[first_row + offset] = value
     return by_column
 
 
