@@ -20,12 +20,22 @@ VALUE = "userEnteredValue"
 NUMBER_FORMAT = "userEnteredFormat.numberFormat"
 
 
+def handles(request: dict[str, Any]) -> bool:
+    """Whether the fields an updateCells or appendCells writes are ones implemented here."""
+    fields = _fields(request)
+    return VALUE in fields and not fields - {VALUE, NUMBER_FORMAT}
+
+
+def _fields(request: dict[str, Any]) -> set[str]:
+    return {name.strip() for name in str(request.get("fields", "")).split(",") if name.strip()}
+
+
 def update_cells(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
     """Store the cells of ``rows`` from the top-left ``start`` (or ``range``) on."""
-    fields = {name.strip() for name in str(request.get("fields", "")).split(",") if name.strip()}
+    fields = _fields(request)
     if not fields:
         raise ApiError.invalid("At least one field must be specified.")
-    if VALUE not in fields or fields - {VALUE, NUMBER_FORMAT}:
+    if not handles(request):
         raise ApiError.unimplemented(f"updateCells fields {sorted(fields)}")
     corner = request.get("start") or request.get("range")
     if not isinstance(corner, dict):

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, unquote
 from . import append as append_api
 from . import values_api
 from .batch import HANDLERS
+from .cell_writes import HANDLERS as CELL_WRITES
+from .cell_writes import handles as writes_handled
 from .masks import parse_mask
 
 SUPPORTED_CALLS = frozenset(
@@ -115,5 +117,12 @@ def is_supported(method: str, path: str, query: str = "", body: Any = None) -> b
         return not grid and "data" not in mask.get("sheets", {})
     if kind == "spreadsheets.batchUpdate":
         requests = (body or {}).get("requests", []) if isinstance(body, dict) else []
-        return all(len(r) == 1 and next(iter(r)) in HANDLERS for r in requests)
+        return all(len(r) == 1 and _handled(*next(iter(r.items()))) for r in requests)
     return kind in SUPPORTED_CALLS
+
+
+def _handled(kind: str, request: Any) -> bool:
+    """A batchUpdate sub-request the emulator implements (cell writes: their fields too)."""
+    if kind in CELL_WRITES:
+        return isinstance(request, dict) and writes_handled(request)
+    return kind in HANDLERS
