@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import DeliveryError
 from .base import ContextTransport
+from .wire import message_bytes
 
 
 class OutboxTransport(ContextTransport):
@@ -32,7 +33,7 @@ class OutboxTransport(ContextTransport):
         path = self.folder / f"{file_name(message)}.eml"
         temp = path.with_suffix(".eml.part")
         try:
-            temp.write_bytes(message.as_bytes())
+            temp.write_bytes(message_bytes(message))
             os.replace(temp, path)
         except OSError as exc:
             raise DeliveryError(f"cannot write {path}: {exc}") from exc

@@ -12,8 +12,10 @@ import copy
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.policy import EmailPolicy
+from email.policy import EmailPolicy, Policy
+from io import BytesIO
 
 
 @dataclass(frozen=True)
@@ -49,5 +51,28 @@ def flatten(message: EmailMessage, addresses: Sequence[str]) -> Wire:
     policy = message.policy.clone(linesep="\r\n")
     if international and isinstance(policy, EmailPolicy):
         policy = policy.clone(utf8=True)
-    data = message.as_bytes(policy=policy)
+    data = message_bytes(message, policy)
     return Wire(data, ("SMTPUTF8", "BODY=8BITMIME") if international else ())
+
+
+class _WholeBodies(BytesGenerator):
+    """``BytesGenerator`` writing a body without a line break's ``\\r`` in one piece.
+
+    The stdlib writes a body line by line to turn its line breaks into the policy's; a
+    body of thousands of lines (a digest, a calendar) spent most of its flattening there.
+    A body whose only breaks are ``\\n`` becomes the same bytes with one replace.
+    """
+
+    def _write_lines(self, lines: str) -> None:
+        linesep = self.policy.linesep if self.policy else "\n"  # flatten sets the policy
+        if "\r" in lines:
+            super()._write_lines(lines)  # type: ignore[misc]
+            return
+        self.write(lines if linesep == "\n" else lines.replace("\n", linesep))
+
+
+def message_bytes(message: EmailMessage, policy: Policy[EmailMessage] | None = None) -> bytes:
+    """``message.as_bytes(policy=policy)``, byte for byte, in less time for long bodies."""
+    out = BytesIO()
+    _WholeBodies(out, mangle_from_=False, policy=policy or message.policy).flatten(message)
+    return out.getvalue()
