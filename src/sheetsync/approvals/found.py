@@ -41,11 +41,11 @@ def existing_steps(
 ) -> dict[str, tuple[list[Step], int]]:
     """Per contract: its live steps in order, and the highest step number used so far."""
     found: dict[str, tuple[list[Step], int]] = {}
-    auto = frame.index[(frame["source"] == "auto").to_numpy(dtype=bool)]
-    for at in auto:
-        mid = frame.at[at, "id"]
+    auto = (frame["source"] == "auto").to_numpy(dtype=bool)
+    ids, owners = frame["id"].to_numpy()[auto], frame["contract_id"].to_numpy()[auto]
+    for at, mid, contract in zip(frame.index[auto], ids, owners, strict=True):
         match = STEP_ID.match(str(mid))
-        if match is None or match["contract"] != frame.at[at, "contract_id"]:
+        if match is None or match["contract"] != contract:
             continue
         steps, top = found.get(match["contract"], ([], 0))
         number = int(match["n"])

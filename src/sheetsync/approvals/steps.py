@@ -82,8 +82,10 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     gone = cancelled_steps(history.recorded, frame)
     by_contract = existing_steps(frame, gone, source)
     contracts = derived.contracts
-    usable = contracts[(contracts["id"] != "") & ~contracts["duplicate"]]
-    for c in usable.itertuples(index=False):
+    usable = (contracts["id"] != "") & ~contracts["duplicate"]
+    # A contract with no steps that is not under approval has nothing to reconcile.
+    usable &= contracts["status"].isin(UNDER_APPROVAL) | contracts["id"].isin(list(by_contract))
+    for c in contracts[usable].itertuples(index=False):
         steps = by_contract.get(c.id, ([], 0))
         if c.status in UNDER_APPROVAL:
             _route(run, c, *steps)

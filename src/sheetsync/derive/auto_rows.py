@@ -245,32 +245,32 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
 
 
 def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> pd.DataFrame:
-    """The new auto rows as milestones, so this run evaluates them too."""
-    rows = [
-        {
-            "row": source.next_row + n,
-            "id": want.id,
-            "new_id": False,
-            "contract_id": want.contract.id,
-            "title": want.title,
-            "type": want.type,
-            "due": pd.Timestamp(want.due),
-            "owners": want.contract.owners,
-            "escalate_to": (),
-            "lead_days": settings.lead_days[want.type],
-            "lead_from": "setting" if want.type in settings.remind_set else "default",
-            "repeat": want.repeat,
-            "done": False,
-            "completed_on": pd.NaT,
-            "notes": "",
-            "source": AUTO,
-            "blocked": not want.contract.owners,
-            "cancelled": False,
-            "department": want.contract.department,
-        }
-        for n, want in enumerate(fresh)
-    ]
-    return pd.DataFrame(rows)
+    """The new auto rows as milestones, so this run evaluates them too (built column by column)."""
+    n = len(fresh)
+    types = [want.type for want in fresh]
+    owners = [want.contract.owners for want in fresh]
+    columns: dict[str, object] = {
+        "row": range(source.next_row, source.next_row + n),
+        "id": [want.id for want in fresh],
+        "new_id": [False] * n,
+        "contract_id": [want.contract.id for want in fresh],
+        "title": [want.title for want in fresh],
+        "type": types,
+        "due": [pd.Timestamp(want.due) for want in fresh],
+        "owners": owners,
+        "escalate_to": [()] * n,
+        "lead_days": [settings.lead_days[t] for t in types],
+        "lead_from": ["setting" if t in settings.remind_set else "default" for t in types],
+        "repeat": [want.repeat for want in fresh],
+        "done": [False] * n,
+        "completed_on": [pd.NaT] * n,
+        "notes": [""] * n,
+        "source": [AUTO] * n,
+        "blocked": [not o for o in owners],
+        "cancelled": [False] * n,
+        "department": [want.contract.department for want in fresh],
+    }
+    return pd.DataFrame(columns)
 
 
 def _sheet_row(want: AutoRow, source: RowSource) -> dict[str, object]:
