@@ -256,7 +256,7 @@ def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> p
         "contract_id": [want.contract.id for want in fresh],
         "title": [want.title for want in fresh],
         "type": types,
-        "due": [pd.Timestamp(want.due) for want in fresh],
+        "due": np.array([want.due for want in fresh], dtype="datetime64[D]"),
         "owners": owners,
         "escalate_to": [()] * n,
         "lead_days": [settings.lead_days[t] for t in types],

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..approvals.hold import approval_health, in_approval
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
+from ..values import iso_days
 
 
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
@@ -49,5 +50,5 @@ def _next_by_contract(milestones: pd.DataFrame) -> pd.Series:
     """The earliest open milestone of each contract: ``Title (2027-03-02)``."""
     open_ = milestones[milestones["status"].isin(OPEN_STATUSES)]
     first = open_.sort_values(["due", "id"]).drop_duplicates("contract_id")
-    text = first["title"] + " (" + first["due"].dt.strftime("%Y-%m-%d") + ")"
+    text = first["title"] + " (" + iso_days(first["due"], np.nan) + ")"
     return pd.Series(text.to_numpy(), index=first["contract_id"].to_numpy())

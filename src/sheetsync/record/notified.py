@@ -28,6 +28,7 @@ import pandas as pd
 from ..keys import NOTICE_KEY, milestone_key
 from ..model import Cell
 from ..schema import ESCALATION, LOG_COLUMNS, OVERDUE_NOTICE, REMINDER
+from ..values import iso_days
 from .resolved import resolved_texts
 
 _DAY = r"(\d{4}-\d{2}-\d{2})"
@@ -210,7 +211,7 @@ def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) 
     due date, under its current ID: a renamed ID keeps its history that way.
     """
     frame = milestones.copy(deep=False)
-    due = frame["due"].dt.strftime("%Y-%m-%d").fillna("")
+    due = iso_days(frame["due"])
     from_log = _aligned(log_history(log, today), frame["id"].astype(str), due)
     records = _cell_records(frame, due)
     from_cell = _records_frame(records, frame.index)
@@ -310,7 +311,7 @@ def last_notified_texts(
     was (it names the due date it is about), so a row briefly without a readable
     date, or moved and moved back, loses nothing.
     """
-    due = evaluated["due"].dt.strftime("%Y-%m-%d").fillna("")
+    due = iso_days(evaluated["due"])
     ids = evaluated["id"].astype(str)
     before = evaluated.reindex(columns=list(SENT_COLUMNS))
     after = combine(before, _aligned(log_history(fresh_log, today, fresh=True), ids, due))
