@@ -49,6 +49,9 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
 def _next_by_contract(milestones: pd.DataFrame) -> pd.Series:
     """The earliest open milestone of each contract: ``Title (2027-03-02)``."""
     open_ = milestones[milestones["status"].isin(OPEN_STATUSES)]
-    first = open_.sort_values(["due", "id"]).drop_duplicates("contract_id")
+    # Only each contract's earliest rows can come first: sort those, not every open row.
+    earliest = open_.groupby("contract_id")["due"].transform("min")
+    first = open_[open_["due"] == earliest]
+    first = first.sort_values(["due", "id"]).drop_duplicates("contract_id")
     text = first["title"] + " (" + iso_days(first["due"], np.nan) + ")"
     return pd.Series(text.to_numpy(), index=first["contract_id"].to_numpy())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -212,55 +213,69 @@ def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) 
     """
     frame = milestones.copy(deep=False)
     due = iso_days(frame["due"])
-    from_log = _aligned(log_history(log, today), frame["id"].astype(str), due)
+    ids = frame["id"].astype(str)
+    from_log = _aligned(log_history(log, today), ids, due)
     records = _cell_records(frame, due)
     from_cell = _records_frame(records, frame.index)
     for name, values in combine(from_log, from_cell).items():
         frame[name] = values
-    ids = frame["id"].astype(str).tolist()
-    frame["noted"] = pd.Series(
-        [r.keys(i) if r else () for r, i in zip(records, ids, strict=True)],
-        index=frame.index,
-        dtype=object,
-    )
+    noted: list[tuple[str, ...]] = [()] * len(frame)
+    for at, record in records.items():
+        noted[at] = record.keys(ids.iat[at])
+    frame["noted"] = pd.Series(noted, index=frame.index, dtype=object)
     return frame
 
 
 def _aligned(history: pd.DataFrame, ids: pd.Series, due: pd.Series) -> pd.DataFrame:
-    """The Log history of each row's (ID, due date), in row order."""
-    wanted = pd.MultiIndex.from_arrays([ids.to_numpy(), due.to_numpy()])
-    found = history.reindex(wanted)
+    """The Log history of each row's (ID, due date), in row order.
+
+    Only rows whose ID the Log names are looked up; the others read as never sent.
+    """
+    at = np.full(len(ids), -1, dtype=np.int64)
+    known = ids.isin(history.index.get_level_values(0)).to_numpy(dtype=bool)
+    if known.any():
+        wanted = pd.MultiIndex.from_arrays([ids.to_numpy()[known], due.to_numpy()[known]])
+        at[known] = history.index.get_indexer(wanted)
+    found = history.reset_index(drop=True).reindex(at)
     found.index = ids.index
     return found
 
 
-def _cell_records(frame: pd.DataFrame, due: pd.Series) -> list[Sent | None]:
-    """Each row's Last Notified, read once per distinct text, kept when it is for this due date."""
+def _cell_records(frame: pd.DataFrame, due: pd.Series) -> dict[int, Sent]:
+    """Each row's Last Notified, read once per distinct text, kept when it is for this due date.
+
+    By position in ``frame``; rows with no such record are left out.
+    """
     cells = frame["last_notified"] if "last_notified" in frame else pd.Series(index=frame.index)
     codes, distinct = pd.factorize(cells.astype(object).where(cells.notna(), ""))
     parsed = [parse_last_notified(text) for text in distinct]
-    records = [parsed[c] if c >= 0 else None for c in codes.tolist()]
-    return [
-        r if r is not None and r.due.isoformat() == d else None
-        for r, d in zip(records, due.tolist(), strict=True)
-    ]
+    days = np.array([r.due.isoformat() if r else None for r in parsed] + [None], dtype=object)
+    keep = np.asarray(days[codes] == due.to_numpy(dtype=object), dtype=bool)
+    return {int(at): cast(Sent, parsed[codes[at]]) for at in np.flatnonzero(keep)}
 
 
-def _records_frame(records: list[Sent | None], index: pd.Index) -> pd.DataFrame:
-    def days(values: list[dt.date | None]) -> pd.Series:
-        return pd.Series(pd.to_datetime(values), index=index, dtype="datetime64[ns]")
+def _records_frame(records: dict[int, Sent], index: pd.Index) -> pd.DataFrame:
+    """The rows' own records as history columns (never sent where a row has none)."""
+    at, found = list(records), list(records.values())
 
+    def days(values: list[dt.date | None]) -> np.ndarray:
+        out = np.full(len(index), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[at] = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+        return out
+
+    def column(values: list[object], default: object, dtype: str) -> np.ndarray:
+        out = np.full(len(index), default, dtype=dtype)
+        out[at] = values
+        return out
+
+    leads = [r.lead if r.lead is not None else np.nan for r in found]
     return pd.DataFrame(
         {
-            "sent_lead": pd.Series(
-                [r.lead if r and r.lead is not None else np.nan for r in records],
-                index=index,
-                dtype="float64",
-            ),
-            "sent_overdue": pd.Series([r.overdue if r else 0 for r in records], index=index),
-            "sent_overdue_on": days([r.overdue_on if r else None for r in records]),
-            "sent_level": pd.Series([r.level if r else 0 for r in records], index=index),
-            "sent_last": days([r.last_on if r else None for r in records]),
+            "sent_lead": column(leads, np.nan, "float64"),
+            "sent_overdue": column([r.overdue for r in found], 0, "int64"),
+            "sent_overdue_on": days([r.overdue_on for r in found]),
+            "sent_level": column([r.level for r in found], 0, "int64"),
+            "sent_last": days([r.last_on for r in found]),
         },
         index=index,
     )
