@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -263,7 +264,7 @@ def _records_frame(records: dict[int, Sent], index: pd.Index) -> pd.DataFrame:
         out[at] = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
         return out
 
-    def column(values: list[object], default: object, dtype: str) -> np.ndarray:
+    def column(values: Sequence[object], default: object, dtype: str) -> np.ndarray:
         out = np.full(len(index), default, dtype=dtype)
         out[at] = values
         return out
