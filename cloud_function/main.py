@@ -35,7 +35,9 @@
     Mark-done link from an email: GET shows the milestone as the sheet holds it now with
     a Confirm button, POST (the button) writes Done and Completed On and a Log row. The
     work is ``sheetsync.act.service.answer``; it needs ``SHEETSYNC_TRACKER`` and
-    ``SHEETSYNC_LINK_KEYS`` only (no mail settings, no SMTP password).
+    ``SHEETSYNC_LINK_KEYS`` only (no mail settings, no SMTP password). For many trackers,
+    ``SHEETSYNC_REGISTRY`` (or ``SHEETSYNC_TRACKERS``) instead of ``SHEETSYNC_TRACKER``:
+    a link is for the listed tracker whose tag its token carries.
 
 Configuration comes from the ``SHEETSYNC_*`` environment variables (see
 ``sheetsync.config``). Logs are JSON lines on stdout with ``severity`` and ``message``,
@@ -56,7 +58,7 @@ from typing import Any
 
 import functions_framework
 
-from sheetsync.act.page import plain_page
+from sheetsync.act.page import plain_page, unlisted_page
 from sheetsync.act.service import answer as mark_done
 from sheetsync.backends import open_backend
 from sheetsync.compose.calendar import FEED_PATH
@@ -64,7 +66,8 @@ from sheetsync.config import Config, run_configured
 from sheetsync.deadlines import feed_from_environment
 from sheetsync.errors import SheetsyncError, UsageError
 from sheetsync.fleet import fanout
-from sheetsync.links import parse_keys
+from sheetsync.fleet.links import tracker_address
+from sheetsync.links import parse_keys, signature_ok
 from sheetsync.pipeline import RunResult
 
 log = logging.getLogger("sheetsync.function")
@@ -157,6 +160,8 @@ def fan_out(request: Any) -> tuple[str, int, dict[str, str]]:
         return scrub(_reason(exc)), 500, {"Content-Type": "text/plain; charset=utf-8"}
     log.info("published %d trackers", round_.published, extra={"fields": round_.to_json()})
     return json.dumps(round_.to_json()), 200, {"Content-Type": "application/json"}
+
+
 def act(request: Any) -> tuple[str, int, dict[str, str]]:
     """A Mark-done link: the page (GET) or the confirmation (POST); never a traceback.
 
@@ -166,9 +171,13 @@ def act(request: Any) -> tuple[str, int, dict[str, str]]:
         return calendar_feed(request)  # type: ignore[return-value]
     token = request.form.get("t") or request.args.get("t") or ""
     try:
-        backend = open_backend(os.environ.get("SHEETSYNC_TRACKER", ""))
         keys = parse_keys(os.environ.get("SHEETSYNC_LINK_KEYS"))
-        page = mark_done(backend, request.method, token, keys, lambda: dt.datetime.now(dt.UTC))
+        tracker = tracker_address(token, keys, os.environ)  # a fleet's: the one the link names
+        if tracker is None:
+            page = unlisted_page(request.method, token, signature_ok(token, keys))
+        else:
+            backend = open_backend(tracker)
+            page = mark_done(backend, request.method, token, keys, lambda: dt.datetime.now(dt.UTC))
     except Exception as exc:
         log.exception("act failed: %s", _reason(exc), extra={"fields": {"error": "act"}})
         page = plain_page(500, "Something went wrong", ACT_FAILED)

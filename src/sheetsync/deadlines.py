@@ -18,6 +18,7 @@ from .backends.base import Backend
 from .cells.addresses import parse_addresses
 from .compose.calendar import open_deadlines, owned_by, to_ics
 from .errors import SheetsyncError, UsageError
+from .fleet.links import tracker_address
 from .links import (
     EXPIRED,
     FEED,
@@ -25,6 +26,7 @@ from .links import (
     TAMPERED,
     LinkRejected,
     parse_keys,
+    signature_ok,
     verify,
     verify_unread,
 )
@@ -122,18 +124,21 @@ def feed_answer(
 
 
 def feed_from_environment(method: str, token: str, environ: Mapping[str, str]) -> FeedAnswer:
-    """The feed as the act function serves it: the tracker and keys from the environment."""
+    """The feed as the act function serves it: the tracker (or a fleet's) and keys from the
+    environment."""
     if method not in {"GET", "HEAD"}:
         return FeedAnswer(405, b"A calendar feed is only read.")
+    if not token:
+        return FeedAnswer(400, b"No calendar link: subscribe with the link in your summary email.")
     try:
         keys = parse_keys(environ.get("SHEETSYNC_LINK_KEYS"))
-        tracker = environ.get("SHEETSYNC_TRACKER") or ""
-        if not tracker:
-            raise UsageError("SHEETSYNC_TRACKER is not set")
+        tracker = tracker_address(token, keys, environ)
+        if tracker is None:
+            reason = FOREIGN if signature_ok(token, keys) else TAMPERED
+            return FeedAnswer(403, REFUSED[reason].encode())
         backend = open_backend(tracker)
+        return feed_answer(backend, token, keys, lambda: dt.datetime.now(dt.UTC))
     except UsageError as exc:
         return FeedAnswer(500, f"The calendar feed is not set up: {exc}".encode())
-    try:
-        return feed_answer(backend, token, keys, lambda: dt.datetime.now(dt.UTC))
     except SheetsyncError:
         return FeedAnswer(503, b"The tracker cannot be read just now; your calendar will retry.")

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..compose import environment, format_day
-from ..links import EXPIRED, FOREIGN, Link
+from ..links import EXPIRED, FOREIGN, TAMPERED, Link
 from .decide import ALREADY_DONE, CONFIRM, MOVED, Decision, Earlier, RowNow
 
 CSP = (
@@ -99,6 +99,20 @@ def rejected_page(reason: str, link: Link | None) -> Page:
         return Page(403, "This link is for another tracker", (text, NOTHING_CHANGED, NEWEST))
     text = "This link is damaged or incomplete (mail programs sometimes cut long links)."
     return Page(403, "This link does not work", (text, NOTHING_CHANGED, NEWEST))
+
+
+def request_problem(method: str, token: str) -> Page | None:
+    """The page for a request no link can be checked for (a bad method, no token); else None."""
+    if method not in {"GET", "HEAD", "POST"}:
+        return plain_page(405, "Not allowed", "Open the link from your email.")
+    if not token:
+        return plain_page(400, "No link", "Open the Mark done link from your email.")
+    return None
+
+
+def unlisted_page(method: str, token: str, signed: bool) -> Page:
+    """The page when the tracker a fleet's link names is not among those served."""
+    return request_problem(method, token) or rejected_page(FOREIGN if signed else TAMPERED, None)
 
 
 def busy_page() -> Page:

@@ -21,7 +21,15 @@ from ..record.rows import sent_at
 from ..schema import LOG_COLUMNS, MILESTONES
 from ..writeback import milestone_id_header
 from .decide import HOW, MARKED, WRITE, RowNow, decide, marked_key, row_now
-from .page import Page, busy_page, decision_page, held_page, plain_page, rejected_page, written_page
+from .page import (
+    Page,
+    busy_page,
+    decision_page,
+    held_page,
+    rejected_page,
+    request_problem,
+    written_page,
+)
 
 Clock = Callable[[], dt.datetime]
 
@@ -36,10 +44,8 @@ def answer(backend: Backend, method: str, token: str, keys: Sequence[bytes], clo
         keys: the accepted link keys (``SHEETSYNC_LINK_KEYS``).
         clock: the time now (UTC); today is the tracker's today.
     """
-    if method not in {"GET", "HEAD", "POST"}:
-        return plain_page(405, "Not allowed", "Open the link from your email.")
-    if not token:
-        return plain_page(400, "No link", "Open the Mark done link from your email.")
+    if (problem := request_problem(method, token)) is not None:
+        return problem
     try:  # before any read: forged, foreign and long-expired links cost no API call
         verify_unread(token, keys, tracker=backend.identity, now=clock())
     except LinkRejected as exc:

@@ -121,6 +121,14 @@ def signature_ok(token: str, keys: Sequence[bytes]) -> bool:
     return given is not None and any(hmac.compare_digest(_mac(k, payload), given) for k in keys)
 
 
+def signed_tag(token: str, keys: Sequence[bytes]) -> str | None:
+    """The tracker tag a token signed by one of ``keys`` carries; None for any other token."""
+    if not signature_ok(token, keys):
+        return None
+    fields = _fields(token.strip().partition(".")[0])
+    return None if fields is None else fields[0]
+
+
 def verify(token: str, keys: Sequence[bytes], *, tracker: str, today: dt.date) -> Link:
     """The ``Link`` a token stands for, if it was signed by one of ``keys`` for ``tracker``.
 
