@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploy sheetsync to Google Cloud: a 2nd-gen Cloud Function run daily by Cloud Scheduler,
-# and its public Mark-done page (NAME-act), whose signed links the emails carry.
+# and its public Mark-done page (NAME-act), whose signed links the emails carry (for one
+# tracker or, with --registry / --trackers, for every tracker of the list).
 #
 #   SHEETSYNC_SMTP_PASSWORD=... cloud_function/deploy.sh --project my-project \
 #       --tracker https://docs.google.com/spreadsheets/d/ID/edit \
@@ -213,6 +214,27 @@ schedule_daily() { # $1: how long Cloud Scheduler waits for the function
     --project="$PROJECT"
 }
 
+# Step 6, the public Mark-done page; $1: the variable(s) naming what it serves, $2: in words.
+# The run target (or a fleet's workers) then gets its URL as the Action URL, and the key.
+deploy_act() {
+  echo "# 6. Deploy the Mark-done page: public, as the signed link in each email is the"
+  echo "#    credential; it gets $2 and the link key only (no mail settings)"
+  run gcloud functions deploy "$ACT" --gen2 --runtime=python312 --region="$REGION" \
+    --source="$BUILD_DIR" --entry-point=act --trigger-http --allow-unauthenticated \
+    --service-account="$RUNNER_EMAIL" --max-instances=3 --concurrency=1 --timeout=60s \
+    --memory="$MEMORY" --set-env-vars="^|^$1" \
+    --set-secrets="$link_keys" --project="$PROJECT"
+  echo "ACT_URL=\$(gcloud functions describe $ACT --gen2 --region=$REGION" \
+    "--format='value(serviceConfig.uri)' --project=$PROJECT)"
+  ACT_URL='$ACT_URL'
+  if ((DRY_RUN == 0)); then
+    ACT_URL=$(gcloud functions describe "$ACT" --gen2 --region="$REGION" \
+      --format='value(serviceConfig.uri)' --project="$PROJECT")
+  fi
+  env_vars+="|SHEETSYNC_ACTION_URL=$ACT_URL"
+  secrets=(--set-secrets="$link_keys${secrets[0]+,${secrets[0]#--set-secrets=}}")
+}
+
 with_password() {
   echo "printf '%s' \"\$SHEETSYNC_SMTP_PASSWORD\" | $(show "$@")"
   ((DRY_RUN)) || printf '%s' "$SHEETSYNC_SMTP_PASSWORD" | "$@"
@@ -252,49 +274,30 @@ if [[ -n ${SHEETSYNC_SMTP_PASSWORD:-} ]]; then
   secrets=(--set-secrets="SHEETSYNC_SMTP_PASSWORD=$SECRET:latest")
 fi
 
-step=4
-if ((FLEET == 0)); then # one tracker: its emails carry Mark-done links (not in fleet mode yet)
-  echo "# 4. The key that signs Mark-done links: made once, at random, straight into Secret Manager"
-  if ! exists gcloud secrets describe "$LINK_SECRET" --project="$PROJECT"; then
-    keygen=("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32), end="")')
-    echo "$(show "${keygen[@]}") | $(show gcloud secrets create "$LINK_SECRET" \
-      --replication-policy=automatic --data-file=- --project="$PROJECT")"
-    if ((DRY_RUN == 0)); then
-      "${keygen[@]}" | gcloud secrets create "$LINK_SECRET" --replication-policy=automatic \
-        --data-file=- --project="$PROJECT"
-    fi
+echo "# 4. The key that signs Mark-done links: made once, at random, straight into Secret Manager"
+if ! exists gcloud secrets describe "$LINK_SECRET" --project="$PROJECT"; then
+  keygen=("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32), end="")')
+  echo "$(show "${keygen[@]}") | $(show gcloud secrets create "$LINK_SECRET" \
+    --replication-policy=automatic --data-file=- --project="$PROJECT")"
+  if ((DRY_RUN == 0)); then
+    "${keygen[@]}" | gcloud secrets create "$LINK_SECRET" --replication-policy=automatic \
+      --data-file=- --project="$PROJECT"
   fi
-  run gcloud secrets add-iam-policy-binding "$LINK_SECRET" \
-    --member="serviceAccount:$RUNNER_EMAIL" --role=roles/secretmanager.secretAccessor \
-    --project="$PROJECT"
-  link_keys="SHEETSYNC_LINK_KEYS=$LINK_SECRET:latest"
-  step=5
 fi
+run gcloud secrets add-iam-policy-binding "$LINK_SECRET" \
+  --member="serviceAccount:$RUNNER_EMAIL" --role=roles/secretmanager.secretAccessor \
+  --project="$PROJECT"
+link_keys="SHEETSYNC_LINK_KEYS=$LINK_SECRET:latest"
 
-echo "# $step. Build the source folder (main.py, requirements.txt, the sheetsync package)"
+echo "# 5. Build the source folder (main.py, requirements.txt, the sheetsync package)"
 run "$PYTHON" -m sheetsync.build_function --clean "$BUILD_DIR"
 
 if ((FLEET)); then
-  . cloud_function/fleet.sh # the fan-out, Pub/Sub and the workers, instead of steps 5-7
+  . cloud_function/fleet.sh # the page, the fan-out, Pub/Sub and the workers, not steps 6-9
   exit 0
 fi
 
-echo "# 6. Deploy the Mark-done page: public, as the signed link in each email is the"
-echo "#    credential; it gets the tracker and the link key only (no mail settings)"
-run gcloud functions deploy "$ACT" --gen2 --runtime=python312 --region="$REGION" \
-  --source="$BUILD_DIR" --entry-point=act --trigger-http --allow-unauthenticated \
-  --service-account="$RUNNER_EMAIL" --max-instances=3 --concurrency=1 --timeout=60s \
-  --memory="$MEMORY" --set-env-vars="^|^SHEETSYNC_TRACKER=$TRACKER" \
-  --set-secrets="$link_keys" --project="$PROJECT"
-echo "ACT_URL=\$(gcloud functions describe $ACT --gen2 --region=$REGION" \
-  "--format='value(serviceConfig.uri)' --project=$PROJECT)"
-ACT_URL='$ACT_URL'
-if ((DRY_RUN == 0)); then
-  ACT_URL=$(gcloud functions describe "$ACT" --gen2 --region="$REGION" \
-    --format='value(serviceConfig.uri)' --project="$PROJECT")
-fi
-env_vars+="|SHEETSYNC_ACTION_URL=$ACT_URL"
-secrets=(--set-secrets="$link_keys${secrets[0]+,${secrets[0]#--set-secrets=}}")
+deploy_act "SHEETSYNC_TRACKER=$TRACKER" "the tracker"
 
 echo "# 7. Deploy the function (one instance, one request at a time: runs never overlap);"
 echo "#    private: only the scheduler may call it"

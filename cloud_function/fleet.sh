@@ -1,5 +1,7 @@
-# Sourced by deploy.sh after step 4 when it deploys many trackers (--registry or --trackers).
+# Sourced by deploy.sh after step 5 when it deploys many trackers (--registry or --trackers).
 #
+# The Mark-done page (deploy_act, step 6) serves every tracker of the list: a link's token
+# names its tracker, so the workers' emails carry links (SHEETSYNC_ACTION_URL and the key).
 # Cloud Scheduler calls the fan-out function, which publishes one Pub/Sub message per
 # tracker (its spreadsheet ID as the ordering key) to the topic. An ordered push
 # subscription hands each message to the worker function, at most --workers at once
@@ -16,7 +18,9 @@ PUSH="$NAME-trackers-push"
 list_var="SHEETSYNC_REGISTRY=$REGISTRY"
 [[ -n $REGISTRY ]] || list_var="SHEETSYNC_TRACKERS=$TRACKERS"
 
-echo "# 5. Deploy the worker: runs the one tracker a message names; $WORKERS instances at most,"
+deploy_act "$list_var" "the tracker list"
+
+echo "# 7. Deploy the worker: runs the one tracker a message names; $WORKERS instances at most,"
 echo "#    one message each, each paced at 1/$WORKERS of the Sheets quota ($SHEETS_QUOTA a minute)"
 run gcloud functions deploy "$WORKER" --gen2 --runtime=python312 --region="$REGION" \
   --source="$BUILD_DIR" --entry-point=on_pubsub --trigger-http --no-allow-unauthenticated \
@@ -24,14 +28,14 @@ run gcloud functions deploy "$WORKER" --gen2 --runtime=python312 --region="$REGI
   --timeout="$TIMEOUT" --memory="$MEMORY" --set-env-vars="^|^$env_vars" \
   ${secrets[@]+"${secrets[@]}"} --project="$PROJECT"
 
-echo "# 6. Deploy the fan-out: reads the tracker list, publishes one message per tracker"
+echo "# 8. Deploy the fan-out: reads the tracker list, publishes one message per tracker"
 run gcloud functions deploy "$NAME" --gen2 --runtime=python312 --region="$REGION" \
   --source="$BUILD_DIR" --entry-point=fan_out --trigger-http --no-allow-unauthenticated \
   --service-account="$RUNNER_EMAIL" --max-instances=1 --concurrency=1 --timeout=300s \
   --memory=512Mi --set-env-vars="^|^$list_var|SHEETSYNC_TOPIC=projects/$PROJECT/topics/$TOPIC" \
   --project="$PROJECT"
 
-echo "# 7. Topics: one message per tracker, and the dead letters (read them with the pull below)"
+echo "# 9. Topics: one message per tracker, and the dead letters (read them with the pull below)"
 for topic in "$TOPIC" "$DEAD"; do
   if ! exists gcloud pubsub topics describe "$topic" --project="$PROJECT"; then
     run gcloud pubsub topics create "$topic" --project="$PROJECT"
@@ -43,7 +47,7 @@ fi
 run gcloud pubsub topics add-iam-policy-binding "$TOPIC" \
   --member="serviceAccount:$RUNNER_EMAIL" --role=roles/pubsub.publisher --project="$PROJECT"
 
-echo "# 8. The push subscription: ordered by tracker, retried alone with backoff, dead-lettered"
+echo "# 10. The push subscription: ordered by tracker, retried alone with backoff, dead-lettered"
 echo "#    after 5 attempts; it calls the worker as the scheduler's account"
 echo "WORKER_URL=\$(gcloud functions describe $WORKER --gen2 --region=$REGION" \
   "--format='value(serviceConfig.uri)' --project=$PROJECT)"
@@ -68,13 +72,13 @@ run gcloud pubsub topics add-iam-policy-binding "$DEAD" \
 run gcloud pubsub subscriptions add-iam-policy-binding "$PUSH" \
   --member="serviceAccount:$PUBSUB_AGENT" --role=roles/pubsub.subscriber --project="$PROJECT"
 
-echo "# 9. Let the scheduler's account call both functions"
+echo "# 11. Let the scheduler's account call both functions"
 for function in "$NAME" "$WORKER"; do
   run gcloud functions add-invoker-policy-binding "$function" --region="$REGION" \
     --member="serviceAccount:$SCHEDULER_EMAIL" --project="$PROJECT"
 done
 
-echo "# 10. Schedule the fan-out: $SCHEDULE in $TIME_ZONE"
+echo "# 12. Schedule the fan-out: $SCHEDULE in $TIME_ZONE"
 schedule_daily 300s
 
 echo "# Done. Share each tracker (Editor) and the registry sheet (Viewer) with this account:"

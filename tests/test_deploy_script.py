@@ -406,6 +406,38 @@ def test_fleet_scheduler_calls_the_fan_out_that_reads_the_registry(fleet_dry: st
     assert describe and "functions describe sheetsync " in describe[0]
 
 
+def test_fleet_deploys_the_public_act_page_and_gives_the_workers_its_url(fleet_dry: str) -> None:
+    """--registry deploys sheetsync-act public for the registry's trackers, before the worker,
+    and the worker gets its URL as the Action URL and the link key, so emails carry links."""
+    act = command(fleet_dry, "gcloud", "functions", "deploy", "sheetsync-act")
+    assert "--allow-unauthenticated" in act and flag(act, "entry-point") == "act"
+    assert flag(act, "set-env-vars") == f"^|^SHEETSYNC_REGISTRY={REGISTRY}"
+    assert flag(act, "set-secrets") == "SHEETSYNC_LINK_KEYS=sheetsync-link-keys:latest"
+    worker = command(fleet_dry, "gcloud", "functions", "deploy", "sheetsync-worker")
+    assert "|SHEETSYNC_ACTION_URL=$ACT_URL" in flag(worker, "set-env-vars")
+    secrets = flag(worker, "set-secrets").split(",")
+    assert "SHEETSYNC_LINK_KEYS=sheetsync-link-keys:latest" in secrets
+    assert "gcloud secrets create sheetsync-link-keys" in fleet_dry
+    fan_out = command(fleet_dry, "gcloud", "functions", "deploy", "sheetsync")
+    assert "--no-allow-unauthenticated" in fan_out and "--no-allow-unauthenticated" in worker
+    order = [
+        fleet_dry.index(s)
+        for s in ("deploy sheetsync-act ", "ACT_URL=$(", "deploy sheetsync-worker ")
+    ]
+    assert order == sorted(order), "act is deployed and its URL asked before the worker"
+
+
+def test_fleet_from_a_list_gives_the_act_page_the_list(tmp_path: Path) -> None:
+    """--trackers: the act page serves the listed trackers (SHEETSYNC_TRACKERS), as the fan-out."""
+    listed = [*EXAMPLE[:4], "--trackers", f"{TRACKER} 1Second0123456789abcdefghij", *EXAMPLE[6:]]
+    result = deploy(tmp_path, "--dry-run", *listed)
+    assert result.returncode == 0, result.stderr
+    act = command(result.stdout, "gcloud", "functions", "deploy", "sheetsync-act")
+    assert (
+        flag(act, "set-env-vars") == f"^|^SHEETSYNC_TRACKERS={TRACKER} 1Second0123456789abcdefghij"
+    )
+
+
 def test_fleet_real_run_gives_the_pubsub_agent_the_dead_letter_topic(tmp_path: Path) -> None:
     """Run for real: the project number names Pub/Sub's agent, which may dead-letter."""
     result = deploy(tmp_path, *FLEET, "--build-dir", str(tmp_path / "fn"))
