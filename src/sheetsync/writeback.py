@@ -8,6 +8,7 @@ along on the same row writes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -59,18 +60,46 @@ def _rows(evaluated: pd.DataFrame, escalation: pd.Series | None) -> list[_Row]:
     return list(map(_Row._make, fields.itertuples(index=False, name=None)))
 
 
-def _system_cells(m: _Row, shown: Shown, problems: dict[int, str]) -> dict[str, object]:
-    return {
-        "Status": m.status,
-        "Days Left": None if pd.isna(m.days_left) else int(m.days_left),
-        "Next Reminder": waiting_text(m)
-        or (None if pd.isna(m.next_reminder) else m.next_reminder.date()),
-        "Last Notified": shown.notified.get(int(m.row)) or None,
-        "Escalation": m.escalation or None,
-        "Problems": problems.get(m.row) or None,
-        "Checked": checked_stamp(shown.day),
-        SOURCE: m.source,
-    }
+SYSTEM_CELLS = (
+    "Status",
+    "Days Left",
+    "Next Reminder",
+    "Last Notified",
+    "Escalation",
+    "Problems",
+    "Checked",
+    SOURCE,
+)
+
+
+def _system_cells(
+    table: Table, shown: Shown, problems: dict[int, str]
+) -> Callable[[_Row], dict[str, object]]:
+    """What gives a row's system cells, under the names this tab gives them (a person's
+    Escalation stays theirs): the names and the day's stamp worked out once per tab."""
+    names = tuple(table.renames.get(n, n) for n in SYSTEM_CELLS) if table.renames else SYSTEM_CELLS
+    stamp, notified = checked_stamp(shown.day), shown.notified
+
+    def cells(m: _Row) -> dict[str, object]:
+        return dict(
+            zip(
+                names,
+                (
+                    m.status,
+                    None if pd.isna(m.days_left) else int(m.days_left),
+                    waiting_text(m)
+                    or (None if pd.isna(m.next_reminder) else m.next_reminder.date()),
+                    notified.get(int(m.row)) or None,
+                    m.escalation or None,
+                    problems.get(m.row) or None,
+                    stamp,
+                    m.source,
+                ),
+                strict=True,
+            )
+        )
+
+    return cells
 
 
 def milestone_writes(
@@ -83,10 +112,11 @@ def milestone_writes(
     id_header = milestone_id_header(table)
     fresh = {str(r.get(id_header)) for r in derived.new_rows} if derived else set()
     rows = []
+    system = _system_cells(table, shown, problems)
     for m in _rows(evaluated, shown.escalation):
         if m.id in fresh and m.source == AUTO:
             continue
-        cells = _renamed(_system_cells(m, shown, problems), table)
+        cells = system(m)
         expect: dict[str, object] = {}
         if m.id in changes:
             cells.update(changes[m.id][0])
@@ -96,13 +126,6 @@ def milestone_writes(
         match = identity.get(int(m.row), {}) if m.new_id else {}
         rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells, expect, match))
     return TabWrite(table.tab, id_header, table.system(MILESTONE_SYSTEM), rows)
-
-
-def _renamed(cells: dict[str, object], table: Table) -> dict[str, object]:
-    """System cells under the names this tab gives them (a person's Escalation stays theirs)."""
-    if not table.renames:
-        return cells
-    return {table.renames.get(name, name): value for name, value in cells.items()}
 
 
 def _identity(table: Table, evaluated: pd.DataFrame) -> dict[int, dict[str, object]]:
@@ -127,10 +150,8 @@ def new_milestone_rows(
     by_id = {str(r.get(milestone_id_header(table))): r for r in new_rows}
     fresh = evaluated["id"].isin(list(by_id)) & (evaluated["source"] == AUTO)
     escalation = shown.escalation[fresh] if shown.escalation is not None else None
-    return [
-        {**by_id[m.id], **_renamed(_system_cells(m, shown, {}), table)}
-        for m in _rows(evaluated[fresh], escalation)
-    ]
+    system = _system_cells(table, shown, {})
+    return [{**by_id[m.id], **system(m)} for m in _rows(evaluated[fresh], escalation)]
 
 
 def contract_writes(table: Table, contracts: pd.DataFrame, shown: Shown) -> TabWrite:
