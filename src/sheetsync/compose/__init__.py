@@ -76,8 +76,10 @@ def environment(custom: str | None = None) -> Environment:
     return env
 
 
+@lru_cache(maxsize=4096)
 def format_day(value: dt.date | None) -> str:
-    """``Tue 2 Mar 2027``: unambiguous in every locale."""
+    """``Tue 2 Mar 2027``: unambiguous in every locale (a day's text made once: a big run
+    writes the same few hundred days on tens of thousands of items)."""
     return f"{value:%a} {value.day} {value:%b %Y}" if value else ""
 
 
