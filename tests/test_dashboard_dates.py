@@ -22,7 +22,7 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cells.dates import to_serial
 from sheetsync.init.sample import sample_tracker
 from sheetsync.pipeline import run
-from sheetsync.testing.emulator import SheetsEmulator
+from sheetsync.testing.emulator import Fault, SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport
 from test_pipeline import ANCHOR, options
 
@@ -102,3 +102,29 @@ def test_workbook_dashboard_dates_are_the_readers_short_date(tmp_path):
     assert as_of.value.date() == ANCHOR and len(listed) > 10
     formats = {cell.number_format for cell in (as_of, *listed)}
     assert {BUILTIN_FORMATS_REVERSE.get(f) for f in formats} == {14}
+
+
+LOST = {  # the answer to the batchUpdate carrying the formats, lost: carried out or not
+    "500-not-carried-out": Fault(500),
+    "500-carried-out": Fault(500, applied=True),
+    "dropped-carried-out": Fault(applied=True, drop=True),
+}
+
+
+@pytest.mark.parametrize("fault", list(LOST.values()), ids=list(LOST))
+def test_old_text_dates_are_formatted_even_when_the_answer_is_lost(emulator, tmp_path, fault):
+    """The batchUpdate formatting an older Dashboard's text dates loses its answer: by the
+    next run the dates have their format (once) and the as-of cell is a date serial."""
+    sheet = emulator.create_spreadsheet("Tracker", sample_tracker(ANCHOR))  # type: ignore[arg-type]
+    run_once(emulator, sheet, tmp_path)
+    last = calls_of_run(emulator, sheet, tmp_path, ANCHOR)["spreadsheets.batchUpdate"]
+    emulator.edit(sheet, "Dashboard").type("C2", "'2026-11-30")  # as the old version wrote it
+    before = len(date_ranges(emulator, sheet))
+    emulator.fail_calls({last: fault}, "spreadsheets.batchUpdate")  # the run's last one
+    try:
+        run_once(emulator, sheet, tmp_path, ANCHOR + dt.timedelta(days=1))
+    finally:
+        emulator.fail_calls({})
+    run_once(emulator, sheet, tmp_path, ANCHOR + dt.timedelta(days=2))
+    assert emulator.values(sheet, "Dashboard")[1][2] == int(to_serial(ANCHOR)) + 2
+    assert len(date_ranges(emulator, sheet)) == before + 2
