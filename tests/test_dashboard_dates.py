@@ -9,6 +9,7 @@ short date (number format 14), which Excel and LibreOffice show in the reader's 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -18,8 +19,11 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 
 from conftest import write_workbook
 from gsheets_fixtures import backend as google_backend
+from gsheets_fixtures import quick_retry
+from sheetsync.backends.gsheets.lease import LeasePolicy
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.cells.dates import to_serial
+from sheetsync.errors import SheetsyncError
 from sheetsync.init.sample import sample_tracker
 from sheetsync.pipeline import run
 from sheetsync.testing.emulator import Fault, SheetsEmulator
@@ -126,5 +130,28 @@ def test_old_text_dates_are_formatted_even_when_the_answer_is_lost(emulator, tmp
     finally:
         emulator.fail_calls({})
     run_once(emulator, sheet, tmp_path, ANCHOR + dt.timedelta(days=2))
+    assert emulator.values(sheet, "Dashboard")[1][2] == int(to_serial(ANCHOR)) + 2
+    assert len(date_ranges(emulator, sheet)) == before + 2
+
+
+def test_old_text_dates_are_formatted_by_the_next_run_when_one_gives_up(emulator, tmp_path):
+    """The run formatting an older Dashboard's text dates gives up on its last batchUpdate
+    (every answer a 503): the as-of cell stays text, so the next run formats the dates."""
+    sheet = emulator.create_spreadsheet("Tracker", sample_tracker(ANCHOR))  # type: ignore[arg-type]
+    run_once(emulator, sheet, tmp_path)
+    last = calls_of_run(emulator, sheet, tmp_path, ANCHOR)["spreadsheets.batchUpdate"]
+    emulator.edit(sheet, "Dashboard").type("C2", "'2026-11-30")  # as the old version wrote it
+    before = len(date_ranges(emulator, sheet))
+    emulator.fail_calls(dict.fromkeys(range(last, last + 40), 503), "spreadsheets.batchUpdate")
+    doomed = google_backend(emulator, sheet, retry=quick_retry(budget=5.0))
+    try:
+        with pytest.raises(SheetsyncError):
+            run(doomed, OutboxTransport(tmp_path / "outbox"), options(ANCHOR + dt.timedelta(1)))
+    finally:
+        emulator.fail_calls({})
+    assert emulator.values(sheet, "Dashboard")[1][2] == "2026-11-30"
+    later = LeasePolicy(settle=0.0, clock=lambda: time.time() + LeasePolicy().ttl + 60)
+    next_run = google_backend(emulator, sheet, lease=later)  # the dead run's lease expired
+    run(next_run, OutboxTransport(tmp_path / "outbox"), options(ANCHOR + dt.timedelta(days=2)))
     assert emulator.values(sheet, "Dashboard")[1][2] == int(to_serial(ANCHOR)) + 2
     assert len(date_ranges(emulator, sheet)) == before + 2

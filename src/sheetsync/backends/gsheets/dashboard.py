@@ -83,7 +83,11 @@ def date_formats(sheet_id: int) -> list[dict[str, Any]]:
 
 def undated(sheet_id: int, before: Grid) -> list[dict[str, Any]]:
     """The date formats again for a tab whose as-of cell is not yet a date serial (written by
-    an older version as ISO text, or an empty tab a person made): once, then never."""
+    an older version as ISO text, or an empty tab a person made): once, then never.
+
+    The as-of serial must go in the same batchUpdate as these formats (the backend sends
+    the tab's cells in it then), so it tells the next run whether they took effect.
+    """
     row, col = AS_OF
     cell = before[row - 1][col - 1] if len(before) >= row and len(before[row - 1]) >= col else None
     is_serial = isinstance(cell, int | float) and not isinstance(cell, bool)
