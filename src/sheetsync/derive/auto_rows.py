@@ -111,14 +111,14 @@ def _desired(derived: Derived, existing: dict[str, int], context: DeriveContext)
     """
     contracts, frame, problems = derived.contracts, derived.milestones, derived.problems
     wanted: list[AutoRow] = []
-    for c in contracts[_usable(contracts)].itertuples(index=False):
-        if pd.notna(c.notice_deadline):
+    for c in _terms(contracts).itertuples(index=False):
+        if c.notice_deadline is not None:
             renews = " so it does not renew" if c.auto_renew else ""
             title = f"Last day to give notice on {c.name}{renews}"
-            wanted.append(AutoRow(c, "notice", "notice", title, c.notice_deadline.date()))
-        if pd.notna(c.term_end):
+            wanted.append(AutoRow(c, "notice", "notice", title, c.notice_deadline))
+        if c.term_end is not None:
             title = f"{c.name}: term ends"
-            wanted.append(AutoRow(c, "expiry", "expiration", title, c.term_end.date()))
+            wanted.append(AutoRow(c, "expiry", "expiration", title, c.term_end))
         text, rule = review_rule(c)
         if rule is not None:
             wanted.append(_review(c, (text, rule), existing.get(f"{c.id}/review"), frame, context))
@@ -133,6 +133,21 @@ def _desired(derived: Derived, existing: dict[str, int], context: DeriveContext)
 
 def _usable(contracts: pd.DataFrame) -> pd.Series:
     return contracts["active"] & (contracts["id"] != "") & ~contracts["duplicate"]
+
+
+_TERMS = ("id", "name", "owners", "department", "row", "auto_renew", "review_every", "risk")
+_DAYS = ("notice_deadline", "term_end", "start")
+
+
+def _terms(contracts: pd.DataFrame) -> pd.DataFrame:
+    """The usable contracts' columns auto rows read; dates as plain days, None when blank."""
+    usable = contracts[_usable(contracts)]
+    columns = {name: usable[name] for name in _TERMS}
+    for name in _DAYS:
+        days = usable[name].dt.date.to_numpy(dtype=object, copy=True)
+        days[usable[name].isna().to_numpy(dtype=bool)] = None
+        columns[name] = pd.Series(days, index=usable.index, dtype=object)
+    return pd.DataFrame(columns)
 
 
 def _review(
@@ -161,7 +176,7 @@ def _review(
     done = history.last_done.get(f"{c.id}/review")
     if done is not None and done >= day:
         day = done + dt.timedelta(days=1)
-    start = c.start.date() if pd.notna(c.start) else today
+    start = c.start if c.start is not None else today
     due = rule.on_or_after(start, day) or day
     replanned = at is not None and frame["repeat"].iat[at] != text
     return AutoRow(c, "review", "review", title, due, text, replanned)
