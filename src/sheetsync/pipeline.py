@@ -233,6 +233,8 @@ def link_maker(
 def _links(snapshot: Snapshot, tracker: Tracker, evaluated: pd.DataFrame) -> dict[int, str]:
     """A link to each milestone row, where the tracker has them (Google Sheets)."""
     tab = tracker.tables[MILESTONES].tab
+    if not snapshot.url:  # a workbook or memory: no row has a link
+        return {}
     return {row: link for row in evaluated["row"] if (link := snapshot.row_link(tab, row))}
 
 

@@ -99,6 +99,8 @@ def _completed(
     frame = planning.milestones
     settings = planning.context.settings  # a rolled weekend date was escalated as its Friday
     done = {(m, effective_day(d, settings)) for m, d in planning.context.completed} | retry
+    if not done:
+        return []
     positions = {str(m): i for i, m in reversed(list(enumerate(frame["id"].tolist())))}
     cells = frame["last_notified"].tolist() if "last_notified" in frame else [None] * len(frame)
     closed = []

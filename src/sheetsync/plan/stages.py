@@ -16,7 +16,7 @@ from ..keys import milestone_keys
 from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import lookup, object_array
+from ..values import factorize_objects, lookup, object_array, with_slot
 from .notification import Item, PlanContext
 
 
@@ -154,7 +154,9 @@ def _rules(frame: pd.DataFrame, due: Due, days_left: np.ndarray, settings: Setti
     """``describe_rule`` for each item, written once per distinct rule and numbers."""
     if not len(due.pos):
         return []
-    ladders = [", ".join(str(d) for d in _ladder(v)) for v in frame["lead_days"].tolist()]
+    codes, days = factorize_objects(frame["lead_days"].to_numpy(dtype=object))
+    words = with_slot(object_array([", ".join(str(d) for d in _ladder(v)) for v in days]), "")
+    ladders = words[codes].tolist()  # code -1 (no days at all) reads the "" slot
     sources = frame["lead_from"] if "lead_from" in frame else pd.Series(["default"] * len(frame))
     table = pd.DataFrame(
         {
