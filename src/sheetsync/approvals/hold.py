@@ -19,8 +19,11 @@ APPROVED_HEALTH = "Approved"
 
 def program_dated(ids: pd.Series, sources: pd.Series) -> np.ndarray:
     """Auto approval steps: their Due Date is the program's, blank while a step waits."""
-    steps = ids.astype(str).str.match(STEP_ID.pattern).to_numpy(dtype=bool)
-    return steps & (sources == "auto").to_numpy(dtype=bool)
+    auto = (sources == "auto").to_numpy(dtype=bool)
+    steps = np.zeros(len(ids), dtype=bool)
+    if auto.any():  # only auto rows can be steps: match their IDs alone
+        steps[auto] = ids[auto].astype(str).str.match(STEP_ID.pattern).to_numpy(dtype=bool)
+    return steps
 
 
 def hold_waiting(frame: pd.DataFrame) -> pd.DataFrame:
