@@ -14,8 +14,10 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
     frame = contracts.copy()
     status = milestones["status"].to_numpy()
+    # Contract IDs hashed once, for both the flags and the Next Milestone.
+    codes, owners = pd.factorize(milestones["contract_id"], use_na_sentinel=False)
     attention, overdue, soon = _any_by_contract(
-        milestones["contract_id"],
+        (codes, owners),
         frame["id"],
         [status == NEEDS_ATTENTION, status == OVERDUE, status == DUE_SOON],
     )
@@ -30,20 +32,23 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     )
     frame["health"] = approval_health(frame, health)
     frame["next_milestone"] = (
-        frame["id"].map(_next_by_contract(milestones)).astype(object).fillna("")
+        frame["id"].map(_next_by_contract(milestones, codes)).astype(object).fillna("")
     )
     return frame
 
 
 def _any_by_contract(
-    owners: pd.Series, ids: pd.Series, flags: list[np.ndarray]
+    grouped: tuple[np.ndarray, pd.Index], ids: pd.Series, flags: list[np.ndarray]
 ) -> list[np.ndarray]:
-    """Per contract ID in ``ids``: whether any of its milestones (``owners``) has each flag."""
-    codes, contracts = pd.factorize(owners)
+    """Per contract ID in ``ids``: whether any of its milestones has each flag.
+
+    ``grouped`` is the milestones' Contract IDs factorized (codes, distinct IDs).
+    """
+    codes, contracts = grouped
     if not len(contracts):
         return [np.zeros(len(ids), dtype=bool) for _ in flags]
     place = pd.Index(contracts).get_indexer(ids)
-    counted = codes >= 0
+    counted = ~np.asarray(pd.isna(contracts), dtype=bool)[codes]  # a blank ID: no contract
     found = []
     for flag in flags:
         hits = np.bincount(codes[counted], weights=flag[counted], minlength=len(contracts)) > 0
@@ -51,10 +56,14 @@ def _any_by_contract(
     return found
 
 
-def _next_by_contract(milestones: pd.DataFrame) -> pd.Series:
-    """The earliest open milestone of each contract: ``Title (2027-03-02)``."""
-    open_ = milestones[milestones["status"].isin(OPEN_STATUSES)]
-    first = open_[_earliest(open_)]
+def _next_by_contract(milestones: pd.DataFrame, codes: np.ndarray) -> pd.Series:
+    """The earliest open milestone of each contract: ``Title (2027-03-02)``.
+
+    ``codes`` numbers each milestone's Contract ID.
+    """
+    is_open = milestones["status"].isin(OPEN_STATUSES).to_numpy(dtype=bool)
+    open_ = milestones[is_open]
+    first = open_[_earliest(open_["due"], codes[is_open])]
     tied = first["contract_id"].duplicated(keep=False).to_numpy()
     if tied.any():  # the same earliest day twice: the lowest ID comes first
         resolved = first[tied].sort_values(["due", "id"]).drop_duplicates("contract_id")
@@ -63,10 +72,9 @@ def _next_by_contract(milestones: pd.DataFrame) -> pd.Series:
     return pd.Series(text.to_numpy(), index=first["contract_id"].to_numpy())
 
 
-def _earliest(open_: pd.DataFrame) -> np.ndarray:
+def _earliest(dues: pd.Series, codes: np.ndarray) -> np.ndarray:
     """Whether each row is due on its contract's earliest day (no date counts as the latest)."""
-    codes, _ = pd.factorize(open_["contract_id"], use_na_sentinel=False)
-    due = open_["due"].to_numpy()
+    due = dues.to_numpy()
     never = np.iinfo(np.int64).max
     days = np.where(np.isnat(due), never, due.view(np.int64))
     least = np.full(int(codes.max()) + 1 if len(codes) else 0, never)
