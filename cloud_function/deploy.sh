@@ -192,15 +192,19 @@ exists() {
   ((DRY_RUN == 0)) && "$@" >/dev/null 2>&1
 }
 
-# Send the password to a secret command on stdin; only the variable's name is printed.
-schedule_daily() { # $1: how long Cloud Scheduler waits for the function
-  echo "URL=\$(gcloud functions describe $NAME --gen2 --region=$REGION" \
+# The deployed function $1's URL into the variable named $2 (printed as a command in a dry run).
+function_url() {
+  echo "$2=\$(gcloud functions describe $1 --gen2 --region=$REGION" \
     "--format='value(serviceConfig.uri)' --project=$PROJECT)"
-  URL='$URL'
+  printf -v "$2" '%s' "\$$2"
   if ((DRY_RUN == 0)); then
-    URL=$(gcloud functions describe "$NAME" --gen2 --region="$REGION" \
-      --format='value(serviceConfig.uri)' --project="$PROJECT")
+    printf -v "$2" '%s' "$(gcloud functions describe "$1" --gen2 --region="$REGION" \
+      --format='value(serviceConfig.uri)' --project="$PROJECT")"
   fi
+}
+
+schedule_daily() { # $1: how long Cloud Scheduler waits for the function
+  function_url "$NAME" URL
   verb=create
   if exists gcloud scheduler jobs describe "$NAME-daily" --location="$REGION" \
     --project="$PROJECT"; then
@@ -224,17 +228,12 @@ deploy_act() {
     --service-account="$RUNNER_EMAIL" --max-instances=3 --concurrency=1 --timeout=60s \
     --memory="$MEMORY" --set-env-vars="^|^$1" \
     --set-secrets="$link_keys" --project="$PROJECT"
-  echo "ACT_URL=\$(gcloud functions describe $ACT --gen2 --region=$REGION" \
-    "--format='value(serviceConfig.uri)' --project=$PROJECT)"
-  ACT_URL='$ACT_URL'
-  if ((DRY_RUN == 0)); then
-    ACT_URL=$(gcloud functions describe "$ACT" --gen2 --region="$REGION" \
-      --format='value(serviceConfig.uri)' --project="$PROJECT")
-  fi
+  function_url "$ACT" ACT_URL
   env_vars+="|SHEETSYNC_ACTION_URL=$ACT_URL"
   secrets=(--set-secrets="$link_keys${secrets[0]+,${secrets[0]#--set-secrets=}}")
 }
 
+# Send the password to a secret command on stdin; only the variable's name is printed.
 with_password() {
   echo "printf '%s' \"\$SHEETSYNC_SMTP_PASSWORD\" | $(show "$@")"
   ((DRY_RUN)) || printf '%s' "$SHEETSYNC_SMTP_PASSWORD" | "$@"

@@ -49,13 +49,10 @@ run gcloud pubsub topics add-iam-policy-binding "$TOPIC" \
 
 echo "# 10. The push subscription: ordered by tracker, retried alone with backoff, dead-lettered"
 echo "#    after 5 attempts; it calls the worker as the scheduler's account"
-echo "WORKER_URL=\$(gcloud functions describe $WORKER --gen2 --region=$REGION" \
-  "--format='value(serviceConfig.uri)' --project=$PROJECT)"
+function_url "$WORKER" WORKER_URL
 echo "PROJECT_NUMBER=\$(gcloud projects describe $PROJECT --format='value(projectNumber)')"
-WORKER_URL='$WORKER_URL' PROJECT_NUMBER='$PROJECT_NUMBER'
+PROJECT_NUMBER='$PROJECT_NUMBER'
 if ((DRY_RUN == 0)); then
-  WORKER_URL=$(gcloud functions describe "$WORKER" --gen2 --region="$REGION" \
-    --format='value(serviceConfig.uri)' --project="$PROJECT")
   PROJECT_NUMBER=$(gcloud projects describe "$PROJECT" --format='value(projectNumber)')
 fi
 PUBSUB_AGENT="service-$PROJECT_NUMBER@gcp-sa-pubsub.iam.gserviceaccount.com"

@@ -160,10 +160,11 @@ def as_date(value: object) -> dt.date | None:
 
 
 class Desk:
-    """A tracker on one backend whose runs email the loopback server."""
+    """A tracker on one backend whose runs email the loopback server; ``options`` are
+    further RunOptions fields (an Action URL and link keys, say)."""
 
-    def __init__(self, tracker: Tracker, server: SmtpServer) -> None:
-        self.tracker, self.server = tracker, server
+    def __init__(self, tracker: Tracker, server: SmtpServer, **options: Any) -> None:
+        self.tracker, self.server, self.options = tracker, server, options
 
     def run(self, day: dt.date) -> list[ReceivedMessage]:
         """A run as of ``day`` at noon UTC; the messages it delivered."""
@@ -171,6 +172,8 @@ class Desk:
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
         transport = SmtpTransport(self.server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
         self.result: RunResult = run(
-            self.tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon)
+            self.tracker.backend(),
+            transport,
+            RunOptions(today=day, clock=lambda: noon, **self.options),
         )
         return self.server.messages[before:]

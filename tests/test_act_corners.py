@@ -15,16 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from editable import Tracker, as_date
+from editable import Desk, Tracker, as_date
 from sheetsync.act.service import answer
 from sheetsync.backends.base import Backend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.links import DONE, Link, expiry, parse_keys, sign
 from sheetsync.model import TabWrite, WriteReport
-from sheetsync.pipeline import RunOptions, run
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 KEYS = tuple(parse_keys("act-corners-key-0123456789abcdef"))
 URL = "https://act.example.com"
@@ -68,11 +66,7 @@ def server() -> Iterator[SmtpServer]:
 
 def send(desk: Tracker, server: SmtpServer, day: dt.date) -> list[ReceivedMessage]:
     """A run as of ``day`` at noon UTC with Mark-done links; the messages it delivered."""
-    before = len(server.messages)
-    transport = SmtpTransport(server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
-    options = RunOptions(today=day, clock=lambda: noon(day), action_url=URL, link_keys=KEYS)
-    run(desk.backend(), transport, options)
-    return server.messages[before:]
+    return Desk(desk, server, action_url=URL, link_keys=KEYS).run(day)
 
 
 def mark_done_token(message: ReceivedMessage) -> str:

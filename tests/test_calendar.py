@@ -19,12 +19,10 @@ import icalendar
 import pytest
 
 from conftest import TODAY, days, tracker_grids
-from editable import Tracker
+from editable import Desk, Tracker
 from sheetsync.compose.calendar import event_uid
-from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.smtpd import ReceivedMessage, SmtpServer
-from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +34,7 @@ def server() -> Iterator[SmtpServer]:
 
 def send(tracker: Tracker, server: SmtpServer, day: dt.date) -> list[ReceivedMessage]:
     """A real run as of ``day`` at noon UTC over SMTP; the messages the server received."""
-    before = len(server.messages)
-    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-    transport = SmtpTransport(server.url(), None, policy=SmtpPolicy(sleep=lambda _: None))
-    run(tracker.backend(), transport, RunOptions(today=day, clock=lambda: noon))
-    return server.messages[before:]
+    return Desk(tracker, server).run(day)
 
 
 def calendars(message: EmailMessage) -> list[icalendar.Calendar]:

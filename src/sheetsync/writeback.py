@@ -20,7 +20,7 @@ from .derive.changes import Derived, merged_cells
 from .model import RowWrite, TabWrite
 from .normalize.columns import Table
 from .problems import Problem, problems_by_row
-from .schema import AUTO, CONTRACT_SYSTEM, MILESTONE_SYSTEM, SOURCE
+from .schema import AUTO, CONTRACT_SYSTEM, MILESTONE_SYSTEM
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,15 @@ def _rows(evaluated: pd.DataFrame, escalation: pd.Series | None) -> list[_Row]:
     return list(map(_Row._make, fields.itertuples(index=False, name=None)))
 
 
-SYSTEM_CELLS = (
-    "Status",
-    "Days Left",
-    "Next Reminder",
-    "Last Notified",
-    "Escalation",
-    "Problems",
-    "Checked",
-    SOURCE,
-)
-
-
 def _system_cells(
     table: Table, shown: Shown, problems: dict[int, str]
 ) -> Callable[[_Row], dict[str, object]]:
     """What gives a row's system cells, under the names this tab gives them (a person's
-    Escalation stays theirs): the names and the day's stamp worked out once per tab."""
-    names = tuple(table.renames.get(n, n) for n in SYSTEM_CELLS) if table.renames else SYSTEM_CELLS
+    Escalation stays theirs): the names and the day's stamp worked out once per tab. The
+    cells follow schema.MILESTONE_SYSTEM's order."""
+    names = MILESTONE_SYSTEM
+    if table.renames:
+        names = tuple(table.renames.get(n, n) for n in names)
     stamp, notified = checked_stamp(shown.day), shown.notified
 
     def cells(m: _Row) -> dict[str, object]:
