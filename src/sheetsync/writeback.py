@@ -66,7 +66,7 @@ def _system_cells(
     """What gives a row's system cells, under the names this tab gives them (a person's
     Escalation stays theirs): the names and the day's stamp worked out once per tab. The
     cells follow schema.MILESTONE_SYSTEM's order."""
-    names = MILESTONE_SYSTEM
+    names: tuple[str, ...] = MILESTONE_SYSTEM
     if table.renames:
         names = tuple(table.renames.get(n, n) for n in names)
     stamp, notified = checked_stamp(shown.day), shown.notified
