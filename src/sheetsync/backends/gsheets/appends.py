@@ -20,7 +20,7 @@ from ..rowmatch import header_columns
 from .api import SheetsApi
 from .bodies import packed
 from .cellplan import TabInfo, TabNow, grow_columns, insert_rows, placed, to_wire, value_ranges
-from .finish import Finish, append_cells, as_read, rows_by_column, send, update_cells
+from .finish import Finish, append_cells, as_read, rows_by_column, send
 from .lease import Lease
 from .recheck import grid_at_least, rows_appended, rows_deleted, tab_added
 from .reread import reread_column
@@ -134,7 +134,7 @@ class TabAppends:
         read_back = [[as_read(v) for v in row] for row in values]
         landed = rows_appended(self.api, info.title, read_back)
         self._finish.add([insert_rows(info, last, len(values))], landed)
-        self._finish.cells += update_cells(info.sheet_id, rows_by_column(last + 1, values))
+        self._finish.land(info.title, info.sheet_id, rows_by_column(last + 1, values))
         self._last_rows[info.title] = last + len(values)
         self._staged()
 

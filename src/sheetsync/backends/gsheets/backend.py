@@ -58,7 +58,6 @@ from .finish import (
     Finish,
     columns_from,
     ranges_by_column,
-    update_cells,
 )
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
@@ -257,7 +256,7 @@ class GoogleSheetsBackend(TabAppends):
         for tab, by_column in cells.items():
             existing, later = columns_from(by_column, widths[tab] + 1)
             data.extend(value_ranges(tab, existing))
-            self._finish.cells += update_cells(self._tabs[tab].sheet_id, later)
+            self._finish.land(tab, self._tabs[tab].sheet_id, later)
         return data
 
     def _stage_tab(self, title: str) -> TabInfo:
@@ -288,7 +287,7 @@ class GoogleSheetsBackend(TabAppends):
                 dash.setup_requests(sheet_id, board.tab, board), dash.settled(self.api, sheet_id, 1)
             )
             new = ranges_by_column(dash.changed_ranges(board.tab, [], board))
-            self._finish.cells += update_cells(sheet_id, new)
+            self._finish.land(board.tab, sheet_id, new)
             return []
         before = self._grids.get(info.title, [])
         if not is_programs(before):
@@ -302,7 +301,7 @@ class GoogleSheetsBackend(TabAppends):
             return data
         rows = max(info.rows, len(board.rows))
         self._finish.add(mend, dash.settled(self.api, info.sheet_id, rows))
-        self._finish.cells += update_cells(info.sheet_id, ranges_by_column(data))
+        self._finish.land(info.title, info.sheet_id, ranges_by_column(data))
         return []
 
     def _prune_requests(self, log: TabInfo, grid: Grid, prune: LogPrune) -> list[dict[str, Any]]:

@@ -10,6 +10,9 @@ the end of the run it all goes in one batchUpdate together with the lease's rele
 or nothing, so after a lost answer the lease tells whether it took effect (gone: it did).
 A body past about 2 MB is split: the structure goes first, with the lease's renewal (which
 tells the same way), then cells only (exact positions: safe to repeat), the release last.
+Cells that fill two bodies or more (a first run that widens a 100,000-row tab) follow the
+structure as values:batchUpdate ranges instead, a fifth of updateCells' bytes; the
+structure then also sets the date format of the new rows' date cells (``repeatCell``).
 """
 
 from __future__ import annotations
@@ -22,14 +25,27 @@ from gspread.utils import a1_to_rowcol
 
 from ...cells.dates import to_serial
 from .api import compact_json
-from .bodies import packed
-from .cellplan import ByColumn, is_day, to_wire
+from .bodies import batches, packed
+from .cellplan import ByColumn, is_day, to_wire, value_ranges
 from .lease import Lease
 from .retry import Recheck
 
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
 VALUE_FIELDS = "userEnteredValue"
 DATE_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
+MIN_CELL_BYTES = 40  # a cell in updateCells JSON takes at least this many bytes
+
+
+@dataclass
+class Landing:
+    """Cells of one tab that wait for the structure: {column: {row: value}}."""
+
+    title: str
+    sheet_id: int
+    by_column: ByColumn
+
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.by_column.values())
 
 
 @dataclass
@@ -37,11 +53,11 @@ class Finish:
     """What the run's last batchUpdate carries: structure first, then cells."""
 
     structure: list[dict[str, Any]] = field(default_factory=list)
-    cells: list[dict[str, Any]] = field(default_factory=list)
+    landings: list[Landing] = field(default_factory=list)
     rechecks: list[Recheck] = field(default_factory=list)  # of the structure, first first
 
     def __bool__(self) -> bool:
-        return bool(self.structure or self.cells)
+        return bool(self.structure or any(landing.by_column for landing in self.landings))
 
     def add(self, requests: Sequence[dict[str, Any]], recheck: Recheck | None = None) -> None:
         """Structure requests (not safe to repeat) and how to tell they took effect."""
@@ -49,13 +65,36 @@ class Finish:
         if requests and recheck is not None:
             self.rechecks.append(recheck)
 
-    def parts(self, limit: int) -> list[list[dict[str, Any]]]:
-        """The requests in bodies of about ``limit`` bytes: all the structure in the first."""
+    def land(self, title: str, sheet_id: int, by_column: ByColumn) -> None:
+        """Cells of ``title`` to write once the structure has taken effect."""
+        if by_column:
+            self.landings.append(Landing(title, sheet_id, by_column))
+
+    def parts(self, limit: int) -> list[list[dict[str, Any]]] | None:
+        """The requests in at most two bodies of about ``limit`` bytes, all the structure in
+        the first; None when the cells need more (``as_values`` then)."""
+        if sum(landing.count() for landing in self.landings) * MIN_CELL_BYTES > 2 * limit:
+            return None
+        cells = [r for x in self.landings for r in update_cells(x.sheet_id, x.by_column)]
         room = max(limit - len(compact_json(self.structure)), limit // 2)
-        groups = list(packed(self.cells, room))
+        groups = list(packed(cells, room))
+        if len(groups) > 2:
+            return None
         if not groups:
             return [list(self.structure)] if self.structure else []
         return [list(self.structure) + groups[0], *groups[1:]]
+
+    def as_values(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The structure with the date formats its new cells need, then the cells as value
+        ranges (dates as serial numbers), for bodies of their own."""
+        first, data = list(self.structure), list[dict[str, Any]]()
+        for landing in self.landings:
+            first += date_formats(landing.sheet_id, landing.by_column)
+            wire = {
+                c: {r: as_read(v) for r, v in rows.items()} for c, rows in landing.by_column.items()
+            }
+            data.extend(value_ranges(landing.title, wire))
+        return first, data
 
 
 def cell_data(value: Any) -> dict[str, Any]:
@@ -89,6 +128,21 @@ def update_cells(sheet_id: int, by_column: ByColumn) -> list[dict[str, Any]]:
             rows = [{"values": [cell_data(v)]} for v in values]
             fields = DATE_FIELDS if dates else VALUE_FIELDS
             requests.append({"updateCells": {"start": start, "rows": rows, "fields": fields}})
+    return requests
+
+
+def date_formats(sheet_id: int, by_column: ByColumn) -> list[dict[str, Any]]:
+    """repeatCell requests giving each run of dates in ``by_column`` the date format."""
+    requests = []
+    for column in sorted(by_column):
+        for first, values in _runs(by_column[column]):
+            if any(is_day(v) for v in values):
+                span = {"sheetId": sheet_id, "startRowIndex": first - 1}
+                span |= {"endRowIndex": first - 1 + len(values)}
+                span |= {"startColumnIndex": column - 1, "endColumnIndex": column}
+                cell = {"userEnteredFormat": {"numberFormat": DATE_FORMAT}}
+                fields = "userEnteredFormat.numberFormat"
+                requests.append({"repeatCell": {"range": span, "cell": cell, "fields": fields}})
     return requests
 
 
@@ -162,16 +216,33 @@ def send(finish: Finish, lease: Lease, limit: int, release: bool) -> None:
     hold), the first part's recheck is its structure's own.
     """
     parts = finish.parts(limit)
-    if lease.held is None or not release:
+    if parts is None:
+        first, data = finish.as_values()
+        if first:
+            _send_parts([first], finish, lease, release=False)
+        for part in batches(data, limit):
+            lease.api.values_update(part)
+        if release:
+            lease.release()
+        return
+    _send_parts(parts, finish, lease, release)
+
+
+def _send_parts(
+    parts: list[list[dict[str, Any]]], finish: Finish, lease: Lease, release: bool
+) -> None:
+    """batchUpdates in order: the first with the renewal, the last with the release."""
+    if lease.held is None:
         for index, part in enumerate(parts):
             recheck = finish.rechecks[0] if index == 0 and finish.rechecks else None
             lease.api.batch_update(part, recheck)
         return
     if not parts:
-        lease.release()
+        if release:
+            lease.release()
         return
     for index, part in enumerate(parts):
-        if index == len(parts) - 1:
+        if index == len(parts) - 1 and release:
             lease.carry(part, last=True)
         elif index == 0:
             lease.carry(part, last=False)
