@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from email.errors import InvalidHeaderDefect
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import getaddresses
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -21,6 +23,8 @@ from ..errors import MessageRejected
 __all__ = ["envelope_of", "normalize_domain"]
 
 _LINE_BREAK = re.compile(r"[\r\n](?![ \t])")
+_FOLD = re.compile(r"\n|\r")  # what EmailPolicy.header_fetch_parse joins over
+_REGISTRY = HeaderRegistry()  # the default policy's header factory
 
 
 def envelope_of(
@@ -61,25 +65,53 @@ def _addresses(message: EmailMessage, *names: str) -> list[str]:
     EmailMessage drops what it cannot parse (``a@x.com b@y.com`` reads as
     ``a@x.com``), so a defect would otherwise lose a recipient without a word.
     """
-    found = []
-    for name in names:
-        for value in message.get_all(name, []):
-            defects = getattr(value, "defects", ())
-            if any(isinstance(d, InvalidHeaderDefect) for d in defects):
-                raise MessageRejected(f"the {name} header holds an address that cannot be read")
-            found += [address for _, address in getaddresses([str(value)]) if address]
-    return found
+    wanted = {name.lower(): name for name in names}
+    found: dict[str, list[str]] = {name: [] for name in names}
+    for key, raw in message.raw_items():
+        name = wanted.get(key.lower())
+        if name is None:
+            continue
+        readable, addresses = _read(key, raw) if hasattr(raw, "name") else _read_text(key, raw)
+        if not readable:
+            raise MessageRejected(f"the {name} header holds an address that cannot be read")
+        found[name] += addresses
+    return [address for name in names for address in found[name]]
+
+
+def _read(name: str, value: object) -> tuple[bool, tuple[str, ...]]:
+    """Whether a parsed header reads without a defect, and its addresses."""
+    defects = getattr(value, "defects", ())
+    if any(isinstance(d, InvalidHeaderDefect) for d in defects):
+        return False, ()
+    return True, tuple(address for _, address in getaddresses([str(value)]) if address)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(name: str, raw: str) -> tuple[bool, tuple[str, ...]]:
+    """``_read`` of a header stored as text, parsed as the message would parse it.
+
+    A run's messages share their From and many of their recipients: each header text
+    is parsed once.
+    """
+    return _read(name, _REGISTRY(name, "".join(_FOLD.split(raw))))
 
 
 def _check_address(address: str, allowed: tuple[str, ...]) -> None:
     """Raise MessageRejected unless ``address`` is well formed and in an allowed domain."""
+    outside = _outside(address, allowed)
+    if outside:
+        raise MessageRejected(outside)
+
+
+@lru_cache(maxsize=4096)
+def _outside(address: str, allowed: tuple[str, ...]) -> str:
+    """Why ``address`` is refused ("" when it is fine); each address checked once a run."""
     try:
         domain = validate_email(address, check_deliverability=False).ascii_domain.lower()
     except EmailNotValidError as exc:
-        raise MessageRejected(f"not a valid email address: {address!r} ({exc})") from None
+        return f"not a valid email address: {address!r} ({exc})"
     _, outside = allowed_split([Address("", f"{address.rpartition('@')[0]}@{domain}")], allowed)
-    if outside:
-        raise MessageRejected(outside)
+    return outside
 
 
 def normalize_domain(domain: str) -> str:
