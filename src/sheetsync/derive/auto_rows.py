@@ -9,18 +9,13 @@ occurrence stays done, and an occurrence already overdue stays where it is.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from ..cells.recurrence import Rule, parse_rule
 from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
-from ..problems import Problem
-from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, CONTRACTS, MOVED
+from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, MOVED
+from .auto_wanted import AutoRow, Wanted, desired, review_rule, usable
 from .changes import (
     Change,
     DeriveContext,
@@ -31,38 +26,13 @@ from .changes import (
     status_shown,
 )
 
-RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.
 WHY_GONE = {
     "notice": "the contract no longer has both an End Date and a Notice Period",
     "expiry": "the contract no longer has an End Date",
     "review": "the contract no longer has a Review Every or a Risk",
 }
-
-
-@dataclass(frozen=True)
-class AutoRow:
-    """A milestone a contract's terms call for: its notice, expiry or review row."""
-
-    contract: Any  # the contract's row (a namedtuple of the contracts frame)
-    suffix: str
-    type: str
-    title: str
-    due: dt.date
-    repeat: str = ""
-    replanned: bool = False  # the review cadence changed: Repeat (and title) follow it
-
-    @property
-    def id(self) -> str:
-        """The auto milestone's ID."""
-        return f"{self.contract.id}/{self.suffix}"
-
-
-def review_rule(contract: Any) -> tuple[str, Rule | None]:
-    """The contract's review cadence text and rule: Review Every, else by Risk."""
-    text = str(contract.review_every or RISK_CADENCE.get(contract.risk, ""))
-    rule = parse_rule(text) if text else None
-    return text, rule if isinstance(rule, Rule) else None
+__all__ = ["AutoRow", "reconcile_auto", "review_rule"]
 
 
 def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext) -> None:
@@ -70,22 +40,42 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     source, history = context.source, context.history
     frame = derived.milestones
     auto = (frame["source"] == AUTO).to_numpy(dtype=bool)
-    existing = {frame["id"].iat[i]: int(i) for i in np.flatnonzero(auto)}
+    ids = frame["id"].to_numpy(dtype=object)
+    existing = {ids[i]: int(i) for i in np.flatnonzero(auto)}
     _record_done(derived, auto, history)
-    wanted = _desired(derived, existing, context)
-    fresh: list[AutoRow] = []
-    for want in wanted:
-        at = existing.get(want.id)
-        if at is not None:
-            _follow(derived, source, want, at)
-        elif (want.id, want.due) not in history.completed:
-            fresh.append(want)
-    _cancel_gone(derived, auto, {w.id for w in wanted}, history)
-    if fresh:
+    wanted = desired(derived, existing, context)
+    wanted_ids = wanted.ids
+    at = np.array([existing.get(i, -1) for i in wanted_ids], dtype=np.int64)
+    for i in _to_follow(frame, wanted, at, source):
+        _follow(derived, source, wanted.row(int(i)), int(at[i]))
+    fresh = _fresh(wanted, wanted_ids, at, history)
+    _cancel_gone(derived, auto, set(wanted_ids), history)
+    if len(fresh):
         derived.milestones = pd.concat(
-            [derived.milestones, _new_frame(fresh, source, settings)], ignore_index=True
+            [derived.milestones, _new_frame(wanted, fresh, source, settings)], ignore_index=True
         )
-        derived.new_rows = [_sheet_row(w, source) for w in fresh]
+        derived.new_rows = _sheet_rows(wanted, fresh, source)
+
+
+def _to_follow(
+    frame: pd.DataFrame, wanted: Wanted, at: np.ndarray, source: RowSource
+) -> np.ndarray:
+    """The wanted rows already in the sheet whose date moved or whose cadence is re-planned."""
+    here = np.flatnonzero(at >= 0)
+    old = frame["due"].to_numpy(dtype="datetime64[D]")[at[here]]
+    moved = np.isnat(old) | (old != wanted.due[here])
+    replanned = wanted.replanned[here] & ("Repeat" in source.headers)
+    return here[moved | replanned]
+
+
+def _fresh(wanted: Wanted, ids: list[str], at: np.ndarray, history: History) -> np.ndarray:
+    """The wanted rows not in the sheet, unless that occurrence is recorded done."""
+    new = np.flatnonzero(at < 0)
+    if not history.completed:
+        return new
+    days = wanted.due[new].astype(object)
+    kept = [(ids[i], day) not in history.completed for i, day in zip(new, days, strict=True)]
+    return new[np.array(kept, dtype=bool)]
 
 
 def _record_done(derived: Derived, auto: np.ndarray, history: History) -> None:
@@ -102,84 +92,6 @@ def _record_done(derived: Derived, auto: np.ndarray, history: History) -> None:
             derived.changes.append(
                 Change(mid, m["contract_id"], int(m["row"]), {}, {}, COMPLETED, key, subject)
             )
-
-
-def _desired(derived: Derived, existing: dict[str, int], context: DeriveContext) -> list[AutoRow]:
-    """The auto milestones each active contract's terms call for, with their due dates.
-
-    A Review Every that is no cadence is a Problem added to ``derived``.
-    """
-    contracts, frame, problems = derived.contracts, derived.milestones, derived.problems
-    wanted: list[AutoRow] = []
-    for c in _terms(contracts).itertuples(index=False):
-        if c.notice_deadline is not None:
-            renews = " so it does not renew" if c.auto_renew else ""
-            title = f"Last day to give notice on {c.name}{renews}"
-            wanted.append(AutoRow(c, "notice", "notice", title, c.notice_deadline))
-        if c.term_end is not None:
-            title = f"{c.name}: term ends"
-            wanted.append(AutoRow(c, "expiry", "expiration", title, c.term_end))
-        text, rule = review_rule(c)
-        if rule is not None:
-            wanted.append(_review(c, (text, rule), existing.get(f"{c.id}/review"), frame, context))
-        elif text and c.review_every:
-            shown = text[:60]
-            reason = "is not a cadence (try Quarterly, Annual or every 6 months); no review row"
-            problems.append(
-                Problem(CONTRACTS, int(c.row), "Review Every", f'Review Every: "{shown}" {reason}')
-            )
-    return wanted
-
-
-def _usable(contracts: pd.DataFrame) -> pd.Series:
-    return contracts["active"] & (contracts["id"] != "") & ~contracts["duplicate"]
-
-
-_TERMS = ("id", "name", "owners", "department", "row", "auto_renew", "review_every", "risk")
-_DAYS = ("notice_deadline", "term_end", "start")
-
-
-def _terms(contracts: pd.DataFrame) -> pd.DataFrame:
-    """The usable contracts' columns auto rows read; dates as plain days, None when blank."""
-    usable = contracts[_usable(contracts)]
-    columns = {name: usable[name] for name in _TERMS}
-    for name in _DAYS:
-        days = usable[name].dt.date.to_numpy(dtype=object, copy=True)
-        days[usable[name].isna().to_numpy(dtype=bool)] = None
-        columns[name] = pd.Series(days, index=usable.index, dtype=object)
-    return pd.DataFrame(columns)
-
-
-def _review(
-    c: Any, cadence: tuple[str, Rule], at: int | None, frame: pd.DataFrame, context: DeriveContext
-) -> AutoRow:
-    """The review row's occurrence: kept while the cadence holds, else planned once anew.
-
-    ``cadence`` is the Review Every text and its rule; ``at`` the review row's place in
-    ``frame``, if it has one.
-
-    A new or re-planned review (or one back after it was cancelled) starts at the first
-    occurrence on or after today later than any already done; when only the cadence
-    changed, an overdue one stays overdue.
-    """
-    (text, rule), today, history = cadence, context.today, context.history
-    title = f"Review {c.name} ({text})"
-    current = frame["due"].iat[at] if at is not None else pd.NaT
-    if at is not None and pd.notna(current):
-        changed = frame["repeat"].iat[at] != text
-        overdue = current.date() < today and not frame["done"].iat[at]
-        key = cancelled_key(f"{c.id}/review", current.date().isoformat())
-        cancelled = key in history.recorded or status_shown(frame, at, CANCELLED)
-        if not cancelled and (not changed or overdue):
-            return AutoRow(c, "review", "review", title, current.date(), text, changed)
-    day = today
-    done = history.last_done.get(f"{c.id}/review")
-    if done is not None and done >= day:
-        day = done + dt.timedelta(days=1)
-    start = c.start if c.start is not None else today
-    due = rule.on_or_after(start, day) or day
-    replanned = at is not None and frame["repeat"].iat[at] != text
-    return AutoRow(c, "review", "review", title, due, text, replanned)
 
 
 def _follow(derived: Derived, source: RowSource, want: AutoRow, at: int) -> None:
@@ -238,11 +150,13 @@ def _replan_cells(
 def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: History) -> None:
     """Cancel open auto rows an active contract's terms no longer call for, logged once."""
     frame = derived.milestones
-    live = derived.contracts.loc[_usable(derived.contracts), "id"]
-    gone = (~frame["id"].isin(wanted) & frame["contract_id"].isin(live) & ~frame["done"]).to_numpy(
+    rows = np.flatnonzero(auto)
+    live = derived.contracts.loc[usable(derived.contracts), "id"]
+    part = frame.iloc[rows]
+    gone = (~part["id"].isin(wanted) & part["contract_id"].isin(live) & ~part["done"]).to_numpy(
         bool
     )
-    for at in np.flatnonzero(auto & gone):
+    for at in rows[gone]:
         mid, contract_id = frame["id"].iat[at], frame["contract_id"].iat[at]
         suffix = mid[len(contract_id) + 1 :]
         if mid != f"{contract_id}/{suffix}" or suffix not in WHY_GONE:
@@ -259,44 +173,57 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
             )
 
 
-def _new_frame(fresh: list[AutoRow], source: RowSource, settings: Settings) -> pd.DataFrame:
+def _new_frame(
+    wanted: Wanted, fresh: np.ndarray, source: RowSource, settings: Settings
+) -> pd.DataFrame:
     """The new auto rows as milestones, so this run evaluates them too (built column by column)."""
     n = len(fresh)
-    types = [want.type for want in fresh]
-    owners = [want.contract.owners for want in fresh]
+    types = wanted.type[fresh]
+    owners = wanted.column("owners")[fresh]
+    contract_ids = wanted.column("id")[fresh]
     columns: dict[str, object] = {
         "row": range(source.next_row, source.next_row + n),
-        "id": [want.id for want in fresh],
+        "id": [f"{c}/{s}" for c, s in zip(contract_ids, wanted.suffix[fresh], strict=True)],
         "new_id": [False] * n,
-        "contract_id": [want.contract.id for want in fresh],
-        "title": [want.title for want in fresh],
+        "contract_id": contract_ids,
+        "title": wanted.title[fresh],
         "type": types,
-        "due": np.array([want.due for want in fresh], dtype="datetime64[D]"),
+        "due": wanted.due[fresh],
         "owners": owners,
         "escalate_to": [()] * n,
         "lead_days": [settings.lead_days[t] for t in types],
         "lead_from": ["setting" if t in settings.remind_set else "default" for t in types],
-        "repeat": [want.repeat for want in fresh],
+        "repeat": wanted.repeat[fresh],
         "done": [False] * n,
         "completed_on": [pd.NaT] * n,
         "notes": [""] * n,
         "source": [AUTO] * n,
         "blocked": [not o for o in owners],
         "cancelled": [False] * n,
-        "department": [want.contract.department for want in fresh],
+        "department": wanted.column("department")[fresh],
     }
     return pd.DataFrame(columns)
 
 
-def _sheet_row(want: AutoRow, source: RowSource) -> dict[str, object]:
-    """The person-visible cells of a new auto row, by the sheet's own headers."""
-    values: dict[str, object] = {
-        "Milestone ID": want.id,
-        "Contract ID": want.contract.id,
-        "Milestone": want.title,
-        "Type": want.type,
-        "Due Date": want.due,
-    }
-    if want.repeat:
-        values["Repeat"] = want.repeat
-    return {source.headers.get(k, k): v for k, v in values.items()}
+def _sheet_rows(wanted: Wanted, fresh: np.ndarray, source: RowSource) -> list[dict[str, object]]:
+    """The person-visible cells of each new auto row, by the sheet's own headers."""
+    names = ("Milestone ID", "Contract ID", "Milestone", "Type", "Due Date")
+    headers = [source.headers.get(k, k) for k in names]
+    repeat_header = source.headers.get("Repeat", "Repeat")
+    contract_ids = wanted.column("id")[fresh]
+    columns = zip(
+        [f"{c}/{s}" for c, s in zip(contract_ids, wanted.suffix[fresh], strict=True)],
+        contract_ids,
+        wanted.title[fresh],
+        wanted.type[fresh],
+        wanted.due[fresh].astype(object),
+        wanted.repeat[fresh],
+        strict=True,
+    )
+    rows: list[dict[str, object]] = []
+    for *values, repeat in columns:
+        row = dict(zip(headers, values, strict=True))
+        if repeat:
+            row[repeat_header] = repeat
+        rows.append(row)
+    return rows

@@ -1,0 +1,219 @@
+"""The auto milestones the contracts' terms call for, as columns: notice, expiry and review.
+
+Pure. Notice and expiry rows are built column-wise for every usable contract at once;
+only contracts with a review cadence are visited one by one (their occurrence depends
+on the row already in the sheet and on the Log). An ``AutoRow`` object is made only for
+a row the run has to move or re-plan (``Wanted.row``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..cells.recurrence import Rule, parse_rule
+from ..keys import cancelled_key
+from ..problems import Problem
+from ..schema import CANCELLED, CONTRACTS
+from .changes import DeriveContext, Derived, status_shown
+
+RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
+_KINDS = (("notice", "notice"), ("expiry", "expiration"), ("review", "review"))  # suffix, type
+_TERMS = ("id", "name", "owners", "department", "row", "auto_renew", "review_every", "risk")
+_DAYS = ("notice_deadline", "term_end", "start")
+
+
+@dataclass(frozen=True)
+class AutoRow:
+    """A milestone a contract's terms call for: its notice, expiry or review row."""
+
+    contract: Any  # the contract's row (a namedtuple of the contracts frame)
+    suffix: str
+    type: str
+    title: str
+    due: dt.date
+    repeat: str = ""
+    replanned: bool = False  # the review cadence changed: Repeat (and title) follow it
+
+    @property
+    def id(self) -> str:
+        """The auto milestone's ID."""
+        return f"{self.contract.id}/{self.suffix}"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The wanted auto rows in the order the terms list them (by contract, then kind).
+
+    ``at`` is each row's contract as a position in ``terms`` (the usable contracts);
+    every other field is one value per wanted row; ``due`` is ``datetime64[D]``.
+    """
+
+    terms: pd.DataFrame
+    at: np.ndarray
+    suffix: np.ndarray
+    type: np.ndarray
+    title: np.ndarray
+    due: np.ndarray
+    repeat: np.ndarray
+    replanned: np.ndarray
+
+    @property
+    def ids(self) -> list[str]:
+        """Each wanted row's Milestone ID."""
+        contract_ids = self.terms["id"].to_numpy(dtype=object)[self.at]
+        return [f"{c}/{s}" for c, s in zip(contract_ids, self.suffix, strict=True)]
+
+    def column(self, name: str) -> np.ndarray:
+        """A contract column, one value per wanted row."""
+        return self.terms[name].to_numpy(dtype=object)[self.at]
+
+    def row(self, i: int) -> AutoRow:
+        """Wanted row ``i`` as one object (for the few rows the run moves or re-plans)."""
+        contract = _terms(self.terms.iloc[[int(self.at[i])]])
+        return AutoRow(
+            next(contract.itertuples(index=False)),
+            str(self.suffix[i]),
+            str(self.type[i]),
+            str(self.title[i]),
+            self.due[i].astype(object),
+            str(self.repeat[i]),
+            bool(self.replanned[i]),
+        )
+
+
+def review_rule(contract: Any) -> tuple[str, Rule | None]:
+    """The contract's review cadence text and rule: Review Every, else by Risk."""
+    text = str(contract.review_every or RISK_CADENCE.get(contract.risk, ""))
+    rule = parse_rule(text) if text else None
+    return text, rule if isinstance(rule, Rule) else None
+
+
+def usable(contracts: pd.DataFrame) -> pd.Series:
+    """Contracts whose terms call for auto rows: active, with an ID, not a duplicate."""
+    return contracts["active"] & (contracts["id"] != "") & ~contracts["duplicate"]
+
+
+def desired(derived: Derived, existing: dict[str, int], context: DeriveContext) -> Wanted:
+    """The auto milestones each usable contract's terms call for, with their due dates.
+
+    A Review Every that is no cadence is a Problem added to ``derived``.
+    """
+    terms = derived.contracts[usable(derived.contracts)]
+    parts = [_notice(terms), _expiry(terms), _reviews(terms, derived, existing, context)]
+    at = np.concatenate([p[0] for p in parts])
+    kind = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])
+    order = np.lexsort((kind, at))
+    suffixes = np.array([s for s, _ in _KINDS], dtype=object)[kind[order]]
+    types = np.array([t for _, t in _KINDS], dtype=object)[kind[order]]
+    field = [np.concatenate([p[i] for p in parts])[order] for i in range(1, 5)]
+    return Wanted(terms, at[order], suffixes, types, *field)
+
+
+_Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _part(at: np.ndarray, titles: list[str], due: np.ndarray) -> _Part:
+    """Positions, titles, due days, blank Repeat, not re-planned."""
+    n = len(at)
+    blank = np.full(n, "", dtype=object)
+    return at, np.array(titles, dtype=object), due, blank, np.zeros(n, dtype=bool)
+
+
+def _notice(terms: pd.DataFrame) -> _Part:
+    deadline = terms["notice_deadline"].to_numpy(dtype="datetime64[D]")
+    at = np.flatnonzero(~np.isnat(deadline))
+    names = terms["name"].to_numpy(dtype=object)[at]
+    renews = terms["auto_renew"].to_numpy(dtype=object)[at]
+    titles = [
+        f"Last day to give notice on {n}{' so it does not renew' if r else ''}"
+        for n, r in zip(names, renews, strict=True)
+    ]
+    return _part(at, titles, deadline[at])
+
+
+def _expiry(terms: pd.DataFrame) -> _Part:
+    end = terms["term_end"].to_numpy(dtype="datetime64[D]")
+    at = np.flatnonzero(~np.isnat(end))
+    titles = [f"{n}: term ends" for n in terms["name"].to_numpy(dtype=object)[at]]
+    return _part(at, titles, end[at])
+
+
+def _reviews(
+    terms: pd.DataFrame, derived: Derived, existing: dict[str, int], context: DeriveContext
+) -> _Part:
+    """The review rows, contract by contract, for the contracts with a cadence text."""
+    every = terms["review_every"].to_numpy(dtype=object)
+    texts = [
+        str(e or RISK_CADENCE.get(k, ""))
+        for e, k in zip(every, terms["risk"].to_numpy(dtype=object), strict=True)
+    ]
+    candidates = np.flatnonzero(np.array([bool(t) for t in texts], dtype=bool))
+    at: list[int] = []
+    rows: list[AutoRow] = []
+    for i, c in zip(
+        candidates, _terms(terms.iloc[candidates]).itertuples(index=False), strict=True
+    ):
+        text, rule = review_rule(c)
+        if rule is not None:
+            here = existing.get(f"{c.id}/review")
+            rows.append(_review(c, (text, rule), here, derived.milestones, context))
+            at.append(int(i))
+        elif c.review_every:
+            reason = "is not a cadence (try Quarterly, Annual or every 6 months); no review row"
+            message = f'Review Every: "{text[:60]}" {reason}'
+            derived.problems.append(Problem(CONTRACTS, int(c.row), "Review Every", message))
+    due = np.array([r.due for r in rows], dtype="datetime64[D]")
+    return (
+        np.array(at, dtype=np.int64),
+        np.array([r.title for r in rows], dtype=object),
+        due,
+        np.array([r.repeat for r in rows], dtype=object),
+        np.array([r.replanned for r in rows], dtype=bool),
+    )
+
+
+def _terms(contracts: pd.DataFrame) -> pd.DataFrame:
+    """Contracts' columns auto rows read; dates as plain days, None when blank."""
+    columns = {name: contracts[name] for name in _TERMS}
+    for name in _DAYS:
+        days = contracts[name].dt.date.to_numpy(dtype=object, copy=True)
+        days[contracts[name].isna().to_numpy(dtype=bool)] = None
+        columns[name] = pd.Series(days, index=contracts.index, dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _review(
+    c: Any, cadence: tuple[str, Rule], at: int | None, frame: pd.DataFrame, context: DeriveContext
+) -> AutoRow:
+    """The review row's occurrence: kept while the cadence holds, else planned once anew.
+
+    ``cadence`` is the Review Every text and its rule; ``at`` the review row's place in
+    ``frame``, if it has one.
+
+    A new or re-planned review (or one back after it was cancelled) starts at the first
+    occurrence on or after today later than any already done; when only the cadence
+    changed, an overdue one stays overdue.
+    """
+    (text, rule), today, history = cadence, context.today, context.history
+    title = f"Review {c.name} ({text})"
+    current = frame["due"].iat[at] if at is not None else pd.NaT
+    if at is not None and pd.notna(current):
+        changed = frame["repeat"].iat[at] != text
+        overdue = current.date() < today and not frame["done"].iat[at]
+        key = cancelled_key(f"{c.id}/review", current.date().isoformat())
+        cancelled = key in history.recorded or status_shown(frame, at, CANCELLED)
+        if not cancelled and (not changed or overdue):
+            return AutoRow(c, "review", "review", title, current.date(), text, changed)
+    day = today
+    done = history.last_done.get(f"{c.id}/review")
+    if done is not None and done >= day:
+        day = done + dt.timedelta(days=1)
+    start = c.start if c.start is not None else today
+    due = rule.on_or_after(start, day) or day
+    replanned = at is not None and frame["repeat"].iat[at] != text
+    return AutoRow(c, "review", "review", title, due, text, replanned)
