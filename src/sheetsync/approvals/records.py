@@ -40,10 +40,11 @@ def _from_cells(frame: pd.DataFrame) -> dict[str, dt.date]:
     """The ``opened`` marks in the Last Notified cells of auto approval rows."""
     if "last_notified" not in frame:
         return {}
-    cells = frame["last_notified"].astype(str)
-    auto = (frame["source"] == "auto") & cells.str.contains("opened", case=False, regex=False)
+    rows = frame.loc[(frame["source"] == "auto").to_numpy(dtype=bool), ["id", "last_notified"]]
+    cells = rows["last_notified"].astype(str)
+    marked = cells.str.contains("opened", case=False, regex=False).to_numpy(dtype=bool)
     days: dict[str, dt.date] = {}
-    for ident, cell in zip(frame["id"][auto].astype(str), cells[auto], strict=True):
+    for ident, cell in zip(rows["id"][marked].astype(str), cells[marked], strict=True):
         day = opened_mark(cell)
         if day is not None and STEP_ID.match(ident):
             days[ident] = day
@@ -67,9 +68,10 @@ def cancelled_steps(recorded: frozenset[str], frame: pd.DataFrame) -> set[str]:
         if parts is not None and parts.kind == CANCELLED_KIND and STEP_ID.match(parts.milestone):
             found.add(parts.milestone)
     if "status_before" in frame:
-        shown = frame["status_before"].astype(str).str.strip().str.casefold()
-        auto = (frame["source"] == "auto") & (shown == CANCELLED.casefold())
-        found.update(i for i in frame["id"][auto].astype(str) if STEP_ID.match(i))
+        rows = frame.loc[(frame["source"] == "auto").to_numpy(dtype=bool), ["id", "status_before"]]
+        shown = rows["status_before"].astype(str).str.strip().str.casefold()
+        cancelled = (shown == CANCELLED.casefold()).to_numpy(dtype=bool)
+        found.update(i for i in rows["id"][cancelled].astype(str) if STEP_ID.match(i))
     return found
 
 

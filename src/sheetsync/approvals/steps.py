@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..cells.addresses import Address, allowed_split
@@ -94,12 +95,19 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     _not_counted_early(derived)
     _append_fresh(run)
     frame = derived.milestones
-    frame["waits_for"] = frame["id"].map(run.waits).fillna(0).astype("int64")
-    frame["opened_on"] = frame["id"].map(run.opened_on).astype(object)
+    frame["waits_for"] = _by_id(frame, run.waits).fillna(0).astype("int64")
+    frame["opened_on"] = _by_id(frame, run.opened_on).astype(object)
     ids = derived.contracts["id"].tolist()
     derived.contracts["approval"] = pd.Series(
         [run.state.get(i, "") for i in ids], index=derived.contracts.index, dtype=object
     )
+
+
+def _by_id(frame: pd.DataFrame, values: dict[str, Any]) -> pd.Series:
+    """Each milestone's value by its ID (NaN where none): no lookups when there is none."""
+    if not values:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return frame["id"].map(values)
 
 
 def _route(run: _Run, c: Any, steps: list[Step], top: int) -> None:

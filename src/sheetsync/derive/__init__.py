@@ -131,15 +131,15 @@ def derive(tracker: Tracker, context: DeriveContext) -> Derived:
 def _roll_recurring(derived: Derived, source: RowSource, history: History) -> None:
     """Move each done repeating milestone to its next occurrence; an ended series stays done."""
     frame = derived.milestones
-    rules = frame["repeat"].map(lambda t: parse_rule(str(t)) if t else None)
-    for i in np.flatnonzero(rules.map(lambda r: isinstance(r, str)).to_numpy(dtype=bool)):
+    rules, kinds = _rules(frame["repeat"])
+    for i in np.flatnonzero(kinds == 2):
         shown = str(frame["repeat"].iat[i])[:60]
         derived.problems.append(
             Problem(
                 MILESTONES, int(frame["row"].iat[i]), "Repeat", f'Repeat: "{shown}" {rules.iat[i]}'
             )
         )
-    repeating = rules.map(lambda r: isinstance(r, Rule)) & frame["due"].notna()
+    repeating = pd.Series(kinds == 1, index=frame.index) & frame["due"].notna()
     anchors = _anchors(frame, rules, repeating, history)
     frame["series_from"] = pd.Series(pd.to_datetime(anchors), index=frame.index)
     rolling = repeating & frame["done"] & ~frame["cancelled"]
@@ -157,6 +157,19 @@ def _roll_recurring(derived: Derived, source: RowSource, history: History) -> No
         frame.iloc[i, frame.columns.get_loc("due")] = pd.Timestamp(following)
         frame.iloc[i, frame.columns.get_loc("done")] = False
         frame.iloc[i, frame.columns.get_loc("completed_on")] = pd.NaT
+
+
+def _rules(repeat: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Each Repeat cell read once per distinct text: the rules, and 1 for a Rule, 2 for a reason.
+
+    The rules are a Rule, None (no repeat) or the sentence saying why the text is unreadable.
+    """
+    codes, texts = pd.factorize(repeat.to_numpy(dtype=object), use_na_sentinel=False)
+    read = [parse_rule(str(t)) if t else None for t in texts]
+    kind = np.array([1 if isinstance(r, Rule) else 2 if isinstance(r, str) else 0 for r in read])
+    parsed = np.empty(len(read), dtype=object)
+    parsed[:] = read
+    return pd.Series(parsed[codes], index=repeat.index, dtype=object), kind[codes]
 
 
 def _anchors(

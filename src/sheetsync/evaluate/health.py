@@ -62,7 +62,7 @@ def _next_by_contract(milestones: pd.DataFrame, codes: np.ndarray) -> pd.Series:
     ``codes`` numbers each milestone's Contract ID.
     """
     is_open = milestones["status"].isin(OPEN_STATUSES).to_numpy(dtype=bool)
-    open_ = milestones[is_open]
+    open_ = milestones.loc[is_open, ["contract_id", "due", "id", "title"]]
     first = open_[_earliest(open_["due"], codes[is_open])]
     tied = first["contract_id"].duplicated(keep=False).to_numpy()
     if tied.any():  # the same earliest day twice: the lowest ID comes first
