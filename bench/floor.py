@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import gspread
+from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from sheetsync.backends.a1 import cell_position, column_letters
 
@@ -119,6 +120,39 @@ def by_column(writes: list[dict]) -> list[dict]:
         }
         for (tab, column), cells in columns.items()
     ]
+
+
+def updated_cells(requests: list[dict], titles: dict[int, str]) -> list[dict]:
+    """The updateCells requests of a spreadsheets:batchUpdate as value ranges, one each.
+
+    ``titles`` names the tabs by sheet ID; tabs the same batch adds are named from it. A
+    CellData without a value (a cleared cell) is "", as the run's RAW writes clear one.
+    """
+    titles = titles | {
+        add["addSheet"]["properties"]["sheetId"]: add["addSheet"]["properties"]["title"]
+        for add in requests
+        if "sheetId" in add.get("addSheet", {}).get("properties", {})
+    }
+    ranges = []
+    for request in requests:
+        update = request.get("updateCells")
+        if update is None:
+            continue
+        start, rows = update["start"], update.get("rows", [])
+        values = [[_entered(cell) for cell in row.get("values", [])] for row in rows]
+        if not values:
+            continue
+        top, left = start.get("rowIndex", 0) + 1, start.get("columnIndex", 0) + 1
+        last = rowcol_to_a1(top + len(values) - 1, left + max(map(len, values)) - 1)
+        tab = absolute_range_name(titles[start.get("sheetId", 0)])
+        ranges.append({"range": f"{tab}!{rowcol_to_a1(top, left)}:{last}", "values": values})
+    return ranges
+
+
+def _entered(cell: dict) -> Any:
+    """A CellData's userEnteredValue as the JSON value a RAW write sends."""
+    entered = cell.get("userEnteredValue", {})
+    return next(iter(entered.values()), "")
 
 
 def range_cells(vr: dict) -> dict[tuple[str, int, int], Any]:

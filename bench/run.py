@@ -45,6 +45,7 @@ NOON = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 NAIVE_ROWS = 1_000
 TABS = ("Contracts", "Milestones", "Settings", "Log")
 CAPTURE = "(bench capture)"
+STDERR_LINES = 30  # of a failed size's child, printed
 PIPELINE_STEPS = {
     "run": "glue",
     "prepare": "glue",
@@ -180,16 +181,33 @@ def instrument(steps: Steps, backend: Any, writes: Path) -> None:
 
 
 def _capture_writes(steps: Steps, backend: Any, writes: Path) -> None:
-    """Save each RAW values:batchUpdate body to ``writes`` (JSON lines) for the floor to replay."""
-    original = backend.api.values_update
+    """Save the cells the run writes to ``writes`` (JSON lines of value ranges) for the floor.
+
+    Each RAW values:batchUpdate body is saved as it is; the updateCells requests of a
+    spreadsheets:batchUpdate (the cells of new rows, columns and tabs, in the run's last
+    one) are saved as the value ranges that write the same cells.
+    """
+    from floor import updated_cells
+
+    api = backend.api
+    values_update, batch_update = api.values_update, api.batch_update
+
+    def save(data: list[dict[str, Any]]) -> None:
+        if data:
+            with steps.step(CAPTURE), writes.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
     def capture(data: list[dict[str, Any]], option: str = "RAW") -> Any:
         if option == "RAW":
-            with steps.step(CAPTURE), writes.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(data, ensure_ascii=False) + "\n")
-        return original(data, option)
+            save(data)
+        return values_update(data, option)
 
-    backend.api.values_update = capture
+    def capture_cells(requests: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        titles = {info.sheet_id: info.title for info in backend._tabs.values()}
+        save(updated_cells(requests, titles))
+        return batch_update(requests, *args, **kwargs)
+
+    api.values_update, api.batch_update = capture, capture_cells
 
 
 def full_run(
@@ -329,13 +347,17 @@ def main() -> None:
 
 
 def _child(rows: int, flags: list[str]) -> dict[str, Any]:
-    out = subprocess.run(
+    """Measure one size in a child process; its traceback's tail when it fails."""
+    done = subprocess.run(
         [sys.executable, __file__, "--child", "--rows", str(rows), *flags],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    )
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-STDERR_LINES:])
+        sys.exit(f"{rows:,} rows failed (exit {done.returncode}):\n{tail}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
