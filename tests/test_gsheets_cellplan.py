@@ -7,7 +7,8 @@ import json
 
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
-from sheetsync.backends.gsheets.cellplan import TabNow, plan_tab, to_wire, value_ranges
+from sheetsync.backends.gsheets.cellplan import TabNow, to_wire, value_ranges
+from sheetsync.backends.gsheets.changed import plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
 from sheetsync.model import RowWrite, TabWrite, WriteReport

@@ -50,9 +50,9 @@ from .cellplan import (
     grid_of,
     grow_columns,
     header_after,
-    plan_tab,
     value_ranges,
 )
+from .changed import plan_tab
 from .connect import connect_http
 from .finish import (
     Finish,

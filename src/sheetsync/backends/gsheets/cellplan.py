@@ -17,11 +17,9 @@ from typing import Any
 import numpy as np
 from gspread.utils import absolute_range_name
 
-from ...cells.dates import to_serial
-from ...model import Cell, Grid, TabWrite, WriteReport
+from ...model import Cell, Grid
 from ...schema import header_key
 from ..a1 import column_letters
-from ..rowmatch import header_columns, plan_cells
 
 GAP = 8  # rows left untouched (JSON null) rather than starting a new range
 ByColumn = dict[int, dict[int, Any]]
@@ -62,32 +60,6 @@ class TabNow:
         return values[row - 1] if row <= len(values) else None
 
 
-def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> dict[int, dict[int, Any]]:
-    """Cells to send for one tab, by column then row: only those whose value changes."""
-    columns, _ = header_columns(now.header, ())
-    id_column = columns.get(header_key(tab_write.id_header))
-    if id_column is None:
-        report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in tab_write.rows)
-        return {}
-    ids = now.columns.get(id_column, [])[1:]
-    plan = plan_cells(tab_write, now.header, ids, now.cell)
-    by_column: dict[int, dict[int, Any]] = {}
-    for column, name in plan.new_headers:
-        by_column.setdefault(column, {})[1] = name
-    system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
-    system.update(column for column, _ in plan.new_headers)
-    for row, column, value in plan.cells:
-        current = now.cell(row, column)
-        if type(current) is type(value) and current == value:
-            continue  # the common case, without conversions
-        if not _already(current, value):
-            person_date = is_day(value) and column not in system
-            wire = int(to_serial(value)) if person_date else to_wire(value)
-            by_column.setdefault(column, {})[row] = wire
-    report.merge(plan.report)
-    return by_column
-
-
 def header_after(header: Sequence[Cell], by_column: dict[int, dict[int, Any]]) -> list[Cell]:
     """Row 1 as it will be once the planned header cells are written."""
     after = list(header)
@@ -119,18 +91,6 @@ def to_wire(value: object) -> Any:
 
 def is_day(value: object) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-
-
-def _already(current: Cell, value: object) -> bool:
-    """Whether a cell already holds ``value``; a date as a real date cell or as ISO text."""
-    if is_day(value) and isinstance(current, int | float) and not isinstance(current, bool):
-        return current == to_serial(value)  # type: ignore[arg-type]
-    return _same(current, to_wire(value))
-
-
-def _same(current: Cell, wire: Any) -> bool:
-    """Whether a cell already shows ``wire`` (a bool is never the number 1)."""
-    return shown(current) == shown(wire)
 
 
 def value_ranges(tab: str, by_column: dict[int, dict[int, Any]]) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,121 @@
+"""Which planned cells change, column by column, and as what JSON values (pure).
+
+A write names the same few values on every row of a column (a status, the day's stamp,
+a few hundred dates), and a re-read column holds as few: each distinct value is turned
+into what it is sent as, and into what a cell must show to hold it already, once per
+column rather than once per cell; a cell is then one lookup and one comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ...cells.dates import to_serial
+from ...model import TabWrite, WriteReport
+from ...schema import header_key
+from ..rowmatch import header_columns, plan_cells
+from .cellplan import ByColumn, TabNow, is_day, shown, to_wire
+
+Shown = tuple[str, Any]
+
+
+def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
+    """Cells to send for one tab, by column then row: only those whose value changes."""
+    columns, _ = header_columns(now.header, ())
+    id_column = columns.get(header_key(tab_write.id_header))
+    if id_column is None:
+        report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in tab_write.rows)
+        return {}
+    ids = now.columns.get(id_column, [])[1:]
+    plan = plan_cells(tab_write, now.header, ids, now.cell)
+    system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
+    system.update(column for column, _ in plan.new_headers)
+    by_column: ByColumn = {column: {1: name} for column, name in plan.new_headers}
+    for column, cells in changed_cells(plan.cells, now, system).items():
+        by_column.setdefault(column, {}).update(cells)
+    report.merge(plan.report)
+    return by_column
+
+
+def changed_cells(cells: Sequence[tuple[int, int, Any]], now: TabNow, system: set[int]) -> ByColumn:
+    """The cells of ``cells`` (row, column, value) that change, as {column: {row: wire}}.
+
+    A cell holds a value already when it shows it (``cellplan.shown``), or, for a day,
+    when it is a date cell of that day. Days in a person's columns (not in ``system``)
+    go as serial numbers, so they stay date cells; other values as ``cellplan.to_wire``.
+    """
+    by_column: ByColumn = {}
+    if not cells:
+        return by_column
+    rows, columns, values = zip(*cells, strict=True)
+    column_of = np.fromiter(columns, dtype=np.int64, count=len(columns))
+    row_of = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    for column in np.unique(column_of).tolist():
+        at = np.flatnonzero(column_of == column)
+        wanted = [values[i] for i in at.tolist()]
+        current = _current(now.columns.get(column, []), row_of[at])
+        changes = _Column(column not in system).changes(row_of[at].tolist(), wanted, current)
+        if changes:
+            by_column[column] = changes
+    return by_column
+
+
+def _current(column: list[Any], rows: np.ndarray) -> list[Any]:
+    """The re-read values at 1-based ``rows`` of a column; None past its end."""
+    padded = np.full(max(int(rows.max()), len(column)), None, dtype=object)
+    padded[: len(column)] = column
+    return padded[rows - 1].tolist()
+
+
+class _Column:
+    """One column's conversions, each distinct value worked out once."""
+
+    def __init__(self, person: bool) -> None:
+        self.person = person  # a person's column: days go as serial numbers
+        self.wanted: dict[Hashable, tuple[Any, frozenset[Shown]]] = {}
+        self.shows: dict[Hashable, Shown] = {}
+
+    def changes(self, rows: list[int], wanted: list[Any], current: list[Any]) -> dict[int, Any]:
+        """{row: wire} of the rows whose current value does not hold the wanted one."""
+        out: dict[int, Any] = {}
+        for row, value, now in zip(rows, wanted, current, strict=True):
+            if type(now) is type(value) and now == value:
+                continue  # the common case, without conversions
+            wire, holds = self._wanted(value)
+            if self._shows(now) not in holds:
+                out[row] = wire
+        return out
+
+    def _wanted(self, value: Any) -> tuple[Any, frozenset[Shown]]:
+        key = (type(value), value)
+        try:
+            found = self.wanted.get(key)
+        except TypeError:  # an unhashable value: worked out each time
+            return self._convert(value)
+        if found is None:
+            found = self.wanted[key] = self._convert(value)
+        return found
+
+    def _convert(self, value: Any) -> tuple[Any, frozenset[Shown]]:
+        """What ``value`` is sent as, and what a cell holding it already shows."""
+        wire = to_wire(value)
+        holds = {shown(wire)}
+        if is_day(value):
+            serial = to_serial(value)
+            holds = {("number", float(serial)), ("text", wire)}
+            if self.person:
+                wire = int(serial)
+        return wire, frozenset(holds)
+
+    def _shows(self, value: Any) -> Shown:
+        key = (type(value), value)  # the type tells apart True and 1, equal as keys
+        try:
+            found = self.shows.get(key)
+        except TypeError:
+            return shown(value)
+        if found is None:
+            found = self.shows[key] = shown(value)
+        return found
