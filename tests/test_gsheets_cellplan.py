@@ -31,11 +31,13 @@ def test_column_letters_and_numbers_agree_past_the_two_letter_columns() -> None:
     assert cell_position("12AB") is None
 
 
-def test_nearby_rows_share_one_range_and_far_ones_start_another() -> None:
-    """Rows a few apart go in one range (null between: untouched); distant rows get their own."""
-    ranges = list(value_ranges("Milestones", {3: {2: "Due soon", 5: "Overdue", 40: "Done"}}))
-    assert [r["range"] for r in ranges] == ["'Milestones'!C2:C5", "'Milestones'!C40:C40"]
-    assert ranges[0]["values"] == [["Due soon", None, None, "Overdue"]]
+def test_a_columns_changed_cells_go_in_one_range_with_null_between() -> None:
+    """A column's cells, near or far apart, share one range; rows between are null (untouched)."""
+    ranges = list(value_ranges("Milestones", {3: {40: "Done", 2: "Due soon", 5: "Overdue"}}))
+    assert [r["range"] for r in ranges] == ["'Milestones'!C2:C40"]
+    values = ranges[0]["values"][0]
+    assert values[:4] == ["Due soon", None, None, "Overdue"]
+    assert values[-1] == "Done" and values[4:-1] == [None] * 34
 
 
 def test_a_long_column_is_cut_into_bodies_under_the_limit_keeping_every_value() -> None:
@@ -47,6 +49,8 @@ def test_a_long_column_is_cut_into_bodies_under_the_limit_keeping_every_value() 
     assert all(len(json.dumps({"data": part})) < 4_000 for part in parts)
     sent = [v for part in parts for vr in part for v in vr["values"][0]]
     assert sent == values
+    first_rows = [int(vr["range"].split("!A")[1].split(":")[0]) for p in parts for vr in p]
+    assert first_rows[0] == 2 and first_rows == sorted(set(first_rows))
 
 
 def test_only_cells_whose_value_changes_are_planned() -> None:

@@ -39,28 +39,27 @@ def packed(items: Iterable[T], limit: int) -> Iterator[list[T]]:
 
 
 def _split_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    """Cut one column range into row pieces of at most about ``limit`` bytes."""
+    """Cut one column range into row pieces of at most about ``limit`` bytes.
+
+    The pieces are sized from the whole column's JSON length and halved while one is
+    still too long, so a column is encoded a few times, not value by value.
+    """
     values = value_range["values"][0]
-    if len(compact_json(values)) <= limit:
+    size = len(compact_json(values))
+    if size <= limit:
         return [value_range]
     tab, cells = value_range["range"].rsplit("!", 1)
     letter, first = split_cell(cells.split(":")[0])
-
-    def piece(start: int, chunk: list[Any]) -> dict[str, Any]:
-        rows = f"{letter}{first + start}:{letter}{first + start + len(chunk) - 1}"
-        return {"range": f"{tab}!{rows}", "majorDimension": "COLUMNS", "values": [chunk]}
-
     pieces: list[dict[str, Any]] = []
-    chunk: list[Any] = []
-    start = size = 0
-    for index, value in enumerate(values):
-        value_size = len(compact_json(value)) + 1
-        if chunk and size + value_size > limit:
-            pieces.append(piece(start, chunk))
-            chunk, start, size = [], index, 0
-        chunk.append(value)
-        size += value_size
-    pieces.append(piece(start, chunk))
+    start, step = 0, max(1, len(values) * limit // size)
+    while start < len(values):
+        chunk = values[start : start + step]
+        if len(chunk) > 1 and len(compact_json(chunk)) > limit:
+            step = max(1, step // 2)
+            continue
+        rows = f"{letter}{first + start}:{letter}{first + start + len(chunk) - 1}"
+        pieces.append({"range": f"{tab}!{rows}", "majorDimension": "COLUMNS", "values": [chunk]})
+        start += len(chunk)
     return pieces
 
 

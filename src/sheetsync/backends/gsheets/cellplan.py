@@ -2,7 +2,7 @@
 
 Nothing here does I/O: given a tab's cells as re-read (``TabNow``) and the writes the
 run wants, these functions say which cells change and as what JSON values, grouped in
-column ranges (short gaps sent as null, which leaves a cell untouched); and they turn
+one range per column (gaps sent as null, which leaves a cell untouched); and they turn
 API answers into grids of cells. ``backend`` sends what they plan.
 """
 
@@ -21,7 +21,6 @@ from ...model import Cell, Grid
 from ...schema import header_key
 from ..a1 import column_letters
 
-GAP = 8  # rows left untouched (JSON null) rather than starting a new range
 ByColumn = dict[int, dict[int, Any]]
 """Cells to send for one tab: {column: {row: value}}, both 1-based."""
 
@@ -94,30 +93,19 @@ def is_day(value: object) -> bool:
 
 
 def value_ranges(tab: str, by_column: dict[int, dict[int, Any]]) -> Iterator[dict[str, Any]]:
-    """One ValueRange per run of rows in a column; short gaps are sent as null (untouched)."""
+    """One ValueRange per column, from its first row to its last; rows between are sent as
+    null (left untouched). A range too long for one body is cut by ``bodies.batches``."""
     for column in sorted(by_column):
         cells = by_column[column]
-        letter = column_letters(column)
-        for first, last in _runs(sorted(cells)):
-            values = [cells.get(row) for row in range(first, last + 1)]
-            yield {
-                "range": absolute_range_name(tab, f"{letter}{first}:{letter}{last}"),
-                "majorDimension": "COLUMNS",
-                "values": [values],
-            }
-
-
-def _runs(rows: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """(first, last) runs of sorted rows, bridging gaps of at most ``GAP`` rows."""
-    if not rows:
-        return
-    first = last = rows[0]
-    for row in rows[1:]:
-        if row - last > GAP + 1:
-            yield first, last
-            first = row
-        last = row
-    yield first, last
+        if not cells:
+            continue
+        letter, first, last = column_letters(column), min(cells), max(cells)
+        values = [cells.get(row) for row in range(first, last + 1)]
+        yield {
+            "range": absolute_range_name(tab, f"{letter}{first}:{letter}{last}"),
+            "majorDimension": "COLUMNS",
+            "values": [values],
+        }
 
 
 def runs_descending(rows: Sequence[int]) -> list[tuple[int, int]]:
