@@ -39,6 +39,16 @@ def escalation_recipients(
 
 def escalation_routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
     """Each row's escalation recipients (none below level 1), once per distinct routing."""
+    rising = np.flatnonzero(milestones["level"].to_numpy() > 0)
+    routes: list[Route] = [()] * len(milestones)
+    if len(rising) == len(milestones):
+        return _routes(milestones, settings)
+    for at, route in zip(rising.tolist(), _routes(milestones.iloc[rising], settings), strict=True):
+        routes[at] = route
+    return routes
+
+
+def _routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
     level = milestones["level"].to_numpy()
     escalate, routes = factorize_objects(milestones["escalate_to"].to_numpy(dtype=object))
     department, names = pd.factorize(milestones["department"].to_numpy(dtype=object))
@@ -71,8 +81,10 @@ def escalation_label(level: int, to: Route) -> str:
 
 def escalation_labels(milestones: pd.DataFrame, routes: list[Route]) -> pd.Series:
     """``escalation_label`` of every row, aligned with ``milestones``."""
-    levels = milestones["level"].to_numpy(dtype=np.int64).tolist()
-    texts = [escalation_label(n, to) for n, to in zip(levels, routes, strict=True)]
+    levels = milestones["level"].to_numpy(dtype=np.int64)
+    texts = np.full(len(levels), "", dtype=object)  # below level 1: nothing
+    for i in np.flatnonzero(levels > 0).tolist():
+        texts[i] = escalation_label(int(levels[i]), routes[i])
     return pd.Series(texts, index=milestones.index, dtype=object)
 
 
