@@ -17,6 +17,7 @@ from sheetsync.record.prune import prune_policy
 from sheetsync.record.rows import change_rows, log_rows, sent_today
 from sheetsync.record.summarised import (
     first_rows,
+    mark_rank,
     month_marks,
     owner_code,
     summary_mark,
@@ -175,6 +176,18 @@ def test_each_summarised_owner_is_marked_on_their_first_row():
     assert first_rows(PAIRS, EMAILS, {"ann@example.com"}) == {0: {"ann@example.com"}}
     assert first_rows(PAIRS, EMAILS, set(EMAILS)) == {0: {EMAILS[0]}, 1: {EMAILS[1]}}
     assert first_rows(PAIRS, EMAILS, set()) == {}
+
+
+def test_a_mark_goes_first_on_a_row_the_write_finds_by_its_own_id():
+    """Bob's first row shares its ID with row 3: his mark goes on row 2; rows alone still do."""
+    none = pd.Series([False] * 4)
+    shared = mark_rank(pd.Series(["M-1", "M-2", "M-3", " M-2"]), none)
+    assert shared.tolist() == [0, 1, 0, 1]
+    assert first_rows(PAIRS, EMAILS, set(EMAILS), shared) == {0: {EMAILS[0]}, 2: {EMAILS[1]}}
+    fresh = mark_rank(pd.Series(["M-1", "M-2", "M-3", "M-4"]), pd.Series([True, False] * 2))
+    assert first_rows(PAIRS, EMAILS, set(EMAILS), fresh) == {1: set(EMAILS)}
+    only_bob = (np.array([1]), np.array([1]))
+    assert first_rows(only_bob, EMAILS, set(EMAILS), shared) == {1: {EMAILS[1]}}
 
 
 def test_only_marks_for_the_month_asked_are_read():

@@ -20,6 +20,7 @@ import pytest
 from conftest import TODAY, tracker_grids
 from editable import Tracker
 from sheetsync.pipeline import RunOptions, run
+from sheetsync.record.summarised import owner_code
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 from sheetsync.testing.smtpd import SmtpServer
 from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
@@ -101,3 +102,18 @@ def test_an_owner_added_after_the_summary_gets_theirs_and_no_one_else_again(trac
     tracker.delete_log_rows("")
     assert tracker.summaries(TODAY + dt.timedelta(days=2)) == []
     assert tracker.summaries(DECEMBER) == ["bob@example.com", "eve@example.com", OWNERS[1]]
+
+
+@pytest.mark.parametrize("kind", ["google"])
+def test_a_summary_is_marked_on_a_row_the_write_finds_after_a_sort(tracker, emulator):
+    """Bob's first row's ID is on two rows; rows sorted mid-run, Log gone: no second summary."""
+    tracker.type("Milestones", "M-0005", "Milestone ID", "M-0002")
+    editor = emulator.edit(tracker.sheet, "Milestones")
+    after = emulator.calls["values.batchGet"] + 2  # the write's re-read of the rows
+    emulator.on_call("values.batchGet", after, lambda: editor.sort("Due Date", descending=True))
+    assert tracker.summaries(TODAY) == OWNERS
+    header, *rows = tracker.tabs()["Milestones"]
+    at, bob = header.index("Last Notified"), owner_code(OWNERS[0])
+    assert [r[0] for r in rows if len(r) > at and bob in str(r[at])] == ["M-0004"]
+    tracker.delete_log_rows("")
+    assert tracker.summaries(TODAY + dt.timedelta(days=1)) == []

@@ -77,17 +77,41 @@ def sent_in_log(frame: pd.DataFrame, month: str) -> set[str]:
 
 
 def first_rows(
-    pairs: tuple[np.ndarray, np.ndarray], emails: list[str], wanted: set[str]
+    pairs: tuple[np.ndarray, np.ndarray],
+    emails: list[str],
+    wanted: set[str],
+    rank: np.ndarray | None = None,
 ) -> dict[int, set[str]]:
     """For the ``wanted`` owners, each one's first listed row: ``{position: owners}``.
 
     ``pairs`` are the ``(owner, pos)`` pairs ``plan.summary.owner_rows`` gives for
-    ``emails``, sorted by owner then position. An owner with no row is left out.
+    ``emails``, sorted by owner then position. ``rank`` (by position, from
+    ``mark_rank``) puts rows whose write surely lands first (a negative rank leaves a
+    row out); without it every row ranks alike. An owner with no row is left out.
     """
     owner, pos = pairs
-    chosen = np.asarray([e in wanted for e in emails] + [False], dtype=bool)[owner]
-    owners, first = np.unique(owner[chosen], return_index=True)
+    order = rank[pos] if rank is not None else np.zeros(len(pos), dtype=np.int64)
+    chosen = np.asarray([e in wanted for e in emails] + [False], dtype=bool)[owner] & (order >= 0)
+    owner, pos, order = owner[chosen], pos[chosen], order[chosen]
+    sort = np.lexsort((pos, order, owner))
+    owners, first = np.unique(owner[sort], return_index=True)
     picks: dict[int, set[str]] = {}
-    for who, at in zip(owners.tolist(), pos[chosen][first].tolist(), strict=True):
+    for who, at in zip(owners.tolist(), pos[sort][first].tolist(), strict=True):
         picks.setdefault(int(at), set()).add(emails[who])
     return picks
+
+
+def mark_rank(ids: pd.Series, new_id: pd.Series | None) -> np.ndarray:
+    """How surely a mark written into each row lands: 0, else 1.
+
+    The write finds a row by its ID as it is at write time (DESIGN.md §5). A row
+    with its own ID ranks 0: it is found wherever it moved. A row that had no ID
+    (found by its place, title and contract) or whose ID another row also has
+    (found only at the place it was read) ranks 1: if a person sorts the rows
+    while the run is under way its write is skipped, and a mark put there is lost,
+    so the summary would go again once the Log forgets it.
+    """
+    text = ids.astype(str).str.strip()
+    shared = (text.duplicated(keep=False) & (text != "")).to_numpy(dtype=bool)
+    fresh = np.zeros(len(ids), dtype=bool) if new_id is None else new_id.to_numpy(dtype=bool)
+    return (shared | fresh).astype(np.int64)

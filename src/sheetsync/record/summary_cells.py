@@ -2,8 +2,10 @@
 
 See ``record.summarised``: each owner who has this month's summary (sent by this
 run or recorded in the Log) and whose code no cell holds yet gets it on their
-first row; rows that hold a mark keep it (a Last Notified rebuilt for a new
-stage gets it back), so deleting the Log never makes a summary go twice.
+first row the write will find (one with its own Milestone ID when they have one:
+a row whose ID another row shares, or that had none, is skipped if the rows
+move during the run); rows that hold a mark keep it (a Last Notified rebuilt
+for a new stage gets it back), so deleting the Log never makes a summary go twice.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 from ..model import Cell
 from ..plan.summary import active_owners, owner_rows
 from ..schema import LOG_COLUMNS
-from .summarised import first_rows, month_marks, owner_code, sent_in_log, with_mark
+from .summarised import first_rows, mark_rank, month_marks, owner_code, sent_in_log, with_mark
 
 
 def mark_summaries(
@@ -36,7 +38,10 @@ def mark_summaries(
     done = sent_in_log(logs[0], month) | sent_in_log(_frame(logs[1]), month)
     emails = sorted(active_owners(contracts))
     wanted = {e for e in emails if e in done and owner_code(e) not in known}
-    picks = first_rows(owner_rows(evaluated, contracts, emails), emails, wanted) if wanted else {}
+    picks = {}
+    if wanted:
+        rank = mark_rank(evaluated["id"], evaluated.get("new_id"))
+        picks = first_rows(owner_rows(evaluated, contracts, emails), emails, wanted, rank)
     rows = evaluated["row"].astype(int).to_numpy()
     out = dict(texts)
     for at in sorted(set(held) | set(picks)):
