@@ -46,6 +46,7 @@ def missed(figures: Figures) -> list[str]:
     targets = {
         "missing": figures.missing,
         "duplicated with another Message-ID": figures.duplicated_other_id,
+        "summaries resent another day": figures.summary_resent,
         "sent for Done or Cancelled rows": figures.closed_sent,
         "typed cells changed": figures.typed_changed,
         "unexpected": figures.unexpected,

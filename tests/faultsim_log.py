@@ -12,9 +12,10 @@ A monthly summary is recorded in the Log and in the Last Notified cell of a row 
 listed (`` · summary YYYY-MM (code)``), so deleting its Log row or the tab does not send
 it again that month: the Log tab is deleted on the 2nd of every month, the day after
 Summary day, and the audit counts summaries received on two different days
-(``summary_resent``, which must be empty). A summary received twice the same day (an
-SMTP reply lost, say) carries the same Message-ID and counts as "duplicated, same
-Message-ID", like any other stage.
+(``summary_resent``, which must be empty, whatever the copies' Message-ID: the bench
+counts it as a target missed). A summary received twice the same day (an SMTP reply
+lost, say) carries the same Message-ID and counts as "duplicated, same Message-ID",
+like any other stage.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def test_no_duplicate_with_another_message_id(figures):
 
 
 def test_a_summary_is_not_sent_again_after_the_log_tab_went(figures):
-    """The Log tab went the day after each Summary day; no summary reached anyone twice."""
+    """The Log tab went the day after each Summary day; no summary reached anyone on two days."""
     assert figures.log_edits["Log tab deleted"] >= 2
     assert figures.summary_resent == []
 
