@@ -7,7 +7,7 @@ import json
 
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
-from sheetsync.backends.gsheets.cellplan import TabNow, to_wire, value_ranges
+from sheetsync.backends.gsheets.cellplan import GAP, TabNow, to_wire, value_ranges
 from sheetsync.backends.gsheets.changed import plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
@@ -31,10 +31,14 @@ def test_column_letters_and_numbers_agree_past_the_two_letter_columns() -> None:
     assert cell_position("12AB") is None
 
 
-def test_a_columns_changed_cells_go_in_one_range_with_null_between() -> None:
-    """A column's cells, near or far apart, share one range; rows between are null (untouched)."""
-    ranges = list(value_ranges("Milestones", {3: {40: "Done", 2: "Due soon", 5: "Overdue"}}))
-    assert [r["range"] for r in ranges] == ["'Milestones'!C2:C40"]
+def test_a_columns_changed_cells_share_one_range_unless_far_apart() -> None:
+    """Cells up to GAP rows apart share a range (null between: untouched); farther, a new one."""
+    cells = {40: "Done", 2: "Due soon", 5: "Overdue", 40 + GAP + 2: "Upcoming"}
+    ranges = list(value_ranges("Milestones", {3: cells}))
+    assert [r["range"] for r in ranges] == [
+        "'Milestones'!C2:C40",
+        f"'Milestones'!C{GAP + 42}:C{GAP + 42}",
+    ]
     values = ranges[0]["values"][0]
     assert values[:4] == ["Due soon", None, None, "Overdue"]
     assert values[-1] == "Done" and values[4:-1] == [None] * 34

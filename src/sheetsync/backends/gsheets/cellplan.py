@@ -1,14 +1,16 @@
 """The Google backend's cell planning, pure: which ranges and values a write sends.
 
 Nothing here does I/O: given a tab's cells as re-read (``TabNow``) and the writes the
-run wants, these functions say which cells change and as what JSON values, grouped in
-one range per column (gaps sent as null, which leaves a cell untouched); and they turn
-API answers into grids of cells. ``backend`` sends what they plan.
+run wants, ``changed`` says which cells change and as what JSON values; these functions
+group them in one range per run of rows in a column (gaps of up to ``GAP`` rows sent as
+null, which leaves a cell untouched), and turn API answers into grids of cells.
+``backend`` sends what they plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from ...model import Cell, Grid
 from ...schema import header_key
 from ..a1 import column_letters
 
+GAP = 100  # rows sent as null between two changed cells of a column rather than a new range
 ByColumn = dict[int, dict[int, Any]]
 """Cells to send for one tab: {column: {row: value}}, both 1-based."""
 
@@ -75,6 +78,9 @@ def to_wire(value: object) -> Any:
     Dates in a person's columns (a recurrence rolled forward) go as serial numbers
     instead, so the cell stays a real date in its own date format.
     """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:
+        return value  # most cells, without the checks below
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -93,19 +99,31 @@ def is_day(value: object) -> bool:
 
 
 def value_ranges(tab: str, by_column: dict[int, dict[int, Any]]) -> Iterator[dict[str, Any]]:
-    """One ValueRange per column, from its first row to its last; rows between are sent as
+    """One ValueRange per run of rows in a column; gaps of up to ``GAP`` rows are sent as
     null (left untouched). A range too long for one body is cut by ``bodies.batches``."""
     for column in sorted(by_column):
         cells = by_column[column]
-        if not cells:
-            continue
-        letter, first, last = column_letters(column), min(cells), max(cells)
-        values = [cells.get(row) for row in range(first, last + 1)]
-        yield {
-            "range": absolute_range_name(tab, f"{letter}{first}:{letter}{last}"),
-            "majorDimension": "COLUMNS",
-            "values": [values],
-        }
+        letter = column_letters(column)
+        for first, last in _runs(sorted(cells)):
+            values = [cells.get(row) for row in range(first, last + 1)]
+            yield {
+                "range": absolute_range_name(tab, f"{letter}{first}:{letter}{last}"),
+                "majorDimension": "COLUMNS",
+                "values": [values],
+            }
+
+
+def _runs(rows: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) runs of sorted rows, bridging gaps of at most ``GAP`` rows."""
+    if not rows:
+        return
+    first = last = rows[0]
+    for row in rows[1:]:
+        if row - last > GAP + 1:
+            yield first, last
+            first = row
+        last = row
+    yield first, last
 
 
 def runs_descending(rows: Sequence[int]) -> list[tuple[int, int]]:
@@ -128,8 +146,14 @@ def placed(
     """One row of ``width`` cells with each (header, value) in its header's column."""
     out: list[Any] = [""] * width
     for name, value in cells:
-        out[columns[header_key(name)] - 1] = convert(value)
+        out[columns[_header_key(name)] - 1] = convert(value)
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_key(name: str) -> str:
+    """``header_key`` of a column name, once per name: rows name the same few columns."""
+    return header_key(name)
 
 
 def entered(value: object) -> Any:

@@ -9,6 +9,7 @@ column rather than once per cell; a cell is then one lookup and one comparison.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -50,9 +51,9 @@ def changed_cells(cells: Sequence[tuple[int, int, Any]], now: TabNow, system: se
     by_column: ByColumn = {}
     if not cells:
         return by_column
-    rows, columns, values = zip(*cells, strict=True)
-    column_of = np.fromiter(columns, dtype=np.int64, count=len(columns))
-    row_of = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    row_of = np.fromiter(map(itemgetter(0), cells), dtype=np.int64, count=len(cells))
+    column_of = np.fromiter(map(itemgetter(1), cells), dtype=np.int64, count=len(cells))
+    values = list(map(itemgetter(2), cells))
     for column in np.unique(column_of).tolist():
         at = np.flatnonzero(column_of == column)
         wanted = [values[i] for i in at.tolist()]
@@ -81,11 +82,16 @@ class _Column:
     def changes(self, rows: list[int], wanted: list[Any], current: list[Any]) -> dict[int, Any]:
         """{row: wire} of the rows whose current value does not hold the wanted one."""
         out: dict[int, Any] = {}
+        known, shows = self.wanted.get, self.shows.get  # looked up inline: a cell is a lookup
         for row, value, now in zip(rows, wanted, current, strict=True):
             if type(now) is type(value) and now == value:
                 continue  # the common case, without conversions
-            wire, holds = self._wanted(value)
-            if self._shows(now) not in holds:
+            try:
+                found, seen = known((type(value), value)), shows((type(now), now))
+            except TypeError:  # an unhashable value
+                found = seen = None
+            wire, holds = found or self._wanted(value)
+            if (seen or self._shows(now)) not in holds:
                 out[row] = wire
         return out
 

@@ -90,9 +90,7 @@ class Finish:
         first, data = list(self.structure), list[dict[str, Any]]()
         for landing in self.landings:
             first += date_formats(landing.sheet_id, landing.by_column)
-            wire = {
-                c: {r: as_read(v) for r, v in rows.items()} for c, rows in landing.by_column.items()
-            }
+            wire = {c: _as_read_column(rows) for c, rows in landing.by_column.items()}
             data.extend(value_ranges(landing.title, wire))
         return first, data
 
@@ -189,6 +187,21 @@ def as_read(value: Any) -> Any:
     if is_day(value):
         return int(to_serial(value))
     return to_wire(value)
+
+
+def _as_read_column(rows: dict[int, Any]) -> dict[int, Any]:
+    """``as_read`` of one column's cells, each distinct value converted once."""
+    seen: dict[Any, Any] = {}
+    out = {}
+    for row, value in rows.items():
+        key = (type(value), value)
+        try:
+            out[row] = seen[key]
+        except KeyError:
+            out[row] = seen[key] = as_read(value)
+        except TypeError:  # unhashable
+            out[row] = as_read(value)
+    return out
 
 
 def _runs(cells: dict[int, Any]) -> Iterator[tuple[int, list[Any]]]:
