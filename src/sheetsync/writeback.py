@@ -34,16 +34,17 @@ class Shown:
 
 
 class _Row(NamedTuple):
-    """The columns a milestone row's writes are made of (iterating only these spares
-    converting every date and text column to Python objects, row by row)."""
+    """The columns a milestone row's writes are made of, as the cells show them (taking
+    only these, column by column, spares converting every date and text column to
+    Python objects row by row)."""
 
     row: int
     id: str
     new_id: bool
     source: str
     status: str
-    days_left: float
-    next_reminder: pd.Timestamp
+    days_left: int | None
+    next_reminder: dt.date | None
     escalation: str
     waits_for: int  # an approval step waiting for an earlier one: its number
 
@@ -54,10 +55,25 @@ def checked_stamp(day: dt.date) -> str:
 
 
 def _rows(evaluated: pd.DataFrame, escalation: pd.Series | None) -> list[_Row]:
-    fields = evaluated[[name for name in _Row._fields if name not in ("escalation", "waits_for")]]
-    fields = fields.assign(escalation="" if escalation is None else escalation)
+    names = ["row", "id", "new_id", "source", "status", "days_left", "next_reminder"]
+    fields = evaluated[names].assign(escalation="" if escalation is None else escalation)
     fields = fields.assign(waits_for=evaluated.get("waits_for", 0))
-    return list(map(_Row._make, fields.itertuples(index=False, name=None)))
+    columns = [fields[name].tolist() for name in names[:5]]
+    columns += [_whole(fields["days_left"]), _days(fields["next_reminder"])]
+    columns += [fields["escalation"].tolist(), fields["waits_for"].tolist()]
+    return list(map(_Row._make, zip(*columns, strict=True)))
+
+
+def _whole(values: pd.Series) -> list[int | None]:
+    """Whole numbers, None for a blank."""
+    return [None if pd.isna(v) else int(v) for v in values.tolist()]
+
+
+def _days(values: pd.Series) -> list[dt.date | None]:
+    """Days of a column of moments, None for a blank (NaT)."""
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.to_numpy(dtype="datetime64[D]").tolist()
+    return [None if pd.isna(v) else pd.Timestamp(v).date() for v in values.tolist()]
 
 
 def _system_cells(
@@ -77,9 +93,8 @@ def _system_cells(
                 names,
                 (
                     m.status,
-                    None if pd.isna(m.days_left) else int(m.days_left),
-                    waiting_text(m)
-                    or (None if pd.isna(m.next_reminder) else m.next_reminder.date()),
+                    m.days_left,
+                    waiting_text(m) or m.next_reminder,
                     notified.get(int(m.row)) or None,
                     m.escalation or None,
                     problems.get(m.row) or None,
