@@ -36,7 +36,7 @@ OLD_REST = {
 # filled, the derived Log rows appended, the lease released.
 WRITES = {
     "busy": {"values.append": 1, "spreadsheets.batchUpdate": 2, "values.batchUpdate": 1},
-    "no log tab": {"values.append": 1, "spreadsheets.batchUpdate": 3, "values.batchUpdate": 1},
+    "no log tab": {"spreadsheets.batchUpdate": 3, "values.batchUpdate": 1},
 }
 CASES = [  # a tracker, and the fault: the n-th write of a kind, its answer a 500 or dropped
     pytest.param(tracker, (kind, n, drop), id=f"{tracker}-{kind}-{n}-{drop}")

@@ -28,9 +28,12 @@ READ_AND_REREAD = {"values.batchGet": 2}
 class Tracker:
     """The sample tracker on the emulator; each run counts the calls it made."""
 
-    def __init__(self, emulator: SheetsEmulator, tmp_path: Path) -> None:
+    def __init__(self, emulator: SheetsEmulator, tmp_path: Path, *, log: bool = True) -> None:
         self.emulator = emulator
-        self.sheet = emulator.create_spreadsheet("Tracker", sample_tracker(ANCHOR))  # type: ignore[arg-type]
+        grids = sample_tracker(ANCHOR)
+        if not log:
+            grids.pop("Log")
+        self.sheet = emulator.create_spreadsheet("Tracker", grids)  # type: ignore[arg-type]
         self.outbox = tmp_path / "outbox"
 
     def run(self, day: dt.date) -> tuple[RunResult, dict[str, int]]:
@@ -124,3 +127,19 @@ def test_run_with_nothing_to_do_makes_four_calls(emulator, tmp_path):
     assert result.emails == 0
     assert calls == {**TAKE_AND_RELEASE, **READ_AND_REREAD}
     assert tracker.tab("Milestones") == milestones
+
+
+def test_first_run_without_a_log_tab_makes_six_calls(emulator, tmp_path):
+    """No Log tab: the first emails' Log rows come with the new tab in one batchUpdate,
+    so the run still makes 6 calls and the Log holds a header and a row per email."""
+    tracker = Tracker(emulator, tmp_path, log=False)
+    result, calls = tracker.run(ANCHOR)
+    assert calls == {
+        "spreadsheets.batchUpdate": 3,  # the take, the Log tab with its rows, the last
+        **READ_AND_REREAD,
+        "values.batchUpdate": 1,
+    }
+    log = tracker.tab("Log")
+    assert log[0][0] == "Sent At" and len(log) - 1 >= result.emails > 5
+    _, again = tracker.run(ANCHOR)
+    assert again == {**TAKE_AND_RELEASE, **READ_AND_REREAD}  # nothing sent twice

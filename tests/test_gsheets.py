@@ -402,7 +402,7 @@ def test_large_log_appends_are_split_in_order(emulator):
 
 
 def test_missing_log_tab_is_created_with_its_header(emulator):
-    """append_log adds the Log tab and its header, then appends: two calls."""
+    """append_log adds the Log tab with its header and rows: one batchUpdate."""
     grids = tracker_grids()
     del grids["Log"]
     sheet_id = seed(emulator, grids)
@@ -410,8 +410,23 @@ def test_missing_log_tab_is_created_with_its_header(emulator):
     gs.read()
     emulator.reset_counts()
     gs.append_log(LOG_COLUMNS, [LOG_ROW])
-    assert dict(emulator.calls) == {"spreadsheets.batchUpdate": 1, "values.append": 1}
+    assert dict(emulator.calls) == {"spreadsheets.batchUpdate": 1}
     assert emulator.values(sheet_id, "Log") == [list(LOG_COLUMNS), LOG_ROW]
+
+
+def test_missing_log_tab_with_many_rows_gets_them_all_in_order(emulator):
+    """Past the body limit, the rows the new tab's batchUpdate cannot carry are appended."""
+    grids = tracker_grids()
+    del grids["Log"]
+    sheet_id = seed(emulator, grids)
+    gs = backend(emulator, sheet_id, max_request_bytes=1_000)
+    gs.read()
+    emulator.reset_counts()
+    rows = [[*LOG_ROW[:2], f"key-{n:03d}", *LOG_ROW[3:]] for n in range(40)]
+    gs.append_log(LOG_COLUMNS, rows)
+    assert emulator.calls["spreadsheets.batchUpdate"] == 1 and emulator.calls["values.append"]
+    log = emulator.values(sheet_id, "Log")
+    assert log[0] == list(LOG_COLUMNS) and [r[2] for r in log[1:]] == [r[2] for r in rows]
 
 
 # -- connecting ---------------------------------------------------------------------------

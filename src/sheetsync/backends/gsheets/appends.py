@@ -20,6 +20,7 @@ from ..rowmatch import header_columns
 from .api import SheetsApi
 from .bodies import packed
 from .cellplan import TabInfo, TabNow, grow_columns, insert_rows, placed, to_wire, value_ranges
+from .dashboard import free_id
 from .finish import Finish, append_cells, as_read, rows_by_column, send
 from .lease import Lease
 from .recheck import grid_at_least, rows_appended, rows_deleted, tab_added
@@ -80,7 +81,10 @@ class TabAppends:
             self._append_log(header, rows)
 
     def _append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-        log = self._find_tab(LOG) or self._add_tab(LOG)
+        log = self._find_tab(LOG)
+        if log is None:
+            self._new_log(header, rows)
+            return
         lead: list[list[Any]] = []
         if not any(v not in (None, "") for v in self._headers.get(log.title, [])):
             self._headers[log.title], lead = list(header), [list(header)]
@@ -193,13 +197,21 @@ class TabAppends:
                 current[column - 1] = name
         return columns
 
-    def _add_tab(self, title: str) -> TabInfo:
-        add = [{"addSheet": {"properties": {"title": title}}}]
-        answer = self.api.batch_update(add, tab_added(self.api, title))
-        info = TabInfo.from_json(answer["replies"][0]["addSheet"]["properties"])
-        self._tabs[info.title] = info
-        self._headers[info.title] = []
-        return info
+    def _new_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """A missing Log tab added with its header and rows (appendCells) in one batchUpdate.
+
+        All or nothing, so after a lost answer the tab's presence tells it took effect.
+        Rows past about 2 MB follow in values:append.
+        """
+        sheet_id = free_id({t.sheet_id for t in self._tabs.values()})
+        values = [list(header)] + [[to_wire(v) for v in row] for row in rows]
+        first, *rest = packed(values, self.max_request_bytes)
+        add = {"addSheet": {"properties": {"sheetId": sheet_id, "title": LOG}}}
+        self.api.batch_update([add, append_cells(sheet_id, first)], tab_added(self.api, LOG))
+        info = self._tabs[LOG] = TabInfo(LOG, sheet_id, max(1000, len(first)), max(26, len(header)))
+        self._headers[LOG], self._last_rows[LOG] = list(header), len(first)
+        if rest:
+            self._append(info, [row for chunk in rest for row in chunk], "RAW")
 
     def _recheck(self, requests: list[dict[str, Any]]) -> Recheck:
         """After a lost answer to these Log deletes and new columns: did they take effect?

@@ -6,8 +6,9 @@ A run costs a constant number of API calls, whatever the row count, at most 6:
                   answer carries the spreadsheet's layout; the release rides in the last
     read          one values:batchGet of every tab (and a spreadsheet GET, fields mask,
                   only when no lease take just gave the layout)
-    append_log    one values:append per delivery batch (plus one batchUpdate when the Log
-                  tab is missing); after write_status, its rows wait for the last batch
+    append_log    one values:append per delivery batch (when the Log tab is missing, the
+                  first is a batchUpdate adding it with its rows); after write_status, its
+                  rows wait for the last batch
     write_status  one values:batchGet re-reading headers, ID and target columns (and the
                   whole Log when something may be pruned), then one values:batchUpdate
                   (RAW, one range per column run) of the cells in rows and columns that exist
