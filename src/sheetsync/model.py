@@ -87,7 +87,9 @@ class RowWrite:
     ``row_id`` is the ID the row had when read; ``None`` means it had none and
     ``cells`` carries the new ID, so the row is found by ``read_row`` and only if
     its ID cell is still blank and its ``match`` cells (title, contract) still hold
-    what was read. ``expect`` lists person-typed cells that are written only if
+    what was read; if not (rows sorted or inserted meanwhile), it is the one row
+    without an ID whose ``match`` cells hold that, so it keeps the ID it was emailed
+    under. ``expect`` lists person-typed cells that are written only if
     they still hold what the run read (recurrence roll-forward).
     """
 

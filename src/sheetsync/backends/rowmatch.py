@@ -57,6 +57,7 @@ def plan_cells(
     header: Sequence[object],
     ids: Sequence[object],
     cell: Callable[[int, int], object],
+    height: int = 0,
 ) -> CellPlan:
     """Decide every cell to write for ``tab_write``.
 
@@ -64,6 +65,7 @@ def plan_cells(
         header: row 1 as it is now.
         ids: the ID column as it is now, from row 2 down.
         cell: reads a current value by (row, column), for conditional writes.
+        height: the last row holding anything now, where it is past the ID column's.
     """
     found, added = header_columns(header, tab_write.system_headers)
     columns = _Columns(found)
@@ -72,10 +74,13 @@ def plan_cells(
     for number, value in enumerate(ids, start=2):
         if text := id_text(value):
             where.setdefault(text, []).append(number)
+    moved = _Unnumbered(ids, columns, cell, max(height, len(ids) + 1))
     for row_write in tab_write.rows:
         row = _target_row(row_write, where, ids)
         if row is not None and row_write.row_id is None and _moved(row, row_write, columns, cell):
             row = None
+        if row is None and row_write.row_id is None:
+            row = moved.find(row_write)
         if row is None:
             plan.report.skipped.append(row_write.row_id or f"row {row_write.read_row}")
             continue
@@ -98,6 +103,50 @@ def _target_row(
     index = row_write.read_row - 2
     blank = index >= len(ids) or not id_text(ids[index])
     return row_write.read_row if index >= 0 and blank else None
+
+
+class _Unnumbered:
+    """The rows without an ID now, found by what identifies them (title and contract).
+
+    A row a person added without an ID is emailed under the ID the run gives it; if the
+    person sorted or inserted rows before the write, that row is found where it is now,
+    so it gets that ID and the next run does not number it afresh and send it again.
+    Only a row that alone holds those cells is taken, and each only once.
+    """
+
+    def __init__(
+        self,
+        ids: Sequence[object],
+        columns: _Columns,
+        cell: Callable[[int, int], object],
+        last_row: int,
+    ) -> None:
+        self.ids, self.columns, self.cell, self.last_row = ids, columns, cell, last_row
+        self.found: dict[tuple[str, ...], dict[tuple[object, ...], list[int]]] = {}
+        self.taken: set[int] = set()
+
+    def find(self, row_write: RowWrite) -> int | None:
+        """The one row without an ID whose ``match`` cells hold what was read, else None."""
+        names = tuple(sorted(row_write.match))
+        if not names or any(self.columns[name] is None for name in names):
+            return None
+        wanted = tuple(comparable(row_write.match[name]) for name in names)
+        rows = self._by_cells(names).get(wanted, [])
+        if len(rows) != 1 or rows[0] in self.taken:
+            return None
+        self.taken.add(rows[0])
+        return rows[0]
+
+    def _by_cells(self, names: tuple[str, ...]) -> dict[tuple[object, ...], list[int]]:
+        if names not in self.found:
+            index: dict[tuple[object, ...], list[int]] = {}
+            for row in range(2, self.last_row + 1):
+                if row - 2 < len(self.ids) and id_text(self.ids[row - 2]):
+                    continue
+                key = tuple(comparable(self.cell(row, self.columns[n] or 0)) for n in names)
+                index.setdefault(key, []).append(row)
+            self.found[names] = index
+        return self.found[names]
 
 
 class _Columns(dict[str, int | None]):

@@ -23,7 +23,7 @@ from .cellplan import TabInfo, TabNow, grow_columns, insert_rows, placed, to_wir
 from .dashboard import free_id
 from .finish import Finish, append_cells, as_read, rows_by_column, send
 from .lease import Lease
-from .recheck import grid_at_least, rows_appended, rows_deleted, tab_added
+from .recheck import grid_at_least, rows_appended, rows_deleted
 from .reread import reread_column
 from .retry import Recheck
 
@@ -64,7 +64,7 @@ class TabAppends:
     def append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         """Append ledger rows under the Log header: one values:append, RAW (split past ~2 MB).
 
-        A missing Log tab is added first (one batchUpdate) and gets the header row; so is
+        A missing Log tab is added with the header and these rows in one batchUpdate; so is
         one a person deleted during the run (found out when Google refuses the append).
         """
         if not rows:
@@ -200,14 +200,16 @@ class TabAppends:
     def _new_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         """A missing Log tab added with its header and rows (appendCells) in one batchUpdate.
 
-        All or nothing, so after a lost answer the tab's presence tells it took effect.
+        All or nothing, so after a lost answer the presence of the tab with the sheetId
+        named here tells it took effect (a Log tab a person made meanwhile does not).
         Rows past about 2 MB follow in values:append.
         """
         sheet_id = free_id({t.sheet_id for t in self._tabs.values()})
         values = [list(header)] + [[to_wire(v) for v in row] for row in rows]
         first, *rest = packed(values, self.max_request_bytes)
         add = {"addSheet": {"properties": {"sheetId": sheet_id, "title": LOG}}}
-        self.api.batch_update([add, append_cells(sheet_id, first)], tab_added(self.api, LOG))
+        landed = grid_at_least(self.api, {sheet_id: (0, 0)})
+        self.api.batch_update([add, append_cells(sheet_id, first)], landed)
         info = self._tabs[LOG] = TabInfo(LOG, sheet_id, max(1000, len(first)), max(26, len(header)))
         self._headers[LOG], self._last_rows[LOG] = list(header), len(first)
         if rest:

@@ -31,7 +31,8 @@ def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
         report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in tab_write.rows)
         return {}
     ids = now.columns.get(id_column, [])[1:]
-    plan = plan_cells(tab_write, now.header, ids, now.cell)
+    height = max(map(len, now.columns.values()), default=0)
+    plan = plan_cells(tab_write, now.header, ids, now.cell, height)
     system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
     system.update(column for column, _ in plan.new_headers)
     by_column: ByColumn = {column: {1: name} for column, name in plan.new_headers}
