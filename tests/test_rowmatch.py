@@ -67,11 +67,36 @@ def test_a_row_without_an_id_is_written_where_it_was_if_it_is_still_that_row() -
 
 
 def test_a_row_a_person_inserted_where_a_blank_id_row_was_is_left_alone() -> None:
-    """Row 2 now holds another milestone (a person inserted a row): nothing is written there."""
+    """Row 2 now holds another milestone (a person inserted a row): nothing is written there;
+    the row read moved down to row 3 and gets its new ID there."""
     write = status(None, 2, cells={"Milestone ID": "M-0002"}, match={"Milestone": "Pay"})
     plan = planned([write], [HEADER, [None, "Typed by a person"], [None, "Pay"]])
+    assert sorted(plan.cells) == [(3, 1, "M-0002"), (3, 5, "Overdue")]
+    assert plan.report.skipped == []
+
+
+def test_a_moved_row_without_an_id_is_skipped_when_two_rows_hold_its_title() -> None:
+    """Two blank-ID rows now hold the moved row's title: neither is guessed at."""
+    write = status(None, 2, cells={"Milestone ID": "M-0002"}, match={"Milestone": "Pay"})
+    plan = planned([write], [HEADER, [None, "Other"], [None, "Pay"], [None, "Pay"]])
     assert plan.cells == []
     assert plan.report.skipped == ["row 2"]
+
+
+def test_a_moved_row_without_an_id_is_found_below_the_last_id() -> None:
+    """Sorted to the bottom, below every ID, the row is still found (``height``)."""
+    write = status(None, 2, cells={"Milestone ID": "M-0003"}, match={"Milestone": "Pay"})
+    grid = [HEADER, ["M-1", "Report"], ["M-2", "Audit"], [None, "Pay"]]
+    write_tab = TabWrite("Milestones", "Milestone ID", ("Status",), [write])
+    ids = ["M-1", "M-2"]  # Google leaves the blank cells after the last ID out
+
+    def cell(row: int, column: int) -> object:
+        line = grid[row - 1] if row - 1 < len(grid) else []
+        return line[column - 1] if column - 1 < len(line) else None
+
+    assert plan_cells(write_tab, HEADER, ids, cell).cells == []
+    plan = plan_cells(write_tab, HEADER, ids, cell, height=len(grid))
+    assert sorted(plan.cells) == [(4, 1, "M-0003"), (4, 5, "Overdue")]
 
 
 def test_a_persons_cell_changed_since_the_read_is_not_overwritten() -> None:
