@@ -105,11 +105,11 @@ def mark_rank(ids: pd.Series, new_id: pd.Series | None) -> np.ndarray:
     """How surely a mark written into each row lands: 0, else 1.
 
     The write finds a row by its ID as it is at write time (DESIGN.md §5). A row
-    with its own ID ranks 0: it is found wherever it moved. A row that had no ID
-    (found by its place, title and contract) or whose ID another row also has
-    (found only at the place it was read) ranks 1: if a person sorts the rows
-    while the run is under way its write is skipped, and a mark put there is lost,
-    so the summary would go again once the Log forgets it.
+    with its own ID ranks 0: it is found wherever it moved. A row whose ID another
+    row also has (found only at the place it was read) or that had no ID (found by
+    its title and contract, lost when another row holds the same) ranks 1: if a
+    person sorts the rows while the run is under way its write may be skipped, and a
+    mark put there is lost, so the summary would go again once the Log forgets it.
     """
     text = ids.astype(str).str.strip()
     shared = (text.duplicated(keep=False) & (text != "")).to_numpy(dtype=bool)

@@ -3,8 +3,8 @@
 See ``record.summarised``: each owner who has this month's summary (sent by this
 run or recorded in the Log) and whose code no cell holds yet gets it on their
 first row the write will find (one with its own Milestone ID when they have one:
-a row whose ID another row shares, or that had none, is skipped if the rows
-move during the run); rows that hold a mark keep it (a Last Notified rebuilt
+a row whose ID another row shares, or that had none, may not be found again if
+the rows move during the run); rows that hold a mark keep it (a Last Notified rebuilt
 for a new stage gets it back), so deleting the Log never makes a summary go twice.
 """
 
