@@ -97,7 +97,7 @@ def plan_escalations(planning: Planning, routes: list[Route]) -> list[Notificati
 
 
 def _escalation_items(planning: Planning, due: Due, routes: list[Route]) -> Found:
-    items, rank = stage_items(planning.milestones, due, planning.names, planning.context)
+    items, rank = stage_items(planning, due)
     recipients = [routes[p] for p in due.pos.tolist()]
     item = np.flatnonzero([len(r) > 0 for r in recipients])
     owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos]

@@ -9,14 +9,14 @@ from ..normalize.ledger import Ledger
 from ..schema import DIGEST
 from ..values import factorize_objects
 from .emails import Found, group_emails
-from .notification import Notification, PlanContext
+from .notification import Notification
 from .stages import Due, Planning, due_now, not_noted, stage_items
 
 
 def plan_reminders(planning: Planning) -> list[Notification]:
     """Each owner's digest (or one email per item without digests) of what is due now."""
     milestones, ledger, context = planning.milestones, planning.ledger, planning.context
-    notices = owner_items(milestones, unsent(milestones, ledger), planning.names, context)
+    notices = owner_items(planning, unsent(milestones, ledger))
     return group_emails(notices, DIGEST, ledger, context.settings.digest, planning.noted)
 
 
@@ -37,12 +37,10 @@ def unsent(milestones: pd.DataFrame, ledger: Ledger) -> Due:
     return due.take(np.asarray(keep, dtype=bool))
 
 
-def owner_items(
-    milestones: pd.DataFrame, due: Due, names: pd.Series, context: PlanContext
-) -> Found:
+def owner_items(planning: Planning, due: Due) -> Found:
     """Each due item paired with each of its row's owners, one recipient per pair."""
-    items, rank = stage_items(milestones, due, names, context)
-    owners = milestones["owners"].to_numpy(dtype=object)[due.pos]
+    items, rank = stage_items(planning, due)
+    owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos]
     codes, groups = factorize_objects(owners)
     alone = [tuple((owner,) for owner in group) for group in groups]
     counts = np.asarray([len(g) for g in groups], dtype=np.int64)[codes] if len(groups) else codes

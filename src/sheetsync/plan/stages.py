@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,19 @@ class Planning:
     ledger: Ledger
     context: PlanContext
     noted: set[str]
+
+    @cached_property
+    def _row_names(self) -> np.ndarray:
+        return contract_name_of(self.milestones["contract_id"], self.names)
+
+    def names_at(self, pos: np.ndarray) -> list[str]:
+        """The contract name ("" for an unknown contract) of the milestone rows at ``pos``.
+
+        Many rows: every row's name is looked up once and kept for the next call.
+        """
+        if "_row_names" in self.__dict__ or 4 * len(pos) >= len(self.milestones):
+            return self._row_names[pos].tolist()
+        return contract_name_of(self.milestones["contract_id"].iloc[pos], self.names).tolist()
 
 
 def contract_names(contracts: pd.DataFrame) -> pd.Series:
@@ -99,10 +113,9 @@ _ITEM_COLUMNS = ("id", "contract_id", "title", "type", "due", "days_left", "row"
 _RULE_COLUMNS = ("lead_days", "lead_from")
 
 
-def stage_items(
-    milestones: pd.DataFrame, due: Due, names: pd.Series, context: PlanContext
-) -> tuple[list[Item], np.ndarray]:
+def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
     """One Item per due row, built column-wise; and each one's most-urgent-first rank."""
+    milestones, context = planning.milestones, planning.context
     wanted = [*_ITEM_COLUMNS, *(c for c in _RULE_COLUMNS if c in milestones)]
     frame = milestones[wanted].iloc[due.pos]
     stamps = frame["due"].to_numpy()
@@ -118,7 +131,7 @@ def stage_items(
             due.kinds,
             ids.tolist(),
             frame["contract_id"].to_numpy(dtype=object).tolist(),
-            _names(frame["contract_id"], names),
+            planning.names_at(due.pos),
             frame["title"].to_numpy(dtype=object).tolist(),
             types.tolist(),
             _days(stamps),
@@ -136,11 +149,12 @@ def stage_items(
     return items, rank
 
 
-def _names(contract_ids: pd.Series, names: pd.Series) -> list[str]:
+def contract_name_of(contract_ids: pd.Series, names: pd.Series) -> np.ndarray:
+    """Each Contract ID's contract name as text ("" for an ID not in ``names``)."""
     found = lookup(names.index, contract_ids.to_numpy(dtype=object))
     values = np.append(names.to_numpy(dtype=object), "")
     text = pd.Series(values[found], dtype=object).fillna("").astype(str)
-    return text.to_numpy(dtype=object).tolist()
+    return text.to_numpy(dtype=object)
 
 
 def _days(stamps: np.ndarray) -> list[dt.date]:
