@@ -130,14 +130,20 @@ def _contents(
 ) -> list[dict[str, object]]:
     """Each owner's summary, in the order of ``emails``."""
     today = context.today
-    owner, pos = owner_rows(milestones, contracts, emails)
     flags = section_flags(milestones, today)
+    listed = np.logical_or.reduce([flags[name] for name in SECTIONS])
+    due = milestones["due"].to_numpy()
+    # Only rows a section lists or the chart counts are paired with owners.
+    shown = np.flatnonzero(listed | (flags["open"] & _in_chart(due, today)))
+    owner, pos = owner_rows(milestones.iloc[shown], contracts, emails)
+    pos = shown[pos]
+    charts = _charts(due[pos], owner, flags["open"][pos], len(emails), today)
+    keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
+    owner, pos = owner[keep], pos[keep]
     order = _urgency(milestones, owner, pos)
     owner, pos = owner[order], pos[order]
     records = _records(milestones, contracts, pos, flags, context)
     counts, problems = _contracts_owned(contracts, emails)
-    due = milestones["due"].to_numpy()[pos]
-    charts = _charts(due, owner, flags["open"][pos], len(emails), today)
     bounds = np.searchsorted(owner, np.arange(len(emails) + 1))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
     contents = []
@@ -258,6 +264,18 @@ def _months(today: dt.date) -> pd.PeriodIndex:
     return pd.period_range(pd.Timestamp(today), periods=6, freq="M")
 
 
+def _chart_month(due: np.ndarray, today: dt.date) -> np.ndarray:
+    """Each due date's month counted from this month (0 this month, 1 the next …)."""
+    this = (today.year - 1970) * 12 + today.month - 1
+    return due.astype("datetime64[M]").astype(np.int64) - this
+
+
+def _in_chart(due: np.ndarray, today: dt.date) -> np.ndarray:
+    """Whether each due date falls in the chart's six months."""
+    month = _chart_month(due, today)
+    return (month >= 0) & (month < 6) & ~np.isnat(due)
+
+
 def _charts(
     due: np.ndarray, owner: np.ndarray, open_: np.ndarray, owners: int, today: dt.date
 ) -> list[list[dict[str, object]]]:
@@ -266,9 +284,8 @@ def _charts(
     ``due``, ``owner`` and ``open_`` describe the same ``(owner, milestone)`` pairs.
     """
     labels = [m.strftime("%b %Y") for m in _months(today)]
-    this = (today.year - 1970) * 12 + today.month - 1
-    month = due.astype("datetime64[M]").astype(np.int64) - this
-    counted = open_ & (month >= 0) & (month < 6) & ~np.isnat(due)
+    month = _chart_month(due, today)
+    counted = open_ & _in_chart(due, today)
     counts = np.bincount(owner[counted] * 6 + month[counted], minlength=owners * 6)
     charts = []
     for values in counts.reshape(owners, 6).tolist():
