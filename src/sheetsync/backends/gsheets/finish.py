@@ -45,6 +45,7 @@ class Landing:
     by_column: ByColumn
 
     def count(self) -> int:
+        """How many cells wait."""
         return sum(len(rows) for rows in self.by_column.values())
 
 
@@ -224,9 +225,11 @@ def _runs(cells: dict[int, Any]) -> Iterator[tuple[int, list[Any]]]:
 def send(finish: Finish, lease: Lease, limit: int, release: bool) -> None:
     """Send ``finish``: with the lease held and ``release``, it carries the release.
 
-    Split in parts, the first carries the lease's renewal instead, so a lost answer to
-    the structure is told by the lease too. Without the lease (a write outside a run's
-    hold), the first part's recheck is its structure's own.
+    Split in two parts, the first carries the lease's renewal instead, so a lost answer
+    to the structure is told by the lease too. Cells past two bodies go as value ranges
+    between the structure (with the renewal) and the release, which then goes alone.
+    Without the lease (a write outside a run's hold), the first part's recheck is its
+    structure's own.
     """
     parts = finish.parts(limit)
     if parts is None:
