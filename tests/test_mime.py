@@ -19,6 +19,19 @@ BODIES = {
     "non-ascii": ("Frist für Müller — €45.000\n", "<p>Frist für <b>Müller</b> – €45.000</p>"),
     "long line": ("x" * 1200 + "\n", "<p>" + "ü" * 700 + "</p>"),
     "empty": ("", ""),
+    "long lines among many": (
+        "\n".join(
+            [
+                "Copied: " + ", ".join(f"Owner {i} <owner{i}@example.com>" for i in range(60)),
+                *(f"line {i}: a=b, trailing space " for i in range(12)),
+                "a tab\t",
+                "Müller=€ " * 150,
+                "=" * 997,
+                "",
+            ]
+        ),
+        "\r\n".join(["<p style=\"margin:0\">" + "Jörg <j@example.com>, " * 80 + "</p>"] * 14),
+    ),
 }
 
 

@@ -13,7 +13,6 @@ same bytes every time.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from .encoding import text_body
 
 BOUNDARY_DIGITS = 19  # as the email package's own boundaries: ===============<19 digits>==
 _LINE_BREAK = re.compile(r"\n|\r")  # what EmailPolicy.header_fetch_parse joins over
@@ -100,28 +101,41 @@ def _attachment_part(policy: EmailPolicy[EmailMessage], attachment: Attachment) 
 def _text_part(
     policy: EmailPolicy[EmailMessage], body: str, subtype: str, attached: Attachment | None = None
 ) -> EmailMessage:
-    """One text part, utf-8, encoded as ``set_content`` chooses for lines this short."""
+    """One text part, utf-8, encoded as ``set_content`` encodes it (``compose/encoding.py``)."""
     part = EmailMessage(policy=policy)
-    lines = body.encode("utf-8").splitlines()
-    if max((len(line) for line in lines), default=0) > (policy.max_line_length or math.inf):
-        # the package's own choice (rare: long lines)
-        if attached:
-            named = dict(attached.params)
-            part.set_content(body, subtype=subtype, filename=attached.filename, params=named)
-            return part
-        part.set_content(body, subtype=subtype)
-        del part["MIME-Version"]
-        return part
-    joined = b"\n".join(lines) + b"\n"
+    encoded = _encoded(policy, body)
+    if encoded is None or (attached and encoded[0] == "quoted-printable"):
+        return _package_part(part, body, subtype, attached)  # the package's own (rare)
+    cte, payload = encoded
     content_type = f'text/{subtype}; charset="utf-8"'
     if not attached:
         part.set_raw("Content-Type", content_type)
-    part.set_raw("Content-Transfer-Encoding", "7bit" if joined.isascii() else "8bit")
+    part.set_raw("Content-Transfer-Encoding", cte)
     if attached:  # set_param moves Content-Type after the disposition, as here
         part.set_raw("Content-Disposition", f'attachment; filename="{attached.filename}"')
         params = "".join(f'; {key}="{value}"' for key, value in attached.params)
         part.set_raw("Content-Type", content_type + params)
-    part.set_payload(joined.decode("ascii", "surrogateescape"))
+    part.set_payload(payload)
+    return part
+
+
+def _encoded(policy: EmailPolicy[EmailMessage], body: str) -> tuple[str, str] | None:
+    """``text_body`` under ``policy``; None where only the package's own encoder applies."""
+    if policy.linesep != "\n" or policy.cte_type != "8bit":
+        return None
+    return text_body(body, policy.max_line_length)
+
+
+def _package_part(
+    part: EmailMessage, body: str, subtype: str, attached: Attachment | None
+) -> EmailMessage:
+    """The part as ``set_content`` lays it out (``add_attachment`` with ``attached``)."""
+    if attached:
+        named = dict(attached.params)
+        part.set_content(body, subtype=subtype, filename=attached.filename, params=named)
+        return part
+    part.set_content(body, subtype=subtype)
+    del part["MIME-Version"]
     return part
 
 
