@@ -15,7 +15,6 @@ from __future__ import annotations
 import binascii
 import re
 from email import quoprimime
-from functools import lru_cache
 
 SNIFF_LINES = 10  # set_content compares the encodings on the body's first ten lines
 _UNSAFE = re.compile(r"[^\t\n\r -~]")  # what quoted-printable quotes, "=" aside
@@ -31,7 +30,7 @@ def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
         data = b"\n".join(data.splitlines()) + b"\n"
     elif not data.endswith(b"\n"):
         data += b"\n"
-    if not max_line or not _longer(max_line).search(data):
+    if not max_line or max(map(len, data.split(b"\n"))) <= max_line:
         return ("7bit" if data.isascii() else "8bit"), data.decode("ascii", "surrogateescape")
     count = data.count(b"\n")  # the body's lines, each ending in one
     sniff = b"\n".join(data.split(b"\n", SNIFF_LINES)[: min(count, SNIFF_LINES)]) + b"\n"
@@ -41,12 +40,6 @@ def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
     if count <= SNIFF_LINES:
         return "quoted-printable", sniff_qp
     return "quoted-printable", quoted_printable(data.decode("latin-1"), max_line)
-
-
-@lru_cache(maxsize=8)
-def _longer(max_line: int) -> re.Pattern[bytes]:
-    """A line of more than ``max_line`` octets."""
-    return re.compile(rb"[^\n]{%d}" % (max_line + 1))
 
 
 def quoted_printable(text: str, max_line: int) -> str:
