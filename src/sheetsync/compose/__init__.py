@@ -19,6 +19,7 @@ from ..links import LinkMaker
 from ..plan import Notification
 from ..schema import DIGEST, ESCALATION, OVERDUE_NOTICE, REMINDER, RESOLVED, SUMMARY
 from .calendar import ATTACHMENT, deadlines_ics, summary_feed_url
+from .jinja import EmailEnvironment, install
 from .mime import Attachment, CachingPolicy, alternative
 from .subjects import subject
 
@@ -62,7 +63,7 @@ def environment(custom: str | None = None) -> Environment:
     Cached, so each template is compiled once per process.
     """
     folders: list[str | Path] = [custom] if custom else []
-    env = Environment(
+    env = EmailEnvironment(
         loader=ChoiceLoader([FileSystemLoader(f) for f in [*folders, default_templates()]]),
         autoescape=select_autoescape(
             enabled_extensions=("html", "html.j2"), default_for_string=False
@@ -73,7 +74,7 @@ def environment(custom: str | None = None) -> Environment:
     )
     env.filters["day"] = format_day
     env.filters["when"] = describe_days
-    return env
+    return install(env)
 
 
 @lru_cache(maxsize=4096)
