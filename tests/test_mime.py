@@ -30,7 +30,7 @@ BODIES = {
                 "",
             ]
         ),
-        "\r\n".join(["<p style=\"margin:0\">" + "Jörg <j@example.com>, " * 80 + "</p>"] * 14),
+        "\r\n".join(['<p style="margin:0">' + "Jörg <j@example.com>, " * 80 + "</p>"] * 14),
     ),
 }
 
