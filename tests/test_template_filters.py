@@ -1,0 +1,40 @@
+"""compose/jinja.py: the ``sentence`` filter, the ``web`` test and a dict's keys, as the
+templates (default and custom) see them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from sheetsync.compose import environment
+
+
+def test_sentence_and_web_in_a_custom_template(tmp_path: Path) -> None:
+    """A custom template gets the Why line as a sentence and links only web addresses."""
+    (tmp_path / "line.txt.j2").write_text(
+        "{{ rule|sentence }} {% if link is web %}<{{ link }}>{% else %}no link{% endif %}"
+    )
+    template = environment(str(tmp_path)).get_template("line.txt.j2")
+    assert template.render(rule="notice is due", link="https://x.example/r") == (
+        "Notice is due. <https://x.example/r>"
+    )
+    assert template.render(rule="Ends.", link="javascript:alert(1)") == "Ends. no link"
+    assert template.render(rule="", link=None) == ". no link"
+
+
+def test_html_sentence_is_escaped() -> None:
+    """In an HTML email the Why line is escaped like every other value."""
+    template = environment().from_string(
+        "{% autoescape true %}{{ rule|sentence }}{% endautoescape %}"
+    )
+    assert template.render(rule="<b>a & b</b>") == "&lt;b&gt;a &amp; b&lt;/b&gt;."
+
+
+def test_dict_keys_read_as_jinja2_reads_them() -> None:
+    """A row's keys are its values, a dict method stays a method, a missing key stops."""
+    template = environment().from_string("{{ row.title }}|{{ row.items is callable }}")
+    assert template.render(row={"title": "Renewal", "items": 3}) == "Renewal|True"
+    with pytest.raises(UndefinedError):
+        environment().from_string("{{ row.missing }}").render(row={"title": "x"})
