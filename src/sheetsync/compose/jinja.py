@@ -33,12 +33,17 @@ class EmailEnvironment(Environment):
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_NAMES:
+        if type(obj) is not dict:
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        elif attribute not in _DICT_NAMES:
             try:
                 return obj[attribute]
             except KeyError:
                 pass
-        return super().getattr(obj, attribute)
+        return Environment.getattr(self, obj, attribute)  # jinja2's own, for the rest
 
 
 def sentence(text: str) -> str:
