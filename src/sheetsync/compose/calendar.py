@@ -55,9 +55,14 @@ class Deadline:
 
 def event_uid(tracker: str, milestone: str, due: dt.date) -> str:
     """``{tracker tag}-{milestone}-{due}@sheetsync``: one per occurrence, for good."""
-    tag = hashlib.sha256(tracker.encode()).hexdigest()[:16]
     safe = _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), milestone)
-    return f"{tag}-{safe}-{due.isoformat()}@sheetsync"
+    return f"{_tag(tracker)}-{safe}-{due.isoformat()}@sheetsync"
+
+
+@lru_cache(maxsize=64)
+def _tag(tracker: str) -> str:
+    """The tracker's short tag in UIDs: made once, not once per event."""
+    return hashlib.sha256(tracker.encode()).hexdigest()[:16]
 
 
 def _sequence(due: dt.date, today: dt.date) -> int:

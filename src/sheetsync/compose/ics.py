@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 FOLD_AT = 74  # octets of content per physical line: the library folds before the 75th
@@ -69,8 +70,7 @@ def event_lines(event: Event, description: str, stamped: str) -> str | None:
     lines = [
         "BEGIN:VEVENT",
         fold("SUMMARY:" + escape(f"Due: {event.title}")),
-        f"DTSTART;VALUE=DATE:{_date(event.due)}",
-        f"DTEND;VALUE=DATE:{_date(event.due + dt.timedelta(days=1))}",
+        _days(event.due),
         stamped,
         fold("UID:" + escape(event.uid)),
         f"SEQUENCE:{event.sequence}",
@@ -86,6 +86,13 @@ def event_lines(event: Event, description: str, stamped: str) -> str | None:
         lines.append(fold("URL:" + link))
     lines.append("END:VEVENT\r\n")
     return "\r\n".join(lines)
+
+
+@lru_cache(maxsize=4096)
+def _days(due: dt.date) -> str:
+    """The DTSTART and DTEND lines of an all-day event on ``due`` (a run has few due days)."""
+    end = _date(due + dt.timedelta(days=1))
+    return f"DTSTART;VALUE=DATE:{_date(due)}\r\nDTEND;VALUE=DATE:{end}"
 
 
 def _date(day: dt.date) -> str:
