@@ -19,6 +19,10 @@ BODIES = {
     "non-ascii": ("Frist für Müller — €45.000\n", "<p>Frist für <b>Müller</b> – €45.000</p>"),
     "long line": ("x" * 1200 + "\n", "<p>" + "ü" * 700 + "</p>"),
     "empty": ("", ""),
+    "long ascii lines among many": (
+        "\n".join(["a=b, c " * 200, *(f"line {i}\x07 " for i in range(12))]),
+        "\n".join(['<td style="x">' + "row, " * 300 + "</td>", *("<br>" for _ in range(12))]),
+    ),
     "long lines among many": (
         "\n".join(
             [

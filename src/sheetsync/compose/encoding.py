@@ -18,6 +18,7 @@ from email import quoprimime
 
 SNIFF_LINES = 10  # set_content compares the encodings on the body's first ten lines
 _UNSAFE = re.compile(r"[^\t\n\r -~]")  # what quoted-printable quotes, "=" aside
+_PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n\r"  # what it leaves, and "="
 
 
 def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
@@ -25,13 +26,31 @@ def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
     8-bit transfer (``max_line`` None: no limit); None when ``set_content`` would choose
     base64 (its own encoder does it).
     """
+    if body.isascii() and "\r" not in body:  # the usual case: no bytes to make
+        text = body if body.endswith("\n") else body + "\n"
+        if _fits(text, max_line):
+            return "7bit", text
+        return _long_lines(text.encode("ascii"), max_line or 0)
     data = body.encode("utf-8")
     if "\r" in body:
         data = b"\n".join(data.splitlines()) + b"\n"
     elif not data.endswith(b"\n"):
         data += b"\n"
-    if not max_line or max(map(len, data.split(b"\n"))) <= max_line:
+    if _fits(data, max_line):
         return ("7bit" if data.isascii() else "8bit"), data.decode("ascii", "surrogateescape")
+    return _long_lines(data, max_line or 0)
+
+
+def _fits(lines: str | bytes, max_line: int | None) -> bool:
+    """Whether no line of ``lines`` (each ending in a line break) is over ``max_line``."""
+    if not max_line or len(lines) <= max_line:
+        return True
+    split = lines.split("\n") if isinstance(lines, str) else lines.split(b"\n")
+    return max(map(len, split)) <= max_line
+
+
+def _long_lines(data: bytes, max_line: int) -> tuple[str, str] | None:
+    """``set_content``'s choice for a body with a line over ``max_line`` octets."""
     count = data.count(b"\n")  # the body's lines, each ending in one
     sniff = b"\n".join(data.split(b"\n", SNIFF_LINES)[: min(count, SNIFF_LINES)]) + b"\n"
     sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), max_line)
@@ -49,7 +68,10 @@ def quoted_printable(text: str, max_line: int) -> str:
     a tab is its quoted text; any other line is the package's encoding of that line.
     """
     raw = text.split("\n")
-    quoted = _UNSAFE.sub(_quote, text.replace("=", "=3D")).split("\n")
+    escaped = text.replace("=", "=3D")
+    if text.encode("latin-1").translate(None, _PLAIN):  # anything but plain ASCII
+        escaped = _UNSAFE.sub(_quote, escaped)
+    quoted = escaped.split("\n")
     for number, line in enumerate(quoted):
         if len(line) > max_line or line.endswith((" ", "\t")):
             quoted[number] = quoprimime.body_encode(raw[number], max_line)
