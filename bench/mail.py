@@ -100,17 +100,19 @@ def sheetsync_path(url: str, digests: list[Any], envelope: Any) -> tuple[dict, l
     from sheetsync.transports.smtp import SmtpTransport
 
     messages: list[EmailMessage] = []
-    render = 0.0
+    render = render_cpu = 0.0
     start = time.perf_counter(), time.process_time()
     with SmtpTransport(url, None) as transport:
         for note in digests:
-            before = time.perf_counter()
+            before = time.perf_counter(), time.process_time()
             message = build_message(note, envelope, TODAY, NOON, environment())
-            render += time.perf_counter() - before
+            render += time.perf_counter() - before[0]
+            render_cpu += time.process_time() - before[1]
             transport.send(message)
             messages.append(message)
     wall, cpu = time.perf_counter() - start[0], time.process_time() - start[1]
-    return _rates("sheetsync", len(digests), wall, cpu) | {"render_s": round(render, 3)}, messages
+    rendered = {"render_s": round(render, 3), "render_cpu_s": round(render_cpu, 3)}
+    return _rates("sheetsync", len(digests), wall, cpu) | rendered, messages
 
 
 def smtplib_floor(url: str, messages: list[EmailMessage]) -> dict:
@@ -160,6 +162,7 @@ def main() -> None:
         f"{result['messages']:,} digests (mean {result['mean_message_bytes']:,} bytes): "
         f"sheetsync {result['sheetsync_per_s']:,}/s "
         f"(render {result['render_s']} s of {result['sheetsync_s']} s, "
+        f"render CPU {result['render_cpu_s']} s, "
         f"CPU {result['sheetsync_cpu_s']} s), "
         f"raw smtplib {result['smtplib_per_s']:,}/s (CPU {result['smtplib_cpu_s']} s), "
         f"ratio {result['ratio']}"

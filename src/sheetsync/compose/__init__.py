@@ -70,6 +70,7 @@ def environment(custom: str | None = None) -> Environment:
         ),
         undefined=StrictUndefined,
         trim_blocks=True,
+        auto_reload=False,  # compiled once per process: no file check at each email
         lstrip_blocks=True,
     )
     env.filters["day"] = format_day
