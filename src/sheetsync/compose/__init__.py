@@ -184,7 +184,7 @@ def build_message(
     if envelope.reply_to:
         headers.append(("Reply-To", _header_address(envelope.reply_to)))
     headers += [
-        ("Date", format_datetime(now)),
+        ("Date", _date_header(now)),
         ("Message-ID", note.message_id(envelope.sender.domain, envelope.tracker_identity)),
         ("Auto-Submitted", "auto-generated"),
         ("X-Auto-Response-Suppress", "All"),
@@ -197,8 +197,17 @@ def build_message(
     return alternative(POLICY, headers, text, html, attachment)
 
 
+@lru_cache(maxsize=16)
+def _date_header(now: dt.datetime) -> str:
+    """The Date header: every message of a run has the run's time."""
+    return format_datetime(now)
+
+
+@lru_cache(maxsize=4096)
 def _header_address(address: Address) -> str:
-    """``Name <a@x.com>`` in ASCII: the name quoted, or encoded when quoting is not enough."""
+    """``Name <a@x.com>`` in ASCII: the name quoted, or encoded when quoting is not enough.
+
+    Made once per address a run: the sender is on every message, owners on many."""
     name = one_line(address.name)
     if not name:
         return address.email
