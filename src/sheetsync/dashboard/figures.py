@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..cells.addresses import Address
 from ..schema import DONE, DUE_SOON, NEEDS_ATTENTION, OVERDUE, STATUSES, TERM_TYPES, UPCOMING
 
 OPEN = (OVERDUE, DUE_SOON, UPCOMING, NEEDS_ATTENTION)
@@ -46,14 +47,15 @@ def dashboard_figures(
     """Work out every figure the Dashboard shows from the run's frames."""
     frame = _joined(milestones, contracts)
     counts = frame["status"].value_counts()
+    terms = _terms(frame, today)
     return Figures(
         today=today,
         title=title,
         by_status={status: int(counts.get(status, 0)) for status in OPEN},
         by_owner=_by_people(_exploded_owners(frame), "owner"),
         by_department=_by_people(frame, "department"),
-        terms=_terms(frame, today),
-        at_stake=_at_stake(_terms(frame, today)),
+        terms=terms,
+        at_stake=_at_stake(terms),
         overdue=_overdue(frame),
         reviews=_reviews(frame),
         troubled=_troubled(frame, contracts),
@@ -68,15 +70,36 @@ def _joined(milestones: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
     frame["department"] = milestones["department"].replace("", NO_DEPARTMENT)
     frame["counterparty"] = frame["contract_id"].map(terms["counterparty"]).fillna("")
     frame["value"] = frame["contract_id"].map(terms["value"])
-    frame["owner"] = frame["owners"].map(lambda owners: "; ".join(a.email for a in owners))
+    codes, distinct = _owner_codes(frame["owners"])
+    texts = np.array(["; ".join(a.email for a in owners) for owners in distinct], dtype=object)
+    frame["owner"] = texts[codes]
     frame["days"] = milestones["days_left"]
     return frame
 
 
+def _owner_codes(owners: pd.Series) -> tuple[np.ndarray, list[tuple[Address, ...]]]:
+    """Each row's owners as a number, and the distinct owner tuples (each worked out once)."""
+    numbers: dict[tuple[Address, ...], int] = {}
+    codes = np.fromiter(
+        (numbers.setdefault(tuple(o), len(numbers)) for o in owners.tolist()),
+        dtype=np.int64,
+        count=len(owners),
+    )
+    return codes, list(numbers)
+
+
 def _exploded_owners(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per milestone and owner; a milestone without one under ``(no owner)``."""
-    people = frame["owners"].map(lambda owners: [a.email for a in owners] or [NO_OWNER])
-    return frame.assign(owner=people).explode("owner")
+    """One row per milestone and owner (status and owner); none under ``(no owner)``."""
+    codes, distinct = _owner_codes(frame["owners"])
+    people = [[a.email for a in owners] or [NO_OWNER] for owners in distinct]
+    sizes = np.array([len(p) for p in people], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    flat = np.array([email for p in people for email in p], dtype=object)
+    repeats = sizes[codes]
+    rows = np.repeat(np.arange(len(codes)), repeats)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    owner = flat[starts[codes][rows] + within]
+    return pd.DataFrame({"owner": owner, "status": frame["status"].to_numpy()[rows]})
 
 
 def _by_people(frame: pd.DataFrame, key: str) -> pd.DataFrame:
