@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from .cells.dates import from_serial
 from .cells.text import cell_text
 from .keys import LOG_KINDS
@@ -82,8 +84,33 @@ def _text(row: Sequence[Cell], column: int) -> str:
 
 def log_values(body: Grid, columns: dict[str, list[int]], name: str) -> list[str]:
     """One field of every row, as text: the first non-blank of its candidate columns."""
-    candidates = columns.get(name, [])
-    return [next((t for c in candidates if (t := _text(row, c))), "") for row in body]
+    return log_fields(body, columns, (name,))[name]
+
+
+def log_fields(
+    body: Grid, columns: dict[str, list[int]], names: Sequence[str]
+) -> dict[str, list[str]]:
+    """Several fields of every row as text, each sheet column read once, top to bottom."""
+    wanted = {c for name in names for c in columns.get(name, [])}
+    texts = {c: column_texts(body, c) for c in sorted(wanted)}
+    return {
+        name: _first_filled([texts[c] for c in columns.get(name, [])], len(body)) for name in names
+    }
+
+
+def column_texts(body: Grid, column: int) -> list[str]:
+    """Every row's cell in ``column`` as ``cell_text`` gives it ("" past a short row)."""
+    cells = [row[column] if column < len(row) else None for row in body]
+    return [c.strip() if type(c) is str else cell_text(c) for c in cells]
+
+
+def _first_filled(candidates: list[list[str]], height: int) -> list[str]:
+    """Per row, the first non-blank text of the candidate columns (in their order)."""
+    if not candidates:
+        return [""] * height
+    if len(candidates) == 1:
+        return candidates[0]
+    return [next((t for t in row if t), "") for row in zip(*candidates, strict=True)]
 
 
 def sent_day(value: Cell | dt.date | str) -> dt.date | None:
@@ -98,3 +125,19 @@ def sent_day(value: Cell | dt.date | str) -> dt.date | None:
         return dt.date.fromisoformat(str(value or "").strip()[:10])
     except ValueError:
         return None
+
+
+def log_frame(rows: Sequence[Sequence[Cell]]) -> pd.DataFrame:
+    """Log rows a run appended (``LOG_COLUMNS`` order) as text, as the Log frame reads them.
+
+    Built column by column: a first run's Log is one row per key due, tens of thousands.
+    """
+    if not rows:
+        return pd.DataFrame([], columns=list(LOG_COLUMNS))
+    columns = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            name: [c if type(c) is str else str(c) for c in column]
+            for name, column in zip(LOG_COLUMNS, columns, strict=True)
+        }
+    )

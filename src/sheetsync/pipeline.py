@@ -235,7 +235,11 @@ def _links(snapshot: Snapshot, tracker: Tracker, evaluated: pd.DataFrame) -> dic
     tab = tracker.tables[MILESTONES].tab
     if not snapshot.url:  # a workbook or memory: no row has a link
         return {}
-    return {row: link for row in evaluated["row"] if (link := snapshot.row_link(tab, row))}
+    rows = evaluated["row"].astype(int).tolist()
+    if snapshot.sheet_ids.get(tab) is None:
+        return {row: link for row in rows if (link := snapshot.row_link(tab, row))}
+    start = str(snapshot.row_link(tab, 0)).removesuffix("0")  # every row's link but its number
+    return {row: f"{start}{row}" for row in rows}
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..logtab import log_columns, log_values, split_log
+from ..logtab import log_columns, log_fields, split_log
 from ..model import Grid
 from ..schema import LOG_COLUMNS
 
@@ -39,7 +39,7 @@ def read_ledger(grid: Grid) -> Ledger:
     """
     columns = log_columns(grid)
     _, body = split_log(grid)
-    data = {name: log_values(body, columns, name) for name in LOG_COLUMNS}
+    data = log_fields(body, columns, LOG_COLUMNS)
     first = len(grid) - len(body) + 1
     frame = pd.DataFrame({"row": range(first, first + len(body)), **data}, dtype=object)
     when = frame["Sent At"].astype(str)
@@ -51,8 +51,10 @@ def read_ledger(grid: Grid) -> Ledger:
 
 
 def _pairs(rows: pd.DataFrame) -> set[tuple[str, str]]:
-    """``(key, to)`` for each Log row, ``to`` as the ledger matches it."""
-    return set(zip(rows["Key"], rows["Recipients"].map(recipients_to), strict=True))
+    """``(key, to)`` for each Log row, ``to`` as the ledger matches it (once per distinct cell)."""
+    cells = rows["Recipients"].tolist()
+    to = {cell: recipients_to(cell) for cell in set(cells)}
+    return set(zip(rows["Key"].tolist(), [to[cell] for cell in cells], strict=True))
 
 
 CC_SHOWN = 5  # an escalation can copy hundreds of owners; its every Log row repeats the cell

@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from ..keys import NOTICE_KEY, milestone_key
+from ..logtab import log_frame
 from ..model import Cell
-from ..schema import ESCALATION, LOG_COLUMNS, OVERDUE_NOTICE, REMINDER
+from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
 from ..values import iso_days
 from .resolved import resolved_texts
 
@@ -83,16 +84,32 @@ class Sent:
 
     def text(self) -> str:
         """The Last Notified cell: readable, and enough to rebuild this record."""
-        parts = [f"reminder {self.lead}d"] if self.lead is not None else []
-        if self.overdue:
-            when = f" ({self.overdue_on.isoformat()})" if self.overdue_on else ""
-            parts.append(f"overdue #{self.overdue}{when}")
-        if self.level:
-            parts.append(f"escalation L{self.level}")
-        if not parts:
-            return ""
-        head = f"{self.last_on.isoformat()}: " if self.last_on else ""
-        return f"{head}{' · '.join(parts)} · due {self.due.isoformat()}"
+        return sent_text(
+            self.due.isoformat(),
+            self.last_on.isoformat() if self.last_on else None,
+            self.lead,
+            (self.overdue, self.overdue_on.isoformat() if self.overdue_on else None),
+            self.level,
+        )
+
+
+def sent_text(
+    due: str, last_on: str | None, lead: int | None, overdue: tuple[int, str | None], level: int
+) -> str:
+    """A Last Notified cell from its parts, days as ISO text (``Sent.text``); "" for none.
+
+    ``overdue`` is the highest notice number sent and the day it went.
+    """
+    parts = [f"reminder {lead}d"] if lead is not None else []
+    if overdue[0]:
+        when = f" ({overdue[1]})" if overdue[1] else ""
+        parts.append(f"overdue #{overdue[0]}{when}")
+    if level:
+        parts.append(f"escalation L{level}")
+    if not parts:
+        return ""
+    head = f"{last_on}: " if last_on else ""
+    return f"{head}{' · '.join(parts)} · due {due}"
 
 
 def _ordinal(day: dt.date | None) -> int:
@@ -314,8 +331,7 @@ def last_notified(
     Sent At keeps the real clock; Last Notified says the day the run was "as of", so a
     run with ``--today`` reads the same in every cell and email it makes.
     """
-    fresh = pd.DataFrame([[str(c) for c in row] for row in new_log], columns=list(LOG_COLUMNS))
-    return last_notified_texts(evaluated, fresh, today)
+    return last_notified_texts(evaluated, log_frame(new_log), today)
 
 
 def last_notified_texts(
@@ -342,26 +358,25 @@ def last_notified_texts(
 def _sent_texts(
     evaluated: pd.DataFrame, after: pd.DataFrame, due: pd.Series, pos: np.ndarray
 ) -> dict[int, str]:
-    """The cells of the rows at ``pos``, rebuilt from their merged history."""
-    texts: dict[int, str] = {}
+    """The cells of the rows at ``pos``, rebuilt from their merged history, column by column."""
     picked = after.iloc[pos]
-    leads = picked["sent_lead"].tolist()
+    leads = [None if lead != lead else int(lead) for lead in picked["sent_lead"].tolist()]
     records = zip(
         due.iloc[pos].tolist(),
-        _days(picked["sent_last"]),
+        _iso(picked["sent_last"]),
         leads,
-        picked["sent_overdue"].tolist(),
-        _days(picked["sent_overdue_on"]),
+        zip(picked["sent_overdue"].tolist(), _iso(picked["sent_overdue_on"]), strict=True),
         picked["sent_level"].tolist(),
         strict=True,
     )
-    for at, (day, last, lead, number, number_on, level) in zip(
-        evaluated["row"].iloc[pos].astype(int).tolist(), records, strict=True
-    ):
-        lead_days = None if lead != lead else int(lead)  # NaN: no reminder sent
-        record = Sent(dt.date.fromisoformat(day), last, lead_days, number, number_on, level)
-        texts[at] = record.text()
-    return texts
+    rows = evaluated["row"].iloc[pos].astype(int).tolist()
+    return {at: sent_text(*record) for at, record in zip(rows, records, strict=True)}
+
+
+def _iso(values: pd.Series) -> list[str | None]:
+    """Each day as ``YYYY-MM-DD`` (None where there is none), formatted as one column."""
+    days = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+    return [None if text != text else text for text in days.tolist()]
 
 
 def _series_texts(evaluated: pd.DataFrame, texts: dict[int, str]) -> dict[int, str]:

@@ -44,17 +44,20 @@ def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
     if "Key" not in columns or "Sent At" not in columns:
         return []
     _, body = split_log(grid)
-    keys = log_values(body, columns, "Key")
     days = [_first_day(row, columns["Sent At"]) for row in body]
-    anchors = _anchor_rows(keys, days, prune.anchored)
+    old = [index for index, day in enumerate(days) if day is not None and day < prune.cutoff]
+    if not old:
+        return []
+    every = log_values(body, columns, "Key")
+    keys = [every[index] for index in old]
+    # The first "completed" row of a milestone is among the old ones whenever one of its
+    # rows is old (the rest are later or undated), so only the old rows are looked at.
+    anchors = _anchor_rows(keys, [days[index] for index in old], prune.anchored)
     first = len(grid) - len(body) + 1
     return [
         index + first
-        for index, (key, day) in enumerate(zip(keys, days, strict=True))
-        if day is not None
-        and day < prune.cutoff
-        and index not in anchors
-        and not _guards(key, prune)
+        for at, (index, key) in enumerate(zip(old, keys, strict=True))
+        if at not in anchors and not _guards(key, prune)
     ]
 
 

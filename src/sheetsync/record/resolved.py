@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..keys import resolved_parts
@@ -62,12 +63,24 @@ def resolved_texts(
     cells = evaluated.get("last_notified")
     if cells is None and not fresh:
         return texts
-    rows = evaluated["row"].astype(int).tolist()
-    ids = evaluated["id"].astype(str).tolist()
-    olds = cells.tolist() if cells is not None else [None] * len(rows)
+    ids = evaluated["id"].astype(str)
+    wanted = ids.isin(list(fresh)).to_numpy(dtype=bool)
+    if cells is not None:
+        wanted = wanted | _may_hold_mark(cells)
+    rows = evaluated["row"][wanted].astype(int).tolist()
+    olds = cells[wanted].tolist() if cells is not None else [None] * len(rows)
     out = dict(texts)
-    for at, milestone, old in zip(rows, ids, olds, strict=True):
+    for at, milestone, old in zip(rows, ids[wanted].tolist(), olds, strict=True):
         marks = [d for d in (resolved_through(old), fresh.get(milestone)) if d is not None]
         if marks:
             out[at] = with_resolved(out.get(at, ""), max(marks))
     return out
+
+
+def _may_hold_mark(cells: pd.Series) -> np.ndarray:
+    """Cells that may hold a resolved mark, found as one column: those naming "resolved".
+
+    Casefolded, so every spelling the mark's pattern matches regardless of case is among them.
+    """
+    found = cells.astype(str).str.casefold().str.contains("resolved", regex=False)
+    return found.to_numpy(dtype=bool)

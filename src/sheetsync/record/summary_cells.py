@@ -14,9 +14,9 @@ import datetime as dt
 
 import pandas as pd
 
+from ..logtab import log_frame
 from ..model import Cell
 from ..plan.summary import active_owners, owner_rows
-from ..schema import LOG_COLUMNS
 from .summarised import first_rows, mark_rank, month_marks, owner_code, sent_in_log, with_mark
 
 
@@ -35,7 +35,7 @@ def mark_summaries(
     cells = evaluated.get("last_notified")
     held = month_marks(cells, month) if cells is not None else {}
     known = set().union(*held.values())
-    done = sent_in_log(logs[0], month) | sent_in_log(_frame(logs[1]), month)
+    done = sent_in_log(logs[0], month) | sent_in_log(log_frame(logs[1]), month)
     emails = sorted(active_owners(contracts))
     wanted = {e for e in emails if e in done and owner_code(e) not in known}
     picks = {}
@@ -49,8 +49,3 @@ def mark_summaries(
         row = int(rows[at])
         out[row] = with_mark(out.get(row, ""), month, codes)
     return out
-
-
-def _frame(rows: list[list[Cell]]) -> pd.DataFrame:
-    """Log rows this run appended, as the Log frame reads them."""
-    return pd.DataFrame([[str(c) for c in row] for row in rows], columns=list(LOG_COLUMNS))

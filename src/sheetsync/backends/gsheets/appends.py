@@ -90,8 +90,7 @@ class TabAppends:
             self._headers[log.title], lead = list(header), [list(header)]
         columns = self._ensure_headers(log, header)
         width = max(columns.values())
-        values = [placed(zip(header, row, strict=True), columns, width, to_wire) for row in rows]
-        self._append(log, lead + values, "RAW")
+        self._append(log, lead + _placed_rows(header, rows, columns, width), "RAW")
 
     def _stage_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         """Log rows for the run's last batchUpdate (appendCells below the last Log row)."""
@@ -254,3 +253,17 @@ class TabAppends:
 
 def _as_is(value: Any) -> Any:
     return value
+
+
+def _placed_rows(
+    header: Sequence[str], rows: Sequence[Sequence[Cell]], columns: dict[str, int], width: int
+) -> list[list[Any]]:
+    """Each row's cells in their header's column, ``width`` wide, as sent RAW.
+
+    When the header fills the tab's columns in order (the usual Log), a row goes as it
+    is, its text cells unconverted; otherwise each cell is placed by its header.
+    """
+    spots = [columns[header_key(name)] for name in header]
+    if spots != list(range(1, width + 1)):
+        return [placed(zip(header, row, strict=True), columns, width, to_wire) for row in rows]
+    return [[c if type(c) is str else to_wire(c) for c in row] for row in rows]
