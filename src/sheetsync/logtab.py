@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from .cells.dates import from_serial
@@ -141,3 +142,15 @@ def log_frame(rows: Sequence[Sequence[Cell]]) -> pd.DataFrame:
             for name, column in zip(LOG_COLUMNS, columns, strict=True)
         }
     )
+
+
+def folded(cells: pd.Series) -> np.ndarray:
+    """Each cell as trimmed, casefolded text ("" for a missing one), once per distinct cell."""
+    codes, distinct = pd.factorize(cells.astype(str))
+    texts = [str(text).strip().casefold() for text in distinct] + [""]  # code -1: missing
+    return np.array(texts, dtype=object)[codes]
+
+
+def sent_mask(results: pd.Series) -> np.ndarray:
+    """Which rows' Result cell says ``sent`` (any case, spaces around), as a bool array."""
+    return np.asarray(folded(results) == "sent", dtype=bool)

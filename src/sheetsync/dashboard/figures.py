@@ -21,6 +21,7 @@ PEOPLE_COLUMNS = ("Open", DUE_SOON, OVERDUE, NEEDS_ATTENTION)
 TERM_WINDOW = 90  # days ahead for renewals, notice deadlines and expirations
 MONTHS = 12
 NO_OWNER, NO_DEPARTMENT, NO_COUNTERPARTY = "(no owner)", "(no department)", "(no counterparty)"
+Owners = tuple[Address, ...]
 TERM_LABELS = {"renewal": "Renewal", "notice": "Notice deadline", "expiration": "Expiration"}
 
 
@@ -45,14 +46,15 @@ def dashboard_figures(
     milestones: pd.DataFrame, contracts: pd.DataFrame, today: dt.date, title: str
 ) -> Figures:
     """Work out every figure the Dashboard shows from the run's frames."""
-    frame = _joined(milestones, contracts)
+    owners = _owner_codes(milestones["owners"])
+    frame = _joined(milestones, contracts, owners)
     counts = frame["status"].value_counts()
     terms = _terms(frame, today)
     return Figures(
         today=today,
         title=title,
         by_status={status: int(counts.get(status, 0)) for status in OPEN},
-        by_owner=_by_people(_exploded_owners(frame), "owner"),
+        by_owner=_by_people(_exploded_owners(frame, owners), "owner"),
         by_department=_by_people(frame, "department"),
         terms=terms,
         at_stake=_at_stake(terms),
@@ -63,34 +65,40 @@ def dashboard_figures(
     )
 
 
-def _joined(milestones: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
+def _joined(
+    milestones: pd.DataFrame, contracts: pd.DataFrame, owners: tuple[np.ndarray, list[Owners]]
+) -> pd.DataFrame:
     """Milestones with their contract's counterparty and value (first row per Contract ID)."""
     terms = contracts.drop_duplicates("id").set_index("id")
     frame = milestones[["id", "contract_id", "title", "type", "due", "status", "owners"]].copy()
     frame["department"] = milestones["department"].replace("", NO_DEPARTMENT)
     frame["counterparty"] = frame["contract_id"].map(terms["counterparty"]).fillna("")
     frame["value"] = frame["contract_id"].map(terms["value"])
-    codes, distinct = _owner_codes(frame["owners"])
-    texts = np.array(["; ".join(a.email for a in owners) for owners in distinct], dtype=object)
+    codes, distinct = owners
+    texts = np.array(["; ".join(a.email for a in each) for each in distinct], dtype=object)
     frame["owner"] = texts[codes]
     frame["days"] = milestones["days_left"]
     return frame
 
 
-def _owner_codes(owners: pd.Series) -> tuple[np.ndarray, list[tuple[Address, ...]]]:
-    """Each row's owners as a number, and the distinct owner tuples (each worked out once)."""
-    numbers: dict[tuple[Address, ...], int] = {}
-    codes = np.fromiter(
-        (numbers.setdefault(tuple(o), len(numbers)) for o in owners.tolist()),
-        dtype=np.int64,
-        count=len(owners),
-    )
+def _owner_codes(owners: pd.Series) -> tuple[np.ndarray, list[Owners]]:
+    """Each row's owners as a number, and the distinct owner tuples (each worked out once).
+
+    Rows sharing one owners object (as normalize gives them) are matched by identity first,
+    so each object is hashed by its addresses once.
+    """
+    cells = owners.tolist()
+    objects = np.fromiter(map(id, cells), np.uint64, len(cells))
+    _, firsts, inverse = np.unique(objects, return_index=True, return_inverse=True)
+    numbers: dict[Owners, int] = {}
+    by_object = [numbers.setdefault(tuple(cells[at]), len(numbers)) for at in firsts.tolist()]
+    codes = np.asarray(by_object, dtype=np.int64)[inverse.reshape(-1)]
     return codes, list(numbers)
 
 
-def _exploded_owners(frame: pd.DataFrame) -> pd.DataFrame:
+def _exploded_owners(frame: pd.DataFrame, owners: tuple[np.ndarray, list[Owners]]) -> pd.DataFrame:
     """One row per milestone and owner (status and owner); none under ``(no owner)``."""
-    codes, distinct = _owner_codes(frame["owners"])
+    codes, distinct = owners
     people = [[a.email for a in owners] or [NO_OWNER] for owners in distinct]
     sizes = np.array([len(p) for p in people], dtype=np.int64)
     starts = np.cumsum(sizes) - sizes

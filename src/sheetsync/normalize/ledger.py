@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from ..logtab import log_columns, log_fields, split_log
+from ..logtab import folded, log_columns, log_fields, split_log
 from ..model import Grid
 from ..schema import LOG_COLUMNS
+
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 @dataclass
@@ -42,12 +46,22 @@ def read_ledger(grid: Grid) -> Ledger:
     data = log_fields(body, columns, LOG_COLUMNS)
     first = len(grid) - len(body) + 1
     frame = pd.DataFrame({"row": range(first, first + len(body)), **data}, dtype=object)
-    when = frame["Sent At"].astype(str)
-    order = when.where(when.str.match(r"\d{4}-\d\d-\d\d"), "\uffff")  # ISO text sorts by time
-    frame = frame.iloc[order.argsort(kind="stable")].reset_index(drop=True)
-    result = frame["Result"].astype(str).str.strip().str.casefold()
-    sent_rows, failed_rows = frame[result == "sent"], frame[result.str.startswith("failed")]
+    frame = frame.iloc[_sent_order(data["Sent At"])].reset_index(drop=True)
+    result = folded(frame["Result"])
+    failed = np.array([r.startswith("failed") for r in result], dtype=bool)
+    sent_rows, failed_rows = frame[result == "sent"], frame[failed]
     return Ledger(frame, _pairs(sent_rows), grid=grid, failed=_pairs(failed_rows))
+
+
+def _sent_order(when: list[str]) -> np.ndarray:
+    """Row order by Sent At text (ISO text sorts by time), unreadable ones last, ties kept.
+
+    Each distinct text is looked at once: a run's rows share a few Sent At values.
+    """
+    codes, distinct = pd.factorize(pd.Series(when, dtype=object))
+    keys = [text if _ISO_DAY.match(text) else "\uffff" for text in distinct]
+    _, rank = np.unique(np.array(keys, dtype=object), return_inverse=True)
+    return np.argsort(rank.reshape(-1)[codes], kind="stable")
 
 
 def _pairs(rows: pd.DataFrame) -> set[tuple[str, str]]:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..keys import NOTICE_KEY, milestone_key
-from ..logtab import log_frame
+from ..logtab import log_frame, sent_mask
 from ..model import Cell
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
 from ..values import iso_days
@@ -176,7 +176,7 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
     A row's day is its Sent At date, but never later than ``today`` (a run with
     ``--today`` in the past); ``fresh`` rows are this run's and count as ``today``.
     """
-    sent = frame[frame["Result"].astype(str).str.strip().str.casefold() == "sent"]
+    sent = frame[sent_mask(frame["Result"])]
     parts = sent["Key"].astype(str).str.extract(NOTICE_KEY).dropna()
     if parts.empty:
         return _empty_history()
@@ -238,8 +238,9 @@ def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) 
     for name, values in combine(from_log, from_cell).items():
         frame[name] = values
     noted: list[tuple[str, ...]] = [()] * len(frame)
+    names = ids.tolist()
     for at, record in records.items():
-        noted[at] = record.keys(ids.iat[at])
+        noted[at] = record.keys(names[at])
     frame["noted"] = pd.Series(noted, index=frame.index, dtype=object)
     return frame
 
@@ -403,7 +404,8 @@ def _days(values: pd.Series) -> list[dt.date | None]:
 def _kept_cells(evaluated: pd.DataFrame) -> dict[int, str]:
     if "last_notified" not in evaluated:
         return {}
-    cells = evaluated["last_notified"].astype(object)
-    filled = cells.notna() & (cells.astype(str).str.strip() != "")
+    codes, distinct = pd.factorize(evaluated["last_notified"].astype(object).astype(str))
+    filled = np.array([text.strip() != "" for text in distinct] + [False], dtype=bool)[codes]
     rows = evaluated["row"][filled].astype(int).tolist()
-    return dict(zip(rows, cells[filled].astype(str).tolist(), strict=True))
+    texts = np.asarray(distinct, dtype=object)[codes[filled]]
+    return dict(zip(rows, texts.tolist(), strict=True))

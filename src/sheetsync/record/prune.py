@@ -8,7 +8,6 @@ before deleting (the backends call ``rows_to_prune``). Pure: the run's day is an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -44,7 +43,7 @@ def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
     if "Key" not in columns or "Sent At" not in columns:
         return []
     _, body = split_log(grid)
-    days = [_first_day(row, columns["Sent At"]) for row in body]
+    days = _first_days(body, columns["Sent At"])
     old = [index for index, day in enumerate(days) if day is not None and day < prune.cutoff]
     if not old:
         return []
@@ -61,8 +60,19 @@ def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
     ]
 
 
-def _first_day(row: Sequence[Cell], columns: list[int]) -> dt.date | None:
-    return next((d for c in columns if c < len(row) and (d := sent_day(row[c]))), None)
+def _first_days(body: Grid, columns: list[int]) -> list[dt.date | None]:
+    """Each row's day: the first of its candidate Sent At columns that names one.
+
+    Read column by column, each distinct cell once (a run's rows share a Sent At).
+    """
+    days: list[dt.date | None] = [None] * len(body)
+    seen: dict[tuple[type, Cell], dt.date | None] = {}
+    for column in columns:
+        for at, cell in enumerate(row[column] if column < len(row) else None for row in body):
+            if days[at] is None and cell is not None:
+                key = (type(cell), cell)
+                days[at] = seen[key] if key in seen else seen.setdefault(key, sent_day(cell))
+    return days
 
 
 def _anchor_rows(keys: list[str], days: list[dt.date | None], anchored: frozenset[str]) -> set[int]:
@@ -100,13 +110,14 @@ def prune_policy(
     cannot be scheduled now and the series anchor of every milestone still in the tracker.
     """
     dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne(NEEDS_ATTENTION)]
-    current = zip(dated["id"].astype(str), dated["due"].dt.strftime("%Y-%m-%d"), strict=True)
-    unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"]
+    days = dated["due"].dt.strftime("%Y-%m-%d").tolist()
+    current = zip(dated["id"].astype(str).tolist(), days, strict=True)
+    unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"].tolist()
     prune = LogPrune(
         cutoff=today - dt.timedelta(days=retention),
         month=f"{today:%Y-%m}",
         current=frozenset(current),
         whole=frozenset(str(i) for i in unsure if isinstance(i, str) and i),
-        anchored=frozenset(str(i) for i in evaluated["id"] if isinstance(i, str) and i),
+        anchored=frozenset(str(i) for i in evaluated["id"].tolist() if isinstance(i, str) and i),
     )
     return prune if rows_to_prune(log, prune) else None

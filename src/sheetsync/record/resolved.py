@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..keys import resolved_parts
+from ..logtab import sent_mask
+from ..schema import RESOLVED
 
 _RESOLVED = re.compile(r"\s*·?\s*resolved:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 
@@ -46,8 +48,10 @@ def fresh_resolved(fresh_log: pd.DataFrame) -> dict[str, dt.date]:
     found: dict[str, dt.date] = {}
     if fresh_log.empty:
         return found
-    sent = fresh_log["Result"].astype(str).str.strip().str.casefold() == "sent"
-    for key in fresh_log.loc[sent, "Key"].astype(str).tolist():
+    sent = sent_mask(fresh_log["Result"])
+    prefix = f"{RESOLVED}:"
+    keys = fresh_log.loc[sent, "Key"].astype(str).tolist()
+    for key in (k for k in keys if k.startswith(prefix)):
         parts = resolved_parts(key)
         if parts is not None:
             milestone, due = parts

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..keys import summary_month
+from ..logtab import sent_mask
 from ..schema import SUMMARY
 
 _MARK = re.compile(
@@ -67,7 +68,7 @@ def sent_in_log(frame: pd.DataFrame, month: str) -> set[str]:
     """The owners whose summary for ``month`` the Log records as sent."""
     if frame.empty:
         return set()
-    sent = frame["Result"].astype(str).str.strip().str.casefold() == "sent"
+    sent = sent_mask(frame["Result"])
     keys = frame.loc[sent, "Key"].astype(str)
     return {
         k[len(SUMMARY) + 1 :].rpartition(":")[0]
