@@ -9,7 +9,7 @@ import pytest
 
 from conftest import TODAY, days, milestone, tracker_grids
 from sheetsync.backends.memory import MemoryBackend
-from sheetsync.model import RowWrite
+from sheetsync.model import RowWrite, TabWrite
 from sheetsync.pipeline import Prepared, RunOptions, prepare
 from sheetsync.schema import MILESTONE_SYSTEM
 from sheetsync.writeback import (
@@ -31,13 +31,24 @@ def shown(found: Prepared, notified: dict[int, str] | None = None) -> Shown:
     return Shown(found.today, found.tracker.problems, notified or {}, found.escalation)
 
 
+def every_row(write: TabWrite) -> list[RowWrite]:
+    """Each row a tab write sets, as a RowWrite: the column-wise rows, then the others."""
+    rows = list(write.rows)
+    if write.columns is not None:
+        status = write.columns
+        for i, row_id in enumerate(status.row_ids.tolist()):
+            cells = {name: values[i] for name, values in status.values.items()}
+            rows.append(RowWrite(row_id, int(status.read_rows[i]), cells))
+    return rows
+
+
 def milestone_rows(found: Prepared, notified: dict[int, str] | None = None) -> list[RowWrite]:
     """The Milestones tab's row writes."""
     tables = found.tracker.tables
-    return list(
+    return every_row(
         milestone_writes(
             tables["Milestones"], found.evaluated, shown(found, notified), found.derived
-        ).rows
+        )
     )
 
 
@@ -116,7 +127,7 @@ def test_contracts_get_term_end_notice_deadline_next_milestone_and_health(with_t
     """C-001's Notice Deadline is 60 days before its term end; a terminated contract is Inactive."""
     table = with_terms.tracker.tables["Contracts"]
     cells = by_id(
-        list(contract_writes(table, with_terms.tracker.contracts, shown(with_terms)).rows)
+        every_row(contract_writes(table, with_terms.tracker.contracts, shown(with_terms)))
     )
     assert cells["C-001"]["Term End"] == days(200)
     assert cells["C-001"]["Notice Deadline"] == days(140)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 #: A raw cell as a backend hands it over: text, a number (real date cells as
 #: serial numbers, day 0 = 1899-12-30), a bool (checkboxes), or None (empty).
 Cell = str | int | float | bool | None
@@ -101,13 +103,49 @@ class RowWrite:
 
 
 @dataclass
+class StatusColumns:
+    """System cells of the rows found by their ID alone, one array per column.
+
+    Row ``i`` had the ID ``row_ids[i]`` (never blank) at sheet row ``read_rows[i]``
+    when read; ``values[name][i]`` is its cell in column ``name``. Planned and written
+    column by column: most rows of a tab need nothing else, so they carry no object each.
+    """
+
+    row_ids: np.ndarray  # text, object dtype
+    read_rows: np.ndarray  # int64
+    values: dict[str, np.ndarray]  # object dtype, aligned with ``row_ids``
+
+    def __len__(self) -> int:
+        return len(self.row_ids)
+
+
+@dataclass
 class TabWrite:
-    """All writes into one tab: system columns and rows."""
+    """All writes into one tab: system columns, by column and by row.
+
+    ``columns`` holds the rows found by their ID alone; ``rows`` the few needing more
+    (a new ID, cells a person typed that must still hold what was read, a Settings row).
+    """
 
     tab: str
     id_header: str
     system_headers: Sequence[str]
-    rows: Sequence[RowWrite]
+    rows: Sequence[RowWrite] = ()
+    columns: StatusColumns | None = None
+
+    def labels(self) -> list[str]:
+        """Every row as a report names it: its ID, or ``row N`` without one."""
+        named = self.columns.row_ids.tolist() if self.columns is not None else []
+        return named + [str(r.row_id or f"row {r.read_row}") for r in self.rows]
+
+    def cell_names(self) -> set[str]:
+        """Every cell name a write sets or reads, besides the ID and system headers."""
+        names = set(self.columns.values) if self.columns is not None else set()
+        for row in self.rows:
+            names.update(row.cells)
+            names.update(row.expect)
+            names.update(row.match)
+        return names
 
 
 @dataclass

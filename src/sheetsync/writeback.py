@@ -1,23 +1,24 @@
 """Evaluated frames → the status-column writes of each tab (values, not I/O).
 
 Each function takes the tab's ``Table`` (where its columns sit, how it names them)
-and exactly what the columns show; the cells derivation asked to roll forward ride
-along on the same row writes.
+and exactly what the columns show. Most rows' cells go column by column
+(``model.StatusColumns``); the few rows needing more (a new ID, the cells derivation
+asked to roll forward) go as a ``model.RowWrite`` each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .approvals.hold import waiting_text
 from .derive.changes import Derived, merged_cells
-from .model import RowWrite, TabWrite
+from .model import RowWrite, StatusColumns, TabWrite
 from .normalize.columns import Table
 from .problems import Problem, problems_by_row
 from .schema import AUTO, CONTRACT_SYSTEM, MILESTONE_SYSTEM
@@ -33,35 +34,46 @@ class Shown:
     escalation: pd.Series | None = None  # the Escalation column's text, aligned with the rows
 
 
-class _Row(NamedTuple):
-    """The columns a milestone row's writes are made of, as the cells show them (taking
-    only these, column by column, spares converting every date and text column to
-    Python objects row by row)."""
-
-    row: int
-    id: str
-    new_id: bool
-    source: str
-    status: str
-    days_left: int | None
-    next_reminder: dt.date | None
-    escalation: str
-    waits_for: int  # an approval step waiting for an earlier one: its number
-
-
 def checked_stamp(day: dt.date) -> str:
     """The Checked column: the day the run evaluated the row as of (``--today``, or today)."""
     return day.isoformat()
 
 
-def _rows(evaluated: pd.DataFrame, escalation: pd.Series | None) -> list[_Row]:
-    names = ["row", "id", "new_id", "source", "status", "days_left", "next_reminder"]
-    fields = evaluated[names].assign(escalation="" if escalation is None else escalation)
-    fields = fields.assign(waits_for=evaluated.get("waits_for", 0))
-    columns = [fields[name].tolist() for name in names[:5]]
-    columns += [_whole(fields["days_left"]), _days(fields["next_reminder"])]
-    columns += [fields["escalation"].tolist(), fields["waits_for"].tolist()]
-    return list(map(_Row._make, zip(*columns, strict=True)))
+class _Waiting(NamedTuple):
+    """What ``waiting_text`` reads of a row."""
+
+    status: str
+    waits_for: int
+
+
+def _system_columns(
+    table: Table, evaluated: pd.DataFrame, shown: Shown, escalation: pd.Series | None
+) -> dict[str, list[object]]:
+    """Each system column's cells, one per evaluated row, under the names this tab gives
+    them (a person's Escalation stays theirs), in schema.MILESTONE_SYSTEM's order: taken
+    column by column, not converting every row to Python objects one by one."""
+    problems = problems_by_row(shown.problems, table.tab)
+    if escalation is not None and not escalation.index.equals(evaluated.index):
+        escalation = escalation.reindex(evaluated.index)
+    rows, status = evaluated["row"].tolist(), evaluated["status"].tolist()
+    waits = evaluated["waits_for"].tolist() if "waits_for" in evaluated else [0] * len(rows)
+    reminders = [
+        (w and waiting_text(_Waiting(s, w))) or day
+        for s, w, day in zip(status, waits, _days(evaluated["next_reminder"]), strict=True)
+    ]
+    labels = [None] * len(rows) if escalation is None else [e or None for e in escalation]
+    notified = shown.notified
+    cells = (
+        status,
+        _whole(evaluated["days_left"]),
+        reminders,
+        [notified.get(int(r)) or None for r in rows],
+        labels,
+        [problems.get(r) or None for r in rows],
+        [checked_stamp(shown.day)] * len(rows),
+        evaluated["source"].tolist(),
+    )
+    return dict(zip(table.system(MILESTONE_SYSTEM), cells, strict=True))
 
 
 def _whole(values: pd.Series) -> list[int | None]:
@@ -76,62 +88,58 @@ def _days(values: pd.Series) -> list[dt.date | None]:
     return [None if pd.isna(v) else pd.Timestamp(v).date() for v in values.tolist()]
 
 
-def _system_cells(
-    table: Table, shown: Shown, problems: dict[int, str]
-) -> Callable[[_Row], dict[str, object]]:
-    """What gives a row's system cells, under the names this tab gives them (a person's
-    Escalation stays theirs): the names and the day's stamp worked out once per tab. The
-    cells follow schema.MILESTONE_SYSTEM's order."""
-    names: tuple[str, ...] = MILESTONE_SYSTEM
-    if table.renames:
-        names = tuple(table.renames.get(n, n) for n in names)
-    stamp, notified = checked_stamp(shown.day), shown.notified
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A list as a one-dimensional array of its objects."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
-    def cells(m: _Row) -> dict[str, object]:
-        return dict(
-            zip(
-                names,
-                (
-                    m.status,
-                    m.days_left,
-                    waiting_text(m) or m.next_reminder,
-                    notified.get(int(m.row)) or None,
-                    m.escalation or None,
-                    problems.get(m.row) or None,
-                    stamp,
-                    m.source,
-                ),
-                strict=True,
-            )
-        )
 
-    return cells
+def _columns(
+    ids: Sequence[Any], rows: Sequence[Any], values: dict[str, list[object]]
+) -> StatusColumns:
+    """Rows found by their ID alone, each column an array."""
+    read = np.asarray(rows, dtype=np.int64)
+    return StatusColumns(_objects(ids), read, {n: _objects(v) for n, v in values.items()})
 
 
 def milestone_writes(
     table: Table, evaluated: pd.DataFrame, shown: Shown, derived: Derived | None = None
 ) -> TabWrite:
-    """System columns per row, plus the roll-forward and auto-row cells derivation asked for."""
-    problems = problems_by_row(shown.problems, table.tab)
+    """System columns per row, plus the roll-forward and auto-row cells derivation asked for.
+
+    Rows with an ID and nothing else to write go column by column; a row without an ID
+    (given one, recognised by title and contract) or with cells derivation asked for
+    goes as its own ``RowWrite``.
+    """
     changes = merged_cells(derived.changes) if derived else {}
-    identity = _identity(table, evaluated)
     id_header = milestone_id_header(table)
     fresh = {str(r.get(id_header)) for r in derived.new_rows} if derived else set()
-    rows = []
-    system = _system_cells(table, shown, problems)
-    for m in _rows(evaluated, shown.escalation):
-        if m.id in fresh and m.source == AUTO:
-            continue
-        cells = system(m)
+    values = _system_columns(table, evaluated, shown, shown.escalation)
+    ids, rows = evaluated["id"].tolist(), evaluated["row"].tolist()
+    new_id = evaluated["new_id"].tolist()
+    skip = (evaluated["source"] == AUTO) & evaluated["id"].isin(list(fresh))
+    alone = ~skip & ~evaluated["new_id"].astype(bool) & ~evaluated["id"].isin(list(changes))
+    picked = np.flatnonzero(alone.to_numpy(dtype=bool)).tolist()
+    columns = _columns(
+        [ids[i] for i in picked],
+        [rows[i] for i in picked],
+        {name: [cells[i] for i in picked] for name, cells in values.items()},
+    )
+    identity = _identity(table, evaluated)
+    per_row = []
+    for i in np.flatnonzero(~(alone | skip).to_numpy(dtype=bool)).tolist():
+        cells = {name: column[i] for name, column in values.items()}
         expect: dict[str, object] = {}
-        if m.id in changes:
-            cells.update(changes[m.id][0])
-            expect = changes[m.id][1]
-        if m.new_id:
-            cells[id_header] = m.id
-        match = identity.get(int(m.row), {}) if m.new_id else {}
-        rows.append(RowWrite(None if m.new_id else m.id, int(m.row), cells, expect, match))
-    return TabWrite(table.tab, id_header, table.system(MILESTONE_SYSTEM), rows)
+        if ids[i] in changes:
+            cells.update(changes[ids[i]][0])
+            expect = changes[ids[i]][1]
+        if new_id[i]:
+            cells[id_header] = ids[i]
+        match = identity.get(int(rows[i]), {}) if new_id[i] else {}
+        per_row.append(RowWrite(None if new_id[i] else ids[i], int(rows[i]), cells, expect, match))
+    system = table.system(MILESTONE_SYSTEM)
+    return TabWrite(table.tab, id_header, system, per_row, columns)
 
 
 def _identity(table: Table, evaluated: pd.DataFrame) -> dict[int, dict[str, object]]:
@@ -156,31 +164,37 @@ def new_milestone_rows(
     by_id = {str(r.get(milestone_id_header(table))): r for r in new_rows}
     fresh = evaluated["id"].isin(list(by_id)) & (evaluated["source"] == AUTO)
     escalation = shown.escalation[fresh] if shown.escalation is not None else None
-    system = _system_cells(table, shown, {})
-    return [{**by_id[m.id], **system(m)} for m in _rows(evaluated[fresh], escalation)]
+    picked = evaluated[fresh]
+    values = _system_columns(table, picked, replace(shown, problems=[]), escalation)
+    rows = zip(*values.values(), strict=True) if values else iter(())
+    return [
+        {**by_id[row_id], **dict(zip(values, cells, strict=True))}
+        for row_id, cells in zip(picked["id"].tolist(), rows, strict=True)
+    ]
 
 
 def contract_writes(table: Table, contracts: pd.DataFrame, shown: Shown) -> TabWrite:
-    """Term End, Notice Deadline, Next Milestone, Health, Problems and Checked per contract."""
+    """Term End, Notice Deadline, Next Milestone, Health, Problems and Checked per contract,
+    column by column (a contract without an ID is not written)."""
     problems = problems_by_row(shown.problems, table.tab)
-    stamp = checked_stamp(shown.day)
-    rows = [
-        RowWrite(
-            c.id or None,
-            int(c.row),
-            {
-                "Term End": _day(c.term_end),
-                "Notice Deadline": _day(c.notice_deadline),
-                "Next Milestone": c.next_milestone or None,
-                "Health": c.health,
-                "Problems": problems.get(c.row) or None,
-                "Checked": stamp,
-            },
-        )
-        for c in contracts.itertuples(index=False)
-        if c.id
-    ]
-    return TabWrite(table.tab, _id_header(table, "Contract ID"), CONTRACT_SYSTEM, rows)
+    ids = contracts["id"].tolist()
+    picked = [i for i, contract_id in enumerate(ids) if contract_id]
+
+    def column(name: str) -> list[Any]:
+        values = contracts[name].tolist()
+        return [values[i] for i in picked]
+
+    rows = [int(r) for r in column("row")]
+    values: dict[str, list[object]] = {
+        "Term End": [_day(v) for v in column("term_end")],
+        "Notice Deadline": [_day(v) for v in column("notice_deadline")],
+        "Next Milestone": [v or None for v in column("next_milestone")],
+        "Health": column("health"),
+        "Problems": [problems.get(r) or None for r in rows],
+        "Checked": [checked_stamp(shown.day)] * len(rows),
+    }
+    columns = _columns([ids[i] for i in picked], rows, values)
+    return TabWrite(table.tab, _id_header(table, "Contract ID"), CONTRACT_SYSTEM, (), columns)
 
 
 def _day(value: object) -> dt.date | None:

@@ -131,13 +131,13 @@ class MemoryBackend:
         columns, _ = header_columns(grid[0], ())
         id_column = columns.get(header_key(tab_write.id_header))
         if id_column is None:
-            report.skipped.extend(str(r.row_id) for r in tab_write.rows)
+            report.skipped.extend(tab_write.labels())
             return
         ids = [_get(grid, r, id_column) for r in range(2, len(grid) + 1)]
         plan = plan_cells(tab_write, grid[0], ids, lambda r, c: _get(grid, r, c))
         for column, name in plan.new_headers:
             _put(grid, 1, column, name)
-        for row, column, value in plan.cells:
+        for row, column, value in plan.each():
             _put(grid, row, column, _cell(value))
         report.merge(plan.report)
 

@@ -8,22 +8,47 @@ they still hold what the run read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from ..cells.dates import to_serial
-from ..model import RowWrite, TabWrite, WriteReport
+from ..model import RowWrite, StatusColumns, TabWrite, WriteReport
 from ..schema import header_key
 
 
 @dataclass
+class ColumnCells:
+    """Cells of one column: the 1-based ``rows`` and the value of each, aligned."""
+
+    column: int
+    rows: np.ndarray  # int64
+    values: np.ndarray  # object dtype
+
+
+@dataclass
 class CellPlan:
-    """Header cells to add and value cells to set, as (row, column) 1-based."""
+    """Header cells to add and value cells to set, as (row, column) 1-based.
+
+    ``blocks`` hold the cells of the rows written column by column, ``cells`` those of the
+    rows written one by one; where both set a cell (a shared ID), ``cells`` comes last.
+    """
 
     new_headers: list[tuple[int, str]] = field(default_factory=list)
     cells: list[tuple[int, int, Any]] = field(default_factory=list)
     report: WriteReport = field(default_factory=WriteReport)
+    blocks: list[ColumnCells] = field(default_factory=list)
+
+    def each(self) -> Iterator[tuple[int, int, Any]]:
+        """Every cell to set, (row, column, value): the blocks' first, then ``cells``."""
+        for block in self.blocks:
+            column = block.column
+            for row, value in zip(block.rows.tolist(), block.values.tolist(), strict=True):
+                yield row, column, value
+        yield from self.cells
 
 
 def header_columns(
@@ -52,6 +77,38 @@ def id_text(value: object) -> str:
     return str(value).strip() if value is not None else ""
 
 
+class IdsNow:
+    """The ID column as it is now (row 2 down), as text, looked up many IDs at a time."""
+
+    def __init__(self, ids: Sequence[object]) -> None:
+        texts = [v.strip() if type(v) is str else id_text(v) for v in ids]
+        self.texts = np.empty(len(texts), dtype=object)
+        self.texts[:] = texts
+        once = ~pd.Series(texts, dtype=object).duplicated(keep=False).to_numpy(dtype=bool)
+        once &= self.texts != ""
+        self.unique = pd.Index(self.texts[once])
+        self.unique_rows = np.flatnonzero(once) + 2
+
+    def rows_of(self, row_ids: np.ndarray, read_rows: np.ndarray) -> np.ndarray:
+        """Where each row is now (0: gone): the one row holding its ID, else, when several
+        share it, the row it was read at if that still holds it."""
+        at = np.full(len(row_ids), -1, dtype=np.int64)
+        if len(self.unique):
+            at = self.unique.get_indexer(row_ids)
+        index = read_rows - 2
+        inside = (index >= 0) & (index < len(self.texts))
+        holds = np.zeros(len(row_ids), dtype=bool)
+        holds[inside] = self.texts[index[inside]] == row_ids[inside]
+        kept = np.where(holds, read_rows, 0)
+        unique = self.unique_rows[at[at >= 0]]
+        kept[at >= 0] = unique
+        return kept.astype(np.int64)
+
+    def at(self, row: int) -> str:
+        """The ID text at sheet row ``row``; blank past the column's end."""
+        return str(self.texts[row - 2]) if 2 <= row < len(self.texts) + 2 else ""
+
+
 def plan_cells(
     tab_write: TabWrite,
     header: Sequence[object],
@@ -70,13 +127,14 @@ def plan_cells(
     found, added = header_columns(header, tab_write.system_headers)
     columns = _Columns(found)
     plan = CellPlan(new_headers=added)
-    where: dict[str, list[int]] = {}
-    for number, value in enumerate(ids, start=2):
-        if text := id_text(value):
-            where.setdefault(text, []).append(number)
+    now = IdsNow(ids)
+    if tab_write.columns is not None and len(tab_write.columns):
+        _plan_columns(tab_write.columns, now, columns, plan)
+    if not tab_write.rows:
+        return plan
     moved = _Unnumbered(ids, columns, cell, max(height, len(ids) + 1))
-    for row_write in tab_write.rows:
-        row = _target_row(row_write, where, ids)
+    targets = _targets(tab_write.rows, now)
+    for row_write, row in zip(tab_write.rows, targets, strict=True):
         if row is not None and row_write.row_id is None and _moved(row, row_write, columns, cell):
             row = None
         if row is None and row_write.row_id is None:
@@ -92,17 +150,35 @@ def plan_cells(
     return plan
 
 
-def _target_row(
-    row_write: RowWrite, where: dict[str, list[int]], ids: Sequence[object]
-) -> int | None:
-    if row_write.row_id:
-        rows = where.get(row_write.row_id, [])
-        if len(rows) == 1:
-            return rows[0]
-        return row_write.read_row if row_write.read_row in rows else None
-    index = row_write.read_row - 2
-    blank = index >= len(ids) or not id_text(ids[index])
-    return row_write.read_row if index >= 0 and blank else None
+def _plan_columns(status: StatusColumns, now: IdsNow, columns: _Columns, plan: CellPlan) -> None:
+    """The column-wise rows: each found by its ID now, its cells one block per column."""
+    rows = now.rows_of(status.row_ids, status.read_rows)
+    found = rows > 0
+    plan.report.skipped.extend(status.row_ids[~found].tolist())
+    plan.report.written += int(found.sum())
+    everywhere = bool(found.all())
+    for name, values in status.values.items():
+        column = columns[name]
+        if column is not None:
+            kept = values if everywhere else values[found]
+            plan.blocks.append(ColumnCells(column, rows[found], kept))
+
+
+def _targets(row_writes: Sequence[RowWrite], now: IdsNow) -> list[int | None]:
+    """Where each row write lands by its ID (or, without one, its blank read row)."""
+    named = [i for i, r in enumerate(row_writes) if r.row_id]
+    ids = np.empty(len(named), dtype=object)
+    ids[:] = [row_writes[i].row_id for i in named]
+    read = np.fromiter((row_writes[i].read_row for i in named), dtype=np.int64, count=len(named))
+    found = dict(zip(named, now.rows_of(ids, read).tolist(), strict=True))
+    targets: list[int | None] = []
+    for i, row_write in enumerate(row_writes):
+        if i in found:
+            targets.append(found[i] or None)
+        else:
+            blank = row_write.read_row >= 2 and not now.at(row_write.read_row)
+            targets.append(row_write.read_row if blank else None)
+    return targets
 
 
 class _Unnumbered:

@@ -226,7 +226,7 @@ class GoogleSheetsBackend(TabAppends):
         report = WriteReport()
         present = [w for w in writes if w.tab in self._tabs]
         for missing in (w for w in writes if w.tab not in self._tabs):
-            report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in missing.rows)
+            report.skipped.extend(missing.labels())
         log = self._find_tab(LOG)
         prune_log = log if log is not None and log_prune is not None else None
         now, log_grid = reread(

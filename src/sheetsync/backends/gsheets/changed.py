@@ -8,7 +8,7 @@ column rather than once per cell; a cell is then one lookup and one comparison.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from operator import itemgetter
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from ...cells.dates import to_serial
 from ...model import TabWrite, WriteReport
 from ...schema import header_key
-from ..rowmatch import header_columns, plan_cells
+from ..rowmatch import CellPlan, header_columns, plan_cells
 from .cellplan import ByColumn, TabNow, is_day, shown, to_wire
 
 Shown = tuple[str, Any]
@@ -28,7 +28,7 @@ def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
     columns, _ = header_columns(now.header, ())
     id_column = columns.get(header_key(tab_write.id_header))
     if id_column is None:
-        report.skipped.extend(str(r.row_id or f"row {r.read_row}") for r in tab_write.rows)
+        report.skipped.extend(tab_write.labels())
         return {}
     ids = now.columns.get(id_column, [])[1:]
     height = max(map(len, now.columns.values()), default=0)
@@ -36,33 +36,47 @@ def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
     system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
     system.update(column for column, _ in plan.new_headers)
     by_column: ByColumn = {column: {1: name} for column, name in plan.new_headers}
-    for column, cells in changed_cells(plan.cells, now, system).items():
+    for column, cells in changed_cells(plan, now, system).items():
         by_column.setdefault(column, {}).update(cells)
     report.merge(plan.report)
     return by_column
 
 
-def changed_cells(cells: Sequence[tuple[int, int, Any]], now: TabNow, system: set[int]) -> ByColumn:
-    """The cells of ``cells`` (row, column, value) that change, as {column: {row: wire}}.
+def changed_cells(plan: CellPlan, now: TabNow, system: set[int]) -> ByColumn:
+    """The cells ``plan`` sets that change, as {column: {row: wire}}.
 
     A cell holds a value already when it shows it (``cellplan.shown``), or, for a day,
     when it is a date cell of that day. Days in a person's columns (not in ``system``)
     go as serial numbers, so they stay date cells; other values as ``cellplan.to_wire``.
     """
     by_column: ByColumn = {}
-    if not cells:
-        return by_column
-    row_of = np.fromiter(map(itemgetter(0), cells), dtype=np.int64, count=len(cells))
-    column_of = np.fromiter(map(itemgetter(1), cells), dtype=np.int64, count=len(cells))
-    values = list(map(itemgetter(2), cells))
-    for column in np.unique(column_of).tolist():
-        at = np.flatnonzero(column_of == column)
-        wanted = [values[i] for i in at.tolist()]
-        current = _current(now.columns.get(column, []), row_of[at])
-        changes = _Column(column not in system).changes(row_of[at].tolist(), wanted, current)
+    for column, (rows, wanted) in _by_column(plan).items():
+        current = _current(now.columns.get(column, []), rows)
+        changes = _Column(column not in system).changes(rows.tolist(), wanted, current)
         if changes:
             by_column[column] = changes
     return by_column
+
+
+def _by_column(plan: CellPlan) -> dict[int, tuple[np.ndarray, list[Any]]]:
+    """Each column's planned rows and values: its block's, then the row writes' cells."""
+    parts: dict[int, list[tuple[np.ndarray, list[Any]]]] = {}
+    for block in plan.blocks:
+        parts.setdefault(block.column, []).append((block.rows, block.values.tolist()))
+    if plan.cells:
+        column_of = np.fromiter(map(itemgetter(1), plan.cells), dtype=np.int64)
+        row_of = np.fromiter(map(itemgetter(0), plan.cells), dtype=np.int64)
+        for column in np.unique(column_of).tolist():
+            at = np.flatnonzero(column_of == column)
+            values = [plan.cells[i][2] for i in at.tolist()]
+            parts.setdefault(column, []).append((row_of[at], values))
+    merged = {}
+    for column, pieces in parts.items():
+        rows = np.concatenate([rows for rows, _ in pieces]) if len(pieces) > 1 else pieces[0][0]
+        values = [value for _, part in pieces for value in part]
+        if len(rows):
+            merged[column] = (rows, values)
+    return merged
 
 
 def _current(column: list[Any], rows: np.ndarray) -> list[Any]:

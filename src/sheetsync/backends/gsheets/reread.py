@@ -90,11 +90,7 @@ def fetch_columns(
 
 def wanted_keys(tab_write: TabWrite) -> list[str]:
     """Header keys of every column a write reads or sets: ID, system, conditional cells."""
-    names = {tab_write.id_header, *tab_write.system_headers}
-    for row in tab_write.rows:
-        names.update(row.cells)
-        names.update(row.expect)
-        names.update(row.match)
+    names = {tab_write.id_header, *tab_write.system_headers, *tab_write.cell_names()}
     return sorted({header_key(name) for name in names})
 
 

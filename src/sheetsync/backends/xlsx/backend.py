@@ -222,12 +222,12 @@ def _write_tab(sheet: Worksheet, tab_write: TabWrite, report: WriteReport) -> No
     ids = [sheet.cell(r, id_column).value for r in range(2, sheet.max_row + 1)] if id_column else []
     plan = plan_cells(tab_write, header, ids, lambda r, c: sheet.cell(r, c).value)
     if not id_column:
-        plan.cells = []
-        plan.report.skipped = [str(r.row_id) for r in tab_write.rows]
+        plan.cells, plan.blocks = [], []
+        plan.report.skipped = tab_write.labels()
         plan.report.written = 0
     for column, name in plan.new_headers:
         sheet.cell(1, column, name).font = Font(bold=True)
-    for row, column, value in plan.cells:
+    for row, column, value in plan.each():
         _put(sheet.cell(row, column), value)
     report.merge(plan.report)
 
