@@ -26,7 +26,7 @@ from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.deliver import Sending, deliver
 from sheetsync.errors import DeliveryError
-from sheetsync.pipeline import RunOptions, RunResult, check, compose_all, prepare, run
+from sheetsync.pipeline import RunOptions, check, compose_all, prepare, run
 from sheetsync.testing.smtpd import ReceivedMessage, ServerFaults, SmtpServer
 from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
@@ -100,19 +100,24 @@ def secure_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def sent_over_tls(secure_server: SmtpServer) -> tuple[MemoryBackend, RunResult, SmtpServer]:
-    """One run of the default tracker through the STARTTLS + AUTH server."""
-    backend = MemoryBackend(with_settings(["Reply-To", "Legal Ops <legal@example.com>"]))
+def sent_over_tls(
+    secure_server: SmtpServer,
+) -> tuple[MemoryBackend, list[EmailMessage], SmtpServer]:
+    """One run of the default tracker through the STARTTLS + AUTH server, and what it planned."""
+    grids = with_settings(["Reply-To", "Legal Ops <legal@example.com>"])
+    expected = planned(grids)
+    backend = MemoryBackend(grids)
     result = run(backend, transport(secure_server), options())
-    return backend, result, secure_server
+    assert result.due == result.emails == len(expected)
+    return backend, expected, secure_server
 
 
 def test_run_over_tls_and_auth_delivers_every_planned_message(sent_over_tls) -> None:
     """Each planned message arrives once, over TLS, logged in, with its headers intact."""
-    _, result, server = sent_over_tls
+    _, expected, server = sent_over_tls
     mailbox = {m["Message-ID"]: m for m in server.messages}
-    assert len(server.messages) == len(result.planned) == EXPECTED
-    for sent in result.planned:
+    assert len(server.messages) == len(expected) == EXPECTED
+    for sent in expected:
         got = mailbox[sent["Message-ID"]]
         assert (got.tls, got.login) == (True, USER)
         for header in ("From", "To", "Cc", "Subject", "Message-ID", "Reply-To", "Date"):
@@ -330,9 +335,10 @@ def test_send_edge_refuses_a_recipient_outside_allowed_domains() -> None:
     messages = compose_all(prepared)
     message = messages[0][1]
     message.replace_header("To", "eve@elsewhere.org")
+    notes = [note for note, _ in messages]
     with SmtpServer() as server:
         sending = Sending(prepared.now, allowed=("example.com",))
-        deliver(backend, transport(server), messages, sending)
+        deliver(backend, transport(server), notes, lambda batch: messages, sending)
     assert len(server.messages) == len(messages) - 1
     assert "eve@elsewhere.org" not in {a for m in server.messages for a in m.envelope_to}
     failed = [r["Result"] for r in log_of(backend) if r["Message-ID"] == message["Message-ID"]]

@@ -173,7 +173,7 @@ def test_second_run_same_day_sends_nothing_and_changes_no_cell(tmp_path):
     later = RunOptions(today=ANCHOR, clock=lambda: dt.datetime(2026, 12, 1, 18, tzinfo=dt.UTC))
     second = run(backend, OutboxTransport(tmp_path / "out"), later)
     after = XlsxBackend(path).read().tabs
-    assert first.emails > 5 and second.emails == 0 and not second.planned
+    assert first.emails > 5 and second.emails == 0 and second.due == 0
     assert before == after
     checked = after["Milestones"][0].index("Checked")
     assert {row[checked] for row in after["Milestones"][1:]} == {ANCHOR.isoformat()}
@@ -218,7 +218,7 @@ def test_check_writes_and_sends_nothing(tmp_path):
     path = write_workbook(tmp_path / "t.xlsx", tracker_grids())
     data = path.read_bytes()
     result = check(XlsxBackend(path), options(TODAY))
-    assert result.planned and result.emails == 0
+    assert result.planned and result.due == len(result.planned) and result.emails == 0
     assert path.read_bytes() == data
 
 
@@ -229,7 +229,7 @@ def test_dry_run_writes_and_sends_nothing(tmp_path):
     opts = options(TODAY)
     opts.dry_run = True
     result = run(XlsxBackend(path), OutboxTransport(tmp_path / "out"), opts)
-    assert result.planned and result.emails == 0
+    assert result.planned and result.due == len(result.planned) and result.emails == 0
     assert path.read_bytes() == data and not (tmp_path / "out").exists()
 
 

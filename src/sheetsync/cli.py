@@ -222,8 +222,8 @@ def _run(tracker: str, flags: RunFlags) -> None:
     if not flags.as_json:
         where = "the mail server" if flags.smtp_url is not None else f"{flags.outbox or 'outbox'}/"
         click.echo(f"Status columns written to {tracker}; {_delivered(result, where)}.")
-    if result.planned and not result.emails:
-        raise DeliveryError(f"none of the {len(result.planned)} emails due could be delivered")
+    if result.due and not result.emails:
+        raise DeliveryError(f"none of the {result.due} emails due could be delivered")
 
 
 @main.command()
@@ -279,7 +279,7 @@ def calendar(tracker: str, owner: str | None, out_file: str, today: str | None) 
 def _delivered(result: RunResult, where: str) -> str:
     """``12 emails delivered to …, 2 failed (see the Log)``, or why none were."""
     failed = f", {len(result.failed)} failed (see the Log's Result column)" if result.failed else ""
-    if not result.planned:
+    if not result.due:
         return "no new email to send"
     if not result.emails:
         return f"no email could be delivered to {where}{failed}"
@@ -316,10 +316,10 @@ def _report(result: RunResult, as_json: bool, acting: bool) -> None:
             click.echo(f"  {problem}")
         if len(result.problems) > 10:
             click.echo(f"  … and {len(result.problems) - 10} more")
-    if not result.planned:
+    if not result.due:
         click.echo(f"No emails: {nothing_to_send(result)}")
         return
-    count = f"{result.emails} emails sent" if acting else f"Would send {len(result.planned)} emails"
+    count = f"{result.emails} emails sent" if acting else f"Would send {result.due} emails"
     click.echo(count + _breakdown(result))
     for failure in result.failed:
         click.echo(f"  not sent: {failure}")
@@ -334,9 +334,9 @@ def nothing_to_send(result: RunResult) -> str:
 
 
 def _breakdown(result: RunResult) -> str:
-    subjects = [str(m["Subject"]) for m in result.planned[:5]]
-    more = "" if len(result.planned) <= 5 else f"\n  … and {len(result.planned) - 5} more"
-    return ":\n" + "\n".join(f"  {s}" for s in subjects) + more
+    shown = len(result.subjects)
+    more = "" if result.due <= shown else f"\n  … and {result.due - shown} more"
+    return ":\n" + "\n".join(f"  {s}" for s in result.subjects) + more
 
 
 class SendProgress:

@@ -13,7 +13,7 @@ import datetime as dt
 import gc
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -30,7 +30,7 @@ from .cells.addresses import Address
 from .compose import Envelope, build_message, environment
 from .compose.template_check import check_templates, one_of_each_kind
 from .dashboard import build_dashboard
-from .deliver import Sending, deliver
+from .deliver import Render, Sending, deliver
 from .derive import Derived, derive
 from .derive.changes import completed_now
 from .derive.inputs import derive_inputs
@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SENDER = Address("sheetsync", "sheetsync@localhost")
 SAMPLE_DAY = dt.date(2026, 12, 1)  # the sample tracker custom templates are checked with
 SAMPLE_NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+SUBJECTS = 5  # subjects a run's report lists
 
 
 @dataclass
@@ -120,7 +121,9 @@ class RunResult:
     contracts: int
     problems: list[Problem]
     statuses: dict[str, int]
-    planned: list[EmailMessage] = field(default_factory=list)
+    planned: list[EmailMessage] = field(default_factory=list)  # check and --dry-run only
+    due: int = 0  # messages planned (a run renders and lets them go batch by batch)
+    subjects: list[str] = field(default_factory=list)  # the first few planned, for the report
     sent: Counter[str] = field(default_factory=Counter)  # messages by kind
     items: Counter[str] = field(default_factory=Counter)  # milestone items in them, by kind
     already_sent: int = 0  # messages the Log shows as sent earlier the same day
@@ -144,7 +147,7 @@ class RunResult:
                 k: self.items.get(k, 0) for k in (REMINDER, OVERDUE_NOTICE, ESCALATION, RESOLVED)
             },
             "emails": self.emails,
-            "planned_emails": len(self.planned),
+            "planned_emails": self.due,
             "failed": len(self.failed),
             "api_calls": self.api_calls,
             "dry_run": self.dry_run,
@@ -274,20 +277,32 @@ def _attach_problems(tracker: Tracker) -> None:
 
 
 def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:
-    """Render every planned notification into a message."""
+    """Render every planned notification into a message (check, --dry-run, preview)."""
+    return compose_batch(prepared, prepared.notifications)
+
+
+def compose_batch(
+    prepared: Prepared, notes: Sequence[Notification]
+) -> list[tuple[Notification, EmailMessage]]:
+    """Render ``notes`` into messages: one delivery batch, or all of them."""
     env = environment(prepared.templates)
-    with step(f"render {len(prepared.notifications)} emails"):
+    with step(f"render {len(notes)} emails"):
         return [
             (note, build_message(note, prepared.envelope, prepared.today, prepared.now, env))
-            for note in prepared.notifications
+            for note in notes
         ]
 
 
 def check(backend: Backend, options: RunOptions) -> RunResult:
     """Validate and evaluate the tracker; report what a run would send. Writes nothing."""
-    prepared = prepare(backend, options)
+    return _planned(prepare(backend, options), backend)
+
+
+def _planned(prepared: Prepared, backend: Backend) -> RunResult:
+    """What a check or a dry run reports: every message rendered and kept."""
     result = _result(prepared, backend)
     result.planned = [message for _, message in compose_all(prepared)]
+    result.subjects = [str(m["Subject"]) for m in result.planned[:SUBJECTS]]
     result.dry_run = True
     return result
 
@@ -311,22 +326,21 @@ def run(backend: Backend, transport: Transport, options: RunOptions) -> RunResul
 def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> RunResult:
     """Read, send, record and write (held by ``run`` unless a dry run)."""
     prepared = prepare(backend, options)
-    if options.require_sender and not options.dry_run:
-        _check_sender(prepared.envelope.sender)
-    messages = compose_all(prepared)
-    result = _result(prepared, backend)
-    result.planned = [message for _, message in messages]
-    result.dry_run = options.dry_run
     if options.dry_run:
-        return result
+        return _planned(prepared, backend)
+    if options.require_sender:
+        _check_sender(prepared.envelope.sender)
+    result = _result(prepared, backend)
     sending = Sending(
         prepared.now,
         options.batch_size,
         prepared.tracker.settings.allowed_domains,
         options.progress,
     )
-    with step(f"send {len(messages)} emails and log them"):
-        delivered = deliver(backend, transport, messages, sending)
+    render = _renderer(prepared, result.subjects)
+    with step(f"send {result.due} emails and log them"):
+        delivered = deliver(backend, transport, prepared.notifications, render, sending)
+    prepared.notifications = []  # their Items: not needed to write back
     result.emails, result.failed = delivered.emails, delivered.failed
     result.sent, result.items = delivered.sent, delivered.items
     with step("write the status columns"):
@@ -339,6 +353,17 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
         _write_back(backend, prepared, notified)
     result.api_calls = backend.api_calls
     return result
+
+
+def _renderer(prepared: Prepared, subjects: list[str]) -> Render:
+    """Render one delivery batch at a time, noting the first few subjects for the report."""
+
+    def render(notes: Sequence[Notification]) -> list[tuple[Notification, EmailMessage]]:
+        batch = compose_batch(prepared, notes)
+        subjects.extend(str(m["Subject"]) for _, m in batch[: max(0, SUBJECTS - len(subjects))])
+        return batch
+
+    return render
 
 
 def _write_back(backend: Backend, prepared: Prepared, notified: dict[int, str]) -> None:
@@ -384,6 +409,7 @@ def _result(prepared: Prepared, backend: Backend) -> RunResult:
         contracts=len(tracker.contracts),
         problems=tracker.problems,
         statuses={str(k): int(v) for k, v in counts.items()},
+        due=len(prepared.notifications),
         api_calls=backend.api_calls,
         already_sent=sent_today(tracker.ledger.frame, prepared.now, tracker.settings.time_zone),
     )
