@@ -57,6 +57,7 @@ EDGE = frozenset(
         "fleet",  # many trackers: the registry, Pub/Sub publishing, the workers' pacing
         "init",
         "pipeline",
+        "result",  # what a run reports (the CLI's text and --json)
         "steps",
         "testing",
         "transports",

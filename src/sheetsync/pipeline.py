@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,22 +42,17 @@ from .model import Snapshot, TabWrite
 from .normalize import Tracker, normalize
 from .normalize.settings import Settings
 from .plan import Notification, PlanContext, plan_notifications
-from .problems import Problem, problems_by_row
+from .problems import problems_by_row
 from .record.notified import attach_history, last_notified
 from .record.prune import prune_policy
 from .record.rows import change_rows, sent_today
 from .record.summary_cells import mark_summaries
+from .result import RunResult
 from .schema import (
     CONTRACTS,
-    DIGEST,
-    ESCALATION,
     LOG_COLUMNS,
     MILESTONES,
-    OVERDUE_NOTICE,
-    REMINDER,
-    RESOLVED,
     SETTINGS,
-    SUMMARY,
 )
 from .steps import Progress, no_progress, step
 from .transports.base import Transport
@@ -109,49 +103,6 @@ class Prepared:
     derived: Derived
     templates: str | None = None
     row_links: dict[int, str] = field(default_factory=dict)  # a link to each Milestones row
-
-
-@dataclass
-class RunResult:
-    """What a run (or a check) found and did."""
-
-    tracker: str
-    today: dt.date
-    rows: int
-    contracts: int
-    problems: list[Problem]
-    statuses: dict[str, int]
-    planned: list[EmailMessage] = field(default_factory=list)  # check and --dry-run only
-    due: int = 0  # messages planned (a run renders and lets them go batch by batch)
-    subjects: list[str] = field(default_factory=list)  # the first few planned, for the report
-    sent: Counter[str] = field(default_factory=Counter)  # messages by kind
-    items: Counter[str] = field(default_factory=Counter)  # milestone items in them, by kind
-    already_sent: int = 0  # messages the Log shows as sent earlier the same day
-    emails: int = 0
-    failed: list[str] = field(default_factory=list)
-    api_calls: int = 0
-    dry_run: bool = False
-
-    def to_json(self) -> dict[str, object]:
-        """The ``--json`` object: rows, problems, statuses, messages by kind, API calls."""
-        return {
-            "tracker": self.tracker,
-            "today": self.today.isoformat(),
-            "rows": self.rows,
-            "contracts": self.contracts,
-            "problems": len(self.problems),
-            "tab_problems": [str(p) for p in self.problems if p.row <= 0],
-            "statuses": self.statuses,
-            "sent": {k: self.sent.get(k, 0) for k in (DIGEST, ESCALATION, RESOLVED, SUMMARY)},
-            "items": {
-                k: self.items.get(k, 0) for k in (REMINDER, OVERDUE_NOTICE, ESCALATION, RESOLVED)
-            },
-            "emails": self.emails,
-            "planned_emails": self.due,
-            "failed": len(self.failed),
-            "api_calls": self.api_calls,
-            "dry_run": self.dry_run,
-        }
 
 
 def prepare(backend: Backend, options: RunOptions) -> Prepared:
