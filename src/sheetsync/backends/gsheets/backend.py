@@ -60,6 +60,7 @@ from .finish import (
     columns_from,
     ranges_by_column,
 )
+from .kept import kept_grids
 from .lease import FIELDS as LEASE_FIELDS
 from .lease import Lease, LeasePolicy
 from .recheck import tab_added
@@ -191,7 +192,7 @@ class GoogleSheetsBackend(TabAppends):
         self._tabs = {tab.title: tab for tab in tabs}
         sheets = meta.get("sheets", [])
         self._charts = {s["properties"]["title"]: s.get("charts", []) for s in sheets}
-        self._grids = grids
+        self._grids = kept_grids(grids)  # the Snapshot alone holds the rest
         self._headers = {title: list(grid[0]) if grid else [] for title, grid in grids.items()}
         self._last_rows = {title: len(grid) for title, grid in grids.items()}
         props = meta.get("properties", {})
