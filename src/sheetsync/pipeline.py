@@ -215,9 +215,9 @@ def _evaluate(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> tuple[Der
     tracker.contracts = derived.contracts
     history = attach_history(derived.milestones, tracker.ledger.frame, today)
     evaluated = evaluate_milestones(history, tracker.settings, today)
-    tracker.milestones = evaluated
+    tracker.milestones = derived.milestones = evaluated  # derive's own frame is let go
     _attach_problems(tracker)
-    tracker.contracts = contract_health(tracker.contracts, evaluated)
+    tracker.contracts = derived.contracts = contract_health(tracker.contracts, evaluated)
     return derived, evaluated
 
 
