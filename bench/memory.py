@@ -7,7 +7,9 @@ The tracker and the emulator are ``bench/run.py``'s (the emulator in its own pro
 its memory is not counted). A thread samples this process's resident set every 20 ms;
 each step the pipeline calls (``bench/run.py``'s PIPELINE_STEPS and BACKEND_STEPS but
 the glue) is wrapped to note the RSS when it starts, the highest sample while it runs and
-the RSS when it returns. The last line is ``ru_maxrss``, the figure ``bench/run.py``
+the RSS when it returns, one line per call in the order the calls end (a run renders
+each delivery batch inside ``deliver``: those lines come before its own). The last line
+is ``ru_maxrss``, the figure ``bench/run.py``
 reports as peak RSS.
 """
 
@@ -28,11 +30,14 @@ SAMPLE_S = 0.02
 
 
 class Resident:
-    """This process's resident set in MB: now, and the highest sample since ``restart``."""
+    """This process's resident set in MB: now, and the highest sample inside each open step.
+
+    Steps nest (a delivery renders each batch inside it), so each open step has its own peak.
+    """
 
     def __init__(self) -> None:
-        self.peak = self.now()
-        self._lock = threading.Lock()  # a restart is never undone by a sample taken before it
+        self.peaks: list[int] = []  # one per open step, innermost last
+        self._lock = threading.Lock()  # a start is never undone by a sample taken before it
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
 
@@ -42,10 +47,14 @@ class Resident:
         line = next(x for x in status.splitlines() if x.startswith("VmRSS"))
         return int(line.split()[1]) // 1024
 
-    def restart(self) -> int:
+    def start(self) -> int:
         with self._lock:
-            self.peak = self.now()
-            return self.peak
+            self.peaks.append(self.now())
+            return self.peaks[-1]
+
+    def finish(self) -> int:
+        with self._lock:
+            return max(self.peaks.pop(), self.now())
 
     def stop(self) -> None:
         self._stop.set()
@@ -53,7 +62,8 @@ class Resident:
     def _sample(self) -> None:
         while not self._stop.wait(SAMPLE_S):
             with self._lock:
-                self.peak = max(self.peak, self.now())
+                now = self.now()
+                self.peaks = [max(peak, now) for peak in self.peaks]
 
 
 def watch(owner: object, name: str, label: str, rss: Resident, rows: list[tuple]) -> None:
@@ -62,11 +72,11 @@ def watch(owner: object, name: str, label: str, rss: Resident, rows: list[tuple]
 
     @functools.wraps(original)
     def watched(*args: Any, **kwargs: Any) -> Any:
-        before = rss.restart()
+        before = rss.start()
         try:
             return original(*args, **kwargs)
         finally:
-            rows.append((label, name, before, max(rss.peak, rss.now()), rss.now()))
+            rows.append((label, name, before, rss.finish(), rss.now()))
 
     setattr(owner, name, watched)
 

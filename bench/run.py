@@ -55,7 +55,7 @@ PIPELINE_STEPS = {
     "_attach_problems": "evaluate",
     "contract_health": "evaluate",
     "plan_notifications": "plan",
-    "compose_all": "render",
+    "compose_batch": "render",  # one delivery batch at a time, inside deliver
     "deliver": "deliver",
     "_status_writes": "plan writes",
     "prune_policy": "plan writes",
