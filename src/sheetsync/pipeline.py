@@ -279,6 +279,7 @@ def _run_steps(backend: Backend, transport: Transport, options: RunOptions) -> R
     prepared = prepare(backend, options)
     if options.dry_run:
         return _planned(prepared, backend)
+    prepared.row_links = {}  # a link per row (500,000 at 500k): the planned items hold theirs
     if options.require_sender:
         _check_sender(prepared.envelope.sender)
     result = _result(prepared, backend)
