@@ -177,10 +177,9 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
     ``--today`` in the past); ``fresh`` rows are this run's and count as ``today``.
     """
     sent = frame[sent_mask(frame["Result"])]
-    parts = sent["Key"].astype(str).str.extract(NOTICE_KEY).dropna()
+    parts = _key_parts(sent["Key"])
     if parts.empty:
         return _empty_history()
-    parts.columns = ["kind", "milestone", "due", "stage"]
     parts["stage"] = parts["stage"].astype(np.int64)
     day = pd.Timestamp(today)
     if fresh:
@@ -190,6 +189,17 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
         parts["day"] = pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce").fillna(day)
         parts["day"] = parts["day"].clip(upper=day)
     return _fold(parts)
+
+
+def _key_parts(keys: pd.Series) -> pd.DataFrame:
+    """The notice keys among ``keys`` taken apart (kind, milestone, due, stage), by label."""
+    matches = [NOTICE_KEY.search(key) for key in keys.astype(str).tolist()]
+    at = [n for n, match in enumerate(matches) if match]
+    return pd.DataFrame(
+        [match.groups() for match in matches if match],
+        index=keys.index[at],
+        columns=["kind", "milestone", "due", "stage"],
+    )
 
 
 def _fold(parts: pd.DataFrame) -> pd.DataFrame:
