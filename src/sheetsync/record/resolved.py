@@ -82,9 +82,10 @@ def resolved_texts(
 
 
 def _may_hold_mark(cells: pd.Series) -> np.ndarray:
-    """Cells that may hold a resolved mark, found as one column: those naming "resolved".
+    """Cells that may hold a resolved mark: those naming "resolved", each distinct text once.
 
     Casefolded, so every spelling the mark's pattern matches regardless of case is among them.
     """
-    found = cells.astype(str).str.casefold().str.contains("resolved", regex=False)
-    return found.to_numpy(dtype=bool)
+    codes, distinct = pd.factorize(cells.astype(object).astype(str))
+    found = ["resolved" in text.casefold() for text in distinct] + [False]  # -1: blank
+    return np.asarray(found, dtype=bool)[codes]
