@@ -280,7 +280,16 @@ def _next_day(emulator: EmulatorProcess, sheet_id: str, folder: Path) -> dict[st
     """The daily run after the first: wall, CPU, emails, calls and bytes."""
     run = full_run(emulator, sheet_id, folder / "next-day.jsonl", days_later=1)
     traffic = _traffic(emulator.ask("counters"))
-    keep = ("wall_s", "cpu_s", "emails", "steps_s", "api_calls", "bytes_to_api", "bytes_from_api")
+    keep = (
+        "wall_s",
+        "cpu_s",
+        "emails",
+        "steps_s",
+        "steps_cpu_s",
+        "api_calls",
+        "bytes_to_api",
+        "bytes_from_api",
+    )
     return {f"next_day_{k}": v for k, v in (run | traffic).items() if k in keep}
 
 
@@ -324,6 +333,7 @@ def _next_day_line(r: dict[str, Any]) -> str:
         f"{r['next_day_emails']} emails, {r['next_day_api_calls']} API calls, "
         f"{r['next_day_bytes_to_api']:,} B sent / {r['next_day_bytes_from_api']:,} B received"
         f"\n    next day steps wall {r['next_day_steps_s']}"
+        f"\n    next day steps CPU  {r['next_day_steps_cpu_s']}"
     )
 
 
