@@ -9,6 +9,7 @@ from email.policy import EmailPolicy
 import pytest
 
 from sheetsync.compose import POLICY
+from sheetsync.compose.encoding import PIECE, pieces
 from sheetsync.compose.mime import Attachment, alternative
 from sheetsync.transports.wire import flatten
 
@@ -35,6 +36,10 @@ BODIES = {
             ]
         ),
         "\r\n".join(['<p style="margin:0">' + "Jörg <j@example.com>, " * 80 + "</p>"] * 14),
+    ),
+    "longer than a piece": (  # quoted a piece of lines at a time (compose/encoding.py)
+        ("Copied: Müller=€ <m@example.com>, trailing " * 30 + "\n") * 900,
+        ("<td>" + "Owner <o@example.com>, " * 50 + "</td> \n<br>\n") * 1000,
     ),
 }
 
@@ -103,3 +108,12 @@ def test_with_an_attachment_same_bytes_as_add_attachment(kind):
     assert wire(ours) == wire(theirs)
     (part,) = ours.iter_attachments()
     assert part.get_filename() == "deadlines.ics" and part.get_content() == ics.replace("\r", "")
+
+
+@pytest.mark.parametrize("cut", [0, 1, 7, PIECE - 1, PIECE, PIECE + 1])
+def test_a_long_body_is_cut_into_pieces_that_join_to_it(cut):
+    """Pieces of lines, joined by line breaks, are the body again, wherever its breaks are."""
+    body = "a" * cut + "\n" + "b" * PIECE + "\n\n" + "c" * 3 + "\n"
+    parts = list(pieces(body))
+    assert "\n".join(parts) == body
+    assert len(parts) == (3 if cut >= PIECE else 2)  # cut at the first break past PIECE

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Iterator
 from email import quoprimime
 
+PIECE = 1 << 20  # characters of a long body split into lines at a time
 SNIFF_LINES = 10  # set_content compares the encodings on the body's first ten lines
 _UNSAFE = re.compile(r"[^\t\n\r -~]")  # what quoted-printable quotes, "=" aside
 _PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n\r"  # what it leaves, and "="
@@ -30,35 +32,56 @@ def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
         text = body if body.endswith("\n") else body + "\n"
         if _fits(text, max_line):
             return "7bit", text
-        return _long_lines(text.encode("ascii"), max_line or 0)
+        return _long_lines(text, max_line or 0)
     data = body.encode("utf-8")
     if "\r" in body:
         data = b"\n".join(data.splitlines()) + b"\n"
     elif not data.endswith(b"\n"):
         data += b"\n"
-    if _fits(data, max_line):
+    octets = data.decode("latin-1")  # one character per octet, as quoprimime reads them
+    if _fits(octets, max_line):
         return ("7bit" if data.isascii() else "8bit"), data.decode("ascii", "surrogateescape")
-    return _long_lines(data, max_line or 0)
+    return _long_lines(octets, max_line or 0)
 
 
-def _fits(lines: str | bytes, max_line: int | None) -> bool:
+def _fits(lines: str, max_line: int | None) -> bool:
     """Whether no line of ``lines`` (each ending in a line break) is over ``max_line``."""
     if not max_line or len(lines) <= max_line:
         return True
-    split = lines.split("\n") if isinstance(lines, str) else lines.split(b"\n")
-    return max(map(len, split)) <= max_line
+    return all(max(map(len, piece.split("\n"))) <= max_line for piece in pieces(lines))
 
 
-def _long_lines(data: bytes, max_line: int) -> tuple[str, str] | None:
-    """``set_content``'s choice for a body with a line over ``max_line`` octets."""
-    count = data.count(b"\n")  # the body's lines, each ending in one
-    sniff = b"\n".join(data.split(b"\n", SNIFF_LINES)[: min(count, SNIFF_LINES)]) + b"\n"
-    sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), max_line)
-    if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
+def pieces(text: str) -> Iterator[str]:
+    """``text`` cut at line breaks into pieces of about PIECE characters, the breaks
+    between them left out, so that ``"\\n".join`` of the pieces is ``text``.
+
+    A long body is split into lines a piece at a time: its list of lines (a string
+    object each) would take several times the body's memory at once.
+    """
+    start = 0
+    while len(text) - start > PIECE:
+        end = text.find("\n", start + PIECE)
+        if end < 0:
+            break
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def _long_lines(octets: str, max_line: int) -> tuple[str, str] | None:
+    """``set_content``'s choice for a body (its octets as latin-1 text) with a line over
+    ``max_line`` octets."""
+    count = octets.count("\n")  # the body's lines, each ending in one
+    end = -1
+    for _ in range(min(count, SNIFF_LINES)):
+        end = octets.index("\n", end + 1)
+    sniff = octets[: end + 1]
+    sniff_qp = quoprimime.body_encode(sniff, max_line)
+    if len(sniff_qp) > len(binascii.b2a_base64(sniff.encode("latin-1"))):
         return None
     if count <= SNIFF_LINES:
         return "quoted-printable", sniff_qp
-    return "quoted-printable", quoted_printable(data.decode("latin-1"), max_line)
+    return "quoted-printable", quoted_printable(octets, max_line)
 
 
 def quoted_printable(text: str, max_line: int) -> str:
@@ -66,7 +89,13 @@ def quoted_printable(text: str, max_line: int) -> str:
 
     Each line is quoted on its own, so a line short enough and not ending in a space or
     a tab is its quoted text; any other line is the package's encoding of that line.
+    A long text is quoted a piece of lines at a time.
     """
+    return "\n".join([_quoted_lines(piece, max_line) for piece in pieces(text)])
+
+
+def _quoted_lines(text: str, max_line: int) -> str:
+    """``quoted_printable`` of ``text``: lines joined by ``\\n``."""
     raw = text.split("\n")
     escaped = text.replace("=", "=3D")
     if text.encode("latin-1").translate(None, _PLAIN):  # anything but plain ASCII

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from .encoding import text_body
@@ -79,12 +80,12 @@ def alternative(
         message.set_raw(name, value)
     message.set_raw("MIME-Version", "1.0")
     bodies = EmailMessage(policy=policy) if attachment else message
-    bodies.set_raw("Content-Type", f'multipart/alternative; boundary="{_boundary(text, html)}"')
+    bodies.set_raw("Content-Type", f'multipart/alternative; boundary="{_boundary((text,), html)}"')
     html_part = _text_part(policy, html, "html")
     html_part.set_raw("MIME-Version", "1.0")  # as add_alternative's part has it
     bodies.set_payload([_text_part(policy, text, "plain"), html_part])
     if attachment:
-        mixed = _boundary(text + html, attachment.body)
+        mixed = _boundary((text, html), attachment.body)
         message.set_raw("Content-Type", f'multipart/mixed; boundary="{mixed}"')
         message.set_payload([bodies, _attachment_part(policy, attachment)])
     return message
@@ -139,12 +140,25 @@ def _package_part(
     return part
 
 
-def _boundary(text: str, html: str) -> str:
-    """A boundary no line of either body holds, from a hash of the bodies."""
-    digest = hashlib.sha256((text + "\0" + html).encode("utf-8")).digest()
-    number = int.from_bytes(digest, "big")
+def _boundary(first: Sequence[str], second: str) -> str:
+    """A boundary neither ``"".join(first)`` nor ``second`` holds, from a hash of both.
+
+    The bodies are hashed and searched where they are, never copied into one string.
+    """
+    digest = hashlib.sha256()
+    for piece in (*first, "\0", second):
+        digest.update(piece.encode("utf-8"))
+    number = int.from_bytes(digest.digest(), "big")
     while True:
         boundary = "=" * 15 + f"{number % 10**BOUNDARY_DIGITS:0{BOUNDARY_DIGITS}d}" + "=="
-        if boundary not in text and boundary not in html:
+        if not _holds(tuple(first), boundary) and boundary not in second:
             return boundary
         number //= 7
+
+
+def _holds(pieces: tuple[str, ...], boundary: str) -> bool:
+    """Whether ``"".join(pieces)`` holds ``boundary``, also across where two pieces meet."""
+    if any(boundary in piece for piece in pieces):
+        return True
+    edge = len(boundary) - 1
+    return any(boundary in a[-edge:] + b[:edge] for a, b in pairwise(pieces))
