@@ -2,7 +2,9 @@
 
 Each batch is rendered just before it is sent and let go once its Log rows are
 appended, so a run never holds more than one batch of messages (a first run at
-500,000 milestones renders about 560 MB of them).
+500,000 milestones renders about 560 MB of them). Custom templates are checked before
+anything is sent (``pipeline.prepare``); should a later batch still fail to render, the
+batches before it stay sent and logged, and a rerun sends only the rest.
 
 A message gets its Log row only once the transport has accepted it (``sent``) or
 refused it for good (``failed: …``). When the transport gives up mid-batch
