@@ -74,12 +74,17 @@ class Snapshot:
 
     def row_link(self, tab: str, row: int) -> str | None:
         """A link that opens ``tab`` at sheet row ``row``, when the tracker has a URL."""
+        return self.row_links(tab, [row]).get(row)
+
+    def row_links(self, tab: str, rows: Sequence[int]) -> dict[int, str]:
+        """``row_link`` of each of ``rows`` (none without a URL), the common part made once."""
         if not self.url:
-            return None
+            return {}
         gid = self.sheet_ids.get(tab)
         if gid is None:
-            return self.url
-        return f"{self.url}#gid={gid}&range=A{row}"
+            return dict.fromkeys(rows, self.url)
+        start = f"{self.url}#gid={gid}&range=A"
+        return {row: f"{start}{row}" for row in rows}
 
 
 @dataclass

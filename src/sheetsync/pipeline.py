@@ -186,14 +186,9 @@ def link_maker(
 
 def _links(snapshot: Snapshot, tracker: Tracker, evaluated: pd.DataFrame) -> dict[int, str]:
     """A link to each milestone row, where the tracker has them (Google Sheets)."""
-    tab = tracker.tables[MILESTONES].tab
     if not snapshot.url:  # a workbook or memory: no row has a link
         return {}
-    rows = evaluated["row"].astype(int).tolist()
-    if snapshot.sheet_ids.get(tab) is None:
-        return {row: link for row in rows if (link := snapshot.row_link(tab, row))}
-    start = str(snapshot.row_link(tab, 0)).removesuffix("0")  # every row's link but its number
-    return {row: f"{start}{row}" for row in rows}
+    return snapshot.row_links(tracker.tables[MILESTONES].tab, evaluated["row"].astype(int).tolist())
 
 
 @lru_cache(maxsize=1)
