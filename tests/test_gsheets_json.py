@@ -13,7 +13,7 @@ BODY = {
     "valueInputOption": "RAW",
     "data": [
         {"range": "'Milestones'!J2:J4", "values": [["Überfällig ✓"], [46000.5], [True]]},
-        {"range": "'Log'!A1", "values": [["line\u2028separator \"quoted\" \\ back"], [None]]},
+        {"range": "'Log'!A1", "values": [['line\u2028separator "quoted" \\ back'], [None]]},
     ],
 }
 
