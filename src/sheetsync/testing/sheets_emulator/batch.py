@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from . import cell_writes, charts, merges, metadata, paste, rules, tabs
 from .errors import ApiError
-from .model import IdMaker, Sheet, Spreadsheet
+from .model import IdMaker, Spreadsheet
 from .requests_common import Handler, range_sheet
 from .sorting import sort_range
+from .undo import Undo
 
 
 def sort(book: Spreadsheet, request: dict[str, Any], ids: IdMaker) -> dict[str, Any]:
@@ -83,54 +83,20 @@ def batch_update(book: Spreadsheet, body: dict[str, Any], ids: IdMaker) -> dict[
     requests = body.get("requests", []) if isinstance(body, dict) else None
     if not isinstance(requests, list) or not all(isinstance(r, dict) for r in requests):
         raise ApiError.invalid("Invalid JSON payload: 'requests' must be a list of objects")
-    snapshot = _snapshot(book)
+    undo = Undo(book)
     replies = []
     try:
         for position, request in enumerate(requests):
+            undo.before(request)
             replies.append(_apply_one(book, position, request, ids))
     except Exception:
-        _restore(book, snapshot)
+        undo.restore()
         raise
     book.touch()
     answer: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
     if body.get("includeSpreadsheetInResponse") is True:
         answer["updatedSpreadsheet"] = book.to_json()
     return answer
-
-
-def _snapshot(book: Spreadsheet) -> Any:
-    sheets = [
-        (sheet, copy.deepcopy(sheet.props), [row[:] for row in sheet.grid.rows], _rules(sheet))
-        for sheet in book.sheets
-    ]
-    named, metadata_ = copy.deepcopy(book.named_ranges), copy.deepcopy(book.developer_metadata)
-    return copy.deepcopy(book.props), sheets, named, metadata_
-
-
-def _restore(book: Spreadsheet, snapshot: Any) -> None:
-    props, sheets, named, metadata_ = snapshot
-    book.props, book.named_ranges, book.developer_metadata = props, named, metadata_
-    book.sheets = [sheet for sheet, *_ in sheets]
-    for sheet, sheet_props, rows, kept in sheets:
-        sheet.props, sheet.grid.rows = sheet_props, rows
-        for name, value in kept.items():
-            setattr(sheet, name, value)
-
-
-_RULE_ATTRIBUTES = (
-    "protected_ranges",
-    "conditional_formats",
-    "validations",
-    "formats",
-    "merges",
-    "groups",
-    "basic_filter",
-    "charts",
-)
-
-
-def _rules(sheet: Sheet) -> dict[str, Any]:
-    return {name: copy.deepcopy(getattr(sheet, name)) for name in _RULE_ATTRIBUTES}
 
 
 def _apply_one(book: Spreadsheet, position: int, request: dict[str, Any], ids: IdMaker) -> Any:

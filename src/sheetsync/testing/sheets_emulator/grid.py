@@ -17,6 +17,7 @@ class Grid:
 
     def __init__(self, rows: Iterable[Sequence[Cell]] = ()) -> None:
         self.rows: list[list[Cell]] = [list(row) for row in rows]
+        self.rows_copied = 0  # by copy_rows, over the grid's life
         self._trim()
 
     def cell(self, row: int, col: int) -> Cell:
@@ -29,6 +30,11 @@ class Grid:
         """Return (rows, columns) of the smallest rectangle from A1 holding every value."""
         width = max((len(row) for row in self.rows), default=0)
         return len(self.rows), width
+
+    def copy_rows(self) -> list[list[Cell]]:
+        """Return a copy of every row (a batchUpdate keeps one to undo itself); counted."""
+        self.rows_copied += len(self.rows)
+        return [row[:] for row in self.rows]
 
     def read(self, box: Box, render: Callable[[Cell], Any]) -> list[list[Any]]:
         """Return rendered rows of ``box`` with trailing empty cells and rows trimmed."""
