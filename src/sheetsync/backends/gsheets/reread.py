@@ -3,6 +3,14 @@
 People edit the sheet while a run works, so writes are placed by what the sheet holds
 now, not by the read at the start of the run. All of it is one values:batchGet; a
 column a person moved since is looked up once more where it is now.
+
+Adjacent columns are asked for as one range (``J1:Q``, not ``J1:J`` … ``Q1:Q``): Google
+(like any store that keeps a tab row by row) walks every row once per range, so ten
+single columns cost about ten reads of the tab where one run costs one. The answer,
+column by column (``majorDimension=COLUMNS``), is split back into the same columns:
+Google leaves out empty cells at the foot of each column and empty columns at the end
+of a range, and sends an empty column inside a range as ``[]``; each comes out as the
+column of cells a read of that column alone gives.
 """
 
 from __future__ import annotations
@@ -68,21 +76,24 @@ def fetch_columns(
 ) -> tuple[dict[str, TabNow], Grid | None]:
     """One values:batchGet of each tab's header and ``located`` columns, and the Log."""
     ranges: list[str] = []
-    for tab, columns in located.items():
+    runs = {tab: column_runs(columns) for tab, columns in located.items()}
+    for tab, tab_runs in runs.items():
         ranges.append(absolute_range_name(tab, "1:1"))
-        ranges.extend(absolute_range_name(tab, _whole(c)) for c in columns)
+        ranges.extend(absolute_range_name(tab, _whole(*run)) for run in tab_runs)
     if log is not None:
         ranges.append(absolute_range_name(log))
     answer = iter(api.batch_get(ranges, "COLUMNS"))
     now = {}
-    for tab, columns in located.items():
+    for tab, tab_runs in runs.items():
         header = [
             cell_of(column[0]) if column else None for column in next(answer).get("values", [])
         ]
         tab_now = TabNow(header)
-        for column in columns:
-            values = next(answer).get("values", [[]])
-            tab_now.columns[column] = as_cells(values[0]) if values else []
+        for first, last in tab_runs:
+            values = next(answer).get("values", [])
+            for offset in range(last - first + 1):
+                cells = values[offset] if offset < len(values) else []
+                tab_now.columns[first + offset] = as_cells(cells) if cells else []
         now[tab] = tab_now
     log_grid = transposed(next(answer).get("values", [])) if log is not None else None
     return now, log_grid
@@ -100,7 +111,17 @@ def locate(header: Sequence[Cell], keys: Sequence[str]) -> list[int]:
     return sorted(columns[key] for key in keys if key in columns)
 
 
-def _whole(column: int) -> str:
-    """A whole column in A1 notation: 3 → C1:C."""
-    letters = column_letters(column)
-    return f"{letters}1:{letters}"
+def column_runs(columns: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted columns as runs of adjacent ones, first and last: [3, 4, 5, 8] → (3, 5), (8, 8)."""
+    runs: list[tuple[int, int]] = []
+    for column in sorted(set(columns)):
+        if runs and runs[-1][1] == column - 1:
+            runs[-1] = (runs[-1][0], column)
+        else:
+            runs.append((column, column))
+    return runs
+
+
+def _whole(first: int, last: int) -> str:
+    """Whole columns ``first`` to ``last`` in A1 notation: (3, 3) → C1:C, (3, 5) → C1:E."""
+    return f"{column_letters(first)}1:{column_letters(last)}"
