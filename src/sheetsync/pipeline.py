@@ -159,7 +159,8 @@ def gc_paused() -> Iterator[None]:
     Items, records and Problems hold no reference cycles, so there is nothing for
     it to find; yet every few hundred allocations it would walk every live object
     (a million-row grid is millions of them), which made big runs superlinear. The
-    pure steps that build them (normalize, plan) run inside this switch.
+    pure steps that build them (normalize, derive and evaluate, plan) run inside
+    this switch.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -205,6 +206,13 @@ def sample_notes() -> tuple[list[Notification], Prepared]:
 
 def _evaluate(tracker: Tracker, snapshot: Snapshot, today: dt.date) -> tuple[Derived, pd.DataFrame]:
     """Derive contract terms and auto rows, then evaluate every milestone (pure)."""
+    with gc_paused():  # new auto rows, Changes and their cells: many small objects
+        return _derive_evaluate(tracker, snapshot, today)
+
+
+def _derive_evaluate(
+    tracker: Tracker, snapshot: Snapshot, today: dt.date
+) -> tuple[Derived, pd.DataFrame]:
     derived = derive(tracker, derive_inputs(tracker, snapshot, today))
     tracker.problems.extend(derived.problems)
     tracker.contracts = derived.contracts

@@ -51,10 +51,10 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     fresh = _fresh(wanted, wanted_ids, at, history)
     _cancel_gone(derived, auto, set(wanted_ids), history)
     if len(fresh):
-        derived.milestones = pd.concat(
-            [derived.milestones, _new_frame(wanted, fresh, source, settings)], ignore_index=True
-        )
-        derived.new_rows = _sheet_rows(wanted, fresh, source)
+        fresh_ids = [wanted_ids[i] for i in fresh.tolist()]
+        new = _new_frame(wanted, (fresh, fresh_ids), source, settings)
+        derived.milestones = pd.concat([derived.milestones, new], ignore_index=True)
+        derived.new_rows = _sheet_rows(wanted, (fresh, fresh_ids), source)
 
 
 def _to_follow(
@@ -174,16 +174,20 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
 
 
 def _new_frame(
-    wanted: Wanted, fresh: np.ndarray, source: RowSource, settings: Settings
+    wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource, settings: Settings
 ) -> pd.DataFrame:
-    """The new auto rows as milestones, so this run evaluates them too (built column by column)."""
+    """The new auto rows as milestones, so this run evaluates them too (built column by column).
+
+    ``new`` is the rows' positions in ``wanted`` and their Milestone IDs.
+    """
+    fresh, ids = new
     n = len(fresh)
     types = wanted.type[fresh]
     owners = wanted.column("owners")[fresh]
     contract_ids = wanted.column("id")[fresh]
     columns: dict[str, object] = {
         "row": range(source.next_row, source.next_row + n),
-        "id": [f"{c}/{s}" for c, s in zip(contract_ids, wanted.suffix[fresh], strict=True)],
+        "id": ids,
         "new_id": [False] * n,
         "contract_id": contract_ids,
         "title": wanted.title[fresh],
@@ -205,15 +209,20 @@ def _new_frame(
     return pd.DataFrame(columns)
 
 
-def _sheet_rows(wanted: Wanted, fresh: np.ndarray, source: RowSource) -> list[dict[str, object]]:
-    """The person-visible cells of each new auto row, by the sheet's own headers."""
+def _sheet_rows(
+    wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource
+) -> list[dict[str, object]]:
+    """The person-visible cells of each new auto row, by the sheet's own headers.
+
+    ``new`` is the rows' positions in ``wanted`` and their Milestone IDs.
+    """
+    fresh, ids = new
     names = ("Milestone ID", "Contract ID", "Milestone", "Type", "Due Date")
-    headers = [source.headers.get(k, k) for k in names]
-    repeat_header = source.headers.get("Repeat", "Repeat")
-    contract_ids = wanted.column("id")[fresh]
+    id_at, contract_at, title_at, type_at, due_at = (source.headers.get(k, k) for k in names)
+    repeat_at = source.headers.get("Repeat", "Repeat")
     columns = zip(
-        [f"{c}/{s}" for c, s in zip(contract_ids, wanted.suffix[fresh], strict=True)],
-        contract_ids,
+        ids,
+        wanted.column("id")[fresh],
         wanted.title[fresh],
         wanted.type[fresh],
         wanted.due[fresh].astype(object),
@@ -221,9 +230,9 @@ def _sheet_rows(wanted: Wanted, fresh: np.ndarray, source: RowSource) -> list[di
         strict=True,
     )
     rows: list[dict[str, object]] = []
-    for *values, repeat in columns:
-        row = dict(zip(headers, values, strict=True))
+    for milestone, contract, title, kind, due, repeat in columns:
+        row = {id_at: milestone, contract_at: contract, title_at: title, type_at: kind, due_at: due}
         if repeat:
-            row[repeat_header] = repeat
+            row[repeat_at] = repeat
         rows.append(row)
     return rows

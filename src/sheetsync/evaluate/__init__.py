@@ -37,7 +37,7 @@ def evaluate_milestones(
     stage, max_lead, next_stage = _ladders(frame["lead_days"], d)
     frame["max_lead"] = max_lead
     status = _status(frame, d, max_lead)
-    frame["status"] = np.asarray(_STATUSES)[status]
+    frame["status"] = _STATUS_TEXTS[status]  # six texts, shared by every row
     open_ = status >= _STATUSES.index(OVERDUE)
     overdue = status == _STATUSES.index(OVERDUE)
     sent = _sent(frame)
@@ -135,6 +135,7 @@ def _as_tuple(value: object) -> tuple[int, ...]:
 
 # np.select's choices, by code; the open statuses last so ``code >= OVERDUE`` means open
 _STATUSES = (CANCELLED, DONE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, UPCOMING)
+_STATUS_TEXTS = pd.array(list(_STATUSES), dtype="str")
 
 
 def _status(frame: pd.DataFrame, d: np.ndarray, max_lead: np.ndarray) -> np.ndarray:

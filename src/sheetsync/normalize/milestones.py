@@ -183,11 +183,14 @@ def _lead_days(
     own = ~equals(parsed, None)
     chosen = np.where(own, parsed.array(), defaults.array())
     by_setting = types.map(lambda t: t in settings.remind_set).array().astype(bool)
-    source = np.where(own, "row", np.where(by_setting, "setting", "default"))
+    source = _LEAD_FROM[np.where(own, 0, np.where(by_setting, 1, 2))]  # three shared texts
     return {
         "lead_days": pd.Series(chosen, dtype=object),
         "lead_from": pd.Series(source, dtype=object),
     }
+
+
+_LEAD_FROM = np.asarray(["row", "setting", "default"], dtype=object)
 
 
 def _done(table: Table, settings: Settings, flags: Flagger) -> tuple[np.ndarray, np.ndarray]:

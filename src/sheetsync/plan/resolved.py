@@ -80,14 +80,16 @@ def _done_rows(frame: pd.DataFrame, retry: set[tuple[str, dt.date]]) -> list[Clo
     to nobody (and an upgrade would otherwise send one for every old escalation).
     """
     done = (frame["status"] == DONE).to_numpy(dtype=bool) & frame["due"].notna().to_numpy()
-    before = frame.get("status_before", pd.Series("", index=frame.index))
-    shown = before.astype(str).str.strip().str.casefold().to_numpy() == DONE.casefold()
     levels = frame["sent_level"].to_numpy(dtype=np.int64)
-    ids = frame["id"].astype(str).tolist()
+    rows = np.flatnonzero(done & (levels > 0))  # the few done rows once escalated
+    before = frame.get("status_before", pd.Series("", index=frame.index)).iloc[rows]
+    shown = before.astype(str).str.strip().str.casefold().to_numpy() == DONE.casefold()
+    ids = frame["id"].iloc[rows].astype(str).tolist()
+    days = [stamp.date() for stamp in frame["due"].iloc[rows]]
     return [
-        Closed(i, frame["due"].iat[i].date(), int(levels[i]))
-        for i in np.flatnonzero(done & (levels > 0)).tolist()
-        if not shown[i] or (ids[i], frame["due"].iat[i].date()) in retry
+        Closed(i, day, int(levels[i]))
+        for i, was_done, milestone, day in zip(rows.tolist(), shown, ids, days, strict=True)
+        if not was_done or (milestone, day) in retry
     ]
 
 

@@ -170,24 +170,47 @@ def _rules(frame: pd.DataFrame, due: Due, days_left: np.ndarray, settings: Setti
         return []
     codes, days = factorize_objects(frame["lead_days"].to_numpy(dtype=object))
     words = with_slot(object_array([", ".join(str(d) for d in _ladder(v)) for v in days]), "")
-    ladders = words[codes].tolist()  # code -1 (no days at all) reads the "" slot
-    sources = frame["lead_from"] if "lead_from" in frame else pd.Series(["default"] * len(frame))
-    table = pd.DataFrame(
-        {
-            "kind": due.kinds,
-            "stage": due.stages,
-            "days": days_left,
-            "type": frame["type"].to_numpy(dtype=object),
-            "ladder": ladders,
-            "source": sources.to_numpy(dtype=object),
-        }
-    )
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(table))
+    ladders = words[codes]  # code -1 (no days at all) reads the "" slot
+    if "lead_from" in frame:
+        sources = frame["lead_from"].to_numpy(dtype=object)
+    else:
+        sources = np.full(len(frame), "default", dtype=object)
+    kinds = np.asarray(due.kinds, dtype=object)
+    types = frame["type"].to_numpy(dtype=object)
+    group, first = _groups([kinds, due.stages, days_left, types, codes, sources])
     texts = [
         describe_rule(k, int(s), int(d), Ladder(t, lad, src), settings)
-        for k, s, d, t, lad, src in distinct
+        for k, s, d, t, lad, src in zip(
+            kinds[first],
+            due.stages[first],
+            days_left[first],
+            _blank_as_nan(types[first]),
+            ladders[first],
+            _blank_as_nan(sources[first]),
+            strict=True,
+        )
     ]
-    return np.asarray(texts, dtype=object)[codes].tolist()
+    return np.asarray(texts, dtype=object)[group].tolist()
+
+
+def _blank_as_nan(values: np.ndarray) -> np.ndarray:
+    """Missing cells (None or NaN) as NaN, the one way a rule's words show them."""
+    out = values.copy()
+    out[pd.isna(out)] = np.nan
+    return out
+
+
+def _groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row for its combination of the columns' values, and each code's first row.
+
+    Each column is factorized alone (blanks are a value like any other) and the codes
+    are folded together one column at a time, so the numbers stay below the row count.
+    """
+    group = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, distinct = pd.factorize(column, use_na_sentinel=False)
+        group, _ = pd.factorize(group * len(distinct) + codes)
+    return group, np.flatnonzero(~pd.Series(group).duplicated().to_numpy())
 
 
 def _ladder(value: object) -> tuple[int, ...]:

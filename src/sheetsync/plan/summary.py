@@ -211,24 +211,38 @@ def _records(
     ids = frame["id"].to_numpy(dtype=object)
     titles = frame["title"].to_numpy(dtype=object)
     links = context.link_for_row
-    columns = {
-        "milestone_id": ids.tolist(),
-        "contract_id": frame["contract_id"].tolist(),
-        "contract": pd.Series(contract, dtype=object).fillna("").astype(str).tolist(),
-        "title": titles.tolist(),
-        "type": frame["type"].tolist(),
-        "due": due.dt.date.astype(object).where(due.notna(), None).tolist(),
-        "days_left": days.astype(object).where(days.notna(), None).tolist(),
-        "status": frame["status"].tolist(),
-        "row": rows,
-        "link": [links.get(r) for r in rows] if links else [None] * len(rows),
-        "problems": frame["problems"].tolist(),
-        "what": [f"{i} {t}" for i, t in zip(ids.tolist(), titles.tolist(), strict=True)],
-    }
-    keys = list(columns)
+    columns = zip(
+        ids.tolist(),
+        frame["contract_id"].tolist(),
+        pd.Series(contract, dtype=object).fillna("").astype(str).tolist(),
+        titles.tolist(),
+        frame["type"].tolist(),
+        due.dt.date.astype(object).where(due.notna(), None).tolist(),
+        days.astype(object).where(days.notna(), None).tolist(),
+        frame["status"].tolist(),
+        rows,
+        [links.get(r) for r in rows] if links else [None] * len(rows),
+        frame["problems"].tolist(),
+        strict=True,
+    )
     records = np.empty(len(milestones), dtype=object)
+    # Written out key by key: a dict display is twice as quick as dict(zip(keys, row)).
     records[listed] = [
-        dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        {
+            "milestone_id": i,
+            "contract_id": c,
+            "contract": name,
+            "title": t,
+            "type": kind,
+            "due": day,
+            "days_left": left,
+            "status": status,
+            "row": row,
+            "link": link,
+            "problems": problems,
+            "what": f"{i} {t}",
+        }
+        for i, c, name, t, kind, day, left, status, row, link, problems in columns
     ]
     return records
 
