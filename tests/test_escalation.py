@@ -70,3 +70,17 @@ def test_the_column_names_the_level_and_who_or_says_nobody() -> None:
         "Level 2: nobody to escalate to (set Escalate To or Default escalation)",
     ]
     assert escalation_label(3, (BOSS, LEGAL)) == "Level 3 → boss@example.com, legal@example.com"
+
+
+def test_rows_sharing_a_route_are_labelled_by_their_own_level() -> None:
+    """One route at two levels gives two labels; an equal route made apart reads the same."""
+    frame = rows((1, (), None), (2, (), None), (1, (), None), (0, (), None), (3, (), None))
+    shared, twin = (LEGAL, BOSS), (LEGAL, BOSS)
+    labels = escalation_labels(frame, [shared, shared, twin, shared, ()]).tolist()
+    assert labels == [
+        "Level 1 → legal@example.com, boss@example.com",
+        "Level 2 → legal@example.com, boss@example.com",
+        "Level 1 → legal@example.com, boss@example.com",
+        "",
+        "Level 3: nobody to escalate to (set Escalate To or Default escalation)",
+    ]

@@ -114,3 +114,27 @@ def test_nothing_due_today_plans_no_email() -> None:
 def test_a_done_milestone_is_not_reminded() -> None:
     """A payment marked done is not reminded even on its reminder day."""
     assert digests([payment("M-1", due_in(7), done="yes")]) == []
+
+
+def test_rows_sharing_part_of_a_rule_each_get_their_own_sentence() -> None:
+    """Rules are told apart by every part: the stage, the days, the type, the ladder, who set it."""
+    notes = digests(
+        [
+            payment("M-1", due_in(7)),
+            payment("M-2", due_in(7), remind_days="7"),
+            payment("M-3", due_in(7), remind_days="30, 7"),
+            payment("M-4", due_in(-3)),
+            payment("M-5", due_in(-5)),
+            payment("M-6", due_in(-3)),
+        ]
+    )
+    rules = {i.milestone_id: i.rule for i in notes[0].items}
+    overdue = "a notice goes out every 7 days until it is marked done (this is notice #1)"
+    assert rules == {
+        "M-1": "7-day reminder (the default for payment milestones: 14, 7, 1 days before)",
+        "M-2": "7-day reminder (your row's Remind Days: 7 days before)",
+        "M-3": "7-day reminder (your row's Remind Days: 30, 7 days before)",
+        "M-4": f"3 days overdue; {overdue}",
+        "M-5": f"5 days overdue; {overdue}",
+        "M-6": f"3 days overdue; {overdue}",
+    }

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..approvals.hold import approval_health, in_approval
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
-from ..values import iso_days
+from ..values import iso_days, with_slot
 
 
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
@@ -16,9 +16,11 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     status = milestones["status"].to_numpy()
     # Contract IDs hashed once, for both the flags and the Next Milestone.
     codes, owners = pd.factorize(milestones["contract_id"], use_na_sentinel=False)
+    # Each contract's ID among them (-1: no milestone names it).
+    place = pd.Index(owners).get_indexer(frame["id"]) if len(owners) else np.full(len(frame), -1)
     attention, overdue, soon = _any_by_contract(
         (codes, owners),
-        frame["id"],
+        place,
         [status == NEEDS_ATTENTION, status == OVERDUE, status == DUE_SOON],
     )
     problems = (
@@ -31,23 +33,22 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
         ON_TRACK,
     )
     frame["health"] = approval_health(frame, health)
-    frame["next_milestone"] = (
-        frame["id"].map(_next_by_contract(milestones, codes)).astype(object).fillna("")
-    )
+    texts = with_slot(_next_by_contract(milestones, (codes, len(owners))), "")
+    frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object)
     return frame
 
 
 def _any_by_contract(
-    grouped: tuple[np.ndarray, pd.Index], ids: pd.Series, flags: list[np.ndarray]
+    grouped: tuple[np.ndarray, pd.Index], place: np.ndarray, flags: list[np.ndarray]
 ) -> list[np.ndarray]:
-    """Per contract ID in ``ids``: whether any of its milestones has each flag.
+    """Per contract: whether any of its milestones has each flag.
 
-    ``grouped`` is the milestones' Contract IDs factorized (codes, distinct IDs).
+    ``grouped`` is the milestones' Contract IDs factorized (codes, distinct IDs);
+    ``place`` is each contract's ID among those distinct IDs (-1: none).
     """
     codes, contracts = grouped
     if not len(contracts):
-        return [np.zeros(len(ids), dtype=bool) for _ in flags]
-    place = pd.Index(contracts).get_indexer(ids)
+        return [np.zeros(len(place), dtype=bool) for _ in flags]
     counted = ~np.asarray(pd.isna(contracts), dtype=bool)[codes]  # a blank ID: no contract
     found = []
     for flag in flags:
@@ -56,20 +57,28 @@ def _any_by_contract(
     return found
 
 
-def _next_by_contract(milestones: pd.DataFrame, codes: np.ndarray) -> pd.Series:
-    """The earliest open milestone of each contract: ``Title (2027-03-02)``.
+def _next_by_contract(milestones: pd.DataFrame, grouped: tuple[np.ndarray, int]) -> np.ndarray:
+    """The earliest open milestone of each Contract ID: ``Title (2027-03-02)``, "" for none.
 
-    ``codes`` numbers each milestone's Contract ID.
+    ``grouped`` numbers each milestone's Contract ID (codes, how many IDs); the texts
+    are in that numbering.
     """
+    codes, count = grouped
+    texts = np.full(count, "", dtype=object)
     is_open = milestones["status"].isin(OPEN_STATUSES).to_numpy(dtype=bool)
-    open_ = milestones.loc[is_open, ["contract_id", "due", "id", "title"]]
-    first = open_[_earliest(open_["due"], codes[is_open])]
-    tied = first["contract_id"].duplicated(keep=False).to_numpy()
+    open_ = milestones.loc[is_open, ["due", "id", "title"]]
+    open_codes = codes[is_open]
+    earliest = _earliest(open_["due"], open_codes)
+    first, first_codes = open_[earliest], open_codes[earliest]
+    tied = pd.Series(first_codes).duplicated(keep=False).to_numpy()
     if tied.any():  # the same earliest day twice: the lowest ID comes first
-        resolved = first[tied].sort_values(["due", "id"]).drop_duplicates("contract_id")
-        first = pd.concat([first[~tied], resolved])
+        resolved = first[tied].assign(code=first_codes[tied])
+        resolved = resolved.sort_values(["due", "id"]).drop_duplicates("code")
+        first = pd.concat([first[~tied], resolved.drop(columns="code")])
+        first_codes = np.concatenate([first_codes[~tied], resolved["code"].to_numpy()])
     text = first["title"] + " (" + iso_days(first["due"], np.nan) + ")"
-    return pd.Series(text.to_numpy(), index=first["contract_id"].to_numpy())
+    texts[first_codes] = text.astype(object).fillna("").to_numpy(dtype=object)
+    return texts
 
 
 def _earliest(dues: pd.Series, codes: np.ndarray) -> np.ndarray:

@@ -80,11 +80,23 @@ def escalation_label(level: int, to: Route) -> str:
 
 
 def escalation_labels(milestones: pd.DataFrame, routes: list[Route]) -> pd.Series:
-    """``escalation_label`` of every row, aligned with ``milestones``."""
+    """``escalation_label`` of every row, aligned with ``milestones``.
+
+    Rows sharing a routing share its Route object (``escalation_routes``), so each
+    label is written once per level and Route object.
+    """
     levels = milestones["level"].to_numpy(dtype=np.int64)
     texts = np.full(len(levels), "", dtype=object)  # below level 1: nothing
-    for i in np.flatnonzero(levels > 0).tolist():
-        texts[i] = escalation_label(int(levels[i]), routes[i])
+    rising = np.flatnonzero(levels > 0)
+    if not len(rising):
+        return pd.Series(texts, index=milestones.index, dtype=object)
+    chosen = [routes[i] for i in rising.tolist()]
+    route_codes, _ = pd.factorize(np.fromiter(map(id, chosen), dtype=np.int64, count=len(chosen)))
+    level_codes, distinct_levels = pd.factorize(levels[rising])
+    codes, _ = pd.factorize(route_codes * len(distinct_levels) + level_codes)
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    labels = [escalation_label(int(levels[rising[j]]), chosen[j]) for j in first.tolist()]
+    texts[rising] = np.asarray(labels, dtype=object)[codes]
     return pd.Series(texts, index=milestones.index, dtype=object)
 
 
