@@ -43,8 +43,9 @@ def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
 def lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
     """``index.get_indexer(values)``, except that a blank value (None, NaN) is found nowhere.
 
-    Text such as Contract IDs keeps its hash, so asking the index row by row is
-    quicker than telling the distinct objects apart first (``factorize_objects``).
+    Text such as Contract IDs keeps its hash, so for the few hundred thousand rows
+    a plan step asks about, asking the index row by row is quicker than telling the
+    distinct objects apart first (``factorize_objects``).
     """
     found = index.get_indexer(values)
     found[np.asarray(pd.isna(values), dtype=bool)] = -1

@@ -48,7 +48,8 @@ def milestone_frame(
     due = read_dates(table, "Due Date", settings.locale, flags)
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
     told = np.isin(table.rows, [p.row for p in flags.problems if p.column == "Due Date"])
-    undated = np.isnat(due) & ~program_dated(ids.series(), _sources(table))
+    id_column, sources = ids.series(), _sources(table)
+    undated = np.isnat(due) & ~program_dated(id_column, sources)
     flags.flag(undated & ~told, "Due Date", "Due Date is blank")
     owners, no_owner = _milestone_owners(table, (contract_ids, at), by_id, settings, flags)
     escalate, _, _ = read_owners(table, "Escalate To", settings.allowed_domains, flags)
@@ -57,7 +58,7 @@ def milestone_frame(
     frame = pd.DataFrame(
         {
             "row": table.rows,
-            "id": ids.series(),
+            "id": id_column,
             "new_id": new_id,
             "contract_id": contract_ids.series(),
             "title": titles.series(),
@@ -70,7 +71,7 @@ def milestone_frame(
             "done": done,
             "completed_on": completed,
             "notes": column_texts(table, "Notes").series(),
-            "source": _sources(table),
+            "source": sources,
             "last_notified": column_texts(table, "Last Notified").series(),
             "status_before": column_texts(table, "Status").series(),  # as the last run wrote it
             "blocked": blocked,
