@@ -32,11 +32,12 @@ SAMPLE_S = 0.02
 class Resident:
     """This process's resident set in MB: now, and the highest sample inside each open step.
 
-    Steps nest (a delivery renders each batch inside it), so each open step has its own peak.
+    Steps nest (a delivery renders each batch inside it), so each open step has its own peak;
+    a step on a background thread (a Log append while the next batch renders) has its own.
     """
 
     def __init__(self) -> None:
-        self.peaks: list[int] = []  # one per open step, innermost last
+        self.peaks: dict[int, list[int]] = {}  # by thread: one per open step, innermost last
         self._lock = threading.Lock()  # a start is never undone by a sample taken before it
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
@@ -49,12 +50,13 @@ class Resident:
 
     def start(self) -> int:
         with self._lock:
-            self.peaks.append(self.now())
-            return self.peaks[-1]
+            peaks = self.peaks.setdefault(threading.get_ident(), [])
+            peaks.append(self.now())
+            return peaks[-1]
 
     def finish(self) -> int:
         with self._lock:
-            return max(self.peaks.pop(), self.now())
+            return max(self.peaks[threading.get_ident()].pop(), self.now())
 
     def stop(self) -> None:
         self._stop.set()
@@ -63,7 +65,8 @@ class Resident:
         while not self._stop.wait(SAMPLE_S):
             with self._lock:
                 now = self.now()
-                self.peaks = [max(peak, now) for peak in self.peaks]
+                for peaks in self.peaks.values():
+                    peaks[:] = [max(peak, now) for peak in peaks]
 
 
 def watch(owner: object, name: str, label: str, rss: Resident, rows: list[tuple]) -> None:

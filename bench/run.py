@@ -31,6 +31,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ NOON = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 NAIVE_ROWS = 1_000
 TABS = ("Contracts", "Milestones", "Settings", "Log")
 CAPTURE = "(bench capture)"
+BACKGROUND = " (background)"
 STDERR_LINES = 30  # of a failed size's child, printed
 PIPELINE_STEPS = {
     "run": "glue",
@@ -70,29 +72,42 @@ BACKEND_STEPS = {
 
 
 class Steps:
-    """Exclusive wall and CPU seconds per label: a nested step's time is not its caller's."""
+    """Exclusive wall and CPU seconds per label: a nested step's time is not its caller's.
+
+    A step the run takes on a background thread (a Log append, a values:batchUpdate in
+    flight while the next is built) is labelled ``… (background)``: its wall overlaps
+    the main thread's steps, so the total wall is the main thread's alone. CPU is each
+    thread's own; the total is the whole process's during the outermost step.
+    """
 
     def __init__(self) -> None:
         self.wall: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)
-        self._children: list[list[float]] = []
+        self._local = threading.local()  # each thread's open steps
+        self._process_cpu = 0.0
         self._wrapped: list[tuple[object, str, Any]] = []
 
     @contextmanager
     def step(self, label: str) -> Iterator[None]:
         """Time the block under ``label``, minus the steps timed inside it."""
-        self._children.append([0.0, 0.0])
-        wall, cpu = time.perf_counter(), time.process_time()
+        if threading.current_thread() is not threading.main_thread():
+            label += BACKGROUND
+        children = self._local.__dict__.setdefault("children", [])
+        outermost = not children and not label.endswith(BACKGROUND)
+        children.append([0.0, 0.0])
+        wall, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
         try:
             yield
         finally:
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            inner = self._children.pop()
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            if outermost:
+                self._process_cpu += time.process_time() - process
+            inner = children.pop()
             self.wall[label] += wall - inner[0]
             self.cpu[label] += cpu - inner[1]
-            if self._children:
-                self._children[-1][0] += wall
-                self._children[-1][1] += cpu
+            if children:
+                children[-1][0] += wall
+                children[-1][1] += cpu
 
     def wrap(self, owner: object, name: str, label: str) -> None:
         """Replace ``owner.name`` by the same callable, timed under ``label``."""
@@ -113,9 +128,12 @@ class Steps:
         self._wrapped.clear()
 
     def totals(self) -> tuple[float, float]:
-        """Wall and CPU seconds of every step but the bench's own capture."""
-        wall = sum(v for k, v in self.wall.items() if k != CAPTURE)
-        return wall, sum(v for k, v in self.cpu.items() if k != CAPTURE)
+        """Wall seconds of the main thread's steps and CPU seconds of the process, both
+        without the bench's own capture."""
+        main = [k for k in self.wall if not k.endswith(BACKGROUND)]
+        wall = sum(self.wall[k] for k in main if k != CAPTURE)
+        capture = sum(v for k, v in self.cpu.items() if k.startswith(CAPTURE))
+        return wall, self._process_cpu - capture
 
 
 class EmulatorProcess:

@@ -56,6 +56,7 @@ EDGE = frozenset(
         "deliver",
         "fleet",  # many trackers: the registry, Pub/Sub publishing, the workers' pacing
         "init",
+        "overlap",  # a thread carrying the run's network calls while it works
         "pipeline",
         "result",  # what a run reports (the CLI's text and --json)
         "steps",

@@ -42,7 +42,7 @@ from ...schema import LOG, LOG_COLUMNS
 from . import dashboard as dash
 from .api import SheetsApi
 from .appends import TabAppends
-from .bodies import MAX_REQUEST_BYTES, batches
+from .bodies import MAX_REQUEST_BYTES, send_all
 from .cellplan import (
     ByColumn,
     TabInfo,
@@ -247,8 +247,7 @@ class GoogleSheetsBackend(TabAppends):
             drop = self._prune_requests(prune_log, log_grid, log_prune)
             self._finish.add(drop, self._recheck(drop) if drop else None)
         data = self._stage_cells(cells, widths) + self._dashboard(dashboard)
-        for part in batches(data, self.max_request_bytes):
-            self.api.values_update(part)
+        send_all(self.api, data, self.max_request_bytes)
         self._staged()
         return report
 

@@ -1,18 +1,21 @@
 """Request bodies kept under Google's recommended size (about 2 MB), split in order.
 
 A values:batchUpdate whose body would pass ``limit`` bytes is sent as several; a single
-column range too long for one body is cut into row pieces first.
+column range too long for one body is cut into row pieces first. The bodies go one
+after another, each built while the one before is in flight (``send_all``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from gspread.utils import absolute_range_name
 
+from ...overlap import InFlight
 from ..a1 import column_letters, split_cell
-from .api import compact_json
+from .api import SheetsApi, compact_json
 
 MAX_REQUEST_BYTES = 2_000_000
 T = TypeVar("T")
@@ -21,6 +24,17 @@ T = TypeVar("T")
 def batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
     """Value ranges grouped so each values:batchUpdate body stays under about ``limit`` bytes."""
     return packed((piece for vr in data for piece in _split_range(vr, limit // 2)), limit)
+
+
+def send_all(api: SheetsApi, data: list[dict[str, Any]], limit: int) -> None:
+    """values:batchUpdates of ``data`` in bodies of about ``limit`` bytes, in order.
+
+    The next body is built while one is in flight; a failed one stops the rest (its
+    error is raised once it is known, the next body unsent).
+    """
+    with InFlight() as sending:
+        for part in batches(data, limit):
+            sending.send(functools.partial(api.values_update, part))
 
 
 def packed(items: Iterable[T], limit: int) -> Iterator[list[T]]:

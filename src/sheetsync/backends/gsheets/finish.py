@@ -25,7 +25,7 @@ from gspread.utils import a1_to_rowcol
 
 from ...cells.dates import to_serial
 from .api import compact_json
-from .bodies import batches, packed
+from .bodies import packed, send_all
 from .cellplan import ByColumn, is_day, to_wire, value_ranges
 from .lease import Lease
 from .retry import Recheck
@@ -236,8 +236,7 @@ def send(finish: Finish, lease: Lease, limit: int, release: bool) -> None:
         first, data = finish.as_values()
         if first:
             _send_parts([first], finish, lease, release=False)
-        for part in batches(data, limit):
-            lease.api.values_update(part)
+        send_all(lease.api, data, limit)
         if release:
             lease.release()
         return
