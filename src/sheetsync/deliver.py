@@ -1,8 +1,10 @@
 """Deliver and record: render and send the emails in batches, each batch's Log rows at once.
 
-Each batch is rendered just before it is sent and let go once its Log rows are
-appended, so a run never holds more than one batch of messages (a first run at
-500,000 milestones renders about 560 MB of them). Custom templates are checked before
+Each batch is rendered just before it is sent and let go once it is sent, so a run
+never holds more than one batch of messages (a first run at 500,000 milestones renders
+about 560 MB of them). A batch's Log rows are appended in the background while the next
+batch is rendered (``overlap``); that batch is sent only once the append has landed, and
+a failed append stops the sending there. Custom templates are checked before
 anything is sent (``pipeline.prepare``); should a later batch still fail to render, the
 batches before it stay sent and logged, and a rerun sends only the rest.
 
@@ -27,6 +29,7 @@ from .backends.base import Backend
 from .cells.addresses import Address, allowed_split
 from .errors import DeliveryError, MessageRejected
 from .model import Cell
+from .overlap import InFlight
 from .plan import Notification
 from .record.rows import log_rows
 from .schema import LOG_COLUMNS, SUMMARY
@@ -65,14 +68,17 @@ def deliver(
     render: Render,
     sending: Sending,
 ) -> Delivered:
-    """Render a batch, send it, append its Log rows, and only then render the next.
+    """Render a batch while the last one's Log rows are appended, then send it.
+
+    A batch is sent only once the Log rows of the one before have landed; the last
+    batch's are appended before this returns.
 
     Raises:
         DeliveryError: the transport gave up; the message says how many were delivered.
     """
-    courier = _Courier(backend, transport, sending, len(notes))
+    courier = _Courier(backend, transport, sending, len(notes), InFlight())
     try:
-        with transport:
+        with transport, courier.log:
             for start in range(0, len(notes), sending.batch_size):
                 courier.batch(render(notes[start : start + sending.batch_size]), start)
     except DeliveryError as exc:
@@ -90,10 +96,13 @@ class _Courier:
     transport: Transport
     sending: Sending
     total: int
+    log: InFlight  # the Log append in the background
     done: Delivered = field(default_factory=Delivered)
 
     def batch(self, chunk: Batch, start: int) -> None:
-        """Send one batch, then append its Log rows, even when the transport gave up midway."""
+        """Send one batch once the last one's Log rows landed, then start appending its own,
+        even when the transport gave up midway (the ``with`` in ``deliver`` waits for it)."""
+        self.log.wait()  # the last batch's Log rows landed, or their error stops us here
         rows: list[list[Cell]] = []
         try:
             for n, (note, message) in enumerate(chunk):
@@ -102,8 +111,13 @@ class _Courier:
                 _count(self.done, note, outcome)
                 self.sending.progress(start + n + 1, self.total)
         finally:
-            self.backend.append_log(LOG_COLUMNS, rows)
-            self.done.rows.extend(rows)
+            if rows:
+                self.log.send(lambda: self._record(rows))
+
+    def _record(self, rows: list[list[Cell]]) -> None:
+        """Append ``rows`` to the Log (in the background), then count them as recorded."""
+        self.backend.append_log(LOG_COLUMNS, rows)
+        self.done.rows.extend(rows)
 
 
 def _send_one(transport: Transport, message: EmailMessage, allowed: tuple[str, ...]) -> str:
