@@ -76,10 +76,11 @@ def written_term_ends(tracker: Tracker, snapshot: Snapshot) -> dict[str, dt.date
         for r in contracts["row"]
     ]
     dates, _ = parse_date_series(pd.Series(cells, dtype=object), tracker.settings.locale)
+    days = dates.to_numpy().astype("datetime64[D]").tolist()  # dates, None where blank
     return {
-        cid: stamp.date()
-        for cid, stamp in zip(contracts["id"], dates, strict=True)
-        if cid and pd.notna(stamp)
+        cid: day
+        for cid, day in zip(contracts["id"].tolist(), days, strict=True)
+        if cid and day is not None
     }
 
 
