@@ -113,7 +113,7 @@ def prepare(backend: Backend, options: RunOptions) -> Prepared:
     if options.templates:
         notes, sample = sample_notes()
         check_templates(options.templates, notes, sample.envelope, sample.today)
-    with step("read the tracker"):
+    with step("read the tracker"), gc_paused():
         snapshot = backend.read()
     with step("check every row"), gc_paused():
         tracker = normalize(snapshot, allowed_domains=options.allowed_domains)
@@ -160,7 +160,9 @@ def gc_paused() -> Iterator[None]:
     it to find; yet every few hundred allocations it would walk every live object
     (a million-row grid is millions of them), which made big runs superlinear. The
     pure steps that build them (normalize, derive and evaluate, plan) run inside
-    this switch.
+    this switch, and so do the backend's read (every row of the answer, then of the
+    grid) and status write (the re-read's columns, the cells planned); what the
+    network code leaves in cycles meanwhile is collected once the switch is back.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -330,7 +332,9 @@ def _write_back(backend: Backend, prepared: Prepared, notified: dict[int, str]) 
     )
     board = build_dashboard(prepared.evaluated, tracker.contracts, prepared.today, tracker.title)
     board.tab = tracker.settings.dashboard_tab
-    report = backend.write_status(_status_writes(prepared, shown), prune, board)
+    writes = _status_writes(prepared, shown)
+    with gc_paused():  # the re-read's columns and the cells planned: many small objects
+        report = backend.write_status(writes, prune, board)
     table = tracker.tables[MILESTONES]
     fresh = new_milestone_rows(table, prepared.evaluated, shown, prepared.derived.new_rows)
     if fresh:
