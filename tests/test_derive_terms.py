@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 import builders
+from conftest import tracker_grids
+from sheetsync.cells.dates import to_serial
 from sheetsync.derive import add_months_array, effective_due, term_dates
+from sheetsync.derive.inputs import written_term_ends
 from sheetsync.model import Snapshot
 from sheetsync.normalize import normalize
 from sheetsync.normalize.settings import WEEKEND_PREVIOUS, Settings
@@ -118,3 +121,21 @@ def test_a_weekend_deadline_moves_to_the_friday_before_only_when_set(
     due = pd.Series(pd.to_datetime(["2027-03-05", "2027-03-06", "2027-03-07", "2027-03-08"]))
     moved = effective_due(due, Settings(weekend=weekend))
     assert [str(d)[:10] for d in moved] == expected
+
+
+def test_term_ends_as_last_written_are_dates_by_contract_id() -> None:
+    """The Term End column a run wrote, read back: text and serial-number dates become
+    dates; a blank or unreadable cell and a row without a Contract ID give nothing."""
+    grids = tracker_grids()
+    contracts = grids["Contracts"]
+    contracts[0] = [*contracts[0], "Term End"]
+    contracts[1].append("2027-03-31")
+    contracts[2].append(to_serial(dt.date(2028, 1, 15)))
+    contracts[3].append("not a date")
+    contracts.append(["", "No ID", "Initech", "carol@example.com", "Legal", "", "", "2029-01-01"])
+    contracts.append(["C-004", "Blank end", "Initech", "carol@example.com", "Legal", "", "", None])
+    snapshot = Snapshot("Tracker", grids)
+    ends = written_term_ends(normalize(snapshot), snapshot)
+    assert ends == {"C-001": dt.date(2027, 3, 31), "C-002": dt.date(2028, 1, 15)}
+    assert list(ends) == ["C-001", "C-002"]
+    assert all(type(day) is dt.date for day in ends.values())
