@@ -17,6 +17,7 @@ from gsheets_fixtures import backend, run_job, seed
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.api import SheetsApi
 from sheetsync.backends.gsheets.reread import column_runs, fetch_columns
+from sheetsync.schema import MILESTONE_SYSTEM
 from sheetsync.testing.emulator import SheetsEmulator, gspread_client
 
 Asked = list[list[str]]
@@ -136,16 +137,7 @@ def test_columns_moved_between_read_and_write_get_what_moved_before_the_read_get
     for sheet_id in (moved, reference):
         run_job(backend(emulator, sheet_id), tmp_path / f"{sheet_id}-first")
     header = emulator.values(moved, "Milestones")[0]
-    assert header[11:] == [
-        "Status",
-        "Days Left",
-        "Next Reminder",
-        "Last Notified",
-        "Escalation",
-        "Problems",
-        "Checked",
-        "Source",
-    ]
+    assert header[11:] == list(MILESTONE_SYSTEM)
     rows = emulator.values(moved, "Milestones")[1:]
     assert [row[16] for row in rows] == ["", "", "", "", ""]  # Problems
     assert [row[14] == "" for row in rows] == [False, False, True, True, True]  # Last Notified
