@@ -12,20 +12,10 @@ import pytest
 from emulator_fixtures import CONTRACTS, MILESTONES
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.testing.sheets_emulator.batch import HANDLERS
-from sheetsync.testing.sheets_emulator.undo import CELL_FREE, CELL_TARGETS
+from sheetsync.testing.sheets_emulator.undo import CELL_FREE, CELL_TARGETS, RULE_ATTRIBUTES
 
 pytest_plugins = ["emulator_fixtures"]  # emu, book, gc, http
 
-RULES = (
-    "protected_ranges",
-    "conditional_formats",
-    "validations",
-    "formats",
-    "merges",
-    "groups",
-    "basic_filter",
-    "charts",
-)
 CONTRACTS_ID, MILESTONES_ID = 0, 1  # the ``book`` fixture's tabs
 CONTRACTS_CELL = {"sheetId": CONTRACTS_ID, "startRowIndex": 4, "endRowIndex": 5}
 PROTECTED_ID = 42
@@ -35,7 +25,10 @@ def everything(emu: SheetsEmulator, book: str) -> Any:
     """A deep copy of all the spreadsheet holds: properties, tabs, cells, rules, names."""
     with emu.store.lock:
         found = emu.store.books[book]
-        tabs = [(s.props, s.grid.rows, [getattr(s, name) for name in RULES]) for s in found.sheets]
+        tabs = [
+            (s.props, s.grid.rows, [getattr(s, name) for name in RULE_ATTRIBUTES])
+            for s in found.sheets
+        ]
         return copy.deepcopy((found.props, found.named_ranges, found.developer_metadata, tabs))
 
 

@@ -127,7 +127,7 @@ class Undo:
         return list(known.values())
 
 
-_RULE_ATTRIBUTES = (
+RULE_ATTRIBUTES = (
     "protected_ranges",
     "conditional_formats",
     "validations",
@@ -137,7 +137,8 @@ _RULE_ATTRIBUTES = (
     "basic_filter",
     "charts",
 )
+"""A tab's rules and objects besides its cells and properties: copied whole for an undo."""
 
 
 def _rules(sheet: Sheet) -> dict[str, Any]:
-    return {name: copy.deepcopy(getattr(sheet, name)) for name in _RULE_ATTRIBUTES}
+    return {name: copy.deepcopy(getattr(sheet, name)) for name in RULE_ATTRIBUTES}
