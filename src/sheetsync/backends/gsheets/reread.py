@@ -4,8 +4,8 @@ People edit the sheet while a run works, so writes are placed by what the sheet 
 now, not by the read at the start of the run. All of it is one values:batchGet; a
 column a person moved since is looked up once more where it is now.
 
-Adjacent columns are asked for as one range (``J1:Q``, not ``J1:J`` … ``Q1:Q``): Google
-(like any store that keeps a tab row by row) walks every row once per range, so ten
+Adjacent columns are asked for as one range (``J1:Q``, not ``J1:J`` … ``Q1:Q``): a store
+that keeps a tab row by row (the emulator does) walks every row once per range, so ten
 single columns cost about ten reads of the tab where one run costs one. The answer,
 column by column (``majorDimension=COLUMNS``), is split back into the same columns:
 Google leaves out empty cells at the foot of each column and empty columns at the end
