@@ -142,3 +142,69 @@ def test_calls_run_off_the_callers_thread_while_it_works():
         calls.send(lambda: threads.append(threading.get_ident()))
         assert calls.wait() is None
     assert threads and threads[0] != threading.get_ident()
+
+
+def test_a_write_sent_later_returns_at_once_and_the_next_call_waits_for_it(emulator):
+    """``SheetsApi.later``: the caller goes on while the write is carried out; its next
+    call reaches the emulator only after that write."""
+    sheet = emulator.create_spreadsheet("Tracker", tracker_grids())
+    api = backend(emulator, sheet).api
+    seen: list[str] = []
+    emulator.before_request(seen.append)
+    go = threading.Event()
+    emulator.on_call("values.batchUpdate", 1, lambda: go.wait(5))
+    cell = {"range": "'Contracts'!Z1", "majorDimension": "ROWS", "values": [["x"]]}
+    api.later(lambda: api.values_update([cell]))
+    assert seen == []  # still held back by the hook: ``later`` did not wait for it
+    go.set()
+    api.batch_get(["'Contracts'!Z1"], "ROWS")
+    api.close()
+    emulator.hooks.before.remove(seen.append)
+    assert seen == ["values.batchUpdate", "values.batchGet"]
+    assert emulator.values(sheet, "Contracts")[0][25] == "x"
+
+
+def test_a_refused_write_sent_later_is_raised_by_the_next_call_which_is_not_sent(emulator):
+    sheet = emulator.create_spreadsheet("Tracker", tracker_grids())
+    api = backend(emulator, sheet).api
+    seen: list[str] = []
+    emulator.before_request(seen.append)
+    emulator.fail_calls({1: Fault(400)}, kind="values.batchUpdate")
+    cell = {"range": "'Contracts'!Z1", "majorDimension": "ROWS", "values": [["x"]]}
+    try:
+        api.later(lambda: api.values_update([cell]))
+        with pytest.raises(BackendError):
+            api.batch_get(["'Contracts'!Z1"], "ROWS")
+    finally:
+        emulator.fail_calls({})
+        emulator.hooks.before.remove(seen.append)
+    assert seen == ["values.batchUpdate"]
+    api.batch_get(["'Contracts'!Z1"], "ROWS")  # the error was raised once, not kept
+    api.close()
+
+
+def test_a_refused_last_status_body_stops_the_last_write_and_frees_the_tracker(emulator):
+    """The status write's last body (in flight while the run plans its new rows) is
+    refused: the run raises, nothing more is written, the lease is released."""
+    sheet = emulator.create_spreadsheet("Tracker", tracker_grids())
+    seen: list[str] = []
+    emulator.before_request(seen.append)
+    emulator.fail_calls({3: Fault(400)}, kind="values.batchUpdate")
+    try:
+        with SmtpServer() as server, pytest.raises(BackendError):
+            run(
+                backend(emulator, sheet, max_request_bytes=1_000),
+                transport(server),
+                batches_of_two(),
+            )
+    finally:
+        emulator.fail_calls({})
+        emulator.hooks.before.remove(seen.append)
+    assert seen[-5:] == [
+        "values.batchGet",  # the re-read
+        *["values.batchUpdate"] * 3,  # the third refused
+        "spreadsheets.batchUpdate",  # the release alone: no structure, no cells after it
+    ]
+    with SmtpServer() as server:  # free at once: no lease left to wait out
+        again = run(backend(emulator, sheet), transport(server), batches_of_two())
+    assert again.emails == 0 and again.already_sent == EXPECTED

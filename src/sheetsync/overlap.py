@@ -8,6 +8,7 @@ caller prepares the next:
     send(call)   waits for the call before it (its error is raised here, so nothing
                  after it is sent), then starts ``call`` and returns at once
     wait()       waits for the call in flight and returns its answer
+    close()      waits for it too, then lets the thread go (the next ``send`` starts one)
 
 Calls therefore reach the network one at a time and in the order given, as they would
 one after another. The caller must not use the same connection itself while a call is in
@@ -42,6 +43,15 @@ class InFlight:
         pending, self._pending = self._pending, None
         return None if pending is None else pending.result()
 
+    def close(self) -> None:
+        """Wait for the call in flight (its error is raised), then let the thread go."""
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
     def __enter__(self) -> InFlight:
         return self
 
@@ -51,9 +61,4 @@ class InFlight:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            self.wait()
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+        self.close()

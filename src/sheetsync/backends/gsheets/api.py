@@ -4,10 +4,17 @@
 credentials refusal ``TrackerError``, anything else ``BackendError``. Requests go through
 the counting, retrying client (``retry``). Bodies are encoded with orjson: a first run at
 100,000 milestones sends 23 MB, which the standard library encodes ten times slower.
+
+A write can also be sent ``later``: on a background thread, returning at once, so the run
+goes on with its own work (planning the new rows, building the last batchUpdate) while
+Google takes a 2 MB body. Requests still go one at a time and in order: any other call
+first waits for it (``settle``), and its error is raised there.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +25,7 @@ from gspread import urls
 from gspread.exceptions import APIError
 
 from ...errors import BackendError, TrackerError, TrackerNotFound
+from ...overlap import InFlight
 from .retry import Recheck, RetryingHTTPClient
 
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
@@ -36,6 +44,30 @@ class SheetsApi:
         self.http = http
         self.spreadsheet_id = spreadsheet_id
         self.account = account
+        self._later = InFlight()  # a write sent in the background (``later``)
+        self._here = threading.local()  # .behind: this thread carries out that write
+
+    def later(self, call: Callable[[], object]) -> None:
+        """Carry out ``call`` (a write through this API) in the background; return at once.
+
+        The write sent ``later`` before it is waited for first (its error raised here).
+        """
+        self._later.send(functools.partial(self._behind, call))
+
+    def settle(self) -> None:
+        """Wait for the write sent ``later``, if any; its error is raised here."""
+        self._later.wait()
+
+    def close(self) -> None:
+        """Settle, then let the background thread go (the next ``later`` starts another)."""
+        self._later.close()
+
+    def _behind(self, call: Callable[[], object]) -> object:
+        self._here.behind = True  # its own requests (and rechecks) must not wait for it
+        try:
+            return call()
+        finally:
+            self._here.behind = False
 
     def batch_get(self, ranges: list[str], major: str) -> list[dict[str, Any]]:
         """``values:batchGet`` of ``ranges``, unformatted, dates as serial numbers."""
@@ -81,6 +113,8 @@ class SheetsApi:
         )
 
     def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
+        if not getattr(self._here, "behind", False):
+            self.settle()  # one request at a time, in order
         try:
             answer = call().json()
         except APIError as exc:

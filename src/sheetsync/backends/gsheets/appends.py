@@ -51,6 +51,7 @@ class TabAppends:
         finally:
             if release and self.lease.held is not None:
                 self.lease.release()
+            self.api.close()  # nothing left in flight, its thread let go
 
     def _staged(self) -> None:
         """Keep the staged requests for the release under the lease; else send them now."""

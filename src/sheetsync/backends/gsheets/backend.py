@@ -11,7 +11,9 @@ A run costs a constant number of API calls, whatever the row count, at most 6:
                   rows wait for the last batch
     write_status  one values:batchGet re-reading headers, ID and target columns (and the
                   whole Log when something may be pruned), then one values:batchUpdate
-                  (RAW, one range per column run) of the cells in rows and columns that exist
+                  (RAW, one range per column run) of the cells in rows and columns that exist;
+                  it returns with that write in flight (``SheetsApi.later``): the run plans
+                  its new rows meanwhile, and the next call waits for it
     append_rows   the IDs from write_status's re-read; the rows wait for the last batch
     (lock's end)  one spreadsheets:batchUpdate (``finish``): tabs added, grids widened,
                   Log rows pruned, auto rows inserted, the chart mended, their cells
@@ -162,6 +164,10 @@ class GoogleSheetsBackend(TabAppends):
             yield
         except BaseException:
             self._finish, self._staging = Finish(), False
+            try:
+                self.api.close()  # a body still in flight finishes first
+            except Exception as exc:  # the run's own error goes on; this one is told
+                log.warning("a write to %s failed as the run stopped: %s", self.url, exc)
             self.lease.release()
             raise
         self._flush(release=True)
@@ -174,6 +180,7 @@ class GoogleSheetsBackend(TabAppends):
         Raises:
             TrackerNotFound: no such spreadsheet, or it is not shared with us.
         """
+        self.api.settle()
         meta = self.lease.layout() or self.api.get(
             urls.SPREADSHEET_URL % self.spreadsheet_id, {"fields": META_FIELDS}
         )
@@ -222,7 +229,12 @@ class GoogleSheetsBackend(TabAppends):
         Log tab is made again, with its header. The Dashboard's changed cells go in the
         same values:batchUpdate, and what it needs besides (made when missing, its chart
         mended) in that batchUpdate, or alone when there is none (``dashboard``).
+
+        Under the run's lease it returns with the last body still in flight (the run
+        plans its new rows meanwhile); the backend's next call waits for it and raises
+        its error.
         """
+        self.api.settle()
         self.lease.keep()
         report = WriteReport()
         present = [w for w in writes if w.tab in self._tabs]

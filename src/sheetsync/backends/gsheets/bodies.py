@@ -2,7 +2,8 @@
 
 A values:batchUpdate whose body would pass ``limit`` bytes is sent as several; a single
 column range too long for one body is cut into row pieces first. The bodies go one
-after another, each built while the one before is in flight (``send_all``).
+after another, each built while the one before is in flight, the last still in flight
+when ``send_all`` returns (``SheetsApi.later``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any, TypeVar
 
 from gspread.utils import absolute_range_name
 
-from ...overlap import InFlight
 from ..a1 import column_letters, split_cell
 from .api import SheetsApi, compact_json
 
@@ -30,11 +30,11 @@ def send_all(api: SheetsApi, data: list[dict[str, Any]], limit: int) -> None:
     """values:batchUpdates of ``data`` in bodies of about ``limit`` bytes, in order.
 
     The next body is built while one is in flight; a failed one stops the rest (its
-    error is raised once it is known, the next body unsent).
+    error is raised once it is known, the next body unsent). The last is still in flight
+    on return: the API's next call, or ``api.settle()``, waits for it and raises its error.
     """
-    with InFlight() as sending:
-        for part in batches(data, limit):
-            sending.send(functools.partial(api.values_update, part))
+    for part in batches(data, limit):
+        api.later(functools.partial(api.values_update, part))
 
 
 def packed(items: Iterable[T], limit: int) -> Iterator[list[T]]:

@@ -229,14 +229,17 @@ def send(finish: Finish, lease: Lease, limit: int, release: bool) -> None:
     to the structure is told by the lease too. Cells past two bodies go as value ranges
     between the structure (with the renewal) and the release, which then goes alone.
     Without the lease (a write outside a run's hold), the first part's recheck is its
-    structure's own.
+    structure's own. The requests are built before waiting for a write still in flight
+    (``SheetsApi.later``), whose error stops them.
     """
     parts = finish.parts(limit)
+    first, data = finish.as_values() if parts is None else ([], [])
+    lease.api.settle()  # built while the status write's last body was in flight: now wait
     if parts is None:
-        first, data = finish.as_values()
         if first:
             _send_parts([first], finish, lease, release=False)
         send_all(lease.api, data, limit)
+        lease.api.settle()  # its error first: the release below would only log one
         if release:
             lease.release()
         return

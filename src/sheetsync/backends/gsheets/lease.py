@@ -168,6 +168,7 @@ class Lease:
         """
         if self.held is None or self.policy.clock() - self._renewed < self.policy.ttl / 3:
             return
+        self.api.settle()  # a write still in flight: its error is its own, not a lost lease
         if not self._take(self.held):
             current = self._current()
             if current is None or current.token != self._token:
