@@ -18,7 +18,7 @@ from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
 from ..values import factorize_objects, lookup, object_array, with_slot
-from .notification import Item, PlanContext
+from .notification import Item, PlanContext, items
 
 
 @dataclass(frozen=True)
@@ -33,17 +33,42 @@ class Planning:
     noted: set[str]
 
     @cached_property
-    def _row_names(self) -> np.ndarray:
-        return contract_name_of(self.milestones["contract_id"], self.names)
+    def contracts(self) -> RowContracts:
+        """Each row's contract, looked up once for reminders, escalations and summaries."""
+        return RowContracts(self.names, self.milestones["contract_id"].to_numpy(dtype=object))
 
     def names_at(self, pos: np.ndarray) -> list[str]:
-        """The contract name ("" for an unknown contract) of the milestone rows at ``pos``.
+        """The contract name ("" for an unknown contract) of the milestone rows at ``pos``."""
+        return self.contracts.names[self.contracts.at(pos)].tolist()
 
-        Many rows: every row's name is looked up once and kept for the next call.
-        """
-        if "_row_names" in self.__dict__ or 4 * len(pos) >= len(self.milestones):
-            return self._row_names[pos].tolist()
-        return contract_name_of(self.milestones["contract_id"].iloc[pos], self.names).tolist()
+
+_UNASKED = -2  # RowContracts: a row not looked up yet
+
+
+class RowContracts:
+    """Which contract each milestone row belongs to, each row looked up once however often asked.
+
+    A Contract ID is hashed and compared at every lookup, the dearest step per row of
+    the plan; reminders, escalations and summaries ask about overlapping rows.
+    """
+
+    def __init__(self, names: pd.Series, contract_ids: np.ndarray) -> None:
+        """``names``: each contract ID's name (``contract_names``); ``contract_ids``: the rows'."""
+        self._index = names.index
+        self._ids = contract_ids
+        self._at = np.full(len(contract_ids), _UNASKED, dtype=np.intp)
+        texts = pd.Series(names.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
+        self.names = with_slot(texts.to_numpy(dtype=object), "")  # by ``at``; -1 reads ""
+
+    def at(self, pos: np.ndarray) -> np.ndarray:
+        """Where each row at ``pos`` finds its contract in ``names`` (-1: no such contract)."""
+        found = self._at[pos]
+        asked = found == _UNASKED
+        if asked.any():
+            rows = pos[asked]
+            self._at[rows] = lookup(self._index, self._ids[rows])
+            found = self._at[pos]
+        return found
 
 
 def contract_names(contracts: pd.DataFrame) -> pd.Series:
@@ -124,37 +149,28 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
     ids = frame["id"].to_numpy(dtype=object)
     rows = frame["row"].to_numpy().tolist()
     links = context.link_for_row
-    items = list(
-        map(
-            Item,
-            due.keys,
-            due.kinds,
-            ids.tolist(),
-            frame["contract_id"].to_numpy(dtype=object).tolist(),
-            planning.names_at(due.pos),
-            frame["title"].to_numpy(dtype=object).tolist(),
-            types.tolist(),
-            _days(stamps),
-            days_left.tolist(),
-            due.stages.tolist(),
-            rows,
-            frame["owners"].to_numpy(dtype=object).tolist(),
-            _rules(frame, due, days_left, context.settings),
-            [links.get(r) for r in rows] if links else [None] * len(rows),
-        )
+    made = items(
+        {
+            "key": due.keys,
+            "kind": due.kinds,
+            "milestone_id": ids.tolist(),
+            "contract_id": frame["contract_id"].to_numpy(dtype=object).tolist(),
+            "contract": planning.names_at(due.pos),
+            "title": frame["title"].to_numpy(dtype=object).tolist(),
+            "type": types.tolist(),
+            "due": _days(stamps),
+            "days_left": days_left.tolist(),
+            "stage": due.stages.tolist(),
+            "row": rows,
+            "owners": frame["owners"].to_numpy(dtype=object).tolist(),
+            "rule": _rules(frame, due, days_left, context.settings),
+            "link": [links.get(r) for r in rows] if links else [None] * len(rows),
+        }
     )
     order = np.lexsort((ids.astype(str), stamps, days_left)) if len(ids) else np.zeros(0, int)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return items, rank
-
-
-def contract_name_of(contract_ids: pd.Series, names: pd.Series) -> np.ndarray:
-    """Each Contract ID's contract name as text ("" for an ID not in ``names``)."""
-    found = lookup(names.index, contract_ids.to_numpy(dtype=object))
-    values = np.append(names.to_numpy(dtype=object), "")
-    text = pd.Series(values[found], dtype=object).fillna("").astype(str)
-    return text.to_numpy(dtype=object)
+    return made, rank
 
 
 def _days(stamps: np.ndarray) -> list[dt.date]:

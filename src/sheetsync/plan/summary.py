@@ -20,14 +20,22 @@ from ..record.summarised import month_marks, owner_code
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
 from .notification import Notification, PlanContext
+from .stages import RowContracts, contract_names
 
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
 
 def plan_summaries(
-    milestones: pd.DataFrame, contracts: pd.DataFrame, ledger: Ledger, context: PlanContext
+    milestones: pd.DataFrame,
+    contracts: pd.DataFrame,
+    ledger: Ledger,
+    context: PlanContext,
+    row_contracts: RowContracts | None = None,
 ) -> list[Notification]:
-    """A summary for each active contract's owner, on the first run on or after Summary day."""
+    """A summary for each active contract's owner, on the first run on or after Summary day.
+
+    ``row_contracts``: the milestones' contracts, when the rest of the plan has looked some up.
+    """
     today = context.today
     if today.day < context.settings.summary_day:
         return []
@@ -41,7 +49,10 @@ def plan_summaries(
     if not pending:
         return []
     emails = sorted(pending)
-    content = _contents(milestones, contracts, emails, context)
+    if row_contracts is None:
+        ids = milestones["contract_id"].to_numpy(dtype=object)
+        row_contracts = RowContracts(contract_names(contracts), ids)
+    content = _contents(milestones, contracts, emails, context, row_contracts)
     return [
         Notification(
             SUMMARY, (pending[e],), (), summary=content[i], summary_key=summary_key(e, today)
@@ -67,19 +78,24 @@ def active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
 
 
 def owner_rows(
-    milestones: pd.DataFrame, contracts: pd.DataFrame, emails: list[str]
+    milestones: pd.DataFrame,
+    contracts: pd.DataFrame,
+    emails: list[str],
+    at: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(owner, pos)`` pairs, sorted: milestones assigned to an owner or on their contracts.
 
     ``owner`` indexes ``emails``. Owner cells repeat, so the Python work is per
-    distinct owner list, not per row.
+    distinct owner list, not per row. ``at``: each row's contract in
+    ``contracts.drop_duplicates("id")`` (-1: none), looked up here when not given.
     """
     wanted = {e: i for i, e in enumerate(emails)}
     codes, groups = factorize_objects(milestones["owners"].to_numpy())
     own = _pairs(codes, groups, wanted)
     unique = contracts.drop_duplicates("id")
     contract_codes, contract_groups = factorize_objects(unique["owners"].to_numpy())
-    at = lookup(pd.Index(unique["id"]), milestones["contract_id"].to_numpy())
+    if at is None:
+        at = lookup(pd.Index(unique["id"]), milestones["contract_id"].to_numpy())
     by_contract = np.where(at >= 0, contract_codes[np.maximum(at, 0)], -1) if len(at) else at
     theirs = _pairs(by_contract, contract_groups, wanted)
     pos = np.concatenate([own[0], theirs[0]])
@@ -127,6 +143,7 @@ def _contents(
     contracts: pd.DataFrame,
     emails: list[str],
     context: PlanContext,
+    row_contracts: RowContracts,
 ) -> list[dict[str, object]]:
     """Each owner's summary, in the order of ``emails``."""
     today = context.today
@@ -135,14 +152,14 @@ def _contents(
     due = milestones["due"].to_numpy()
     # Only rows a section lists or the chart counts are paired with owners.
     shown = np.flatnonzero(listed | (flags["open"] & _in_chart(due, today)))
-    owner, pos = owner_rows(milestones.iloc[shown], contracts, emails)
+    owner, pos = owner_rows(milestones.iloc[shown], contracts, emails, row_contracts.at(shown))
     pos = shown[pos]
     charts = _charts(due[pos], owner, flags["open"][pos], len(emails), today)
     keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
     owner, pos = owner[keep], pos[keep]
     order = _urgency(milestones, owner, pos)
     owner, pos = owner[order], pos[order]
-    records = _records(milestones, contracts, pos, flags, context)
+    records = _records(milestones, row_contracts, pos, flags, context)
     counts, problems = _contracts_owned(contracts, emails)
     bounds = np.searchsorted(owner, np.arange(len(emails) + 1))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
@@ -192,7 +209,7 @@ def _problem(record: dict[str, object]) -> dict[str, object]:
 
 def _records(
     milestones: pd.DataFrame,
-    contracts: pd.DataFrame,
+    row_contracts: RowContracts,
     pos: np.ndarray,
     flags: dict[str, np.ndarray],
     context: PlanContext,
@@ -202,9 +219,7 @@ def _records(
     listed = _distinct(pos[in_any], len(milestones))
     wanted = ["id", "contract_id", "title", "type", "due", "days_left", "status", "row"]
     frame = milestones[[*wanted, "problems"]].iloc[listed]
-    names = contracts.drop_duplicates("id").set_index("id")["name"]
-    at = lookup(names.index, frame["contract_id"].to_numpy())
-    contract = np.append(names.to_numpy(dtype=object), "")[at]
+    contract = row_contracts.names[row_contracts.at(listed)]
     due = frame["due"]
     days = frame["days_left"]
     rows = frame["row"].astype(int).tolist()
@@ -214,7 +229,7 @@ def _records(
     columns = zip(
         ids.tolist(),
         frame["contract_id"].tolist(),
-        pd.Series(contract, dtype=object).fillna("").astype(str).tolist(),
+        contract.tolist(),
         titles.tolist(),
         frame["type"].tolist(),
         due.dt.date.astype(object).where(due.notna(), None).tolist(),

@@ -1,0 +1,115 @@
+"""Email items built a column at a time (``plan.notification.items``) and each milestone
+row's contract looked up once (``plan.stages.RowContracts``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sheetsync.cells.addresses import Address
+from sheetsync.plan import Item
+from sheetsync.plan.notification import items
+from sheetsync.plan.stages import RowContracts, contract_names
+
+JANE = (Address("Jane", "jane@example.com"),)
+
+
+def fields(n: int) -> dict[str, object]:
+    """Every field of a reminder item for milestone ``M-<n>`` but its links."""
+    return {
+        "key": f"reminder:M-{n}:2027-03-08:7",
+        "kind": "reminder",
+        "milestone_id": f"M-{n}",
+        "contract_id": "C-001",
+        "contract": "Acme MSA",
+        "title": f"Pay invoice {n}",
+        "type": "payment",
+        "due": dt.date(2027, 3, 8),
+        "days_left": 7,
+        "stage": 7,
+        "row": n + 1,
+        "owners": JANE,
+        "rule": "7-day reminder (the default for payment milestones: 14, 7, 1 days before)",
+    }
+
+
+def columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
+    """The rows' fields as one list per field."""
+    return {name: [row[name] for row in rows] for name in rows[0]}
+
+
+def test_items_equal_those_built_one_by_one_in_row_order() -> None:
+    """Each item has every field of its row, the same as ``Item(**fields)``, links None."""
+    rows = [fields(1), fields(2), {**fields(3), "contract": ""}]
+    built = items(columns(rows))
+    assert built == [Item(**row) for row in rows]  # type: ignore[arg-type]
+    assert [type(item) for item in built] == [Item, Item, Item]
+    assert [(item.link, item.done_link) for item in built] == [(None, None)] * 3
+
+
+def test_items_take_a_link_column() -> None:
+    """A link column gives each item its own link."""
+    built = items(columns([{**fields(1), "link": "https://x/1"}, {**fields(2), "link": None}]))
+    assert [item.link for item in built] == ["https://x/1", None]
+
+
+def test_items_are_frozen_and_hash_like_any_item() -> None:
+    """An item built by columns cannot be changed, and ``replace`` and hashing work."""
+    item = items(columns([fields(1)]))[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.title = "changed"  # type: ignore[misc]
+    assert hash(item) == hash(Item(**fields(1)))  # type: ignore[arg-type]
+    assert dataclasses.replace(item, done_link="https://x/done").done_link == "https://x/done"
+
+
+def test_items_refuse_a_missing_or_short_column() -> None:
+    """A field without a column, or a column of another length, is an error, not a half item."""
+    short = columns([fields(1), fields(2)])
+    short["title"] = ["only one"]
+    with pytest.raises(ValueError):
+        items(short)
+    missing = columns([fields(1)])
+    del missing["rule"]
+    with pytest.raises(ValueError):
+        items(missing)
+
+
+def test_no_items_from_empty_columns() -> None:
+    """Empty columns give no items."""
+    assert items({name: [] for name in fields(1)}) == []
+
+
+def row_contracts(ids: list[object]) -> RowContracts:
+    """The rows' contracts among C-001 (Acme), C-002 (no name) and C-001 again (Other)."""
+    contracts = pd.DataFrame(
+        {"id": ["C-001", "C-002", "C-001"], "name": ["Acme MSA", None, "Other"]}
+    )
+    return RowContracts(contract_names(contracts), np.asarray(ids, dtype=object))
+
+
+def test_row_contracts_name_each_rows_first_contract_row() -> None:
+    """A row's contract is the first Contracts row with its ID; a blank name reads ""."""
+    found = row_contracts(["C-002", "C-001", "C-001"])
+    at = found.at(np.arange(3))
+    assert at.tolist() == [1, 0, 0]
+    assert found.names[at].tolist() == ["", "Acme MSA", "Acme MSA"]
+
+
+def test_row_contracts_find_nothing_for_unknown_or_blank_ids() -> None:
+    """An ID no contract has, a blank and a NaN cell find no contract (-1), named ""."""
+    found = row_contracts(["C-404", None, float("nan")])
+    at = found.at(np.arange(3))
+    assert at.tolist() == [-1, -1, -1]
+    assert found.names[at].tolist() == ["", "", ""]
+
+
+def test_row_contracts_answer_the_same_when_asked_again_in_pieces() -> None:
+    """Rows asked in overlapping pieces, repeated or out of order, get the same answers."""
+    found = row_contracts(["C-001", "C-404", "C-002", "C-001"])
+    assert found.at(np.asarray([3, 1])).tolist() == [0, -1]
+    assert found.at(np.asarray([0, 1, 2, 3, 2])).tolist() == [0, -1, 1, 0, 1]
+    assert found.at(np.zeros(0, dtype=np.intp)).tolist() == []
