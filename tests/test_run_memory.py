@@ -20,7 +20,7 @@ import pytest
 from conftest import TODAY, tracker_grids
 from gsheets_fixtures import NOON, backend, seed
 from sheetsync.model import Grid, Snapshot
-from sheetsync.pipeline import RunOptions, prepare, run
+from sheetsync.pipeline import RunOptions, long_lived, prepare, run
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport
 
@@ -62,6 +62,74 @@ def test_the_rows_read_are_let_go_once_the_pure_steps_are_done(emulator) -> None
     prepared = prepare(google, options())
     assert len(rows) == 8 and len(prepared.evaluated) == 5  # 3 contracts, 5 milestones
     assert alive(rows) == 0
+
+
+class Frozen(OutboxTransport):
+    """The outbox, noting at each send how many objects the collector holds frozen."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.frozen_at_each_send: list[int] = []
+
+    def send(self, message: EmailMessage) -> Any:
+        self.frozen_at_each_send.append(gc.get_freeze_count())
+        return super().send(message)
+
+
+def test_a_run_freezes_what_it_read_while_it_sends_and_hands_it_back(emulator, tmp_path) -> None:
+    """The tracker as read is out of the collector's passes while the emails go, not after."""
+    assert gc.get_freeze_count() == 0
+    outbox = Frozen(tmp_path / "out")
+    result = run(backend(emulator, seed(emulator)), outbox, options())
+    assert result.emails == 5 and len(outbox.frozen_at_each_send) == 5
+    assert min(outbox.frozen_at_each_send) > 1_000
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_after_a_failed_one_starts_unfrozen(emulator, tmp_path) -> None:
+    """A run that stops with an error hands back what it froze too."""
+    google = backend(emulator, seed(emulator))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("the write failed")
+
+    google.write_status = broken  # type: ignore[assignment,method-assign]
+    with pytest.raises(RuntimeError, match="the write failed"):
+        run(google, OutboxTransport(tmp_path / "out"), options())
+    assert gc.get_freeze_count() == 0
+
+
+def collectable(obj: object) -> bool:
+    """Whether the collector's passes see ``obj`` (frozen objects they do not)."""
+    return any(o is obj for o in gc.get_objects())
+
+
+def test_long_lived_freezes_only_when_settled() -> None:
+    """Nothing is frozen until ``settle`` is called; all is handed back at the end."""
+    with long_lived() as settle:
+        made = [[n] for n in range(10)]
+        assert collectable(made) and gc.get_freeze_count() == 0
+        settle()
+        assert not collectable(made) and gc.get_freeze_count() > 0
+        later = [[n] for n in range(10)]
+        assert collectable(later)
+    assert collectable(made) and gc.get_freeze_count() == 0
+
+
+def test_long_lived_leaves_a_freeze_it_did_not_make() -> None:
+    """Objects frozen by someone else stay frozen, and nothing more is frozen."""
+    kept = [[n] for n in range(10)]
+    gc.freeze()
+    try:
+        with long_lived() as settle:
+            made = [[n] for n in range(10)]
+            settle()
+            assert collectable(made) and not collectable(kept)
+        assert not collectable(kept) and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert collectable(kept)
 
 
 class Counting(OutboxTransport):
