@@ -4,12 +4,13 @@ and its caching policy flattens it to the same bytes as the email package's own.
 from __future__ import annotations
 
 import re
+from email import quoprimime
 from email.policy import EmailPolicy
 
 import pytest
 
 from sheetsync.compose import POLICY
-from sheetsync.compose.encoding import PIECE, pieces
+from sheetsync.compose.encoding import PIECE, has_long_line, pieces, quoted_printable
 from sheetsync.compose.mime import Attachment, alternative
 from sheetsync.transports.wire import flatten
 
@@ -117,3 +118,23 @@ def test_a_long_body_is_cut_into_pieces_that_join_to_it(cut):
     parts = list(pieces(body))
     assert "\n".join(parts) == body
     assert len(parts) == (3 if cut >= PIECE else 2)  # cut at the first break past PIECE
+
+
+@pytest.mark.parametrize("limit", [1, 2, 9, 10, 997, 998])
+def test_a_long_line_is_found_wherever_it_is(limit):
+    """has_long_line says what measuring every line says, for lines around the limit."""
+    lengths = [0, 1, limit // 2, limit - 1, limit, limit + 1, 2 * limit, 3 * limit + 2]
+    for shift in range(0, 7):
+        for length in lengths:
+            for tail in ("", "\n", "\nabc", "\n" + "z" * (limit + 1)):
+                text = "s" * shift + "\n" + "x" * length + tail
+                longest = max(map(len, text.split("\n")))
+                assert has_long_line(text, limit) == (longest > limit), (shift, length, tail)
+
+
+def test_quoted_printable_cuts_only_the_lines_that_need_it():
+    """Lines that are too long or end in blank space are the package's encoding; the others,
+    around them and in other pieces, are quoted as they are, byte for byte."""
+    lines = ["plain", "a=b ", "tab\t", "x" * 1200, "Müller", "", "end "]
+    text = "\n".join(lines * 900) + "\n"  # over a PIECE: quoted in two pieces
+    assert quoted_printable(text, 998) == quoprimime.body_encode(text, 998)

@@ -1,5 +1,5 @@
-"""compose/jinja.py: the ``sentence`` filter, the ``web`` test and a dict's keys, as the
-templates (default and custom) see them."""
+"""compose/jinja.py: the ``sentence`` filter, the ``web`` test, a dict's keys and the escaping
+of what an HTML template writes, as the templates (default and custom) see them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
+from markupsafe import Markup, escape
 
 from sheetsync.compose import environment
+from sheetsync.compose.jinja import escaped
 
 
 def test_sentence_and_web_in_a_custom_template(tmp_path: Path) -> None:
@@ -38,3 +40,46 @@ def test_dict_keys_read_as_jinja2_reads_them() -> None:
     assert template.render(row={"title": "Renewal", "items": 3}) == "Renewal|True"
     with pytest.raises(UndefinedError):
         environment().from_string("{{ row.missing }}").render(row={"title": "x"})
+
+
+class Shown:
+    """A value with its own HTML, as a custom template might be given."""
+
+    def __html__(self) -> str:
+        return "<i>own</i>"
+
+    def __str__(self) -> str:
+        return "<plain>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "a & b",
+        "<b>",
+        'it\'s "x"',
+        "",
+        42,
+        -7,
+        True,
+        2.5,
+        None,
+        Markup("<b>ok</b>"),
+        Shown(),
+    ],
+)
+def test_html_values_are_written_as_markupsafe_escapes_them(value: object) -> None:
+    """Every value an HTML template writes is the text markupsafe's escape gives."""
+    assert escaped(value) == str(escape(value))
+    template = environment().from_string(
+        "{% autoescape true %}[{{ v }}]{% set s %}{{ v }}{% endset %}{{ s }}{% endautoescape %}"
+    )
+    assert template.render(v=value) == f"[{escape(value)}]{escape(value)}"
+
+
+def test_autoescape_decided_at_render_time_still_escapes() -> None:
+    """An autoescape block whose switch is a variable escapes when it is on, not when off."""
+    template = environment().from_string("{% autoescape on_ %}{{ v }}{% endautoescape %}")
+    assert template.render(on_=True, v="<b>") == "&lt;b&gt;"
+    assert template.render(on_=False, v="<b>") == "<b>"

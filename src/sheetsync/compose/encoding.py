@@ -21,6 +21,7 @@ PIECE = 1 << 20  # characters of a long body split into lines at a time
 SNIFF_LINES = 10  # set_content compares the encodings on the body's first ten lines
 _UNSAFE = re.compile(r"[^\t\n\r -~]")  # what quoted-printable quotes, "=" aside
 _PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n\r"  # what it leaves, and "="
+_BLANK_END = re.compile(r"\n(?<=[ \t]\n)")  # a line break after a space or a tab (found fast)
 
 
 def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
@@ -48,7 +49,29 @@ def _fits(lines: str, max_line: int | None) -> bool:
     """Whether no line of ``lines`` (each ending in a line break) is over ``max_line``."""
     if not max_line or len(lines) <= max_line:
         return True
-    return all(max(map(len, piece.split("\n"))) <= max_line for piece in pieces(lines))
+    return not has_long_line(lines, max_line)
+
+
+def has_long_line(text: str, limit: int) -> bool:
+    """Whether a line of ``text`` (its end the last line's end) is over ``limit`` characters.
+
+    Found without cutting ``text`` into lines: it is read in blocks of about half the
+    limit, back to back. A line over the limit holds a whole block, so every block
+    that holds a line break is passed over; only a block without one has its line
+    measured.
+    """
+    block = limit // 2 + 1  # a run of limit + 1 characters holds a whole block
+    start, end = 0, len(text)
+    while start < end:
+        if text.find("\n", start, start + block) >= 0:
+            start += block
+            continue
+        line_end = text.find("\n", start)
+        line_end = end if line_end < 0 else line_end
+        if line_end - (text.rfind("\n", 0, start) + 1) > limit:
+            return True
+        start = line_end + 1
+    return False
 
 
 def pieces(text: str) -> Iterator[str]:
@@ -96,15 +119,25 @@ def quoted_printable(text: str, max_line: int) -> str:
 
 def _quoted_lines(text: str, max_line: int) -> str:
     """``quoted_printable`` of ``text``: lines joined by ``\\n``."""
-    raw = text.split("\n")
     escaped = text.replace("=", "=3D")
     if text.encode("latin-1").translate(None, _PLAIN):  # anything but plain ASCII
         escaped = _UNSAFE.sub(_quote, escaped)
+    if not _needs_cutting(escaped, max_line):
+        return escaped  # the usual piece: every line is its quoted text
+    raw = text.split("\n")
     quoted = escaped.split("\n")
     for number, line in enumerate(quoted):
         if len(line) > max_line or line.endswith((" ", "\t")):
             quoted[number] = quoprimime.body_encode(raw[number], max_line)
     return "\n".join(quoted)
+
+
+def _needs_cutting(quoted: str, max_line: int) -> bool:
+    """Whether a line of ``quoted`` (lines joined by ``\\n``) is too long or ends in a
+    space or a tab, which quoted-printable must encode differently."""
+    if quoted.endswith((" ", "\t")) or _BLANK_END.search(quoted):
+        return True
+    return has_long_line(quoted, max_line)
 
 
 def _quote(match: re.Match[str]) -> str:

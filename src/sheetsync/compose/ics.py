@@ -101,7 +101,7 @@ def _date(day: dt.date) -> str:
 
 def escape(text: str) -> str:
     """A TEXT value (RFC 5545 3.3.11): ``\\N`` a line break, then ``\\ ; ,`` and breaks escaped."""
-    if not any(c in text for c in "\\;,\r\n"):
+    if not ("\\" in text or ";" in text or "," in text or "\n" in text or "\r" in text):
         return text
     return (
         text.replace("\\N", "\n")

@@ -10,7 +10,11 @@ than the text it writes. Here:
 - what the default templates did with method calls is a filter or a test, which a
   compiled template calls directly: ``{{ item.rule|sentence }}`` (the Why line: first
   letter capital, a full stop at the end) and ``{% if item.link is web %}`` (an
-  ``https://`` or ``http://`` link, the only kind an email links to).
+  ``https://`` or ``http://`` link, the only kind an email links to);
+- each value an HTML template writes is escaped by ``escaped``, not by jinja2's
+  ``escape``: the same text, without making a ``Markup`` object of every value (jinja2's
+  way cost more than the rest of a card). What a template writes is only ever joined
+  into the page or a macro's text, so a plain string of escaped text is as good.
 
 A template reads exactly what it read before; the filters and the test are there for
 custom templates too (docs/templates.md).
@@ -20,17 +24,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from markupsafe import Markup, escape
 
 _DICT_NAMES = frozenset(dir(dict))  # what getattr finds on a plain dict: its methods
 
 
+def escaped(value: Any) -> str:
+    """``value`` as an HTML template writes it: the text of ``markupsafe.escape(value)``.
+
+    Most values are short strings with nothing to escape, whole numbers, or a macro's
+    text (already escaped): they are written as they are.
+    """
+    if type(value) is str:
+        if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
+            return escape(value)
+        return value
+    if type(value) is int:
+        return str(value)
+    if type(value) is Markup:
+        return value
+    return escape(value)
+
+
+class EscapingCodeGenerator(CodeGenerator):
+    """jinja2's compiler, writing ``{{ value }}`` in an autoescaped template as
+    ``environment.escaped(value)`` (where it would write ``escape(value)``).
+
+    Where autoescaping is decided only at render time (an ``{% autoescape %}`` block
+    with a variable), jinja2's own code is kept.
+    """
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escaped(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
 class EmailEnvironment(Environment):
-    """jinja2's environment with a shorter way to a plain dict's keys.
+    """jinja2's environment with a shorter way to a plain dict's keys, and values written
+    into HTML without a ``Markup`` object each (``escaped``).
 
     ``r.title`` on a dict is ``r["title"]`` in jinja2 whenever ``dict`` has no attribute
     of that name; asked in that order, no AttributeError is raised and caught per value.
     """
+
+    code_generator_class = EscapingCodeGenerator
+    escaped = staticmethod(escaped)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is not dict:
