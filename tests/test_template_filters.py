@@ -1,5 +1,6 @@
-"""compose/jinja.py: the ``sentence`` filter, the ``web`` test, a dict's keys and the escaping
-of what an HTML template writes, as the templates (default and custom) see them."""
+"""compose/jinja.py: the ``sentence`` and ``people`` filters, the ``web`` test, a dict's keys
+and the escaping of what an HTML template writes, as the templates (default and custom) see
+them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from jinja2 import UndefinedError
 from markupsafe import Markup, escape
 
+from sheetsync.cells.addresses import Address
 from sheetsync.compose import environment
 from sheetsync.compose.jinja import escaped
 
@@ -83,3 +85,12 @@ def test_autoescape_decided_at_render_time_still_escapes() -> None:
     template = environment().from_string("{% autoescape on_ %}{{ v }}{% endautoescape %}")
     assert template.render(on_=True, v="<b>") == "&lt;b&gt;"
     assert template.render(on_=False, v="<b>") == "<b>"
+
+
+def test_people_lists_each_address_with_its_name() -> None:
+    """The owners read as the default emails list them, escaped in HTML like any value."""
+    owners = (Address("Ann & Lee", "ann@x.com"), Address("", "bob@x.com"))
+    text = environment().from_string("{{ owners|people }}|{{ nobody|people }}")
+    assert text.render(owners=owners, nobody=()) == "Ann & Lee <ann@x.com>, bob@x.com|"
+    html = environment().from_string("{% autoescape true %}{{ owners|people }}{% endautoescape %}")
+    assert html.render(owners=owners) == "Ann &amp; Lee &lt;ann@x.com&gt;, bob@x.com"

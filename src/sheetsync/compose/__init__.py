@@ -85,8 +85,9 @@ def format_day(value: dt.date | None) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}" if value else ""
 
 
+@lru_cache(maxsize=4096)
 def describe_days(days_left: int | None) -> str:
-    """``due today``, ``due in 5 days``, ``3 days overdue``."""
+    """``due today``, ``due in 5 days``, ``3 days overdue`` (made once per number a run)."""
     if days_left is None:
         return ""
     if days_left == 0:

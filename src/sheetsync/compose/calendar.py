@@ -17,9 +17,9 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 from icalendar import Calendar, Event
@@ -37,9 +37,12 @@ HORIZON = 3660  # ten years: SEQUENCE is this less the days left, never below 0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._/-]")
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """One occurrence as a calendar shows it: an all-day event on its due date."""
+class Deadline(NamedTuple):
+    """One occurrence as a calendar shows it: an all-day event on its due date.
+
+    A named tuple, not a frozen dataclass: a big first run attaches tens of thousands of
+    events, and a frozen dataclass took longer to make than the event's text.
+    """
 
     uid: str
     due: dt.date
@@ -55,8 +58,12 @@ class Deadline:
 
 def event_uid(tracker: str, milestone: str, due: dt.date) -> str:
     """``{tracker tag}-{milestone}-{due}@sheetsync``: one per occurrence, for good."""
-    safe = _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), milestone)
+    safe = _UNSAFE.sub(_percent, milestone) if _UNSAFE.search(milestone) else milestone
     return f"{_tag(tracker)}-{safe}-{due.isoformat()}@sheetsync"
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group().encode())
 
 
 @lru_cache(maxsize=64)
@@ -75,20 +82,19 @@ def item_deadlines(items: Iterable[Item], tracker: str, today: dt.date) -> list[
     found: dict[str, Deadline] = {}
     for item in items:
         uid = event_uid(tracker, item.milestone_id, item.due)
-        found.setdefault(
+        if uid in found:
+            continue
+        found[uid] = Deadline(
             uid,
-            Deadline(
-                uid,
-                item.due,
-                item.title,
-                item.rule,
-                f"{item.contract} ({item.contract_id})" if item.contract else item.contract_id,
-                ", ".join(a.email for a in item.owners),
-                f"Milestones tab, row {item.row}",
-                item.link,
-                _sequence(item.due, today),
-                item.type,
-            ),
+            item.due,
+            item.title,
+            item.rule,
+            f"{item.contract} ({item.contract_id})" if item.contract else item.contract_id,
+            ", ".join([a.email for a in item.owners]),
+            f"Milestones tab, row {item.row}",
+            item.link,
+            _sequence(item.due, today),
+            item.type,
         )
     return list(found.values())
 

@@ -22,11 +22,15 @@ custom templates too (docs/templates.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup, escape
+
+from ..cells.addresses import Address
 
 _DICT_NAMES = frozenset(dir(dict))  # what getattr finds on a plain dict: its methods
 
@@ -90,9 +94,22 @@ class EmailEnvironment(Environment):
         return Environment.getattr(self, obj, attribute)  # jinja2's own, for the rest
 
 
+@lru_cache(maxsize=4096)
 def sentence(text: str) -> str:
-    """``text`` as a sentence: its first letter a capital, a full stop at its end."""
+    """``text`` as a sentence: its first letter a capital, a full stop at its end.
+
+    Made once per text a run: a big tracker's rules are a few hundred texts, each on
+    thousands of items."""
     return f"{text[:1].upper()}{text[1:]}{'' if text.endswith('.') else '.'}"
+
+
+def people(addresses: Iterable[Address]) -> str:
+    """``Ann Lee <ann@x.com>, bob@x.com``: each address with its name, if it has one.
+
+    The text the default templates wrote with a loop over the addresses (an HTML
+    template escapes it like any value: ``Ann Lee &lt;ann@x.com&gt;``).
+    """
+    return ", ".join([f"{a.name} <{a.email}>" if a.name else f"{a.email}" for a in addresses])
 
 
 def is_web(link: object) -> bool:
@@ -101,7 +118,8 @@ def is_web(link: object) -> bool:
 
 
 def install(env: Environment) -> Environment:
-    """Add the ``sentence`` filter and the ``web`` test to ``env``."""
+    """Add the ``sentence`` and ``people`` filters and the ``web`` test to ``env``."""
     env.filters["sentence"] = sentence
+    env.filters["people"] = people
     env.tests["web"] = is_web
     return env
