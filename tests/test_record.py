@@ -13,7 +13,7 @@ from sheetsync.cells.addresses import Address
 from sheetsync.derive.changes import Change
 from sheetsync.plan import Item, Notification
 from sheetsync.record.notified import attach_history, last_notified, parse_last_notified
-from sheetsync.record.prune import prune_policy
+from sheetsync.record.prune import any_old, prune_policy
 from sheetsync.record.rows import change_rows, log_rows, sent_today
 from sheetsync.record.summarised import (
     first_rows,
@@ -144,6 +144,18 @@ def test_pruning_keeps_rows_about_current_due_dates() -> None:
     assert policy is not None
     assert policy.current == frozenset({("M-1", str(DUE))})
     assert prune_policy(evaluated(str(DUE)), dt.date(2026, 12, 1), 400, [header, current]) is None
+
+
+def test_only_a_log_row_dated_before_the_cutoff_is_old() -> None:
+    """``any_old``: a row dated before the cutoff; none when the Log lacks Key or Sent At."""
+    header = list(LOG_COLUMNS)
+    cells = {"contract_id": "C-1", "recipients": "a@x.com", "subject": "s", "message_id": "<m@x>"}
+    row = builders.log_row(f"reminder:M-1:{DUE}:30", "2025-01-01T08:00:00Z", **cells)
+    assert any_old([header, row], dt.date(2025, 1, 2))
+    assert not any_old([header, row], dt.date(2025, 1, 1))
+    assert not any_old([header], dt.date(2030, 1, 1))
+    keep = [n for n, name in enumerate(header) if name != "Key"]
+    assert not any_old([[g[n] for n in keep] for g in (header, row)], dt.date(2030, 1, 1))
 
 
 def test_a_last_notified_cell_carries_the_summary_month_and_old_cells_read_as_before():

@@ -38,12 +38,13 @@ from .evaluate import evaluate_milestones
 from .evaluate.health import contract_health
 from .init.sample import sample_tracker
 from .links import LinkMaker, expiry
+from .logtab import log_frame
 from .model import Snapshot, TabWrite
 from .normalize import Tracker, normalize
 from .normalize.settings import Settings
 from .plan import Notification, PlanContext, plan_notifications
 from .problems import problems_by_row
-from .record.notified import attach_history, last_notified
+from .record.notified import attach_history, last_notified_texts
 from .record.prune import prune_policy
 from .record.rows import change_rows, sent_today
 from .record.summary_cells import mark_summaries
@@ -341,9 +342,10 @@ def _run_steps(
     result.emails, result.failed = delivered.emails, delivered.failed
     result.sent, result.items = delivered.sent, delivered.items
     with step("write the status columns"):
-        notified = last_notified(prepared.evaluated, delivered.rows, prepared.today)
+        fresh = log_frame(delivered.rows)  # this run's Log rows, read once
+        notified = last_notified_texts(prepared.evaluated, fresh, prepared.today)
         notified = mark_opened(prepared.evaluated, notified)
-        logs = (prepared.tracker.ledger.frame, delivered.rows)
+        logs = (prepared.tracker.ledger.frame, fresh)
         notified = mark_summaries(
             prepared.evaluated, prepared.tracker.contracts, logs, prepared.today, notified
         )

@@ -44,7 +44,7 @@ def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
         return []
     _, body = split_log(grid)
     days = _first_days(body, columns["Sent At"])
-    old = [index for index, day in enumerate(days) if day is not None and day < prune.cutoff]
+    old = _older(days, prune.cutoff)
     if not old:
         return []
     every = log_values(body, columns, "Key")
@@ -58,6 +58,20 @@ def rows_to_prune(grid: Grid, prune: LogPrune) -> list[int]:
         for at, (index, key) in enumerate(zip(old, keys, strict=True))
         if at not in anchors and not _guards(key, prune)
     ]
+
+
+def any_old(grid: Grid, cutoff: dt.date) -> bool:
+    """Whether a row of the Log ``grid`` is dated before ``cutoff`` (only those may go)."""
+    columns = log_columns(grid)
+    if "Key" not in columns or "Sent At" not in columns:
+        return False
+    _, body = split_log(grid)
+    return bool(_older(_first_days(body, columns["Sent At"]), cutoff))
+
+
+def _older(days: list[dt.date | None], cutoff: dt.date) -> list[int]:
+    """Index of each day before ``cutoff``."""
+    return [index for index, day in enumerate(days) if day is not None and day < cutoff]
 
 
 def _first_days(body: Grid, columns: list[int]) -> list[dt.date | None]:
@@ -108,13 +122,17 @@ def prune_policy(
     as a real one. Rows about any milestone's current due date stay, whatever its status
     (they stop a resend if the date is reopened); so do every row of a milestone that
     cannot be scheduled now and the series anchor of every milestone still in the tracker.
+    Without a row old enough to go, nothing else is worked out.
     """
+    cutoff = today - dt.timedelta(days=retention)
+    if not any_old(log, cutoff):
+        return None
     dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne(NEEDS_ATTENTION)]
     days = dated["due"].dt.strftime("%Y-%m-%d").tolist()
     current = zip(dated["id"].astype(str).tolist(), days, strict=True)
     unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"].tolist()
     prune = LogPrune(
-        cutoff=today - dt.timedelta(days=retention),
+        cutoff=cutoff,
         month=f"{today:%Y-%m}",
         current=frozenset(current),
         whole=frozenset(str(i) for i in unsure if isinstance(i, str) and i),

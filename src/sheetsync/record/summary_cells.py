@@ -14,8 +14,6 @@ import datetime as dt
 
 import pandas as pd
 
-from ..logtab import log_frame
-from ..model import Cell
 from ..plan.summary import active_owners, owner_rows
 from .summarised import first_rows, mark_rank, month_marks, owner_code, sent_in_log, with_mark
 
@@ -23,19 +21,19 @@ from .summarised import first_rows, mark_rank, month_marks, owner_code, sent_in_
 def mark_summaries(
     evaluated: pd.DataFrame,
     contracts: pd.DataFrame,
-    logs: tuple[pd.DataFrame, list[list[Cell]]],
+    logs: tuple[pd.DataFrame, pd.DataFrame],
     today: dt.date,
     texts: dict[int, str],
 ) -> dict[int, str]:
     """``texts`` (Last Notified by sheet row) with this month's summary marks.
 
-    ``logs`` is the Log as read and the rows this run appended.
+    ``logs`` is the Log as read and the rows this run appended (``logtab.log_frame``).
     """
     month = f"{today:%Y-%m}"
     cells = evaluated.get("last_notified")
     held = month_marks(cells, month) if cells is not None else {}
     known = set().union(*held.values())
-    done = sent_in_log(logs[0], month) | sent_in_log(log_frame(logs[1]), month)
+    done = sent_in_log(logs[0], month) | sent_in_log(logs[1], month)
     emails = sorted(active_owners(contracts))
     wanted = {e for e in emails if e in done and owner_code(e) not in known}
     picks = {}
