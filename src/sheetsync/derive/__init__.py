@@ -54,7 +54,7 @@ def term_dates(
     ``written`` is the Term End the program last wrote, by Contract ID: a term it
     already rolled forward stands when Auto-Renew is switched off later.
     """
-    frame = contracts.copy()
+    frame = contracts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     end = frame["end"].to_numpy(dtype="datetime64[D]")
     term = np.maximum(frame["renewal_term"].fillna(12).to_numpy(dtype=np.int64), 1)
     today64 = np.datetime64(today, "D")
@@ -120,7 +120,8 @@ def derive(tracker: Tracker, context: DeriveContext) -> Derived:
     """
     history, settings = context.history, tracker.settings
     contracts = term_dates(tracker.contracts, context.today, history.term_ends)
-    derived = Derived(contracts, tracker.milestones.copy())
+    # Copy-on-write: a column changed here is copied then, the rest is shared, not duplicated.
+    derived = Derived(contracts, tracker.milestones.copy(deep=False))
     _roll_recurring(derived, context.source, history)
     reconcile_auto(derived, settings, context.including(derived.changes))
     reconcile_approvals(derived, settings, context)

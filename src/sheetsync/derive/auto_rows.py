@@ -151,6 +151,8 @@ def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: 
     """Cancel open auto rows an active contract's terms no longer call for, logged once."""
     frame = derived.milestones
     rows = np.flatnonzero(auto)
+    if not len(rows):
+        return
     live = derived.contracts.loc[usable(derived.contracts), "id"]
     part = frame.iloc[rows]
     gone = (~part["id"].isin(wanted) & part["contract_id"].isin(live) & ~part["done"]).to_numpy(

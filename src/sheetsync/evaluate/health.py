@@ -12,10 +12,10 @@ from ..values import iso_days, with_slot
 
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
-    frame = contracts.copy()
+    frame = contracts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     status = milestones["status"].to_numpy()
     # Contract IDs hashed once, for both the flags and the Next Milestone.
-    codes, owners = pd.factorize(milestones["contract_id"], use_na_sentinel=False)
+    codes, owners = _factorize_ids(milestones["contract_id"])
     # Each contract's ID among them (-1: no milestone names it).
     place = pd.Index(owners).get_indexer(frame["id"]) if len(owners) else np.full(len(frame), -1)
     attention, overdue, soon = _any_by_contract(
@@ -36,6 +36,18 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     texts = with_slot(_next_by_contract(milestones, (codes, len(owners))), "")
     frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object)
     return frame
+
+
+def _factorize_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes and distinct IDs, a blank (None, NaN) keeping a code of its own.
+
+    Contract IDs are text, so the pass that looks for blanks first is only made
+    when the hashing met one.
+    """
+    codes, distinct = pd.factorize(ids)
+    if len(codes) and codes.min() < 0:
+        return pd.factorize(ids, use_na_sentinel=False)
+    return codes, distinct
 
 
 def _any_by_contract(

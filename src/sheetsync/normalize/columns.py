@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import is_, itemgetter
 from typing import Any
 
 import numpy as np
@@ -71,7 +71,11 @@ class Table:
     def distinct(self, name: str) -> Coded:
         """Column ``name`` as its distinct cells and a code per row (factorized once)."""
         if name not in self.coded:
-            self.coded[name] = Coded.of(self.get(name).to_numpy(dtype=object))
+            if name in self.raw or not self.rows:
+                self.coded[name] = Coded.of(self.get(name).to_numpy(dtype=object))
+            else:  # the tab lacks the column: every row holds the one blank cell
+                blank = np.asarray([None], dtype=object)
+                self.coded[name] = Coded(np.zeros(len(self.rows), dtype=np.intp), blank)
         return self.coded[name]
 
 
@@ -145,6 +149,23 @@ def column_texts(table: Table, name: str) -> Coded:
     return table.distinct(name).texts()
 
 
+def id_texts(table: Table, name: str) -> tuple[Coded, bool]:
+    """``column_texts``, and whether no two of its texts are equal (``unique`` would not merge).
+
+    Distinct cells stay distinct as texts when each is text that needs no trimming
+    (``strip`` gives back the very same string) and, if the column has blank cells,
+    no cell is "" (a blank's text) as well.
+    """
+    raw = table.distinct(name)
+    texts = raw.texts()
+    cells = raw.values[:-1] if raw.nan >= 0 else raw.values
+    blank = is_none_mask(cells)
+    kept = ~blank
+    same = all(map(is_, texts.values[kept], cells[kept]))
+    distinct = same and not (blank.any() and bool(np.any(texts.values[kept] == "")))
+    return texts, distinct
+
+
 def equals(values: Coded, wanted: str | None) -> np.ndarray:
     """Per row, whether the value is ``wanted``."""
     return values.equals(wanted)
@@ -197,9 +218,14 @@ def _check_addresses(text: str, domains: tuple[str, ...]) -> tuple[tuple[Address
     return kept, "; ".join(notes)
 
 
-def duplicates(ids: Coded, flags: Flagger, column: str, what: str) -> np.ndarray:
-    """Rows whose (non-blank) ID another row also has, each flagged with the other rows."""
-    ids = ids.unique()
+def duplicates(
+    ids: Coded, flags: Flagger, column: str, what: str, distinct: bool = False
+) -> np.ndarray:
+    """Rows whose (non-blank) ID another row also has, each flagged with the other rows.
+
+    ``distinct`` says no two of ``ids.values`` are equal (``id_texts``): none to merge.
+    """
+    ids = ids if distinct else ids.unique()
     counts = np.bincount(ids.codes, minlength=len(ids.values))
     dup = (counts[ids.codes] > 1) & ~equals(ids, "")
     if dup.any():

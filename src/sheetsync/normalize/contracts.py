@@ -17,6 +17,7 @@ from .columns import (
     column_texts,
     duplicates,
     equals,
+    id_texts,
     quoted,
     read_dates,
     read_owners,
@@ -31,10 +32,10 @@ _CONTRACT_STATES = {"", *(s.casefold() for s in CONTRACT_STATUSES)}
 def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the Contracts tab: one row per contract, with its Problems."""
     flags = Flagger(table)
-    ids = column_texts(table, "Contract ID")
+    ids, distinct = id_texts(table, "Contract ID")
     blank = "Contract ID is blank; give this contract an ID (C-001)"
     flags.flag(equals(ids, ""), "Contract ID", blank)
-    dup = duplicates(ids, flags, "Contract ID", "each contract needs its own ID")
+    dup = duplicates(ids, flags, "Contract ID", "each contract needs its own ID", distinct)
     names = column_texts(table, "Contract")
     flags.flag(equals(names, ""), "Contract", "Contract (the name) is blank")
     owners, owner_blank, _ = read_owners(table, "Owner", settings.allowed_domains, flags)

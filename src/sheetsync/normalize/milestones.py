@@ -19,6 +19,7 @@ from .columns import (
     column_texts,
     duplicates,
     equals,
+    id_texts,
     quoted,
     read_dates,
     read_owners,
@@ -34,8 +35,8 @@ def milestone_frame(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the Milestones tab: one row per milestone, its Problems, and whether it is blocked."""
     flags = Flagger(table)
-    ids, new_id = _ids(table)
-    blocked = duplicates(ids, flags, "Milestone ID", "give each milestone its own ID")
+    ids, new_id, distinct = _ids(table)
+    blocked = duplicates(ids, flags, "Milestone ID", "give each milestone its own ID", distinct)
     contract_ids = column_texts(table, "Contract ID")
     known = contracts.loc[~contracts["duplicate"] & (contracts["id"] != "")]
     by_id = known.set_index("id")
@@ -113,11 +114,16 @@ def _contract_flags(
     )
 
 
-def _ids(table: Table) -> tuple[Coded, np.ndarray]:
-    """Milestone IDs, assigning ``M-0001``-style IDs after the highest one to blank rows."""
-    ids = column_texts(table, "Milestone ID")
+def _ids(table: Table) -> tuple[Coded, np.ndarray, bool]:
+    """Milestone IDs, assigning ``M-0001``-style IDs after the highest one to blank rows.
+
+    Also whether the IDs are known to be distinct texts (``id_texts``; not said once new
+    IDs are added).
+    """
+    ids, distinct = id_texts(table, "Milestone ID")
     blank = equals(ids, "")
     if blank.any():
+        distinct = False
         used = ids.values[np.bincount(ids.codes, minlength=len(ids.values)) > 0]
         numbers = [int(m.group(1)) for v in used if (m := ID_PATTERN.search(v))]
         start = max(numbers) + 1 if numbers else 1
@@ -127,7 +133,7 @@ def _ids(table: Table) -> tuple[Coded, np.ndarray]:
         codes = ids.codes.copy()
         codes[blank] = len(ids.values) + np.arange(count)
         ids = Coded(codes, np.concatenate([ids.values, np.asarray(fresh, dtype=object)]))
-    return ids, blank
+    return ids, blank, distinct
 
 
 def _types(table: Table, flags: Flagger) -> Coded:
