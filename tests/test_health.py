@@ -72,3 +72,16 @@ def test_next_milestone_is_the_earliest_open_one_with_its_date() -> None:
         ),
     )
     assert found["next_milestone"].tolist() == ["Invoice (2027-02-01)", ""]
+
+
+def test_a_milestone_without_a_contract_id_counts_for_no_contract() -> None:
+    """A blank (None) Contract ID groups no milestone with a contract; the others still count."""
+    found = contract_health(
+        contracts("C-1", "C-2"),
+        milestones(
+            (None, "Overdue", "2027-01-01", "Orphan"),  # type: ignore[arg-type]
+            ("C-1", "Due soon", "2027-02-01", "Renewal"),
+        ),
+    )
+    assert found["health"].tolist() == ["Due soon", "On track"]
+    assert found["next_milestone"].tolist() == ["Renewal (2027-02-01)", ""]

@@ -15,6 +15,7 @@ from sheetsync.normalize.columns import (
     Table,
     column_texts,
     duplicates,
+    id_texts,
     read_dates,
     read_owners,
 )
@@ -64,6 +65,26 @@ def test_a_column_the_tab_lacks_reads_blank_on_every_row() -> None:
     found = table(contract("C-1"), contract("C-2"))
     assert found.get("Risk").tolist() == [None, None]
     assert "Risk" not in found.index
+
+
+def test_a_column_the_tab_lacks_is_one_blank_cell_on_every_row() -> None:
+    """Risk is not in the header: its distinct cells are one blank, which every row holds."""
+    found = table(contract("C-1"), contract("C-2"))
+    risk = found.distinct("Risk")
+    assert (risk.values.tolist(), risk.codes.tolist()) == ([None], [0, 0])
+    assert column_texts(found, "Risk").series().tolist() == ["", ""]
+
+
+def test_ids_are_known_distinct_only_when_no_two_texts_can_be_equal() -> None:
+    """Untrimmed text, a number or a blank beside "" may share a text: then not known distinct."""
+    assert id_texts(table(contract("C-1"), contract("C-2")), "Contract ID")[1]
+    assert id_texts(table(contract("C-1"), contract(None, contract="x")), "Contract ID")[1]
+    for other in (" C-1", 1.0):
+        texts, distinct = id_texts(table(contract("C-1"), contract(other)), "Contract ID")
+        assert not distinct and len(texts.values) == 2
+    blank_and_empty = table(contract("", contract="y"), contract(None, contract="x"))
+    assert not id_texts(blank_and_empty, "Contract ID")[1]
+    assert id_texts(table(contract(" C-1"), contract("C-2")), "Contract ID")[1] is False
 
 
 def test_a_persons_own_column_stays_in_the_header_and_is_not_read() -> None:
