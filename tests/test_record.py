@@ -11,8 +11,14 @@ import pandas as pd
 import builders
 from sheetsync.cells.addresses import Address
 from sheetsync.derive.changes import Change
+from sheetsync.logtab import log_frame
 from sheetsync.plan import Item, Notification
-from sheetsync.record.notified import attach_history, last_notified, parse_last_notified
+from sheetsync.record.notified import (
+    attach_history,
+    last_notified,
+    log_history,
+    parse_last_notified,
+)
 from sheetsync.record.prune import any_old, prune_policy
 from sheetsync.record.rows import change_rows, log_rows, sent_today
 from sheetsync.record.summarised import (
@@ -215,3 +221,39 @@ def test_only_marks_for_the_month_asked_are_read():
     )
     assert month_marks(cells, "2026-12") == {0: {ann}, 2: {ann, bob}}
     assert month_marks(cells, "2027-01") == {}
+
+
+def test_the_log_history_keeps_the_furthest_stage_of_each_kind_per_occurrence() -> None:
+    """Shortest lead, highest notice (the first day it went), highest level; none is none."""
+    sent = [
+        ("reminder:M-1:2027-01-08:30", "2026-11-01"),
+        ("reminder:M-1:2027-01-08:7", "2026-11-20"),
+        ("overdue:M-2:2026-11-01:1", "2026-11-10"),
+        ("overdue:M-2:2026-11-01:2", "2026-11-20"),
+        ("overdue:M-2:2026-11-01:2", "2026-11-15"),  # the same notice again, later read first
+        ("escalation:M-2:2026-11-01:2", "2026-11-18"),
+        ("escalation:M-2:2026-11-01:1", "2026-11-12"),
+        ("reminder:M-2:2026-12-01:7", "2026-12-30"),  # dated after today: counted as today
+        ("summary:jane@example.com:2026-11", "2026-11-01"),  # not a milestone's key
+    ]
+    rows = [builders.log_row(key, f"{day}T08:00:00Z") for key, day in sent]
+    rows.append(
+        builders.log_row("reminder:M-3:2027-01-08:7", "2026-11-01T08:00:00Z", result="failed")
+    )
+    history = log_history(log_frame(rows), dt.date(2026, 12, 1))
+    assert history.index.tolist() == [
+        ("M-1", "2027-01-08"),
+        ("M-2", "2026-11-01"),
+        ("M-2", "2026-12-01"),
+    ]
+    day = pd.Timestamp
+    got = history.to_dict("index")
+    one = got[("M-1", "2027-01-08")]
+    assert one["sent_lead"] == 7 and one["sent_last"] == day("2026-11-20")
+    assert one["sent_overdue"] == one["sent_level"] == 0 and pd.isna(one["sent_overdue_on"])
+    two = got[("M-2", "2026-11-01")]
+    assert np.isnan(two["sent_lead"]) and two["sent_overdue"] == 2 and two["sent_level"] == 2
+    assert two["sent_overdue_on"] == day("2026-11-15") and two["sent_last"] == day("2026-11-20")
+    late = got[("M-2", "2026-12-01")]
+    assert late["sent_lead"] == 7 and late["sent_last"] == day("2026-12-01")
+    assert late["sent_overdue"] == late["sent_level"] == 0 and pd.isna(late["sent_overdue_on"])

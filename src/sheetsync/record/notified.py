@@ -203,20 +203,63 @@ def _key_parts(keys: pd.Series) -> pd.DataFrame:
 
 
 def _fold(parts: pd.DataFrame) -> pd.DataFrame:
-    """The per-key rows folded into one record per occurrence."""
+    """The per-key rows folded into one record per occurrence, in (milestone, due) order.
+
+    The rows are grouped once, by number; each figure is then gathered per group.
+    """
     group = ["milestone", "due"]
-    out = parts.groupby(group)["day"].max().rename("sent_last").to_frame()
-    reminders = parts[parts["kind"] == REMINDER]
-    out["sent_lead"] = reminders.groupby(group)["stage"].min()
-    notices = parts[parts["kind"] == OVERDUE_NOTICE]
-    top = notices.sort_values(["stage", "day"], ascending=[False, True]).drop_duplicates(group)
-    top = top.set_index(group)
-    out["sent_overdue"] = top["stage"]
-    out["sent_overdue_on"] = top["day"]
-    out["sent_level"] = parts[parts["kind"] == ESCALATION].groupby(group)["stage"].max()
-    out["sent_overdue"] = out["sent_overdue"].fillna(0).astype(np.int64)
-    out["sent_level"] = out["sent_level"].fillna(0).astype(np.int64)
+    first, firsts = pd.factorize(parts["milestone"], sort=True)
+    second, seconds = pd.factorize(parts["due"], sort=True)
+    pairs, inverse = np.unique(first * len(seconds) + second, return_inverse=True)
+    codes = inverse.reshape(-1)
+    index = pd.MultiIndex(
+        levels=[firsts, seconds],
+        codes=[pairs // len(seconds), pairs % len(seconds)],
+        names=group,
+        verify_integrity=False,
+    )
+    kind = parts["kind"].to_numpy(dtype=object)
+    stage = parts["stage"].to_numpy(dtype=np.int64)
+    days = parts["day"].to_numpy()
+    ticks = days.view(np.int64)
+    out = pd.DataFrame({"sent_last": _per_group(np.maximum, codes, ticks, len(index))}, index=index)
+    out["sent_last"] = out["sent_last"].to_numpy().view(days.dtype)
+    reminder = kind == REMINDER
+    lead = _per_group(np.minimum, codes[reminder], stage[reminder], len(index))
+    has_lead = _present(codes[reminder], len(index))
+    out["sent_lead"] = lead if has_lead.all() else np.where(has_lead, lead, np.nan)
+    notice = kind == OVERDUE_NOTICE
+    top = _per_group(np.maximum, codes[notice], stage[notice], len(index), 0)
+    at_top = notice & (stage == top[codes])  # the highest notice's rows: the earliest day
+    on = _per_group(np.minimum, codes[at_top], ticks[at_top], len(index))
+    none = np.iinfo(np.int64).min  # NaT
+    out["sent_overdue"] = top
+    out["sent_overdue_on"] = np.where(_present(codes[notice], len(index)), on, none).view(
+        days.dtype
+    )
+    escalation = kind == ESCALATION
+    out["sent_level"] = _per_group(np.maximum, codes[escalation], stage[escalation], len(index), 0)
     return out[list(SENT_COLUMNS)]
+
+
+def _per_group(
+    fold: np.ufunc, codes: np.ndarray, values: np.ndarray, groups: int, empty: int | None = None
+) -> np.ndarray:
+    """``fold`` (``np.maximum`` or ``np.minimum``) of ``values`` within each group numbered
+    by ``codes``; ``empty`` for a group without any (else the fold's own start)."""
+    if empty is None:
+        bound = np.iinfo(np.int64)
+        empty = bound.min if fold is np.maximum else bound.max
+    out = np.full(groups, empty, dtype=np.int64)
+    fold.at(out, codes, values)
+    return out
+
+
+def _present(codes: np.ndarray, groups: int) -> np.ndarray:
+    """Which of ``groups`` groups ``codes`` names at least once."""
+    out = np.zeros(groups, dtype=bool)
+    out[codes] = True
+    return out
 
 
 def _empty_history() -> pd.DataFrame:
