@@ -29,7 +29,7 @@ def fields(n: int) -> dict[str, object]:
         "title": f"Pay invoice {n}",
         "type": "payment",
         "due": dt.date(2027, 3, 8),
-        "days_left": 7,
+        "days_left": 6,
         "stage": 7,
         "row": n + 1,
         "owners": JANE,
@@ -43,7 +43,7 @@ def columns(rows: list[dict[str, object]]) -> dict[str, list[object]]:
 
 
 def test_items_equal_those_built_one_by_one_in_row_order() -> None:
-    """Each item has every field of its row, the same as ``Item(**fields)``, links None."""
+    """Each item has every field of its row (no two alike), as ``Item(**fields)``, links None."""
     rows = [fields(1), fields(2), {**fields(3), "contract": ""}]
     built = items(columns(rows))
     assert built == [Item(**row) for row in rows]  # type: ignore[arg-type]
@@ -113,3 +113,10 @@ def test_row_contracts_answer_the_same_when_asked_again_in_pieces() -> None:
     assert found.at(np.asarray([3, 1])).tolist() == [0, -1]
     assert found.at(np.asarray([0, 1, 2, 3, 2])).tolist() == [0, -1, 1, 0, 1]
     assert found.at(np.zeros(0, dtype=np.intp)).tolist() == []
+
+
+def test_a_contract_row_without_an_id_is_no_rows_contract() -> None:
+    """A Contracts row with a blank ID names no milestone row whose Contract ID is blank."""
+    contracts = pd.DataFrame({"id": ["C-001", None], "name": ["Acme MSA", "Nameless"]})
+    found = RowContracts(contract_names(contracts), np.asarray([None, "C-001"], dtype=object))
+    assert found.names[found.at(np.arange(2))].tolist() == ["", "Acme MSA"]

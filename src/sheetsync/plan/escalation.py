@@ -43,7 +43,8 @@ def escalation_routes(milestones: pd.DataFrame, settings: Settings) -> list[Rout
     routes: list[Route] = [()] * len(milestones)
     if len(rising) == len(milestones):
         return _routes(milestones, settings)
-    for at, route in zip(rising.tolist(), _routes(milestones.iloc[rising], settings), strict=True):
+    wanted = milestones[["level", "escalate_to", "department"]].iloc[rising]
+    for at, route in zip(rising.tolist(), _routes(wanted, settings), strict=True):
         routes[at] = route
     return routes
 

@@ -66,7 +66,9 @@ class RowContracts:
         asked = found == _UNASKED
         if asked.any():
             rows = pos[asked]
-            self._at[rows] = lookup(self._index, self._ids[rows])
+            # A blank ID is found nowhere; only an index holding a blank could find it.
+            ask = lookup if self._index.hasnans else pd.Index.get_indexer
+            self._at[rows] = ask(self._index, self._ids[rows])
             found = self._at[pos]
         return found
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -122,20 +123,27 @@ def _pairs(
 def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndarray]:
     """For every milestone, which summary sections list it (and whether it is open)."""
     days = milestones["days_left"]
-    open_ = milestones["status"].isin(OPEN_STATUSES)
+    status = milestones["status"].to_numpy(dtype=object)  # compared as objects: quicker
+    open_ = _one_of(status, OPEN_STATUSES)
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     completed_last_month = milestones["completed_on"].between(
         pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)
     )
+    terms = _one_of(milestones["type"].to_numpy(dtype=object), TERM_TYPES)
     flags = {
-        "overdue": milestones["status"] == OVERDUE,
-        "next_30": open_ & days.between(0, 30).fillna(False),
-        "terms_90": open_ & days.between(0, 90).fillna(False) & milestones["type"].isin(TERM_TYPES),
-        "completed": (milestones["status"] == DONE) & completed_last_month,
-        "problems": milestones["problems"] != "",
+        "overdue": status == OVERDUE,
+        "next_30": open_ & days.between(0, 30).fillna(False).to_numpy(dtype=bool),
+        "terms_90": open_ & days.between(0, 90).fillna(False).to_numpy(dtype=bool) & terms,
+        "completed": (status == DONE) & completed_last_month.to_numpy(dtype=bool),
+        "problems": milestones["problems"].to_numpy(dtype=object) != "",
         "open": open_,
     }
-    return {name: column.to_numpy(dtype=bool) for name, column in flags.items()}
+    return {name: np.asarray(column, dtype=bool) for name, column in flags.items()}
+
+
+def _one_of(cells: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """Per cell, whether it is one of ``texts``."""
+    return np.logical_or.reduce([cells == text for text in texts])
 
 
 def _contents(
@@ -150,23 +158,25 @@ def _contents(
     flags = section_flags(milestones, today)
     listed = np.logical_or.reduce([flags[name] for name in SECTIONS])
     due = milestones["due"].to_numpy()
+    month = _chart_month(due, today)
+    charted = flags["open"] & (month >= 0) & (month < 6) & ~np.isnat(due)  # in the chart
     # Only rows a section lists or the chart counts are paired with owners.
-    shown = np.flatnonzero(listed | (flags["open"] & _in_chart(due, today)))
-    owner, pos = owner_rows(milestones.iloc[shown], contracts, emails, row_contracts.at(shown))
+    shown = np.flatnonzero(listed | charted)
+    paired = milestones[["owners", "contract_id"]].iloc[shown]
+    owner, pos = owner_rows(paired, contracts, emails, row_contracts.at(shown))
     pos = shown[pos]
-    charts = _charts(due[pos], owner, flags["open"][pos], len(emails), today)
+    charts = _charts(month[pos], owner, charted[pos], len(emails), today)
     keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
     owner, pos = owner[keep], pos[keep]
     order = _urgency(milestones, owner, pos)
     owner, pos = owner[order], pos[order]
     records = _records(milestones, row_contracts, pos, flags, context)
     counts, problems = _contracts_owned(contracts, emails)
-    bounds = np.searchsorted(owner, np.arange(len(emails) + 1))
+    sections = _sections(owner, pos, records, flags, len(emails))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
     contents = []
     for i, email in enumerate(emails):
-        mine = pos[bounds[i] : bounds[i + 1]]
-        listed = {name: records[mine[flags[name][mine]]].tolist() for name in SECTIONS}
+        listed = {name: sections[name][i] for name in SECTIONS}
         contents.append(
             {
                 "month": today.strftime("%B %Y"),
@@ -179,6 +189,23 @@ def _contents(
             }
         )
     return contents
+
+
+def _sections(
+    owner: np.ndarray, pos: np.ndarray, records: np.ndarray, flags: dict[str, np.ndarray], n: int
+) -> dict[str, list[list[dict[str, object]]]]:
+    """Each section's records for each of the ``n`` owners, in the pairs' order.
+
+    ``(owner, pos)`` are the listed pairs, sorted by owner: a section's pairs are
+    picked out once, then cut at the owners' bounds.
+    """
+    sections = {}
+    for name in SECTIONS:
+        chosen = flags[name][pos]
+        listed = records[pos[chosen]].tolist()
+        bounds = np.searchsorted(owner[chosen], np.arange(n + 1)).tolist()
+        sections[name] = [listed[a:b] for a, b in pairwise(bounds)]
+    return sections
 
 
 def _urgency(milestones: pd.DataFrame, owner: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -299,22 +326,15 @@ def _chart_month(due: np.ndarray, today: dt.date) -> np.ndarray:
     return due.astype("datetime64[M]").astype(np.int64) - this
 
 
-def _in_chart(due: np.ndarray, today: dt.date) -> np.ndarray:
-    """Whether each due date falls in the chart's six months."""
-    month = _chart_month(due, today)
-    return (month >= 0) & (month < 6) & ~np.isnat(due)
-
-
 def _charts(
-    due: np.ndarray, owner: np.ndarray, open_: np.ndarray, owners: int, today: dt.date
+    month: np.ndarray, owner: np.ndarray, counted: np.ndarray, owners: int, today: dt.date
 ) -> list[list[dict[str, object]]]:
     """Open milestones due per month for this month and the next five, per owner.
 
-    ``due``, ``owner`` and ``open_`` describe the same ``(owner, milestone)`` pairs.
+    ``month`` (``_chart_month``), ``owner`` and ``counted`` (open, due in the chart's
+    months) describe the same ``(owner, milestone)`` pairs.
     """
     labels = [m.strftime("%b %Y") for m in _months(today)]
-    month = _chart_month(due, today)
-    counted = open_ & _in_chart(due, today)
     counts = np.bincount(owner[counted] * 6 + month[counted], minlength=owners * 6)
     charts = []
     for values in counts.reshape(owners, 6).tolist():
