@@ -127,13 +127,18 @@ def not_noted(milestones: pd.DataFrame, due: Due, ledger: Ledger) -> Due:
     """
     if "noted" not in milestones or not len(due.pos):
         return due
-    noted = milestones["noted"].to_numpy(dtype=object)[due.pos]
-    got = ledger.recipients
-    keep = [
-        key in got or not (isinstance(keys, tuple) and key in keys)
-        for key, keys in zip(due.keys, noted, strict=True)
+    codes, cells = factorize_objects(milestones["noted"].to_numpy(dtype=object)[due.pos])
+    holds = np.asarray([isinstance(c, tuple) and len(c) > 0 for c in cells] + [False])
+    asked = np.flatnonzero(holds[codes])  # rows recording some key (code -1: a blank cell)
+    if not len(asked):
+        return due
+    got, keys = ledger.recipients, [due.keys[i] for i in asked.tolist()]
+    keep = np.ones(len(due.pos), dtype=bool)
+    keep[asked] = [
+        key in got or key not in cells[code]
+        for key, code in zip(keys, codes[asked].tolist(), strict=True)
     ]
-    return due.take(np.asarray(keep, dtype=bool))
+    return due.take(keep)
 
 
 _ITEM_COLUMNS = ("id", "contract_id", "title", "type", "due", "days_left", "row", "owners")
