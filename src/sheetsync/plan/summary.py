@@ -17,7 +17,7 @@ import pandas as pd
 from ..cells.addresses import Address
 from ..keys import summary_key
 from ..normalize.ledger import Ledger
-from ..record.summarised import month_marks, owner_code
+from ..record.summarised import owner_code, summary_mark
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
 from .notification import Notification, PlanContext
@@ -64,8 +64,11 @@ def plan_summaries(
 
 def _marked_codes(milestones: pd.DataFrame, month: str) -> set[str]:
     """The owner codes Last Notified cells hold for ``month``: their summaries went."""
-    cells = milestones.get("last_notified")
-    return set().union(*month_marks(cells, month).values()) if cells is not None else set()
+    if "last_notified" not in milestones:
+        return set()
+    _, cells = factorize_objects(milestones["last_notified"].to_numpy(dtype=object))  # each once
+    marks = (summary_mark(cell) for cell in cells)
+    return set().union(*(codes for held, codes in filter(None, marks) if held == month))
 
 
 def active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
