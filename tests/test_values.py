@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sheetsync.values import lookup
+from sheetsync.values import Coded, lookup, text_codes
 
 
 def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:
@@ -14,3 +14,49 @@ def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:
     values = np.asarray(["C-2", None, np.nan, "C-9", "C-1", "C-2"], dtype=object)
     assert lookup(index, values).tolist() == [2, -1, -1, -1, 0, 2]
     assert lookup(index, np.asarray([], dtype=object)).tolist() == []
+
+
+def _ids(count: int) -> np.ndarray:
+    """``count`` texts, mostly distinct, each repeat a separate string object equal to the first."""
+    return np.asarray([f"C-{i % (count - 300):05d}" for i in range(count)], dtype=object)
+
+
+def test_text_codes_number_texts_as_factorize_does() -> None:
+    """Mostly distinct texts: pandas' codes and distinct values, each the text's first object."""
+    cells = _ids(3000)
+    found = text_codes(cells)
+    assert found is not None
+    codes, values = found
+    want_codes, want_values = pd.factorize(cells)
+    assert codes.tolist() == want_codes.tolist()
+    assert values.tolist() == list(want_values)
+    assert all(v is c for v, c in zip(values, cells[: len(values)], strict=True))
+    assert codes[2999] == codes[299] and codes[2999] != codes[298]
+
+
+def test_text_codes_leave_other_columns_to_factorize() -> None:
+    """Short, repetitive or not all text: None, and ``Coded.of`` reads them as before."""
+    assert text_codes(_ids(1000)) is None
+    few = np.asarray([f"T-{i % 5}" for i in range(5000)], dtype=object)
+    assert text_codes(few) is None
+    for odd in (None, 3.0, np.nan):
+        cells = _ids(3000)
+        cells[2500] = odd
+        assert text_codes(cells) is None
+        want, _ = pd.factorize(cells)
+        assert Coded.of(cells).codes[:2500].tolist() == want[:2500].tolist()
+
+
+class _SharedHash(str):
+    """A text whose hash every other such text shares."""
+
+    def __hash__(self) -> int:
+        return 7
+
+
+def test_texts_sharing_a_hash_are_still_told_apart() -> None:
+    """Two different texts with one hash: no codes by hash; ``Coded.of`` keeps them apart."""
+    cells = np.asarray([_SharedHash(f"C-{i}") for i in range(3000)], dtype=object)
+    assert text_codes(cells) is None
+    coded = Coded.of(cells)
+    assert coded.codes.tolist() == list(range(3000))

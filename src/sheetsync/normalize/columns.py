@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import is_, itemgetter
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -57,9 +57,14 @@ class Table:
         keep = _non_blank(coded, len(data))
         rows = (np.flatnonzero(keep) + 2).tolist()
         if keep.all():
-            raw = {name: pd.Series(column, dtype=object) for name, column in cells.items()}
+            raw = {
+                name: pd.Series(column, dtype=object, copy=False) for name, column in cells.items()
+            }
             return cls(tab, header, index, rows, raw, coded)
-        raw = {name: pd.Series(column[keep], dtype=object) for name, column in cells.items()}
+        raw = {
+            name: pd.Series(column[keep], dtype=object, copy=False)
+            for name, column in cells.items()
+        }
         return cls(tab, header, index, rows, raw)
 
     def get(self, name: str) -> pd.Series:
@@ -97,7 +102,10 @@ def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
 def _non_blank(coded: dict[str, Coded], length: int) -> np.ndarray:
     """Rows with at least one cell that is not None, NaN, "" or False (nor 0, which equals it)."""
     keep = np.zeros(length, dtype=bool)
-    for column in coded.values():
+    # Columns with fewer distinct cells first: once every row is kept, the rest can wait.
+    for column in sorted(coded.values(), key=lambda c: len(c.values)):
+        if keep.all():
+            break
         values = column.values
         empty = np.asarray(values == "", dtype=np.bool_) | is_none_mask(values)
         filled = ~(empty | np.asarray(values == False, dtype=np.bool_))  # noqa: E712
@@ -160,9 +168,9 @@ def id_texts(table: Table, name: str) -> tuple[Coded, bool]:
     texts = raw.texts()
     cells = raw.values[:-1] if raw.nan >= 0 else raw.values
     blank = is_none_mask(cells)
-    kept = ~blank
-    same = all(map(is_, texts.values[kept], cells[kept]))
-    distinct = same and not (blank.any() and bool(np.any(texts.values[kept] == "")))
+    # Only a text cell equals its text, and only when trimming left it as it was.
+    same = bool((np.asarray(texts.values == cells, dtype=np.bool_) | blank).all())
+    distinct = same and not (blank.any() and bool(np.any(texts.values[~blank] == "")))
     return texts, distinct
 
 

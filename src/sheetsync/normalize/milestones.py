@@ -48,7 +48,7 @@ def milestone_frame(
     types = _types(table, flags)
     due = read_dates(table, "Due Date", settings.locale, flags)
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
-    told = np.isin(table.rows, [p.row for p in flags.problems if p.column == "Due Date"])
+    told = np.isin(flags.rows, [p.row for p in flags.problems if p.column == "Due Date"])
     id_column, sources = ids.series(), _sources(table)
     undated = np.isnat(due) & ~program_dated(id_column, sources)
     flags.flag(undated & ~told, "Due Date", "Due Date is blank")
