@@ -257,3 +257,44 @@ def test_the_log_history_keeps_the_furthest_stage_of_each_kind_per_occurrence() 
     late = got[("M-2", "2026-12-01")]
     assert late["sent_lead"] == 7 and late["sent_last"] == day("2026-12-01")
     assert late["sent_overdue"] == late["sent_level"] == 0 and pd.isna(late["sent_overdue_on"])
+
+
+def test_attach_history_merges_only_rows_the_log_or_their_cell_names() -> None:
+    """A row the Log names, a row whose cell records its due date, a row with a cell for
+    another due date and a row with nothing: only the first two read as sent."""
+    log = log_frame(
+        [
+            builders.log_row("reminder:M-1:2027-01-08:7", "2026-11-20T08:00:00Z"),
+            builders.log_row("overdue:M-9:2026-11-01:1", "2026-11-10T08:00:00Z"),
+        ]
+    )
+    rows = pd.DataFrame(
+        {
+            "row": [2, 3, 4, 5],
+            "id": ["M-1", "M-2", "M-3", "M-4"],
+            "due": pd.to_datetime(["2027-01-08", "2026-11-01", "2026-11-01", None]),
+            "last_notified": pd.Series(
+                [
+                    None,
+                    "2026-11-20: overdue #2 (2026-11-20) · escalation L1 · due 2026-11-01",
+                    "2026-10-01: reminder 7d · due 2026-10-08",
+                    "",
+                ],
+                dtype=object,
+            ),
+        }
+    )
+    got = attach_history(rows, log, dt.date(2026, 12, 1))
+    assert got["sent_lead"].tolist()[0] == 7 and got["sent_lead"].isna().tolist()[1:] == [True] * 3
+    assert got["sent_overdue"].tolist() == [0, 2, 0, 0]
+    assert got["sent_level"].tolist() == [0, 1, 0, 0]
+    assert got["sent_overdue_on"].tolist()[1] == pd.Timestamp("2026-11-20")
+    assert got["sent_last"].tolist()[:2] == [pd.Timestamp("2026-11-20")] * 2
+    assert got[["sent_overdue_on", "sent_last"]].iloc[2:].isna().all().all()
+    assert got["noted"].tolist() == [
+        (),
+        ("overdue:M-2:2026-11-01:2", "escalation:M-2:2026-11-01:1"),
+        (),
+        (),
+    ]
+    assert str(got["sent_overdue"].dtype) == "int64" and str(got["sent_lead"].dtype) == "float64"

@@ -13,15 +13,20 @@ from ..values import iso_days, with_slot
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
     frame = contracts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    status = milestones["status"].to_numpy()
-    # Contract IDs hashed once, for both the flags and the Next Milestone.
-    codes, owners = _factorize_ids(milestones["contract_id"])
-    # Each contract's ID among them (-1: no milestone names it).
-    place = pd.Index(owners).get_indexer(frame["id"]) if len(owners) else np.full(len(frame), -1)
-    attention, overdue, soon = _any_by_contract(
-        (codes, owners),
-        place,
-        [status == NEEDS_ATTENTION, status == OVERDUE, status == DUE_SOON],
+    # Both frames' Contract IDs hashed together, once: each contract's code is its place.
+    place, codes, count = _factorize_ids(frame["id"], milestones["contract_id"])
+    counted = codes >= 0  # a blank ID (None, NaN): no contract
+    status_codes, statuses = pd.factorize(milestones["status"].to_numpy(dtype=object))
+    statuses = list(statuses)
+
+    def hits(*wanted: str) -> np.ndarray:
+        """Per milestone, whether its status is one of ``wanted``."""
+        known = [statuses.index(w) for w in wanted if w in statuses]
+        return np.isin(status_codes, known) if known else np.zeros(len(codes), dtype=bool)
+
+    attention, overdue, soon = (
+        _any_by_contract((codes, count), place, flag & counted)
+        for flag in (hits(NEEDS_ATTENTION), hits(OVERDUE), hits(DUE_SOON))
     )
     problems = (
         frame["problems"].to_numpy() != "" if "problems" in frame else np.zeros(len(frame), bool)
@@ -33,69 +38,83 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
         ON_TRACK,
     )
     frame["health"] = approval_health(frame, health)
-    texts = with_slot(_next_by_contract(milestones, (codes, len(owners))), "")
+    texts = with_slot(_next_by_contract(milestones, (codes, count), hits(*OPEN_STATUSES)), "")
     frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object)
     return frame
 
 
-def _factorize_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes and distinct IDs, a blank (None, NaN) keeping a code of its own.
+def _factorize_ids(contract_ids: pd.Series, named: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each contract's code, each milestone's Contract ID code, and how many codes there are.
 
-    Contract IDs are text, so the pass that looks for blanks first is only made
-    when the hashing met one.
+    The contracts' IDs come first, so every code a milestone holds that is below the
+    count names a contract or none. A contract whose ID no milestone names keeps a code
+    no milestone holds. A blank milestone ID (None, NaN) has code -1 and a contract
+    with such an ID is found nowhere (-1); the pass that tells blanks apart is only
+    made when the hashing met one.
     """
-    codes, distinct = pd.factorize(ids)
-    if len(codes) and codes.min() < 0:
-        return pd.factorize(ids, use_na_sentinel=False)
-    return codes, distinct
+    both = np.concatenate([contract_ids.to_numpy(dtype=object), named.to_numpy(dtype=object)])
+    codes, distinct = pd.factorize(both)
+    if len(codes) and codes.min() < 0:  # a blank ID: found nowhere, counted for no contract
+        place = codes[: len(contract_ids)]
+        blank = ~np.asarray(pd.isna(contract_ids), dtype=bool)
+        named_codes = codes[len(contract_ids) :]
+        return np.where(blank, place, -1), named_codes, len(distinct)
+    return codes[: len(contract_ids)], codes[len(contract_ids) :], len(distinct)
 
 
 def _any_by_contract(
-    grouped: tuple[np.ndarray, pd.Index], place: np.ndarray, flags: list[np.ndarray]
-) -> list[np.ndarray]:
-    """Per contract: whether any of its milestones has each flag.
+    grouped: tuple[np.ndarray, int], place: np.ndarray, flag: np.ndarray
+) -> np.ndarray:
+    """Per contract: whether any of its milestones has ``flag``.
 
-    ``grouped`` is the milestones' Contract IDs factorized (codes, distinct IDs);
-    ``place`` is each contract's ID among those distinct IDs (-1: none).
+    ``grouped`` is the milestones' Contract ID codes and how many codes there are;
+    ``place`` is each contract's code (-1: none).
     """
-    codes, contracts = grouped
-    if not len(contracts):
-        return [np.zeros(len(place), dtype=bool) for _ in flags]
-    counted = ~np.asarray(pd.isna(contracts), dtype=bool)[codes]  # a blank ID: no contract
-    found = []
-    for flag in flags:
-        hits = np.bincount(codes[counted], weights=flag[counted], minlength=len(contracts)) > 0
-        found.append(np.where(place >= 0, hits[place], False))
-    return found
+    codes, count = grouped
+    hits = np.zeros(count + 1, dtype=bool)  # the last slot: what -1 reads
+    hits[codes[flag]] = True
+    return hits[place]
 
 
-def _next_by_contract(milestones: pd.DataFrame, grouped: tuple[np.ndarray, int]) -> np.ndarray:
+def _next_by_contract(
+    milestones: pd.DataFrame, grouped: tuple[np.ndarray, int], is_open: np.ndarray
+) -> np.ndarray:
     """The earliest open milestone of each Contract ID: ``Title (2027-03-02)``, "" for none.
 
     ``grouped`` numbers each milestone's Contract ID (codes, how many IDs); the texts
-    are in that numbering.
+    are in that numbering. ``is_open`` says which milestones are open.
     """
     codes, count = grouped
     texts = np.full(count, "", dtype=object)
-    is_open = milestones["status"].isin(OPEN_STATUSES).to_numpy(dtype=bool)
-    open_ = milestones.loc[is_open, ["due", "id", "title"]]
-    open_codes = codes[is_open]
-    earliest = _earliest(open_["due"], open_codes)
-    first, first_codes = open_[earliest], open_codes[earliest]
+    rows = np.flatnonzero(is_open & (codes >= 0))
+    if not len(rows):
+        return texts
+    due = milestones["due"].to_numpy(dtype="datetime64[ns]")
+    first = rows[_earliest(due[rows], codes[rows])]
+    first_codes = codes[first]
     tied = pd.Series(first_codes).duplicated(keep=False).to_numpy()
     if tied.any():  # the same earliest day twice: the lowest ID comes first
-        resolved = first[tied].assign(code=first_codes[tied])
+        resolved = pd.DataFrame(
+            {
+                "due": due[first[tied]],
+                "id": milestones["id"].to_numpy(dtype=object)[first[tied]],
+                "at": first[tied],
+                "code": first_codes[tied],
+            }
+        )
         resolved = resolved.sort_values(["due", "id"]).drop_duplicates("code")
-        first = pd.concat([first[~tied], resolved.drop(columns="code")])
-        first_codes = np.concatenate([first_codes[~tied], resolved["code"].to_numpy()])
-    text = first["title"] + " (" + iso_days(first["due"], np.nan) + ")"
-    texts[first_codes] = text.astype(object).fillna("").to_numpy(dtype=object)
+        first = np.concatenate([first[~tied], resolved["at"].to_numpy()])
+        first_codes = codes[first]
+    day = due[first]
+    dated = ~np.isnat(day)
+    title = milestones["title"].to_numpy(dtype=object)[first[dated]]
+    days = iso_days(pd.Series(day[dated])).to_numpy(dtype=object)
+    texts[first_codes[dated]] = title + " (" + days + ")"
     return texts
 
 
-def _earliest(dues: pd.Series, codes: np.ndarray) -> np.ndarray:
+def _earliest(due: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Whether each row is due on its contract's earliest day (no date counts as the latest)."""
-    due = dues.to_numpy()
     never = np.iinfo(np.int64).max
     days = np.where(np.isnat(due), never, due.view(np.int64))
     least = np.full(int(codes.max()) + 1 if len(codes) else 0, never)

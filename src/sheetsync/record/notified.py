@@ -280,22 +280,56 @@ def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) 
     """Add ``SENT_COLUMNS`` (Log and Last Notified merged) and ``noted`` to each row (a new frame).
 
     ``noted`` holds the keys the row's own Last Notified records for its current
-    due date, under its current ID: a renamed ID keeps its history that way.
+    due date, under its current ID: a renamed ID keeps its history that way. Only the
+    rows the Log names or whose cell holds a record are merged; every other row reads
+    as never sent.
     """
     frame = milestones.copy(deep=False)
-    due = iso_days(frame["due"])
+    history = log_history(log, today)
     ids = frame["id"].astype(str)
-    from_log = _aligned(log_history(log, today), ids, due)
-    records = _cell_records(frame, due)
-    from_cell = _records_frame(records, frame.index)
-    for name, values in combine(from_log, from_cell).items():
-        frame[name] = values
+    at = _log_rows(history, ids, frame["due"])
+    records = _cell_records(frame, frame["due"])
+    pos = np.union1d(np.flatnonzero(at >= 0), np.fromiter(records, np.int64, len(records)))
+    part = pd.RangeIndex(len(pos))
+    from_log = history.reset_index(drop=True).reindex(at[pos])
+    from_log.index = part
+    own = {n: records[int(p)] for n, p in enumerate(pos.tolist()) if int(p) in records}
+    for name, values in combine(from_log, _records_frame(own, part)).items():
+        column = np.full(len(frame), _NEVER[name], dtype=values.dtype)
+        column[pos] = values.to_numpy()
+        frame[name] = column
     noted: list[tuple[str, ...]] = [()] * len(frame)
-    names = ids.tolist()
-    for at, record in records.items():
-        noted[at] = record.keys(names[at])
+    names = ids.to_numpy(dtype=object) if records else ids
+    for row, record in records.items():
+        noted[row] = record.keys(names[row])
     frame["noted"] = pd.Series(noted, index=frame.index, dtype=object)
     return frame
+
+
+# What a row with nothing sent reads in each of ``SENT_COLUMNS``.
+_NEVER: dict[str, object] = {
+    "sent_lead": np.nan,
+    "sent_overdue": 0,
+    "sent_overdue_on": np.datetime64("NaT"),
+    "sent_level": 0,
+    "sent_last": np.datetime64("NaT"),
+}
+
+
+def _log_rows(history: pd.DataFrame, ids: pd.Series, dues: pd.Series) -> np.ndarray:
+    """Each row's position in the Log history by (ID, due date); -1 where the Log has none.
+
+    Only rows whose ID the Log names are looked up (their due dates made text then).
+    """
+    at = np.full(len(ids), -1, dtype=np.int64)
+    if history.empty:
+        return at
+    known = ids.isin(history.index.get_level_values(0)).to_numpy(dtype=bool)
+    if known.any():
+        due = iso_days(dues[known]).to_numpy()
+        wanted = pd.MultiIndex.from_arrays([ids.to_numpy()[known], due])
+        at[known] = history.index.get_indexer(wanted)
+    return at
 
 
 def _aligned(history: pd.DataFrame, ids: pd.Series, due: pd.Series) -> pd.DataFrame:
@@ -313,17 +347,23 @@ def _aligned(history: pd.DataFrame, ids: pd.Series, due: pd.Series) -> pd.DataFr
     return found
 
 
-def _cell_records(frame: pd.DataFrame, due: pd.Series) -> dict[int, Sent]:
+def _cell_records(frame: pd.DataFrame, dues: pd.Series) -> dict[int, Sent]:
     """Each row's Last Notified, read once per distinct text, kept when it is for this due date.
 
-    By position in ``frame``; rows with no such record are left out.
+    By position in ``frame``; rows with no such record are left out. Only rows whose
+    cell names a due date at all have theirs made text to compare.
     """
-    cells = frame["last_notified"] if "last_notified" in frame else pd.Series(index=frame.index)
-    codes, distinct = pd.factorize(cells.astype(object).where(cells.notna(), ""))
+    if "last_notified" not in frame:
+        return {}
+    codes, distinct = pd.factorize(frame["last_notified"].to_numpy(dtype=object))
     parsed = [parse_last_notified(text) for text in distinct]
     days = np.array([r.due.isoformat() if r else None for r in parsed] + [None], dtype=object)
-    keep = np.asarray(days[codes] == due.to_numpy(dtype=object), dtype=bool)
-    return {int(at): cast(Sent, parsed[codes[at]]) for at in np.flatnonzero(keep)}
+    named = np.flatnonzero(np.asarray([r is not None for r in parsed] + [False])[codes])
+    if not len(named):
+        return {}
+    due = iso_days(dues.iloc[named]).to_numpy(dtype=object)
+    keep = named[np.asarray(days[codes[named]] == due, dtype=bool)]
+    return {int(at): cast(Sent, parsed[codes[at]]) for at in keep}
 
 
 def _records_frame(records: dict[int, Sent], index: pd.Index) -> pd.DataFrame:
