@@ -8,7 +8,7 @@ import json
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
 from sheetsync.backends.gsheets.cellplan import GAP, TabNow, to_wire, value_ranges
-from sheetsync.backends.gsheets.changed import plan_tab
+from sheetsync.backends.gsheets.changed import Changes, plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
 from sheetsync.model import RowWrite, TabWrite, WriteReport
@@ -72,6 +72,29 @@ def test_only_cells_whose_value_changes_are_planned() -> None:
     write = TabWrite("Milestones", "Milestone ID", ["Status", "Next Reminder"], rows)
     planned = plan_tab(write, now, WriteReport())
     assert planned == {2: {3: "Overdue"}, 3: {3: "2026-12-01"}}
+
+
+def test_a_columns_changes_are_worked_out_once_when_first_read() -> None:
+    """Planning a tab leaves each column's comparison for when its cells are read (the
+    first body goes while the rest are worked out); a new column's header is known at once."""
+    calls: list[int] = []
+
+    def work() -> dict[int, object]:
+        calls.append(1)
+        return {4: "Overdue", 2: "Upcoming"}
+
+    changes = Changes(work, {1: "Status"})
+    assert changes.header == {1: "Status"} and calls == []
+    assert list(changes) == [1, 4, 2] and changes[4] == "Overdue" and len(changes) == 3
+    assert dict(changes) == {1: "Status", 4: "Overdue", 2: "Upcoming"} and calls == [1]
+    now = TabNow(["Milestone ID"], {1: ["Milestone ID", "M-1"]})
+    write = TabWrite(
+        "Milestones", "Milestone ID", ["Status"], [RowWrite("M-1", 2, {"Status": "Due"})]
+    )
+    report = WriteReport()
+    planned = plan_tab(write, now, report)
+    assert isinstance(planned[2], Changes) and planned[2].header == {1: "Status"}
+    assert dict(planned[2]) == {1: "Status", 2: "Due"}
 
 
 def test_values_go_as_the_sheet_should_show_them() -> None:

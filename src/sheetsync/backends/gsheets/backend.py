@@ -28,6 +28,7 @@ the HTTP edge (``retry``). A write that adds or removes rows or columns is resen
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -46,7 +47,7 @@ from .api import SheetsApi
 from .appends import TabAppends
 from .bodies import MAX_REQUEST_BYTES, send_all
 from .cellplan import (
-    ByColumn,
+    Planned,
     TabInfo,
     TabNow,
     delete_rows,
@@ -258,19 +259,26 @@ class GoogleSheetsBackend(TabAppends):
         if prune_log is not None and log_prune is not None and log_grid is not None:
             drop = self._prune_requests(prune_log, log_grid, log_prune)
             self._finish.add(drop, self._recheck(drop) if drop else None)
-        data = self._stage_cells(cells, widths) + self._dashboard(dashboard)
-        send_all(self.api, data, self.max_request_bytes)
+        staged = self._stage_cells(cells, widths)
+        board = self._dashboard(dashboard)
+        send_all(self.api, itertools.chain(staged, board), self.max_request_bytes)
         self._staged()
         return report
 
-    def _stage_cells(self, cells: dict[str, ByColumn], widths: dict[str, int]) -> list[Any]:
-        """Value ranges of the cells in columns that exist; the others wait for them."""
-        data: list[Any] = []
+    def _stage_cells(
+        self, cells: dict[str, Planned], widths: dict[str, int]
+    ) -> Iterator[dict[str, Any]]:
+        """Value ranges of the cells in columns that exist, worked out as the bodies are
+        built (``changed.Changes``); the others wait for them, staged at once."""
+        ranges = []
         for tab, by_column in cells.items():
             existing, later = columns_from(by_column, widths[tab] + 1)
-            data.extend(value_ranges(tab, existing))
-            self._finish.land(tab, self._tabs[tab].sheet_id, later)
-        return data
+            ranges.append(value_ranges(tab, existing))
+            waiting = {column: dict(rows) for column, rows in later.items()}
+            self._finish.land(
+                tab, self._tabs[tab].sheet_id, {c: r for c, r in waiting.items() if r}
+            )
+        return itertools.chain.from_iterable(ranges)
 
     def _stage_tab(self, title: str) -> TabInfo:
         """A tab to add in the run's last batchUpdate (Google's default grid, 1000 × 26)."""
@@ -281,10 +289,11 @@ class GoogleSheetsBackend(TabAppends):
         self._headers[title], self._last_rows[title] = [], 0
         return info
 
-    def _planned(self, tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
+    def _planned(self, tab_write: TabWrite, now: TabNow, report: WriteReport) -> Planned:
         """The cells to send for one tab; its header as it will be once they are written."""
         by_column = plan_tab(tab_write, now, report)
-        self._headers[tab_write.tab] = header_after(now.header, by_column)
+        named = {c: getattr(cells, "header", cells) for c, cells in by_column.items()}
+        self._headers[tab_write.tab] = header_after(now.header, named)
         return by_column
 
     def _dashboard(self, board: Dashboard | None) -> list[dict[str, Any]]:

@@ -21,12 +21,12 @@ MAX_REQUEST_BYTES = 2_000_000
 T = TypeVar("T")
 
 
-def batches(data: list[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
+def batches(data: Iterable[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
     """Value ranges grouped so each values:batchUpdate body stays under about ``limit`` bytes."""
     return packed((piece for vr in data for piece in _split_range(vr, limit // 2)), limit)
 
 
-def send_all(api: SheetsApi, data: list[dict[str, Any]], limit: int) -> None:
+def send_all(api: SheetsApi, data: Iterable[dict[str, Any]], limit: int) -> None:
     """values:batchUpdates of ``data`` in bodies of about ``limit`` bytes, in order.
 
     The next body is built while one is in flight; a failed one stops the rest (its

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,10 @@ from ..a1 import column_letters
 GAP = 100  # rows sent as null between two changed cells of a column rather than a new range
 ByColumn = dict[int, dict[int, Any]]
 """Cells to send for one tab: {column: {row: value}}, both 1-based."""
+Planned = dict[int, Mapping[int, Any]]
+"""Cells to send for one tab as planned: a column's cells may be worked out when read."""
+Columns = Mapping[int, Mapping[int, Any]]
+"""Either of the above, read only."""
 
 
 @dataclass
@@ -62,7 +66,7 @@ class TabNow:
         return values[row - 1] if row <= len(values) else None
 
 
-def header_after(header: Sequence[Cell], by_column: dict[int, dict[int, Any]]) -> list[Cell]:
+def header_after(header: Sequence[Cell], by_column: Columns) -> list[Cell]:
     """Row 1 as it will be once the planned header cells are written."""
     after = list(header)
     for column, rows in by_column.items():
@@ -98,7 +102,7 @@ def is_day(value: object) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
-def value_ranges(tab: str, by_column: dict[int, dict[int, Any]]) -> Iterator[dict[str, Any]]:
+def value_ranges(tab: str, by_column: Columns) -> Iterator[dict[str, Any]]:
     """One ValueRange per run of rows in a column; gaps of up to ``GAP`` rows are sent as
     null (left untouched). A range too long for one body is cut by ``bodies.batches``."""
     for column in sorted(by_column):
@@ -206,7 +210,7 @@ def shown(value: Any) -> tuple[str, Any]:
     return "text", str(value)
 
 
-def grow_columns(tabs: dict[str, TabInfo], cells: dict[str, ByColumn]) -> list[dict[str, Any]]:
+def grow_columns(tabs: dict[str, TabInfo], cells: Mapping[str, Columns]) -> list[dict[str, Any]]:
     """appendDimension requests for tabs whose new columns pass the grid's edge.
 
     Each such tab's ``TabInfo.columns`` is updated to the width the requests give it.

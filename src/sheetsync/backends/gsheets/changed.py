@@ -4,11 +4,16 @@ A write names the same few values on every row of a column (a status, the day's 
 a few hundred dates), and a re-read column holds as few: each distinct value is turned
 into what it is sent as, and into what a cell must show to hold it already, once per
 column rather than once per cell; a cell is then one lookup and one comparison.
+
+A column's changes are worked out when its cells are first asked for (``Changes``):
+the write's first body leaves once its own columns are known, and the rest are worked
+out while it is in flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import functools
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -18,13 +23,18 @@ from ...cells.dates import to_serial
 from ...model import TabWrite, WriteReport
 from ...schema import header_key
 from ..rowmatch import CellPlan, header_columns, plan_cells
-from .cellplan import ByColumn, TabNow, is_day, shown, to_wire
+from .cellplan import Planned, TabNow, is_day, shown, to_wire
 
 Shown = tuple[str, Any]
 
 
-def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
-    """Cells to send for one tab, by column then row: only those whose value changes."""
+def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> Planned:
+    """Cells to send for one tab, by column then row: only those whose value changes.
+
+    Each column's changes are worked out when first asked for (``Changes``); which rows
+    the write holds back or skips is in ``report`` at once. A column whose cells all
+    hold their values already comes out empty.
+    """
     columns, _ = header_columns(now.header, ())
     id_column = columns.get(header_key(tab_write.id_header))
     if id_column is None:
@@ -35,27 +45,55 @@ def plan_tab(tab_write: TabWrite, now: TabNow, report: WriteReport) -> ByColumn:
     plan = plan_cells(tab_write, now.header, ids, now.cell, height)
     system = {columns[header_key(h)] for h in tab_write.system_headers if header_key(h) in columns}
     system.update(column for column, _ in plan.new_headers)
-    by_column: ByColumn = {column: {1: name} for column, name in plan.new_headers}
-    for column, cells in changed_cells(plan, now, system).items():
-        by_column.setdefault(column, {}).update(cells)
+    headers = {column: {1: name} for column, name in plan.new_headers}
+    by_column: Planned = dict(headers)
+    for column, (rows, wanted) in _by_column(plan).items():
+        work = functools.partial(
+            _changes, column not in system, now.columns.get(column, []), rows, wanted
+        )
+        by_column[column] = Changes(work, headers.get(column, {}))
     report.merge(plan.report)
     return by_column
 
 
-def changed_cells(plan: CellPlan, now: TabNow, system: set[int]) -> ByColumn:
-    """The cells ``plan`` sets that change, as {column: {row: wire}}.
+class Changes(Mapping[int, Any]):
+    """One column's changed cells, {row: wire}, worked out when first read.
+
+    ``work`` gives the changes of the planned rows; ``header`` (a new column's name in
+    row 1) goes first.
+    """
+
+    def __init__(self, work: Callable[[], dict[int, Any]], header: dict[int, Any]) -> None:
+        self.header = header  # known without the work: what the header row will hold
+        self._work: Callable[[], dict[int, Any]] | None = work
+        self._cells = dict(header)
+
+    def _done(self) -> dict[int, Any]:
+        if self._work is not None:
+            work, self._work = self._work, None
+            self._cells.update(work())
+        return self._cells
+
+    def __getitem__(self, row: int) -> Any:
+        return self._done()[row]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._done())
+
+    def __len__(self) -> int:
+        return len(self._done())
+
+
+def _changes(
+    person: bool, column: list[Any], rows: np.ndarray, wanted: list[Any]
+) -> dict[int, Any]:
+    """{row: wire} of the planned ``rows`` whose cells in ``column`` do not hold ``wanted``.
 
     A cell holds a value already when it shows it (``cellplan.shown``), or, for a day,
-    when it is a date cell of that day. Days in a person's columns (not in ``system``)
-    go as serial numbers, so they stay date cells; other values as ``cellplan.to_wire``.
+    when it is a date cell of that day. Days in a ``person``'s column go as serial
+    numbers, so they stay date cells; other values as ``cellplan.to_wire``.
     """
-    by_column: ByColumn = {}
-    for column, (rows, wanted) in _by_column(plan).items():
-        current = _current(now.columns.get(column, []), rows)
-        changes = _Column(column not in system).changes(rows.tolist(), wanted, current)
-        if changes:
-            by_column[column] = changes
-    return by_column
+    return _Column(person).changes(rows.tolist(), wanted, _current(column, rows))
 
 
 def _by_column(plan: CellPlan) -> dict[int, tuple[np.ndarray, list[Any]]]:

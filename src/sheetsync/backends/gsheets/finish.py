@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gspread.utils import a1_to_rowcol
 
@@ -34,6 +34,7 @@ DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
 VALUE_FIELDS = "userEnteredValue"
 DATE_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
 MIN_CELL_BYTES = 40  # a cell in updateCells JSON takes at least this many bytes
+V = TypeVar("V")
 
 
 @dataclass
@@ -176,7 +177,7 @@ def ranges_by_column(value_ranges: Iterable[dict[str, Any]]) -> ByColumn:
     return by_column
 
 
-def columns_from(by_column: ByColumn, first: int) -> tuple[ByColumn, ByColumn]:
+def columns_from(by_column: dict[int, V], first: int) -> tuple[dict[int, V], dict[int, V]]:
     """``by_column`` split: the columns before ``first`` and those from it on."""
     before = {c: rows for c, rows in by_column.items() if c < first}
     after = {c: rows for c, rows in by_column.items() if c >= first}
