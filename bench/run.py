@@ -68,6 +68,7 @@ BACKEND_STEPS = {
     "write_status": "write",
     "append_log": "write log",
     "append_rows": "write",
+    "write_early": "write early",
 }
 
 

@@ -9,6 +9,7 @@ records; those messages are resent with the same Message-ID on the next run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -51,7 +52,9 @@ from .record.summary_cells import mark_summaries
 from .result import RunResult
 from .schema import (
     CONTRACTS,
+    LAST_NOTIFIED,
     LOG_COLUMNS,
+    MILESTONE_SYSTEM,
     MILESTONES,
     SETTINGS,
 )
@@ -336,6 +339,8 @@ def _run_steps(
         options.progress,
     )
     render = _renderer(prepared, result.subjects)
+    with step("start the status columns known before sending"), gc_paused():
+        backend.write_early(_early_writes(prepared))
     with step(f"send {result.due} emails and log them"):
         delivered = deliver(backend, transport, prepared.notifications, render, sending)
     prepared.notifications = []  # their Items: not needed to write back
@@ -414,6 +419,30 @@ def _result(prepared: Prepared, backend: Backend) -> RunResult:
         api_calls=backend.api_calls,
         already_sent=sent_today(tracker.ledger.frame, prepared.now, tracker.settings.time_zone),
     )
+
+
+def _early_writes(prepared: Prepared) -> Callable[[], list[TabWrite]]:
+    """The status columns known before the emails go, for ``Backend.write_early``: every
+    column but Last Notified, of the rows found by their ID alone (a row needing more,
+    a new ID or cells rolled forward, waits for the status write, as do Settings)."""
+
+    def writes() -> list[TabWrite]:
+        shown = Shown(prepared.today, prepared.tracker.problems, {}, prepared.escalation)
+        table = prepared.tracker.tables[MILESTONES]
+        notified = table.system(MILESTONE_SYSTEM)[MILESTONE_SYSTEM.index(LAST_NOTIFIED)]
+        milestones, contracts = _status_writes(prepared, shown)[:2]
+        return [_columns_only(milestones, notified), _columns_only(contracts)]
+
+    return writes
+
+
+def _columns_only(tab_write: TabWrite, leave: str | None = None) -> TabWrite:
+    """``tab_write``'s rows found by ID alone, without the column ``leave``."""
+    columns = tab_write.columns
+    if columns is not None and leave is not None:
+        kept = {name: cells for name, cells in columns.values.items() if name != leave}
+        columns = dataclasses.replace(columns, values=kept)
+    return dataclasses.replace(tab_write, rows=(), columns=columns)
 
 
 def _status_writes(prepared: Prepared, shown: Shown) -> list[TabWrite]:

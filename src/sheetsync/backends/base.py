@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -51,6 +51,15 @@ class Backend(Protocol):
         before deleting and chooses them by what they hold, never by a row number read
         earlier. A missing Log tab is made again, with its header. ``dashboard`` is the
         Dashboard tab to write over the old one (made when missing), in the same writes.
+        """
+        ...
+
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+        """Start writing status columns known before the emails go, while they go.
+
+        ``writes`` builds them, when the store wants them. ``write_status`` still follows
+        with every write; this only lets a store that takes seconds over a big write start
+        it sooner. Returns whether it started.
         """
         ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -56,6 +56,10 @@ class MemoryBackend:
 
     def ensure_writable(self) -> None:
         """Always writable."""
+
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+        """Nothing to start early: the status write is quick here."""
+        return False
 
     def write_status(
         self,

@@ -9,13 +9,20 @@ A write can also be sent ``later``: on a background thread, returning at once, s
 goes on with its own work (planning the new rows, building the last batchUpdate) while
 Google takes a 2 MB body. Requests still go one at a time and in order: any other call
 first waits for it (``settle``), and its error is raised there.
+
+A longer write can go ``aside``: a big tracker's status columns, on a thread of their own
+while the emails are sent. Requests made ``ahead`` (a delivery batch's Log rows) neither
+wait for it nor behind its next body: they take the wire as soon as the request on it
+is answered (``Wire``). Every other call waits for the aside write first, and its error
+is raised there.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,7 +52,9 @@ class SheetsApi:
         self.spreadsheet_id = spreadsheet_id
         self.account = account
         self._later = InFlight()  # a write sent in the background (``later``)
-        self._here = threading.local()  # .behind: this thread carries out that write
+        self._aside = InFlight()  # a long write on a thread of its own (``aside``)
+        self._wire = Wire()  # one request at a time across those threads
+        self._here = threading.local()  # .behind: this thread carries out such a write
 
     def later(self, call: Callable[[], object]) -> None:
         """Carry out ``call`` (a write through this API) in the background; return at once.
@@ -54,13 +63,43 @@ class SheetsApi:
         """
         self._later.send(functools.partial(self._behind, call))
 
+    def aside(self, call: Callable[[], object]) -> None:
+        """Carry out ``call`` (writes through this API) on a thread of its own; return at once.
+
+        Calls made ``ahead`` go between its requests; any other call waits for all of it.
+        """
+        self.settle()
+        self._aside.send(functools.partial(self._behind, call))
+
+    @contextmanager
+    def ahead(self) -> Iterator[None]:
+        """Requests made in this block go before the ``aside`` write's next one, without
+        waiting for the rest of it (a write ``later`` is still waited for)."""
+        self._here.ahead = True
+        try:
+            yield
+        finally:
+            self._here.ahead = False
+
     def settle(self) -> None:
-        """Wait for the write sent ``later``, if any; its error is raised here."""
-        self._later.wait()
+        """Wait for the writes sent ``aside`` and ``later``, if any; an error is raised here.
+
+        Made ``ahead`` (a Log append renewing the lease), it waits for the ``later`` one
+        alone: the aside write's error is the status write's to raise, never a reason to
+        leave sent emails unlogged.
+        """
+        try:
+            if not getattr(self._here, "ahead", False):
+                self._aside.wait()
+        finally:
+            self._later.wait()
 
     def close(self) -> None:
-        """Settle, then let the background thread go (the next ``later`` starts another)."""
-        self._later.close()
+        """Settle, then let the background threads go (the next write starts another)."""
+        try:
+            self._aside.close()
+        finally:
+            self._later.close()
 
     def _behind(self, call: Callable[[], object]) -> object:
         self._here.behind = True  # its own requests (and rechecks) must not wait for it
@@ -113,10 +152,12 @@ class SheetsApi:
         )
 
     def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
+        ahead = getattr(self._here, "ahead", False)
         if not getattr(self._here, "behind", False):
-            self.settle()  # one request at a time, in order
+            self.settle()  # one request at a time, in order (ahead: of an aside write's)
         try:
-            answer = call().json()
+            with self._wire.hold(ahead):
+                answer = call().json()
         except APIError as exc:
             raise self._translate(exc) from exc
         except RefreshError as exc:
@@ -133,6 +174,41 @@ class SheetsApi:
                 f"{self.account} ({exc.code} {message})"
             )
         return BackendError(f"the Google Sheets API refused a request: {exc.code} {message}")
+
+
+class Wire:
+    """One request on the wire at a time, whichever thread makes it; a thread holding it
+    may make more (a recheck inside a retry). One marked ``ahead`` goes before those
+    waiting without the mark, however long they have waited."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._holder: int | None = None
+        self._depth = 0
+        self._ahead = 0  # threads waiting with the mark
+
+    @contextmanager
+    def hold(self, ahead: bool = False) -> Iterator[None]:
+        """Hold the wire for the block, waiting for it first."""
+        me = threading.get_ident()
+        with self._turn:
+            if self._holder != me:
+                self._ahead += ahead
+                try:
+                    while self._holder is not None or (self._ahead and not ahead):
+                        self._turn.wait()
+                finally:
+                    self._ahead -= ahead
+                self._holder = me
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._depth -= 1
+                if not self._depth:
+                    self._holder = None
+                    self._turn.notify_all()
 
 
 def json_bytes(value: Any) -> bytes:

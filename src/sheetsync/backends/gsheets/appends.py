@@ -67,19 +67,22 @@ class TabAppends:
 
         A missing Log tab is added with the header and these rows in one batchUpdate; so is
         one a person deleted during the run (found out when Google refuses the append).
+        The append goes between the bodies of status columns written early
+        (``write_early``): a delivery batch never waits for the whole of them.
         """
         if not rows:
             return
-        self.lease.keep()
-        if self._staging and self._find_tab(LOG) is not None:
-            self._stage_log(header, rows)
-            return
-        try:
-            self._append_log(header, rows)
-        except BackendError:
-            if not self._forget_deleted(LOG):
-                raise
-            self._append_log(header, rows)
+        with self.api.ahead():  # before the next body of status columns written early
+            self.lease.keep()
+            if self._staging and self._find_tab(LOG) is not None:
+                self._stage_log(header, rows)
+                return
+            try:
+                self._append_log(header, rows)
+            except BackendError:
+                if not self._forget_deleted(LOG):
+                    raise
+                self._append_log(header, rows)
 
     def _append_log(self, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         log = self._find_tab(LOG)

@@ -6,6 +6,9 @@ A run costs a constant number of API calls, whatever the row count, at most 6:
                   answer carries the spreadsheet's layout; the release rides in the last
     read          one values:batchGet of every tab (and a spreadsheet GET, fields mask,
                   only when no lease take just gave the layout)
+    write_early   (a tracker of 35,000 rows or more) while the emails go, on a thread of its
+                  own: one values:batchGet re-reading the status columns, then values:
+                  batchUpdates of all but Last Notified; Log appends go between its bodies
     append_log    one values:append per delivery batch (when the Log tab is missing, the
                   first is a batchUpdate adding it with its rows); after write_status, its
                   rows wait for the last batch
@@ -19,7 +22,8 @@ A run costs a constant number of API calls, whatever the row count, at most 6:
                   Log rows pruned, auto rows inserted, the chart mended, their cells
                   (updateCells), the Log rows of changes (appendCells), the lease released
 
-A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split.
+A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split;
+a tracker big enough to need several bodies writes early, one re-read more.
 Cells already holding the value to write are left alone, so a daily run sends mostly the
 columns that change. Credentials, retries and Google's error answers are handled once, at
 the HTTP edge (``retry``). A write that adds or removes rows or columns is resent after a
@@ -28,9 +32,10 @@ the HTTP edge (``retry``). A write that adds or removes rows or columns is resen
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,7 +50,7 @@ from ...schema import LOG, LOG_COLUMNS
 from . import dashboard as dash
 from .api import SheetsApi
 from .appends import TabAppends
-from .bodies import MAX_REQUEST_BYTES, send_all
+from .bodies import MAX_REQUEST_BYTES, send_all, send_in_turn
 from .cellplan import (
     Planned,
     TabInfo,
@@ -71,6 +76,7 @@ from .reread import reread
 from .retry import RetryingHTTPClient, RetryPolicy
 
 log = logging.getLogger(__name__)
+EARLY_ROWS = 35_000  # from this many rows, status columns start going while the emails do
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 META_FIELDS = (
@@ -91,6 +97,8 @@ class GoogleSheetsBackend(TabAppends):
         max_request_bytes: split a write whose body would pass this size.
         lease: how long a run's lease lasts and how long a second run waits (``lease``).
     """
+
+    early_rows = EARLY_ROWS  # a tracker this big starts its status columns while emails go
 
     def __init__(
         self,
@@ -264,6 +272,42 @@ class GoogleSheetsBackend(TabAppends):
         send_all(self.api, itertools.chain(staged, board), self.max_request_bytes)
         self._staged()
         return report
+
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+        """Start writing a big tracker's status columns while the run sends its emails.
+
+        Only under the run's lease, and only for a tracker of at least ``early_rows`` rows
+        (the Log aside): a smaller write goes in a body or two at the end. On a thread of
+        its own (``SheetsApi.aside``) the columns are re-read and planned, and their cells
+        sent in bodies one after another (a delivery batch's Log rows go between them);
+        columns the grid lacks wait for the status write. ``write_status`` waits for it,
+        then writes what changed since, by a re-read of its own. Returns whether it
+        started.
+        """
+        rows = sum(n for tab, n in self._last_rows.items() if tab != LOG)
+        if self.lease.held is None or rows < self.early_rows:
+            return False
+        present = [w for w in writes() if w.tab in self._tabs and w.columns is not None]
+        if not present:
+            return False
+        self.api.settle()
+        self.lease.keep()
+        self.api.aside(functools.partial(self._write_early, present))
+        return True
+
+    def _write_early(self, writes: Sequence[TabWrite]) -> None:
+        """Re-read and plan ``writes``, then send their cells in columns that exist."""
+        now, _ = reread(self.api, self._headers, writes, None)
+        ranges = []
+        for tab_write in writes:
+            tab = tab_write.tab
+            by_column = plan_tab(tab_write, now[tab], WriteReport())
+            existing, _ = columns_from(by_column, self._tabs[tab].columns + 1)
+            named = {c: getattr(rows, "header", rows) for c, rows in existing.items()}
+            self._headers[tab] = header_after(now[tab].header, named)
+            ranges.append(value_ranges(tab, existing))
+        data = itertools.chain.from_iterable(ranges)
+        send_in_turn(self.api, data, self.max_request_bytes)
 
     def _stage_cells(
         self, cells: dict[str, Planned], widths: dict[str, int]

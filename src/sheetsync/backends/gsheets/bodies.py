@@ -37,6 +37,13 @@ def send_all(api: SheetsApi, data: Iterable[dict[str, Any]], limit: int) -> None
         api.later(functools.partial(api.values_update, part))
 
 
+def send_in_turn(api: SheetsApi, data: Iterable[dict[str, Any]], limit: int) -> None:
+    """values:batchUpdates of ``data`` in bodies of about ``limit`` bytes, each sent once
+    the one before is answered (on the thread of a write sent ``aside``)."""
+    for part in batches(data, limit):
+        api.values_update(part)
+
+
 def packed(items: Iterable[T], limit: int) -> Iterator[list[T]]:
     """Items grouped in order, greedily, so each group's JSON stays under about ``limit``."""
     group: list[T] = []

@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import os
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,10 @@ class XlsxBackend:
     def ensure_writable(self) -> None:
         """Refuse a read-only workbook before the run sends anything (see ``file``)."""
         ensure_writable(self.path)
+
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+        """Nothing to start early: the whole write is one save at the end."""
+        return False
 
     def write_status(
         self,
