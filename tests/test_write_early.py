@@ -14,10 +14,10 @@ from conftest import TODAY, tracker_grids
 from gsheets_fixtures import backend, options
 from sheetsync.backends.gsheets import GoogleSheetsBackend
 from sheetsync.backends.gsheets.api import Wire
-from sheetsync.errors import BackendError
+from sheetsync.errors import BackendError, DeliveryError
 from sheetsync.pipeline import RunOptions, run
 from sheetsync.testing.emulator import Fault, SheetsEmulator
-from sheetsync.testing.smtpd import SmtpServer
+from sheetsync.testing.smtpd import ServerFaults, SmtpServer
 from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 EXPECTED = 5  # messages the default tracker sends on TODAY
@@ -143,3 +143,18 @@ def test_a_request_marked_ahead_takes_the_wire_before_those_waiting_longer():
     for thread in (first, behind, urgent):
         thread.join(5)
     assert order.index("Log append") < order.index("aside body")
+
+
+def test_a_transport_giving_up_while_the_status_columns_go_still_logs_what_it_took(emulator):
+    """The mail server hangs up after three messages while the early write is under way:
+    the run raises, exactly those three are logged, and the tracker is free at once."""
+    sheet = emulator.create_spreadsheet("Tracker", tracker_grids())
+    with SmtpServer(faults=ServerFaults(drop_after=3)) as server:
+        policy = SmtpPolicy(retries=0, sleep=lambda _: None)
+        transport = SmtpTransport(server.url(), None, policy=policy)
+        with pytest.raises(DeliveryError, match=f"3 of {EXPECTED} emails delivered"):
+            run(early(emulator, sheet), transport, batches_of_two())
+        accepted = sorted(m["Message-ID"] for m in server.messages)
+    assert sorted(logged(emulator, sheet)) == accepted and len(accepted) == 3
+    again, received = send(early(emulator, sheet))
+    assert len(received) == EXPECTED - 3 and again.already_sent == 3  # type: ignore[attr-defined]
