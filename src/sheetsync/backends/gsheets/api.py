@@ -71,6 +71,14 @@ class SheetsApi:
         self.settle()
         self._aside.send(functools.partial(self._behind, call))
 
+    def aside_failed(self) -> Exception | None:
+        """Wait for the write sent ``aside``, if any: its error, given rather than raised."""
+        try:
+            self._aside.wait()
+        except Exception as exc:
+            return exc
+        return None
+
     @contextmanager
     def ahead(self) -> Iterator[None]:
         """Requests made in this block go before the ``aside`` write's next one, without

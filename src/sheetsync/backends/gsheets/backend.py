@@ -243,25 +243,28 @@ class GoogleSheetsBackend(TabAppends):
         plans its new rows meanwhile); the backend's next call waits for it and raises
         its error.
         """
+        failed = self.api.aside_failed()
+        if failed is not None:  # what it left undone, this write sends: it re-reads first
+            log.warning("writing the status columns early failed (%s); writing them now", failed)
         self.api.settle()
         self.lease.keep()
         report = WriteReport()
         present = [w for w in writes if w.tab in self._tabs]
         for missing in (w for w in writes if w.tab not in self._tabs):
             report.skipped.extend(missing.labels())
-        log = self._find_tab(LOG)
-        prune_log = log if log is not None and log_prune is not None else None
+        log_tab = self._find_tab(LOG)
+        prune_log = log_tab if log_tab is not None and log_prune is not None else None
         now, log_grid = reread(
             self.api, self._headers, present, prune_log.title if prune_log else None
         )
         self._reread = dict(now)
         cells = {w.tab: self._planned(w, now[w.tab], report) for w in present}
         widths = {tab: self._tabs[tab].columns for tab in cells}
-        if log is None:
-            log = self._stage_tab(LOG)
-            widths[log.title] = 0  # every cell of a new tab waits for the tab
-            cells[log.title] = {c: {1: name} for c, name in enumerate(LOG_COLUMNS, start=1)}
-            self._headers[log.title] = list(LOG_COLUMNS)
+        if log_tab is None:
+            log_tab = self._stage_tab(LOG)
+            widths[log_tab.title] = 0  # every cell of a new tab waits for the tab
+            cells[log_tab.title] = {c: {1: name} for c, name in enumerate(LOG_COLUMNS, start=1)}
+            self._headers[log_tab.title] = list(LOG_COLUMNS)
         grow = grow_columns(self._tabs, cells)
         self._finish.add(grow, self._recheck(grow) if grow else None)
         if prune_log is not None and log_prune is not None and log_grid is not None:
@@ -281,7 +284,8 @@ class GoogleSheetsBackend(TabAppends):
         its own (``SheetsApi.aside``) the columns are re-read and planned, and their cells
         sent in bodies one after another (a delivery batch's Log rows go between them);
         columns the grid lacks wait for the status write. ``write_status`` waits for it,
-        then writes what changed since, by a re-read of its own. Returns whether it
+        then writes what changed since, by a re-read of its own (all of it, should the
+        early write have failed: its error is logged, not raised). Returns whether it
         started.
         """
         rows = sum(n for tab, n in self._last_rows.items() if tab != LOG)
