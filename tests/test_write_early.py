@@ -5,6 +5,7 @@ never held up or lost by it, a person's sort in between put right by the status 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 import time
 
@@ -21,6 +22,7 @@ from sheetsync.testing.smtpd import ServerFaults, SmtpServer
 from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
 EXPECTED = 5  # messages the default tracker sends on TODAY
+ONE_DAY = dt.timedelta(days=1)
 TABS = ("Milestones", "Contracts", "Settings", "Dashboard")
 
 
@@ -157,3 +159,16 @@ def test_a_transport_giving_up_while_the_status_columns_go_still_logs_what_it_to
     assert sorted(logged(emulator, sheet)) == accepted and len(accepted) == 3
     again, received = send(early(emulator, sheet))
     assert len(received) == EXPECTED - 3 and again.already_sent == 3  # type: ignore[attr-defined]
+
+
+def test_a_daily_run_never_writes_early(emulator):
+    """The day after a first run every row has its Status: even from one row the early write
+    stays out, and the run makes the calls it makes at any size (one read, one re-read)."""
+    sheet = emulator.create_spreadsheet("Tracker", tracker_grids())
+    send(early(emulator, sheet))
+    emulator.reset_counts()
+    gs = early(emulator, sheet)
+    with SmtpServer() as server:
+        policy = SmtpPolicy(retries=0, sleep=lambda _: None)
+        run(gs, SmtpTransport(server.url(), None, policy=policy), options(TODAY + ONE_DAY))
+    assert emulator.calls["values.batchGet"] == 2

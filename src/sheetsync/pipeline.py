@@ -57,9 +57,11 @@ from .schema import (
     MILESTONE_SYSTEM,
     MILESTONES,
     SETTINGS,
+    STATUS,
 )
 from .steps import Progress, no_progress, step
 from .transports.base import Transport
+from .values import is_none_mask
 from .writeback import (
     Shown,
     contract_writes,
@@ -340,7 +342,7 @@ def _run_steps(
     )
     render = _renderer(prepared, result.subjects)
     with step("start the status columns known before sending"), gc_paused():
-        backend.write_early(_early_writes(prepared))
+        backend.write_early(_early_writes(prepared), _unwritten(prepared))
     with step(f"send {result.due} emails and log them"):
         delivered = deliver(backend, transport, prepared.notifications, render, sending)
     prepared.notifications = []  # their Items: not needed to write back
@@ -434,6 +436,11 @@ def _early_writes(prepared: Prepared) -> Callable[[], list[TabWrite]]:
         return [_columns_only(milestones, notified), _columns_only(contracts)]
 
     return writes
+
+
+def _unwritten(prepared: Prepared) -> int:
+    """Milestones rows that had no Status when read: their status columns were never written."""
+    return int(is_none_mask(prepared.tracker.tables[MILESTONES].get(STATUS).to_numpy()).sum())
 
 
 def _columns_only(tab_write: TabWrite, leave: str | None = None) -> TabWrite:

@@ -54,10 +54,11 @@ class Backend(Protocol):
         """
         ...
 
-    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]], unwritten: int) -> bool:
         """Start writing status columns known before the emails go, while they go.
 
-        ``writes`` builds them, when the store wants them. ``write_status`` still follows
+        ``writes`` builds them, when the store wants them; ``unwritten`` is how many rows
+        had no Status when read (a first run: every row). ``write_status`` still follows
         with every write; this only lets a store that takes seconds over a big write start
         it sooner. Returns whether it started.
         """

@@ -57,7 +57,7 @@ class MemoryBackend:
     def ensure_writable(self) -> None:
         """Always writable."""
 
-    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]], unwritten: int) -> bool:
         """Nothing to start early: the status write is quick here."""
         return False
 

@@ -6,9 +6,10 @@ A run costs a constant number of API calls, whatever the row count, at most 6:
                   answer carries the spreadsheet's layout; the release rides in the last
     read          one values:batchGet of every tab (and a spreadsheet GET, fields mask,
                   only when no lease take just gave the layout)
-    write_early   (a tracker of 35,000 rows or more) while the emails go, on a thread of its
-                  own: one values:batchGet re-reading the status columns, then values:
-                  batchUpdates of all but Last Notified; Log appends go between its bodies
+    write_early   (75,000 rows or more without a Status: a big first run) while the emails
+                  go, on a thread of its own: one values:batchGet re-reading the status
+                  columns, then values:batchUpdates of all but Last Notified; Log appends go
+                  between its bodies
     append_log    one values:append per delivery batch (when the Log tab is missing, the
                   first is a batchUpdate adding it with its rows); after write_status, its
                   rows wait for the last batch
@@ -23,7 +24,7 @@ A run costs a constant number of API calls, whatever the row count, at most 6:
                   (updateCells), the Log rows of changes (appendCells), the lease released
 
 A request body past ``max_request_bytes`` (about 2 MB, Google's recommendation) is split;
-a tracker big enough to need several bodies writes early, one re-read more.
+a first run on 75,000 rows or more starts its status columns early, one re-read more.
 Cells already holding the value to write are left alone, so a daily run sends mostly the
 columns that change. Credentials, retries and Google's error answers are handled once, at
 the HTTP edge (``retry``). A write that adds or removes rows or columns is resent after a
@@ -76,7 +77,7 @@ from .reread import reread
 from .retry import RetryingHTTPClient, RetryPolicy
 
 log = logging.getLogger(__name__)
-EARLY_ROWS = 35_000  # from this many rows, status columns start going while the emails do
+EARLY_ROWS = 75_000  # rows without a Status from which status columns go while emails do
 
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 META_FIELDS = (
@@ -98,7 +99,7 @@ class GoogleSheetsBackend(TabAppends):
         lease: how long a run's lease lasts and how long a second run waits (``lease``).
     """
 
-    early_rows = EARLY_ROWS  # a tracker this big starts its status columns while emails go
+    early_rows = EARLY_ROWS  # this many rows without a Status: their columns go while emails do
 
     def __init__(
         self,
@@ -276,20 +277,20 @@ class GoogleSheetsBackend(TabAppends):
         self._staged()
         return report
 
-    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
-        """Start writing a big tracker's status columns while the run sends its emails.
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]], unwritten: int) -> bool:
+        """Start writing a big tracker's new status columns while the run sends its emails.
 
-        Only under the run's lease, and only for a tracker of at least ``early_rows`` rows
-        (the Log aside): a smaller write goes in a body or two at the end. On a thread of
-        its own (``SheetsApi.aside``) the columns are re-read and planned, and their cells
-        sent in bodies one after another (a delivery batch's Log rows go between them);
-        columns the grid lacks wait for the status write. ``write_status`` waits for it,
-        then writes what changed since, by a re-read of its own (all of it, should the
-        early write have failed: its error is logged, not raised). Returns whether it
-        started.
+        Only under the run's lease, and only when ``early_rows`` rows or more had no
+        Status when read (a first run, a big paste): a daily run's few changes, or a smaller
+        write, go in a body or two at the end, its calls as many whatever the size. On a
+        thread of its own (``SheetsApi.aside``) the columns are re-read and planned, and
+        their cells sent in bodies one after another (a delivery batch's Log rows go
+        between them); columns the grid lacks wait for the status write. ``write_status``
+        waits for it, then writes what changed since, by a re-read of its own (all of it,
+        should the early write have failed: its error is logged, not raised). Returns
+        whether it started.
         """
-        rows = sum(n for tab, n in self._last_rows.items() if tab != LOG)
-        if self.lease.held is None or rows < self.early_rows:
+        if self.lease.held is None or unwritten < self.early_rows:
             return False
         present = [w for w in writes() if w.tab in self._tabs and w.columns is not None]
         if not present:

@@ -89,7 +89,7 @@ class XlsxBackend:
         """Refuse a read-only workbook before the run sends anything (see ``file``)."""
         ensure_writable(self.path)
 
-    def write_early(self, writes: Callable[[], Sequence[TabWrite]]) -> bool:
+    def write_early(self, writes: Callable[[], Sequence[TabWrite]], unwritten: int) -> bool:
         """Nothing to start early: the whole write is one save at the end."""
         return False
 
