@@ -341,7 +341,7 @@ def _run_steps(
         options.progress,
     )
     render = _renderer(prepared, result.subjects)
-    with step("start the status columns known before sending"), gc_paused():
+    with gc_paused():  # a big first run: its status columns go while the emails do
         backend.write_early(_early_writes(prepared), _unwritten(prepared))
     with step(f"send {result.due} emails and log them"):
         delivered = deliver(backend, transport, prepared.notifications, render, sending)

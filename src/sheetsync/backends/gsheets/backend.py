@@ -298,6 +298,7 @@ class GoogleSheetsBackend(TabAppends):
         self.api.settle()
         self.lease.keep()
         self.api.aside(functools.partial(self._write_early, present))
+        log.info("writing the status columns of %d new rows while the emails go", unwritten)
         return True
 
     def _write_early(self, writes: Sequence[TabWrite]) -> None:
