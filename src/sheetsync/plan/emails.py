@@ -10,6 +10,7 @@ import pandas as pd
 from ..cells.addresses import Address
 from ..normalize.ledger import Ledger
 from ..values import factorize_objects, object_array
+from .cells import filled
 from .notification import Item, Notification
 
 
@@ -28,7 +29,8 @@ def noted_keys(milestones: pd.DataFrame) -> set[str]:
     """Every key a row's Last Notified records for its current due date."""
     if "noted" not in milestones:
         return set()
-    _, cells = factorize_objects(milestones["noted"].to_numpy(dtype=object))  # each once
+    column = milestones["noted"].to_numpy(dtype=object)
+    _, cells = factorize_objects(column[filled(column)])  # each once; empty cells hold no key
     return {key for keys in cells if isinstance(keys, tuple) for key in keys}
 
 
@@ -42,18 +44,33 @@ def group_emails(
     keep = _not_sent(found, pair_text, texts, ledger, noted)
     group = pair_text if digest else pair_text * max(len(found.items), 1) + found.item
     pairs = np.flatnonzero(keep)
-    order = pairs[np.lexsort((found.rank[found.item[pairs]], group[pairs]))]
-    notes = []
+    order = pairs[by_group_then_rank(group[pairs], found.rank[found.item[pairs]])]
+    listed = list(map(found.items.__getitem__, found.item[order].tolist()))  # cut per email
     bounds = np.flatnonzero(np.diff(group[order])) + 1
+    starts, ends = [0, *bounds.tolist()], [*bounds.tolist(), len(order)]
+    notes = []
     copied = any(found.cc)  # reminders copy nobody
-    for members in np.split(order, bounds) if len(order) else []:
+    for members, start, end in zip(np.split(order, bounds), starts, ends, strict=True):
+        if not len(members):
+            continue  # nothing to send at all
         first = int(members.min())
         note = Notification(kind, found.to[first], ())
-        note.items = list(map(found.items.__getitem__, found.item[members].tolist()))
+        note.items = listed[start:end]
         if copied:
             note.cc = _copies(found, members, set(emails[codes[first]]))
         notes.append(note)
     return sorted(notes, key=lambda n: (n.to_text, n.items[0].key))
+
+
+def by_group_then_rank(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The order of the pairs by group, then rank (ties kept in place): ``np.lexsort`` of
+    the two, sorted as one number when the numbers allow it (twice as quick)."""
+    if not len(group):
+        return np.zeros(0, dtype=np.intp)
+    low, span = int(rank.min()), int(rank.max()) - int(rank.min()) + 1
+    if int(group.min()) < 0 or (int(group.max()) + 1) * span >= 2**63:
+        return np.lexsort((rank, group))
+    return np.argsort(group.astype(np.int64) * span + (rank - low), kind="stable")
 
 
 def _recipient_texts(

@@ -18,6 +18,7 @@ from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
 from ..values import factorize_objects, lookup, object_array, with_slot
+from .cells import filled
 from .notification import Item, PlanContext, items
 
 
@@ -127,16 +128,18 @@ def not_noted(milestones: pd.DataFrame, due: Due, ledger: Ledger) -> Due:
     """
     if "noted" not in milestones or not len(due.pos):
         return due
-    codes, cells = factorize_objects(milestones["noted"].to_numpy(dtype=object)[due.pos])
+    column = milestones["noted"].to_numpy(dtype=object)[due.pos]
+    some = filled(column)  # an empty cell records no key
+    codes, cells = factorize_objects(column[some])
     holds = np.asarray([isinstance(c, tuple) and len(c) > 0 for c in cells] + [False])
-    asked = np.flatnonzero(holds[codes])  # rows recording some key (code -1: a blank cell)
-    if not len(asked):
+    recording = np.flatnonzero(holds[codes])  # cells recording some key (code -1: a blank cell)
+    if not len(recording):
         return due
+    asked, codes = some[recording], codes[recording]
     got, keys = ledger.recipients, [due.keys[i] for i in asked.tolist()]
     keep = np.ones(len(due.pos), dtype=bool)
     keep[asked] = [
-        key in got or key not in cells[code]
-        for key, code in zip(keys, codes[asked].tolist(), strict=True)
+        key in got or key not in cells[code] for key, code in zip(keys, codes.tolist(), strict=True)
     ]
     return due.take(keep)
 
@@ -165,7 +168,7 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
             "contract": planning.names_at(due.pos),
             "title": frame["title"].to_numpy(dtype=object).tolist(),
             "type": types.tolist(),
-            "due": _days(stamps),
+            "due": dates_of(stamps),
             "days_left": days_left.tolist(),
             "stage": due.stages.tolist(),
             "row": rows,
@@ -180,11 +183,11 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
     return made, rank
 
 
-def _days(stamps: np.ndarray) -> list[dt.date]:
-    """Each datetime as a ``date``, converting each distinct day once."""
-    codes, distinct = pd.factorize(stamps.astype("datetime64[D]"))
-    dates = object_array([pd.Timestamp(d).date() for d in distinct])
-    return dates[codes].tolist() if len(dates) else []
+def dates_of(stamps: np.ndarray) -> list[dt.date | None]:
+    """Each datetime as a ``date`` (None for NaT), converting each distinct day once."""
+    codes, distinct = pd.factorize(stamps.astype("datetime64[D]"))  # NaT: code -1
+    dates = with_slot(object_array([pd.Timestamp(d).date() for d in distinct]), None)
+    return dates[codes].tolist()
 
 
 def _rules(frame: pd.DataFrame, due: Due, days_left: np.ndarray, settings: Settings) -> list[str]:
@@ -226,14 +229,30 @@ def _blank_as_nan(values: np.ndarray) -> np.ndarray:
 def _groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """A code per row for its combination of the columns' values, and each code's first row.
 
-    Each column is factorized alone (blanks are a value like any other) and the codes
-    are folded together one column at a time, so the numbers stay below the row count.
+    Codes are numbered in order of first appearance. Each column is read as small
+    numbers (a whole-number column as its distance from its least value, any other
+    factorized, blanks a value like any other); they are folded into one number per
+    row, renumbered whenever the next column could make it overflow.
     """
     group = np.zeros(len(columns[0]), dtype=np.int64)
+    size = 1  # the folded numbers stay below this
     for column in columns:
-        codes, distinct = pd.factorize(column, use_na_sentinel=False)
-        group, _ = pd.factorize(group * len(distinct) + codes)
-    return group, np.flatnonzero(~pd.Series(group).duplicated().to_numpy())
+        if column.dtype.kind in "iu" and len(column):
+            low = int(column.min())
+            codes, count = column.astype(np.int64) - low, int(column.max()) - low + 1
+        else:
+            codes, distinct = pd.factorize(column, use_na_sentinel=False)
+            count = len(distinct)
+        if size * max(count, 1) >= 2**62:
+            group, distinct = pd.factorize(group)
+            size = len(distinct)
+        group = group * max(count, 1) + codes
+        size *= max(count, 1)
+    group, _ = pd.factorize(group)
+    if not len(group):
+        return group, group
+    seen = np.maximum.accumulate(group)  # a code is new where it passes every code before it
+    return group, np.flatnonzero(np.concatenate([[True], seen[1:] > seen[:-1]]))
 
 
 def _ladder(value: object) -> tuple[int, ...]:

@@ -20,8 +20,10 @@ from ..normalize.ledger import Ledger
 from ..record.summarised import owner_code, summary_mark
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
+from .cells import filled
+from .emails import by_group_then_rank
 from .notification import Notification, PlanContext
-from .stages import RowContracts, contract_names
+from .stages import RowContracts, contract_names, dates_of
 
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
@@ -66,7 +68,8 @@ def _marked_codes(milestones: pd.DataFrame, month: str) -> set[str]:
     """The owner codes Last Notified cells hold for ``month``: their summaries went."""
     if "last_notified" not in milestones:
         return set()
-    _, cells = factorize_objects(milestones["last_notified"].to_numpy(dtype=object))  # each once
+    column = milestones["last_notified"].to_numpy(dtype=object)
+    _, cells = factorize_objects(column[filled(column)])  # each once; empty cells hold no mark
     marks = (summary_mark(cell) for cell in cells)
     return set().union(*(codes for held, codes in filter(None, marks) if held == month))
 
@@ -125,18 +128,18 @@ def _pairs(
 
 def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndarray]:
     """For every milestone, which summary sections list it (and whether it is open)."""
-    days = milestones["days_left"]
+    days = milestones["days_left"].to_numpy(dtype=np.float64, na_value=np.nan)  # NaN: no date
     status = milestones["status"].to_numpy(dtype=object)  # compared as objects: quicker
-    open_ = _one_of(status, OPEN_STATUSES)
+    open_ = _one_of(milestones["status"], OPEN_STATUSES)
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     completed_last_month = milestones["completed_on"].between(
         pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)
     )
-    terms = _one_of(milestones["type"].to_numpy(dtype=object), TERM_TYPES)
+    terms = _one_of(milestones["type"], TERM_TYPES)
     flags = {
         "overdue": status == OVERDUE,
-        "next_30": open_ & days.between(0, 30).fillna(False).to_numpy(dtype=bool),
-        "terms_90": open_ & days.between(0, 90).fillna(False).to_numpy(dtype=bool) & terms,
+        "next_30": open_ & (days >= 0) & (days <= 30),
+        "terms_90": open_ & (days >= 0) & (days <= 90) & terms,
         "completed": (status == DONE) & completed_last_month.to_numpy(dtype=bool),
         "problems": milestones["problems"].to_numpy(dtype=object) != "",
         "open": open_,
@@ -144,9 +147,9 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndar
     return {name: np.asarray(column, dtype=bool) for name, column in flags.items()}
 
 
-def _one_of(cells: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-    """Per cell, whether it is one of ``texts``."""
-    return np.logical_or.reduce([cells == text for text in texts])
+def _one_of(cells: pd.Series, texts: Sequence[str]) -> np.ndarray:
+    """Per cell, whether it is one of ``texts`` (one hashing pass, not a comparison per text)."""
+    return cells.isin(texts).to_numpy(dtype=bool)
 
 
 def _contents(
@@ -218,7 +221,7 @@ def _urgency(milestones: pd.DataFrame, owner: np.ndarray, pos: np.ndarray) -> np
     due = milestones["due"].to_numpy()[listed]
     rank = np.empty(len(milestones), dtype=np.int64)
     rank[listed[np.lexsort((ids, due))]] = np.arange(len(listed))
-    return np.lexsort((rank[pos], owner))
+    return by_group_then_rank(owner, rank[pos])
 
 
 def _distinct(pos: np.ndarray, size: int) -> np.ndarray:
@@ -262,7 +265,7 @@ def _records(
         contract.tolist(),
         titles.tolist(),
         frame["type"].tolist(),
-        due.dt.date.astype(object).where(due.notna(), None).tolist(),
+        dates_of(due.to_numpy()),
         days.astype(object).where(days.notna(), None).tolist(),
         frame["status"].tolist(),
         rows,
@@ -324,9 +327,17 @@ def _months(today: dt.date) -> pd.PeriodIndex:
 
 
 def _chart_month(due: np.ndarray, today: dt.date) -> np.ndarray:
-    """Each due date's month counted from this month (0 this month, 1 the next …)."""
-    this = (today.year - 1970) * 12 + today.month - 1
-    return due.astype("datetime64[M]").astype(np.int64) - this
+    """Each due date's month counted from this month (0 this month, 1 the next … 5);
+    -1 before this month or with no date, 6 from the chart's seventh month on.
+
+    Found among the seven months' first days, not by working out each date's month.
+    """
+    first = today.replace(day=1)
+    starts = [(first + pd.DateOffset(months=n)).date() for n in range(7)]
+    bounds = np.asarray(starts, dtype="datetime64[D]").astype(due.dtype)
+    month = np.searchsorted(bounds, due, side="right") - 1
+    month[np.isnat(due)] = -1
+    return month
 
 
 def _charts(

@@ -1,0 +1,23 @@
+"""A first look at a whole column: which cells may hold anything, before any work per cell."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def filled(cells: np.ndarray) -> np.ndarray:
+    """Positions of the cells that are not empty: not None, "", (), 0, False or NaN.
+
+    A column such as Last Notified or the rows' noted keys is mostly empty, and telling
+    its cells apart one by one is the dearest step of reading it; a truth test of every
+    cell is a fraction of that. Every position is given when some cell cannot be tested
+    (a cell whose truth is ambiguous, such as pandas' NA).
+    """
+    try:
+        truthy = cells.astype(bool)
+        # NaN is true but never equal to itself; every other cell is, checked only where true.
+        at = np.flatnonzero(truthy)
+        same = np.asarray(cells[at] == cells[at], dtype=bool)
+    except (TypeError, ValueError):
+        return np.arange(len(cells))
+    return at[same]

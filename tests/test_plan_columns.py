@@ -1,0 +1,80 @@
+"""The plan's column helpers: which cells hold anything (``plan.cells.filled``), dates
+from datetimes (``stages.dates_of``), rows grouped by several columns (``stages._groups``),
+pairs ordered by group then rank (``emails.by_group_then_rank``) and each due date's
+month in the summary chart (``summary._chart_month``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.plan.cells import filled
+from sheetsync.plan.emails import by_group_then_rank
+from sheetsync.plan.stages import _groups, dates_of
+from sheetsync.plan.summary import _chart_month
+
+
+def objects(*cells: object) -> np.ndarray:
+    """The cells as a 1-D object array, tuples kept whole."""
+    out = np.empty(len(cells), dtype=object)
+    out[:] = list(cells)
+    return out
+
+
+def test_filled_finds_the_cells_that_hold_something() -> None:
+    """None, "", (), 0, False, NaN and NaT hold nothing; text and keys do."""
+    cells = objects((), ("reminder:M-1:2027-03-08:7",), None, "sent", "", float("nan"), 0, pd.NaT)
+    assert filled(cells).tolist() == [1, 3]
+    assert filled(objects()).tolist() == []
+
+
+def test_filled_gives_every_cell_when_one_cannot_be_tested() -> None:
+    """A cell whose truth is ambiguous (pandas' NA) makes every cell a candidate."""
+    assert filled(objects(pd.NA, "", "x")).tolist() == [0, 1, 2]
+
+
+def test_dates_of_turns_each_datetime_into_its_day() -> None:
+    """Each datetime is its date; NaT is None; equal days give equal dates."""
+    stamps = np.asarray(["2027-03-08", "NaT", "2026-12-01", "2027-03-08"], dtype="datetime64[ns]")
+    expected = [dt.date(2027, 3, 8), None, dt.date(2026, 12, 1), dt.date(2027, 3, 8)]
+    assert dates_of(stamps) == expected
+    assert dates_of(stamps[:0]) == []
+
+
+def test_groups_number_combinations_in_order_of_first_appearance() -> None:
+    """Rows with the same values in every column share a code; blanks are a value."""
+    kinds = objects("reminder", "overdue", "reminder", None, None, "reminder")
+    stages = np.asarray([7, 1, 7, 7, 7, 7])
+    days = np.asarray([7, -3, 7, 7, 7, -(2**40)])
+    group, first = _groups([kinds, stages, days])
+    assert group.tolist() == [0, 1, 0, 2, 2, 3]
+    assert first.tolist() == [0, 1, 3, 5]
+
+
+def test_groups_stay_exact_when_the_numbers_are_huge() -> None:
+    """Columns whose ranges multiply past 64 bits are renumbered first, not overflowed."""
+    wide = np.asarray([0, 2**61, 0, 2**61, 5], dtype=np.int64)
+    group, first = _groups([wide, wide, -wide, objects("a", "a", "a", "b", "a")])
+    assert group.tolist() == [0, 1, 0, 2, 3]
+    assert first.tolist() == [0, 1, 3, 4]
+
+
+def test_pairs_are_ordered_by_group_then_rank_ties_in_place() -> None:
+    """The same order as ``np.lexsort((rank, group))``, ties kept as they came."""
+    group = np.asarray([2, 0, 2, 1, 0, 2])
+    rank = np.asarray([5, 9, 1, 0, 9, 3])
+    assert by_group_then_rank(group, rank).tolist() == [1, 4, 3, 2, 5, 0]
+    huge = np.asarray([2**62, 1, 2**62])
+    assert by_group_then_rank(np.asarray([1, 1, 0]), huge).tolist() == [2, 1, 0]
+    assert by_group_then_rank(group[:0], rank[:0]).tolist() == []
+
+
+def test_chart_months_count_from_this_month() -> None:
+    """0 this month … 5 five months on; before this month or undated -1; later 6."""
+    due = np.asarray(
+        ["2026-11-30", "2026-12-01", "2026-12-31T23:00", "2027-05-31", "2027-06-01", "NaT"],
+        dtype="datetime64[ns]",
+    )
+    assert _chart_month(due, dt.date(2026, 12, 15)).tolist() == [-1, 0, 0, 5, 6, -1]
