@@ -7,7 +7,7 @@ import json
 
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
-from sheetsync.backends.gsheets.cellplan import GAP, TabNow, to_wire, value_ranges
+from sheetsync.backends.gsheets.cellplan import GAP, TabNow, drained_ranges, to_wire, value_ranges
 from sheetsync.backends.gsheets.changed import Changes, plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
@@ -113,3 +113,13 @@ def test_only_sheets_emulator_host_switches_to_another_host() -> None:
     assert emulator_host({"SHEETS_EMULATOR_HOST": "127.0.0.1:8085"}) == "127.0.0.1:8085"
     assert emulator_host({"SHEETS_EMULATOR_HOST": ""}) is None
     assert emulator_host({"GOOGLE_APPLICATION_CREDENTIALS": "key.json"}) is None
+
+
+def test_drained_ranges_let_each_column_go_once_its_ranges_are_made() -> None:
+    """The same ranges as value_ranges, in column order; a column leaves the mapping as its
+    ranges are made, so a big write does not hold every column till the last body."""
+    by_column: dict[int, dict[int, object]] = {4: {2: "a", 3: "b"}, 2: {5: "x"}}
+    expected = list(value_ranges("Milestones", dict(by_column)))
+    ranges = drained_ranges("Milestones", by_column)
+    assert next(ranges) == expected[0] and list(by_column) == [4]
+    assert list(ranges) == expected[1:] and by_column == {}

@@ -57,10 +57,10 @@ from .cellplan import (
     TabInfo,
     TabNow,
     delete_rows,
+    drained_ranges,
     grid_of,
     grow_columns,
     header_after,
-    value_ranges,
 )
 from .changed import plan_tab
 from .connect import connect_http
@@ -308,10 +308,11 @@ class GoogleSheetsBackend(TabAppends):
         for tab_write in writes:
             tab = tab_write.tab
             by_column = plan_tab(tab_write, now[tab], WriteReport())
+            now[tab].columns.clear()  # each column's planned cells hold it till sent
             existing, _ = columns_from(by_column, self._tabs[tab].columns + 1)
             named = {c: getattr(rows, "header", rows) for c, rows in existing.items()}
             self._headers[tab] = header_after(now[tab].header, named)
-            ranges.append(value_ranges(tab, existing))
+            ranges.append(drained_ranges(tab, existing))
         data = itertools.chain.from_iterable(ranges)
         send_in_turn(self.api, data, self.max_request_bytes)
 
@@ -323,7 +324,7 @@ class GoogleSheetsBackend(TabAppends):
         ranges = []
         for tab, by_column in cells.items():
             existing, later = columns_from(by_column, widths[tab] + 1)
-            ranges.append(value_ranges(tab, existing))
+            ranges.append(drained_ranges(tab, existing))
             waiting = {column: dict(rows) for column, rows in later.items()}
             self._finish.land(
                 tab, self._tabs[tab].sheet_id, {c: r for c, r in waiting.items() if r}

@@ -117,6 +117,13 @@ def value_ranges(tab: str, by_column: Columns) -> Iterator[dict[str, Any]]:
             }
 
 
+def drained_ranges(tab: str, by_column: dict[int, Mapping[int, Any]]) -> Iterator[dict[str, Any]]:
+    """``value_ranges``, each column taken out of ``by_column`` (and let go) once its
+    ranges are made: a big write holds its cells once, in the bodies still to send."""
+    for column in sorted(by_column):
+        yield from value_ranges(tab, {column: by_column.pop(column)})
+
+
 def _runs(rows: Sequence[int]) -> Iterator[tuple[int, int]]:
     """(first, last) runs of sorted rows, bridging gaps of at most ``GAP`` rows."""
     if not rows:
