@@ -64,6 +64,7 @@ def test_status_columns_go_while_the_emails_do_and_the_sheet_ends_the_same(emula
     finally:
         emulator.hooks.before.remove(seen.append)
     assert result.emails == EXPECTED and len(received) == EXPECTED  # type: ignore[attr-defined]
+    assert result.api_calls == len(seen)  # type: ignore[attr-defined]  # every thread's counted
     for tab in TABS:
         assert emulator.values(sooner, tab) == emulator.values(plain, tab), tab
     last_append = len(seen) - 1 - seen[::-1].index("values.append")
