@@ -60,3 +60,11 @@ def test_texts_sharing_a_hash_are_still_told_apart() -> None:
     assert text_codes(cells) is None
     coded = Coded.of(cells)
     assert coded.codes.tolist() == list(range(3000))
+
+
+def test_texts_trim_text_and_write_other_cells_as_typed() -> None:
+    """Text only: each trimmed; beside numbers, booleans and blanks: each as ``cell_text``."""
+    only_text = Coded.of(np.asarray([" a ", "b", "\tc", "b"], dtype=object)).texts()
+    assert only_text.array().tolist() == ["a", "b", "c", "b"]
+    mixed = np.asarray([" a ", 17.0, True, None, np.nan, "b "], dtype=object)
+    assert Coded.of(mixed).texts().array().tolist() == ["a", "17", "TRUE", "", "", "b"]

@@ -122,6 +122,10 @@ class Coded:
     def texts(self) -> Coded:
         """``cell_text`` of each distinct cell; text cells only need trimming."""
         codes, values = self._folded()
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # text only: trim each
+            return Coded(
+                codes, np.fromiter(map(str.strip, values), dtype=object, count=len(values))
+            )
         texts = [v.strip() if type(v) is str else cell_text(plain(v)) for v in values]
         return Coded(codes, np.asarray(texts, dtype=object))
 
@@ -137,11 +141,11 @@ class Coded:
             same = is_none_mask(self.values)
         else:
             same = np.asarray(self.values == value, dtype=np.bool_)
-        return same[self.codes]
+        return self._spread(same)
 
     def where(self, function: Callable[[Any], bool]) -> np.ndarray:
         """Per row, whether ``function`` holds for its cell (asked once per distinct cell)."""
-        return np.asarray([bool(function(plain(v))) for v in self.values], dtype=bool)[self.codes]
+        return self._spread(np.asarray([bool(function(plain(v))) for v in self.values], dtype=bool))
 
     def array(self) -> np.ndarray:
         """The column, one object per row."""
@@ -156,7 +160,15 @@ class Coded:
         empty = is_none_mask(self.values) | np.asarray(self.values == "", dtype=np.bool_)
         if self.nan >= 0:
             empty[self.nan] = False
-        return empty[self.codes]
+        return self._spread(empty)
+
+    def _spread(self, flags: np.ndarray) -> np.ndarray:
+        """Per row, the flag of its distinct cell (a new array; all alike: no lookup per row)."""
+        if not flags.any():
+            return np.zeros(len(self.codes), dtype=np.bool_)
+        if flags.all():
+            return np.ones(len(self.codes), dtype=np.bool_)
+        return flags[self.codes]
 
     def unique(self) -> Coded:
         """The same column with equal values merged under one code."""

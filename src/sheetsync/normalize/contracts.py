@@ -72,7 +72,8 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
             "status": status.series(),
             "link": column_texts(table, "Link").series(),
             "duplicate": dup,
-        }
+        },
+        copy=False,  # every column is an array made here for this frame alone
     )
     frame["ended"] = frame["status"].isin(ENDED_CONTRACT)
     frame["active"] = ~frame["ended"] & ~frame["status"].isin(UNDER_APPROVAL)

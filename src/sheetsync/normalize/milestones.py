@@ -65,7 +65,7 @@ def milestone_frame(
             "title": titles.series(),
             "type": strings(types),
             "due": due,
-            "owners": pd.Series(owners, dtype=object),
+            "owners": pd.Series(owners, dtype=object, copy=False),
             "escalate_to": escalate.series(),
             **_lead_days(table, types, settings, flags),
             "repeat": column_texts(table, "Repeat").series(),
@@ -76,7 +76,8 @@ def milestone_frame(
             "last_notified": column_texts(table, "Last Notified").series(),
             "status_before": column_texts(table, "Status").series(),  # as the last run wrote it
             "blocked": blocked,
-        }
+        },
+        copy=False,  # every column is an array made here for this frame alone
     )
     pick = at[contract_ids.codes]
     frame["cancelled"] = _by_contract(by_id["ended"], pick, False).astype(bool)
@@ -192,8 +193,8 @@ def _lead_days(
     by_setting = types.map(lambda t: t in settings.remind_set).array().astype(bool)
     source = _LEAD_FROM[np.where(own, 0, np.where(by_setting, 1, 2))]  # three shared texts
     return {
-        "lead_days": pd.Series(chosen, dtype=object),
-        "lead_from": pd.Series(source, dtype=object),
+        "lead_days": pd.Series(chosen, dtype=object, copy=False),
+        "lead_from": pd.Series(source, dtype=object, copy=False),
     }
 
 
