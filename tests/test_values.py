@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sheetsync.values import Coded, lookup, text_codes
+from sheetsync.values import Coded, lookup, text_codes, text_positions
 
 
 def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:
@@ -68,3 +68,33 @@ def test_texts_trim_text_and_write_other_cells_as_typed() -> None:
     assert only_text.array().tolist() == ["a", "b", "c", "b"]
     mixed = np.asarray([" a ", 17.0, True, None, np.nan, "b "], dtype=object)
     assert Coded.of(mixed).texts().array().tolist() == ["a", "17", "TRUE", "", "", "b"]
+
+
+def test_text_positions_find_texts_as_the_index_does() -> None:
+    """Each text's place among the keys, -1 where absent; equal texts as separate objects."""
+    keys = np.asarray([f"C-{i}" for i in range(50)], dtype=object)
+    values = np.asarray([f"C-{i}" for i in (3, 70, 0, 49, 3)] + ["", "c-3"], dtype=object)
+    want = pd.Index(keys).get_indexer(values)
+    found = text_positions(keys, values)
+    assert found is not None and found.tolist() == want.tolist() == [3, -1, 0, 49, 3, -1, -1]
+
+
+def test_text_positions_leave_blanks_and_shared_hashes_to_the_index() -> None:
+    """A blank or a number among the values, or keys sharing a hash: None; a text with a key's
+    hash but not its text is found nowhere."""
+    keys = np.asarray(["C-1", "C-2"], dtype=object)
+    for odd in (None, np.nan, 1.0):
+        assert text_positions(keys, np.asarray(["C-1", odd], dtype=object)) is None
+    shared = np.asarray([_SharedHash("C-1"), _SharedHash("C-2")], dtype=object)
+    assert text_positions(shared, np.asarray(["C-1"], dtype=object)) is None
+    one = np.asarray(["C-1", _SharedHash("C-2")], dtype=object)
+    values = np.asarray([_SharedHash("C-3"), _SharedHash("C-2"), "C-1"], dtype=object)
+    found = text_positions(one, values)
+    assert found is not None and found.tolist() == [-1, 1, 0]
+
+
+def test_lookup_by_hash_agrees_with_the_index() -> None:
+    """Enough text values to be found by hash: the same places as the index gives."""
+    index = pd.Index([f"C-{i}" for i in range(500)], dtype=object)
+    values = np.asarray([f"C-{(i * 7) % 900}" for i in range(3000)], dtype=object)
+    assert lookup(index, values).tolist() == index.get_indexer(values).tolist()

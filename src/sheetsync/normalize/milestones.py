@@ -12,7 +12,7 @@ from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no
 from ..problems import Problem
 from ..schema import MANUAL
-from ..values import Coded, with_slot
+from ..values import Coded, lookup, with_slot
 from .columns import (
     Flagger,
     Table,
@@ -40,7 +40,7 @@ def milestone_frame(
     contract_ids = column_texts(table, "Contract ID")
     known = contracts.loc[~contracts["duplicate"] & (contracts["id"] != "")]
     by_id = known.set_index("id")
-    at = by_id.index.get_indexer(contract_ids.values)
+    at = lookup(by_id.index, contract_ids.values)  # texts: none is blank
     unknown = (at < 0)[contract_ids.codes]
     _contract_flags(contract_ids, contracts, unknown, flags)
     titles = column_texts(table, "Milestone")
