@@ -18,6 +18,7 @@ from sheetsync.normalize.columns import (
     id_texts,
     read_dates,
     read_owners,
+    text_series,
 )
 from sheetsync.normalize.headers import locate_columns
 from sheetsync.schema import CONTRACT_COLUMNS, CONTRACTS
@@ -164,3 +165,15 @@ def test_a_flag_writes_one_sentence_per_flagged_row_only() -> None:
         (2, "Contract"),
         (4, "Contract"),
     ]
+
+
+def test_a_text_column_is_the_raw_column_only_when_every_cell_is_its_own_text() -> None:
+    """Untrimmed text, a number or a blank: the texts written out; otherwise the raw cells."""
+    plain = table(contract("C-1"), contract("C-2"), contract("C-1"))
+    texts = column_texts(plain, "Contract ID")
+    assert text_series(plain, "Contract ID", texts) is plain.raw["Contract ID"]
+    for other, text in ((" C-2", "C-2"), (2.0, "2"), (None, "")):
+        found = table(contract("C-1"), contract(other, contract="x"))
+        column = text_series(found, "Contract ID", column_texts(found, "Contract ID"))
+        assert column is not found.raw["Contract ID"]
+        assert column.tolist() == ["C-1", text]

@@ -157,6 +157,16 @@ def column_texts(table: Table, name: str) -> Coded:
     return table.distinct(name).texts()
 
 
+def text_series(table: Table, name: str, texts: Coded) -> pd.Series:
+    """``texts.series()`` for ``texts = column_texts(table, name)``, without copying a row when
+    every cell is already its own text (text that needs no trimming): the raw column then."""
+    raw = table.distinct(name)
+    alike = raw.nan < 0 and name in table.raw and len(texts.values) == len(raw.values)
+    if alike and np.asarray(texts.values == raw.values, dtype=np.bool_).all():
+        return table.raw[name]
+    return texts.series()
+
+
 def id_texts(table: Table, name: str) -> tuple[Coded, bool]:
     """``column_texts``, and whether no two of its texts are equal (``unique`` would not merge).
 

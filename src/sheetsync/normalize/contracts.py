@@ -22,6 +22,7 @@ from .columns import (
     read_dates,
     read_owners,
     strings,
+    text_series,
 )
 from .settings import Settings
 
@@ -54,9 +55,11 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
     )
     frame = pd.DataFrame(
         {
-            "row": table.rows,
-            "id": ids.series(),
-            "name": names.series(),
+            "row": flags.rows
+            if len(flags.rows)
+            else table.rows,  # numbers; an empty tab its empty list
+            "id": text_series(table, "Contract ID", ids),
+            "name": text_series(table, "Contract", names),
             "counterparty": column_texts(table, "Counterparty").series(),
             "contract_type": column_texts(table, "Contract Type").series(),
             "owners": owners.series(),

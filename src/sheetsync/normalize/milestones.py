@@ -24,6 +24,7 @@ from .columns import (
     read_dates,
     read_owners,
     strings,
+    text_series,
 )
 from .settings import Settings
 
@@ -58,11 +59,13 @@ def milestone_frame(
     blocked = blocked | unknown | undated | no_owner
     frame = pd.DataFrame(
         {
-            "row": table.rows,
+            "row": flags.rows
+            if len(flags.rows)
+            else table.rows,  # numbers; an empty tab its empty list
             "id": id_column,
             "new_id": new_id,
-            "contract_id": contract_ids.series(),
-            "title": titles.series(),
+            "contract_id": text_series(table, "Contract ID", contract_ids),
+            "title": text_series(table, "Milestone", titles),
             "type": strings(types),
             "due": due,
             "owners": pd.Series(owners, dtype=object, copy=False),
