@@ -12,11 +12,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..cells.addresses import Address, parse_addresses
 from ..derive.changes import RowSource
-from .records import STEP_ID
+from .records import STEP_ID, step_rows
 
 _APPROVER = re.compile(r"\bby\s+(?P<who>\S+@\S+?)\s*$", re.IGNORECASE)
 
@@ -37,13 +38,16 @@ class Step:
 
 
 def existing_steps(
-    frame: pd.DataFrame, gone: set[str], source: RowSource
+    frame: pd.DataFrame, gone: set[str], source: RowSource, candidates: np.ndarray | None = None
 ) -> dict[str, tuple[list[Step], int]]:
-    """Per contract: its live steps in order, and the highest step number used so far."""
+    """Per contract: its live steps in order, and the highest step number used so far.
+
+    ``candidates`` is ``records.step_rows(frame)``, when the caller has it.
+    """
     found: dict[str, tuple[list[Step], int]] = {}
-    auto = (frame["source"] == "auto").to_numpy(dtype=bool)
-    ids, owners = frame["id"].to_numpy()[auto], frame["contract_id"].to_numpy()[auto]
-    for at, mid, contract in zip(frame.index[auto], ids, owners, strict=True):
+    rows = step_rows(frame) if candidates is None else candidates
+    ids, owners = frame["id"].to_numpy()[rows], frame["contract_id"].to_numpy()[rows]
+    for at, mid, contract in zip(frame.index[rows], ids, owners, strict=True):
         match = STEP_ID.match(str(mid))
         if match is None or match["contract"] != contract:
             continue

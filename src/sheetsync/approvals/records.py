@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..keys import split_key
@@ -21,9 +22,34 @@ STEP_ID = re.compile(r"^(?P<contract>.+)/approval-(?P<n>\d+)$")
 _OPENED = re.compile(r"(?:\s*·\s*)?(?<![a-z])opened:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 
 
-def opened_days(recorded: frozenset[str], frame: pd.DataFrame) -> dict[str, dt.date]:
-    """The day each step opened: the later of its Log ``opened`` row and its row's mark."""
-    days = _from_cells(frame)
+def step_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows could be approval steps: auto rows whose ID has ``/approval-`` in it.
+
+    Every ``STEP_ID`` has; the other auto rows (notice, expiry, review) are left out
+    before any ID is matched against the pattern.
+    """
+    auto = (frame["source"] == "auto").to_numpy(dtype=bool)
+    rows = np.flatnonzero(auto)
+    if not len(rows):
+        return auto
+    ids = frame["id"].to_numpy(dtype=object)[rows]
+    named = np.fromiter((_STEP_PART in str(i) for i in ids), dtype=bool, count=len(ids))
+    found = np.zeros(len(frame), dtype=bool)
+    found[rows[named]] = True
+    return found
+
+
+_STEP_PART = "/approval-"
+
+
+def opened_days(
+    recorded: frozenset[str], frame: pd.DataFrame, steps: np.ndarray | None = None
+) -> dict[str, dt.date]:
+    """The day each step opened: the later of its Log ``opened`` row and its row's mark.
+
+    ``steps`` is ``step_rows(frame)``, when the caller has it.
+    """
+    days = _from_cells(frame, step_rows(frame) if steps is None else steps)
     for key in recorded:
         parts = split_key(key)
         if parts is None or parts.kind != OPENED:
@@ -36,11 +62,11 @@ def opened_days(recorded: frozenset[str], frame: pd.DataFrame) -> dict[str, dt.d
     return days
 
 
-def _from_cells(frame: pd.DataFrame) -> dict[str, dt.date]:
-    """The ``opened`` marks in the Last Notified cells of auto approval rows."""
+def _from_cells(frame: pd.DataFrame, steps: np.ndarray) -> dict[str, dt.date]:
+    """The ``opened`` marks in the Last Notified cells of auto approval rows (``steps``)."""
     if "last_notified" not in frame:
         return {}
-    rows = frame.loc[(frame["source"] == "auto").to_numpy(dtype=bool), ["id", "last_notified"]]
+    rows = frame.loc[steps, ["id", "last_notified"]]
     cells = rows["last_notified"].astype(str)
     marked = cells.str.contains("opened", case=False, regex=False).to_numpy(dtype=bool)
     days: dict[str, dt.date] = {}
@@ -60,15 +86,20 @@ def opened_mark(cell: object) -> dt.date | None:
         return None
 
 
-def cancelled_steps(recorded: frozenset[str], frame: pd.DataFrame) -> set[str]:
-    """Steps the Log records as cancelled, or whose Status a run last wrote as Cancelled."""
+def cancelled_steps(
+    recorded: frozenset[str], frame: pd.DataFrame, steps: np.ndarray | None = None
+) -> set[str]:
+    """Steps the Log records as cancelled, or whose Status a run last wrote as Cancelled.
+
+    ``steps`` is ``step_rows(frame)``, when the caller has it.
+    """
     found = set()
     for key in recorded:
         parts = split_key(key)
         if parts is not None and parts.kind == CANCELLED_KIND and STEP_ID.match(parts.milestone):
             found.add(parts.milestone)
     if "status_before" in frame:
-        rows = frame.loc[(frame["source"] == "auto").to_numpy(dtype=bool), ["id", "status_before"]]
+        rows = frame.loc[step_rows(frame) if steps is None else steps, ["id", "status_before"]]
         shown = rows["status_before"].astype(str).str.strip().str.casefold()
         cancelled = (shown == CANCELLED.casefold()).to_numpy(dtype=bool)
         found.update(i for i in rows["id"][cancelled].astype(str) if STEP_ID.match(i))

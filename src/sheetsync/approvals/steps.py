@@ -35,7 +35,7 @@ from ..schema import (
     UNDER_APPROVAL,
 )
 from .found import Step, existing_steps
-from .records import cancelled_steps, opened_days
+from .records import cancelled_steps, opened_days, step_rows
 from .routes import SHOWN, Route, route_for
 
 APPROVAL = "approval"
@@ -78,10 +78,11 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     """Add, open, re-route and stop each contract's approval steps (see the module's doc)."""
     source, today, history = context.source, context.today, context.history
     frame = derived.milestones
-    opened = opened_days(history.recorded, frame)
+    candidates = step_rows(frame)  # the rows that could be steps, found once for all three
+    opened = opened_days(history.recorded, frame, candidates)
     run = _Run(derived, source, settings, today, opened, history.recorded)
-    gone = cancelled_steps(history.recorded, frame)
-    by_contract = existing_steps(frame, gone, source)
+    gone = cancelled_steps(history.recorded, frame, candidates)
+    by_contract = existing_steps(frame, gone, source, candidates)
     contracts = derived.contracts
     usable = (contracts["id"] != "") & ~contracts["duplicate"]
     # A contract with no steps that is not under approval has nothing to reconcile.
@@ -97,10 +98,11 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     frame = derived.milestones
     frame["waits_for"] = _by_id(frame, run.waits).fillna(0).astype("int64")
     frame["opened_on"] = _by_id(frame, run.opened_on).astype(object)
-    ids = derived.contracts["id"].tolist()
-    derived.contracts["approval"] = pd.Series(
-        [run.state.get(i, "") for i in ids], index=derived.contracts.index, dtype=object
-    )
+    states = np.full(len(derived.contracts), "", dtype=object)
+    if run.state:  # only contracts with steps have a state
+        ids = derived.contracts["id"].tolist()
+        states[:] = [run.state.get(i, "") for i in ids]
+    derived.contracts["approval"] = pd.Series(states, index=derived.contracts.index, dtype=object)
 
 
 def _by_id(frame: pd.DataFrame, values: dict[str, Any]) -> pd.Series:

@@ -59,13 +59,15 @@ def term_dates(
     term = np.maximum(frame["renewal_term"].fillna(12).to_numpy(dtype=np.int64), 1)
     today64 = np.datetime64(today, "D")
     renews = frame["auto_renew"].to_numpy(dtype=bool)
-    rolling = renews & ~np.isnat(end) & (end < today64)
-    months = (today64.astype("datetime64[M]") - end.astype("datetime64[M]")).astype(np.int64)
-    k = np.where(rolling, np.maximum(months // term, 0), 0)
-    for _ in range(3):  # at most a step or two past the estimate
-        rolled = add_months_array(end, k * term)
-        k = np.where(rolling & (rolled < today64), k + 1, k)
-    term_end = np.where(rolling, add_months_array(end, k * term), end)
+    rolling = np.flatnonzero(renews & ~np.isnat(end) & (end < today64))
+    term_end = end.copy()
+    if len(rolling):  # only the terms that ended before today roll
+        start, step = end[rolling], term[rolling]
+        months = (today64.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(np.int64)
+        k = np.maximum(months // step, 0)
+        for _ in range(3):  # at most a step or two past the estimate
+            k = np.where(add_months_array(start, k * step) < today64, k + 1, k)
+        term_end[rolling] = add_months_array(start, k * step)
     held = _written_roll(frame, end, term, written or {})
     term_end = np.where(~renews & ~np.isnat(held), held, term_end)
     active = frame["active"].to_numpy(dtype=bool)
@@ -85,6 +87,8 @@ def _written_roll(
 
     A Term End that is not such a roll (the End Date was amended since) does not count.
     """
+    if not written:  # nothing written before: no roll to hold
+        return np.full(len(end), np.datetime64("NaT"), dtype="datetime64[D]")
     held = pd.to_datetime(frame["id"].map(written)).to_numpy(dtype="datetime64[D]")
     valid = ~np.isnat(held) & ~np.isnat(end) & (held > end)
     months = np.where(
@@ -142,7 +146,7 @@ def _roll_recurring(derived: Derived, source: RowSource, history: History) -> No
         )
     repeating = pd.Series(kinds == 1, index=frame.index) & frame["due"].notna()
     anchors = _anchors(frame, rules, repeating, history)
-    frame["series_from"] = pd.Series(pd.to_datetime(anchors), index=frame.index)
+    frame["series_from"] = pd.Series(_days_at(anchors, repeating), index=frame.index)
     rolling = repeating & frame["done"] & ~frame["cancelled"]
     for i in np.flatnonzero(rolling.to_numpy(dtype=bool)):
         rule = rules.iat[i]
@@ -171,6 +175,15 @@ def _rules(repeat: pd.Series) -> tuple[pd.Series, np.ndarray]:
     parsed = np.empty(len(read), dtype=object)
     parsed[:] = read
     return pd.Series(parsed[codes], index=repeat.index, dtype=object), kind[codes]
+
+
+def _days_at(days: list[dt.date | None], rows: pd.Series) -> np.ndarray:
+    """``days`` as one date column, made from the ``rows`` that can hold one (NaT elsewhere)."""
+    at = np.flatnonzero(rows.to_numpy(dtype=bool))
+    stamps = pd.to_datetime([days[i] for i in at.tolist()])
+    out = np.full(len(days), np.datetime64("NaT"), dtype=stamps.dtype)
+    out[at] = stamps.to_numpy()
+    return out
 
 
 def _anchors(

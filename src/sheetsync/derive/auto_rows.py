@@ -187,25 +187,34 @@ def _new_frame(
     types = wanted.type[fresh]
     owners = wanted.column("owners")[fresh]
     contract_ids = wanted.column("id")[fresh]
+    codes, kinds = pd.factorize(types)  # three kinds: each read from Settings once
+    lead_days = np.empty(len(kinds), dtype=object)
+    for at, kind in enumerate(kinds):  # one by one: a ladder is a tuple, not an axis
+        lead_days[at] = settings.lead_days[kind]
+    lead_from = np.array(
+        ["setting" if t in settings.remind_set else "default" for t in kinds], dtype=object
+    )
+    none = np.empty(n, dtype=object)
+    none.fill(())
     columns: dict[str, object] = {
-        "row": range(source.next_row, source.next_row + n),
+        "row": np.arange(source.next_row, source.next_row + n, dtype=np.int64),
         "id": ids,
-        "new_id": [False] * n,
+        "new_id": np.zeros(n, dtype=bool),
         "contract_id": contract_ids,
         "title": wanted.title[fresh],
         "type": types,
         "due": wanted.due[fresh],
         "owners": owners,
-        "escalate_to": [()] * n,
-        "lead_days": [settings.lead_days[t] for t in types],
-        "lead_from": ["setting" if t in settings.remind_set else "default" for t in types],
+        "escalate_to": none,
+        "lead_days": lead_days[codes],
+        "lead_from": lead_from[codes],
         "repeat": wanted.repeat[fresh],
-        "done": [False] * n,
-        "completed_on": [pd.NaT] * n,
-        "notes": [""] * n,
-        "source": [AUTO] * n,
-        "blocked": [not o for o in owners],
-        "cancelled": [False] * n,
+        "done": np.zeros(n, dtype=bool),
+        "completed_on": np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"),
+        "notes": np.full(n, "", dtype=object),
+        "source": np.full(n, AUTO, dtype=object),
+        "blocked": np.fromiter((not o for o in owners), dtype=bool, count=n),
+        "cancelled": np.zeros(n, dtype=bool),
         "department": wanted.column("department")[fresh],
     }
     return pd.DataFrame(columns)

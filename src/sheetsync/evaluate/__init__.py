@@ -115,6 +115,8 @@ def _ladders(lead_days: pd.Series, d: np.ndarray) -> tuple[np.ndarray, np.ndarra
     next_stage = np.full(len(d), NO_STAGE, dtype=np.int64)
     codes, ladders = factorize_objects(lead_days.to_numpy(dtype=object))
     codes = np.where(codes < 0, len(ladders), codes)  # NaN: no ladder
+    if len(ladders) < np.iinfo(np.int16).max:  # small codes sort by radix, in one pass
+        codes = codes.astype(np.int16)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(ladders) + 2))
     for code, ladder in enumerate([*ladders, None]):
