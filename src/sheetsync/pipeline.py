@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from .approvals.records import mark_opened
@@ -269,7 +270,12 @@ def _derive_evaluate(
 def _attach_problems(tracker: Tracker) -> None:
     for name, frame in ((MILESTONES, tracker.milestones), (CONTRACTS, tracker.contracts)):
         by_row = problems_by_row(tracker.problems, tracker.tables[name].tab)
-        frame["problems"] = frame["row"].map(by_row).astype(object).fillna("")
+        texts = np.full(len(frame), "", dtype=object)
+        if by_row:  # each row's sentence found by its sheet row; "" for a row without
+            at = pd.Index(list(by_row)).get_indexer(frame["row"])
+            found = at >= 0
+            texts[found] = np.asarray(list(by_row.values()), dtype=object)[at[found]]
+        frame["problems"] = pd.Series(texts, index=frame.index, dtype=object)
 
 
 def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:

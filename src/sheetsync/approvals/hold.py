@@ -30,9 +30,10 @@ def hold_waiting(frame: pd.DataFrame) -> pd.DataFrame:
     """Waiting steps are Upcoming with no stage, notice, level, Days Left or reminder date."""
     if "waits_for" not in frame:
         return frame
-    waiting = (frame["waits_for"].to_numpy(dtype=np.int64) > 0) & frame["status"].isin(
-        [OVERDUE, DUE_SOON, UPCOMING]
-    ).to_numpy(dtype=bool)
+    waits = frame["waits_for"].to_numpy(dtype=np.int64) > 0
+    if not waits.any():  # no step waits: no status to read
+        return frame
+    waiting = waits & frame["status"].isin([OVERDUE, DUE_SOON, UPCOMING]).to_numpy(dtype=bool)
     if not waiting.any():
         return frame
     frame["status"] = np.where(waiting, UPCOMING, frame["status"].to_numpy(dtype=object))

@@ -49,7 +49,7 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     for i in _to_follow(frame, wanted, at, source):
         _follow(derived, source, wanted.row(int(i)), int(at[i]))
     fresh = _fresh(wanted, wanted_ids, at, history)
-    _cancel_gone(derived, auto, set(wanted_ids), history)
+    _cancel_gone(derived, auto, wanted_ids, history)
     if len(fresh):
         fresh_ids = [wanted_ids[i] for i in fresh.tolist()]
         new = _new_frame(wanted, (fresh, fresh_ids), source, settings)
@@ -147,12 +147,15 @@ def _replan_cells(
     return cells, expect
 
 
-def _cancel_gone(derived: Derived, auto: np.ndarray, wanted: set[str], history: History) -> None:
+def _cancel_gone(
+    derived: Derived, auto: np.ndarray, wanted_ids: list[str], history: History
+) -> None:
     """Cancel open auto rows an active contract's terms no longer call for, logged once."""
     frame = derived.milestones
     rows = np.flatnonzero(auto)
     if not len(rows):
         return
+    wanted = set(wanted_ids)
     live = derived.contracts.loc[usable(derived.contracts), "id"]
     part = frame.iloc[rows]
     gone = (~part["id"].isin(wanted) & part["contract_id"].isin(live) & ~part["done"]).to_numpy(
