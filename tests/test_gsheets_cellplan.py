@@ -7,7 +7,14 @@ import json
 
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
-from sheetsync.backends.gsheets.cellplan import GAP, TabNow, drained_ranges, to_wire, value_ranges
+from sheetsync.backends.gsheets.cellplan import (
+    GAP,
+    TabNow,
+    drained_ranges,
+    header_after,
+    to_wire,
+    value_ranges,
+)
 from sheetsync.backends.gsheets.changed import Changes, plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
@@ -123,3 +130,14 @@ def test_drained_ranges_let_each_column_go_once_its_ranges_are_made() -> None:
     ranges = drained_ranges("Milestones", by_column)
     assert next(ranges) == expected[0] and list(by_column) == [4]
     assert list(ranges) == expected[1:] and by_column == {}
+
+
+def test_the_header_after_a_write_is_known_before_its_columns_are_worked_out() -> None:
+    """``header_after`` reads a new column's name from its header alone: the comparison of
+    its cells still waits for the bodies."""
+
+    def not_yet() -> dict[int, object]:
+        raise AssertionError("worked out too soon")
+
+    planned = {3: Changes(not_yet, {1: "Status"}), 2: {4: "x"}}
+    assert header_after(["Milestone ID", "Title"], planned) == ["Milestone ID", "Title", "Status"]

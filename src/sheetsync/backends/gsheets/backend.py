@@ -310,8 +310,7 @@ class GoogleSheetsBackend(TabAppends):
             by_column = plan_tab(tab_write, now[tab], WriteReport())
             now[tab].columns.clear()  # each column's planned cells hold it till sent
             existing, _ = columns_from(by_column, self._tabs[tab].columns + 1)
-            named = {c: getattr(rows, "header", rows) for c, rows in existing.items()}
-            self._headers[tab] = header_after(now[tab].header, named)
+            self._headers[tab] = header_after(now[tab].header, existing)
             ranges.append(drained_ranges(tab, existing))
         data = itertools.chain.from_iterable(ranges)
         send_in_turn(self.api, data, self.max_request_bytes)
@@ -343,8 +342,7 @@ class GoogleSheetsBackend(TabAppends):
     def _planned(self, tab_write: TabWrite, now: TabNow, report: WriteReport) -> Planned:
         """The cells to send for one tab; its header as it will be once they are written."""
         by_column = plan_tab(tab_write, now, report)
-        named = {c: getattr(cells, "header", cells) for c, cells in by_column.items()}
-        self._headers[tab_write.tab] = header_after(now.header, named)
+        self._headers[tab_write.tab] = header_after(now.header, by_column)
         return by_column
 
     def _dashboard(self, board: Dashboard | None) -> list[dict[str, Any]]:

@@ -67,9 +67,11 @@ class TabNow:
 
 
 def header_after(header: Sequence[Cell], by_column: Columns) -> list[Cell]:
-    """Row 1 as it will be once the planned header cells are written."""
+    """Row 1 as it will be once the planned header cells are written (a column whose
+    cells are still to be worked out, ``changed.Changes``, is asked for its header alone)."""
     after = list(header)
-    for column, rows in by_column.items():
+    for column, cells in by_column.items():
+        rows = getattr(cells, "header", cells)
         if 1 in rows:
             after.extend([None] * (column - len(after)))
             after[column - 1] = rows[1]
