@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sheetsync.values import Coded, lookup, text_codes, text_positions
+from sheetsync.values import Coded, first_rows, lookup, text_codes, text_positions
 
 
 def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:
@@ -98,3 +98,10 @@ def test_lookup_by_hash_agrees_with_the_index() -> None:
     index = pd.Index([f"C-{i}" for i in range(500)], dtype=object)
     values = np.asarray([f"C-{(i * 7) % 900}" for i in range(3000)], dtype=object)
     assert lookup(index, values).tolist() == index.get_indexer(values).tolist()
+
+
+def test_first_rows_of_codes_in_order_of_first_appearance() -> None:
+    """Each code's first row, as ``pd.factorize`` numbers codes; none for no rows."""
+    codes, _ = pd.factorize(np.array(["b", "a", "b", "c", "a", "c", "d"], dtype=object))
+    assert first_rows(codes).tolist() == [0, 1, 3, 6]
+    assert first_rows(np.zeros(0, dtype=np.intp)).tolist() == []

@@ -58,14 +58,20 @@ def text_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
     codes, _ = pd.factorize(hashes)
-    # Codes are numbered in order of first appearance: a row is a first exactly where
-    # the highest code so far goes up.
-    highest = np.maximum.accumulate(codes)
-    first = np.flatnonzero(np.concatenate([[True], highest[1:] != highest[:-1]]))
-    values = cells[first]
+    values = cells[first_rows(codes)]
     if not np.asarray(values[codes] == cells, dtype=np.bool_).all():
         return None  # two texts share a hash
     return codes, values
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Each code's first row, for codes numbered in order of first appearance (as
+    ``pd.factorize`` numbers them, without blanks): a row is a first exactly where the
+    highest code so far goes up."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    highest = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]]))
 
 
 def text_positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray | None:

@@ -17,7 +17,7 @@ from ..keys import milestone_keys
 from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import factorize_objects, lookup, object_array, with_slot
+from ..values import factorize_objects, first_rows, lookup, object_array, with_slot
 from .cells import filled
 from .notification import Item, PlanContext, items
 
@@ -249,10 +249,7 @@ def _groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         group = group * max(count, 1) + codes
         size *= max(count, 1)
     group, _ = pd.factorize(group)
-    if not len(group):
-        return group, group
-    seen = np.maximum.accumulate(group)  # a code is new where it passes every code before it
-    return group, np.flatnonzero(np.concatenate([[True], seen[1:] > seen[:-1]]))
+    return group, first_rows(group)
 
 
 def _ladder(value: object) -> tuple[int, ...]:
