@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import builders
@@ -25,6 +27,7 @@ from sheetsync.plan import PlanContext, plan_notifications
 from sheetsync.record.notified import (
     Sent,
     attach_history,
+    filled_cells,
     parse_last_notified,
     series_start,
     with_series,
@@ -162,3 +165,15 @@ def test_last_notified_names_the_series_a_repeating_row_counts_from():
     assert (parse_last_notified(text), series_start(text)) == (record, start)
     assert series_start(record.text()) is None  # a cell from before: the Log's anchor counts
     assert with_series(text, DUE, DUE) == record.text()  # a series moved to start here
+
+
+def test_filled_cells_read_each_cell_as_if_cell_does():
+    """A blank cell ("" or None) holds nothing; any other cell, even "0" or NaN, is filled."""
+    cells = np.array(["", None, "0", float("nan"), "due 2027-01-01", ()], dtype=object)
+    assert filled_cells(cells).tolist() == [False, False, True, True, True, False]
+
+
+def test_filled_cells_count_every_cell_when_one_refuses_a_truth():
+    """A cell without a truth of its own (pd.NA) leaves every cell to be looked at."""
+    cells = np.array(["", pd.NA, None], dtype=object)
+    assert filled_cells(cells).tolist() == [True, True, True]

@@ -33,6 +33,8 @@ def step_rows(frame: pd.DataFrame) -> np.ndarray:
     if not len(rows):
         return auto
     ids = frame["id"].to_numpy(dtype=object)[rows]
+    if _STEP_PART not in "\n".join(map(str, ids)):  # no ID has it: none told apart one by one
+        return np.zeros(len(frame), dtype=bool)
     named = np.fromiter((_STEP_PART in str(i) for i in ids), dtype=bool, count=len(ids))
     found = np.zeros(len(frame), dtype=bool)
     found[rows[named]] = True

@@ -96,7 +96,10 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     _not_counted_early(derived)
     _append_fresh(run)
     frame = derived.milestones
-    frame["waits_for"] = _by_id(frame, run.waits).fillna(0).astype("int64")
+    if run.waits:
+        frame["waits_for"] = _by_id(frame, run.waits).fillna(0).astype("int64")
+    else:  # no step waits: 0 on every row, nothing looked up
+        frame["waits_for"] = np.zeros(len(frame), dtype=np.int64)
     frame["opened_on"] = _by_id(frame, run.opened_on).astype(object)
     states = np.full(len(derived.contracts), "", dtype=object)
     if run.state:  # only contracts with steps have a state
@@ -107,8 +110,8 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
 
 def _by_id(frame: pd.DataFrame, values: dict[str, Any]) -> pd.Series:
     """Each milestone's value by its ID (NaN where none): no lookups when there is none."""
-    if not values:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    if not values:  # NaN as one object: the same cells a float column would give as objects
+        return pd.Series(np.full(len(frame), np.nan, dtype=object), index=frame.index)
     return frame["id"].map(values)
 
 

@@ -19,7 +19,7 @@ from ..keys import completed_key
 from ..normalize import Tracker
 from ..normalize.settings import WEEKEND_PREVIOUS, Settings
 from ..problems import Problem
-from ..record.notified import series_start
+from ..record.notified import filled_cells, series_start
 from ..schema import COMPLETED, DONE, MILESTONES
 from .auto_rows import reconcile_auto
 from .changes import (
@@ -169,12 +169,18 @@ def _rules(repeat: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
     The rules are a Rule, None (no repeat) or the sentence saying why the text is unreadable.
     """
-    codes, texts = pd.factorize(repeat.to_numpy(dtype=object), use_na_sentinel=False)
+    cells = repeat.to_numpy(dtype=object)
+    rules = np.empty(len(cells), dtype=object)  # None: no repeat
+    kinds = np.zeros(len(cells), dtype=np.int64)
+    filled = np.flatnonzero(filled_cells(cells))  # only these are read
+    codes, texts = pd.factorize(cells[filled], use_na_sentinel=False)
     read = [parse_rule(str(t)) if t else None for t in texts]
     kind = np.array([1 if isinstance(r, Rule) else 2 if isinstance(r, str) else 0 for r in read])
     parsed = np.empty(len(read), dtype=object)
     parsed[:] = read
-    return pd.Series(parsed[codes], index=repeat.index, dtype=object), kind[codes]
+    rules[filled] = parsed[codes]
+    kinds[filled] = kind[codes] if len(kind) else 0
+    return pd.Series(rules, index=repeat.index, dtype=object), kinds
 
 
 def _days_at(days: list[dt.date | None], rows: pd.Series) -> np.ndarray:

@@ -45,15 +45,17 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     _record_done(derived, auto, history)
     wanted = desired(derived, existing, context)
     wanted_ids = wanted.ids
-    at = np.array([existing.get(i, -1) for i in wanted_ids], dtype=np.int64)
+    at = np.full(len(wanted_ids), -1, dtype=np.int64)
+    if existing:  # a tab without auto rows: every wanted row is new, nothing to look up
+        at[:] = [existing.get(i, -1) for i in wanted_ids]
     for i in _to_follow(frame, wanted, at, source):
         _follow(derived, source, wanted.row(int(i)), int(at[i]))
     fresh = _fresh(wanted, wanted_ids, at, history)
     _cancel_gone(derived, auto, wanted_ids, history)
     if len(fresh):
         fresh_ids = [wanted_ids[i] for i in fresh.tolist()]
-        new = _new_frame(wanted, (fresh, fresh_ids), source, settings)
-        derived.milestones = pd.concat([derived.milestones, new], ignore_index=True)
+        new = _new_columns(wanted, (fresh, fresh_ids), source, settings)
+        derived.milestones = _appended(frame, new)
         derived.new_rows = _sheet_rows(wanted, (fresh, fresh_ids), source)
 
 
@@ -178,10 +180,26 @@ def _cancel_gone(
             )
 
 
-def _new_frame(
+def _appended(frame: pd.DataFrame, columns: dict[str, object]) -> pd.DataFrame:
+    """``frame`` with the new rows (``columns``, one array each) after its own rows.
+
+    A column the frame holds as plain objects takes the new cells as objects too, so
+    no text column is made for them only to be turned back into objects.
+    """
+    held = {name for name in columns if name in frame and frame[name].dtype == object}
+    new = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object) if name in held else values
+            for name, values in columns.items()
+        }
+    )
+    return pd.concat([frame, new], ignore_index=True)
+
+
+def _new_columns(
     wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource, settings: Settings
-) -> pd.DataFrame:
-    """The new auto rows as milestones, so this run evaluates them too (built column by column).
+) -> dict[str, object]:
+    """The new auto rows as milestones' columns, so this run evaluates them too.
 
     ``new`` is the rows' positions in ``wanted`` and their Milestone IDs.
     """
@@ -199,7 +217,7 @@ def _new_frame(
     )
     none = np.empty(n, dtype=object)
     none.fill(())
-    columns: dict[str, object] = {
+    return {
         "row": np.arange(source.next_row, source.next_row + n, dtype=np.int64),
         "id": ids,
         "new_id": np.zeros(n, dtype=bool),
@@ -216,11 +234,10 @@ def _new_frame(
         "completed_on": np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"),
         "notes": np.full(n, "", dtype=object),
         "source": np.full(n, AUTO, dtype=object),
-        "blocked": np.fromiter((not o for o in owners), dtype=bool, count=n),
+        "blocked": ~owners.astype(bool),  # no owner: an empty tuple
         "cancelled": np.zeros(n, dtype=bool),
         "department": wanted.column("department")[fresh],
     }
-    return pd.DataFrame(columns)
 
 
 def _sheet_rows(
@@ -240,13 +257,13 @@ def _sheet_rows(
         wanted.title[fresh],
         wanted.type[fresh],
         wanted.due[fresh].astype(object),
-        wanted.repeat[fresh],
         strict=True,
     )
-    rows: list[dict[str, object]] = []
-    for milestone, contract, title, kind, due, repeat in columns:
-        row = {id_at: milestone, contract_at: contract, title_at: title, type_at: kind, due_at: due}
-        if repeat:
-            row[repeat_at] = repeat
-        rows.append(row)
+    rows = [
+        {id_at: milestone, contract_at: contract, title_at: title, type_at: kind, due_at: due}
+        for milestone, contract, title, kind, due in columns
+    ]
+    repeats = wanted.repeat[fresh]
+    for at in np.flatnonzero(repeats.astype(bool)).tolist():  # review rows: their cadence
+        rows[at][repeat_at] = repeats[at]
     return rows

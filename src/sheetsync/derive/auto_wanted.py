@@ -147,12 +147,11 @@ def _reviews(
     terms: pd.DataFrame, derived: Derived, existing: dict[str, int], context: DeriveContext
 ) -> _Part:
     """The review rows, contract by contract, for the contracts with a cadence text."""
-    every = terms["review_every"].to_numpy(dtype=object)
-    texts = [
-        str(e or RISK_CADENCE.get(k, ""))
-        for e, k in zip(every, terms["risk"].to_numpy(dtype=object), strict=True)
-    ]
-    candidates = np.flatnonzero(np.array([bool(t) for t in texts], dtype=bool))
+    # A cadence text: Review Every when filled in (any truthy cell), else the Risk's.
+    every = terms["review_every"].to_numpy(dtype=object).astype(bool)
+    cadenced = [risk for risk, cadence in RISK_CADENCE.items() if cadence]
+    by_risk = terms["risk"].isin(cadenced).to_numpy(dtype=bool)
+    candidates = np.flatnonzero(every | by_risk)
     at: list[int] = []
     rows: list[AutoRow] = []
     for i, c in zip(

@@ -31,9 +31,11 @@ def evaluate_milestones(
     ladder moving forward: a stage already passed is never current again.
     """
     frame = milestones.copy(deep=False)
-    days = (frame["due"] - pd.Timestamp(today)).dt.days
-    frame["days_left"] = days.astype("Int64")
-    d = days.fillna(0).to_numpy(dtype=np.int64)
+    due = frame["due"].to_numpy(dtype="datetime64[D]")
+    undated = np.isnat(due)
+    d = due.view(np.int64) - np.datetime64(today, "D").view(np.int64)  # whole days, as numbers
+    d[undated] = 0
+    frame["days_left"] = pd.Series(pd.arrays.IntegerArray(d.copy(), undated), index=frame.index)
     stage, max_lead, next_stage = _ladders(frame["lead_days"], d)
     frame["max_lead"] = max_lead
     status = _status(frame, d, max_lead)
@@ -49,7 +51,7 @@ def evaluate_milestones(
     level = np.maximum(np.searchsorted(thresholds, o, side="right"), sent.level)
     frame["level"] = np.where(overdue, level, 0)
     frame["next_reminder"] = _next_reminder(
-        frame,
+        (due, frame.index),
         (d, o),
         (next_stage, last_notice + settings.overdue_repeat),
         (thresholds, sent.level),
@@ -73,7 +75,10 @@ def _sent(frame: pd.DataFrame) -> _Sent:
     def column(name: str, empty: object, dtype: str) -> np.ndarray:
         if name not in frame:
             return np.full(n, empty, dtype=dtype)
-        return frame[name].fillna(empty).to_numpy(dtype=dtype)
+        values = frame[name]
+        if values.dtype.kind in "iM":  # whole numbers have no blank; a blank date stays NaT
+            return values.to_numpy(dtype=dtype)
+        return values.fillna(empty).to_numpy(dtype=dtype)
 
     return _Sent(
         column("sent_lead", NO_STAGE, "int64"),
@@ -152,7 +157,7 @@ def _status(frame: pd.DataFrame, d: np.ndarray, max_lead: np.ndarray) -> np.ndar
 
 
 def _next_reminder(
-    frame: pd.DataFrame,
+    due: tuple[np.ndarray, pd.Index],
     days: tuple[np.ndarray, np.ndarray],
     following: tuple[np.ndarray, np.ndarray],
     escalation: tuple[np.ndarray, np.ndarray],
@@ -162,19 +167,23 @@ def _next_reminder(
 
     Before the due date: the next shorter lead. Overdue: the next notice (a full
     period after the latest) or the next escalation threshold, whichever is first.
-    ``days`` is (days left, days overdue), ``following`` (the next stage's lead, the
-    next notice's day), ``escalation`` (the thresholds, the level already sent).
+    ``due`` is the due dates (``datetime64[D]``) and the frame's index, ``days``
+    (days left, days overdue), ``following`` (the next stage's lead, the next
+    notice's day), ``escalation`` (the thresholds, the level already sent). Days
+    are counted as whole numbers; a closed row, or an open one with no due date
+    that is not overdue, has none (NaT).
     """
-    d, o = days
+    (dates, index), (d, o) = due, days
     next_stage, next_notice = following
-    due = frame["due"].to_numpy(dtype="datetime64[D]")
-    day = np.timedelta64(1, "D")
-    before = np.where(next_stage >= 0, due - next_stage * day, due + day)
+    day = dates.view(np.int64)
+    notice = next_notice.view(np.int64)
+    before = np.where(next_stage >= 0, day - next_stage, day + 1)
     thresholds, sent_level = escalation
     reached = np.searchsorted(thresholds, o, side="right")
     upcoming = thresholds[np.minimum(reached, len(thresholds) - 1)]
     higher = (upcoming > o) & (reached + 1 > sent_level)
-    level = np.where(higher, due + upcoming * day, next_notice)
-    when = np.where(d >= 0, before, np.minimum(next_notice, level))
-    when = np.where(open_, when, np.datetime64("NaT"))
-    return pd.Series(when.astype("datetime64[ns]"), index=frame.index)
+    level = np.where(higher, day + upcoming, notice)
+    when = np.where(d >= 0, before, np.minimum(notice, level))
+    none = ~open_ | (np.isnat(dates) & (d >= 0))  # an overdue row always has its due date
+    when[none] = np.iinfo(np.int64).min  # NaT
+    return pd.Series(when.view("datetime64[D]").astype("datetime64[ns]"), index=index)

@@ -9,6 +9,9 @@ from ..approvals.hold import approval_health, in_approval
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
 from ..values import iso_days, with_slot
 
+# Health texts by the code ``contract_health`` picks: each row holds one of these objects.
+_HEALTH = np.array([INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, ON_TRACK], dtype=object)
+
 
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
@@ -32,11 +35,7 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
         frame["problems"].to_numpy() != "" if "problems" in frame else np.zeros(len(frame), bool)
     )
     inactive = ~frame["active"].to_numpy(dtype=bool) & ~in_approval(frame)
-    health = np.select(
-        [inactive, attention | problems, overdue, soon],
-        [INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON],
-        ON_TRACK,
-    )
+    health = _HEALTH[np.select([inactive, attention | problems, overdue, soon], [0, 1, 2, 3], 4)]
     frame["health"] = approval_health(frame, health)
     texts = with_slot(_next_by_contract(milestones, (codes, count), hits(*OPEN_STATUSES)), "")
     frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object)

@@ -286,9 +286,9 @@ def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) 
     """
     frame = milestones.copy(deep=False)
     history = log_history(log, today)
-    ids = frame["id"].astype(str)
-    at = _log_rows(history, ids, frame["due"])
     records = _cell_records(frame, frame["due"])
+    ids = frame["id"].astype(str) if records or not history.empty else frame["id"]
+    at = _log_rows(history, ids, frame["due"])
     pos = np.union1d(np.flatnonzero(at >= 0), np.fromiter(records, np.int64, len(records)))
     part = pd.RangeIndex(len(pos))
     from_log = history.reset_index(drop=True).reindex(at[pos])
@@ -298,7 +298,8 @@ def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) 
         column = np.full(len(frame), _NEVER[name], dtype=values.dtype)
         column[pos] = values.to_numpy()
         frame[name] = column
-    noted: list[tuple[str, ...]] = [()] * len(frame)
+    noted = np.empty(len(frame), dtype=object)
+    noted.fill(())  # one empty tuple for every row without a record
     names = ids.to_numpy(dtype=object) if records else ids
     for row, record in records.items():
         noted[row] = record.keys(names[row])
@@ -355,15 +356,34 @@ def _cell_records(frame: pd.DataFrame, dues: pd.Series) -> dict[int, Sent]:
     """
     if "last_notified" not in frame:
         return {}
-    codes, distinct = pd.factorize(frame["last_notified"].to_numpy(dtype=object))
+    cells = frame["last_notified"].to_numpy(dtype=object)
+    filled = np.flatnonzero(filled_cells(cells))  # a blank cell names no due date
+    codes, distinct = pd.factorize(cells[filled])
     parsed = [parse_last_notified(text) for text in distinct]
     days = np.array([r.due.isoformat() if r else None for r in parsed] + [None], dtype=object)
-    named = np.flatnonzero(np.asarray([r is not None for r in parsed] + [False])[codes])
+    hit = np.asarray([r is not None for r in parsed] + [False])[codes]
+    named, named_codes = filled[hit], codes[hit]
     if not len(named):
         return {}
     due = iso_days(dues.iloc[named]).to_numpy(dtype=object)
-    keep = named[np.asarray(days[codes[named]] == due, dtype=bool)]
-    return {int(at): cast(Sent, parsed[codes[at]]) for at in keep}
+    same = np.asarray(days[named_codes] == due, dtype=bool)
+    return {
+        int(at): cast(Sent, parsed[code])
+        for at, code in zip(named[same].tolist(), named_codes[same].tolist(), strict=True)
+    }
+
+
+def filled_cells(cells: np.ndarray) -> np.ndarray:
+    """Per cell of an object column, whether it holds anything ("" and None do not).
+
+    Each cell's own truth, as ``if cell`` reads it: a column step instead of a loop.
+    Every cell counts as filled when some cell has no truth of its own (a value
+    that refuses ``bool``), so a caller then looks at all of them as before.
+    """
+    try:
+        return np.asarray(cells, dtype=object).astype(bool)
+    except (TypeError, ValueError):
+        return np.ones(len(cells), dtype=bool)
 
 
 def _records_frame(records: dict[int, Sent], index: pd.Index) -> pd.DataFrame:
