@@ -61,6 +61,29 @@ def test_a_short_row_reads_blank_past_its_end() -> None:
     assert found.get("Contract").tolist() == ["Lease"]
 
 
+def test_rows_of_every_length_read_each_cell_as_typed() -> None:
+    """Short rows read None past their end, long ones keep their known cells, and every
+    cell is the very object the grid held: ints stay ints, floats floats, text text."""
+    when = dt.datetime(2027, 1, 15, 9, 30)
+    rows = [
+        ["C-1", "Lease", "a@example.com", 46000, "mine", "past the header"],
+        ["C-2", "NDA"],
+        [3, 4.5, None, when, "mine"],
+        [True, "Deal", "b@example.com", "2027-01-15", None],
+        [],
+        ["C-6", "Last", "c@example.com", 46001.5, "mine"],
+    ]
+    found = table(*rows)
+    assert found.rows == [2, 3, 4, 5, 7]
+    kept = [r for r in rows if r]
+    for name, at in (("Contract ID", 0), ("Contract", 1), ("Owner", 2), ("End Date", 3)):
+        cells = found.get(name).tolist()
+        typed = [r[at] if at < len(r) else None for r in kept]
+        assert cells == typed
+        assert [type(c) for c in cells] == [type(c) for c in typed]
+        assert all(c is t for c, t in zip(cells, typed, strict=True) if c is not None)
+
+
 def test_a_column_the_tab_lacks_reads_blank_on_every_row() -> None:
     """Risk is not in the header: every row reads None, no error."""
     found = table(contract("C-1"), contract("C-2"))

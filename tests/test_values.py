@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sheetsync.values import Coded, first_rows, lookup, text_codes, text_positions
+from sheetsync.values import (
+    Coded,
+    all_different_texts,
+    first_rows,
+    lookup,
+    text_codes,
+    text_positions,
+)
 
 
 def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:
@@ -105,3 +112,25 @@ def test_first_rows_of_codes_in_order_of_first_appearance() -> None:
     codes, _ = pd.factorize(np.array(["b", "a", "b", "c", "a", "c", "d"], dtype=object))
     assert first_rows(codes).tolist() == [0, 1, 3, 6]
     assert first_rows(np.zeros(0, dtype=np.intp)).tolist() == []
+
+
+def test_a_column_of_different_texts_is_its_own_distinct_values() -> None:
+    """IDs that never repeat: every row its own code, the cells themselves the values."""
+    cells = np.asarray([f"M-{i:05d}" for i in range(3000)], dtype=object)
+    assert all_different_texts(cells)
+    coded = Coded.of(cells)
+    assert coded.codes.tolist() == list(range(3000)) and coded.values is cells
+    assert coded.texts().array().tolist() == cells.tolist()
+
+
+def test_a_repeat_a_blank_or_a_number_is_not_all_different_texts() -> None:
+    """One repeated ID (a separate string object), a blank or a number: factorized as before."""
+    for odd in ("M-00007", None, 7.0):
+        cells = np.asarray([f"M-{i:05d}" for i in range(3000)], dtype=object)
+        cells[2990] = odd if odd is None or isinstance(odd, float) else "".join(["M-", "00007"])
+        assert not all_different_texts(cells)
+        coded = Coded.of(cells)
+        assert coded.array().tolist() == cells.tolist()
+        assert len(coded.values) == (2999 if odd == "M-00007" else 3000)
+    shared = np.asarray([_SharedHash(f"C-{i}") for i in range(3000)], dtype=object)
+    assert not all_different_texts(shared)

@@ -64,6 +64,21 @@ def text_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return codes, values
 
 
+def all_different_texts(cells: np.ndarray) -> bool:
+    """Whether every cell is text and no two are equal (a column of IDs), or not known to be.
+
+    No two strings' kept hashes alike means no two texts alike: a table of plain integers
+    answers it, no text is compared, and the column is its own distinct values. False
+    when the column is short, its first rows already repeat, or it is not all text.
+    """
+    if len(cells) < 2 * _SAMPLE or len(set(cells[:_SAMPLE].tolist())) < _SAMPLE:
+        return False
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        return False
+    hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
+    return bool(pd.Index(hashes, copy=False).is_unique)
+
+
 def first_rows(codes: np.ndarray) -> np.ndarray:
     """Each code's first row, for codes numbered in order of first appearance (as
     ``pd.factorize`` numbers them, without blanks): a row is a first exactly where the
@@ -134,10 +149,9 @@ class Coded:
 
     @classmethod
     def of(cls, cells: np.ndarray) -> Coded:
-        """Factorize a column of raw cells."""
-        by_hash = text_codes(cells)
-        if by_hash is not None:
-            return cls(*by_hash)
+        """Factorize a column of raw cells (a column of different texts is its own values)."""
+        if all_different_texts(cells):
+            return cls(np.arange(len(cells)), cells)
         codes, uniques = pd.factorize(cells)
         missing = np.flatnonzero(codes < 0)
         if not len(missing):
@@ -176,11 +190,11 @@ class Coded:
             same = is_none_mask(self.values)
         else:
             same = np.asarray(self.values == value, dtype=np.bool_)
-        return self._spread(same)
+        return self.spread(same)
 
     def where(self, function: Callable[[Any], bool]) -> np.ndarray:
         """Per row, whether ``function`` holds for its cell (asked once per distinct cell)."""
-        return self._spread(np.asarray([bool(function(plain(v))) for v in self.values], dtype=bool))
+        return self.spread(np.asarray([bool(function(plain(v))) for v in self.values], dtype=bool))
 
     def array(self) -> np.ndarray:
         """The column, one object per row."""
@@ -195,9 +209,9 @@ class Coded:
         empty = is_none_mask(self.values) | np.asarray(self.values == "", dtype=np.bool_)
         if self.nan >= 0:
             empty[self.nan] = False
-        return self._spread(empty)
+        return self.spread(empty)
 
-    def _spread(self, flags: np.ndarray) -> np.ndarray:
+    def spread(self, flags: np.ndarray) -> np.ndarray:
         """Per row, the flag of its distinct cell (a new array; all alike: no lookup per row)."""
         if not flags.any():
             return np.zeros(len(self.codes), dtype=np.bool_)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -85,18 +85,37 @@ class Table:
 
 
 def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
-    """Each located column as an object array; short rows read as None past their end."""
+    """Each located column as an object array; short rows read as None past their end.
+
+    The rows are made one length (most already are) and their cells read in one pass
+    into a block of rows, the very cell objects kept; each column is copied out of it.
+    """
     width = max(index.values(), default=-1) + 1
+    if not data or not width:
+        return {name: np.full(len(data), None, dtype=object) for name in index}
+    even = _even(data, width)
+    length = len(even[0])
+    cells = np.fromiter(chain.from_iterable(even), dtype=object, count=len(even) * length)
+    block = cells.reshape(len(even), length)
+    return {name: np.ascontiguousarray(block[:, i]) for name, i in index.items()}
+
+
+def _even(data: Grid, width: int) -> Grid:
+    """``data`` with every row one length: the commonest length of at least ``width``.
+
+    Shorter rows are padded with None and longer ones cut, so a row is copied only
+    when its length is not the one most rows have.
+    """
     lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
-    short = np.flatnonzero(lengths < width)
-    if len(short):
-        data = list(data)
-        for k in short.tolist():
-            data[k] = [*data[k], *[None] * (width - len(data[k]))]
-    return {
-        name: np.fromiter(map(itemgetter(i), data), dtype=object, count=len(data))
-        for name, i in index.items()
-    }
+    common = max(width, int(np.bincount(lengths).argmax()))
+    odd = np.flatnonzero(lengths != common)
+    if not len(odd):
+        return data
+    data = list(data)
+    for k in odd.tolist():
+        row = data[k]
+        data[k] = [*row, *[None] * (common - len(row))] if len(row) < common else row[:common]
+    return data
 
 
 def _non_blank(coded: dict[str, Coded], length: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from ..cells.milestone_types import canonical_type
 from ..cells.numbers import parse_int_list, parse_yes_no
 from ..problems import Problem
 from ..schema import MANUAL
-from ..values import Coded, lookup, with_slot
+from ..values import Coded, factorize_objects, lookup, object_array, with_slot
 from .columns import (
     Flagger,
     Table,
@@ -39,11 +39,10 @@ def milestone_frame(
     ids, new_id, distinct = _ids(table)
     blocked = duplicates(ids, flags, "Milestone ID", "give each milestone its own ID", distinct)
     contract_ids = column_texts(table, "Contract ID")
-    known = contracts.loc[~contracts["duplicate"] & (contracts["id"] != "")]
-    by_id = known.set_index("id")
-    at = lookup(by_id.index, contract_ids.values)  # texts: none is blank
-    unknown = (at < 0)[contract_ids.codes]
-    _contract_flags(contract_ids, contracts, unknown, flags)
+    at = _contract_rows(contracts, contract_ids.values)  # texts: none is blank
+    pick = at[contract_ids.codes]  # each row's Contracts row, -1: none
+    unknown = pick < 0
+    _contract_flags(contract_ids, contracts, at < 0, flags)
     titles = column_texts(table, "Milestone")
     flags.flag(equals(titles, ""), "Milestone", "Milestone is blank; say what has to happen")
     types = _types(table, flags)
@@ -53,7 +52,7 @@ def milestone_frame(
     id_column, sources = ids.series(), _sources(table)
     undated = np.isnat(due) & ~program_dated(id_column, sources)
     flags.flag(undated & ~told, "Due Date", "Due Date is blank")
-    owners, no_owner = _milestone_owners(table, (contract_ids, at), by_id, settings, flags)
+    owners, no_owner = _milestone_owners(table, (contract_ids, pick), contracts, settings, flags)
     escalate, _, _ = read_owners(table, "Escalate To", settings.allowed_domains, flags)
     done, completed = _done(table, settings, flags)
     blocked = blocked | unknown | undated | no_owner
@@ -82,36 +81,52 @@ def milestone_frame(
         },
         copy=False,  # every column is an array made here for this frame alone
     )
-    pick = at[contract_ids.codes]
-    frame["cancelled"] = _by_contract(by_id["ended"], pick, False).astype(bool)
-    departments = _by_contract(by_id["department"], np.arange(-1, len(by_id)), "")
-    frame["department"] = strings(Coded(pick + 1, departments), bool((pick >= 0).any()))
+    ended = np.append(contracts["ended"].to_numpy(dtype=bool), False)  # -1: no contract
+    frame["cancelled"] = ended[pick]
+    departments = _by_contract(contracts["department"], pick, "")
+    frame["department"] = strings(departments, bool((pick >= 0).any()))
     return frame, flags.problems
 
 
-def _by_contract(column: pd.Series, pick: np.ndarray, missing: object) -> np.ndarray:
-    """``column`` at contract positions ``pick``; ``missing`` where -1."""
-    values = with_slot(column.to_numpy(dtype=object), missing)
-    return values[pick]
+def _contract_rows(contracts: pd.DataFrame, texts: np.ndarray) -> np.ndarray:
+    """The Contracts row of each Contract ID in ``texts``; -1 where it is blank, not
+    there, or on more than one row."""
+    usable = np.flatnonzero(~contracts["duplicate"].to_numpy(dtype=bool))
+    ids = contracts["id"].to_numpy(dtype=object)[usable]
+    usable = usable[ids != ""]
+    at = lookup(pd.Index(ids[ids != ""], dtype=object), texts)
+    return np.where(at >= 0, usable[at], -1)
+
+
+def _by_contract(column: pd.Series, pick: np.ndarray, missing: object) -> Coded:
+    """``column`` at contract rows ``pick`` (``missing`` where -1), coded by its distinct cells."""
+    codes, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return Coded(np.append(codes, len(distinct))[pick], with_slot(distinct, missing))
 
 
 def _contract_flags(
-    contract_ids: Coded, contracts: pd.DataFrame, unknown: np.ndarray, flags: Flagger
+    contract_ids: Coded, contracts: pd.DataFrame, lost: np.ndarray, flags: Flagger
 ) -> None:
-    blank = equals(contract_ids, "")
-    flags.flag(
-        unknown & blank, "Contract ID", "Contract ID is blank; say which contract this belongs to"
-    )
+    """Flag the rows whose Contract ID finds no contract (``lost``: per distinct ID)."""
+    texts = contract_ids.values
+    blank = lost & np.asarray(texts == "", dtype=np.bool_)
     doubled_ids = set(contracts.loc[contracts["duplicate"], "id"].tolist())
-    doubled = pd.Series(contract_ids.values).isin(doubled_ids).to_numpy()[contract_ids.codes]
+    doubled = np.zeros(len(texts), dtype=np.bool_)
+    asked = np.flatnonzero(lost & ~blank)  # the few IDs not found, asked about one by one
+    doubled[asked] = [t in doubled_ids for t in texts[asked].tolist()]
     flags.flag(
-        unknown & doubled,
+        contract_ids.spread(blank),
+        "Contract ID",
+        "Contract ID is blank; say which contract this belongs to",
+    )
+    flags.flag(
+        contract_ids.spread(doubled),
         "Contract ID",
         contract_ids,
         lambda c: f"Contract ID {c} is on more than one Contracts row; fix the duplicate there",
     )
     flags.flag(
-        unknown & ~doubled & ~blank,
+        contract_ids.spread(lost & ~doubled & ~blank),
         "Contract ID",
         contract_ids,
         lambda c: f"Contract ID {c} is not in the Contracts tab",
@@ -153,32 +168,35 @@ def _types(table: Table, flags: Flagger) -> Coded:
 
 def _milestone_owners(
     table: Table,
-    contract_of: tuple[Coded, np.ndarray],  # each row's Contract ID, its code's Contracts row
+    contract_of: tuple[Coded, np.ndarray],  # each row's Contract ID, and its Contracts row
     contracts: pd.DataFrame,
     settings: Settings,
     flags: Flagger,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's owners (blank: its contract's Owner) and where none is usable, flagged."""
-    contract_ids, at = contract_of
+    """Each row's owners (blank: its contract's Owner) and where none is usable, flagged.
+
+    The row's own owners and its contract's are told apart by code: one code per row
+    into the distinct owners of both columns, each distinct owner looked at once.
+    """
+    contract_ids, pick = contract_of
     own, blank, messages = read_owners(table, "Owner", settings.allowed_domains, flags)
-    theirs = with_slot(contracts["owners"].to_numpy(dtype=object), ())
-    fallback = Coded(contract_ids.codes, theirs[at])
-    owners = np.where(blank, fallback.array(), own.array())
-    empty = np.where(blank, _is_empty(fallback), _is_empty(own))
-    known = (at >= 0)[contract_ids.codes]
+    own_codes, own_values = own.codes, own.values
+    theirs, their_values = factorize_objects(contracts["owners"].to_numpy(dtype=object))
+    theirs = np.append(theirs, len(their_values))[pick] + len(own_values)  # -1: no owner
+    owners = Coded(
+        np.where(blank, theirs, own_codes),
+        np.concatenate([own_values, object_array([*their_values, ()])]),
+    )
+    empty = owners.where(lambda o: not isinstance(o, tuple) or len(o) == 0)
     told = ~equals(messages, "")
     flags.flag(empty & ~blank & ~told, "Owner", "Owner has no email address sheetsync may use")
     flags.flag(
-        empty & blank & known,
+        empty & blank & (pick >= 0),
         "Owner",
         contract_ids,
         lambda c: f"Owner is blank and contract {c} has no usable Owner either",
     )
-    return owners, empty
-
-
-def _is_empty(owners: Coded) -> np.ndarray:
-    return owners.where(lambda o: not isinstance(o, tuple) or len(o) == 0)
+    return owners.array(), empty
 
 
 def _lead_days(
