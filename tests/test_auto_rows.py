@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import builders
 from editable import CONTRACT_HEADER, Tracker, as_date
+from sheetsync.approvals.records import auto_mask
 from sheetsync.record.summarised import summary_mark
 from sheetsync.schema import LOG_COLUMNS
 from sheetsync.testing.emulator import SheetsEmulator
@@ -310,3 +313,9 @@ def test_cancellation_is_logged_once_when_the_log_is_emptied(kind, tmp_path, emu
         tracker.run(day)
     assert recorded(tracker, "cancelled", "C-1/notice") == []
     assert tracker.rows("Milestones")["C-1/notice"]["Status"] == "Cancelled"
+
+
+def test_auto_mask_finds_the_programs_rows_only() -> None:
+    """Only a Source of exactly auto is the program's; manual, blank and missing cells are not."""
+    sources = pd.Series(["auto", "manual", "", None, np.nan, "Auto"], dtype=object)
+    assert auto_mask(sources).tolist() == [True, False, False, False, False, False]

@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ..schema import DUE_SOON, NEEDS_ATTENTION, OVERDUE, UPCOMING
-from .records import STEP_ID
+from .records import STEP_ID, auto_mask
 
 APPROVED_HEALTH = "Approved"
 
 
 def program_dated(ids: pd.Series, sources: pd.Series) -> np.ndarray:
     """Auto approval steps: their Due Date is the program's, blank while a step waits."""
-    auto = (sources == "auto").to_numpy(dtype=bool)
+    auto = auto_mask(sources)
     steps = np.zeros(len(ids), dtype=bool)
     if auto.any():  # only auto rows can be steps: match their IDs alone
         steps[auto] = ids[auto].astype(str).str.match(STEP_ID.pattern).to_numpy(dtype=bool)

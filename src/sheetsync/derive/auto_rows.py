@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..approvals.records import auto_mask
 from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
 from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, MOVED
@@ -39,7 +40,7 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     """Add, move, re-plan and cancel auto rows so they follow each contract's terms."""
     source, history = context.source, context.history
     frame = derived.milestones
-    auto = (frame["source"] == AUTO).to_numpy(dtype=bool)
+    auto = auto_mask(frame["source"])
     ids = frame["id"].to_numpy(dtype=object)
     existing = {ids[i]: int(i) for i in np.flatnonzero(auto)}
     _record_done(derived, auto, history)

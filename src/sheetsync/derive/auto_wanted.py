@@ -25,6 +25,7 @@ RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 _KINDS = (("notice", "notice"), ("expiry", "expiration"), ("review", "review"))  # suffix, type
 _TERMS = ("id", "name", "owners", "department", "row", "auto_renew", "review_every", "risk")
 _DAYS = ("notice_deadline", "term_end", "start")
+_READ = dict.fromkeys(_TERMS + _DAYS)  # the contracts' columns auto rows read, in order
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def desired(derived: Derived, existing: dict[str, int], context: DeriveContext) 
 
     A Review Every that is no cadence is a Problem added to ``derived``.
     """
-    terms = derived.contracts[usable(derived.contracts)]
+    terms = derived.contracts.loc[usable(derived.contracts), list(_READ)]
     parts = [_notice(terms), _expiry(terms), _reviews(terms, derived, existing, context)]
     at = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])

@@ -108,7 +108,7 @@ def _next_by_contract(
     dated = ~np.isnat(day)
     title = milestones["title"].to_numpy(dtype=object)[first[dated]]
     days = iso_days(pd.Series(day[dated])).to_numpy(dtype=object)
-    texts[first_codes[dated]] = title + " (" + days + ")"
+    texts[first_codes[dated]] = [f"{t} ({d})" for t, d in zip(title, days, strict=True)]
     return texts
 
 
