@@ -122,6 +122,19 @@ def test_a_due_date_that_is_blank_or_unreadable_blocks_the_row() -> None:
     assert '"31/02/2027"' in sorted(said(problems))[1][2]
 
 
+def test_a_waiting_approval_step_is_not_blocked_for_its_blank_due_date() -> None:
+    """An auto row with a step ID has no Due Date until the step opens: no Problem; a person's
+    row or another auto row with no Due Date is blocked."""
+    found, problems = frame(
+        milestone("C-1/approval-2", due_date=None, source="auto"),
+        milestone("C-1/approval-3", due_date=None),
+        milestone("C-1-notice", due_date=None, source="Auto"),
+    )
+    assert found["blocked"].tolist() == [False, True, True]
+    assert found["source"].tolist() == ["auto", "manual", "auto"]
+    assert [(r, c) for r, c, _ in said(problems)] == [(3, "Due Date"), (4, "Due Date")]
+
+
 def test_lead_days_come_from_the_row_then_a_setting_then_the_default() -> None:
     """Remind Days on the row wins; a ``Remind: report`` setting next; else the type's default."""
     settings = Settings(locale="en_US")

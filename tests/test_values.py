@@ -134,3 +134,14 @@ def test_a_repeat_a_blank_or_a_number_is_not_all_different_texts() -> None:
         assert len(coded.values) == (2999 if odd == "M-00007" else 3000)
     shared = np.asarray([_SharedHash(f"C-{i}") for i in range(3000)], dtype=object)
     assert not all_different_texts(shared)
+
+
+def test_texts_are_known_text_and_raw_cells_only_when_told_so() -> None:
+    """Different texts are known text when read; any column's texts are; factorized raw
+    cells are not known to be (a blank may be among them)."""
+    ids = np.asarray([f"M-{i:05d}" for i in range(3000)], dtype=object)
+    assert Coded.of(ids).text and Coded.of(ids).texts().text
+    mixed = Coded.of(np.asarray([" a ", 17.0, None, "a"], dtype=object))
+    assert not mixed.text
+    texts = mixed.texts()
+    assert texts.text and texts.array().tolist() == ["a", "17", "", "a"]

@@ -141,17 +141,19 @@ class Coded:
 
     Blank cells (None, NaN) read as None; ``nan`` is the slot of NaN-like cells,
     kept apart because only a real None counts as an empty cell in ``none_or_empty``.
+    ``text`` says every value is known to be a str (none is None or NaN).
     """
 
     codes: np.ndarray
     values: np.ndarray
     nan: int = -1
+    text: bool = False
 
     @classmethod
     def of(cls, cells: np.ndarray) -> Coded:
         """Factorize a column of raw cells (a column of different texts is its own values)."""
         if all_different_texts(cells):
-            return cls(np.arange(len(cells)), cells)
+            return cls(np.arange(len(cells)), cells, text=True)
         codes, uniques = pd.factorize(cells)
         missing = np.flatnonzero(codes < 0)
         if not len(missing):
@@ -171,12 +173,11 @@ class Coded:
     def texts(self) -> Coded:
         """``cell_text`` of each distinct cell; text cells only need trimming."""
         codes, values = self._folded()
-        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # text only: trim each
-            return Coded(
-                codes, np.fromiter(map(str.strip, values), dtype=object, count=len(values))
-            )
+        if self.text or pd.api.types.infer_dtype(values, skipna=False) == "string":
+            trimmed = np.fromiter(map(str.strip, values), dtype=object, count=len(values))
+            return Coded(codes, trimmed, text=True)  # text only: each trimmed
         texts = [v.strip() if type(v) is str else cell_text(plain(v)) for v in values]
-        return Coded(codes, np.asarray(texts, dtype=object))
+        return Coded(codes, np.asarray(texts, dtype=object), text=True)
 
     def _folded(self) -> tuple[np.ndarray, np.ndarray]:
         """Codes and values with NaN-like cells merged into the None slot."""

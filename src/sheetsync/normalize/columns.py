@@ -196,6 +196,8 @@ def id_texts(table: Table, name: str) -> tuple[Coded, bool]:
     raw = table.distinct(name)
     texts = raw.texts()
     cells = raw.values[:-1] if raw.nan >= 0 else raw.values
+    if raw.text:  # text only, no blank: distinct when trimming left every text as it was
+        return texts, bool(np.asarray(texts.values == cells, dtype=np.bool_).all())
     blank = is_none_mask(cells)
     # Only a text cell equals its text, and only when trimming left it as it was.
     same = bool((np.asarray(texts.values == cells, dtype=np.bool_) | blank).all())
@@ -264,6 +266,8 @@ def duplicates(
     """
     ids = ids if distinct else ids.unique()
     counts = np.bincount(ids.codes, minlength=len(ids.values))
+    if counts.max(initial=0) < 2:  # no ID on two rows: nothing to compare with ""
+        return np.zeros(len(ids.codes), dtype=np.bool_)
     dup = (counts[ids.codes] > 1) & ~equals(ids, "")
     if dup.any():
         hits = np.flatnonzero(dup)

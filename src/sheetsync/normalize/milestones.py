@@ -49,8 +49,8 @@ def milestone_frame(
     due = read_dates(table, "Due Date", settings.locale, flags)
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
     told = np.isin(flags.rows, [p.row for p in flags.problems if p.column == "Due Date"])
-    id_column, sources = ids.series(), _sources(table)
-    undated = np.isnat(due) & ~program_dated(id_column, sources)
+    id_column, sources = _id_column(ids), _sources(table)
+    undated = np.isnat(due) & ~_program_dated(id_column, sources)
     flags.flag(undated & ~told, "Due Date", "Due Date is blank")
     owners, no_owner = _milestone_owners(table, (contract_ids, pick), contracts, settings, flags)
     escalate, _, _ = read_owners(table, "Escalate To", settings.allowed_domains, flags)
@@ -74,7 +74,7 @@ def milestone_frame(
             "done": done,
             "completed_on": completed,
             "notes": column_texts(table, "Notes").series(),
-            "source": sources,
+            "source": sources.series(),
             "last_notified": column_texts(table, "Last Notified").series(),
             "status_before": column_texts(table, "Status").series(),  # as the last run wrote it
             "blocked": blocked,
@@ -231,6 +231,26 @@ def _done(table: Table, settings: Settings, flags: Flagger) -> tuple[np.ndarray,
     return done.where(lambda v: v is True) | ~np.isnat(completed), completed
 
 
-def _sources(table: Table) -> pd.Series:
+def _sources(table: Table) -> Coded:
     """The Source column: ``auto`` for generated rows, ``manual`` (or what it says) otherwise."""
-    return column_texts(table, "Source").map(lambda s: s.casefold() or MANUAL).series()
+    return column_texts(table, "Source").map(lambda s: s.casefold() or MANUAL)
+
+
+def _program_dated(ids: pd.Series, sources: Coded) -> np.ndarray:
+    """``program_dated``, asked only about the auto rows (none: no row is)."""
+    auto = sources.equals("auto")
+    dated = np.zeros(len(auto), dtype=np.bool_)
+    if auto.any():
+        rows = np.flatnonzero(auto)
+        source = pd.Series(sources.values[sources.codes[rows]], dtype=object)
+        dated[rows] = program_dated(ids.iloc[rows].reset_index(drop=True), source)
+    return dated
+
+
+def _id_column(ids: Coded) -> pd.Series:
+    """The ID of each row; the distinct IDs themselves when each row holds the next one
+    (every ID different and in row order, as read), without a copy."""
+    in_order = len(ids.values) == len(ids.codes)
+    if in_order and np.array_equal(ids.codes, np.arange(len(ids.codes))):
+        return pd.Series(ids.values, dtype=object, copy=False)
+    return ids.series()
