@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..cells.addresses import Address
 from ..normalize.ledger import Ledger
-from ..values import factorize_objects, object_array
+from ..values import factorize_objects, first_rows, object_array
 from .cells import filled
 from .notification import Item, Notification
 
@@ -108,10 +108,16 @@ def _not_sent(
 
 
 def _copies(found: Found, members: np.ndarray, emails: set[str]) -> tuple[Address, ...]:
-    """Who is copied: each cc address not among the recipients, first spelling kept."""
+    """Who is copied: each cc address not among the recipients, first spelling kept.
+
+    Pairs mostly share their cc tuple (a row's owners), so each tuple is read once, at
+    its first pair: a later pair holding the same tuple adds no address.
+    """
+    ccs = [found.cc[j] for j in np.sort(members).tolist()]
+    seen = np.fromiter(map(id, ccs), dtype=np.int64, count=len(ccs))
     copies: dict[str, Address] = {}
-    for j in np.sort(members).tolist():
-        for address in found.cc[j]:
+    for j in first_rows(pd.factorize(seen)[0]).tolist():
+        for address in ccs[j]:
             if address.email not in emails:
                 copies.setdefault(address.email, address)
     return tuple(copies.values())

@@ -144,40 +144,37 @@ def not_noted(milestones: pd.DataFrame, due: Due, ledger: Ledger) -> Due:
     return due.take(keep)
 
 
-_ITEM_COLUMNS = ("id", "contract_id", "title", "type", "due", "days_left", "row", "owners")
-_RULE_COLUMNS = ("lead_days", "lead_from")
-
-
 def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
     """One Item per due row, built column-wise; and each one's most-urgent-first rank."""
     milestones, context = planning.milestones, planning.context
-    wanted = [*_ITEM_COLUMNS, *(c for c in _RULE_COLUMNS if c in milestones)]
-    frame = milestones[wanted].iloc[due.pos]
-    stamps = frame["due"].to_numpy()
-    days_left = frame["days_left"].to_numpy(dtype=np.int64, na_value=0)
-    types = frame["type"].to_numpy(dtype=object)
-    ids = frame["id"].to_numpy(dtype=object)
-    rows = frame["row"].to_numpy().tolist()
+
+    def taken(name: str) -> np.ndarray:  # the due rows' cells of one column, as objects
+        return milestones[name].to_numpy(dtype=object)[due.pos]
+
+    stamps = milestones["due"].to_numpy()[due.pos]
+    left = milestones["days_left"].to_numpy(dtype=np.int64, na_value=0)[due.pos]
+    ids, types = taken("id"), taken("type")
+    rows = milestones["row"].to_numpy()[due.pos].tolist()
     links = context.link_for_row
     made = items(
         {
             "key": due.keys,
             "kind": due.kinds,
             "milestone_id": ids.tolist(),
-            "contract_id": frame["contract_id"].to_numpy(dtype=object).tolist(),
+            "contract_id": taken("contract_id").tolist(),
             "contract": planning.names_at(due.pos),
-            "title": frame["title"].to_numpy(dtype=object).tolist(),
+            "title": taken("title").tolist(),
             "type": types.tolist(),
             "due": dates_of(stamps),
-            "days_left": days_left.tolist(),
+            "days_left": left.tolist(),
             "stage": due.stages.tolist(),
             "row": rows,
-            "owners": frame["owners"].to_numpy(dtype=object).tolist(),
-            "rule": _rules(frame, due, days_left, context.settings),
+            "owners": taken("owners").tolist(),
+            "rule": _rules(milestones, due, left, context.settings),
             "link": [links.get(r) for r in rows] if links else [None] * len(rows),
         }
     )
-    order = np.lexsort((ids.astype(str), stamps, days_left)) if len(ids) else np.zeros(0, int)
+    order = np.lexsort((ids.astype(str), stamps, left)) if len(ids) else np.zeros(0, int)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return made, rank
@@ -190,33 +187,57 @@ def dates_of(stamps: np.ndarray) -> list[dt.date | None]:
     return dates[codes].tolist()
 
 
-def _rules(frame: pd.DataFrame, due: Due, days_left: np.ndarray, settings: Settings) -> list[str]:
-    """``describe_rule`` for each item, written once per distinct rule and numbers."""
-    if not len(due.pos):
-        return []
-    codes, days = factorize_objects(frame["lead_days"].to_numpy(dtype=object))
+def _rules(
+    milestones: pd.DataFrame, due: Due, days_left: np.ndarray, settings: Settings
+) -> list[str]:
+    """``describe_rule`` for each item, written once per distinct rule and numbers.
+
+    A reminder's sentence is told by its lead and ladder (type, days, who set them), an
+    overdue notice's or an escalation's by its number and days overdue: each kind's rows
+    are grouped by only what its sentence says.
+    """
+    texts = np.empty(len(due.pos), dtype=object)
+    kinds = np.asarray(due.kinds, dtype=object)
+    ahead = kinds == REMINDER
+    if ahead.any():
+        texts[ahead] = _reminder_rules(milestones, due.pos[ahead], due.stages[ahead], settings)
+    late = np.flatnonzero(~ahead)
+    if len(late):
+        overdue = (kinds[late] == OVERDUE_NOTICE).astype(np.int64)
+        stages, left = due.stages[late], days_left[late]
+        group, first = _groups([overdue, stages, left])
+        words = [
+            describe_rule(k, int(s), int(d), _NO_LADDER, settings)
+            for k, s, d in zip(kinds[late][first], stages[first], left[first], strict=True)
+        ]
+        texts[late] = np.asarray(words, dtype=object)[group]
+    return texts.tolist()
+
+
+def _reminder_rules(
+    milestones: pd.DataFrame, pos: np.ndarray, stages: np.ndarray, settings: Settings
+) -> np.ndarray:
+    """The reminder sentences of the rows at ``pos``, one per distinct lead and ladder."""
+    codes, days = factorize_objects(milestones["lead_days"].to_numpy(dtype=object)[pos])
     words = with_slot(object_array([", ".join(str(d) for d in _ladder(v)) for v in days]), "")
     ladders = words[codes]  # code -1 (no days at all) reads the "" slot
-    if "lead_from" in frame:
-        sources = frame["lead_from"].to_numpy(dtype=object)
+    if "lead_from" in milestones:
+        sources = milestones["lead_from"].to_numpy(dtype=object)[pos]
     else:
-        sources = np.full(len(frame), "default", dtype=object)
-    kinds = np.asarray(due.kinds, dtype=object)
-    types = frame["type"].to_numpy(dtype=object)
-    group, first = _groups([kinds, due.stages, days_left, types, codes, sources])
+        sources = np.full(len(pos), "default", dtype=object)
+    types = milestones["type"].to_numpy(dtype=object)[pos]
+    group, first = _groups([stages, types, codes, sources])
     texts = [
-        describe_rule(k, int(s), int(d), Ladder(t, lad, src), settings)
-        for k, s, d, t, lad, src in zip(
-            kinds[first],
-            due.stages[first],
-            days_left[first],
+        describe_rule(REMINDER, int(s), 0, Ladder(t, lad, src), settings)
+        for s, t, lad, src in zip(
+            stages[first],
             _blank_as_nan(types[first]),
             ladders[first],
             _blank_as_nan(sources[first]),
             strict=True,
         )
     ]
-    return np.asarray(texts, dtype=object)[group].tolist()
+    return np.asarray(texts, dtype=object)[group]
 
 
 def _blank_as_nan(values: np.ndarray) -> np.ndarray:
@@ -263,6 +284,9 @@ class Ladder:
     type: str
     days: str  # "30, 7, 2"
     source: str = "default"  # row / setting / default
+
+
+_NO_LADDER = Ladder("", "")  # overdue notices and escalations: their sentence names no ladder
 
 
 def describe_rule(kind: str, stage: int, days_left: int, ladder: Ladder, settings: Settings) -> str:

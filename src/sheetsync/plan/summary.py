@@ -89,22 +89,27 @@ def owner_rows(
     contracts: pd.DataFrame,
     emails: list[str],
     at: np.ndarray | None = None,
+    ordered: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(owner, pos)`` pairs, sorted: milestones assigned to an owner or on their contracts.
 
     ``owner`` indexes ``emails``. Owner cells repeat, so the Python work is per
     distinct owner list, not per row. ``at``: each row's contract in
     ``contracts.drop_duplicates("id")`` (-1: none), looked up here when not given.
+    ``ordered=False``: each pair still once, in no particular order (no sort).
     """
     wanted = {e: i for i, e in enumerate(emails)}
     codes, groups = factorize_objects(milestones["owners"].to_numpy())
-    own = _pairs(codes, groups, wanted)
+    own, members = _pairs(codes, groups, wanted)
     unique = contracts.drop_duplicates("id")
     contract_codes, contract_groups = factorize_objects(unique["owners"].to_numpy())
     if at is None:
         at = lookup(pd.Index(unique["id"]), milestones["contract_id"].to_numpy())
     by_contract = np.where(at >= 0, contract_codes[np.maximum(at, 0)], -1) if len(at) else at
-    theirs = _pairs(by_contract, contract_groups, wanted)
+    theirs, _ = _pairs(by_contract, contract_groups, wanted)
+    if not ordered:  # a contract owner the row names itself is paired already
+        again = np.isin(codes[theirs[0]] * max(len(emails), 1) + theirs[1], members)
+        return _joined(own[1], theirs[1][~again]), _joined(own[0], theirs[0][~again])
     pos = np.concatenate([own[0], theirs[0]])
     owner = np.concatenate([own[1], theirs[1]])
     joined = np.sort(owner.astype(np.int64) * max(len(milestones), 1) + pos)
@@ -112,18 +117,24 @@ def owner_rows(
     return joined // max(len(milestones), 1), joined % max(len(milestones), 1)
 
 
+def _joined(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return np.concatenate([first, second]).astype(np.int64, copy=False)
+
+
 def _pairs(
     codes: np.ndarray, groups: Sequence[tuple[Address, ...]], wanted: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(pos, owner)`` for rows whose owner-list code holds wanted emails (code -1: none)."""
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """``(pos, owner)`` for rows whose owner-list code holds wanted emails (code -1: none);
+    and ``code * len(wanted) + owner`` for each wanted owner of each code."""
     chosen = [[wanted[a.email] for a in group if a.email in wanted] for group in groups]
     counts = np.asarray([len(c) for c in chosen] + [0], dtype=np.int64)
     flat = np.asarray([i for c in chosen for i in c], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)])[:-1]
+    members = np.repeat(np.arange(len(chosen)), counts[:-1]) * max(len(wanted), 1) + flat
     per_row = counts[codes]
     pos = np.repeat(np.arange(len(codes)), per_row)
     offset = np.arange(len(pos)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    return pos, flat[starts[codes][pos] + offset] if len(pos) else flat[:0]
+    return (pos, flat[starts[codes][pos] + offset] if len(pos) else flat[:0]), members
 
 
 def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndarray]:
@@ -169,7 +180,7 @@ def _contents(
     # Only rows a section lists or the chart counts are paired with owners.
     shown = np.flatnonzero(listed | charted)
     paired = milestones[["owners", "contract_id"]].iloc[shown]
-    owner, pos = owner_rows(paired, contracts, emails, row_contracts.at(shown))
+    owner, pos = owner_rows(paired, contracts, emails, row_contracts.at(shown), ordered=False)
     pos = shown[pos]
     charts = _charts(month[pos], owner, charted[pos], len(emails), today)
     keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
