@@ -11,7 +11,7 @@ from sheetsync.keys import summary_key
 from sheetsync.normalize.ledger import Ledger
 from sheetsync.normalize.settings import Settings
 from sheetsync.plan import PlanContext
-from sheetsync.plan.summary import plan_summaries
+from sheetsync.plan.summary import owner_rows, plan_summaries
 
 TODAY = dt.date(2026, 12, 1)
 JANE = Address("Jane", "jane@example.com")
@@ -104,3 +104,21 @@ def test_one_summary_a_month_and_not_before_summary_day() -> None:
     assert planned(sent) == []
     assert planned(day=TODAY, summary_day=5) == []
     assert len(planned(day=TODAY + dt.timedelta(days=4), summary_day=5)) == 1
+
+
+def test_owner_pairs_unordered_are_the_ordered_pairs_each_once() -> None:
+    """A row's owner who also owns its contract is paired with it once, sorted or not."""
+    rows = pd.DataFrame(
+        {
+            "owners": [(JANE,), (RAJ, JANE), (), None, (RAJ,)],
+            "contract_id": ["C-1", "C-2", "C-1", "C-404", "C-2"],
+        }
+    )
+    deals = pd.DataFrame({"id": ["C-1", "C-2"], "owners": [(JANE,), (JANE, RAJ)]})
+    emails = ["jane@example.com", "raj@example.com"]
+    owner, pos = owner_rows(rows, deals, emails)
+    pairs = list(zip(owner.tolist(), pos.tolist(), strict=True))
+    assert pairs == [(0, 0), (0, 1), (0, 2), (0, 4), (1, 1), (1, 4)]
+    owner, pos = owner_rows(rows, deals, emails, ordered=False)
+    assert sorted(zip(owner.tolist(), pos.tolist(), strict=True)) == pairs
+    assert len(owner) == len(pairs)

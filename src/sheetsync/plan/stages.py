@@ -17,9 +17,10 @@ from ..keys import milestone_keys
 from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import factorize_objects, first_rows, lookup, object_array, with_slot
+from ..values import factorize_objects, first_rows, object_array, with_slot
 from .cells import filled
 from .notification import Item, PlanContext, items
+from .texts import TextIndex, text_ranks
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class RowContracts:
 
     def __init__(self, names: pd.Series, contract_ids: np.ndarray) -> None:
         """``names``: each contract ID's name (``contract_names``); ``contract_ids``: the rows'."""
-        self._index = names.index
+        self._index = TextIndex(names.index)
         self._ids = contract_ids
         self._at = np.full(len(contract_ids), _UNASKED, dtype=np.intp)
         texts = pd.Series(names.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
@@ -67,9 +68,7 @@ class RowContracts:
         asked = found == _UNASKED
         if asked.any():
             rows = pos[asked]
-            # A blank ID is found nowhere; only an index holding a blank could find it.
-            ask = lookup if self._index.hasnans else pd.Index.get_indexer
-            self._at[rows] = ask(self._index, self._ids[rows])
+            self._at[rows] = self._index.find(self._ids[rows])
             found = self._at[pos]
         return found
 
@@ -174,7 +173,7 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
             "link": [links.get(r) for r in rows] if links else [None] * len(rows),
         }
     )
-    order = np.lexsort((ids.astype(str), stamps, left)) if len(ids) else np.zeros(0, int)
+    order = np.lexsort((text_ranks(ids), stamps, left)) if len(ids) else np.zeros(0, int)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return made, rank

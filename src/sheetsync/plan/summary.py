@@ -24,6 +24,7 @@ from .cells import filled
 from .emails import by_group_then_rank
 from .notification import Notification, PlanContext
 from .stages import RowContracts, contract_names, dates_of
+from .texts import text_ranks
 
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
@@ -228,10 +229,10 @@ def _sections(
 def _urgency(milestones: pd.DataFrame, owner: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Order of the pairs: by owner, then by due date and ID."""
     listed = _distinct(pos, len(milestones))
-    ids = milestones["id"].to_numpy()[listed].astype(str)
+    ids = milestones["id"].to_numpy(dtype=object)[listed]
     due = milestones["due"].to_numpy()[listed]
     rank = np.empty(len(milestones), dtype=np.int64)
-    rank[listed[np.lexsort((ids, due))]] = np.arange(len(listed))
+    rank[listed[np.lexsort((text_ranks(ids), due))]] = np.arange(len(listed))
     return by_group_then_rank(owner, rank[pos])
 
 
