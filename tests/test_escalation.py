@@ -12,6 +12,7 @@ from sheetsync.plan.escalation import (
     escalation_labels,
     escalation_recipients,
     escalation_routes,
+    route_table,
 )
 
 LEGAL = Address("Legal", "legal@example.com")
@@ -84,3 +85,29 @@ def test_rows_sharing_a_route_are_labelled_by_their_own_level() -> None:
         "",
         "Level 3: nobody to escalate to (set Escalate To or Default escalation)",
     ]
+
+
+def test_route_codes_give_each_row_its_routes_and_labels() -> None:
+    """Rows sharing a routing share a code; the codes read as the rule row by row, and so do
+    the labels made from them."""
+    frame = rows(
+        (1, (), "Sales"), (0, (LEGAL,), "Sales"), (2, (), "Sales"), (1, (), "Sales"), (3, (), None)
+    )
+    table = route_table(frame, SETTINGS)
+    assert table.codes.tolist() == [0, -1, 1, 0, 2]  # the last routing differs, not its people
+    assert table.of(np.asarray([3, 1, 2])) == [(SALES,), (), (BOSS,)]
+    assert escalation_routes(frame, SETTINGS) == [(SALES,), (), (BOSS,), (SALES,), (BOSS,)]
+    assert escalation_labels(frame, table).tolist() == [
+        "Level 1 → sales-lead@example.com",
+        "",
+        "Level 2 → boss@example.com",
+        "Level 1 → sales-lead@example.com",
+        "Level 3 → boss@example.com",
+    ]
+
+
+def test_a_row_with_no_escalate_to_cell_at_all_escalates_to_no_one() -> None:
+    """An Escalate To cell that is not even an empty list routes nowhere, its neighbours as ever."""
+    frame = rows((1, None, None), (1, (LEGAL,), None), (2, None, "Sales"))  # type: ignore[arg-type]
+    assert escalation_routes(frame, SETTINGS) == [(), (LEGAL,), ()]
+    assert route_table(frame, SETTINGS).of(np.arange(3)) == [(), (LEGAL,), ()]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..normalize.ledger import Ledger
 from .emails import noted_keys
-from .escalation import escalation_labels, escalation_routes, plan_escalations
+from .escalation import escalation_labels, plan_escalations, route_table
 from .notification import Item, Notification, PlanContext
 from .reminders import plan_reminders
 from .resolved import plan_resolved
@@ -40,7 +40,7 @@ def plan_notifications(
 
     Who each escalation goes to is worked out once, here, for the emails and the column.
     """
-    routes = escalation_routes(milestones, context.settings)
+    routes = route_table(milestones, context.settings)
     names = contract_names(contracts)
     planning = Planning(milestones, names, ledger, context, noted_keys(milestones))
     notes = plan_reminders(planning) + plan_escalations(planning, routes)

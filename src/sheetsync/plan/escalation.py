@@ -9,6 +9,7 @@ owners are copied on every escalation email.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from ..cells.addresses import Address, allowed_split
 from ..normalize.settings import Settings
 from ..schema import ESCALATION
-from ..values import factorize_objects
+from ..values import factorize_objects, first_rows, object_array, with_slot
 from .emails import Found, group_emails
 from .notification import Notification
 from .stages import Due, Planning, due_now, not_noted, stage_items
@@ -37,29 +38,50 @@ def escalation_recipients(
     return allowed_split(chosen, settings.allowed_domains)[0]
 
 
-def escalation_routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
+@dataclass(frozen=True)
+class Routes:
+    """Each row's escalation recipients: a code per row into ``lists`` (-1: none).
+
+    Rows sharing a routing (level 1 or above, Escalate To, Department) share a code
+    and its Route object, worked out once; the plan and the column read them by code.
+    """
+
+    codes: np.ndarray
+    lists: list[Route]
+
+    def of(self, pos: np.ndarray) -> list[Route]:
+        """The recipients of the rows at ``pos`` (``()`` below level 1)."""
+        return with_slot(object_array(self.lists), ())[self.codes[pos]].tolist()
+
+
+def route_table(milestones: pd.DataFrame, settings: Settings) -> Routes:
     """Each row's escalation recipients (none below level 1), once per distinct routing."""
     rising = np.flatnonzero(milestones["level"].to_numpy() > 0)
-    routes: list[Route] = [()] * len(milestones)
-    if len(rising) == len(milestones):
-        return _routes(milestones, settings)
-    wanted = milestones[["level", "escalate_to", "department"]].iloc[rising]
-    for at, route in zip(rising.tolist(), _routes(wanted, settings), strict=True):
-        routes[at] = route
-    return routes
+    codes = np.full(len(milestones), -1, dtype=np.intp)
+    if not len(rising):
+        return Routes(codes, [])
+    if len(rising) < len(milestones):
+        milestones = milestones[["level", "escalate_to", "department"]].iloc[rising]
+    codes[rising], lists = _routes(milestones, settings)
+    return Routes(codes, lists)
 
 
-def _routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
+def escalation_routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
+    """Each row's escalation recipients (none below level 1), once per distinct routing."""
+    return route_table(milestones, settings).of(np.arange(len(milestones)))
+
+
+def _routes(milestones: pd.DataFrame, settings: Settings) -> tuple[np.ndarray, list[Route]]:
+    """A code per row (all at level 1 or above) and each code's recipients."""
     level = milestones["level"].to_numpy()
     escalate, routes = factorize_objects(milestones["escalate_to"].to_numpy(dtype=object))
     department, names = pd.factorize(milestones["department"].to_numpy(dtype=object))
     high = (level >= 2).astype(np.int64)
     combined = (escalate * (len(names) + 1) + department + 1) * 2 + high
-    combined = np.where(level > 0, combined, -1)
     codes, distinct = pd.factorize(combined)
     answers: list[Route] = []
     for value in distinct.tolist():
-        if value < 0:
+        if value < 0:  # a blank Escalate To cell (not even an empty list): no one
             answers.append(())
             continue
         rest, two = divmod(value, 2)
@@ -68,7 +90,7 @@ def _routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
         answers.append(
             escalation_recipients(2 if two else 1, routes[route], department_name, settings)
         )
-    return [answers[c] for c in codes.tolist()]
+    return codes, answers
 
 
 def escalation_label(level: int, to: Route) -> str:
@@ -80,28 +102,33 @@ def escalation_label(level: int, to: Route) -> str:
     return f"Level {level} → {', '.join(a.email for a in to)}"
 
 
-def escalation_labels(milestones: pd.DataFrame, routes: list[Route]) -> pd.Series:
+def escalation_labels(milestones: pd.DataFrame, routes: list[Route] | Routes) -> pd.Series:
     """``escalation_label`` of every row, aligned with ``milestones``.
 
-    Rows sharing a routing share its Route object (``escalation_routes``), so each
-    label is written once per level and Route object.
+    Rows sharing a Route object (``escalation_routes``) or a code (``route_table``)
+    share a label per level, so each label is written once per level and route.
     """
     levels = milestones["level"].to_numpy(dtype=np.int64)
     texts = np.full(len(levels), "", dtype=object)  # below level 1: nothing
     rising = np.flatnonzero(levels > 0)
     if not len(rising):
         return pd.Series(texts, index=milestones.index, dtype=object)
-    chosen = [routes[i] for i in rising.tolist()]
-    route_codes, _ = pd.factorize(np.fromiter(map(id, chosen), dtype=np.int64, count=len(chosen)))
+    if isinstance(routes, Routes):
+        route_codes, chosen = routes.codes[rising], routes.lists
+    else:
+        listed = [routes[i] for i in rising.tolist()]
+        ids = np.fromiter(map(id, listed), dtype=np.int64, count=len(listed))
+        route_codes = pd.factorize(ids)[0]
+        chosen = [listed[j] for j in first_rows(route_codes).tolist()]
     level_codes, distinct_levels = pd.factorize(levels[rising])
     codes, _ = pd.factorize(route_codes * len(distinct_levels) + level_codes)
-    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    labels = [escalation_label(int(levels[rising[j]]), chosen[j]) for j in first.tolist()]
+    first = first_rows(codes).tolist()
+    labels = [escalation_label(int(levels[rising[j]]), chosen[route_codes[j]]) for j in first]
     texts[rising] = np.asarray(labels, dtype=object)[codes]
     return pd.Series(texts, index=milestones.index, dtype=object)
 
 
-def plan_escalations(planning: Planning, routes: list[Route]) -> list[Notification]:
+def plan_escalations(planning: Planning, routes: Routes) -> list[Notification]:
     """One email per escalation recipient list (or per item), the owners copied."""
     milestones, ledger = planning.milestones, planning.ledger
     due = not_noted(milestones, due_now(milestones, ESCALATION), ledger)
@@ -109,9 +136,9 @@ def plan_escalations(planning: Planning, routes: list[Route]) -> list[Notificati
     return group_emails(found, ESCALATION, ledger, planning.context.settings.digest, planning.noted)
 
 
-def _escalation_items(planning: Planning, due: Due, routes: list[Route]) -> Found:
+def _escalation_items(planning: Planning, due: Due, routes: Routes) -> Found:
     items, rank = stage_items(planning, due)
-    recipients = [routes[p] for p in due.pos.tolist()]
+    recipients = routes.of(due.pos)
     item = np.flatnonzero([len(r) > 0 for r in recipients])
     owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos]
     return Found(

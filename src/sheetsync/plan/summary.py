@@ -147,11 +147,13 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndar
     completed_last_month = milestones["completed_on"].between(
         pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)
     )
-    terms = _one_of(milestones["type"], TERM_TYPES)
+    terms_90 = open_ & (days >= 0) & (days <= 90)
+    ahead = np.flatnonzero(terms_90)  # only these rows' types are asked
+    terms_90[ahead] = _one_of(milestones["type"].iloc[ahead], TERM_TYPES)
     flags = {
         "overdue": status == OVERDUE,
         "next_30": open_ & (days >= 0) & (days <= 30),
-        "terms_90": open_ & (days >= 0) & (days <= 90) & terms,
+        "terms_90": terms_90,
         "completed": (status == DONE) & completed_last_month.to_numpy(dtype=bool),
         "problems": milestones["problems"].to_numpy(dtype=object) != "",
         "open": open_,
