@@ -264,27 +264,27 @@ def _records(
     """Row dicts the summary template lists, built once per listed milestone, by position."""
     in_any = np.logical_or.reduce([flags[name][pos] for name in SECTIONS])
     listed = _distinct(pos[in_any], len(milestones))
-    wanted = ["id", "contract_id", "title", "type", "due", "days_left", "status", "row"]
-    frame = milestones[[*wanted, "problems"]].iloc[listed]
+
+    def taken(name: str) -> list[object]:  # the listed rows' cells of one column
+        return milestones[name].to_numpy(dtype=object)[listed].tolist()
+
     contract = row_contracts.names[row_contracts.at(listed)]
-    due = frame["due"]
-    days = frame["days_left"]
-    rows = frame["row"].astype(int).tolist()
-    ids = frame["id"].to_numpy(dtype=object)
-    titles = frame["title"].to_numpy(dtype=object)
+    days = milestones["days_left"].iloc[listed]
+    rows = milestones["row"].to_numpy()[listed].astype(int).tolist()
+    ids, titles = taken("id"), taken("title")
     links = context.link_for_row
     columns = zip(
-        ids.tolist(),
-        frame["contract_id"].tolist(),
+        ids,
+        taken("contract_id"),
         contract.tolist(),
-        titles.tolist(),
-        frame["type"].tolist(),
-        dates_of(due.to_numpy()),
+        titles,
+        taken("type"),
+        dates_of(milestones["due"].to_numpy()[listed]),
         days.astype(object).where(days.notna(), None).tolist(),
-        frame["status"].tolist(),
+        taken("status"),
         rows,
         [links.get(r) for r in rows] if links else [None] * len(rows),
-        frame["problems"].tolist(),
+        taken("problems"),
         strict=True,
     )
     records = np.empty(len(milestones), dtype=object)
