@@ -199,7 +199,7 @@ class Coded:
 
     def array(self) -> np.ndarray:
         """The column, one object per row."""
-        return self.values[self.codes]
+        return self.values.take(self.codes)
 
     def series(self) -> pd.Series:
         """The column as an object Series."""
@@ -218,7 +218,7 @@ class Coded:
             return np.zeros(len(self.codes), dtype=np.bool_)
         if flags.all():
             return np.ones(len(self.codes), dtype=np.bool_)
-        return flags[self.codes]
+        return flags.take(self.codes)
 
     def unique(self) -> Coded:
         """The same column with equal values merged under one code."""

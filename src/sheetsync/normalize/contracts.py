@@ -53,6 +53,7 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
             )
         ),
     )
+    ended = status.where(lambda s: s in ENDED_CONTRACT)  # asked once per distinct status
     frame = pd.DataFrame(
         {
             "row": flags.rows
@@ -75,11 +76,11 @@ def contract_frame(table: Table, settings: Settings) -> tuple[pd.DataFrame, list
             "status": status.series(),
             "link": column_texts(table, "Link").series(),
             "duplicate": dup,
+            "ended": ended,
+            "active": ~ended & ~status.where(lambda s: s in UNDER_APPROVAL),
         },
         copy=False,  # every column is an array made here for this frame alone
     )
-    frame["ended"] = frame["status"].isin(ENDED_CONTRACT)
-    frame["active"] = ~frame["ended"] & ~frame["status"].isin(UNDER_APPROVAL)
     return frame, flags.problems
 
 

@@ -210,11 +210,14 @@ def _lead_days(
     flags.flag(bad, "Remind Days", quoted("Remind Days", raw, reason))
     defaults = types.map(lambda t: settings.lead_days.get(t, np.nan))
     own = ~equals(parsed, None)
-    chosen = np.where(own, parsed.array(), defaults.array())
-    by_setting = types.map(lambda t: t in settings.remind_set).array().astype(bool)
-    source = _LEAD_FROM[np.where(own, 0, np.where(by_setting, 1, 2))]  # three shared texts
+    chosen = Coded(  # each row's code into the distinct lead days of both
+        np.where(own, parsed.codes, defaults.codes + len(parsed.values)),
+        np.concatenate([parsed.values, defaults.values]),
+    )
+    by_setting = types.where(lambda t: t in settings.remind_set)
+    source = _LEAD_FROM.take(np.where(own, 0, np.where(by_setting, 1, 2)))  # three shared texts
     return {
-        "lead_days": pd.Series(chosen, dtype=object, copy=False),
+        "lead_days": chosen.series(),
         "lead_from": pd.Series(source, dtype=object, copy=False),
     }
 
