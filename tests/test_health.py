@@ -85,3 +85,19 @@ def test_a_milestone_without_a_contract_id_counts_for_no_contract() -> None:
     )
     assert found["health"].tolist() == ["Due soon", "On track"]
     assert found["next_milestone"].tolist() == ["Renewal (2027-02-01)", ""]
+
+
+def test_done_and_cancelled_milestones_leave_health_and_next_milestone_alone() -> None:
+    """A contract whose milestones are all done or cancelled is On track with no Next Milestone,
+    while another contract's open milestone still counts."""
+    frame = contract_health(
+        contracts("C-1", "C-2"),
+        milestones(
+            ("C-1", "Done", "2026-12-02", "Report"),
+            ("C-1", "Cancelled", "2026-12-03", "Audit"),
+            ("C-2", "Done", "2026-12-01", "Invoice"),
+            ("C-2", "Overdue", "2026-11-20", "Notice"),
+        ),
+    )
+    assert frame["health"].tolist() == ["On track", "Overdue"]
+    assert frame["next_milestone"].tolist() == ["", "Notice (2026-11-20)"]

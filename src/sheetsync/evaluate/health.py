@@ -16,16 +16,19 @@ _HEALTH = np.array([INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, ON_TRACK], dty
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
     frame = contracts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    # Both frames' Contract IDs hashed together, once: each contract's code is its place.
-    place, codes, count = _factorize_ids(frame["id"], milestones["contract_id"])
-    counted = codes >= 0  # a blank ID (None, NaN): no contract
     status_codes, statuses = pd.factorize(milestones["status"].to_numpy(dtype=object))
     statuses = list(statuses)
 
     def hits(*wanted: str) -> np.ndarray:
         """Per milestone, whether its status is one of ``wanted``."""
         known = [statuses.index(w) for w in wanted if w in statuses]
-        return np.isin(status_codes, known) if known else np.zeros(len(codes), dtype=bool)
+        return np.isin(status_codes, known) if known else np.zeros(len(milestones), dtype=bool)
+
+    # Both frames' Contract IDs hashed together, once: each contract's code is its place.
+    # Only the milestones Health or Next Milestone reads are hashed (not done ones, say).
+    read = np.flatnonzero(hits(NEEDS_ATTENTION, *OPEN_STATUSES))
+    place, codes, count = _factorize_ids(frame["id"], milestones["contract_id"], read)
+    counted = codes >= 0  # a blank ID (None, NaN), or a milestone not read: no contract
 
     attention, overdue, soon = (
         _any_by_contract((codes, count), place, flag & counted)
@@ -42,8 +45,13 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     return frame
 
 
-def _factorize_ids(contract_ids: pd.Series, named: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+def _factorize_ids(
+    contract_ids: pd.Series, named: pd.Series, read: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Each contract's code, each milestone's Contract ID code, and how many codes there are.
+
+    Only the milestones at positions ``read`` (all when None) are hashed; the others
+    have code -1, as a blank ID has.
 
     The contracts' IDs come first, so every code a milestone holds that is below the
     count names a contract or none. A contract whose ID no milestone names keeps a code
@@ -51,14 +59,19 @@ def _factorize_ids(contract_ids: pd.Series, named: pd.Series) -> tuple[np.ndarra
     with such an ID is found nowhere (-1); the pass that tells blanks apart is only
     made when the hashing met one.
     """
-    both = np.concatenate([contract_ids.to_numpy(dtype=object), named.to_numpy(dtype=object)])
+    ids = named.to_numpy(dtype=object)
+    part = ids if read is None or len(read) == len(ids) else ids[read]
+    both = np.concatenate([contract_ids.to_numpy(dtype=object), part])
     codes, distinct = pd.factorize(both)
+    place, found = codes[: len(contract_ids)], codes[len(contract_ids) :]
     if len(codes) and codes.min() < 0:  # a blank ID: found nowhere, counted for no contract
-        place = codes[: len(contract_ids)]
-        blank = ~np.asarray(pd.isna(contract_ids), dtype=bool)
-        named_codes = codes[len(contract_ids) :]
-        return np.where(blank, place, -1), named_codes, len(distinct)
-    return codes[: len(contract_ids)], codes[len(contract_ids) :], len(distinct)
+        filled = ~np.asarray(pd.isna(contract_ids), dtype=bool)
+        place = np.where(filled, place, -1)
+    if part is not ids:  # the milestones not read hold -1
+        spread = np.full(len(ids), -1, dtype=found.dtype)
+        spread[read] = found
+        found = spread
+    return place, found, len(distinct)
 
 
 def _any_by_contract(
