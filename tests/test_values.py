@@ -10,7 +10,6 @@ from sheetsync.values import (
     all_different_texts,
     first_rows,
     lookup,
-    text_codes,
     text_positions,
 )
 
@@ -23,37 +22,6 @@ def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:
     assert lookup(index, np.asarray([], dtype=object)).tolist() == []
 
 
-def _ids(count: int) -> np.ndarray:
-    """``count`` texts, mostly distinct, each repeat a separate string object equal to the first."""
-    return np.asarray([f"C-{i % (count - 300):05d}" for i in range(count)], dtype=object)
-
-
-def test_text_codes_number_texts_as_factorize_does() -> None:
-    """Mostly distinct texts: pandas' codes and distinct values, each the text's first object."""
-    cells = _ids(3000)
-    found = text_codes(cells)
-    assert found is not None
-    codes, values = found
-    want_codes, want_values = pd.factorize(cells)
-    assert codes.tolist() == want_codes.tolist()
-    assert values.tolist() == list(want_values)
-    assert all(v is c for v, c in zip(values, cells[: len(values)], strict=True))
-    assert codes[2999] == codes[299] and codes[2999] != codes[298]
-
-
-def test_text_codes_leave_other_columns_to_factorize() -> None:
-    """Short, repetitive or not all text: None, and ``Coded.of`` reads them as before."""
-    assert text_codes(_ids(1000)) is None
-    few = np.asarray([f"T-{i % 5}" for i in range(5000)], dtype=object)
-    assert text_codes(few) is None
-    for odd in (None, 3.0, np.nan):
-        cells = _ids(3000)
-        cells[2500] = odd
-        assert text_codes(cells) is None
-        want, _ = pd.factorize(cells)
-        assert Coded.of(cells).codes[:2500].tolist() == want[:2500].tolist()
-
-
 class _SharedHash(str):
     """A text whose hash every other such text shares."""
 
@@ -62,9 +30,8 @@ class _SharedHash(str):
 
 
 def test_texts_sharing_a_hash_are_still_told_apart() -> None:
-    """Two different texts with one hash: no codes by hash; ``Coded.of`` keeps them apart."""
+    """Two different texts with one hash: ``Coded.of`` keeps them apart."""
     cells = np.asarray([_SharedHash(f"C-{i}") for i in range(3000)], dtype=object)
-    assert text_codes(cells) is None
     coded = Coded.of(cells)
     assert coded.codes.tolist() == list(range(3000))
 

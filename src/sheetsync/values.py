@@ -43,27 +43,6 @@ def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
 _SAMPLE = 1024  # rows looked at to tell whether a column is mostly distinct texts
 
 
-def text_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``pd.factorize`` of a column of texts that are mostly distinct (IDs, names), or None.
-
-    Python keeps each string's hash, so numbering the hashes (plain integers) and then
-    checking every row against the first row of its number is about twice as quick as
-    putting the texts themselves in a table. None (``pd.factorize`` decides) when the
-    column is short, not all text, has few distinct texts in its first rows (the table
-    is quicker then), or two different texts share a hash.
-    """
-    if len(cells) < 2 * _SAMPLE or len(set(cells[:_SAMPLE].tolist())) < _SAMPLE // 2:
-        return None
-    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
-        return None
-    hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
-    codes, _ = pd.factorize(hashes)
-    values = cells[first_rows(codes)]
-    if not np.asarray(values[codes] == cells, dtype=np.bool_).all():
-        return None  # two texts share a hash
-    return codes, values
-
-
 def all_different_texts(cells: np.ndarray) -> bool:
     """Whether every cell is text and no two are equal (a column of IDs), or not known to be.
 
