@@ -160,7 +160,7 @@ def _cancel_gone(
         return
     wanted = set(wanted_ids)
     live = derived.contracts.loc[usable(derived.contracts), "id"]
-    part = frame.iloc[rows]
+    part = frame[["id", "contract_id", "done"]].iloc[rows]  # only what is read, not every column
     gone = (~part["id"].isin(wanted) & part["contract_id"].isin(live) & ~part["done"]).to_numpy(
         bool
     )
