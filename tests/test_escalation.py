@@ -8,10 +8,10 @@ import pandas as pd
 from sheetsync.cells.addresses import Address
 from sheetsync.normalize.settings import Settings
 from sheetsync.plan.escalation import (
+    Routes,
     escalation_label,
     escalation_labels,
     escalation_recipients,
-    escalation_routes,
     route_table,
 )
 
@@ -37,6 +37,11 @@ def rows(*specs: tuple[int, tuple[Address, ...], object]) -> pd.DataFrame:
     )
 
 
+def each_row(frame: pd.DataFrame, settings: Settings) -> list[tuple[Address, ...]]:
+    """Every row's escalation recipients, as ``route_table`` gives them."""
+    return route_table(frame, settings).of(np.arange(len(frame)))
+
+
 def test_level_one_goes_to_escalate_to_then_department_then_default() -> None:
     """Level 1: the row's Escalate To, else its department's contact, else the default."""
     assert escalation_recipients(1, (LEGAL,), "Sales", SETTINGS) == (LEGAL,)
@@ -58,13 +63,13 @@ def test_addresses_outside_allowed_domains_are_dropped() -> None:
 def test_routes_match_the_rule_row_by_row() -> None:
     """The once-per-routing table gives each row what the rule gives it alone."""
     frame = rows((0, (LEGAL,), "Sales"), (1, (), "Sales"), (2, (), "Sales"), (1, (LEGAL,), None))
-    assert escalation_routes(frame, SETTINGS) == [(), (SALES,), (BOSS,), (LEGAL,)]
+    assert each_row(frame, SETTINGS) == [(), (SALES,), (BOSS,), (LEGAL,)]
 
 
 def test_the_column_names_the_level_and_who_or_says_nobody() -> None:
     """The Escalation column: blank below level 1, the recipients, or a hint to set someone."""
     frame = rows((0, (), None), (1, (LEGAL,), None), (2, (), None))
-    labels = escalation_labels(frame, escalation_routes(frame, Settings())).tolist()
+    labels = escalation_labels(frame, route_table(frame, Settings())).tolist()
     assert labels == [
         "",
         "Level 1 → legal@example.com",
@@ -77,7 +82,8 @@ def test_rows_sharing_a_route_are_labelled_by_their_own_level() -> None:
     """One route at two levels gives two labels; an equal route made apart reads the same."""
     frame = rows((1, (), None), (2, (), None), (1, (), None), (0, (), None), (3, (), None))
     shared, twin = (LEGAL, BOSS), (LEGAL, BOSS)
-    labels = escalation_labels(frame, [shared, shared, twin, shared, ()]).tolist()
+    routes = Routes(np.asarray([0, 0, 1, -1, 2]), [shared, twin, ()])
+    labels = escalation_labels(frame, routes).tolist()
     assert labels == [
         "Level 1 → legal@example.com, boss@example.com",
         "Level 2 → legal@example.com, boss@example.com",
@@ -96,7 +102,7 @@ def test_route_codes_give_each_row_its_routes_and_labels() -> None:
     table = route_table(frame, SETTINGS)
     assert table.codes.tolist() == [0, -1, 1, 0, 2]  # the last routing differs, not its people
     assert table.of(np.asarray([3, 1, 2])) == [(SALES,), (), (BOSS,)]
-    assert escalation_routes(frame, SETTINGS) == [(SALES,), (), (BOSS,), (SALES,), (BOSS,)]
+    assert each_row(frame, SETTINGS) == [(SALES,), (), (BOSS,), (SALES,), (BOSS,)]
     assert escalation_labels(frame, table).tolist() == [
         "Level 1 → sales-lead@example.com",
         "",
@@ -109,5 +115,4 @@ def test_route_codes_give_each_row_its_routes_and_labels() -> None:
 def test_a_row_with_no_escalate_to_cell_at_all_escalates_to_no_one() -> None:
     """An Escalate To cell that is not even an empty list routes nowhere, its neighbours as ever."""
     frame = rows((1, None, None), (1, (LEGAL,), None), (2, None, "Sales"))  # type: ignore[arg-type]
-    assert escalation_routes(frame, SETTINGS) == [(), (LEGAL,), ()]
-    assert route_table(frame, SETTINGS).of(np.arange(3)) == [(), (LEGAL,), ()]
+    assert each_row(frame, SETTINGS) == [(), (LEGAL,), ()]

@@ -40,7 +40,7 @@ def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return by_value[by_id], list(distinct)
 
 
-_SAMPLE = 1024  # rows looked at to tell whether a column is mostly distinct texts
+_SAMPLE = 1024  # first rows looked at before a column is taken for all different texts
 
 
 def all_different_texts(cells: np.ndarray) -> bool:

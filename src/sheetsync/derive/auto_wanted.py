@@ -25,7 +25,6 @@ RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 _KINDS = (("notice", "notice"), ("expiry", "expiration"), ("review", "review"))  # suffix, type
 _TERMS = ("id", "name", "owners", "department", "row", "auto_renew", "review_every", "risk")
 _DAYS = ("notice_deadline", "term_end", "start")
-_READ = dict.fromkeys(_TERMS + _DAYS)  # the contracts' columns auto rows read, in order
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def desired(derived: Derived, existing: dict[str, int], context: DeriveContext) 
 
     A Review Every that is no cadence is a Problem added to ``derived``.
     """
-    terms = derived.contracts.loc[usable(derived.contracts), list(_READ)]
+    terms = derived.contracts.loc[usable(derived.contracts), [*_TERMS, *_DAYS]]  # those read
     parts = [_notice(terms), _expiry(terms), _reviews(terms, derived, existing, context)]
     at = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])

@@ -66,11 +66,6 @@ def route_table(milestones: pd.DataFrame, settings: Settings) -> Routes:
     return Routes(codes, lists)
 
 
-def escalation_routes(milestones: pd.DataFrame, settings: Settings) -> list[Route]:
-    """Each row's escalation recipients (none below level 1), once per distinct routing."""
-    return route_table(milestones, settings).of(np.arange(len(milestones)))
-
-
 def _routes(milestones: pd.DataFrame, settings: Settings) -> tuple[np.ndarray, list[Route]]:
     """A code per row (all at level 1 or above) and each code's recipients."""
     level = milestones["level"].to_numpy()
@@ -102,24 +97,18 @@ def escalation_label(level: int, to: Route) -> str:
     return f"Level {level} → {', '.join(a.email for a in to)}"
 
 
-def escalation_labels(milestones: pd.DataFrame, routes: list[Route] | Routes) -> pd.Series:
+def escalation_labels(milestones: pd.DataFrame, routes: Routes) -> pd.Series:
     """``escalation_label`` of every row, aligned with ``milestones``.
 
-    Rows sharing a Route object (``escalation_routes``) or a code (``route_table``)
-    share a label per level, so each label is written once per level and route.
+    Rows sharing a code (``route_table``) share a label per level, so each label is
+    written once per level and route.
     """
     levels = milestones["level"].to_numpy(dtype=np.int64)
     texts = np.full(len(levels), "", dtype=object)  # below level 1: nothing
     rising = np.flatnonzero(levels > 0)
     if not len(rising):
         return pd.Series(texts, index=milestones.index, dtype=object)
-    if isinstance(routes, Routes):
-        route_codes, chosen = routes.codes[rising], routes.lists
-    else:
-        listed = [routes[i] for i in rising.tolist()]
-        ids = np.fromiter(map(id, listed), dtype=np.int64, count=len(listed))
-        route_codes = pd.factorize(ids)[0]
-        chosen = [listed[j] for j in first_rows(route_codes).tolist()]
+    route_codes, chosen = routes.codes[rising], routes.lists
     level_codes, distinct_levels = pd.factorize(levels[rising])
     codes, _ = pd.factorize(route_codes * len(distinct_levels) + level_codes)
     first = first_rows(codes).tolist()
