@@ -68,17 +68,29 @@ def dashboard_figures(
 def _joined(
     milestones: pd.DataFrame, contracts: pd.DataFrame, owners: tuple[np.ndarray, list[Owners]]
 ) -> pd.DataFrame:
-    """Milestones with their contract's counterparty and value (first row per Contract ID)."""
+    """Milestones with their contract's counterparty and value (first row per Contract ID).
+
+    Each milestone's contract is looked up once, for both columns."""
     terms = contracts.drop_duplicates("id").set_index("id")
     frame = milestones[["id", "contract_id", "title", "type", "due", "status", "owners"]].copy()
     frame["department"] = milestones["department"].replace("", NO_DEPARTMENT)
-    frame["counterparty"] = frame["contract_id"].map(terms["counterparty"]).fillna("")
-    frame["value"] = frame["contract_id"].map(terms["value"])
+    if len(terms):
+        at = terms.index.get_indexer(frame["contract_id"])
+        frame["counterparty"] = _taken(terms["counterparty"], at, frame.index).fillna("")
+        frame["value"] = _taken(terms["value"], at, frame.index)
+    else:
+        frame["counterparty"] = frame["contract_id"].map(terms["counterparty"]).fillna("")
+        frame["value"] = frame["contract_id"].map(terms["value"])
     codes, distinct = owners
     texts = np.array(["; ".join(a.email for a in each) for each in distinct], dtype=object)
     frame["owner"] = texts[codes]
     frame["days"] = milestones["days_left"]
     return frame
+
+
+def _taken(column: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """``column``'s values at positions ``at`` (-1: missing, as ``Series.map`` leaves it)."""
+    return pd.Series(column.take(np.maximum(at, 0)).to_numpy(), index=index).where(at >= 0)
 
 
 def _owner_codes(owners: pd.Series) -> tuple[np.ndarray, list[Owners]]:
@@ -111,9 +123,18 @@ def _exploded_owners(frame: pd.DataFrame, owners: tuple[np.ndarray, list[Owners]
 
 
 def _by_people(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Open, due soon, overdue and needs-attention counts per ``key``, worst first."""
-    open_ = frame[frame["status"].isin(OPEN)]
-    table = pd.crosstab(open_[key], open_["status"]).reindex(columns=list(OPEN), fill_value=0)
+    """Open, due soon, overdue and needs-attention counts per ``key``, worst first.
+
+    Counted by numbers (each ``key`` by its place in sorted order, each status by its
+    place in ``OPEN``), as a crosstab of the open rows would count them."""
+    status = pd.Index(list(OPEN)).get_indexer(frame["status"])
+    opened = status >= 0
+    keys, names = pd.factorize(frame[key].to_numpy()[opened], sort=True)
+    counted = keys >= 0  # a blank key is not counted
+    places = keys[counted] * len(OPEN) + status[opened][counted]
+    counts = np.bincount(places, minlength=len(names) * len(OPEN)).reshape(-1, len(OPEN))
+    table = pd.DataFrame(counts, index=pd.Index(names, name=key), columns=list(OPEN))
+    table.columns.name = "status"
     table.insert(0, "Open", table.sum(axis=1))
     table = table[list(PEOPLE_COLUMNS)].astype(int)
     table.index = table.index.astype(str)
@@ -198,13 +219,18 @@ def _troubled(frame: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
 
 
 def due_by_month(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    """Milestones due in each of the 12 months from today's, counted by status."""
+    """Milestones due in each of the 12 months from today's, counted by status.
+
+    Each row is counted at its month's place (months from today's) and its status's
+    place in ``STATUSES``; a row of another status, or undated, is not counted."""
     first = pd.Period(today, freq="M")
     months = pd.period_range(first, periods=MONTHS, freq="M")
-    dated = frame[frame["due"].notna()]
-    period = dated["due"].dt.to_period("M")
-    inside = dated[period.between(months[0], months[-1])]
-    table = pd.crosstab(inside["due"].dt.to_period("M"), inside["status"])
-    table = table.reindex(index=months, columns=list(STATUSES), fill_value=0).astype(int)
+    due = pd.DatetimeIndex(frame["due"])
+    month = ((due.year - first.year) * 12 + (due.month - first.month)).to_numpy()
+    status = pd.Index(list(STATUSES)).get_indexer(frame["status"])
+    counted = ~due.isna() & (month >= 0) & (month < MONTHS) & (status >= 0)
+    places = month[counted].astype(np.int64) * len(STATUSES) + status[counted]
+    counts = np.bincount(places, minlength=MONTHS * len(STATUSES)).reshape(MONTHS, -1)
+    table = pd.DataFrame(counts.astype(int), columns=pd.Index(list(STATUSES), name="status"))
     table.index = [month.strftime("%b %Y") for month in months]
     return table

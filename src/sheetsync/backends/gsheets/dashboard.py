@@ -184,20 +184,29 @@ def changed_ranges(title: str, before: Grid, board: Dashboard) -> Iterator[dict[
     height = max(len(before), len(board.rows))
     for row in range(height):
         old = before[row] if row < len(before) else []
-        new = [wire(v) for v in (board.rows[row] if row < len(board.rows) else [])]
+        new = [wire(v) for v in board.rows[row]] if row < len(board.rows) else []
         width = max(len(old), len(new))
-        cells = [_cell_at(new, c) for c in range(width)]
-        changed = [c for c in range(width) if not _same(_cell_at(old, c), cells[c])]
+        cells = new + [""] * (width - len(new))
+        shows = ["" if v is None else v for v in old] + [""] * (width - len(old))
+        changed = [
+            c
+            for c, (was, now) in enumerate(zip(shows, cells, strict=True))
+            if not (type(was) is type(now) and was == now) and not _same(was, now)
+        ]
         if not changed:
             continue
         first, last = changed[0], changed[-1]
-        values = [cells[c] if c in changed else None for c in range(first, last + 1)]
+        sent = dict.fromkeys(changed)
+        values = [cells[c] if c in sent else None for c in range(first, last + 1)]
         start = rowcol_to_a1(row + 1, first + 1)
         yield {"range": absolute_range_name(title, start), "values": [values]}
 
 
 def wire(value: object) -> Any:
     """A dashboard value as sent RAW: dates as serial numbers (their cells have a date format)."""
+    kind = type(value)
+    if kind is str or kind is int:
+        return value  # most cells, without the checks below
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
