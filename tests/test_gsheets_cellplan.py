@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
@@ -12,10 +13,12 @@ from sheetsync.backends.gsheets.cellplan import (
     TabNow,
     drained_ranges,
     header_after,
+    is_day,
+    shown,
     to_wire,
     value_ranges,
 )
-from sheetsync.backends.gsheets.changed import Changes, plan_tab
+from sheetsync.backends.gsheets.changed import Changes, _Column, plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
 from sheetsync.model import RowWrite, TabWrite, WriteReport
@@ -141,3 +144,47 @@ def test_the_header_after_a_write_is_known_before_its_columns_are_worked_out() -
 
     planned = {3: Changes(not_yet, {1: "Status"}), 2: {4: "x"}}
     assert header_after(["Milestone ID", "Title"], planned) == ["Milestone ID", "Title", "Status"]
+
+
+def _judged_alone(person: bool, value: object, now: object) -> tuple[bool, object]:
+    """Whether a cell showing ``now`` must be sent ``value``, and as what: worked out
+    from the conversions alone, for one cell, as the design says (no shortcut)."""
+    wire = to_wire(value)
+    holds = {shown(wire)}
+    if is_day(value):
+        serial = to_serial(value)  # type: ignore[arg-type]
+        holds = {("number", float(serial)), ("text", wire)}
+        wire = int(serial) if person else wire
+    if type(now) is type(value) and now == value:
+        return False, None
+    return shown(now) not in holds, wire
+
+
+def test_a_columns_changes_agree_with_each_cell_judged_alone() -> None:
+    """Texts, whole numbers, booleans, floats, blanks, days and moments, against what a
+    re-read gives (texts, numbers, booleans, empties): the column's shortcuts by type
+    change nothing (True is not 1, a day's text or serial holds it, another text does not)."""
+    day, other = dt.date(2026, 12, 1), dt.date(2027, 1, 31)
+    serial = int(to_serial(day))
+    wanted_values = [
+        "Upcoming", "", "2026-12-01", 0, 1, 5, 2**60, 2**60 + 1, True, False, 1.0, 5.5,
+        float("nan"), None, day, other, dt.datetime(2026, 12, 1, 8, 30),
+    ]  # fmt: skip
+    current_values = [
+        "Upcoming", "Overdue", "", "2026-12-01", "2027-01-31", 0, 1, 5, 2**60, 2**60 + 1,
+        True, False, 1.0, 5.0, 5.5, None, serial, serial + 1, float(serial), "2026-12-01 08:30:00",
+    ]  # fmt: skip
+    rng = random.Random(16)
+    for person in (False, True):
+        pairs = [(w, c) for w in wanted_values for c in current_values]
+        pairs += [(rng.choice(wanted_values), rng.choice(current_values)) for _ in range(2000)]
+        rows = list(range(2, len(pairs) + 2))
+        got = _Column(person).changes(rows, [w for w, _ in pairs], [c for _, c in pairs])
+        expected = {}
+        for row, (value, now) in zip(rows, pairs, strict=True):
+            send, wire = _judged_alone(person, value, now)
+            if send:
+                expected[row] = wire
+        assert list(got) == list(expected)
+        for row, wire in expected.items():
+            assert type(got[row]) is type(wire) and (got[row] == wire or wire != wire), row

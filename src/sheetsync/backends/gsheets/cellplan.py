@@ -108,7 +108,9 @@ def value_ranges(tab: str, by_column: Columns) -> Iterator[dict[str, Any]]:
     """One ValueRange per run of rows in a column; gaps of up to ``GAP`` rows are sent as
     null (left untouched). A range too long for one body is cut by ``bodies.batches``."""
     for column in sorted(by_column):
-        cells = by_column[column]
+        planned = by_column[column]
+        worked_out = getattr(planned, "worked_out", None)  # ``changed.Changes``: a dict at once
+        cells = worked_out() if worked_out is not None else planned
         letter = column_letters(column)
         for first, last in _runs(sorted(cells)):
             values = [cells.get(row) for row in range(first, last + 1)]

@@ -12,6 +12,7 @@ out while it is in flight.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from operator import itemgetter
@@ -68,20 +69,21 @@ class Changes(Mapping[int, Any]):
         self._work: Callable[[], dict[int, Any]] | None = work
         self._cells = dict(header)
 
-    def _done(self) -> dict[int, Any]:
+    def worked_out(self) -> dict[int, Any]:
+        """The cells as a plain dict, worked out now if not yet (for reading many)."""
         if self._work is not None:
             work, self._work = self._work, None
             self._cells.update(work())
         return self._cells
 
     def __getitem__(self, row: int) -> Any:
-        return self._done()[row]
+        return self.worked_out()[row]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._done())
+        return iter(self.worked_out())
 
     def __len__(self) -> int:
-        return len(self._done())
+        return len(self.worked_out())
 
 
 def _changes(
@@ -131,22 +133,51 @@ class _Column:
         self.person = person  # a person's column: days go as serial numbers
         self.wanted: dict[Hashable, tuple[Any, frozenset[Shown]]] = {}
         self.shows: dict[Hashable, Shown] = {}
+        self.days: dict[dt.date, tuple[Any, str, int]] = {}  # days alone: no datetime
 
     def changes(self, rows: list[int], wanted: list[Any], current: list[Any]) -> dict[int, Any]:
-        """{row: wire} of the rows whose current value does not hold the wanted one."""
+        """{row: wire} of the rows whose current value does not hold the wanted one.
+
+        The common cells are judged by their types alone, without conversions: an equal
+        value of the same type holds; a different text, or a whole number that differs
+        as a number, does not (either is sent as it is); a day against the text or
+        serial number the sheet holds is one lookup of the day. Any other pair goes by
+        the values' conversions, each worked out once.
+        """
         out: dict[int, Any] = {}
         known, shows = self.wanted.get, self.shows.get  # looked up inline: a cell is a lookup
+        day_of = self.days.get
         for row, value, now in zip(rows, wanted, current, strict=True):
-            if type(now) is type(value) and now == value:
-                continue  # the common case, without conversions
+            kind = type(value)
+            if type(now) is kind:
+                if now == value:
+                    continue  # the common case, without conversions
+                if kind is str or (kind is int and float(now) != float(value)):
+                    out[row] = value  # a text shows itself; a number, its value
+                    continue
+            elif kind is dt.date and (type(now) is str or type(now) is int):
+                wire, text, serial = day_of(value) or self._day(value)
+                if now != (text if type(now) is str else serial):  # a day holds as either
+                    out[row] = wire
+                continue
             try:
-                found, seen = known((type(value), value)), shows((type(now), now))
+                found, seen = known((kind, value)), shows((type(now), now))
             except TypeError:  # an unhashable value
                 found = seen = None
             wire, holds = found or self._wanted(value)
             if (seen or self._shows(now)) not in holds:
                 out[row] = wire
         return out
+
+    def _day(self, value: dt.date) -> tuple[Any, str, int]:
+        """What a day is sent as, its ISO text and its serial number (once per day)."""
+        serial = int(to_serial(value))
+        found = self.days[value] = (
+            serial if self.person else value.isoformat(),
+            value.isoformat(),
+            serial,
+        )
+        return found
 
     def _wanted(self, value: Any) -> tuple[Any, frozenset[Shown]]:
         key = (type(value), value)
