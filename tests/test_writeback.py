@@ -167,3 +167,50 @@ def test_a_settings_tab_without_a_header_gets_no_problems_column() -> None:
     grids["Settings"] = [["Digest", "no"]]
     found = prepared(grids)
     assert settings_writes(found.tracker.tables["Settings"], found.tracker.problems) is None
+
+
+def test_rows_found_by_id_beside_rows_needing_more_keep_each_rows_own_cells() -> None:
+    """With a row given an ID and a row without a due date among them, the rows found by
+    their ID alone carry exactly their own cells: whole Days Left, None where blank."""
+    grids = tracker_grids(
+        milestones=[
+            milestone("M-0001", "C-001", "Renewal notice", "notice", days(30)),
+            milestone(None, "C-001", "No ID yet", "report", days(10)),
+            milestone("M-0002", "C-002", "Quarterly payment", "payment", days(-4)),
+            milestone("M-0003", "C-001", "Undated", "report", None),  # type: ignore[arg-type]
+            milestone("M-0004", "C-002", "Far off", "report", days(400)),
+        ]
+    )
+    found = prepared(grids)
+    write = milestone_writes(
+        found.tracker.tables["Milestones"], found.evaluated, shown(found, {4: "2026-11-30"}),
+        found.derived,
+    )  # fmt: skip
+    assert write.columns is not None
+    assert write.columns.row_ids.tolist() == ["M-0001", "M-0002", "M-0003", "M-0004"]
+    assert write.columns.read_rows.tolist() == [2, 4, 5, 6]
+    assert [r.read_row for r in write.rows] == [3]
+    cells = by_id(every_row(write))
+    days_left = [cells[key]["Days Left"] for key in ("M-0001", "M-0002", "M-0003", "M-0004")]
+    assert days_left == [30, -4, None, 400]
+    assert all(type(d) is int for d in days_left if d is not None)
+    assert cells["M-0002"]["Last Notified"] == "2026-11-30"
+    assert cells["M-0001"]["Last Notified"] is None
+    assert {len(values) for values in write.columns.values.values()} == {4}
+
+
+def test_a_contract_without_an_id_is_not_written_and_blank_terms_stay_blank() -> None:
+    """Term End and Notice Deadline go as days (not moments), None where a contract has none."""
+    grids = tracker_grids()
+    grids["Contracts"][0] = [*grids["Contracts"][0], "End Date", "Notice Period (days)"]
+    grids["Contracts"][1] = [*grids["Contracts"][1], days(200), 60]
+    grids["Contracts"].append(["", "No ID", "Hooli", "erin@example.com", "IT", "", "ref-4"])
+    found = prepared(grids)
+    table = found.tracker.tables["Contracts"]
+    write = contract_writes(table, found.tracker.contracts, shown(found))
+    cells = by_id(every_row(write))
+    assert sorted(cells) == ["C-001", "C-002", "C-003"]
+    assert type(cells["C-001"]["Term End"]) is dt.date
+    assert cells["C-001"]["Term End"] == days(200)
+    assert cells["C-002"]["Term End"] is None and cells["C-002"]["Notice Deadline"] is None
+    assert write.columns is not None and write.columns.read_rows.tolist() == [2, 3, 4]

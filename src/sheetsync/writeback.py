@@ -61,13 +61,13 @@ def _system_columns(
         (w and waiting_text(_Waiting(s, w))) or day
         for s, w, day in zip(status, waits, _days(evaluated["next_reminder"]), strict=True)
     ]
-    labels = [None] * len(rows) if escalation is None else [e or None for e in escalation]
-    notified = shown.notified
+    labels = [None] * len(rows) if escalation is None else [e or None for e in escalation.tolist()]
+    notified = shown.notified  # by sheet row: a row read as a whole number finds its key
     cells = (
         status,
         _whole(evaluated["days_left"]),
         reminders,
-        [notified.get(int(r)) or None for r in rows],
+        [notified.get(r) or None for r in rows],
         labels,
         [problems.get(r) or None for r in rows],
         [checked_stamp(shown.day)] * len(rows),
@@ -77,7 +77,12 @@ def _system_columns(
 
 
 def _whole(values: pd.Series) -> list[int | None]:
-    """Whole numbers, None for a blank."""
+    """Whole numbers, None for a blank (a column of integers taken whole, not cell by cell)."""
+    if pd.api.types.is_integer_dtype(values.dtype):
+        blank = values.isna().to_numpy(dtype=bool)
+        whole = _objects(values.to_numpy(dtype=np.int64, na_value=0).tolist())
+        whole[blank] = None
+        return whole.tolist()
     return [None if pd.isna(v) else int(v) for v in values.tolist()]
 
 
@@ -89,10 +94,8 @@ def _days(values: pd.Series) -> list[dt.date | None]:
 
 
 def _objects(values: Sequence[Any]) -> np.ndarray:
-    """A list as a one-dimensional array of its objects."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
+    """A list as a one-dimensional array of its objects (tuples too, each one cell)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _columns(
@@ -101,6 +104,17 @@ def _columns(
     """Rows found by their ID alone, each column an array."""
     read = np.asarray(rows, dtype=np.int64)
     return StatusColumns(_objects(ids), read, {n: _objects(v) for n, v in values.items()})
+
+
+def _picked(
+    ids: list[Any], rows: list[Any], values: dict[str, list[object]], picked: np.ndarray
+) -> StatusColumns:
+    """``_columns`` of the rows at positions ``picked`` (all of them, often: taken whole)."""
+    if len(picked) == len(ids):
+        return _columns(ids, rows, values)
+    read = np.asarray(rows, dtype=np.int64)[picked]
+    cells = {name: _objects(column)[picked] for name, column in values.items()}
+    return StatusColumns(_objects(ids)[picked], read, cells)
 
 
 def milestone_writes(
@@ -120,12 +134,8 @@ def milestone_writes(
     new_id = evaluated["new_id"].tolist()
     skip = (evaluated["source"] == AUTO) & evaluated["id"].isin(list(fresh))
     alone = ~skip & ~evaluated["new_id"].astype(bool) & ~evaluated["id"].isin(list(changes))
-    picked = np.flatnonzero(alone.to_numpy(dtype=bool)).tolist()
-    columns = _columns(
-        [ids[i] for i in picked],
-        [rows[i] for i in picked],
-        {name: [cells[i] for i in picked] for name, cells in values.items()},
-    )
+    picked = np.flatnonzero(alone.to_numpy(dtype=bool))
+    columns = _picked(ids, rows, values, picked)
     identity = _identity(table, evaluated)
     per_row = []
     for i in np.flatnonzero(~(alone | skip).to_numpy(dtype=bool)).tolist():
@@ -179,26 +189,22 @@ def contract_writes(table: Table, contracts: pd.DataFrame, shown: Shown) -> TabW
     problems = problems_by_row(shown.problems, table.tab)
     ids = contracts["id"].tolist()
     picked = [i for i, contract_id in enumerate(ids) if contract_id]
+    everyone = len(picked) == len(ids)
 
-    def column(name: str) -> list[Any]:
-        values = contracts[name].tolist()
-        return [values[i] for i in picked]
+    def column(values: list[Any]) -> list[Any]:
+        return values if everyone else [values[i] for i in picked]
 
-    rows = [int(r) for r in column("row")]
+    rows = [int(r) for r in column(contracts["row"].tolist())]
     values: dict[str, list[object]] = {
-        "Term End": [_day(v) for v in column("term_end")],
-        "Notice Deadline": [_day(v) for v in column("notice_deadline")],
-        "Next Milestone": [v or None for v in column("next_milestone")],
-        "Health": column("health"),
+        "Term End": column(_days(contracts["term_end"])),
+        "Notice Deadline": column(_days(contracts["notice_deadline"])),
+        "Next Milestone": [v or None for v in column(contracts["next_milestone"].tolist())],
+        "Health": column(contracts["health"].tolist()),
         "Problems": [problems.get(r) or None for r in rows],
         "Checked": [checked_stamp(shown.day)] * len(rows),
     }
-    columns = _columns([ids[i] for i in picked], rows, values)
+    columns = _columns(column(ids), rows, values)
     return TabWrite(table.tab, _id_header(table, "Contract ID"), CONTRACT_SYSTEM, (), columns)
-
-
-def _day(value: object) -> dt.date | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
 def settings_writes(table: Table, problems: list[Problem]) -> TabWrite | None:
