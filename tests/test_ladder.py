@@ -48,7 +48,7 @@ def planned(tabs: dict[str, Any], day: dt.date, log: list[list] = ()) -> list[st
     """The keys (and recipients) the pure steps plan for ``day``."""
     tabs = {**tabs, "Log": [list(LOG_COLUMNS), *log]}
     tracker = normalize(Snapshot("t", tabs))
-    frame = attach_history(tracker.milestones, tracker.ledger.frame, day)
+    frame = attach_history(tracker.milestones, tracker.ledger, day)
     evaluated = evaluate_milestones(frame, tracker.settings, day)
     evaluated["problems"] = ""
     notes = plan_notifications(
@@ -139,7 +139,7 @@ def test_next_reminder_is_a_full_period_after_the_last_notice():
     tabs = grids([row(notified=cell)], [["Escalate after (days overdue)", "30"]])
     tracker = normalize(Snapshot("t", tabs))
     day = DUE + dt.timedelta(days=9)
-    frame = attach_history(tracker.milestones, tracker.ledger.frame, day)
+    frame = attach_history(tracker.milestones, tracker.ledger, day)
     evaluated = evaluate_milestones(frame, tracker.settings, day)
     assert evaluated["next_reminder"].iloc[0].date() == DUE + dt.timedelta(days=14)
     assert evaluated["overdue_n"].iloc[0] == 4

@@ -36,7 +36,7 @@ def digests(
     )
     grids["Log"] = [list(LOG_COLUMNS), *log]
     tracker = normalize(Snapshot("Tracker", grids))
-    frame = attach_history(tracker.milestones, tracker.ledger.frame, TODAY)
+    frame = attach_history(tracker.milestones, tracker.ledger, TODAY)
     evaluated = evaluate_milestones(frame, tracker.settings, TODAY).assign(problems="")
     names = contract_names(tracker.contracts)
     context = PlanContext(tracker.settings, TODAY)

@@ -12,10 +12,12 @@ import builders
 from sheetsync.cells.addresses import Address
 from sheetsync.derive.changes import Change
 from sheetsync.logtab import log_frame
+from sheetsync.normalize.ledger import read_ledger
 from sheetsync.plan import Item, Notification
 from sheetsync.record.notified import (
     attach_history,
     last_notified,
+    ledger_history,
     log_history,
     parse_last_notified,
 )
@@ -122,7 +124,7 @@ def evaluated(due: str, last_notified: str | None = None) -> pd.DataFrame:
             "last_notified": pd.Series([last_notified], dtype=object),
         }
     )
-    return attach_history(row, pd.DataFrame(columns=list(LOG_COLUMNS)), dt.date(2026, 12, 1))
+    return attach_history(row, read_ledger([list(LOG_COLUMNS)]), dt.date(2026, 12, 1))
 
 
 def test_last_notified_says_what_this_run_sent() -> None:
@@ -259,11 +261,52 @@ def test_the_log_history_keeps_the_furthest_stage_of_each_kind_per_occurrence() 
     assert late["sent_overdue"] == late["sent_level"] == 0 and pd.isna(late["sent_overdue_on"])
 
 
+def test_attach_history_finds_each_row_by_its_id_and_due_date_whatever_the_log_order() -> None:
+    """A sorted Log, an ID shared by two rows, a row moved to another date, a blank date."""
+    log = read_ledger(
+        [
+            list(LOG_COLUMNS),
+            builders.log_row("escalation:M-2:2026-11-01:1", "2026-11-12T08:00:00Z"),
+            builders.log_row("reminder:M-1:2027-01-08:7", "2026-11-20T08:00:00Z"),
+            builders.log_row("reminder:M-2:2026-12-24:30", "2026-11-24T08:00:00Z"),
+            builders.log_row("reminder:M-1:2027-01-08:30", "2026-11-01T08:00:00Z"),
+            builders.log_row("overdue:M-3:2026-11-01:1", "2026-11-10T08:00:00Z"),
+        ]
+    )
+    rows = pd.DataFrame(
+        {
+            "row": [2, 3, 4, 5, 6],
+            "id": ["M-2", "M-1", "M-2", "M-3", "M-4"],
+            "due": pd.to_datetime(["2026-12-24", "2027-01-08", "2026-11-01", None, "2026-11-01"]),
+        }
+    )
+    got = attach_history(rows, log, dt.date(2026, 12, 1))
+    assert got["sent_lead"].fillna(-1).tolist() == [30, 7, -1, -1, -1]
+    assert got["sent_level"].tolist() == [0, 0, 1, 0, 0]
+    assert got["sent_overdue"].tolist() == [0] * 5  # M-3's notice was for a date it no longer has
+    assert got["sent_last"].tolist()[:3] == [
+        pd.Timestamp(d) for d in ("2026-11-24", "2026-11-20", "2026-11-12")
+    ]
+
+
+def test_the_log_history_is_worked_out_once_per_day_asked() -> None:
+    """Derivation and the Resolved notes read one history; another day reads its own."""
+    ledger = read_ledger(
+        [list(LOG_COLUMNS), builders.log_row("reminder:M-1:2027-01-08:7", "2026-12-20T08:00:00Z")]
+    )
+    first = ledger_history(ledger, dt.date(2026, 12, 1))
+    assert ledger_history(ledger, dt.date(2026, 12, 1)) is first
+    later = ledger_history(ledger, dt.date(2026, 12, 31))
+    assert first["sent_last"].tolist() == [pd.Timestamp("2026-12-01")]  # never after the day
+    assert later["sent_last"].tolist() == [pd.Timestamp("2026-12-20")]
+
+
 def test_attach_history_merges_only_rows_the_log_or_their_cell_names() -> None:
     """A row the Log names, a row whose cell records its due date, a row with a cell for
     another due date and a row with nothing: only the first two read as sent."""
-    log = log_frame(
+    log = read_ledger(
         [
+            list(LOG_COLUMNS),
             builders.log_row("reminder:M-1:2027-01-08:7", "2026-11-20T08:00:00Z"),
             builders.log_row("overdue:M-9:2026-11-01:1", "2026-11-10T08:00:00Z"),
         ]

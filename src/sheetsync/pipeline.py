@@ -259,7 +259,7 @@ def _derive_evaluate(
     derived = derive(tracker, derive_inputs(tracker, snapshot, today))
     tracker.problems.extend(derived.problems)
     tracker.contracts = derived.contracts
-    history = attach_history(derived.milestones, tracker.ledger.frame, today)
+    history = attach_history(derived.milestones, tracker.ledger, today)
     evaluated = evaluate_milestones(history, tracker.settings, today)
     tracker.milestones = derived.milestones = evaluated  # derive's own frame is let go
     _attach_problems(tracker)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,9 @@ class Ledger:
     recipients: dict[str, set[str]] = field(default_factory=dict)
     grid: Grid = field(default_factory=list)  # the Log as read, for deciding what to prune
     failed: set[tuple[str, str]] = field(default_factory=set)  # (key, to) logged ``failed: …``
+    # What ``record.notified.ledger_history`` worked out from the Log, by the run's day:
+    # derivation and the Resolved notes both ask, and the Log is taken apart once.
+    histories: dict[dt.date, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for key, to in self.sent:

@@ -22,7 +22,7 @@ import pandas as pd
 from ..cells.addresses import Address
 from ..derive import effective_day
 from ..keys import milestone_key, resolved_key, resolved_parts
-from ..record.notified import log_history, parse_last_notified
+from ..record.notified import ledger_history, parse_last_notified
 from ..record.resolved import resolved_through
 from ..schema import DONE, ESCALATION, RESOLVED
 from .emails import Found, group_emails
@@ -55,11 +55,9 @@ def closed_occurrences(planning: Planning) -> list[Closed]:
     frame = planning.milestones
     if frame.empty:
         return []
-    history = log_history(planning.ledger.frame, planning.context.today)
-    levels = history["sent_level"].to_dict() if len(history) else {}
     retry = _failed(planning)
     found: dict[tuple[str, dt.date], Closed] = {}
-    for closed in [*_done_rows(frame, retry), *_completed(planning, levels, retry)]:
+    for closed in [*_done_rows(frame, retry), *_completed(planning, retry)]:
         milestone = str(frame["id"].iat[closed.pos])
         if closed.level > 0:
             found.setdefault((milestone, closed.due), closed)
@@ -93,9 +91,7 @@ def _done_rows(frame: pd.DataFrame, retry: set[tuple[str, dt.date]]) -> list[Clo
     ]
 
 
-def _completed(
-    planning: Planning, levels: dict[tuple[str, str], int], retry: set[tuple[str, dt.date]]
-) -> list[Closed]:
+def _completed(planning: Planning, retry: set[tuple[str, dt.date]]) -> list[Closed]:
     """Occurrences this run records completed (repeating rows it rolls on, dated as Weekend
     deadlines move them), and those whose note failed, with the escalation level they reached."""
     frame = planning.milestones
@@ -103,6 +99,7 @@ def _completed(
     done = {(m, effective_day(d, settings)) for m, d in planning.context.completed} | retry
     if not done:
         return []
+    levels = ledger_history(planning.ledger, planning.context.today)["sent_level"]
     positions = {str(m): i for i, m in reversed(list(enumerate(frame["id"].tolist())))}
     cells = frame["last_notified"].tolist() if "last_notified" in frame else [None] * len(frame)
     closed = []
@@ -110,7 +107,7 @@ def _completed(
         pos = positions.get(milestone)
         if pos is None:
             continue
-        level = int(levels.get((milestone, due.isoformat()), 0) or 0)
+        level = int(levels.get((milestone, due.isoformat()), 0))
         record = parse_last_notified(cells[pos])
         if record is not None and record.due == due:
             level = max(level, record.level)

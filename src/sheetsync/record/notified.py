@@ -30,8 +30,9 @@ import pandas as pd
 from ..keys import NOTICE_KEY, milestone_key
 from ..logtab import log_frame, sent_mask
 from ..model import Cell
+from ..normalize.ledger import Ledger
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import iso_days
+from ..values import iso_days, lookup
 from .resolved import resolved_texts
 
 _DAY = r"(\d{4}-\d{2}-\d{2})"
@@ -191,6 +192,17 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
     return _fold(parts)
 
 
+def ledger_history(ledger: Ledger, today: dt.date) -> pd.DataFrame:
+    """``log_history`` of the Log as the run read it, worked out once per day asked.
+
+    Derivation (``attach_history``) and the Resolved notes both read it; the Log
+    only grows, so taking every row's key apart twice was the run's dearest repeat.
+    """
+    if today not in ledger.histories:
+        ledger.histories[today] = log_history(ledger.frame, today)
+    return ledger.histories[today]
+
+
 def _key_parts(keys: pd.Series) -> pd.DataFrame:
     """The notice keys among ``keys`` taken apart (kind, milestone, due, stage), by label."""
     matches = [NOTICE_KEY.search(key) for key in keys.astype(str).tolist()]
@@ -276,16 +288,16 @@ def _empty_history() -> pd.DataFrame:
     )
 
 
-def attach_history(milestones: pd.DataFrame, log: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+def attach_history(milestones: pd.DataFrame, ledger: Ledger, today: dt.date) -> pd.DataFrame:
     """Add ``SENT_COLUMNS`` (Log and Last Notified merged) and ``noted`` to each row (a new frame).
 
-    ``noted`` holds the keys the row's own Last Notified records for its current
-    due date, under its current ID: a renamed ID keeps its history that way. Only the
-    rows the Log names or whose cell holds a record are merged; every other row reads
-    as never sent.
+    The Log's side is ``ledger_history`` (kept on ``ledger`` for the plan). ``noted``
+    holds the keys the row's own Last Notified records for its current due date, under
+    its current ID: a renamed ID keeps its history that way. Only the rows the Log names
+    or whose cell holds a record are merged; every other row reads as never sent.
     """
     frame = milestones.copy(deep=False)
-    history = log_history(log, today)
+    history = ledger_history(ledger, today)
     records = _cell_records(frame, frame["due"])
     ids = frame["id"].astype(str) if records or not history.empty else frame["id"]
     at = _log_rows(history, ids, frame["due"])
@@ -320,30 +332,35 @@ _NEVER: dict[str, object] = {
 def _log_rows(history: pd.DataFrame, ids: pd.Series, dues: pd.Series) -> np.ndarray:
     """Each row's position in the Log history by (ID, due date); -1 where the Log has none.
 
-    Only rows whose ID the Log names are looked up (their due dates made text then).
+    The history's index holds each ID and each due date once (its levels) and a pair
+    of numbers per occurrence: a row's ID and due date are found among the levels and
+    its pair of numbers among the occurrences', so no (ID, date) pair is built per row.
+    Only rows whose ID the Log names have their due dates made text.
     """
     at = np.full(len(ids), -1, dtype=np.int64)
     if history.empty:
         return at
-    known = ids.isin(history.index.get_level_values(0)).to_numpy(dtype=bool)
-    if known.any():
-        due = iso_days(dues[known]).to_numpy()
-        wanted = pd.MultiIndex.from_arrays([ids.to_numpy()[known], due])
-        at[known] = history.index.get_indexer(wanted)
+    index = cast(pd.MultiIndex, history.index)
+    milestones, days = index.levels
+    first = lookup(milestones.astype(object), ids.to_numpy(dtype=object))
+    known = np.flatnonzero(first >= 0)
+    if not len(known):
+        return at
+    second = days.get_indexer(iso_days(dues.iloc[known]).to_numpy(dtype=object))
+    dated = second >= 0
+    width = len(days)
+    pairs = pd.Index(index.codes[0].astype(np.int64) * width + index.codes[1])
+    wanted = first[known[dated]].astype(np.int64) * width + second[dated]
+    at[known[dated]] = pairs.get_indexer(wanted)
     return at
 
 
-def _aligned(history: pd.DataFrame, ids: pd.Series, due: pd.Series) -> pd.DataFrame:
+def _aligned(history: pd.DataFrame, ids: pd.Series, dues: pd.Series) -> pd.DataFrame:
     """The Log history of each row's (ID, due date), in row order.
 
     Only rows whose ID the Log names are looked up; the others read as never sent.
     """
-    at = np.full(len(ids), -1, dtype=np.int64)
-    known = ids.isin(history.index.get_level_values(0)).to_numpy(dtype=bool)
-    if known.any():
-        wanted = pd.MultiIndex.from_arrays([ids.to_numpy()[known], due.to_numpy()[known]])
-        at[known] = history.index.get_indexer(wanted)
-    found = history.reset_index(drop=True).reindex(at)
+    found = history.reset_index(drop=True).reindex(_log_rows(history, ids, dues))
     found.index = ids.index
     return found
 
@@ -460,7 +477,8 @@ def last_notified_texts(
     due = iso_days(evaluated["due"])
     ids = evaluated["id"].astype(str)
     before = evaluated.reindex(columns=list(SENT_COLUMNS))
-    after = combine(before, _aligned(log_history(fresh_log, today, fresh=True), ids, due))
+    fresh = log_history(fresh_log, today, fresh=True)
+    after = combine(before, _aligned(fresh, ids, evaluated["due"]))
     known = after["sent_lead"].notna() | (after["sent_overdue"] > 0) | (after["sent_level"] > 0)
     texts = _kept_cells(evaluated)
     pos = np.flatnonzero(known.to_numpy(dtype=bool))
