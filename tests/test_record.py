@@ -289,6 +289,36 @@ def test_attach_history_finds_each_row_by_its_id_and_due_date_whatever_the_log_o
     ]
 
 
+def test_rows_sharing_a_last_notified_text_each_record_keys_under_their_own_id() -> None:
+    """One cell text on three rows (one of them for another due date), another on a fourth."""
+    both = "2026-11-20: reminder 7d · overdue #2 (2026-11-20) · due 2026-11-01"
+    rows = pd.DataFrame(
+        {
+            "row": [2, 3, 4, 5, 6],
+            "id": ["M-1", "M-2", "M-3", "M-4", "M-5"],
+            "due": pd.to_datetime(["2026-11-01", "2026-11-01", "2026-11-01", "2026-12-01", None]),
+            "last_notified": pd.Series(
+                [both, "2026-11-12: escalation L3 · due 2026-11-01", both, both, both],
+                dtype=object,
+            ),
+        }
+    )
+    got = attach_history(rows, read_ledger([list(LOG_COLUMNS)]), dt.date(2026, 12, 1))
+    assert got["noted"].tolist() == [
+        ("reminder:M-1:2026-11-01:7", "overdue:M-1:2026-11-01:2"),
+        ("escalation:M-2:2026-11-01:3",),
+        ("reminder:M-3:2026-11-01:7", "overdue:M-3:2026-11-01:2"),
+        (),
+        (),
+    ]
+    assert got["sent_overdue"].tolist() == [2, 0, 2, 0, 0]
+    assert got["sent_level"].tolist() == [0, 3, 0, 0, 0]
+    assert got["sent_lead"].fillna(-1).tolist() == [7, -1, 7, -1, -1]
+    assert got["sent_last"].tolist()[:3] == [
+        pd.Timestamp(d) for d in ("2026-11-20", "2026-11-12", "2026-11-20")
+    ]
+
+
 def test_the_log_history_is_worked_out_once_per_day_asked() -> None:
     """Derivation and the Resolved notes read one history; another day reads its own."""
     ledger = read_ledger(

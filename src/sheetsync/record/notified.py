@@ -27,12 +27,12 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from ..keys import NOTICE_KEY, milestone_key
+from ..keys import NOTICE_KEY, milestone_key, milestone_keys
 from ..logtab import log_frame, sent_mask
 from ..model import Cell
 from ..normalize.ledger import Ledger
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import iso_days, lookup
+from ..values import iso_days, lookup, object_array
 from .resolved import resolved_texts
 
 _DAY = r"(\d{4}-\d{2}-\d{2})"
@@ -76,12 +76,16 @@ class Sent:
     def keys(self, milestone: str) -> tuple[str, ...]:
         """The Log keys this record stands for (under ``milestone``, whatever ID sent them)."""
         due = self.due.isoformat()
-        keys = [milestone_key(REMINDER, milestone, due, self.lead)] if self.lead is not None else []
+        return tuple(milestone_key(kind, milestone, due, stage) for kind, stage in self.stages())
+
+    def stages(self) -> list[tuple[str, int]]:
+        """The kinds this record holds a stage of, each with its stage, in ``keys`` order."""
+        held = [(REMINDER, self.lead)] if self.lead is not None else []
         if self.overdue:
-            keys.append(milestone_key(OVERDUE_NOTICE, milestone, due, self.overdue))
+            held.append((OVERDUE_NOTICE, self.overdue))
         if self.level:
-            keys.append(milestone_key(ESCALATION, milestone, due, self.level))
-        return tuple(keys)
+            held.append((ESCALATION, self.level))
+        return held
 
     def text(self) -> str:
         """The Last Notified cell: readable, and enough to rebuild this record."""
@@ -298,23 +302,19 @@ def attach_history(milestones: pd.DataFrame, ledger: Ledger, today: dt.date) -> 
     """
     frame = milestones.copy(deep=False)
     history = ledger_history(ledger, today)
-    records = _cell_records(frame, frame["due"])
-    ids = frame["id"].astype(str) if records or not history.empty else frame["id"]
+    own = _cell_records(frame, frame["due"])
+    ids = frame["id"].astype(str) if len(own.rows) or not history.empty else frame["id"]
     at = _log_rows(history, ids, frame["due"])
-    pos = np.union1d(np.flatnonzero(at >= 0), np.fromiter(records, np.int64, len(records)))
+    pos = np.union1d(np.flatnonzero(at >= 0), own.rows)
     part = pd.RangeIndex(len(pos))
     from_log = history.reset_index(drop=True).reindex(at[pos])
     from_log.index = part
-    own = {n: records[int(p)] for n, p in enumerate(pos.tolist()) if int(p) in records}
-    for name, values in combine(from_log, _records_frame(own, part)).items():
+    mine = own.columns(np.searchsorted(pos, own.rows), part)
+    for name, values in combine(from_log, mine).items():
         column = np.full(len(frame), _NEVER[name], dtype=values.dtype)
         column[pos] = values.to_numpy()
         frame[name] = column
-    noted = np.empty(len(frame), dtype=object)
-    noted.fill(())  # one empty tuple for every row without a record
-    names = ids.to_numpy(dtype=object) if records else ids
-    for row, record in records.items():
-        noted[row] = record.keys(names[row])
+    noted = own.noted(ids.to_numpy(dtype=object), len(frame))
     frame["noted"] = pd.Series(noted, index=frame.index, dtype=object)
     return frame
 
@@ -365,14 +365,80 @@ def _aligned(history: pd.DataFrame, ids: pd.Series, dues: pd.Series) -> pd.DataF
     return found
 
 
-def _cell_records(frame: pd.DataFrame, dues: pd.Series) -> dict[int, Sent]:
+@dataclass(frozen=True)
+class CellRecords:
+    """The rows whose own Last Notified records their current due date, and each record.
+
+    ``rows`` are positions in the frame (ascending); ``codes`` say which of the
+    distinct ``records`` each holds: a cell text is read once however many rows hold it.
+    """
+
+    rows: np.ndarray
+    codes: np.ndarray
+    records: list[Sent]
+
+    def columns(self, at: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        """The records as history columns: the rows at ``at`` of ``index``; never sent elsewhere."""
+
+        def column(values: Sequence[object], default: object, dtype: str) -> np.ndarray:
+            out = np.full(len(index), default, dtype=dtype)
+            out[at] = np.asarray(values, dtype=dtype)[self.codes]
+            return out
+
+        def days(values: list[dt.date | None]) -> np.ndarray:
+            stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+            return column(stamps, np.datetime64("NaT"), "datetime64[ns]")
+
+        found = self.records
+        return pd.DataFrame(
+            {
+                "sent_lead": column(
+                    [np.nan if r.lead is None else r.lead for r in found], np.nan, "float64"
+                ),
+                "sent_overdue": column([r.overdue for r in found], 0, "int64"),
+                "sent_overdue_on": days([r.overdue_on for r in found]),
+                "sent_level": column([r.level for r in found], 0, "int64"),
+                "sent_last": days([r.last_on for r in found]),
+            },
+            index=index,
+        )
+
+    def noted(self, names: np.ndarray, size: int) -> np.ndarray:
+        """Each of ``size`` rows' recorded keys under its ID in ``names`` (``Sent.keys``).
+
+        The rows holding one record are keyed together, a column of keys per stage it holds.
+        """
+        order = np.argsort(self.codes, kind="stable")
+        rows: list[np.ndarray] = []
+        keyed: list[tuple[str, ...]] = []
+        for group in np.split(order, np.flatnonzero(np.diff(self.codes[order])) + 1):
+            if not len(group):
+                continue
+            record, at = self.records[int(self.codes[group[0]])], self.rows[group]
+            n, due, ids = len(at), record.due.isoformat(), names[at].tolist()
+            columns = [
+                milestone_keys([kind] * n, ids, [due] * n, [stage] * n)
+                for kind, stage in record.stages()
+            ]
+            if columns:
+                rows.append(at)
+                keyed += zip(*columns, strict=True)
+        noted = np.empty(size, dtype=object)
+        noted.fill(())  # one empty tuple for every row without a record
+        if rows:
+            noted[np.concatenate(rows)] = object_array(keyed)
+        return noted
+
+
+def _cell_records(frame: pd.DataFrame, dues: pd.Series) -> CellRecords:
     """Each row's Last Notified, read once per distinct text, kept when it is for this due date.
 
-    By position in ``frame``; rows with no such record are left out. Only rows whose
-    cell names a due date at all have theirs made text to compare.
+    Rows with no such record are left out. Only rows whose cell names a due date at
+    all have theirs made text to compare.
     """
+    none = CellRecords(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp), [])
     if "last_notified" not in frame:
-        return {}
+        return none
     cells = frame["last_notified"].to_numpy(dtype=object)
     filled = np.flatnonzero(filled_cells(cells))  # a blank cell names no due date
     codes, distinct = pd.factorize(cells[filled])
@@ -381,13 +447,12 @@ def _cell_records(frame: pd.DataFrame, dues: pd.Series) -> dict[int, Sent]:
     hit = np.asarray([r is not None for r in parsed] + [False])[codes]
     named, named_codes = filled[hit], codes[hit]
     if not len(named):
-        return {}
+        return none
     due = iso_days(dues.iloc[named]).to_numpy(dtype=object)
     same = np.asarray(days[named_codes] == due, dtype=bool)
-    return {
-        int(at): cast(Sent, parsed[code])
-        for at, code in zip(named[same].tolist(), named_codes[same].tolist(), strict=True)
-    }
+    used, kept = np.unique(named_codes[same], return_inverse=True)
+    records = [cast(Sent, parsed[code]) for code in used.tolist()]
+    return CellRecords(named[same].astype(np.int64), kept.reshape(-1), records)
 
 
 def filled_cells(cells: np.ndarray) -> np.ndarray:
@@ -401,33 +466,6 @@ def filled_cells(cells: np.ndarray) -> np.ndarray:
         return np.asarray(cells, dtype=object).astype(bool)
     except (TypeError, ValueError):
         return np.ones(len(cells), dtype=bool)
-
-
-def _records_frame(records: dict[int, Sent], index: pd.Index) -> pd.DataFrame:
-    """The rows' own records as history columns (never sent where a row has none)."""
-    at, found = list(records), list(records.values())
-
-    def days(values: list[dt.date | None]) -> np.ndarray:
-        out = np.full(len(index), np.datetime64("NaT"), dtype="datetime64[ns]")
-        out[at] = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
-        return out
-
-    def column(values: Sequence[object], default: object, dtype: str) -> np.ndarray:
-        out = np.full(len(index), default, dtype=dtype)
-        out[at] = values
-        return out
-
-    leads = [r.lead if r.lead is not None else np.nan for r in found]
-    return pd.DataFrame(
-        {
-            "sent_lead": column(leads, np.nan, "float64"),
-            "sent_overdue": column([r.overdue for r in found], 0, "int64"),
-            "sent_overdue_on": days([r.overdue_on for r in found]),
-            "sent_level": column([r.level for r in found], 0, "int64"),
-            "sent_last": days([r.last_on for r in found]),
-        },
-        index=index,
-    )
 
 
 def combine(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
