@@ -35,6 +35,21 @@ def test_a_failed_row_is_not_sent_but_remembered_as_failed() -> None:
     assert ledger.failed == {(KEY, "jane@example.com")}
 
 
+def test_the_keys_sent_to_anyone_leave_out_failed_rows() -> None:
+    """A key sent to two lists is one sent key with both; a key that only failed is none."""
+    other = "overdue:M-0002:2027-01-01:1"
+    ledger = read_ledger(
+        [
+            list(LOG_COLUMNS),
+            logged(KEY, "2027-01-01T09:00:00Z"),
+            logged(KEY, "2027-01-02T09:00:00Z", to="Bob@example.com"),
+            logged(other, "2027-01-02T09:00:00Z", result="failed: mailbox full"),
+        ]
+    )
+    assert ledger.sent_keys == {KEY}
+    assert ledger.recipients == {KEY: {"jane@example.com", "bob@example.com"}}
+
+
 def test_recipients_match_in_any_case_and_order_and_ignore_the_copies() -> None:
     """ "Bob@X; jane@x | cc: …" is the same To as "bob@x; jane@x" for the ledger."""
     cell = "Jane@Example.com; bob@example.com | cc: boss@example.com"

@@ -88,6 +88,21 @@ def test_what_the_log_shows_sent_to_an_owner_is_not_sent_again_to_them() -> None
     assert summary(notes) == [(BOB, [key])]
 
 
+def test_an_owner_whose_copy_failed_is_sent_it_again_and_the_others_are_not() -> None:
+    """Sent to Jane and to Tom, failed for Bob: only Bob is sent it now; once all three
+    have it, nothing goes."""
+    key, tom = f"reminder:M-1:{due_in(7)}:7", "tom@example.com"
+
+    def row(to: str, result: str = "sent") -> list[object]:
+        at = f"{TODAY}T08:00:00Z"
+        return builders.log_row(key, at, contract_id="C-001", recipients=to, result=result)
+
+    owners = f"{JANE}; {BOB}; {tom}"
+    log = [row(JANE), row(BOB, "failed: mailbox full"), row(tom)]
+    assert summary(digests([payment("M-1", due_in(7), owner=owners)], log)) == [(BOB, [key])]
+    assert digests([payment("M-1", due_in(7), owner=owners)], [*log, row(BOB)]) == []
+
+
 def test_one_address_under_two_display_names_gets_one_email() -> None:
     """ "Jane Doe <jane@…>" on one row and "jane@…" on another: one digest with both items."""
     notes = digests(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -22,16 +23,24 @@ class Ledger:
 
     frame: pd.DataFrame
     sent: set[tuple[str, str]] = field(default_factory=set)
-    recipients: dict[str, set[str]] = field(default_factory=dict)
     grid: Grid = field(default_factory=list)  # the Log as read, for deciding what to prune
     failed: set[tuple[str, str]] = field(default_factory=set)  # (key, to) logged ``failed: …``
     # What ``record.notified.ledger_history`` worked out from the Log, by the run's day:
     # derivation and the Resolved notes both ask, and the Log is taken apart once.
     histories: dict[dt.date, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def sent_keys(self) -> set[str]:
+        """Every key the Log says was sent, to anyone."""
+        return {key for key, _ in self.sent}
+
+    @cached_property
+    def recipients(self) -> dict[str, set[str]]:
+        """Who each sent key reached: its ``to`` texts (made when first asked)."""
+        recipients: dict[str, set[str]] = {}
         for key, to in self.sent:
-            self.recipients.setdefault(key, set()).add(to)
+            recipients.setdefault(key, set()).add(to)
+        return recipients
 
     def was_sent(self, key: str, to: str) -> bool:
         """Whether a message with ``key`` already reached the recipients ``to``."""

@@ -30,7 +30,7 @@ def noted_keys(milestones: pd.DataFrame) -> set[str]:
     if "noted" not in milestones:
         return set()
     column = milestones["noted"].to_numpy(dtype=object)
-    _, cells = factorize_objects(column[filled(column)])  # each once; empty cells hold no key
+    cells = column[filled(column)].tolist()  # empty cells hold no key
     return {key for keys in cells if isinstance(keys, tuple) for key in keys}
 
 

@@ -24,15 +24,18 @@ def unsent(milestones: pd.DataFrame, ledger: Ledger) -> Due:
     """Rows with a reminder or overdue notice due, less those whose key every owner already got.
 
     A cheap filter before any per-item work; ``group_emails`` still checks each recipient.
+    Owner lists repeat from row to row, so each one's addresses are listed once.
     """
     due = not_noted(milestones, due_now(milestones, "notice"), ledger)
-    if not ledger.recipients:
+    if not ledger.sent:
         return due
     owners = milestones["owners"].to_numpy(dtype=object)[due.pos]
-    got = ledger.recipients
+    codes, groups = factorize_objects(owners)
+    emails = [tuple(owner.email for owner in group) for group in groups]
+    sent, got = ledger.sent, ledger.sent_keys
     keep = [
-        key not in got or any(owner.email not in got[key] for owner in group)
-        for key, group in zip(due.keys, owners, strict=True)
+        any((key, email) not in sent for email in emails[code]) if emails[code] else key not in got
+        for key, code in zip(due.keys, codes.tolist(), strict=True)
     ]
     return due.take(np.asarray(keep, dtype=bool))
 

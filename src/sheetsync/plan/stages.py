@@ -129,18 +129,13 @@ def not_noted(milestones: pd.DataFrame, due: Due, ledger: Ledger) -> Due:
         return due
     column = milestones["noted"].to_numpy(dtype=object)[due.pos]
     some = filled(column)  # an empty cell records no key
-    codes, cells = factorize_objects(column[some])
-    holds = np.asarray([isinstance(c, tuple) and len(c) > 0 for c in cells] + [False])
-    recording = np.flatnonzero(holds[codes])  # cells recording some key (code -1: a blank cell)
-    if not len(recording):
-        return due
-    asked, codes = some[recording], codes[recording]
-    got, keys = ledger.recipients, [due.keys[i] for i in asked.tolist()]
+    got, keys = ledger.sent_keys, due.keys
     keep = np.ones(len(due.pos), dtype=bool)
-    keep[asked] = [
-        key in got or key not in cells[code] for key, code in zip(keys, codes.tolist(), strict=True)
+    keep[some] = [
+        key in got or not isinstance(cell, tuple) or key not in cell
+        for key, cell in zip([keys[i] for i in some.tolist()], column[some].tolist(), strict=True)
     ]
-    return due.take(keep)
+    return due if keep.all() else due.take(keep)
 
 
 def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
