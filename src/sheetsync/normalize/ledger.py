@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ class Ledger:
     @cached_property
     def sent_keys(self) -> set[str]:
         """Every key the Log says was sent, to anyone."""
-        return {key for key, _ in self.sent}
+        return set(map(itemgetter(0), self.sent))
 
     @cached_property
     def recipients(self) -> dict[str, set[str]]:
@@ -59,11 +60,20 @@ def read_ledger(grid: Grid) -> Ledger:
     data = log_fields(body, columns, LOG_COLUMNS)
     first = len(grid) - len(body) + 1
     frame = pd.DataFrame({"row": range(first, first + len(body)), **data}, dtype=object)
-    frame = frame.iloc[_sent_order(data["Sent At"])].reset_index(drop=True)
+    order = _sent_order(data["Sent At"])
+    if (order[1:] < order[:-1]).any():  # rows out of order (sorted by a person): put back
+        frame = frame.iloc[order].reset_index(drop=True)
     result = folded(frame["Result"])
-    failed = np.array([r.startswith("failed") for r in result], dtype=bool)
-    sent_rows, failed_rows = frame[result == "sent"], frame[failed]
-    return Ledger(frame, _pairs(sent_rows), grid=grid, failed=_pairs(failed_rows))
+    codes, outcomes = pd.factorize(result)
+    failed = np.array([text.startswith("failed") for text in outcomes], dtype=bool)[codes]
+    keys, cells = frame["Key"].to_numpy(), frame["Recipients"].to_numpy()
+    sent = result == "sent"
+    return Ledger(
+        frame,
+        _pairs(keys[sent], cells[sent]),
+        grid=grid,
+        failed=_pairs(keys[failed], cells[failed]),
+    )
 
 
 def _sent_order(when: list[str]) -> np.ndarray:
@@ -77,11 +87,11 @@ def _sent_order(when: list[str]) -> np.ndarray:
     return np.argsort(rank.reshape(-1)[codes], kind="stable")
 
 
-def _pairs(rows: pd.DataFrame) -> set[tuple[str, str]]:
+def _pairs(keys: np.ndarray, cells: np.ndarray) -> set[tuple[str, str]]:
     """``(key, to)`` for each Log row, ``to`` as the ledger matches it (once per distinct cell)."""
-    cells = rows["Recipients"].tolist()
-    to = {cell: recipients_to(cell) for cell in set(cells)}
-    return set(zip(rows["Key"].tolist(), [to[cell] for cell in cells], strict=True))
+    listed = cells.tolist()
+    to = {cell: recipients_to(cell) for cell in set(listed)}
+    return set(zip(keys.tolist(), [to[cell] for cell in listed], strict=True))
 
 
 CC_SHOWN = 5  # an escalation can copy hundreds of owners; its every Log row repeats the cell

@@ -24,7 +24,9 @@ def unsent(milestones: pd.DataFrame, ledger: Ledger) -> Due:
     """Rows with a reminder or overdue notice due, less those whose key every owner already got.
 
     A cheap filter before any per-item work; ``group_emails`` still checks each recipient.
-    Owner lists repeat from row to row, so each one's addresses are listed once.
+    Each row's key is paired with each of its owners' addresses (an owner list's addresses
+    listed once) and every pair asked of the Log at once; a row without owners is kept
+    unless its key went to anyone.
     """
     due = not_noted(milestones, due_now(milestones, "notice"), ledger)
     if not ledger.sent:
@@ -32,12 +34,16 @@ def unsent(milestones: pd.DataFrame, ledger: Ledger) -> Due:
     owners = milestones["owners"].to_numpy(dtype=object)[due.pos]
     codes, groups = factorize_objects(owners)
     emails = [tuple(owner.email for owner in group) for group in groups]
-    sent, got = ledger.sent, ledger.sent_keys
-    keep = [
-        any((key, email) not in sent for email in emails[code]) if emails[code] else key not in got
-        for key, code in zip(due.keys, codes.tolist(), strict=True)
-    ]
-    return due.take(np.asarray(keep, dtype=bool))
+    counts = np.asarray([len(e) for e in emails], dtype=np.int64)[codes] if emails else codes
+    item = np.repeat(np.arange(len(codes)), counts)
+    keys = np.asarray(due.keys, dtype=object)
+    to = [email for code in codes.tolist() for email in emails[code]]
+    pairs = zip(keys[item].tolist(), to, strict=True)
+    sent = np.fromiter(map(ledger.sent.__contains__, pairs), dtype=bool, count=len(to))
+    keep = np.bincount(item[~sent], minlength=len(codes)) > 0  # an owner lacks it
+    alone = np.flatnonzero(counts == 0)
+    keep[alone] = [key not in ledger.sent_keys for key in keys[alone].tolist()]
+    return due.take(keep)
 
 
 def owner_items(planning: Planning, due: Due) -> Found:

@@ -181,8 +181,8 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
     A row's day is its Sent At date, but never later than ``today`` (a run with
     ``--today`` in the past); ``fresh`` rows are this run's and count as ``today``.
     """
-    sent = frame[sent_mask(frame["Result"])]
-    parts = _key_parts(sent["Key"])
+    sent = np.flatnonzero(sent_mask(frame["Result"]))
+    parts = _key_parts(pd.Series(frame["Key"].to_numpy(dtype=object)[sent], dtype=object))
     if parts.empty:
         return _empty_history()
     parts["stage"] = parts["stage"].astype(np.int64)
@@ -190,10 +190,20 @@ def log_history(frame: pd.DataFrame, today: dt.date, fresh: bool = False) -> pd.
     if fresh:
         parts["day"] = day
     else:
-        stamps = sent.loc[parts.index, "Sent At"].astype(str).str[:10]
-        parts["day"] = pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce").fillna(day)
-        parts["day"] = parts["day"].clip(upper=day)
+        stamps = frame["Sent At"].to_numpy(dtype=object)[sent[parts.index.to_numpy()]]
+        parts["day"] = _sent_days(stamps, day)
     return _fold(parts)
+
+
+def _sent_days(stamps: np.ndarray, today: pd.Timestamp) -> np.ndarray:
+    """Each Sent At cell's day, never later than ``today`` (``today`` where unreadable).
+
+    Read once per distinct cell: a run's rows share a few Sent At values.
+    """
+    codes, distinct = pd.factorize(stamps, use_na_sentinel=False)
+    texts = pd.Series(distinct, dtype=object).astype(str).str[:10]
+    days = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce").fillna(today)
+    return days.clip(upper=today).to_numpy()[codes]
 
 
 def ledger_history(ledger: Ledger, today: dt.date) -> pd.DataFrame:
