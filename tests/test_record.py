@@ -261,6 +261,26 @@ def test_the_log_history_keeps_the_furthest_stage_of_each_kind_per_occurrence() 
     assert late["sent_overdue"] == late["sent_level"] == 0 and pd.isna(late["sent_overdue_on"])
 
 
+def test_a_sent_at_a_person_cleared_or_mistyped_counts_as_the_runs_day() -> None:
+    """Rows sharing an unreadable Sent At each still count, dated the run's day."""
+    sent = [
+        ("reminder:M-1:2027-01-08:30", "2026-11-01T08:00:00Z"),
+        ("reminder:M-1:2027-01-08:7", "soon"),
+        ("overdue:M-2:2026-11-01:1", ""),
+        ("overdue:M-2:2026-11-01:2", "soon"),
+        ("escalation:M-3:2026-11-01:1", "2026-02-30T08:00:00Z"),
+    ]
+    log = log_frame([builders.log_row(key, at) for key, at in sent])
+    got = log_history(log, dt.date(2026, 12, 1)).to_dict("index")
+    today = pd.Timestamp("2026-12-01")
+    assert got[("M-1", "2027-01-08")]["sent_lead"] == 7
+    assert got[("M-1", "2027-01-08")]["sent_last"] == today
+    assert got[("M-2", "2026-11-01")]["sent_overdue"] == 2
+    assert got[("M-2", "2026-11-01")]["sent_overdue_on"] == today
+    assert got[("M-3", "2026-11-01")]["sent_level"] == 1
+    assert got[("M-3", "2026-11-01")]["sent_last"] == today
+
+
 def test_attach_history_finds_each_row_by_its_id_and_due_date_whatever_the_log_order() -> None:
     """A sorted Log, an ID shared by two rows, a row moved to another date, a blank date."""
     log = read_ledger(
