@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import random
 
+import numpy as np
+
 from sheetsync.backends.a1 import cell_name, cell_position, column_letters, column_number
 from sheetsync.backends.gsheets.bodies import batches
 from sheetsync.backends.gsheets.cellplan import (
@@ -18,10 +20,10 @@ from sheetsync.backends.gsheets.cellplan import (
     to_wire,
     value_ranges,
 )
-from sheetsync.backends.gsheets.changed import Changes, _Column, plan_tab
+from sheetsync.backends.gsheets.changed import Changes, _Column, _current, plan_tab
 from sheetsync.backends.gsheets.connect import emulator_host
 from sheetsync.cells.dates import to_serial
-from sheetsync.model import RowWrite, TabWrite, WriteReport
+from sheetsync.model import RowWrite, StatusColumns, TabWrite, WriteReport
 
 HEADER = ["Milestone ID", "Status", "Next Reminder"]
 
@@ -188,3 +190,34 @@ def test_a_columns_changes_agree_with_each_cell_judged_alone() -> None:
         assert list(got) == list(expected)
         for row, wire in expected.items():
             assert type(got[row]) is type(wire) and (got[row] == wire or wire != wire), row
+
+
+def test_current_values_past_a_columns_end_are_empty() -> None:
+    """Rows a person deleted at the foot since the read are read as empty, not as an error."""
+    assert _current(["Status", "Upcoming", "Due soon"], np.array([3, 5, 2, 4])) == [
+        "Due soon",
+        None,
+        "Upcoming",
+        None,
+    ]
+
+
+def test_a_columns_block_and_row_writes_are_planned_together() -> None:
+    """Rows found by ID (one block per column) and a row write in the same column: each
+    row's changed cell is planned once, at the row that holds its ID now (sorted since)."""
+    now = TabNow(
+        ["Milestone ID", "Status"],
+        {
+            1: ["Milestone ID", "M-3", "M-1", "M-2", "M-4"],
+            2: ["Status", "Upcoming", "Upcoming", "Overdue", None],
+        },
+    )
+    columns = StatusColumns(
+        np.array(["M-1", "M-2", "M-3"], dtype=object),
+        np.array([2, 3, 4], dtype=np.int64),
+        {"Status": np.array(["Upcoming", "Due soon", "Done"], dtype=object)},
+    )
+    rows = [RowWrite("M-4", 5, {"Status": "Overdue"})]
+    write = TabWrite("Milestones", "Milestone ID", ["Status"], rows, columns)
+    planned = plan_tab(write, now, WriteReport())
+    assert dict(planned[2]) == {4: "Due soon", 2: "Done", 5: "Overdue"}

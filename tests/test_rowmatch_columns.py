@@ -3,6 +3,8 @@ each found by its ID as it is now, with the same rules as a row written alone.""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from sheetsync.backends.memory import MemoryBackend
@@ -101,3 +103,42 @@ def test_the_memory_backend_writes_column_wise_rows_found_by_id() -> None:
     report = backend.write_status([write])
     assert backend.tabs["Milestones"][1:] == [["M-2", "Pay", None], ["M-1", "Report", "Overdue"]]
     assert report.written == 2
+
+
+def _rows_by_rule(now: list[str], row_ids: list[str], read_rows: list[int]) -> list[int]:
+    """The rule, row by row: an ID on one row alone is found there; an ID on several, or
+    none, only at the row it was read at if that row still holds it; else gone (0)."""
+    found = []
+    for row_id, read in zip(row_ids, read_rows, strict=True):
+        if row_id and now.count(row_id) == 1:
+            found.append(now.index(row_id) + 2)
+        elif 2 <= read < len(now) + 2 and now[read - 2] == row_id:
+            found.append(read)
+        else:
+            found.append(0)
+    return found
+
+
+def test_ids_now_after_a_person_sorted_deleted_doubled_and_blanked_rows() -> None:
+    """Many edits at once, as a person makes them while a run works: every row is found
+    by the rule, whether it stayed put, moved, was deleted, doubled or blanked."""
+    rng = random.Random(12)
+    for _ in range(200):
+        read = [f"M-{i}" for i in range(rng.randrange(1, 40))]
+        now = list(read)
+        for _ in range(rng.randrange(4)):
+            edit = rng.choice(["sort", "delete", "double", "blank", "swap"])
+            if edit == "sort":
+                now.sort(reverse=rng.random() < 0.5)
+            elif edit == "delete" and now:
+                del now[rng.randrange(len(now))]
+            elif edit == "double" and now:
+                now.insert(rng.randrange(len(now) + 1), rng.choice(now))
+            elif edit == "blank" and now:
+                now[rng.randrange(len(now))] = ""
+            elif edit == "swap" and len(now) > 1:
+                i, j = rng.sample(range(len(now)), 2)
+                now[i], now[j] = now[j], now[i]
+        read_rows = [i + 2 for i in range(len(read))]
+        got = IdsNow(now).rows_of(objects(read), np.asarray(read_rows, dtype=np.int64))
+        assert got.tolist() == _rows_by_rule(now, read, read_rows), (read, now)

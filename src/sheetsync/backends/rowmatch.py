@@ -8,6 +8,7 @@ they still hold what the run read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,31 +79,39 @@ def id_text(value: object) -> str:
 
 
 class IdsNow:
-    """The ID column as it is now (row 2 down), as text, looked up many IDs at a time."""
+    """The ID column as it is now (row 2 down), as text, looked up many IDs at a time.
+
+    A row still holding its ID where it was read is where it is now, whether that ID is
+    on one row or several: only the rows a person moved, or took away, are looked up
+    among the IDs on one row alone, and that table is made the first time one is.
+    """
 
     def __init__(self, ids: Sequence[object]) -> None:
         texts = [v.strip() if type(v) is str else id_text(v) for v in ids]
         self.texts = np.empty(len(texts), dtype=object)
         self.texts[:] = texts
-        once = ~pd.Series(texts, dtype=object).duplicated(keep=False).to_numpy(dtype=bool)
+
+    @functools.cached_property
+    def _unique(self) -> tuple[pd.Index, np.ndarray]:
+        """The IDs on one row alone, and their rows."""
+        once = ~pd.Series(self.texts, dtype=object).duplicated(keep=False).to_numpy(dtype=bool)
         once &= self.texts != ""
-        self.unique = pd.Index(self.texts[once])
-        self.unique_rows = np.flatnonzero(once) + 2
+        return pd.Index(self.texts[once]), np.flatnonzero(once) + 2
 
     def rows_of(self, row_ids: np.ndarray, read_rows: np.ndarray) -> np.ndarray:
-        """Where each row is now (0: gone): the one row holding its ID, else, when several
-        share it, the row it was read at if that still holds it."""
-        at = np.full(len(row_ids), -1, dtype=np.int64)
-        if len(self.unique):
-            at = self.unique.get_indexer(row_ids)
+        """Where each row is now (0: gone): the row it was read at if that still holds its
+        ID, else the one row holding it."""
         index = read_rows - 2
         inside = (index >= 0) & (index < len(self.texts))
         holds = np.zeros(len(row_ids), dtype=bool)
         holds[inside] = self.texts[index[inside]] == row_ids[inside]
-        kept = np.where(holds, read_rows, 0)
-        unique = self.unique_rows[at[at >= 0]]
-        kept[at >= 0] = unique
-        return kept.astype(np.int64)
+        kept = np.where(holds, read_rows, 0).astype(np.int64)
+        moved = np.flatnonzero(~holds)
+        if len(moved):
+            unique, unique_rows = self._unique
+            at = unique.get_indexer(row_ids[moved]) if len(unique) else np.full(len(moved), -1)
+            kept[moved[at >= 0]] = unique_rows[at[at >= 0]]
+        return kept
 
     def at(self, row: int) -> str:
         """The ID text at sheet row ``row``; blank past the column's end."""

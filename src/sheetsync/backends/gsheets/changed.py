@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
@@ -113,7 +114,7 @@ def _by_column(plan: CellPlan) -> dict[int, tuple[np.ndarray, list[Any]]]:
     merged = {}
     for column, pieces in parts.items():
         rows = np.concatenate([rows for rows, _ in pieces]) if len(pieces) > 1 else pieces[0][0]
-        values = [value for _, part in pieces for value in part]
+        values = pieces[0][1] if len(pieces) == 1 else [v for _, part in pieces for v in part]
         if len(rows):
             merged[column] = (rows, values)
     return merged
@@ -121,8 +122,9 @@ def _by_column(plan: CellPlan) -> dict[int, tuple[np.ndarray, list[Any]]]:
 
 def _current(column: list[Any], rows: np.ndarray) -> list[Any]:
     """The re-read values at 1-based ``rows`` of a column; None past its end."""
-    padded = np.full(max(int(rows.max()), len(column)), None, dtype=object)
-    padded[: len(column)] = column
+    height = max(int(rows.max()), len(column))
+    below = itertools.repeat(None, height - len(column))
+    padded = np.fromiter(itertools.chain(column, below), dtype=object, count=height)
     return padded[rows - 1].tolist()
 
 
