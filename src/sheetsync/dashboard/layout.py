@@ -152,7 +152,8 @@ def _people(board: Dashboard, title: str, label: str, table: pd.DataFrame) -> No
 def _terms(board: Dashboard, figures: Figures) -> None:
     terms = figures.terms
     header = ["Due", "What", "Contract ID", "Milestone", "Counterparty", "Owner", "Value"]
-    body = [[*row[:-1], _number(row[-1])] for row in terms.itertuples(index=False)]
+    columns = [terms[name].tolist() for name in terms.columns]  # as itertuples gives them
+    body = [[*row[:-1], _number(row[-1])] for row in zip(*columns, strict=True)]
     board.add_section(TERMS, header, body)
     if body:
         board.rows[-1] = ["Value at stake (each contract once)", *[None] * 5, figures.at_stake]
