@@ -171,16 +171,20 @@ def new_milestone_rows(
     """The auto milestones to append, each with its person-visible and system cells."""
     if not new_rows:
         return []
-    by_id = {str(r.get(milestone_id_header(table))): r for r in new_rows}
+    id_header = milestone_id_header(table)
+    by_id = {str(r.get(id_header)): r for r in new_rows}
     fresh = evaluated["id"].isin(list(by_id)) & (evaluated["source"] == AUTO)
     escalation = shown.escalation[fresh] if shown.escalation is not None else None
     picked = evaluated[fresh]
     values = _system_columns(table, picked, replace(shown, problems=[]), escalation)
     rows = zip(*values.values(), strict=True) if values else iter(())
-    return [
-        {**by_id[row_id], **dict(zip(values, cells, strict=True))}
-        for row_id, cells in zip(picked["id"].tolist(), rows, strict=True)
-    ]
+    names = list(values)
+    appended = []
+    for row_id, cells in zip(picked["id"].tolist(), rows, strict=True):
+        row = dict(by_id[row_id])  # its own cells first, then the system cells
+        row.update(zip(names, cells, strict=True))
+        appended.append(row)
+    return appended
 
 
 def contract_writes(table: Table, contracts: pd.DataFrame, shown: Shown) -> TabWrite:
