@@ -52,3 +52,31 @@ def test_log_frame_reads_numbers_as_text() -> None:
     assert list(frame.columns) == list(LOG_COLUMNS)
     assert frame["Sent At"].tolist() == ["2026-12-01T12:00:00Z", "1"]
     assert frame["Kind"].tolist() == ["reminder", "2.5"]
+
+
+def test_log_cells_read_as_text_whatever_a_person_left_in_them() -> None:
+    """Spaces trimmed, numbers, dates and blanks as cell text, short rows blank past their end."""
+    grid: list[list[object]] = [
+        list(LOG_COLUMNS),
+        _log_row("  2026-12-01T12:00:00Z ", " reminder:M-1:2026-12-08:7\t"),
+        _log_row("2026-12-01T12:00:00Z", "reminder:M-2:2026-12-08:7", result=" Sent"),
+        ["2026-12-01T12:00:00Z", "reminder", "reminder:M-3:2026-12-08:7", None, 7, "a@example.com"],
+        [
+            "2026-12-02",
+            "overdue",
+            "overdue:M-4:2026-11-01:1",
+            2.0,
+            "",
+            "b@example.com",
+            "",
+            "",
+            "sent",
+        ],
+    ]
+    frame = read_ledger(grid).frame
+    assert frame["Sent At"].tolist()[:3] == ["2026-12-01T12:00:00Z"] * 3
+    assert frame["Key"].tolist()[0] == "reminder:M-1:2026-12-08:7"
+    assert frame["Contract ID"].tolist() == ["C-1", "C-1", "", "2"]
+    assert frame["Milestone ID"].tolist() == ["M-1", "M-1", "7", ""]
+    assert frame["Result"].tolist() == ["sent", " Sent".strip(), "", "sent"]
+    assert frame["Subject"].tolist() == ["Subject", "Subject", "", ""]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,15 +94,25 @@ def log_fields(
 ) -> dict[str, list[str]]:
     """Several fields of every row as text, each sheet column read once, top to bottom."""
     wanted = {c for name in names for c in columns.get(name, [])}
-    texts = {c: column_texts(body, c) for c in sorted(wanted)}
+    reach = min(map(len, body), default=0)  # every row holds the columns before this one
+    texts = {c: column_texts(body, c, c < reach) for c in sorted(wanted)}
     return {
         name: _first_filled([texts[c] for c in columns.get(name, [])], len(body)) for name in names
     }
 
 
-def column_texts(body: Grid, column: int) -> list[str]:
-    """Every row's cell in ``column`` as ``cell_text`` gives it ("" past a short row)."""
-    cells = [row[column] if column < len(row) else None for row in body]
+def column_texts(body: Grid, column: int, held: bool = False) -> list[str]:
+    """Every row's cell in ``column`` as ``cell_text`` gives it ("" past a short row).
+
+    ``held``: every row is known to reach ``column``. A column of text only (most of
+    the Log's) is trimmed in one pass; any other cell sends it cell by cell.
+    """
+    if held:
+        cells = list(map(itemgetter(column), body))
+    else:
+        cells = [row[column] if column < len(row) else None for row in body]
+    if set(map(type, cells)) <= {str}:
+        return list(map(str.strip, cells))
     return [c.strip() if type(c) is str else cell_text(c) for c in cells]
 
 
