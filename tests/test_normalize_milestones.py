@@ -37,11 +37,11 @@ def milestone(ident: str | None = "M-0001", **cells: object) -> list[object]:
 
 
 def frame(
-    *rows: list[object], settings: Settings | None = None
+    *rows: list[object], settings: Settings | None = None, contracts_grid: Grid = CONTRACTS_GRID
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The milestones frame and Problems of ``rows`` against CONTRACTS_GRID."""
     settings = settings or Settings(locale="en_US", allowed_domains=("example.com",))
-    contracts_table = Table.build(CONTRACTS, CONTRACTS_GRID, CONTRACT_COLUMNS, locate_columns)
+    contracts_table = Table.build(CONTRACTS, contracts_grid, CONTRACT_COLUMNS, locate_columns)
     contracts, _ = contract_frame(contracts_table, settings)
     grid: Grid = [HEADER, *rows]
     table = Table.build(MILESTONES, grid, MILESTONE_COLUMNS, milestone_locator({}))
@@ -94,6 +94,19 @@ def test_a_contract_id_used_twice_in_contracts_points_there() -> None:
         "Contract ID",
         "Contract ID C-4 is on more than one Contracts row; fix the duplicate there",
     )
+
+
+def test_an_unknown_contract_is_said_when_every_contracts_row_is_a_duplicate() -> None:
+    """Contracts holds only C-4, twice: rows of C-999 and of C-4 are blocked and told why."""
+    twins = [CONTRACT_HEADER, *CONTRACTS_GRID[-2:]]
+    found, problems = frame(
+        milestone(contract_id="C-999"), milestone("M-0002", contract_id="C-4"), contracts_grid=twins
+    )
+    assert found["blocked"].tolist() == [True, True]
+    assert sorted((r, m) for r, c, m in said(problems) if c == "Contract ID") == [
+        (2, "Contract ID C-999 is not in the Contracts tab"),
+        (3, "Contract ID C-4 is on more than one Contracts row; fix the duplicate there"),
+    ]
 
 
 def test_milestones_of_an_ended_contract_are_cancelled() -> None:

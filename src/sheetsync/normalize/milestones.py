@@ -95,7 +95,7 @@ def _contract_rows(contracts: pd.DataFrame, texts: np.ndarray) -> np.ndarray:
     ids = contracts["id"].to_numpy(dtype=object)[usable]
     usable = usable[ids != ""]
     at = lookup(pd.Index(ids[ids != ""], dtype=object), texts)
-    return np.where(at >= 0, usable[at], -1)
+    return np.append(usable, -1)[at]  # -1 (not found) reads the -1 after the last
 
 
 def _by_contract(column: pd.Series, pick: np.ndarray, missing: object) -> Coded:
