@@ -16,6 +16,7 @@ from ..keys import split_key, summary_month
 from ..logtab import log_columns, log_values, sent_day, split_log
 from ..model import Cell, Grid
 from ..schema import COMPLETED, NEEDS_ATTENTION
+from ..values import iso_days
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def prune_policy(
     if not any_old(log, cutoff):
         return None
     dated = evaluated[evaluated["due"].notna() & evaluated["status"].ne(NEEDS_ATTENTION)]
-    days = dated["due"].dt.strftime("%Y-%m-%d").tolist()
+    days = iso_days(dated["due"]).tolist()  # once per distinct day, not per row
     current = zip(dated["id"].astype(str).tolist(), days, strict=True)
     unsure = evaluated.loc[~evaluated.index.isin(dated.index), "id"].tolist()
     prune = LogPrune(
