@@ -345,6 +345,25 @@ def test_send_edge_refuses_a_recipient_outside_allowed_domains() -> None:
     assert failed == ["failed: eve@elsewhere.org is outside the allowed domains (example.com)"]
 
 
+def test_without_allowed_domains_every_recipient_is_sent_to() -> None:
+    """No Allowed domains: a message to any domain goes out and is logged sent."""
+    backend = MemoryBackend(tracker_grids())
+    prepared = prepare(backend, options())
+    messages = compose_all(prepared)
+    message = messages[0][1]
+    message.replace_header("To", "Eve <eve@elsewhere.org>, bob@other.example")
+    notes = [note for note, _ in messages]
+    with SmtpServer() as server:
+        sending = Sending(prepared.now)
+        deliver(backend, transport(server), notes, lambda batch: messages, sending)
+    assert len(server.messages) == len(messages)
+    assert {"eve@elsewhere.org", "bob@other.example"} <= {
+        a for m in server.messages for a in m.envelope_to
+    }
+    sent = [r["Result"] for r in log_of(backend) if r["Message-ID"] == message["Message-ID"]]
+    assert sent and set(sent) == {"sent"}
+
+
 INJECTED = "\r\nBcc: eve@elsewhere.org\r\nX-Injected: yes"
 
 

@@ -134,7 +134,14 @@ def _send_one(transport: Transport, message: EmailMessage, allowed: tuple[str, .
 
 
 def _check_domains(message: EmailMessage, allowed: tuple[str, ...]) -> None:
-    """Raise MessageRejected if a To/Cc/Bcc address is outside ``allowed`` (when set)."""
+    """Raise MessageRejected if a To/Cc/Bcc address is outside ``allowed`` (when set).
+
+    Without Allowed domains every address is inside, and the headers are not read: parsing
+    each message's To and Cc (an escalation copies hundreds of owners) took about a
+    quarter of the time the outbox takes to write the messages.
+    """
+    if not allowed:
+        return
     headers = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
     for _, email in getaddresses(headers):
         _, outside = allowed_split([Address("", email)], allowed)
