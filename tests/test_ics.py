@@ -93,3 +93,44 @@ def test_a_calendar_app_reads_back_every_event() -> None:
         (f"Due: Milestone {n}; part, é", dt.date(2027, 3, 2), f"https://x.example/{n}")
         for n in range(3)
     ]
+
+
+def test_a_digest_calendar_is_the_text_of_its_ics() -> None:
+    """``deadlines_ics``: the text of ``to_ics`` for the items' events, also where a link
+    holds a line break and the library writes the calendar (here: refuses it)."""
+    from sheetsync.cells.addresses import Address
+    from sheetsync.compose.calendar import deadlines_ics, item_deadlines
+    from sheetsync.plan.notification import Item
+
+    def item(n: int, link: str | None) -> Item:
+        owner = (Address("Ann, Lee", "ann@example.com"),)
+        due = dt.date(2027, 3, n)
+        return Item(
+            f"k{n}",
+            "reminder",
+            f"M-{n}",
+            "C-1",
+            "Acme; Inc.",
+            f"Renewal {n} é",
+            "renewal",
+            due,
+            n,
+            30,
+            n + 1,
+            owner,
+            "renewal deadline, notice",
+            link,
+        )
+
+    tracker = ("sheet-id", "Sales, contracts")
+    today = dt.date(2027, 3, 1)
+    items = [item(1, None), item(2, "https://x.example/r?a=1,2"), item(3, "javascript:x")]
+    events = item_deadlines(items, "sheet-id", today)
+    text = deadlines_ics(items, tracker, today, NOW)
+    assert text == to_ics(events, "Sales, contracts", NOW).decode("utf-8")
+    assert text.count("BEGIN:VEVENT") == 3 and "é" in text
+    broken = [item(4, "https://x.example/a\nb")]
+    with pytest.raises(ValueError):
+        to_ics(item_deadlines(broken, "sheet-id", today), "Sales, contracts", NOW)
+    with pytest.raises(ValueError):
+        deadlines_ics(broken, tracker, today, NOW)

@@ -3,14 +3,16 @@ and its caching policy flattens it to the same bytes as the email package's own.
 
 from __future__ import annotations
 
+import random
 import re
 from email import quoprimime
+from email.message import EmailMessage
 from email.policy import EmailPolicy
 
 import pytest
 
 from sheetsync.compose import POLICY
-from sheetsync.compose.encoding import PIECE, has_long_line, pieces, quoted_printable
+from sheetsync.compose.encoding import PIECE, has_long_line, pieces, quoted_printable, text_body
 from sheetsync.compose.mime import Attachment, alternative
 from sheetsync.transports.wire import flatten
 
@@ -138,3 +140,31 @@ def test_quoted_printable_cuts_only_the_lines_that_need_it():
     lines = ["plain", "a=b ", "tab\t", "x" * 1200, "Müller", "", "end "]
     text = "\n".join(lines * 900) + "\n"  # over a PIECE: quoted in two pieces
     assert quoted_printable(text, 998) == quoprimime.body_encode(text, 998)
+
+
+def test_ascii_bodies_with_carriage_returns_encode_as_set_content_does():
+    """CRLF, lone CR, CR before LF and other control characters in an ASCII body: the
+    encoding and payload set_content gives (a calendar's lines end in CRLF)."""
+    chunks = ["a", "b c", "\r", "\n", "\r\n", "\n\r", "\x0b", "\x0c", "\x1c", " ", "=", "x" * 40]
+    rng = random.Random(16)
+    bodies = ["", "\r", "\r\r", "\r\n", "a\rb", "a\r\nb\r\n", "a\n\r\n", "x" * 999 + "\r\n"]
+    bodies += ["".join(rng.choice(chunks) for _ in range(rng.randrange(0, 60))) for _ in range(400)]
+    for body in bodies:
+        part = EmailMessage(policy=PLAIN)
+        part.set_content(body)
+        assert text_body(body, 998) == (part["Content-Transfer-Encoding"], part.get_payload()), body
+
+
+def test_a_boundary_is_the_hash_of_the_whole_bodies_however_long():
+    """Bodies longer than a hashed slice, with multibyte characters across its edges: the
+    boundary made from the hash of the bodies' whole UTF-8 bytes."""
+    import hashlib
+
+    from sheetsync.compose.mime import BOUNDARY_DIGITS, HASH_SLICE, _boundary
+
+    text = "é" * (HASH_SLICE - 1) + "😀" * 3 + "plain\n" * 50_000
+    html = "<p>" + "€" * (2 * HASH_SLICE + 1) + "</p>"
+    for first, second in (((text,), html), ((text, html), "BEGIN:VCALENDAR\r\n"), (("",), "")):
+        whole = hashlib.sha256("".join((*first, "\0", second)).encode("utf-8")).digest()
+        number = int.from_bytes(whole, "big") % 10**BOUNDARY_DIGITS
+        assert _boundary(first, second) == "=" * 15 + f"{number:0{BOUNDARY_DIGITS}d}" + "=="

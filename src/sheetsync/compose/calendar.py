@@ -154,9 +154,17 @@ def to_ics(deadlines: Sequence[Deadline], name: str, now: dt.datetime) -> bytes:
     per event); the library itself writes the calendar's lines, and every event in the
     rare case ``ics`` leaves to it.
     """
-    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
-    text = calendar_text(_head(name), deadlines, _description, stamp)
-    return text.encode("utf-8") if text is not None else _library_ics(deadlines, name, stamp)
+    text = _calendar(deadlines, name, now)
+    return text.encode("utf-8") if text is not None else _library_ics(deadlines, name, _stamp(now))
+
+
+def _stamp(now: dt.datetime) -> dt.datetime:
+    return now.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _calendar(deadlines: Sequence[Deadline], name: str, now: dt.datetime) -> str | None:
+    """``to_ics``'s text, written by ``compose/ics.py``; None where the library must write it."""
+    return calendar_text(_head(name), deadlines, _description, _stamp(now))
 
 
 @lru_cache(maxsize=64)
@@ -224,7 +232,9 @@ def deadlines_ics(
 ) -> str:
     """The items' events as the text of ``deadlines.ics``; ``tracker``: identity and title."""
     identity, title = tracker
-    return to_ics(item_deadlines(items, identity, today), title, now).decode("utf-8")
+    deadlines = item_deadlines(items, identity, today)
+    text = _calendar(deadlines, title, now)  # the text itself, not its bytes decoded again
+    return text if text is not None else to_ics(deadlines, title, now).decode("utf-8")
 
 
 def feed_url(base: str, keys: Sequence[bytes], tracker: str, owner: str, today: dt.date) -> str:

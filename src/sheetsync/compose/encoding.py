@@ -7,6 +7,8 @@ writes character by character through a translation table: about half a second f
 escalation email of 16 MB. Here the same choice is made on the whole body at once and
 the quoting is done with ``str.replace`` and one regular expression; only the rare line
 that must be cut (too long, or ending in a space) goes through the package's own encoder.
+An ASCII body (a calendar's, its lines ending in CRLF) is measured as the text it is,
+without a bytes copy and a list of its lines.
 The result is the same text byte for byte (``tests/test_mime.py`` holds them side by side).
 """
 
@@ -29,8 +31,9 @@ def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
     8-bit transfer (``max_line`` None: no limit); None when ``set_content`` would choose
     base64 (its own encoder does it).
     """
-    if body.isascii() and "\r" not in body:  # the usual case: no bytes to make
-        text = body if body.endswith("\n") else body + "\n"
+    if body.isascii():  # the usual case: no bytes to make
+        text = _line_ends(body) if "\r" in body else body  # a calendar's CRLF
+        text = text if text.endswith("\n") else text + "\n"
         if _fits(text, max_line):
             return "7bit", text
         return _long_lines(text, max_line or 0)
@@ -43,6 +46,12 @@ def text_body(body: str, max_line: int | None) -> tuple[str, str] | None:
     if _fits(octets, max_line):
         return ("7bit" if data.isascii() else "8bit"), data.decode("ascii", "surrogateescape")
     return _long_lines(octets, max_line or 0)
+
+
+def _line_ends(text: str) -> str:
+    """``text`` with each CRLF and each lone CR as ``\\n``: in ASCII text, the lines
+    ``bytes.splitlines`` finds, joined by ``\\n`` (a last break kept as one)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _fits(lines: str, max_line: int | None) -> bool:

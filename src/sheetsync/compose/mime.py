@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .encoding import text_body
 
 BOUNDARY_DIGITS = 19  # as the email package's own boundaries: ===============<19 digits>==
+HASH_SLICE = 1 << 18  # characters of a body encoded and hashed at a time
 _LINE_BREAK = re.compile(r"\n|\r")  # what EmailPolicy.header_fetch_parse joins over
 
 if TYPE_CHECKING:
@@ -143,11 +144,14 @@ def _package_part(
 def _boundary(first: Sequence[str], second: str) -> str:
     """A boundary neither ``"".join(first)`` nor ``second`` holds, from a hash of both.
 
-    The bodies are hashed and searched where they are, never copied into one string.
+    The bodies are hashed and searched where they are, never copied into one string, and
+    a long body is hashed a slice at a time (the same digest: UTF-8 is encoded character
+    by character), without making the bytes of the whole body at once.
     """
     digest = hashlib.sha256()
     for piece in (*first, "\0", second):
-        digest.update(piece.encode("utf-8"))
+        for start in range(0, len(piece), HASH_SLICE):
+            digest.update(piece[start : start + HASH_SLICE].encode("utf-8"))
     number = int.from_bytes(digest.digest(), "big")
     while True:
         boundary = "=" * 15 + f"{number % 10**BOUNDARY_DIGITS:0{BOUNDARY_DIGITS}d}" + "=="
