@@ -27,6 +27,7 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.deliver import Sending, deliver
 from sheetsync.errors import DeliveryError
 from sheetsync.pipeline import RunOptions, check, compose_all, prepare, run
+from sheetsync.plan import Notification
 from sheetsync.testing.smtpd import ReceivedMessage, ServerFaults, SmtpServer
 from sheetsync.transports.smtp import SmtpPolicy, SmtpTransport
 
@@ -328,17 +329,26 @@ def test_owner_outside_allowed_domains_never_reaches_the_server() -> None:
     assert any("elsewhere.org" in str(p) for p in result.problems)
 
 
-def test_send_edge_refuses_a_recipient_outside_allowed_domains() -> None:
-    """A message addressed outside Allowed domains is logged failed and never transmitted."""
-    backend = MemoryBackend(with_settings(["Allowed domains", "example.com"]))
+def readdressed(
+    backend: MemoryBackend, to: str, allowed: tuple[str, ...] = ()
+) -> tuple[SmtpServer, list[tuple[Notification, EmailMessage]], EmailMessage]:
+    """Deliver the run's emails with the first one's To changed to ``to``; the server,
+    the emails and that one."""
     prepared = prepare(backend, options())
     messages = compose_all(prepared)
     message = messages[0][1]
-    message.replace_header("To", "eve@elsewhere.org")
+    message.replace_header("To", to)
     notes = [note for note, _ in messages]
     with SmtpServer() as server:
-        sending = Sending(prepared.now, allowed=("example.com",))
+        sending = Sending(prepared.now, allowed=allowed)
         deliver(backend, transport(server), notes, lambda batch: messages, sending)
+    return server, messages, message
+
+
+def test_send_edge_refuses_a_recipient_outside_allowed_domains() -> None:
+    """A message addressed outside Allowed domains is logged failed and never transmitted."""
+    backend = MemoryBackend(with_settings(["Allowed domains", "example.com"]))
+    server, messages, message = readdressed(backend, "eve@elsewhere.org", ("example.com",))
     assert len(server.messages) == len(messages) - 1
     assert "eve@elsewhere.org" not in {a for m in server.messages for a in m.envelope_to}
     failed = [r["Result"] for r in log_of(backend) if r["Message-ID"] == message["Message-ID"]]
@@ -348,14 +358,8 @@ def test_send_edge_refuses_a_recipient_outside_allowed_domains() -> None:
 def test_without_allowed_domains_every_recipient_is_sent_to() -> None:
     """No Allowed domains: a message to any domain goes out and is logged sent."""
     backend = MemoryBackend(tracker_grids())
-    prepared = prepare(backend, options())
-    messages = compose_all(prepared)
-    message = messages[0][1]
-    message.replace_header("To", "Eve <eve@elsewhere.org>, bob@other.example")
-    notes = [note for note, _ in messages]
-    with SmtpServer() as server:
-        sending = Sending(prepared.now)
-        deliver(backend, transport(server), notes, lambda batch: messages, sending)
+    to = "Eve <eve@elsewhere.org>, bob@other.example"
+    server, messages, message = readdressed(backend, to)
     assert len(server.messages) == len(messages)
     assert {"eve@elsewhere.org", "bob@other.example"} <= {
         a for m in server.messages for a in m.envelope_to
