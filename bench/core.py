@@ -4,9 +4,10 @@
 
 Each size runs in a fresh process so its peak RSS is its own; the grids are
 built before the clock starts (reading is the backend's cost, not the core's).
-The core is called as ``pipeline.prepare`` calls it: the grid held out of the garbage
-collector's passes, as the read step leaves it (``long_lived``), and what each step
-keeps settled there too; the reference runs after it in the same state. The reference
+The core is called as ``pipeline.run`` calls it: numpy's huge-page advice off
+(``small_pages``), the grid held out of the garbage collector's passes, as the read
+step leaves it (``long_lived``), and what each step keeps settled there too; the
+reference runs after it in the same state. The reference
 (``reference.py``) is what a bare pandas/numpy script does over the same grid: read
 the columns, parse the due dates, compare them with today, group by owner. The last
 line printed is a JSON object.
@@ -35,11 +36,11 @@ def measure(rows: int) -> dict[str, object]:
     from synthetic import synthetic_tracker
 
     from sheetsync.model import Snapshot
-    from sheetsync.pipeline import long_lived
+    from sheetsync.pipeline import long_lived, small_pages
 
     snapshot = Snapshot("bench", synthetic_tracker(rows, TODAY))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with long_lived() as settle:
+    with small_pages(), long_lived() as settle:
         settle()  # the grid as the run's read step leaves it: out of the collector's passes
         clock = _Stopwatch()
         emails, problems = _core(snapshot, clock, settle)

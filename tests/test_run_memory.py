@@ -8,6 +8,7 @@ written over.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import weakref
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import pytest
 from conftest import TODAY, tracker_grids
 from gsheets_fixtures import NOON, backend, seed
 from sheetsync.model import Grid, Snapshot
-from sheetsync.pipeline import RunOptions, long_lived, prepare, run
+from sheetsync.pipeline import RunOptions, _hugepage_switch, long_lived, prepare, run, small_pages
 from sheetsync.testing.emulator import SheetsEmulator
 from sheetsync.transports.outbox import OutboxTransport
 
@@ -130,6 +131,69 @@ def test_long_lived_leaves_a_freeze_it_did_not_make() -> None:
     finally:
         gc.unfreeze()
     assert collectable(kept)
+
+
+def huge_pages_advised() -> bool:
+    """Whether numpy advises huge pages for its big arrays right now (asked, then put back)."""
+    switch = _hugepage_switch()
+    assert switch is not None  # the numpy this project installs has it
+    now = switch(True)
+    switch(now)
+    return now
+
+
+def test_small_pages_turns_numpys_huge_page_advice_off_and_back(monkeypatch) -> None:
+    """Off inside the block, whatever it was before, and as it was after (an error too)."""
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    switch = _hugepage_switch()
+    assert switch is not None
+    before = switch(True)
+    try:
+        with small_pages():
+            assert not huge_pages_advised()
+        assert huge_pages_advised()
+        with pytest.raises(RuntimeError), small_pages():
+            raise RuntimeError("a step failed")
+        assert huge_pages_advised()
+    finally:
+        switch(before)
+
+
+def test_small_pages_leaves_a_setting_someone_chose(monkeypatch) -> None:
+    """With NUMPY_MADVISE_HUGEPAGE set, the advice stays as numpy was told."""
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    switch = _hugepage_switch()
+    assert switch is not None
+    before = switch(True)
+    try:
+        with small_pages():
+            assert huge_pages_advised()
+    finally:
+        switch(before)
+
+
+def test_a_run_and_a_dry_run_work_without_huge_page_advice(emulator, tmp_path, monkeypatch) -> None:
+    """The read (and so every step after it) happens with the advice off; it is back after."""
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    switch = _hugepage_switch()
+    assert switch is not None
+    before = switch(True)
+    try:
+        for dry_run in (False, True):
+            google = backend(emulator, seed(emulator))
+            read, seen = google.read, []
+
+            def noted(read=read, seen=seen) -> Snapshot:
+                seen.append(huge_pages_advised())
+                return read()
+
+            google.read = noted  # type: ignore[method-assign]
+            options_ = dataclasses.replace(options(), dry_run=dry_run)
+            run(google, OutboxTransport(tmp_path / f"out-{dry_run}"), options_)
+            assert seen == [False]
+            assert huge_pages_advised()
+    finally:
+        switch(before)
 
 
 class Counting(OutboxTransport):
