@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..cells.addresses import Address, allowed_split
 from ..derive.changes import Change, DeriveContext, Derived, RowSource, occurrence_cells
+from ..derive.contract_rows import CONTRACT_AT
 from ..keys import added_key, moved_key, opened_key, step_cancelled_key
 from ..normalize.settings import Settings
 from ..problems import Problem
@@ -315,8 +316,21 @@ def _append_fresh(run: _Run) -> None:
     derived, source, settings = run.derived, run.source, run.settings
     start = source.next_row + len(derived.new_rows)
     rows = [_frame_row(c, step, start + n, settings) for n, (c, step) in enumerate(run.fresh)]
+    if CONTRACT_AT in derived.milestones:  # the rows' contracts by position, as derive keeps them
+        at = _first_rows(derived.contracts["id"], {c.id for c, _ in run.fresh})
+        for row, (c, _) in zip(rows, run.fresh, strict=True):
+            row[CONTRACT_AT] = at[c.id]
     derived.milestones = pd.concat([derived.milestones, pd.DataFrame(rows)], ignore_index=True)
     derived.new_rows = [*derived.new_rows, *(_sheet_row(c, s, source) for c, s in run.fresh)]
+
+
+def _first_rows(ids: pd.Series, wanted: set[str]) -> dict[str, int]:
+    """The position of the first row holding each of the ``wanted`` IDs."""
+    first: dict[str, int] = {}
+    for at, found in enumerate(ids.tolist()):
+        if found in wanted and found not in first:
+            first[found] = at
+    return first
 
 
 def _frame_row(c: Any, step: Step, row: int, settings: Settings) -> dict[str, object]:

@@ -31,6 +31,7 @@ from .changes import (
     occurrence_cells,
     status_shown,
 )
+from .contract_rows import CONTRACT_AT, contract_positions
 
 __all__ = ["Change", "DeriveContext", "Derived", "History", "RowSource", "derive", "term_dates"]
 
@@ -126,6 +127,10 @@ def derive(tracker: Tracker, context: DeriveContext) -> Derived:
     contracts = term_dates(tracker.contracts, context.today, history.term_ends)
     # Copy-on-write: a column changed here is copied then, the rest is shared, not duplicated.
     derived = Derived(contracts, tracker.milestones.copy(deep=False))
+    table = tracker.tables.get(MILESTONES)
+    if table is not None:  # each row's contract, found once for health and the plan
+        at = contract_positions(contracts, derived.milestones, table)
+        derived.milestones[CONTRACT_AT] = pd.Series(at, index=derived.milestones.index)
     _roll_recurring(derived, context.source, history)
     reconcile_auto(derived, settings, context.including(derived.changes))
     reconcile_approvals(derived, settings, context)

@@ -16,6 +16,7 @@ from ..approvals.records import auto_mask
 from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
 from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, MOVED
+from .appending import appended
 from .auto_wanted import AutoRow, Wanted, desired, review_rule, usable
 from .changes import (
     Change,
@@ -26,6 +27,7 @@ from .changes import (
     occurrence_cells,
     status_shown,
 )
+from .contract_rows import CONTRACT_AT
 
 # Why a contract's terms no longer call for an auto row, by the row's ID suffix.
 WHY_GONE = {
@@ -56,7 +58,11 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     if len(fresh):
         fresh_ids = [wanted_ids[i] for i in fresh.tolist()]
         new = _new_columns(wanted, (fresh, fresh_ids), source, settings)
-        derived.milestones = _appended(frame, new)
+        if CONTRACT_AT in frame:  # each new row's contract is known: no ID looked up
+            new[CONTRACT_AT] = derived.contracts.index.get_indexer(wanted.terms.index)[
+                wanted.at[fresh]
+            ]
+        derived.milestones = appended(frame, new)
         derived.new_rows = _sheet_rows(wanted, (fresh, fresh_ids), source)
 
 
@@ -179,22 +185,6 @@ def _cancel_gone(
             derived.changes.append(
                 Change(mid, contract_id, row, {}, {}, CANCELLED_KIND, key, subject)
             )
-
-
-def _appended(frame: pd.DataFrame, columns: dict[str, object]) -> pd.DataFrame:
-    """``frame`` with the new rows (``columns``, one array each) after its own rows.
-
-    A column the frame holds as plain objects takes the new cells as objects too, so
-    no text column is made for them only to be turned back into objects.
-    """
-    held = {name for name in columns if name in frame and frame[name].dtype == object}
-    new = pd.DataFrame(
-        {
-            name: pd.Series(values, dtype=object) if name in held else values
-            for name, values in columns.items()
-        }
-    )
-    return pd.concat([frame, new], ignore_index=True)
 
 
 def _new_columns(

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..approvals.hold import approval_health, in_approval
+from ..derive.contract_rows import CONTRACT_AT
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
 from ..values import iso_days, with_slot
 
@@ -27,7 +28,10 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     # Both frames' Contract IDs hashed together, once: each contract's code is its place.
     # Only the milestones Health or Next Milestone reads are hashed (not done ones, say).
     read = np.flatnonzero(hits(NEEDS_ATTENTION, *OPEN_STATUSES))
-    place, codes, count = _factorize_ids(frame["id"], milestones["contract_id"], read)
+    if CONTRACT_AT in milestones:  # each row's contract found by derivation: no ID hashed again
+        place, codes, count = _contract_codes(frame["id"], milestones[CONTRACT_AT], read)
+    else:
+        place, codes, count = _factorize_ids(frame["id"], milestones["contract_id"], read)
     counted = codes >= 0  # a blank ID (None, NaN), or a milestone not read: no contract
 
     attention, overdue, soon = (
@@ -43,6 +47,20 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     texts = with_slot(_next_by_contract(milestones, (codes, count), hits(*OPEN_STATUSES)), "")
     frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object)
     return frame
+
+
+def _contract_codes(
+    contract_ids: pd.Series, at: pd.Series, read: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """``_factorize_ids`` from each milestone's contract position (``contract_at``).
+
+    Contracts with the same ID share a code, a blank ID (None, NaN) has -1, and so do
+    a milestone naming no contract and one not ``read``.
+    """
+    place, distinct = pd.factorize(contract_ids.to_numpy(dtype=object))
+    found = np.full(len(at), -1, dtype=np.int64)
+    found[read] = np.append(place, -1)[at.to_numpy(dtype=np.int64)[read]]  # -1: the slot after
+    return place, found, len(distinct)
 
 
 def _factorize_ids(
