@@ -25,10 +25,12 @@ def contract_positions(
 ) -> np.ndarray:
     """Per milestone, the position in ``contracts`` of the first contract whose ID it names.
 
-    -1 where it names none (a blank cell, an ID no contract has). A Contract ID on
-    several Contracts rows names the first of them; they share the ID, and so what is
-    grouped by it. ``table`` is the Milestones tab as normalize read it: its rows are
-    the first rows of ``milestones``, in order.
+    -1 where it names none (an ID no contract has). A Contract ID on several Contracts
+    rows names the first of them: they share the ID, and so what is grouped by it. A
+    blank Contract ID ("") names a contract whose ID is blank, as Health always grouped
+    them (both are flagged as Problems). ``table`` is the Milestones tab as normalize
+    read it: when its rows are the first rows of ``milestones``, in order (as after
+    derivation), their texts are looked up once each; otherwise every row is.
     """
     codes, distinct = pd.factorize(contracts["id"].to_numpy(dtype=object))
     first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot: what -1 reads

@@ -1,0 +1,93 @@
+"""Each milestone's contract as a Contracts row (``derive.contract_rows``): found once by
+derivation for every row (the tab's own, auto rows, approval steps), and Health the same
+with it as without it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from conftest import CONTRACT_HEADER, TODAY, days, milestone, tracker_grids
+from sheetsync.backends.memory import MemoryBackend
+from sheetsync.derive.contract_rows import CONTRACT_AT, contract_positions
+from sheetsync.evaluate.health import contract_health
+from sheetsync.normalize import normalize
+from sheetsync.pipeline import Prepared, RunOptions, prepare
+
+TERMS = ["End Date", "Notice Period (days)"]
+
+
+def contract(key: object, name: str, status: str = "Active", end: object = None) -> list[object]:
+    """A row of CONTRACT_HEADER + TERMS: 60 days' notice when it has an End Date."""
+    return [key, name, "Corp", "jane@example.com", "Legal", status, "ref", end, 60 if end else None]
+
+
+def hostile_grids() -> dict[str, list[list[object]]]:
+    """Contract IDs as people leave them: doubled, blank, untrimmed, unknown; with auto rows
+    and an approval step added by derivation."""
+    contracts = [
+        contract("C-001", "Acme MSA", end=days(200)),
+        contract("C-002", "Globex lease"),
+        contract("C-002", "Globex lease again"),  # the same ID on two rows
+        contract(None, "No ID yet"),
+        contract("C-004", "Old NDA", "Terminated", end=days(90)),
+        contract("C-005", "Draft deal", "Draft"),  # under approval: a step is added
+        contract("C-006", "Renewal", end=days(400)),
+    ]
+    rows = [
+        milestone("M-1", "C-001", "Pay", "payment", days(3)),
+        milestone("M-2", "  C-006 ", "Untrimmed", "payment", days(-2)),
+        milestone("M-3", "C-002", "Doubled", "payment", days(10)),
+        milestone("M-4", None, "Blank contract", "payment", days(1)),
+        milestone("M-5", "C-999", "Unknown contract", "payment", days(40)),
+        milestone("M-6", "C-004", "Terminated", "payment", days(-5)),
+        milestone("M-7", "C-001", "Second", "report", days(-1)),
+        milestone("M-8", 1234, "A number", "payment", days(2)),
+    ]
+    grids = tracker_grids(milestones=rows)
+    grids["Contracts"] = [[*CONTRACT_HEADER, *TERMS], *contracts]
+    grids["Settings"].append(["Approval route: default", "legal@example.com"])
+    return grids
+
+
+def prepared() -> Prepared:
+    return prepare(MemoryBackend(hostile_grids()), RunOptions(today=TODAY))
+
+
+def first_rows(contracts: pd.DataFrame, named: pd.Series) -> list[int]:
+    """Per milestone, the first Contracts row holding its Contract ID (-1: none), row by row."""
+    ids = contracts["id"].tolist()
+    return [next((n for n, i in enumerate(ids) if i == name), -1) for name in named.tolist()]
+
+
+def test_every_row_names_the_first_contract_with_its_id() -> None:
+    """The tab's rows, the auto rows and the approval step: each holds its contract's row."""
+    found = prepared()
+    frame = found.evaluated
+    assert len(frame) > 8  # auto rows and the step were added to the tab's eight
+    assert frame["id"].str.startswith("C-005/approval").any()
+    expected = first_rows(found.tracker.contracts, frame["contract_id"])
+    assert frame[CONTRACT_AT].tolist() == expected
+    assert frame[CONTRACT_AT].dtype == "int64"
+    at = dict(zip(frame["id"], frame[CONTRACT_AT], strict=True))
+    assert at["M-3"] == 1  # the first of the two C-002 rows
+    assert at["M-2"] == 6  # trimmed as normalize trims it
+    assert at["M-4"] == 3  # a blank Contract ID names the contract with a blank ID
+    assert at["M-5"] == -1
+
+
+def test_health_is_the_same_with_and_without_contract_rows() -> None:
+    """Health and Next Milestone from ``contract_at`` equal those from hashing the IDs."""
+    found = prepared()
+    contracts = found.tracker.contracts.drop(columns=["health", "next_milestone"])
+    quick = contract_health(contracts, found.evaluated)
+    hashed = contract_health(contracts, found.evaluated.drop(columns=[CONTRACT_AT]))
+    pd.testing.assert_frame_equal(quick, hashed)
+    assert set(quick["health"]) >= {"Overdue", "Due soon"}
+
+
+def test_rows_not_in_the_tabs_order_are_looked_up_by_their_ids() -> None:
+    """A frame whose rows are not the tab's, in order, is not read by normalize's codes."""
+    tracker = normalize(MemoryBackend(hostile_grids()).read())
+    shuffled = tracker.milestones.iloc[::-1].reset_index(drop=True)
+    at = contract_positions(tracker.contracts, shuffled, tracker.tables["Milestones"])
+    assert at.tolist() == first_rows(tracker.contracts, shuffled["contract_id"])
