@@ -45,5 +45,5 @@ def plan_notifications(
     planning = Planning(milestones, names, ledger, context, noted_keys(milestones))
     notes = plan_reminders(planning) + plan_escalations(planning, routes)
     notes += plan_resolved(planning)
-    notes += plan_summaries(milestones, contracts, ledger, context, planning.contracts)
+    notes += plan_summaries(milestones, contracts, ledger, context, planning)
     return Plan(notes, escalation_labels(milestones, routes))

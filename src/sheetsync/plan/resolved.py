@@ -77,10 +77,11 @@ def _done_rows(frame: pd.DataFrame, retry: set[tuple[str, dt.date]]) -> list[Clo
     A row the last run already showed Done was done before: a note about it would be news
     to nobody (and an upgrade would otherwise send one for every old escalation).
     """
-    done = (frame["status"] == DONE).to_numpy(dtype=bool) & frame["due"].notna().to_numpy()
     levels = frame["sent_level"].to_numpy(dtype=np.int64)
-    rows = np.flatnonzero(done & (levels > 0))  # the few done rows once escalated
-    before = frame.get("status_before", pd.Series("", index=frame.index)).iloc[rows]
+    rows = np.flatnonzero(levels > 0)  # rows once escalated: few, so only theirs are read
+    done = (frame["status"].iloc[rows] == DONE) & frame["due"].iloc[rows].notna()
+    rows = rows[done.to_numpy(dtype=bool)]  # the few done rows once escalated
+    before = frame["status_before"].iloc[rows] if "status_before" in frame else pd.Series("", rows)
     shown = before.astype(str).str.strip().str.casefold().to_numpy() == DONE.casefold()
     ids = frame["id"].iloc[rows].astype(str).tolist()
     days = [stamp.date() for stamp in frame["due"].iloc[rows]]

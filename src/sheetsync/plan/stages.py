@@ -39,6 +39,15 @@ class Planning:
         """Each row's contract, looked up once for reminders, escalations and summaries."""
         return RowContracts(self.names, self.milestones["contract_id"].to_numpy(dtype=object))
 
+    @cached_property
+    def id_ranks(self) -> np.ndarray:
+        """Each row's place among all rows sorted by Milestone ID (``text_ranks``).
+
+        Reminders, escalations and summaries each order some of the rows by ID; a
+        subset of rows in row order is ordered by these ranks as by its own.
+        """
+        return text_ranks(self.milestones["id"].to_numpy(dtype=object))
+
     def names_at(self, pos: np.ndarray) -> list[str]:
         """The contract name ("" for an unknown contract) of the milestone rows at ``pos``."""
         return self.contracts.names[self.contracts.at(pos)].tolist()
@@ -80,7 +89,8 @@ def contract_names(contracts: pd.DataFrame) -> pd.Series:
 
 @dataclass
 class Due:
-    """Milestone rows with a current stage of one kind: positions, kinds, stages, keys."""
+    """Milestone rows with a current stage of one kind: positions (in row order), kinds,
+    stages, keys."""
 
     pos: np.ndarray
     kinds: list[str]
@@ -168,7 +178,8 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
             "link": [links.get(r) for r in rows] if links else [None] * len(rows),
         }
     )
-    order = np.lexsort((text_ranks(ids), stamps, left)) if len(ids) else np.zeros(0, int)
+    ranks = planning.id_ranks[due.pos]  # due.pos is in row order
+    order = np.lexsort((ranks, stamps, left)) if len(ids) else np.zeros(0, int)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return made, rank

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -23,8 +25,7 @@ from ..values import factorize_objects, lookup
 from .cells import filled
 from .emails import by_group_then_rank
 from .notification import Notification, PlanContext
-from .stages import RowContracts, contract_names, dates_of
-from .texts import text_ranks
+from .stages import Planning, RowContracts, contract_names, dates_of
 
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
@@ -34,16 +35,17 @@ def plan_summaries(
     contracts: pd.DataFrame,
     ledger: Ledger,
     context: PlanContext,
-    row_contracts: RowContracts | None = None,
+    planning: Planning | None = None,
 ) -> list[Notification]:
     """A summary for each active contract's owner, on the first run on or after Summary day.
 
-    ``row_contracts``: the milestones' contracts, when the rest of the plan has looked some up.
+    ``planning``: the rest of the plan's, whose contracts and ID ranks are shared.
     """
     today = context.today
     if today.day < context.settings.summary_day:
         return []
-    owners = active_owners(contracts)
+    owning = contract_owners(contracts)
+    owners = active_owners(contracts, owning)
     marked = _marked_codes(milestones, f"{today:%Y-%m}")
     pending = {
         e: a
@@ -53,10 +55,9 @@ def plan_summaries(
     if not pending:
         return []
     emails = sorted(pending)
-    if row_contracts is None:
-        ids = milestones["contract_id"].to_numpy(dtype=object)
-        row_contracts = RowContracts(contract_names(contracts), ids)
-    content = _contents(milestones, contracts, emails, context, row_contracts)
+    if planning is None:
+        planning = Planning(milestones, contract_names(contracts), ledger, context, set())
+    content = _contents(planning, contracts, owning, emails)
     return [
         Notification(
             SUMMARY, (pending[e],), (), summary=content[i], summary_key=summary_key(e, today)
@@ -75,12 +76,34 @@ def _marked_codes(milestones: pd.DataFrame, month: str) -> set[str]:
     return set().union(*(codes for held, codes in filter(None, marks) if held == month))
 
 
-def active_owners(contracts: pd.DataFrame) -> dict[str, Address]:
+@dataclass(frozen=True)
+class ContractOwners:
+    """The Contracts rows' owner lists, each distinct list told apart once per plan."""
+
+    contracts: pd.DataFrame
+    codes: np.ndarray  # each contract row's list in ``groups`` (-1: a blank cell)
+    groups: list[tuple[Address, ...]]
+
+    @cached_property
+    def unique(self) -> np.ndarray:
+        """Each Contract ID's first row, the rows ``drop_duplicates("id")`` keeps."""
+        return np.flatnonzero(~self.contracts["id"].duplicated().to_numpy(dtype=bool))
+
+
+def contract_owners(contracts: pd.DataFrame) -> ContractOwners:
+    """The owner lists of ``contracts``, each distinct list once."""
+    return ContractOwners(contracts, *factorize_objects(contracts["owners"].to_numpy()))
+
+
+def active_owners(
+    contracts: pd.DataFrame, owning: ContractOwners | None = None
+) -> dict[str, Address]:
     """Each active contract's owners, first spelling of each address kept."""
-    _, groups = factorize_objects(contracts.loc[contracts["active"], "owners"].to_numpy())
+    owning = owning or contract_owners(contracts)
+    active = owning.codes[contracts["active"].to_numpy(dtype=bool)]
     owners: dict[str, Address] = {}
-    for group in groups:
-        for owner in group:
+    for code in pd.unique(active[active >= 0]).tolist():  # in order of first appearance
+        for owner in owning.groups[code]:
             owners.setdefault(owner.email, owner)
     return owners
 
@@ -99,23 +122,45 @@ def owner_rows(
     ``contracts.drop_duplicates("id")`` (-1: none), looked up here when not given.
     ``ordered=False``: each pair still once, in no particular order (no sort).
     """
-    wanted = {e: i for i, e in enumerate(emails)}
-    codes, groups = factorize_objects(milestones["owners"].to_numpy())
-    own, members = _pairs(codes, groups, wanted)
-    unique = contracts.drop_duplicates("id")
-    contract_codes, contract_groups = factorize_objects(unique["owners"].to_numpy())
+    owning = contract_owners(contracts)
     if at is None:
-        at = lookup(pd.Index(unique["id"]), milestones["contract_id"].to_numpy())
-    by_contract = np.where(at >= 0, contract_codes[np.maximum(at, 0)], -1) if len(at) else at
-    theirs, _ = _pairs(by_contract, contract_groups, wanted)
-    if not ordered:  # a contract owner the row names itself is paired already
-        again = np.isin(codes[theirs[0]] * max(len(emails), 1) + theirs[1], members)
-        return _joined(own[1], theirs[1][~again]), _joined(own[0], theirs[0][~again])
-    pos = np.concatenate([own[0], theirs[0]])
-    owner = np.concatenate([own[1], theirs[1]])
-    joined = np.sort(owner.astype(np.int64) * max(len(milestones), 1) + pos)
+        ids = pd.Index(contracts["id"].iloc[owning.unique])
+        at = lookup(ids, milestones["contract_id"].to_numpy())
+    cells = milestones["owners"].to_numpy()
+    owner, pos = _owner_pairs(cells, at, owning, emails)
+    if not ordered:
+        return owner, pos
+    joined = np.sort(owner * max(len(milestones), 1) + pos)
     joined = joined[np.flatnonzero(np.diff(joined, prepend=-1))]
     return joined // max(len(milestones), 1), joined % max(len(milestones), 1)
+
+
+def _owner_pairs(
+    cells: np.ndarray, at: np.ndarray, owning: ContractOwners, emails: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, pos)`` of ``owner_rows``, each pair once, in no particular order.
+
+    ``cells``: the rows' Owner cells; ``at``: their contracts' places in ``owning.unique``.
+    """
+    wanted = {e: i for i, e in enumerate(emails)}
+    codes, groups = factorize_objects(cells)
+    own, members = _pairs(codes, groups, wanted)
+    contract_codes = owning.codes[owning.unique]
+    by_contract = np.where(at >= 0, contract_codes[np.maximum(at, 0)], -1) if len(at) else at
+    theirs, _ = _pairs(by_contract, owning.groups, wanted)
+    # A contract owner the row names itself is paired already.
+    again = _among(codes[theirs[0]] * max(len(emails), 1) + theirs[1], members)
+    return _joined(own[1], theirs[1][~again]), _joined(own[0], theirs[0][~again])
+
+
+def _among(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Per value, whether it is one of ``members`` (``np.isin``, found in the sorted members:
+    the values are many, the members few)."""
+    if not len(members):
+        return np.zeros(len(values), dtype=bool)
+    known = np.sort(members)
+    at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    return np.asarray(known[at] == values, dtype=bool)
 
 
 def _joined(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -167,13 +212,10 @@ def _one_of(cells: pd.Series, texts: Sequence[str]) -> np.ndarray:
 
 
 def _contents(
-    milestones: pd.DataFrame,
-    contracts: pd.DataFrame,
-    emails: list[str],
-    context: PlanContext,
-    row_contracts: RowContracts,
+    planning: Planning, contracts: pd.DataFrame, owning: ContractOwners, emails: list[str]
 ) -> list[dict[str, object]]:
     """Each owner's summary, in the order of ``emails``."""
+    milestones, context, row_contracts = planning.milestones, planning.context, planning.contracts
     today = context.today
     flags = section_flags(milestones, today)
     listed = np.logical_or.reduce([flags[name] for name in SECTIONS])
@@ -182,16 +224,16 @@ def _contents(
     charted = flags["open"] & (month >= 0) & (month < 6) & ~np.isnat(due)  # in the chart
     # Only rows a section lists or the chart counts are paired with owners.
     shown = np.flatnonzero(listed | charted)
-    paired = milestones[["owners", "contract_id"]].iloc[shown]
-    owner, pos = owner_rows(paired, contracts, emails, row_contracts.at(shown), ordered=False)
+    cells = milestones["owners"].to_numpy()[shown]
+    owner, pos = _owner_pairs(cells, row_contracts.at(shown), owning, emails)
     pos = shown[pos]
     charts = _charts(month[pos], owner, charted[pos], len(emails), today)
     keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
     owner, pos = owner[keep], pos[keep]
-    order = _urgency(milestones, owner, pos)
+    order = _urgency(milestones, planning.id_ranks, owner, pos)
     owner, pos = owner[order], pos[order]
     records = _records(milestones, row_contracts, pos, flags, context)
-    counts, problems = _contracts_owned(contracts, emails)
+    counts, problems = _contracts_owned(contracts, owning, emails)
     sections = _sections(owner, pos, records, flags, len(emails))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
     contents = []
@@ -228,13 +270,14 @@ def _sections(
     return sections
 
 
-def _urgency(milestones: pd.DataFrame, owner: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """Order of the pairs: by owner, then by due date and ID."""
+def _urgency(
+    milestones: pd.DataFrame, id_ranks: np.ndarray, owner: np.ndarray, pos: np.ndarray
+) -> np.ndarray:
+    """Order of the pairs: by owner, then by due date and ID (``id_ranks``: each row's)."""
     listed = _distinct(pos, len(milestones))
-    ids = milestones["id"].to_numpy(dtype=object)[listed]
     due = milestones["due"].to_numpy()[listed]
     rank = np.empty(len(milestones), dtype=np.int64)
-    rank[listed[np.lexsort((text_ranks(ids), due))]] = np.arange(len(listed))
+    rank[listed[np.lexsort((id_ranks[listed], due))]] = np.arange(len(listed))
     return by_group_then_rank(owner, rank[pos])
 
 
@@ -310,11 +353,11 @@ def _records(
 
 
 def _contracts_owned(
-    contracts: pd.DataFrame, emails: list[str]
+    contracts: pd.DataFrame, owning: ContractOwners, emails: list[str]
 ) -> tuple[np.ndarray, dict[str, list[dict[str, object]]]]:
     """How many contract rows name each owner, and each owner's contract rows with Problems."""
     index = {e: i for i, e in enumerate(emails)}
-    codes, groups = factorize_objects(contracts["owners"].to_numpy())
+    codes, groups = owning.codes, owning.groups
     per_group = np.bincount(codes, minlength=len(groups)) if len(codes) else np.zeros(0, int)
     counts = np.zeros(len(emails), dtype=np.int64)
     for group, n in zip(groups, per_group.tolist(), strict=True):
