@@ -45,7 +45,7 @@ def group_emails(
     group = pair_text if digest else pair_text * max(len(found.items), 1) + found.item
     pairs = np.flatnonzero(keep)
     order = pairs[by_group_then_rank(group[pairs], found.rank[found.item[pairs]])]
-    listed = list(map(found.items.__getitem__, found.item[order].tolist()))  # cut per email
+    listed = object_array(found.items)[found.item[order]].tolist()  # cut per email
     bounds = np.flatnonzero(np.diff(group[order])) + 1
     starts, ends = [0, *bounds.tolist()], [*bounds.tolist(), len(order)]
     notes = []

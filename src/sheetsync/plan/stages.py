@@ -102,6 +102,9 @@ class Due:
         return Due(self.pos[keep], kinds[keep].tolist(), self.stages[keep], keys[keep].tolist())
 
 
+_NOTICES = np.asarray([REMINDER, OVERDUE_NOTICE], dtype=object)  # a kind's one text, shared
+
+
 def due_now(milestones: pd.DataFrame, which: str) -> Due:
     """Rows whose current stage of ``which`` ("notice" or "escalation") has a key."""
     if which == ESCALATION:
@@ -112,7 +115,7 @@ def due_now(milestones: pd.DataFrame, which: str) -> Due:
         overdue = milestones["overdue_n"].to_numpy()
         stage = np.where(overdue > 0, overdue, milestones["stage"].to_numpy())
         pos = np.flatnonzero(stage >= 0)
-        kinds = np.where(overdue[pos] > 0, OVERDUE_NOTICE, REMINDER).tolist()
+        kinds = _NOTICES[(overdue[pos] > 0).astype(np.intp)].tolist()
     stages = stage[pos]
     ids = milestones["id"].to_numpy(dtype=object)[pos]
     due = _day_texts(milestones["due"].to_numpy()[pos])
