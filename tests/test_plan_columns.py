@@ -1,7 +1,8 @@
 """The plan's column helpers: which cells hold anything (``plan.cells.filled``), dates
 from datetimes (``stages.dates_of``), rows grouped by several columns (``stages._groups``),
-pairs ordered by group then rank (``emails.by_group_then_rank``) and each due date's
-month in the summary chart (``summary._chart_month``)."""
+pairs ordered by group then rank (``emails.by_group_then_rank``), each due date's
+month in the summary chart (``summary._chart_month``) and each row's place by Milestone ID
+(``Planning.id_ranks``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from sheetsync.normalize.ledger import Ledger
+from sheetsync.normalize.settings import Settings
+from sheetsync.plan import PlanContext
 from sheetsync.plan.cells import filled
 from sheetsync.plan.emails import by_group_then_rank
-from sheetsync.plan.stages import _groups, dates_of
+from sheetsync.plan.stages import Planning, _groups, dates_of
 from sheetsync.plan.summary import _chart_month
+from sheetsync.plan.texts import text_ranks
 
 
 def objects(*cells: object) -> np.ndarray:
@@ -78,3 +83,16 @@ def test_chart_months_count_from_this_month() -> None:
         dtype="datetime64[ns]",
     )
     assert _chart_month(due, dt.date(2026, 12, 15)).tolist() == [-1, 0, 0, 5, 6, -1]
+
+
+def test_id_ranks_order_rows_in_row_order_as_their_own_ranks_do() -> None:
+    """Any rows taken in row order sort by the plan's ranks of all IDs as by their own,
+    with doubled IDs, blanks, numbers and a NUL among them."""
+    ids = objects("M-10", "M-2", None, "M-2", 7, "M-1\x00", "M-1", "", "M-10", "m-1")
+    milestones = pd.DataFrame({"id": ids})
+    context = PlanContext(Settings(), dt.date(2027, 3, 1))
+    planning = Planning(milestones, pd.Series(dtype=object), Ledger(pd.DataFrame()), context, set())
+    for rows in ([0, 1, 3, 6, 8, 9], [2, 4, 5, 6, 7], list(range(len(ids))), [1, 3], []):
+        taken = np.asarray(rows, dtype=np.intp)
+        mine = np.argsort(text_ranks(ids[taken]), kind="stable")
+        assert np.argsort(planning.id_ranks[taken], kind="stable").tolist() == mine.tolist()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.cells.addresses import Address
@@ -11,7 +12,7 @@ from sheetsync.keys import summary_key
 from sheetsync.normalize.ledger import Ledger
 from sheetsync.normalize.settings import Settings
 from sheetsync.plan import PlanContext
-from sheetsync.plan.summary import owner_rows, plan_summaries
+from sheetsync.plan.summary import _among, active_owners, owner_rows, plan_summaries
 
 TODAY = dt.date(2026, 12, 1)
 JANE = Address("Jane", "jane@example.com")
@@ -122,3 +123,35 @@ def test_owner_pairs_unordered_are_the_ordered_pairs_each_once() -> None:
     owner, pos = owner_rows(rows, deals, emails, ordered=False)
     assert sorted(zip(owner.tolist(), pos.tolist(), strict=True)) == pairs
     assert len(owner) == len(pairs)
+
+
+def test_a_contract_id_twice_pairs_rows_with_its_first_rows_owners() -> None:
+    """Rows on a doubled Contract ID go to its first row's owners; both rows count as owned."""
+    deals = pd.concat([contracts(), contracts().iloc[:1].assign(owners=[(RAJ,)])])
+    deals = deals.reset_index(drop=True).assign(active=True)
+    context = PlanContext(Settings(summary_day=1), TODAY)
+    notes = plan_summaries(milestones(), deals, Ledger(pd.DataFrame()), context)
+    content = {note.to[0].email: note.summary or {} for note in notes}
+    assert [r["milestone_id"] for r in content["jane@example.com"]["overdue"]] == ["M-1"]
+    assert content["raj@example.com"]["overdue"] == []
+    assert content["raj@example.com"]["contracts"] == 2
+
+
+def test_active_owners_keep_each_address_first_spelling_and_skip_blank_cells() -> None:
+    """An address spelt two ways keeps the first active row's; inactive and blank rows add none."""
+    deals = pd.DataFrame(
+        {
+            "id": ["C-1", "C-2", "C-3", "C-4"],
+            "owners": [(Address("J.", JANE.email),), None, (JANE, RAJ), (Address("R", RAJ.email),)],
+            "active": [False, True, True, True],
+        }
+    )
+    assert active_owners(deals) == {JANE.email: JANE, RAJ.email: RAJ}
+
+
+def test_among_answers_as_isin() -> None:
+    """A value is among the members exactly when ``np.isin`` says so, blanks and all."""
+    values = np.asarray([5, -3, 0, 12, 5, 7, 99], dtype=np.int64)
+    for members in ([7, 5, 0], [], [99], [-3, 12, 12]):
+        known = np.asarray(members, dtype=np.int64)
+        assert _among(values, known).tolist() == np.isin(values, known).tolist()
