@@ -1,5 +1,6 @@
 """Email items built a column at a time (``plan.notification.items``) and each milestone
-row's contract looked up once (``plan.stages.RowContracts``)."""
+row's contract looked up once (``plan.stages.RowContracts``), or read from derivation's
+contract rows (``plan.stages.places``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import TODAY, days, milestone, tracker_grids
+from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cells.addresses import Address
-from sheetsync.plan import Item
+from sheetsync.derive.contract_rows import CONTRACT_AT
+from sheetsync.pipeline import RunOptions, prepare
+from sheetsync.plan import Item, PlanContext, plan_notifications
 from sheetsync.plan.notification import items
-from sheetsync.plan.stages import RowContracts, contract_names
+from sheetsync.plan.stages import RowContracts, contract_names, places
 
 JANE = (Address("Jane", "jane@example.com"),)
 
@@ -120,3 +125,64 @@ def test_a_contract_row_without_an_id_is_no_rows_contract() -> None:
     contracts = pd.DataFrame({"id": ["C-001", None], "name": ["Acme MSA", "Nameless"]})
     found = RowContracts(contract_names(contracts), np.asarray([None, "C-001"], dtype=object))
     assert found.names[found.at(np.arange(2))].tolist() == ["", "Acme MSA"]
+
+
+def placed(at: list[object], named: list[object] | None = None) -> np.ndarray | None:
+    """``places`` of rows naming C-002, C-001, C-404, nothing and C-003 with ``at`` positions
+    among C-001, C-002, C-001 again, a blank ID and C-003."""
+    contracts = pd.DataFrame(
+        {"id": ["C-001", "C-002", "C-001", None, "C-003"], "name": list("abcde")}
+    )
+    named = named or ["C-002", "C-001", "C-404", None, "C-003"]
+    frame = pd.DataFrame({"contract_id": named, CONTRACT_AT: pd.Series(at)})
+    return places(frame, contracts)
+
+
+def test_places_from_derivation_are_the_rows_looked_up() -> None:
+    """Derivation's contract rows become places among the contract names, as lookups give them."""
+    contracts = pd.DataFrame(
+        {"id": ["C-001", "C-002", "C-001", None, "C-003"], "name": list("abcde")}
+    )
+    named = np.asarray(["C-002", "C-001", "C-404", None, "C-003"], dtype=object)
+    known = placed([1, 0, -1, -1, 4])
+    assert known is not None and known.tolist() == [1, 0, -1, -1, 3]
+    asked = RowContracts(contract_names(contracts), named).at(np.arange(5))
+    assert known.tolist() == asked.tolist()
+    found = RowContracts(contract_names(contracts), named, known)
+    assert found.names[found.at(np.asarray([4, 0, 2]))].tolist() == ["e", "b", ""]
+
+
+def test_places_that_do_not_fit_the_contracts_are_not_used() -> None:
+    """Out of range, an ID's later row, another ID, a gap or no column: looked up instead."""
+    assert placed([1, 0, -1, -1, 5]) is None  # past the last contract
+    assert placed([1, 2, -1, -1, 4]) is None  # C-001's second row
+    assert placed([0, 0, -1, -1, 4]) is None  # C-002's row named as C-001's
+    assert placed([1, 0, -1, None, 4]) is None  # a row without a position
+    assert places(pd.DataFrame({"contract_id": ["C-001"]}), pd.DataFrame({"id": ["C-001"]})) is None
+
+
+def test_a_plan_with_derivations_contract_rows_is_the_plan_without() -> None:
+    """Every email of a run over doubled, blank, untrimmed and unknown Contract IDs is the
+    same whether the plan reads derivation's contract rows or looks each ID up."""
+    grids = tracker_grids(
+        milestones=[
+            milestone("M-1", "C-001", "Pay", "payment", days(3)),
+            milestone("M-2", "  C-002 ", "Untrimmed", "payment", days(-2)),
+            milestone("M-3", "C-002", "Doubled", "payment", days(-40)),
+            milestone("M-4", None, "Blank contract", "payment", days(1)),
+            milestone("M-5", "C-999", "Unknown contract", "payment", days(-9)),
+            milestone("M-6", "C-001", "Second", "report", days(-1)),
+            milestone("M-7", "C-001", "Late", "payment", days(-40)),
+        ]
+    )
+    grids["Contracts"].append(["C-002", "Globex again", "Globex", "raj@example.com", "", "", "r"])
+    run = prepare(MemoryBackend(grids), RunOptions(today=TODAY))
+    frame, contracts = run.tracker.milestones, run.tracker.contracts
+    context = PlanContext(run.tracker.settings, TODAY)
+    assert places(frame, contracts) is not None
+    with_rows = plan_notifications(frame, contracts, run.tracker.ledger, context)
+    alone = plan_notifications(
+        frame.drop(columns=CONTRACT_AT), contracts, run.tracker.ledger, context
+    )
+    assert with_rows.notifications == alone.notifications
+    assert {n.kind for n in alone.notifications} >= {"digest", "summary", "escalation"}

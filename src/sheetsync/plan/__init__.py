@@ -19,7 +19,7 @@ from .escalation import escalation_labels, plan_escalations, route_table
 from .notification import Item, Notification, PlanContext
 from .reminders import plan_reminders
 from .resolved import plan_resolved
-from .stages import Planning, contract_names
+from .stages import Planning, contract_names, places
 from .summary import plan_summaries
 
 __all__ = ["Item", "Notification", "Plan", "PlanContext", "plan_notifications"]
@@ -42,7 +42,8 @@ def plan_notifications(
     """
     routes = route_table(milestones, context.settings)
     names = contract_names(contracts)
-    planning = Planning(milestones, names, ledger, context, noted_keys(milestones))
+    known = places(milestones, contracts)
+    planning = Planning(milestones, names, ledger, context, noted_keys(milestones), known)
     notes = plan_reminders(planning) + plan_escalations(planning, routes)
     notes += plan_resolved(planning)
     notes += plan_summaries(milestones, contracts, ledger, context, planning)

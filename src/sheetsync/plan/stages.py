@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..derive.contract_rows import CONTRACT_AT
 from ..keys import milestone_keys
 from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
@@ -33,11 +34,13 @@ class Planning:
     ledger: Ledger
     context: PlanContext
     noted: set[str]
+    places: np.ndarray | None = None  # each row's place in ``names``, when known (``places``)
 
     @cached_property
     def contracts(self) -> RowContracts:
         """Each row's contract, looked up once for reminders, escalations and summaries."""
-        return RowContracts(self.names, self.milestones["contract_id"].to_numpy(dtype=object))
+        ids = self.milestones["contract_id"].to_numpy(dtype=object)
+        return RowContracts(self.names, ids, self.places)
 
     @cached_property
     def id_ranks(self) -> np.ndarray:
@@ -63,13 +66,23 @@ class RowContracts:
     the plan; reminders, escalations and summaries ask about overlapping rows.
     """
 
-    def __init__(self, names: pd.Series, contract_ids: np.ndarray) -> None:
-        """``names``: each contract ID's name (``contract_names``); ``contract_ids``: the rows'."""
-        self._index = TextIndex(names.index)
+    def __init__(
+        self, names: pd.Series, contract_ids: np.ndarray, places: np.ndarray | None = None
+    ) -> None:
+        """``names``: each contract ID's name (``contract_names``); ``contract_ids``: the rows';
+        ``places``: each row's answer when it is known already (``places``)."""
+        self._keys = names.index
         self._ids = contract_ids
-        self._at = np.full(len(contract_ids), _UNASKED, dtype=np.intp)
+        if places is None:
+            self._at = np.full(len(contract_ids), _UNASKED, dtype=np.intp)
+        else:
+            self._at = np.asarray(places, dtype=np.intp)
         texts = pd.Series(names.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
         self.names = with_slot(texts.to_numpy(dtype=object), "")  # by ``at``; -1 reads ""
+
+    @cached_property
+    def _index(self) -> TextIndex:
+        return TextIndex(self._keys)
 
     def at(self, pos: np.ndarray) -> np.ndarray:
         """Where each row at ``pos`` finds its contract in ``names`` (-1: no such contract)."""
@@ -80,6 +93,37 @@ class RowContracts:
             self._at[rows] = self._index.find(self._ids[rows])
             found = self._at[pos]
         return found
+
+
+_CHECKED = 64  # rows whose place is checked against their Contract ID before all are trusted
+
+
+def places(milestones: pd.DataFrame, contracts: pd.DataFrame) -> np.ndarray | None:
+    """Each row's place among ``contract_names(contracts)``, from the contract row derivation
+    found for it (``contract_at``, the first row with its ID), so no ID is looked up again.
+
+    None when the frame has no such column or it does not fit ``contracts`` (a position
+    out of range or not an ID's first row, or a few rows spread over the frame naming
+    other IDs): the rows are then looked up by their IDs.
+    """
+    column = milestones.get(CONTRACT_AT)
+    if column is None or not (isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu"):
+        return None  # none found, or some rows without a position (a nullable column)
+    at = column.to_numpy(dtype=np.int64)
+    ids = contracts["id"].to_numpy(dtype=object)
+    if len(at) and not (int(at.min()) >= -1 and int(at.max()) < len(ids)):
+        return None
+    first = np.flatnonzero(~contracts["id"].duplicated().to_numpy(dtype=bool))
+    place = np.full(len(ids) + 1, -1, dtype=np.intp)  # the last slot: what -1 reads
+    place[first] = np.arange(len(first))
+    found = place[at]
+    if bool(((found < 0) & (at >= 0)).any()):
+        return None
+    sample = np.linspace(0, len(at) - 1, num=min(len(at), _CHECKED), dtype=np.int64)
+    sample = sample[at[sample] >= 0]
+    named = milestones["contract_id"].to_numpy(dtype=object)[sample]
+    same = np.asarray(ids[at[sample]] == named, dtype=np.bool_)
+    return found if bool(same.all()) else None
 
 
 def contract_names(contracts: pd.DataFrame) -> pd.Series:
