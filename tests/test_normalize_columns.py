@@ -200,3 +200,22 @@ def test_a_text_column_is_the_raw_column_only_when_every_cell_is_its_own_text() 
         column = text_series(found, "Contract ID", column_texts(found, "Contract ID"))
         assert column is not found.raw["Contract ID"]
         assert column.tolist() == ["C-1", text]
+
+
+def test_a_wide_tab_reads_its_few_known_columns_as_a_narrow_one() -> None:
+    """Twenty columns of a person's own beside the known ones: each known column reads
+    the same cells, the very objects, as on a tab without them."""
+    extra = [f"Mine {i}" for i in range(20)]
+    rows = [["C-1", "Lease", "a@example.com", 46000.0, "x"], ["C-2", "NDA"], ["C-3"]]
+    narrow = table(*rows)
+    wide = Table.build(
+        CONTRACTS,
+        [[*HEADER, *extra], *[[*r, *([None] * (25 - len(r)))] for r in rows]],
+        CONTRACT_COLUMNS,
+        locate_columns,
+    )
+    for name in ("Contract ID", "Contract", "Owner", "End Date"):
+        cells = wide.get(name).tolist()
+        assert cells == narrow.get(name).tolist()
+        assert all(a is b for a, b in zip(cells, narrow.get(name), strict=True))
+    assert wide.rows == narrow.rows == [2, 3, 4]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from sheetsync.values import (
     Coded,
+    addresses,
     all_different_texts,
     first_rows,
     lookup,
@@ -112,3 +113,49 @@ def test_texts_are_known_text_and_raw_cells_only_when_told_so() -> None:
     assert not mixed.text
     texts = mixed.texts()
     assert texts.text and texts.array().tolist() == ["a", "17", "", "a"]
+
+
+def test_addresses_tell_objects_apart_not_values() -> None:
+    """One object on two rows reads one integer; an equal text that is another object another."""
+    shared, other = "Pay invoice", "".join(["Pay ", "invoice"])
+    cells = np.asarray([shared, None, shared, other, None], dtype=object)
+    where = addresses(cells)
+    assert where[0] == where[2] and where[1] == where[4]
+    assert len({where[0], where[1], where[3]}) == 3
+    block = np.asarray([[shared, 1], [other, 2], [shared, 3]], dtype=object)
+    column = addresses(block[:, 0])  # a column of a block of rows: every other cell
+    assert column[0] == column[2] != column[1]
+
+
+def test_a_column_of_a_few_shared_objects_codes_as_one_of_separate_objects() -> None:
+    """Cells repeating a few objects (blanks, NaN, numbers, equal texts as two objects) get
+    the codes and values of the same cells each its own object."""
+    nan, pool = float("nan"), ["Audit", None, "".join(["Au", "dit"]), 1, 1.0, True, " Audit"]
+    pool += [float("nan"), nan, "", 7.5]
+    cells = np.asarray([pool[(i * 7) % len(pool)] for i in range(5000)], dtype=object)
+    cells[4000:4003] = [nan, "late", None]
+    separate = np.asarray(
+        [
+            c if c is None else "".join(["", c]) if isinstance(c, str) else type(c)(str(c))
+            for c in cells
+        ],
+        dtype=object,
+    )
+    assert len({id(c) for c in cells[:1024]}) < 20
+    assert len({id(c) for c in separate[:1024]}) > 600  # mostly separate: factorized by value
+    shared, alone = Coded.of(cells), Coded.of(separate)
+    assert shared.codes.tolist() == alone.codes.tolist()
+    assert shared.values.tolist()[:-1] == alone.values.tolist()[:-1]  # NaN slot: None
+    assert shared.nan == alone.nan >= 0
+    assert shared.array().tolist()[4000:4003] == [None, "late", None]
+
+
+def test_rising_ids_are_all_different_and_a_repeat_beside_its_twin_is_not() -> None:
+    """IDs in order are known different; one written twice in a row is not; IDs a person
+    sorted the other way are still known different (by hash)."""
+    ids = [f"M-{i:05d}" for i in range(3000)]
+    assert all_different_texts(np.asarray(ids, dtype=object))
+    twice = np.asarray([*ids[:8], "".join(["M-", "00007"]), *ids[8:]], dtype=object)
+    assert not all_different_texts(twice)
+    assert len(Coded.of(twice).values) == 3000
+    assert all_different_texts(np.asarray(ids[::-1], dtype=object))

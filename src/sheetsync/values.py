@@ -46,16 +46,65 @@ _SAMPLE = 1024  # first rows looked at before a column is taken for all differen
 def all_different_texts(cells: np.ndarray) -> bool:
     """Whether every cell is text and no two are equal (a column of IDs), or not known to be.
 
-    No two strings' kept hashes alike means no two texts alike: a table of plain integers
-    answers it, no text is compared, and the column is its own distinct values. False
-    when the column is short, its first rows already repeat, or it is not all text.
+    Texts that only ever go up, row after row (IDs as the program numbers them), are all
+    different; otherwise no two strings' kept hashes alike means no two texts alike: a
+    table of plain integers answers it. Either way the column is its own distinct values.
+    False when the column is short, its first rows already repeat, or it is not all text.
     """
     if len(cells) < 2 * _SAMPLE or len(set(cells[:_SAMPLE].tolist())) < _SAMPLE:
         return False
     if pd.api.types.infer_dtype(cells, skipna=False) != "string":
         return False
+    if _rising(cells[:_SAMPLE]) and _rising(cells):
+        return True
     hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
     return bool(pd.Index(hashes, copy=False).is_unique)
+
+
+def _rising(texts: np.ndarray) -> bool:
+    """Whether each text sorts after the one before it (so no two are equal)."""
+    return bool(np.greater(texts[1:], texts[:-1], dtype=np.bool_).all())
+
+
+class _Addresses:
+    """An object array's memory offered to numpy as integers (``addresses``)."""
+
+    def __init__(self, cells: np.ndarray) -> None:
+        self.cells = cells  # held for as long as the integers are read
+        shown = cells.__array_interface__
+        self.__array_interface__ = {
+            "shape": shown["shape"],
+            "strides": shown["strides"],
+            "typestr": np.dtype(np.intp).str,
+            "data": (shown["data"][0], True),  # read-only
+            "version": 3,
+        }
+
+
+def addresses(cells: np.ndarray) -> np.ndarray:
+    """Which object each cell of an object array is, as an integer per cell.
+
+    Read from the array's own memory without a copy: two cells with one integer hold
+    the very same object (so the same value). The result keeps ``cells`` alive.
+    """
+    return np.asarray(_Addresses(cells))
+
+
+def _few_objects(cells: np.ndarray) -> np.ndarray | None:
+    """Codes of ``cells`` by object, when a column's first rows share a few objects.
+
+    A workbook's repeated texts (openpyxl's shared strings, a type or a name chosen from
+    a list) are often one object on every row that holds them: told apart by address,
+    the column is a table of plain integers, and only its few objects need comparing.
+    None when the first rows hold mostly different objects.
+    """
+    if len(cells) < 2 * _SAMPLE:
+        return None
+    where = addresses(cells)
+    if len(set(where[:_SAMPLE].tolist())) > _SAMPLE // 2:
+        return None
+    by_object, _ = pd.factorize(where)
+    return by_object
 
 
 def first_rows(codes: np.ndarray) -> np.ndarray:
@@ -130,7 +179,15 @@ class Coded:
 
     @classmethod
     def of(cls, cells: np.ndarray) -> Coded:
-        """Factorize a column of raw cells (a column of different texts is its own values)."""
+        """Factorize a column of raw cells (a column of different texts is its own values).
+
+        A column of a few shared objects is coded by object first, then its objects
+        by value (``_few_objects``): the same codes and values either way.
+        """
+        by_object = _few_objects(cells)
+        if by_object is not None:
+            objects = cls.of(cells[first_rows(by_object)])
+            return cls(objects.codes[by_object], objects.values, objects.nan, objects.text)
         if all_different_texts(cells):
             return cls(np.arange(len(cells)), cells, text=True)
         codes, uniques = pd.factorize(cells)

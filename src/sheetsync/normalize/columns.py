@@ -88,7 +88,10 @@ def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
     """Each located column as an object array; short rows read as None past their end.
 
     The rows are made one length (most already are) and their cells read in one pass
-    into a block of rows, the very cell objects kept; each column is copied out of it.
+    into a block of rows, the very cell objects kept. When the located columns are at
+    least half the block, each column is a view of it (copying a column out touches
+    every cell once more, and freeing the block once again); otherwise each is copied
+    out, so the other columns' cells are not held.
     """
     width = max(index.values(), default=-1) + 1
     if not data or not width:
@@ -97,6 +100,8 @@ def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
     length = len(even[0])
     cells = np.fromiter(chain.from_iterable(even), dtype=object, count=len(even) * length)
     block = cells.reshape(len(even), length)
+    if 2 * len(index) >= length:
+        return {name: block[:, i] for name, i in index.items()}
     return {name: np.ascontiguousarray(block[:, i]) for name, i in index.items()}
 
 
