@@ -206,3 +206,18 @@ def test_source_and_last_notified_are_read_back() -> None:
     cell = "2027-01-01: reminder 14d · due 2027-01-15"
     found, _ = frame(milestone(source="AUTO", last_notified=cell))
     assert (found["source"].iloc[0], found["last_notified"].iloc[0]) == ("auto", cell)
+
+
+def test_a_long_tab_finds_each_rows_contract_as_a_short_one_does() -> None:
+    """Thousands of rows (coded with the contracts' IDs first): each Contract ID, padded,
+    a number, blank, unknown, doubled or another case, reads and is said as on its own."""
+    cells: list[object] = [" C-1 ", "C-2", "C-4", "C-999", None, "", 3.0, "c-1", "C-3", "C-1"]
+    alone = [frame(milestone(contract_id=c)) for c in cells]
+    rows = [milestone(f"M-{i + 1:05d}", contract_id=cells[i % 10]) for i in range(2500)]
+    found, problems = frame(*rows)
+    columns = ["contract_id", "department", "cancelled", "blocked", "owners"]
+    for i in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 2490, 2499):
+        one, said_alone = alone[i % 10]
+        assert found.iloc[i][columns].tolist() == one.iloc[0][columns].tolist()
+        mine = [(p.column, p.message) for p in problems if p.row == i + 2]
+        assert mine == [(p.column, p.message) for p in said_alone]

@@ -9,6 +9,7 @@ from sheetsync.values import (
     Coded,
     addresses,
     all_different_texts,
+    coded_among,
     first_rows,
     lookup,
     text_positions,
@@ -73,6 +74,9 @@ def test_lookup_by_hash_agrees_with_the_index() -> None:
     index = pd.Index([f"C-{i}" for i in range(500)], dtype=object)
     values = np.asarray([f"C-{(i * 7) % 900}" for i in range(3000)], dtype=object)
     assert lookup(index, values).tolist() == index.get_indexer(values).tolist()
+    long_index = pd.Index([f"C-{i}" for i in range(3000)], dtype=object)
+    few = np.asarray(["C-2999", "C-1", "C-3000", "", None], dtype=object)  # a few of a long index
+    assert lookup(long_index, few).tolist() == [2999, 1, -1, -1, -1]
 
 
 def test_first_rows_of_codes_in_order_of_first_appearance() -> None:
@@ -159,3 +163,41 @@ def test_rising_ids_are_all_different_and_a_repeat_beside_its_twin_is_not() -> N
     assert not all_different_texts(twice)
     assert len(Coded.of(twice).values) == 3000
     assert all_different_texts(np.asarray(ids[::-1], dtype=object))
+
+
+def _same_groups(a: Coded, b: Coded) -> bool:
+    """Whether two codings put the same rows together (codes may be numbered otherwise)."""
+    pairs = set(zip(a.codes.tolist(), b.codes.tolist(), strict=True))
+    return len(pairs) == len(set(a.codes.tolist())) == len(set(b.codes.tolist()))
+
+
+def test_cells_among_keys_take_their_keys_place_and_the_rest_come_after() -> None:
+    """A cell equal to a key (another object) codes as that key; padded text, a number, a
+    blank, NaN and unknown IDs are coded after the keys; rows group as ``Coded.of`` does."""
+    keys = np.asarray([f"C-{i}" for i in range(300)], dtype=object)
+    odd = [" C-1", 1.0, None, float("nan"), "", "C-999", "c-1"]
+    cells = np.asarray(
+        ["".join(["C-", str(i % 300)]) if i % 9 else odd[i % 7] for i in range(4000)],
+        dtype=object,
+    )
+    coded = coded_among(cells, keys)
+    assert coded is not None
+    among = coded.codes < len(keys)
+    assert among.tolist() == [isinstance(c, str) and c in set(keys) for c in cells]
+    assert (keys[coded.codes[among]] == cells[among]).all()
+    assert coded.array().tolist()[:20] == [None if c != c else c for c in cells[:20]]
+    assert coded.nan >= len(keys) and coded.values[coded.nan] is None
+    assert _same_groups(coded, Coded.of(cells))
+
+
+def test_keys_sharing_a_hash_a_cell_without_one_or_a_short_column_are_not_coded_among() -> None:
+    """Keys told apart only by text, an unhashable cell or a short column: None (coded as ever)."""
+    cells = np.asarray([f"C-{i % 50}" for i in range(3000)], dtype=object)
+    shared = np.asarray([_SharedHash(f"C-{i}") for i in range(50)], dtype=object)
+    assert coded_among(cells, shared) is None
+    keys = np.asarray([f"C-{i}" for i in range(50)], dtype=object)
+    unhashable = cells.copy()
+    unhashable[7] = ["C-7"]
+    assert coded_among(unhashable, keys) is None
+    assert coded_among(cells[:100], keys) is None
+    assert coded_among(cells, keys) is not None

@@ -90,6 +90,11 @@ def addresses(cells: np.ndarray) -> np.ndarray:
     return np.asarray(_Addresses(cells))
 
 
+def objects_at_top(cells: np.ndarray) -> int:
+    """How many different objects the first rows of a column hold (a few: quick to code)."""
+    return len(set(addresses(cells[:_SAMPLE]).tolist()))
+
+
 def _few_objects(cells: np.ndarray) -> np.ndarray | None:
     """Codes of ``cells`` by object, when a column's first rows share a few objects.
 
@@ -98,12 +103,9 @@ def _few_objects(cells: np.ndarray) -> np.ndarray | None:
     the column is a table of plain integers, and only its few objects need comparing.
     None when the first rows hold mostly different objects.
     """
-    if len(cells) < 2 * _SAMPLE:
+    if len(cells) < 2 * _SAMPLE or objects_at_top(cells) > _SAMPLE // 2:
         return None
-    where = addresses(cells)
-    if len(set(where[:_SAMPLE].tolist())) > _SAMPLE // 2:
-        return None
-    by_object, _ = pd.factorize(where)
+    by_object, _ = pd.factorize(addresses(cells))
     return by_object
 
 
@@ -141,15 +143,47 @@ def text_positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray | None:
     return at
 
 
+def coded_among(cells: np.ndarray, keys: np.ndarray) -> Coded | None:
+    """``Coded.of(cells)`` with the different texts ``keys`` as its first values, or None.
+
+    A cell that is one of the keys takes that key's place as its code (a row's Contract
+    ID gives its Contracts row with no lookup); the other cells are coded after them.
+    Each cell is found by its kept hash among the keys' (plain integers) and then
+    compared with the key found, so only equal texts share a code. None (code the
+    column as ever) when the column is short, the keys are not all text or two share
+    a hash, or a cell cannot be hashed.
+    """
+    if len(cells) < 2 * _SAMPLE or pd.api.types.infer_dtype(keys, skipna=False) != "string":
+        return None
+    known = pd.Index(np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)))
+    if not known.is_unique:
+        return None
+    try:
+        hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
+    except TypeError:  # a cell that cannot be hashed
+        return None
+    at = known.get_indexer(hashes)  # -1 reads the slot after the last key: equal to no cell
+    at[~np.equal(cells, with_slot(keys, _NOTHING)[at], dtype=np.bool_)] = -1
+    rest = np.flatnonzero(at < 0)
+    others = Coded.of(cells[rest])
+    at[rest] = others.codes + len(keys)
+    nan = others.nan + len(keys) if others.nan >= 0 else -1
+    return Coded(at, np.concatenate([keys.astype(object), others.values]), nan)
+
+
+_NOTHING = object()  # equal to no cell but itself
+
+
 def lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
     """``index.get_indexer(values)``, except that a blank value (None, NaN) is found nowhere.
 
     Text such as Contract IDs keeps its hash, so for the few hundred thousand rows
     a plan step asks about, asking the index row by row is quicker than telling the
     distinct objects apart first (``factorize_objects``); text in a text index is
-    found by hash (``text_positions``).
+    found by hash (``text_positions``), when either is long (a few values asked of a
+    long index: the index would first read every key's type and build a table of them).
     """
-    if index.dtype == object and len(values) >= _SAMPLE:
+    if index.dtype == object and max(len(values), len(index)) >= _SAMPLE:
         by_hash = text_positions(index.to_numpy(), np.asarray(values))
         if by_hash is not None:
             return by_hash

@@ -21,7 +21,7 @@ from ..cells.text import cell_text, printable
 from ..model import Grid
 from ..problems import Problem
 from ..schema import Column
-from ..values import Coded, is_none_mask, object_array
+from ..values import Coded, coded_among, is_none_mask, object_array, objects_at_top
 
 
 @dataclass
@@ -53,8 +53,7 @@ class Table:
         index = locate(header, columns, tab)
         data = grid[1:]
         cells = _columns(data, index)
-        coded = {name: Coded.of(column) for name, column in cells.items()}
-        keep = _non_blank(coded, len(data))
+        keep, coded = _non_blank(cells, len(data))
         rows = (np.flatnonzero(keep) + 2).tolist()
         if keep.all():
             raw = {
@@ -82,6 +81,16 @@ class Table:
                 blank = np.asarray([None], dtype=object)
                 self.coded[name] = Coded(np.zeros(len(self.rows), dtype=np.intp), blank)
         return self.coded[name]
+
+    def code_among(self, name: str, keys: np.ndarray) -> bool:
+        """Code column ``name`` with the texts ``keys`` first (``coded_among``), unless it is
+        coded already; whether it was (then a cell's code below ``len(keys)`` is its key)."""
+        if name in self.coded or name not in self.raw:
+            return False
+        coded = coded_among(self.raw[name].to_numpy(dtype=object), keys)
+        if coded is not None:
+            self.coded[name] = coded
+        return coded is not None
 
 
 def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
@@ -123,20 +132,26 @@ def _even(data: Grid, width: int) -> Grid:
     return data
 
 
-def _non_blank(coded: dict[str, Coded], length: int) -> np.ndarray:
-    """Rows with at least one cell that is not None, NaN, "" or False (nor 0, which equals it)."""
+def _non_blank(cells: dict[str, np.ndarray], length: int) -> tuple[np.ndarray, dict[str, Coded]]:
+    """Rows with at least one cell that is not None, NaN, "" or False (nor 0, which equals it),
+    and the columns coded to find them.
+
+    Columns whose first rows hold the fewest objects are coded first (the quickest);
+    once every row is kept, the rest are coded when a reader asks (``Table.distinct``).
+    """
     keep = np.zeros(length, dtype=bool)
-    # Columns with fewer distinct cells first: once every row is kept, the rest can wait.
-    for column in sorted(coded.values(), key=lambda c: len(c.values)):
+    coded: dict[str, Coded] = {}
+    for name in sorted(cells, key=lambda n: objects_at_top(cells[n])):
         if keep.all():
             break
+        column = coded[name] = Coded.of(cells[name])
         values = column.values
         empty = np.asarray(values == "", dtype=np.bool_) | is_none_mask(values)
         filled = ~(empty | np.asarray(values == False, dtype=np.bool_))  # noqa: E712
         if column.nan >= 0:
             filled[column.nan] = False
         keep |= filled[column.codes]
-    return keep
+    return keep, coded
 
 
 class Flagger:

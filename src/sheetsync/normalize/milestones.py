@@ -38,8 +38,7 @@ def milestone_frame(
     flags = Flagger(table)
     ids, new_id, distinct = _ids(table)
     blocked = duplicates(ids, flags, "Milestone ID", "give each milestone its own ID", distinct)
-    contract_ids = column_texts(table, "Contract ID")
-    at = _contract_rows(contracts, contract_ids.values)  # texts: none is blank
+    contract_ids, at = _contract_ids(table, contracts)
     pick = at[contract_ids.codes]  # each row's Contracts row, -1: none
     unknown = pick < 0
     _contract_flags(contract_ids, contracts, at < 0, flags)
@@ -88,13 +87,32 @@ def milestone_frame(
     return frame, flags.problems
 
 
-def _contract_rows(contracts: pd.DataFrame, texts: np.ndarray) -> np.ndarray:
-    """The Contracts row of each Contract ID in ``texts``; -1 where it is blank, not
-    there, or on more than one row."""
+def _contract_ids(table: Table, contracts: pd.DataFrame) -> tuple[Coded, np.ndarray]:
+    """The Contract ID column as texts, and the Contracts row of each of its distinct texts.
+
+    The column is coded with the contracts' own IDs first (``Table.code_among``): a cell
+    that is one of them needs no lookup; only the other cells' texts are looked up.
+    """
+    usable, ids = _usable_ids(contracts)
+    if not table.code_among("Contract ID", ids):
+        texts = column_texts(table, "Contract ID")
+        return texts, _contract_rows(usable, ids, texts.values)
+    texts = column_texts(table, "Contract ID")
+    others = _contract_rows(usable, ids, texts.values[len(ids) :])
+    return texts, np.concatenate([usable, others])
+
+
+def _usable_ids(contracts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The Contracts rows a Contract ID can find (on one row only, not blank), and their IDs."""
     usable = np.flatnonzero(~contracts["duplicate"].to_numpy(dtype=bool))
     ids = contracts["id"].to_numpy(dtype=object)[usable]
-    usable = usable[ids != ""]
-    at = lookup(pd.Index(ids[ids != ""], dtype=object), texts)
+    return usable[ids != ""], ids[ids != ""]
+
+
+def _contract_rows(usable: np.ndarray, ids: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """The Contracts row of each Contract ID in ``texts``; -1 where it is blank, not
+    there, or on more than one row."""
+    at = lookup(pd.Index(ids, dtype=object), texts)
     return np.append(usable, -1)[at]  # -1 (not found) reads the -1 after the last
 
 
