@@ -312,7 +312,7 @@ def _attach_problems(tracker: Tracker) -> None:
             at = pd.Index(list(by_row)).get_indexer(frame["row"])
             found = at >= 0
             texts[found] = np.asarray(list(by_row.values()), dtype=object)[at[found]]
-        frame["problems"] = pd.Series(texts, index=frame.index, dtype=object)
+        frame["problems"] = pd.Series(texts, index=frame.index, dtype=object, copy=False)
 
 
 def compose_all(prepared: Prepared) -> list[tuple[Notification, EmailMessage]]:

@@ -100,19 +100,24 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     if run.waits:
         frame["waits_for"] = _by_id(frame, run.waits).fillna(0).astype("int64")
     else:  # no step waits: 0 on every row, nothing looked up
-        frame["waits_for"] = np.zeros(len(frame), dtype=np.int64)
+        frame["waits_for"] = pd.Series(
+            np.zeros(len(frame), dtype=np.int64), frame.index, copy=False
+        )
     frame["opened_on"] = _by_id(frame, run.opened_on).astype(object)
     states = np.full(len(derived.contracts), "", dtype=object)
     if run.state:  # only contracts with steps have a state
         ids = derived.contracts["id"].tolist()
         states[:] = [run.state.get(i, "") for i in ids]
-    derived.contracts["approval"] = pd.Series(states, index=derived.contracts.index, dtype=object)
+    derived.contracts["approval"] = pd.Series(
+        states, index=derived.contracts.index, dtype=object, copy=False
+    )
 
 
 def _by_id(frame: pd.DataFrame, values: dict[str, Any]) -> pd.Series:
     """Each milestone's value by its ID (NaN where none): no lookups when there is none."""
     if not values:  # NaN as one object: the same cells a float column would give as objects
-        return pd.Series(np.full(len(frame), np.nan, dtype=object), index=frame.index)
+        cells = np.full(len(frame), np.nan, dtype=object)
+        return pd.Series(cells, index=frame.index, dtype=object, copy=False)
     return frame["id"].map(values)
 
 

@@ -130,7 +130,7 @@ def derive(tracker: Tracker, context: DeriveContext) -> Derived:
     table = tracker.tables.get(MILESTONES)
     if table is not None:  # each row's contract, found once for health and the plan
         at = contract_positions(contracts, derived.milestones, table)
-        derived.milestones[CONTRACT_AT] = pd.Series(at, index=derived.milestones.index)
+        derived.milestones[CONTRACT_AT] = pd.Series(at, index=derived.milestones.index, copy=False)
     _roll_recurring(derived, context.source, history)
     reconcile_auto(derived, settings, context.including(derived.changes))
     reconcile_approvals(derived, settings, context)
@@ -151,7 +151,7 @@ def _roll_recurring(derived: Derived, source: RowSource, history: History) -> No
         )
     repeating = pd.Series(kinds == 1, index=frame.index) & frame["due"].notna()
     anchors = _anchors(frame, rules, repeating, history)
-    frame["series_from"] = pd.Series(_days_at(anchors, repeating), index=frame.index)
+    frame["series_from"] = pd.Series(_days_at(anchors, repeating), index=frame.index, copy=False)
     rolling = repeating & frame["done"] & ~frame["cancelled"]
     for i in np.flatnonzero(rolling.to_numpy(dtype=bool)):
         rule = rules.iat[i]
@@ -185,7 +185,7 @@ def _rules(repeat: pd.Series) -> tuple[pd.Series, np.ndarray]:
     parsed[:] = read
     rules[filled] = parsed[codes]
     kinds[filled] = kind[codes] if len(kind) else 0
-    return pd.Series(rules, index=repeat.index, dtype=object), kinds
+    return pd.Series(rules, index=repeat.index, dtype=object, copy=False), kinds
 
 
 def _days_at(days: list[dt.date | None], rows: pd.Series) -> np.ndarray:

@@ -40,7 +40,11 @@ def _joined(old: pd.Series, new: Any, index: pd.RangeIndex) -> pd.Series:
             cells = np.full(len(index), np.nan, dtype=object)
             cells[: len(old)] = old.to_numpy(dtype=object)
             return pd.Series(cells, index=index, dtype=object, copy=False)
-        return old.reset_index(drop=True).reindex(index)  # NaT, or a column widened for NaN
+        if isinstance(old.dtype, np.dtype) and old.dtype.kind == "M":  # dates: NaT, same unit
+            cells = np.full(len(index), np.datetime64("NaT"), dtype=old.dtype)
+            cells[: len(old)] = old.to_numpy()
+            return pd.Series(cells, index=index, copy=False)
+        return old.reset_index(drop=True).reindex(index)  # a column widened for NaN
     if old.dtype == object:
         cells = np.concatenate([old.to_numpy(dtype=object), _objects(new)])
         return pd.Series(cells, index=index, dtype=object, copy=False)

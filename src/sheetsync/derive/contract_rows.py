@@ -3,9 +3,8 @@
 Health (and anything else that groups milestones by contract) used to hash every
 milestone's Contract ID text again. Normalize already read the Milestones tab's
 Contract IDs as distinct texts and a code per row (``column_texts``), so only those
-distinct texts are looked up here, and each row takes its text's answer; the rows
-derivation added after the tab's own (auto rows, approval steps) have their own
-texts looked up: they are fewer, and hold the contracts' own ID texts.
+distinct texts are hashed here, with the contracts' IDs, and each row takes its
+text's answer.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..normalize.columns import Table, column_texts
-from ..values import lookup
 
 CONTRACT_AT = "contract_at"  # the milestones frame's column: a position in the contracts frame
 _CHECKED = 64  # rows compared with normalize's codes before they are trusted
@@ -32,20 +30,28 @@ def contract_positions(
     read it: when its rows are the first rows of ``milestones``, in order (as after
     derivation), their texts are looked up once each; otherwise every row is.
     """
-    codes, distinct = pd.factorize(contracts["id"].to_numpy(dtype=object))
-    first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot: what -1 reads
-    held = np.flatnonzero(codes >= 0)[::-1]
-    first[codes[held]] = held  # from the last row up: the first row's position stays
-    keys = pd.Index(distinct, dtype=object)
+    ids = contracts["id"].to_numpy(dtype=object)
     named = milestones["contract_id"].to_numpy(dtype=object)
     texts = column_texts(table, "Contract ID") if "Contract ID" in table.raw else None
     if texts is None or not _same_rows(texts.values, texts.codes, named):
-        return first[lookup(keys, named)]
-    own = len(texts.codes)
-    at = np.empty(len(named), dtype=np.int64)
-    at[:own] = first[lookup(keys, texts.values)][texts.codes]
-    at[own:] = first[lookup(keys, named[own:])]
-    return at
+        return _first_rows(ids, named)
+    own, distinct = len(texts.codes), len(texts.values)
+    found = _first_rows(ids, np.concatenate([texts.values, named[own:]]))
+    return np.concatenate([found[:distinct][texts.codes], found[distinct:]])
+
+
+def _first_rows(ids: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """Per cell of ``named``, the position of the first of ``ids`` equal to it (-1: none).
+
+    Both are hashed together once: the IDs' codes come first, so a code below their
+    count is a contract's. A blank cell (None, NaN) is found nowhere.
+    """
+    codes, distinct = pd.factorize(np.concatenate([ids, named]))
+    held = codes[: len(ids)]
+    first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot: what -1 reads
+    rows = np.flatnonzero(held >= 0)[::-1]
+    first[held[rows]] = rows  # from the last row up: the first row's position stays
+    return first[codes[len(ids) :]]
 
 
 def _same_rows(values: np.ndarray, codes: np.ndarray, named: np.ndarray) -> bool:

@@ -6,7 +6,8 @@ All column operations: lead-day ladders are handled one distinct ladder at a tim
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,33 +32,48 @@ def evaluate_milestones(
     ladder moving forward: a stage already passed is never current again.
     """
     frame = milestones.copy(deep=False)
+    column = _column(frame.index)
     due = frame["due"].to_numpy(dtype="datetime64[D]")
     undated = np.isnat(due)
     d = due.view(np.int64) - np.datetime64(today, "D").view(np.int64)  # whole days, as numbers
     d[undated] = 0
-    frame["days_left"] = pd.Series(pd.arrays.IntegerArray(d.copy(), undated), index=frame.index)
+    frame["days_left"] = column(pd.arrays.IntegerArray(d, undated))  # d is only read from here
     stage, max_lead, next_stage = _ladders(frame["lead_days"], d)
-    frame["max_lead"] = max_lead
+    frame["max_lead"] = column(max_lead)
     status = _status(frame, d, max_lead)
-    frame["status"] = _STATUS_TEXTS[status]  # six texts, shared by every row
+    frame["status"] = column(_STATUS_TEXTS[status])  # six texts, shared by every row
     open_ = status >= _STATUSES.index(OVERDUE)
     overdue = status == _STATUSES.index(OVERDUE)
     sent = _sent(frame)
-    frame["stage"] = np.where(open_ & (d >= 0), _forward_stage(stage, sent.lead), NO_STAGE)
-    o = np.where(overdue, -d, 0)
-    notice, last_notice = _notice(sent, settings.overdue_repeat, today)
-    frame["overdue_n"] = np.where(overdue, notice, NO_STAGE)
+    frame["stage"] = column(np.where(open_ & (d >= 0), _forward_stage(stage, sent.lead), NO_STAGE))
+    late = np.flatnonzero(d < 0)  # notices and escalations: only rows past their due date
+    was = _Sent(*(values[late] for values in sent))
+    overdue_late = overdue[late]
+    o = np.where(overdue_late, -d[late], 0)  # days overdue
+    notice, last_notice = _notice(was, settings.overdue_repeat, today)
+    number = np.where(overdue_late, notice, NO_STAGE)
+    frame["overdue_n"] = column(_on_rows(len(d), late, number, NO_STAGE))
     thresholds = np.asarray(sorted(settings.escalate_after) or [10**6], dtype=np.int64)
-    level = np.maximum(np.searchsorted(thresholds, o, side="right"), sent.level)
-    frame["level"] = np.where(overdue, level, 0)
+    reached = np.searchsorted(thresholds, o, side="right")
+    level = np.where(overdue_late, np.maximum(reached, was.level), 0)
+    frame["level"] = column(_on_rows(len(d), late, level, 0))
     frame["next_reminder"] = _next_reminder(
         (due, frame.index),
-        (d, o),
+        (late, o),
         (next_stage, last_notice + settings.overdue_repeat),
-        (thresholds, sent.level),
+        (thresholds, reached, was.level),
         open_,
     )
     return hold_waiting(frame)
+
+
+def _column(index: pd.Index) -> Callable[[Any], pd.Series]:
+    """A column of the frame from an array made for it alone, taken as it is.
+
+    pandas copies an array it is given (a Series of it is not copied again): each of
+    these would be a million-row copy, and fresh pages, for nothing.
+    """
+    return lambda values: pd.Series(values, index=index, copy=False)
 
 
 class _Sent(NamedTuple):
@@ -158,32 +174,39 @@ def _status(frame: pd.DataFrame, d: np.ndarray, max_lead: np.ndarray) -> np.ndar
 
 def _next_reminder(
     due: tuple[np.ndarray, pd.Index],
-    days: tuple[np.ndarray, np.ndarray],
+    lateness: tuple[np.ndarray, np.ndarray],
     following: tuple[np.ndarray, np.ndarray],
-    escalation: tuple[np.ndarray, np.ndarray],
+    escalation: tuple[np.ndarray, np.ndarray, np.ndarray],
     open_: np.ndarray,
 ) -> pd.Series:
     """The first day after today on which this milestone's next email is due.
 
     Before the due date: the next shorter lead. Overdue: the next notice (a full
     period after the latest) or the next escalation threshold, whichever is first.
-    ``due`` is the due dates (``datetime64[D]``) and the frame's index, ``days``
-    (days left, days overdue), ``following`` (the next stage's lead, the next
-    notice's day), ``escalation`` (the thresholds, the level already sent). Days
-    are counted as whole numbers; a closed row, or an open one with no due date
-    that is not overdue, has none (NaT).
+    ``due`` is the due dates (``datetime64[D]``) and the frame's index, ``lateness``
+    the rows past their due date and their days overdue; for every row the next
+    stage's lead and, for those rows, the next notice's day (``following``) and
+    the thresholds, the threshold each has reached and the level already sent
+    (``escalation``). Days are counted as whole numbers; a closed row, or an open
+    one with no due date, has none (NaT).
     """
-    (dates, index), (d, o) = due, days
+    (dates, index), (late, o) = due, lateness
     next_stage, next_notice = following
+    thresholds, reached, sent_level = escalation
     day = dates.view(np.int64)
+    when = day + 1  # no shorter lead ahead: the day after the due date
+    np.subtract(day, next_stage, out=when, where=next_stage >= 0)
     notice = next_notice.view(np.int64)
-    before = np.where(next_stage >= 0, day - next_stage, day + 1)
-    thresholds, sent_level = escalation
-    reached = np.searchsorted(thresholds, o, side="right")
     upcoming = thresholds[np.minimum(reached, len(thresholds) - 1)]
     higher = (upcoming > o) & (reached + 1 > sent_level)
-    level = np.where(higher, day + upcoming, notice)
-    when = np.where(d >= 0, before, np.minimum(notice, level))
-    none = ~open_ | (np.isnat(dates) & (d >= 0))  # an overdue row always has its due date
+    when[late] = np.minimum(notice, np.where(higher, day[late] + upcoming, notice))
+    none = ~open_ | np.isnat(dates)  # an overdue row always has its due date
     when[none] = np.iinfo(np.int64).min  # NaT
-    return pd.Series(when.view("datetime64[D]").astype("datetime64[ns]"), index=index)
+    return pd.Series(when.view("datetime64[D]").astype("datetime64[ns]"), index=index, copy=False)
+
+
+def _on_rows(size: int, rows: np.ndarray, values: np.ndarray, fill: int) -> np.ndarray:
+    """``size`` whole numbers: ``values`` at positions ``rows``, ``fill`` elsewhere."""
+    out = np.full(size, fill, dtype=np.int64)
+    out[rows] = values
+    return out

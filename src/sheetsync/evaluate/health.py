@@ -45,7 +45,7 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     health = _HEALTH[np.select([inactive, attention | problems, overdue, soon], [0, 1, 2, 3], 4)]
     frame["health"] = approval_health(frame, health)
     texts = with_slot(_next_by_contract(milestones, (codes, count), hits(*OPEN_STATUSES)), "")
-    frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object)
+    frame["next_milestone"] = pd.Series(texts[place], index=frame.index, dtype=object, copy=False)
     return frame
 
 

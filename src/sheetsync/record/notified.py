@@ -323,9 +323,9 @@ def attach_history(milestones: pd.DataFrame, ledger: Ledger, today: dt.date) -> 
     for name, values in combine(from_log, mine).items():
         column = np.full(len(frame), _NEVER[name], dtype=values.dtype)
         column[pos] = values.to_numpy()
-        frame[name] = column
+        frame[name] = pd.Series(column, index=frame.index, copy=False)  # not copied again
     noted = own.noted(ids.to_numpy(dtype=object), len(frame))
-    frame["noted"] = pd.Series(noted, index=frame.index, dtype=object)
+    frame["noted"] = pd.Series(noted, index=frame.index, dtype=object, copy=False)
     return frame
 
 
