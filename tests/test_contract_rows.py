@@ -91,3 +91,42 @@ def test_rows_not_in_the_tabs_order_are_looked_up_by_their_ids() -> None:
     shuffled = tracker.milestones.iloc[::-1].reset_index(drop=True)
     at = contract_positions(tracker.contracts, shuffled, tracker.tables["Milestones"])
     assert at.tolist() == first_rows(tracker.contracts, shuffled["contract_id"])
+
+
+def test_health_from_positions_with_doubled_blank_and_missing_ids() -> None:
+    """Contracts sharing an ID share Health; a missing ID (None) has no milestone, as hashed."""
+    contracts = pd.DataFrame(
+        {
+            "id": ["C-1", None, "C-1", "", "C-2", ""],
+            "active": True,
+            "duplicate": [True, False, True, False, False, False],
+            "problems": "",
+        }
+    )
+    rows = [
+        ("C-1", "Overdue", 0),
+        ("", "Due soon", 3),
+        ("C-2", "Upcoming", 4),
+        ("C-9", "Overdue", -1),
+    ]
+    milestones = pd.DataFrame(
+        {
+            "id": [f"M-{n}" for n in range(len(rows))],
+            "contract_id": [r[0] for r in rows],
+            "status": [r[1] for r in rows],
+            "due": pd.to_datetime(["2027-03-01", "2027-03-02", "2027-03-03", "2027-03-04"]),
+            "title": ["a", "b", "c", "d"],
+            CONTRACT_AT: [r[2] for r in rows],
+        }
+    )
+    quick = contract_health(contracts, milestones)
+    hashed = contract_health(contracts, milestones.drop(columns=[CONTRACT_AT]))
+    pd.testing.assert_frame_equal(quick, hashed)
+    assert quick["health"].tolist() == [
+        "Overdue",
+        "On track",
+        "Overdue",
+        "Due soon",
+        "On track",
+        "Due soon",
+    ]

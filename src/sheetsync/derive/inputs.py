@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from ..cells.dates import parse_date_series
@@ -25,13 +26,21 @@ def row_source(table: Table) -> RowSource:
     """The raw Milestones cells and real headers derivation needs to write safely."""
     headers = {name: str(table.header[i]) for name, i in table.index.items()}
     return RowSource(
-        raw_due=table.get("Due Date"),
-        raw_done=table.get("Done"),
-        raw_completed=table.get("Completed On"),
+        raw_due=_raw(table, "Due Date"),
+        raw_done=_raw(table, "Done"),
+        raw_completed=_raw(table, "Completed On"),
         headers=headers,
         next_row=(max(table.rows) if table.rows else 1) + 1,
-        raw_repeat=table.get("Repeat"),
+        raw_repeat=_raw(table, "Repeat"),
     )
+
+
+def _raw(table: Table, name: str) -> pd.Series:
+    """``table.get(name)``: the raw cells, all None when the tab lacks the column (made as
+    one array, not a list of a million Nones)."""
+    if name in table.raw:
+        return table.raw[name]
+    return pd.Series(np.full(len(table.rows), None, dtype=object), dtype=object, copy=False)
 
 
 def run_history(tracker: Tracker, snapshot: Snapshot) -> History:

@@ -29,7 +29,7 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
     # Only the milestones Health or Next Milestone reads are hashed (not done ones, say).
     read = np.flatnonzero(hits(NEEDS_ATTENTION, *OPEN_STATUSES))
     if CONTRACT_AT in milestones:  # each row's contract found by derivation: no ID hashed again
-        place, codes, count = _contract_codes(frame["id"], milestones[CONTRACT_AT], read)
+        place, codes, count = _contract_codes(frame, milestones[CONTRACT_AT], read)
     else:
         place, codes, count = _factorize_ids(frame["id"], milestones["contract_id"], read)
     counted = codes >= 0  # a blank ID (None, NaN), or a milestone not read: no contract
@@ -50,17 +50,32 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
 
 
 def _contract_codes(
-    contract_ids: pd.Series, at: pd.Series, read: np.ndarray
+    contracts: pd.DataFrame, at: pd.Series, read: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """``_factorize_ids`` from each milestone's contract position (``contract_at``).
 
-    Contracts with the same ID share a code, a blank ID (None, NaN) has -1, and so do
-    a milestone naming no contract and one not ``read``.
+    A contract's code is the position of the first contract with its ID: its own, but
+    for an ID on several rows (normalize's ``duplicate``) or a blank one, the only IDs
+    hashed here. A blank ID (None, NaN) has -1, as have a milestone naming no contract
+    and one not ``read``.
     """
-    place, distinct = pd.factorize(contract_ids.to_numpy(dtype=object))
+    ids = contracts["id"].to_numpy(dtype=object)
+    place = np.arange(len(ids), dtype=np.int64)
+    if "duplicate" in contracts:
+        shared = contracts["duplicate"].to_numpy(dtype=bool) | np.asarray(ids == "", dtype=bool)
+        shared |= np.asarray(pd.isna(ids), dtype=bool)
+    else:  # which IDs repeat is not known: every one is hashed
+        shared = np.ones(len(ids), dtype=bool)
+    rows = np.flatnonzero(shared)
+    if len(rows):
+        codes, distinct = pd.factorize(ids[rows])
+        first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot: what -1 reads
+        held = np.flatnonzero(codes >= 0)[::-1]  # from the last row up: the first one's stays
+        first[codes[held]] = rows[held]
+        place[rows] = first[codes]
     found = np.full(len(at), -1, dtype=np.int64)
     found[read] = np.append(place, -1)[at.to_numpy(dtype=np.int64)[read]]  # -1: the slot after
-    return place, found, len(distinct)
+    return place, found, len(ids)
 
 
 def _factorize_ids(
