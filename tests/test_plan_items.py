@@ -15,10 +15,13 @@ from conftest import TODAY, days, milestone, tracker_grids
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cells.addresses import Address
 from sheetsync.derive.contract_rows import CONTRACT_AT
+from sheetsync.normalize.ledger import Ledger
 from sheetsync.pipeline import RunOptions, prepare
 from sheetsync.plan import Item, PlanContext, plan_notifications
+from sheetsync.plan.emails import Found, group_emails
 from sheetsync.plan.notification import items
 from sheetsync.plan.stages import RowContracts, contract_names, places
+from sheetsync.schema import DIGEST
 
 JANE = (Address("Jane", "jane@example.com"),)
 
@@ -186,3 +189,25 @@ def test_a_plan_with_derivations_contract_rows_is_the_plan_without() -> None:
     )
     assert with_rows.notifications == alone.notifications
     assert {n.kind for n in alone.notifications} >= {"digest", "summary", "escalation"}
+
+
+def test_emails_are_the_same_whether_recipient_lists_come_coded_or_not() -> None:
+    """Pairs whose recipient lists the planner codes (one address spelt two ways under two
+    codes) make the emails the lists told apart from the pairs make, digests or not."""
+    bob, jane_again = (Address("", "bob@example.com"),), (Address("Jane Doe", JANE[0].email),)
+    made = items(columns([fields(n) for n in range(4)]))
+    lists, codes = [JANE, bob, jane_again], np.asarray([0, 1, 2, 0, 1])
+    item, rank = np.asarray([0, 1, 2, 3, 3]), np.asarray([3, 2, 1, 0])
+    to = [lists[c] for c in codes.tolist()]
+    empty = Ledger(pd.DataFrame())
+    for digest in (True, False):
+        told = group_emails(Found(made, rank, item, to, [()] * 5), DIGEST, empty, digest, set())
+        coded = Found(made, rank, item, to, [()] * 5, (codes, lists))
+        assert group_emails(coded, DIGEST, empty, digest, set()) == told
+    assert [(n.to, [i.milestone_id for i in n.items]) for n in told] == [
+        (bob, ["M-1"]),
+        (bob, ["M-3"]),
+        (JANE, ["M-0"]),
+        (jane_again, ["M-2"]),
+        (JANE, ["M-3"]),
+    ]

@@ -23,6 +23,9 @@ class Found:
     item: np.ndarray
     to: list[tuple[Address, ...]]
     cc: list[tuple[Address, ...]]
+    # Each pair's recipients as a code into distinct lists, when the planner knows them:
+    # ``to[j]`` equals ``lists[codes[j]]`` (else they are told apart from ``to``).
+    lists: tuple[np.ndarray, list[tuple[Address, ...]]] | None = None
 
 
 def noted_keys(milestones: pd.DataFrame) -> set[str]:
@@ -38,7 +41,7 @@ def group_emails(
     found: Found, kind: str, ledger: Ledger, digest: bool, noted: set[str]
 ) -> list[Notification]:
     """One email per recipient list (or per item without digests), skipping what was sent."""
-    codes, tos = factorize_objects(object_array(found.to))
+    codes, tos = found.lists or factorize_objects(object_array(found.to))
     emails = [tuple(sorted(a.email for a in to)) for to in tos]
     pair_text, texts = _recipient_texts(codes, emails)
     keep = _not_sent(found, pair_text, texts, ledger, noted)

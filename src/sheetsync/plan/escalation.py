@@ -136,4 +136,5 @@ def _escalation_items(planning: Planning, due: Due, routes: Routes) -> Found:
         item,
         [recipients[i] for i in item.tolist()],
         [tuple(owners[i]) for i in item.tolist()],
+        (routes.codes[due.pos][item], routes.lists),
     )

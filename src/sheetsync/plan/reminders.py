@@ -7,8 +7,9 @@ import pandas as pd
 
 from ..normalize.ledger import Ledger
 from ..schema import DIGEST
-from ..values import factorize_objects
+from ..values import factorize_objects, object_array
 from .emails import Found, group_emails
+from .escalation import Route
 from .notification import Notification
 from .stages import Due, Planning, due_now, not_noted, stage_items
 
@@ -51,8 +52,12 @@ def owner_items(planning: Planning, due: Due) -> Found:
     items, rank = stage_items(planning, due)
     owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos]
     codes, groups = factorize_objects(owners)
-    alone = [tuple((owner,) for owner in group) for group in groups]
-    counts = np.asarray([len(g) for g in groups], dtype=np.int64)[codes] if len(groups) else codes
+    alone: list[Route] = [(owner,) for group in groups for owner in group]  # one by one
+    sizes = np.asarray([len(g) for g in groups], dtype=np.int64)
+    counts = sizes[codes] if len(groups) else codes
     item = np.repeat(np.arange(len(items)), counts)
-    to = [single for code in codes.tolist() for single in alone[code]]
-    return Found(items, rank, item, to, [()] * len(to))
+    # Pair j is its row's n-th owner: that owner's place in ``alone``.
+    nth = np.arange(len(item)) - np.repeat(np.cumsum(counts) - counts, counts)
+    single = np.repeat((np.cumsum(sizes) - sizes)[codes] if len(groups) else codes, counts) + nth
+    to = object_array(alone)[single].tolist() if len(alone) else []
+    return Found(items, rank, item, to, [()] * len(to), (single, alone))
