@@ -12,6 +12,7 @@ from sheetsync.values import (
     coded_among,
     first_rows,
     lookup,
+    same_objects,
     text_positions,
 )
 
@@ -201,3 +202,22 @@ def test_keys_sharing_a_hash_a_cell_without_one_or_a_short_column_are_not_coded_
     assert coded_among(unhashable, keys) is None
     assert coded_among(cells[:100], keys) is None
     assert coded_among(cells, keys) is not None
+
+
+def test_same_objects_is_the_very_objects_not_equal_values() -> None:
+    """The same objects place by place: True; an equal text that is another object, or
+    another length: False."""
+    texts = np.asarray([f"M-{i}" for i in range(5)], dtype=object)
+    assert same_objects(texts, texts.copy())
+    other = texts.copy()
+    other[3] = "".join(["M-", "3"])
+    assert other[3] == texts[3] and not same_objects(texts, other)
+    assert not same_objects(texts, texts[:4])
+
+
+def test_rising_numbers_or_dates_are_not_all_different_texts() -> None:
+    """Cells that only go up but are numbers, or texts until a number: not known text."""
+    assert not all_different_texts(np.arange(3000, dtype=float).astype(object))
+    ids = np.asarray([*(f"M-{i:05d}" for i in range(2999)), 99999.0], dtype=object)
+    assert not all_different_texts(ids)
+    assert Coded.of(ids).array().tolist() == ids.tolist()

@@ -53,17 +53,29 @@ def all_different_texts(cells: np.ndarray) -> bool:
     """
     if len(cells) < 2 * _SAMPLE or len(set(cells[:_SAMPLE].tolist())) < _SAMPLE:
         return False
+    # A text sorts only beside texts (beside a number or a blank it cannot be compared):
+    # rising from a text, every cell is text.
+    if type(cells[0]) is str and _rising(cells[:_SAMPLE]) and _rising(cells):
+        return True
     if pd.api.types.infer_dtype(cells, skipna=False) != "string":
         return False
-    if _rising(cells[:_SAMPLE]) and _rising(cells):
-        return True
     hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
     return bool(pd.Index(hashes, copy=False).is_unique)
 
 
-def _rising(texts: np.ndarray) -> bool:
-    """Whether each text sorts after the one before it (so no two are equal)."""
-    return bool(np.greater(texts[1:], texts[:-1], dtype=np.bool_).all())
+def _rising(cells: np.ndarray) -> bool:
+    """Whether each cell sorts after the one before it (so no two are equal); False when
+    two cannot be compared (a text beside a number or a blank)."""
+    try:
+        return bool(np.greater(cells[1:], cells[:-1], dtype=np.bool_).all())
+    except TypeError:
+        return False
+
+
+def same_objects(left: np.ndarray, right: np.ndarray) -> bool:
+    """Whether two object arrays hold the very same object at each place (so equal
+    values), told by address without comparing a value; False does not say unequal."""
+    return len(left) == len(right) and np.array_equal(addresses(left), addresses(right))
 
 
 class _Addresses:

@@ -21,7 +21,14 @@ from ..cells.text import cell_text, printable
 from ..model import Grid
 from ..problems import Problem
 from ..schema import Column
-from ..values import Coded, coded_among, is_none_mask, object_array, objects_at_top
+from ..values import (
+    Coded,
+    coded_among,
+    is_none_mask,
+    object_array,
+    objects_at_top,
+    same_objects,
+)
 
 
 @dataclass
@@ -35,6 +42,7 @@ class Table:
     raw: dict[str, pd.Series] = field(default_factory=dict)
     coded: dict[str, Coded] = field(default_factory=dict, repr=False, compare=False)
     renames: dict[str, str] = field(default_factory=dict)  # system column → name it takes here
+    numbers: np.ndarray | None = field(default=None, repr=False, compare=False)  # ``rows``
 
     def system(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """System column headers as this tab names them."""
@@ -54,17 +62,18 @@ class Table:
         data = grid[1:]
         cells = _columns(data, index)
         keep, coded = _non_blank(cells, len(data))
-        rows = (np.flatnonzero(keep) + 2).tolist()
+        numbers = np.flatnonzero(keep) + 2
+        rows = numbers.tolist()
         if keep.all():
             raw = {
                 name: pd.Series(column, dtype=object, copy=False) for name, column in cells.items()
             }
-            return cls(tab, header, index, rows, raw, coded)
+            return cls(tab, header, index, rows, raw, coded, numbers=numbers)
         raw = {
             name: pd.Series(column[keep], dtype=object, copy=False)
             for name, column in cells.items()
         }
-        return cls(tab, header, index, rows, raw)
+        return cls(tab, header, index, rows, raw, numbers=numbers)
 
     def get(self, name: str) -> pd.Series:
         """The raw cells of column ``name``; all None when the tab lacks that column."""
@@ -159,7 +168,8 @@ class Flagger:
 
     def __init__(self, table: Table) -> None:
         self.tab = table.tab
-        self.rows = np.asarray(table.rows, dtype=np.int64)
+        numbers = table.numbers
+        self.rows = np.asarray(table.rows if numbers is None else numbers, dtype=np.int64)
         self.problems: list[Problem] = []
 
     def flag(
@@ -201,9 +211,15 @@ def text_series(table: Table, name: str, texts: Coded) -> pd.Series:
     every cell is already its own text (text that needs no trimming): the raw column then."""
     raw = table.distinct(name)
     alike = raw.nan < 0 and name in table.raw and len(texts.values) == len(raw.values)
-    if alike and np.asarray(texts.values == raw.values, dtype=np.bool_).all():
+    if alike and (same_objects(texts.values, raw.values) or _all_equal(texts.values, raw.values)):
         return table.raw[name]
     return texts.series()
+
+
+def _all_equal(left: np.ndarray, right: np.ndarray) -> bool:
+    """Whether two object arrays are equal place by place (trimming kept a text the same
+    object, so mostly ``same_objects`` says it first)."""
+    return bool(np.asarray(left == right, dtype=np.bool_).all())
 
 
 def id_texts(table: Table, name: str) -> tuple[Coded, bool]:
@@ -217,7 +233,7 @@ def id_texts(table: Table, name: str) -> tuple[Coded, bool]:
     texts = raw.texts()
     cells = raw.values[:-1] if raw.nan >= 0 else raw.values
     if raw.text:  # text only, no blank: distinct when trimming left every text as it was
-        return texts, bool(np.asarray(texts.values == cells, dtype=np.bool_).all())
+        return texts, same_objects(texts.values, cells) or _all_equal(texts.values, cells)
     blank = is_none_mask(cells)
     # Only a text cell equals its text, and only when trimming left it as it was.
     same = bool((np.asarray(texts.values == cells, dtype=np.bool_) | blank).all())
