@@ -87,6 +87,14 @@ def test_first_rows_of_codes_in_order_of_first_appearance() -> None:
     assert first_rows(np.zeros(0, dtype=np.intp)).tolist() == []
 
 
+def test_first_rows_of_a_count_of_codes_read_as_far_as_the_last_first() -> None:
+    """Told how many codes, the same first rows, however late the last code first appears."""
+    for late in (5, 1500, 9000, 19999):
+        codes = np.arange(20000) % 3
+        codes[late] = 3  # code 3 first appears on row ``late``
+        assert first_rows(codes, 4).tolist() == first_rows(codes).tolist() == [0, 1, 2, late]
+
+
 def test_a_column_of_different_texts_is_its_own_distinct_values() -> None:
     """IDs that never repeat: every row its own code, the cells themselves the values."""
     cells = np.asarray([f"M-{i:05d}" for i in range(3000)], dtype=object)

@@ -107,8 +107,9 @@ def objects_at_top(cells: np.ndarray) -> int:
     return len(set(addresses(cells[:_SAMPLE]).tolist()))
 
 
-def _few_objects(cells: np.ndarray) -> np.ndarray | None:
-    """Codes of ``cells`` by object, when a column's first rows share a few objects.
+def _few_objects(cells: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Codes of ``cells`` by object and how many objects, when a column's first rows
+    share a few objects.
 
     A workbook's repeated texts (openpyxl's shared strings, a type or a name chosen from
     a list) are often one object on every row that holds them: told apart by address,
@@ -117,17 +118,26 @@ def _few_objects(cells: np.ndarray) -> np.ndarray | None:
     """
     if len(cells) < 2 * _SAMPLE or objects_at_top(cells) > _SAMPLE // 2:
         return None
-    by_object, _ = pd.factorize(addresses(cells))
-    return by_object
+    by_object, objects = pd.factorize(addresses(cells))
+    return by_object, len(objects)
 
 
-def first_rows(codes: np.ndarray) -> np.ndarray:
+def first_rows(codes: np.ndarray, count: int | None = None) -> np.ndarray:
     """Each code's first row, for codes numbered in order of first appearance (as
     ``pd.factorize`` numbers them, without blanks): a row is a first exactly where the
-    highest code so far goes up."""
+    highest code so far goes up.
+
+    Given ``count`` (how many codes), only the rows up to the last code's first are
+    read: a few codes mostly all appear in a column's first rows.
+    """
     if not len(codes):
         return np.zeros(0, dtype=np.intp)
-    highest = np.maximum.accumulate(codes)
+    upto = len(codes)
+    if count is not None:
+        upto = _SAMPLE
+        while upto < len(codes) and codes[:upto].max() < count - 1:
+            upto *= 8
+    highest = np.maximum.accumulate(codes[:upto])
     return np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]]))
 
 
@@ -230,10 +240,13 @@ class Coded:
         A column of a few shared objects is coded by object first, then its objects
         by value (``_few_objects``): the same codes and values either way.
         """
-        by_object = _few_objects(cells)
-        if by_object is not None:
-            objects = cls.of(cells[first_rows(by_object)])
-            return cls(objects.codes[by_object], objects.values, objects.nan, objects.text)
+        few = _few_objects(cells)
+        if few is not None:
+            by_object, count = few
+            objects = cls.of(cells[first_rows(by_object, count)])
+            if not np.array_equal(objects.codes, np.arange(count)):  # else: codes as they are
+                by_object = objects.codes[by_object]
+            return cls(by_object, objects.values, objects.nan, objects.text)
         if all_different_texts(cells):
             return cls(np.arange(len(cells)), cells, text=True)
         codes, uniques = pd.factorize(cells)

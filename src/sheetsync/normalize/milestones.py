@@ -47,7 +47,7 @@ def milestone_frame(
     types = _types(table, flags)
     due = read_dates(table, "Due Date", settings.locale, flags)
     # Any unreadable Due Date not already explained is blank to a reader: " ", a tab, NaN.
-    told = np.isin(flags.rows, [p.row for p in flags.problems if p.column == "Due Date"])
+    told = _rows_told(flags, "Due Date")
     id_column, sources = _id_column(ids), _sources(table)
     undated = np.isnat(due) & ~_program_dated(id_column, sources)
     flags.flag(undated & ~told, "Due Date", "Due Date is blank")
@@ -85,6 +85,14 @@ def milestone_frame(
     departments = _by_contract(contracts["department"], pick, "")
     frame["department"] = strings(departments, bool((pick >= 0).any()))
     return frame, flags.problems
+
+
+def _rows_told(flags: Flagger, column: str) -> np.ndarray:
+    """Per row, whether a Problem about ``column`` is already said (row numbers go up)."""
+    said = [p.row for p in flags.problems if p.column == column]
+    told = np.zeros(len(flags.rows), dtype=np.bool_)
+    told[np.searchsorted(flags.rows, said)] = True
+    return told
 
 
 def _contract_ids(table: Table, contracts: pd.DataFrame) -> tuple[Coded, np.ndarray]:
