@@ -56,7 +56,8 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     fresh = _fresh(wanted, wanted_ids, at, history)
     _cancel_gone(derived, auto, wanted_ids, history)
     if len(fresh):
-        fresh_ids = [wanted_ids[i] for i in fresh.tolist()]
+        every = len(fresh) == len(wanted_ids)  # a first run: every wanted row is new, in order
+        fresh_ids = wanted_ids if every else [wanted_ids[i] for i in fresh.tolist()]
         new = _new_columns(wanted, (fresh, fresh_ids), source, settings)
         if CONTRACT_AT in frame:  # each new row's contract is known: no ID looked up
             new[CONTRACT_AT] = derived.contracts.index.get_indexer(wanted.terms.index)[

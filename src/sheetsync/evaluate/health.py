@@ -22,8 +22,9 @@ def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.Dat
 
     def hits(*wanted: str) -> np.ndarray:
         """Per milestone, whether its status is one of ``wanted``."""
-        known = [statuses.index(w) for w in wanted if w in statuses]
-        return np.isin(status_codes, known) if known else np.zeros(len(milestones), dtype=bool)
+        table = np.zeros(len(statuses) + 1, dtype=bool)  # the last slot: a blank status (-1)
+        table[[statuses.index(w) for w in wanted if w in statuses]] = True
+        return table[status_codes]
 
     # Both frames' Contract IDs hashed together, once: each contract's code is its place.
     # Only the milestones Health or Next Milestone reads are hashed (not done ones, say).
