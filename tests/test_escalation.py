@@ -5,15 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from conftest import TODAY, days, milestone, tracker_grids
 from sheetsync.cells.addresses import Address
+from sheetsync.evaluate import evaluate_milestones
+from sheetsync.model import Snapshot
+from sheetsync.normalize import normalize
 from sheetsync.normalize.settings import Settings
+from sheetsync.plan import PlanContext
 from sheetsync.plan.escalation import (
     Routes,
     escalation_label,
     escalation_labels,
     escalation_recipients,
+    plan_escalations,
     route_table,
 )
+from sheetsync.plan.stages import Planning, contract_names
 
 LEGAL = Address("Legal", "legal@example.com")
 BOSS = Address("Boss", "boss@example.com")
@@ -116,3 +123,26 @@ def test_a_row_with_no_escalate_to_cell_at_all_escalates_to_no_one() -> None:
     """An Escalate To cell that is not even an empty list routes nowhere, its neighbours as ever."""
     frame = rows((1, None, None), (1, (LEGAL,), None), (2, None, "Sales"))  # type: ignore[arg-type]
     assert each_row(frame, SETTINGS) == [(), (LEGAL,), ()]
+
+
+def test_an_escalation_email_lists_only_the_rows_someone_is_to_get() -> None:
+    """Without Default escalation a row with no Escalate To reaches no one; the rows with
+    one go to it in one email, their owners copied."""
+    grids = tracker_grids(
+        milestones=[
+            milestone("M-1", "C-001", "Pay", "payment", days(-40), escalate_to=LEGAL.email),
+            milestone("M-2", "C-001", "Report", "report", days(-40)),
+            milestone("M-3", "C-002", "Renew", "payment", days(-30), escalate_to=LEGAL.email),
+        ],
+        settings=[["Sender", "Contracts Desk <contracts@example.com>"]],
+    )
+    tracker = normalize(Snapshot("Tracker", grids))
+    evaluated = evaluate_milestones(tracker.milestones, tracker.settings, TODAY)
+    context = PlanContext(tracker.settings, TODAY)
+    names = contract_names(tracker.contracts)
+    planning = Planning(evaluated.assign(problems=""), names, tracker.ledger, context, set())
+    routes = route_table(planning.milestones, tracker.settings)
+    (note,) = plan_escalations(planning, routes)
+    assert [a.email for a in note.to] == [LEGAL.email]
+    assert [i.milestone_id for i in note.items] == ["M-1", "M-3"]
+    assert sorted(a.email for a in note.cc) == ["bob@example.com", "jane@example.com"]

@@ -127,14 +127,15 @@ def plan_escalations(planning: Planning, routes: Routes) -> list[Notification]:
 
 def _escalation_items(planning: Planning, due: Due, routes: Routes) -> Found:
     items, rank = stage_items(planning, due)
-    recipients = routes.of(due.pos)
-    item = np.flatnonzero([len(r) > 0 for r in recipients])
-    owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos]
+    codes = routes.codes[due.pos]
+    anyone = np.asarray([len(r) > 0 for r in routes.lists] + [False], dtype=bool)  # -1: no one
+    item = np.flatnonzero(anyone[codes])  # the items someone is to get
+    owners = planning.milestones["owners"].to_numpy(dtype=object)[due.pos[item]]
     return Found(
         items,
         rank,
         item,
-        [recipients[i] for i in item.tolist()],
-        [tuple(owners[i]) for i in item.tolist()],
-        (routes.codes[due.pos][item], routes.lists),
+        routes.of(due.pos[item]),
+        [tuple(cell) for cell in owners.tolist()],
+        (codes[item], routes.lists),
     )
