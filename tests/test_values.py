@@ -10,8 +10,10 @@ from sheetsync.values import (
     addresses,
     all_different_texts,
     coded_among,
+    factorize_objects,
     first_rows,
     lookup,
+    object_array,
     same_objects,
     text_positions,
 )
@@ -229,3 +231,20 @@ def test_rising_numbers_or_dates_are_not_all_different_texts() -> None:
     ids = np.asarray([*(f"M-{i:05d}" for i in range(2999)), 99999.0], dtype=object)
     assert not all_different_texts(ids)
     assert Coded.of(ids).array().tolist() == ids.tolist()
+
+
+def test_factorize_objects_codes_equal_tuples_alike_whether_shared_or_not() -> None:
+    """Owner tuples: one object on many rows, an equal tuple that is another object, an empty
+    tuple and a blank; one code per value, numbered by first row, blanks -1, past 1024 rows."""
+    jane, bob = ("jane@example.com",), ("bob@example.com", "ann@example.com")
+    cells = [jane, bob, (), None, tuple(["jane@example.com"])] * 600
+    cells[2900] = ("late@example.com",)
+    codes, distinct = factorize_objects(object_array(cells))
+    assert distinct == [jane, bob, (), ("late@example.com",)]
+    want = {jane: 0, bob: 1, (): 2, ("late@example.com",): 3}
+    assert codes.tolist() == [-1 if c is None else want[c] for c in cells]
+    block = np.zeros((len(cells), 2), dtype=object)
+    block[:, 0] = object_array(cells)
+    assert factorize_objects(block[:, 0])[0].tolist() == codes.tolist()  # a column of a block
+    empty, none = factorize_objects(np.asarray([], dtype=object))
+    assert (empty.tolist(), none) == ([], [])

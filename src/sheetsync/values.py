@@ -33,9 +33,12 @@ def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """
     if len(values) == 0:
         return np.zeros(0, dtype=np.intp), []
-    ids = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
-    by_id, _ = pd.factorize(ids)
-    first = np.flatnonzero(~pd.Series(by_id).duplicated().to_numpy())  # codes in order
+    if values.dtype == object:  # each cell's object read from the array's own memory
+        ids = addresses(values)
+    else:
+        ids = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
+    by_id, objects = pd.factorize(ids)
+    first = first_rows(by_id, len(objects))  # each object's first row, codes in order
     by_value, distinct = pd.factorize(pd.Series(values[first], dtype=object))
     return by_value[by_id], list(distinct)
 
