@@ -93,6 +93,25 @@ def test_rows_not_in_the_tabs_order_are_looked_up_by_their_ids() -> None:
     assert at.tolist() == first_rows(tracker.contracts, shuffled["contract_id"])
 
 
+def test_one_row_naming_another_contract_than_the_tab_is_looked_up_by_its_id() -> None:
+    """Every row is checked, not a few: a long frame whose rows are the tab's but for one
+    row's Contract ID (between any rows a sample would read) takes that row's own contract."""
+    grids = tracker_grids()
+    contracts = [contract(f"C-{n:04}", f"Deal {n}") for n in range(300)]
+    grids["Contracts"] = [CONTRACT_HEADER + TERMS, *contracts]
+    grids["Milestones"][1:] = [
+        milestone(f"M-{n}", f"C-{n % 300:04}", "Pay", "payment", days(5)) for n in range(3000)
+    ]
+    tracker = normalize(MemoryBackend(grids).read())
+    named = tracker.milestones["contract_id"].to_numpy(dtype=object)
+    for row in (0, 1234, 2998):
+        changed = tracker.milestones.copy()
+        changed.iloc[row, changed.columns.get_loc("contract_id")] = "C-0299"
+        at = contract_positions(tracker.contracts, changed, tracker.tables["Milestones"])
+        assert at.tolist() == first_rows(tracker.contracts, changed["contract_id"])
+        assert at[row] == 299 and named[row] != "C-0299"
+
+
 def test_health_from_positions_with_doubled_blank_and_missing_ids() -> None:
     """Contracts sharing an ID share Health; a missing ID (None) has no milestone, as hashed."""
     contracts = pd.DataFrame(

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..normalize.columns import Table, column_texts
+from ..values import same_objects
 
 CONTRACT_AT = "contract_at"  # the milestones frame's column: a position in the contracts frame
-_CHECKED = 64  # rows compared with normalize's codes before they are trusted
 
 
 def contract_positions(
@@ -55,8 +55,10 @@ def _first_rows(ids: np.ndarray, named: np.ndarray) -> np.ndarray:
 
 
 def _same_rows(values: np.ndarray, codes: np.ndarray, named: np.ndarray) -> bool:
-    """Whether the frame's first rows are the tab's rows, judged by a few spread among them."""
+    """Whether each of the frame's first rows names the text normalize coded for the tab's
+    row at its place (as derivation leaves them), every row checked: told by object when
+    the frame holds normalize's very texts, compared by value otherwise."""
     if len(codes) > len(named):
         return False
-    sample = np.linspace(0, len(codes) - 1, num=min(len(codes), _CHECKED), dtype=np.int64)
-    return bool(np.asarray(values[codes[sample]] == named[sample], dtype=np.bool_).all())
+    coded, head = values.take(codes), named[: len(codes)]
+    return same_objects(coded, head) or bool(np.asarray(coded == head, dtype=np.bool_).all())
