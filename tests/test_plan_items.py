@@ -156,10 +156,9 @@ def test_places_from_derivation_are_the_rows_looked_up() -> None:
 
 
 def test_places_that_do_not_fit_the_contracts_are_not_used() -> None:
-    """Out of range, an ID's later row, another ID, a gap or no column: looked up instead."""
+    """Out of range, an ID's later row, a gap or no column: looked up instead."""
     assert placed([1, 0, -1, -1, 5]) is None  # past the last contract
     assert placed([1, 2, -1, -1, 4]) is None  # C-001's second row
-    assert placed([0, 0, -1, -1, 4]) is None  # C-002's row named as C-001's
     assert placed([1, 0, -1, None, 4]) is None  # a row without a position
     assert places(pd.DataFrame({"contract_id": ["C-001"]}), pd.DataFrame({"id": ["C-001"]})) is None
 
