@@ -112,6 +112,48 @@ def test_one_row_naming_another_contract_than_the_tab_is_looked_up_by_its_id() -
         assert at[row] == 299 and named[row] != "C-0299"
 
 
+def test_rows_holding_the_tabs_own_cells_are_their_texts_only_when_untrimmed() -> None:
+    """A frame holding the tab's very cells reads normalize's codes only if each cell is its
+    own text: an untrimmed cell ("  C-006 ") is looked up as it is, and names no contract;
+    trimmed, it names its contract."""
+    tracker = normalize(MemoryBackend(hostile_grids()).read())
+    table = tracker.tables["Milestones"]
+    cells = table.raw["Contract ID"]
+    raw = tracker.milestones.assign(contract_id=cells.to_numpy(dtype=object))
+    at = contract_positions(tracker.contracts, raw, table)
+    assert at.tolist() == first_rows(tracker.contracts, cells)
+    assert at[1] == -1 and cells.iat[1] == "  C-006 "
+    grids = hostile_grids()
+    for row in grids["Milestones"][1:]:  # each its own text, as a new object: not shared
+        row[1] = "".join(row[1].strip()) if isinstance(row[1], str) else "C-001"
+    tracker = normalize(MemoryBackend(grids).read())
+    table = tracker.tables["Milestones"]
+    raw = tracker.milestones.assign(contract_id=table.raw["Contract ID"].to_numpy(dtype=object))
+    at = contract_positions(tracker.contracts, raw, table)
+    assert at.tolist() == first_rows(tracker.contracts, raw["contract_id"])
+    assert at[1] == 6
+
+
+def test_a_long_tab_of_different_ids_finds_each_cell_by_object_or_by_value() -> None:
+    """IDs all different (rising or not): a cell holding an ID's very object, an equal text
+    of its own, a blank, an unknown ID or a number each find what a row-by-row search finds,
+    a few such cells or many."""
+    grids = tracker_grids()
+    rows = [contract(f"C-{n:04}", f"Deal {n}") for n in range(2100)]
+    for shuffled in (False, True):
+        grids["Contracts"] = [CONTRACT_HEADER + TERMS, *(rows[::-1] if shuffled else rows)]
+        tracker = normalize(MemoryBackend(grids).read())
+        ids = tracker.contracts["id"].tolist()
+        table = tracker.tables["Milestones"]
+        odd = [None, "", "C-9999", 17, " C-0003", "".join("C-0007")]
+        for copies in (3, 40):  # equal texts, not the IDs' objects: a few, then many
+            named = [*ids[::50], *odd, *("".join(i) for i in ids[5 : 5 + copies])]
+            frame = pd.DataFrame({"contract_id": pd.Series(named, dtype=object)})
+            at = contract_positions(tracker.contracts, frame, table)
+            assert at.tolist() == first_rows(tracker.contracts, frame["contract_id"])
+            assert at[len(ids[::50])] == -1 and at[-1] == ids.index(named[-1])
+
+
 def test_health_from_positions_with_doubled_blank_and_missing_ids() -> None:
     """Contracts sharing an ID share Health; a missing ID (None) has no milestone, as hashed."""
     contracts = pd.DataFrame(

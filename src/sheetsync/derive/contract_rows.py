@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..normalize.columns import Table, column_texts
-from ..values import same_objects
+from ..values import Coded, addresses, all_different_texts, lookup
 
 CONTRACT_AT = "contract_at"  # the milestones frame's column: a position in the contracts frame
+_FEW = 16  # at most this many cells not found by address are compared with each ID
 
 
 def contract_positions(
@@ -33,7 +34,7 @@ def contract_positions(
     ids = contracts["id"].to_numpy(dtype=object)
     named = milestones["contract_id"].to_numpy(dtype=object)
     texts = column_texts(table, "Contract ID") if "Contract ID" in table.raw else None
-    if texts is None or not _same_rows(texts.values, texts.codes, named):
+    if texts is None or not _same_rows(table, texts, named):
         return _first_rows(ids, named)
     own, distinct = len(texts.codes), len(texts.values)
     found = _first_rows(ids, np.concatenate([texts.values, named[own:]]))
@@ -46,6 +47,8 @@ def _first_rows(ids: np.ndarray, named: np.ndarray) -> np.ndarray:
     Both are hashed together once: the IDs' codes come first, so a code below their
     count is a contract's. A blank cell (None, NaN) is found nowhere.
     """
+    if all_different_texts(ids):  # each ID on one row: each is its own first row
+        return _among_different(ids, named)
     codes, distinct = pd.factorize(np.concatenate([ids, named]))
     held = codes[: len(ids)]
     first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last slot: what -1 reads
@@ -54,11 +57,56 @@ def _first_rows(ids: np.ndarray, named: np.ndarray) -> np.ndarray:
     return first[codes[len(ids) :]]
 
 
-def _same_rows(values: np.ndarray, codes: np.ndarray, named: np.ndarray) -> bool:
+def _among_different(ids: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """``_first_rows`` for IDs that are all different texts.
+
+    A cell holding one of the IDs' very objects is found by address (plain integers,
+    no text hashed: normalize codes a Contract ID that is a contract's as that contract's
+    own text); the other cells by value.
+    """
+    found = pd.Index(addresses(ids)).get_indexer(addresses(named))
+    rest = np.flatnonzero(found < 0)
+    if len(rest) > _FEW:
+        found[rest] = lookup(pd.Index(ids, dtype=object), named[rest])
+    else:  # a few: each compared with the IDs, no table of them made
+        for at in rest.tolist():
+            cell = np.empty(1, dtype=object)
+            cell[0] = named[at]  # as one cell, even a tuple
+            equal = np.flatnonzero(np.asarray(ids == cell, dtype=np.bool_))
+            found[at] = equal[0] if len(equal) else -1
+    return found
+
+
+def _same_rows(table: Table, texts: Coded, named: np.ndarray) -> bool:
     """Whether each of the frame's first rows names the text normalize coded for the tab's
-    row at its place (as derivation leaves them), every row checked: told by object when
-    the frame holds normalize's very texts, compared by value otherwise."""
+    row at its place (as derivation leaves them), every row checked.
+
+    Told by object when the frame holds normalize's very texts, or the tab's very cells
+    whose texts are themselves; compared by value otherwise.
+    """
+    codes, values = texts.codes, texts.values
     if len(codes) > len(named):
         return False
-    coded, head = values.take(codes), named[: len(codes)]
-    return same_objects(coded, head) or bool(np.asarray(coded == head, dtype=np.bool_).all())
+    head = named[: len(codes)]
+    # By address first: a take of integers, not of objects (no reference counted per row).
+    if np.array_equal(addresses(values).take(codes), addresses(head)):
+        return True
+    if _raw_cells(table, texts, head):
+        return True
+    return bool(np.asarray(values.take(codes) == head, dtype=np.bool_).all())
+
+
+def _raw_cells(table: Table, texts: Coded, head: np.ndarray) -> bool:
+    """Whether each row of ``head`` is the tab's own cell (the very object) and each distinct
+    cell equals its text (it needed no trimming): then each row names its coded text.
+
+    A row's cell equals its distinct cell (the coding says so), so this compares the
+    distinct cells, not every row.
+    """
+    raw = table.distinct("Contract ID")
+    cells = table.raw["Contract ID"].to_numpy(dtype=object)
+    if raw.codes is not texts.codes or len(raw.values) != len(texts.values):
+        return False  # codes folded (a NaN cell) or not the tab's: not comparable
+    if len(cells) != len(head) or not np.array_equal(addresses(cells), addresses(head)):
+        return False
+    return bool(np.asarray(raw.values == texts.values, dtype=np.bool_).all())
