@@ -326,13 +326,12 @@ def _records(
         days.astype(object).where(days.notna(), None).tolist(),
         taken("status"),
         rows,
-        [links.get(r) for r in rows] if links else [None] * len(rows),
+        list(map(links.get, rows)) if links else [None] * len(rows),
         taken("problems"),
         strict=True,
     )
-    records = np.empty(len(milestones), dtype=object)
     # Written out key by key: a dict display is twice as quick as dict(zip(keys, row)).
-    records[listed] = [
+    made = [
         {
             "milestone_id": i,
             "contract_id": c,
@@ -349,6 +348,9 @@ def _records(
         }
         for i, c, name, t, kind, day, left, status, row, link, problems in columns
     ]
+    records = np.empty(len(milestones), dtype=object)
+    # Not ``records[listed] = made``: numpy would look into every dict for a sequence.
+    records[listed] = np.fromiter(made, dtype=object, count=len(made))
     return records
 
 
