@@ -12,7 +12,13 @@ from sheetsync.keys import summary_key
 from sheetsync.normalize.ledger import Ledger
 from sheetsync.normalize.settings import Settings
 from sheetsync.plan import PlanContext
-from sheetsync.plan.summary import _among, active_owners, owner_rows, plan_summaries
+from sheetsync.plan.summary import (
+    _among,
+    active_owners,
+    owner_rows,
+    plan_summaries,
+    section_flags,
+)
 
 TODAY = dt.date(2026, 12, 1)
 JANE = Address("Jane", "jane@example.com")
@@ -105,6 +111,18 @@ def test_one_summary_a_month_and_not_before_summary_day() -> None:
     assert planned(sent) == []
     assert planned(day=TODAY, summary_day=5) == []
     assert len(planned(day=TODAY + dt.timedelta(days=4), summary_day=5)) == 1
+
+
+def test_a_status_held_by_an_object_of_its_own_is_read_by_its_text() -> None:
+    """Statuses are told apart by object, then by text: an Overdue cell that is not the
+    column's shared object is still overdue and open, and a blank status is neither."""
+    rows = milestones()
+    own = "".join(["Over", "due"])  # equal to "Overdue", another object
+    rows["status"] = pd.Series(["Overdue", "Due soon", own, np.nan], dtype=object)
+    flags = section_flags(rows, TODAY)
+    assert flags["overdue"].tolist() == [True, False, True, False]
+    assert flags["open"].tolist() == [True, True, True, False]
+    assert not flags["completed"].any()
 
 
 def test_owner_pairs_unordered_are_the_ordered_pairs_each_once() -> None:

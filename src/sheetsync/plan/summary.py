@@ -8,7 +8,7 @@ rows listed, not with owners × rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
@@ -186,8 +186,8 @@ def _pairs(
 def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndarray]:
     """For every milestone, which summary sections list it (and whether it is open)."""
     days = milestones["days_left"].to_numpy(dtype=np.float64, na_value=np.nan)  # NaN: no date
-    status = milestones["status"].to_numpy(dtype=object)  # compared as objects: quicker
-    open_ = _one_of(milestones["status"], OPEN_STATUSES)
+    status = _statuses(milestones["status"])
+    open_ = status(OPEN_STATUSES)
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     completed_last_month = milestones["completed_on"].between(
         pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)
@@ -196,14 +196,28 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndar
     ahead = np.flatnonzero(terms_90)  # only these rows' types are asked
     terms_90[ahead] = _one_of(milestones["type"].iloc[ahead], TERM_TYPES)
     flags = {
-        "overdue": status == OVERDUE,
+        "overdue": status((OVERDUE,)),
         "next_30": open_ & (days >= 0) & (days <= 30),
         "terms_90": terms_90,
-        "completed": (status == DONE) & completed_last_month.to_numpy(dtype=bool),
+        "completed": status((DONE,)) & completed_last_month.to_numpy(dtype=bool),
         "problems": milestones["problems"].to_numpy(dtype=object) != "",
         "open": open_,
     }
     return {name: np.asarray(column, dtype=bool) for name, column in flags.items()}
+
+
+def _statuses(cells: pd.Series) -> Callable[[Sequence[str]], np.ndarray]:
+    """Per cell, whether it is one of some texts, for each set of texts asked.
+
+    The column holds a few statuses, mostly one object each: it is coded once
+    (``factorize_objects``) and each question answered per distinct status, not per cell.
+    """
+    codes, distinct = factorize_objects(cells.to_numpy(dtype=object))
+
+    def one_of(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray([value in texts for value in distinct] + [False])[codes]  # -1: blank
+
+    return one_of
 
 
 def _one_of(cells: pd.Series, texts: Sequence[str]) -> np.ndarray:
