@@ -20,7 +20,7 @@ from sheetsync.pipeline import RunOptions, prepare
 from sheetsync.plan import Item, PlanContext, plan_notifications
 from sheetsync.plan.emails import Found, group_emails
 from sheetsync.plan.notification import items
-from sheetsync.plan.stages import RowContracts, contract_names, places
+from sheetsync.plan.stages import RowContracts, contract_names, first_contract_rows, places
 from sheetsync.schema import DIGEST
 
 JANE = (Address("Jane", "jane@example.com"),)
@@ -128,6 +128,19 @@ def test_a_contract_row_without_an_id_is_no_rows_contract() -> None:
     contracts = pd.DataFrame({"id": ["C-001", None], "name": ["Acme MSA", "Nameless"]})
     found = RowContracts(contract_names(contracts), np.asarray([None, "C-001"], dtype=object))
     assert found.names[found.at(np.arange(2))].tolist() == ["", "Acme MSA"]
+
+
+def test_a_doubled_contract_id_is_named_by_its_first_row() -> None:
+    """Contract names keep each ID's first row, as ``drop_duplicates`` would, given its
+    first rows or not."""
+    contracts = pd.DataFrame(
+        {"id": ["C-002", "C-001", "C-002", None, None], "name": list("abcde"), "x": range(5)}
+    )
+    kept = contracts.drop_duplicates("id").set_index("id")["name"]
+    pd.testing.assert_series_equal(contract_names(contracts), kept)
+    first = first_contract_rows(contracts)
+    assert first.tolist() == [0, 1, 3]
+    pd.testing.assert_series_equal(contract_names(contracts, first), kept)
 
 
 def placed(at: list[object], named: list[object] | None = None) -> np.ndarray | None:

@@ -19,7 +19,7 @@ from .escalation import escalation_labels, plan_escalations, route_table
 from .notification import Item, Notification, PlanContext
 from .reminders import plan_reminders
 from .resolved import plan_resolved
-from .stages import Planning, contract_names, places
+from .stages import Planning, contract_names, first_contract_rows, places
 from .summary import plan_summaries
 
 __all__ = ["Item", "Notification", "Plan", "PlanContext", "plan_notifications"]
@@ -38,12 +38,15 @@ def plan_notifications(
 ) -> Plan:
     """Every email this run should send, most urgent items first within each.
 
-    Who each escalation goes to is worked out once, here, for the emails and the column.
+    Who each escalation goes to is worked out once, here, for the emails and the column,
+    and so is each Contract ID's first row.
     """
     routes = route_table(milestones, context.settings)
-    names = contract_names(contracts)
-    known = places(milestones, contracts)
-    planning = Planning(milestones, names, ledger, context, noted_keys(milestones), known)
+    first = first_contract_rows(contracts)
+    names = contract_names(contracts, first)
+    known = places(milestones, contracts, first)
+    noted = noted_keys(milestones)
+    planning = Planning(milestones, names, ledger, context, noted, known, first)
     notes = plan_reminders(planning) + plan_escalations(planning, routes)
     notes += plan_resolved(planning)
     notes += plan_summaries(milestones, contracts, ledger, context, planning)

@@ -35,6 +35,7 @@ class Planning:
     context: PlanContext
     noted: set[str]
     places: np.ndarray | None = None  # each row's place in ``names``, when known (``places``)
+    first_contracts: np.ndarray | None = None  # ``first_contract_rows``, when known
 
     @cached_property
     def contracts(self) -> RowContracts:
@@ -95,7 +96,9 @@ class RowContracts:
         return found
 
 
-def places(milestones: pd.DataFrame, contracts: pd.DataFrame) -> np.ndarray | None:
+def places(
+    milestones: pd.DataFrame, contracts: pd.DataFrame, first: np.ndarray | None = None
+) -> np.ndarray | None:
     """Each row's place among ``contract_names(contracts)``, from the contract row derivation
     found for it (``contract_at``, the first row with its ID), so no ID is looked up again.
 
@@ -105,7 +108,7 @@ def places(milestones: pd.DataFrame, contracts: pd.DataFrame) -> np.ndarray | No
     Contract IDs are edited afterwards must drop the column). None when the frame has
     no such column or it does not fit ``contracts`` (a row without a position, a
     position out of range or not an ID's first row): the rows are then looked up by
-    their IDs.
+    their IDs. ``first``: ``first_contract_rows(contracts)``, when found already.
     """
     column = milestones.get(CONTRACT_AT)
     if column is None or not (isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu"):
@@ -114,16 +117,26 @@ def places(milestones: pd.DataFrame, contracts: pd.DataFrame) -> np.ndarray | No
     ids = contracts["id"].to_numpy(dtype=object)
     if len(at) and not (int(at.min()) >= -1 and int(at.max()) < len(ids)):
         return None
-    first = np.flatnonzero(~contracts["id"].duplicated().to_numpy(dtype=bool))
+    first = first_contract_rows(contracts) if first is None else first
     place = np.full(len(ids) + 1, -1, dtype=np.intp)  # the last slot: what -1 reads
     place[first] = np.arange(len(first))
     found = place[at]
     return None if bool(((found < 0) & (at >= 0)).any()) else found
 
 
-def contract_names(contracts: pd.DataFrame) -> pd.Series:
-    """Each contract ID's name (the first row with that ID)."""
-    return contracts.drop_duplicates("id").set_index("id")["name"]
+def first_contract_rows(contracts: pd.DataFrame) -> np.ndarray:
+    """Each Contract ID's first row, in order: the rows ``drop_duplicates("id")`` keeps.
+
+    Found once per plan for the contract names, the rows' places among them and the
+    summaries' owners (each a hashing pass over every Contract ID).
+    """
+    return np.flatnonzero(~contracts["id"].duplicated().to_numpy(dtype=bool))
+
+
+def contract_names(contracts: pd.DataFrame, first: np.ndarray | None = None) -> pd.Series:
+    """Each contract ID's name (the first row with that ID); ``first``: those rows, if found."""
+    first = first_contract_rows(contracts) if first is None else first
+    return contracts[["id", "name"]].iloc[first].set_index("id")["name"]
 
 
 @dataclass

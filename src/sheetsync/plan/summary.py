@@ -25,7 +25,7 @@ from ..values import factorize_objects, lookup
 from .cells import filled
 from .emails import by_group_then_rank
 from .notification import Notification, PlanContext
-from .stages import Planning, RowContracts, contract_names, dates_of
+from .stages import Planning, RowContracts, contract_names, dates_of, first_contract_rows
 
 SECTIONS = ("overdue", "next_30", "terms_90", "completed", "problems")
 
@@ -39,12 +39,13 @@ def plan_summaries(
 ) -> list[Notification]:
     """A summary for each active contract's owner, on the first run on or after Summary day.
 
-    ``planning``: the rest of the plan's, whose contracts and ID ranks are shared.
+    ``planning``: the rest of the plan's, whose contracts, ID ranks and Contract IDs'
+    first rows are shared.
     """
     today = context.today
     if today.day < context.settings.summary_day:
         return []
-    owning = contract_owners(contracts)
+    owning = contract_owners(contracts, planning.first_contracts if planning else None)
     owners = active_owners(contracts, owning)
     marked = _marked_codes(milestones, f"{today:%Y-%m}")
     pending = {
@@ -83,16 +84,17 @@ class ContractOwners:
     contracts: pd.DataFrame
     codes: np.ndarray  # each contract row's list in ``groups`` (-1: a blank cell)
     groups: list[tuple[Address, ...]]
+    first: np.ndarray | None = None  # ``unique``, when found already
 
     @cached_property
     def unique(self) -> np.ndarray:
         """Each Contract ID's first row, the rows ``drop_duplicates("id")`` keeps."""
-        return np.flatnonzero(~self.contracts["id"].duplicated().to_numpy(dtype=bool))
+        return first_contract_rows(self.contracts) if self.first is None else self.first
 
 
-def contract_owners(contracts: pd.DataFrame) -> ContractOwners:
-    """The owner lists of ``contracts``, each distinct list once."""
-    return ContractOwners(contracts, *factorize_objects(contracts["owners"].to_numpy()))
+def contract_owners(contracts: pd.DataFrame, first: np.ndarray | None = None) -> ContractOwners:
+    """The owner lists of ``contracts``, each distinct list once (``first``: as ``unique``)."""
+    return ContractOwners(contracts, *factorize_objects(contracts["owners"].to_numpy()), first)
 
 
 def active_owners(
