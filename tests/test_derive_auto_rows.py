@@ -4,10 +4,13 @@ called for cancelled with the reason."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import builders
 from conftest import CONTRACT_HEADER, MILESTONE_HEADER, TODAY, days, tracker_grids
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.derive.auto_rows import review_rule
+from sheetsync.derive.changes import NewRows
 from sheetsync.pipeline import Prepared, RunOptions, prepare
 
 TERMS = ["End Date", "Notice Period (days)", "Risk", "Review Every"]
@@ -39,6 +42,41 @@ def test_an_end_date_and_notice_period_call_for_a_notice_and_an_expiry_row() -> 
         "C-001/notice": ("Last day to give notice on Acme MSA", "notice", days(140), None),
         "C-001/expiry": ("Acme MSA: term ends", "expiration", days(200), None),
     }
+
+
+def test_new_rows_read_as_whole_rows_a_repeat_only_on_review_rows() -> None:
+    """The new rows, held as columns, read as one dict per row by the sheet's headers in
+    order, a day as a date, Repeat only where a review row has it; by position and slice
+    too, and a column's cells as ``dict.get`` reads them."""
+    rows = prepare_review_and_expiry().derived.new_rows
+    expected = [
+        {
+            "Milestone ID": "C-001/expiry",
+            "Contract ID": "C-001",
+            "Milestone": "Acme MSA: term ends",
+            "Type": "expiration",
+            "Due Date": days(200),
+        },
+        {
+            "Milestone ID": "C-001/review",
+            "Contract ID": "C-001",
+            "Milestone": "Review Acme MSA (quarterly)",
+            "Type": "review",
+            "Due Date": rows[1]["Due Date"],
+            "Repeat": "quarterly",
+        },
+    ]
+    assert [list(r.items()) for r in rows] == [list(r.items()) for r in expected]
+    assert type(rows[1]["Due Date"]) is dt.date and len(rows) == 2
+    assert rows[-1] == expected[1] and rows[:1] == expected[:1] and rows[5:] == []
+    assert isinstance(rows, NewRows)
+    assert rows.cells("Repeat") == [None, "quarterly"] and rows.cells("Notes") == [None, None]
+    assert rows.cells("Contract ID") == ["C-001", "C-001"]
+
+
+def prepare_review_and_expiry() -> Prepared:
+    """C-001 ends in 200 days and is High risk: an expiry row and a quarterly review row."""
+    return prepared({"C-001": [days(200), None, "High", None]})
 
 
 def test_an_end_date_without_notice_calls_for_the_expiry_row_only() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .approvals.hold import waiting_text
-from .derive.changes import Derived, merged_cells
+from .derive.changes import Derived, NewRows, merged_cells
 from .model import RowWrite, StatusColumns, TabWrite
 from .normalize.columns import Table
 from .problems import Problem, problems_by_row
@@ -128,7 +128,7 @@ def milestone_writes(
     """
     changes = merged_cells(derived.changes) if derived else {}
     id_header = milestone_id_header(table)
-    fresh = {str(r.get(id_header)) for r in derived.new_rows} if derived else set()
+    fresh = set(_row_ids(derived.new_rows, id_header)) if derived else set()
     values = _system_columns(table, evaluated, shown, shown.escalation)
     ids, rows = evaluated["id"].tolist(), evaluated["row"].tolist()
     new_id = evaluated["new_id"].tolist()
@@ -165,14 +165,20 @@ def _identity(table: Table, evaluated: pd.DataFrame) -> dict[int, dict[str, obje
     }
 
 
+def _row_ids(rows: Sequence[dict[str, object]], id_header: str) -> list[str]:
+    """Each new row's Milestone ID as text (read from its column when rows are columns)."""
+    cells = rows.cells(id_header) if isinstance(rows, NewRows) else [r.get(id_header) for r in rows]
+    return [str(cell) for cell in cells]
+
+
 def new_milestone_rows(
-    table: Table, evaluated: pd.DataFrame, shown: Shown, new_rows: list[dict[str, object]]
+    table: Table, evaluated: pd.DataFrame, shown: Shown, new_rows: Sequence[dict[str, object]]
 ) -> list[dict[str, object]]:
     """The auto milestones to append, each with its person-visible and system cells."""
     if not new_rows:
         return []
     id_header = milestone_id_header(table)
-    by_id = {str(r.get(id_header)): r for r in new_rows}
+    by_id = dict(zip(_row_ids(new_rows, id_header), new_rows, strict=True))
     fresh = evaluated["id"].isin(list(by_id)) & (evaluated["source"] == AUTO)
     escalation = shown.escalation[fresh] if shown.escalation is not None else None
     picked = evaluated[fresh]

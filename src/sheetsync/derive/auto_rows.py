@@ -23,6 +23,7 @@ from .changes import (
     DeriveContext,
     Derived,
     History,
+    NewRows,
     RowSource,
     occurrence_cells,
     status_shown,
@@ -232,30 +233,22 @@ def _new_columns(
     }
 
 
-def _sheet_rows(
-    wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource
-) -> list[dict[str, object]]:
+def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource) -> NewRows:
     """The person-visible cells of each new auto row, by the sheet's own headers.
 
-    ``new`` is the rows' positions in ``wanted`` and their Milestone IDs.
+    ``new`` is the rows' positions in ``wanted`` and their Milestone IDs. A review row
+    has its cadence as Repeat too; other rows have no Repeat cell.
     """
     fresh, ids = new
     names = ("Milestone ID", "Contract ID", "Milestone", "Type", "Due Date")
     id_at, contract_at, title_at, type_at, due_at = (source.headers.get(k, k) for k in names)
     repeat_at = source.headers.get("Repeat", "Repeat")
-    columns = zip(
-        ids,
-        wanted.column("id")[fresh],
-        wanted.title[fresh],
-        wanted.type[fresh],
-        wanted.due[fresh].astype(object),
-        strict=True,
-    )
-    rows = [
-        {id_at: milestone, contract_at: contract, title_at: title, type_at: kind, due_at: due}
-        for milestone, contract, title, kind, due in columns
-    ]
-    repeats = wanted.repeat[fresh]
-    for at in np.flatnonzero(repeats.astype(bool)).tolist():  # review rows: their cadence
-        rows[at][repeat_at] = repeats[at]
-    return rows
+    columns = {
+        id_at: np.asarray(ids, dtype=object),
+        contract_at: wanted.column("id")[fresh],
+        title_at: wanted.title[fresh],
+        type_at: wanted.type[fresh],
+        due_at: wanted.due[fresh],
+        repeat_at: wanted.repeat[fresh],
+    }
+    return NewRows(columns, sparse=repeat_at)

@@ -7,9 +7,12 @@ and Log rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import overload
 
+import numpy as np
 import pandas as pd
 
 from ..cells.recurrence import Rule
@@ -39,8 +42,56 @@ class Derived:
     contracts: pd.DataFrame
     milestones: pd.DataFrame
     changes: list[Change] = field(default_factory=list)
-    new_rows: list[dict[str, object]] = field(default_factory=list)
+    new_rows: Sequence[dict[str, object]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+class NewRows(Sequence[dict[str, object]]):
+    """New rows for the Milestones tab, each read as its cells by the sheet's headers.
+
+    Held as columns (one array per header, equally long) and made into a dict per row
+    only when read, by the write-back: a first run adds hundreds of thousands of auto
+    rows, and a run that writes nothing back need not make their dicts. A cell of the
+    ``sparse`` column is left out of its row where it is blank (falsy), as a Repeat
+    that only review rows have. A column of days (``datetime64[D]``) reads as dates.
+    """
+
+    def __init__(self, columns: dict[str, np.ndarray], sparse: str | None = None) -> None:
+        self.columns = columns
+        self.sparse = sparse
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()), ()))
+
+    @overload
+    def __getitem__(self, at: int) -> dict[str, object]: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[dict[str, object]]: ...
+
+    def __getitem__(self, at: int | slice) -> dict[str, object] | list[dict[str, object]]:
+        if isinstance(at, slice):
+            return list(self._rows(at))
+        if not -len(self) <= at < len(self):
+            raise IndexError(at)
+        at %= len(self)
+        return next(self._rows(slice(at, at + 1)))
+
+    def __iter__(self) -> Iterator[dict[str, object]]:
+        return self._rows(slice(None))
+
+    def cells(self, header: str) -> list[object]:
+        """Each row's cell under ``header``, None where the row has none (as ``dict.get``)."""
+        if header not in self.columns:
+            return [None] * len(self)
+        cells = self.columns[header].tolist()
+        return [c if c else None for c in cells] if header == self.sparse else cells
+
+    def _rows(self, part: slice) -> Iterator[dict[str, object]]:
+        names = list(self.columns)
+        columns = [self.columns[name][part].tolist() for name in names]  # days: dates
+        for cells in zip(*columns, strict=True):
+            yield {n: c for n, c in zip(names, cells, strict=True) if c or n != self.sparse}
 
 
 @dataclass(frozen=True)
