@@ -58,7 +58,7 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
     _cancel_gone(derived, auto, wanted_ids, history)
     if len(fresh):
         every = len(fresh) == len(wanted_ids)  # a first run: every wanted row is new, in order
-        fresh_ids = wanted_ids if every else [wanted_ids[i] for i in fresh.tolist()]
+        fresh_ids = wanted_ids if every else wanted_ids[fresh]
         new = _new_columns(wanted, (fresh, fresh_ids), source, settings)
         if CONTRACT_AT in frame:  # each new row's contract is known: no ID looked up
             new[CONTRACT_AT] = derived.contracts.index.get_indexer(wanted.terms.index)[
@@ -79,7 +79,7 @@ def _to_follow(
     return here[moved | replanned]
 
 
-def _fresh(wanted: Wanted, ids: list[str], at: np.ndarray, history: History) -> np.ndarray:
+def _fresh(wanted: Wanted, ids: np.ndarray, at: np.ndarray, history: History) -> np.ndarray:
     """The wanted rows not in the sheet, unless that occurrence is recorded done."""
     new = np.flatnonzero(at < 0)
     if not history.completed:
@@ -159,7 +159,7 @@ def _replan_cells(
 
 
 def _cancel_gone(
-    derived: Derived, auto: np.ndarray, wanted_ids: list[str], history: History
+    derived: Derived, auto: np.ndarray, wanted_ids: np.ndarray, history: History
 ) -> None:
     """Cancel open auto rows an active contract's terms no longer call for, logged once."""
     frame = derived.milestones
@@ -190,7 +190,7 @@ def _cancel_gone(
 
 
 def _new_columns(
-    wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource, settings: Settings
+    wanted: Wanted, new: tuple[np.ndarray, np.ndarray], source: RowSource, settings: Settings
 ) -> dict[str, object]:
     """The new auto rows as milestones' columns, so this run evaluates them too.
 
@@ -233,7 +233,7 @@ def _new_columns(
     }
 
 
-def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSource) -> NewRows:
+def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, np.ndarray], source: RowSource) -> NewRows:
     """The person-visible cells of each new auto row, by the sheet's own headers.
 
     ``new`` is the rows' positions in ``wanted`` and their Milestone IDs. A review row
@@ -244,7 +244,7 @@ def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, list[str]], source: RowSo
     id_at, contract_at, title_at, type_at, due_at = (source.headers.get(k, k) for k in names)
     repeat_at = source.headers.get("Repeat", "Repeat")
     columns = {
-        id_at: np.asarray(ids, dtype=object),
+        id_at: ids,
         contract_at: wanted.column("id")[fresh],
         title_at: wanted.title[fresh],
         type_at: wanted.type[fresh],

@@ -63,10 +63,11 @@ class Wanted:
     replanned: np.ndarray
 
     @property
-    def ids(self) -> list[str]:
-        """Each wanted row's Milestone ID."""
+    def ids(self) -> np.ndarray:
+        """Each wanted row's Milestone ID, as an object array (the new rows' column as it is)."""
         contract_ids = self.terms["id"].to_numpy(dtype=object)[self.at]
-        return [f"{c}/{s}" for c, s in zip(contract_ids, self.suffix, strict=True)]
+        made = (f"{c}/{s}" for c, s in zip(contract_ids, self.suffix, strict=True))
+        return np.fromiter(made, dtype=object, count=len(contract_ids))
 
     def column(self, name: str) -> np.ndarray:
         """A contract column, one value per wanted row."""
