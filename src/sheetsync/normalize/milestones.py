@@ -99,22 +99,29 @@ def _contract_ids(table: Table, contracts: pd.DataFrame) -> tuple[Coded, np.ndar
     """The Contract ID column as texts, and the Contracts row of each of its distinct texts.
 
     The column is coded with the contracts' own IDs first (``Table.code_among``): a cell
-    that is one of them needs no lookup; only the other cells' texts are looked up.
+    that is one of them needs no lookup. Every other cell is none of the IDs, so only
+    those whose text is not the cell itself (padded, a number, blank) are looked up.
     """
     usable, ids = _usable_ids(contracts)
     if not table.code_among("Contract ID", ids):
         texts = column_texts(table, "Contract ID")
         return texts, _contract_rows(usable, ids, texts.values)
     texts = column_texts(table, "Contract ID")
-    others = _contract_rows(usable, ids, texts.values[len(ids) :])
-    return texts, np.concatenate([usable, others])
+    others = texts.values[len(ids) :]
+    cells = table.distinct("Contract ID").values[len(ids) : len(texts.values)]  # NaN's slot cut
+    changed = np.flatnonzero(np.asarray(others != cells, dtype=np.bool_))
+    rows = np.full(len(others), -1, dtype=usable.dtype)
+    if len(changed):
+        rows[changed] = _contract_rows(usable, ids, others[changed])
+    return texts, np.concatenate([usable, rows])
 
 
 def _usable_ids(contracts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The Contracts rows a Contract ID can find (on one row only, not blank), and their IDs."""
     usable = np.flatnonzero(~contracts["duplicate"].to_numpy(dtype=bool))
     ids = contracts["id"].to_numpy(dtype=object)[usable]
-    return usable[ids != ""], ids[ids != ""]
+    named = np.asarray(ids != "", dtype=np.bool_)
+    return usable[named], ids[named]
 
 
 def _contract_rows(usable: np.ndarray, ids: np.ndarray, texts: np.ndarray) -> np.ndarray:
