@@ -84,6 +84,18 @@ def test_rows_of_every_length_read_each_cell_as_typed() -> None:
         assert all(c is t for c, t in zip(cells, typed, strict=True) if c is not None)
 
 
+def test_one_short_or_one_long_row_among_thousands_reads_as_on_its_own() -> None:
+    """Thousands of rows of one length and, deep among them, one short row (it reads None
+    past its end) or one long row (it keeps its known cells, the rest stay in place)."""
+    rows = [["C-1", "Lease", "a@example.com", 46000, "mine"] for _ in range(3000)]
+    short = table(*rows[:2222], ["C-2", "NDA"], *rows[2223:])
+    assert short.get("Owner").tolist()[2221:2224] == ["a@example.com", None, "a@example.com"]
+    long = ["C-3", "Deal", "b@example.com", 46001, "mine", "past the header"]
+    found = table(*rows[:2777], long, *rows[2778:])
+    assert found.get("End Date").tolist()[2776:2779] == [46000, 46001, 46000]
+    assert found.get("Contract").tolist()[2776:2779] == ["Lease", "Deal", "Lease"]
+
+
 def test_a_column_the_tab_lacks_reads_blank_on_every_row() -> None:
     """Risk is not in the header: every row reads None, no error."""
     found = table(contract("C-1"), contract("C-2"))
