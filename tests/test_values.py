@@ -248,3 +248,12 @@ def test_factorize_objects_codes_equal_tuples_alike_whether_shared_or_not() -> N
     assert factorize_objects(block[:, 0])[0].tolist() == codes.tolist()  # a column of a block
     empty, none = factorize_objects(np.asarray([], dtype=object))
     assert (empty.tolist(), none) == ([], [])
+
+
+def test_an_object_array_holds_each_item_whole() -> None:
+    """Tuples, lists, arrays and blanks each become one cell, in order, none looked into."""
+    items = [(1, 2), (), [3], np.asarray([4, 5]), None, "x"]
+    cells = object_array(items)
+    assert cells.shape == (6,) and cells.dtype == object
+    assert all(cell is item for cell, item in zip(cells.tolist(), items, strict=True))
+    assert object_array([]).shape == (0,)
