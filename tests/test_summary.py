@@ -91,6 +91,27 @@ def test_sections_list_what_each_promises() -> None:
     assert content["month"] == "December 2026" and content["last_month"] == "November 2026"
 
 
+def test_a_listed_milestone_is_a_plain_dict_of_its_fields() -> None:
+    """Each listed row is a dict like any other (templates, ``--json``), its keys in order."""
+    (note,) = planned()
+    (record,) = (note.summary or {})["overdue"]
+    fields = {
+        "milestone_id": "M-1",
+        "contract_id": "C-1",
+        "contract": "Globex MSA",
+        "title": "Pay",
+        "type": "payment",
+        "due": dt.date(2026, 11, 20),
+        "days_left": -11,
+        "status": "Overdue",
+        "row": 2,
+        "link": None,
+        "problems": "",
+        "what": "M-1 Pay",
+    }
+    assert type(record) is dict and record == fields and list(record) == list(fields)
+
+
 def test_the_chart_counts_open_milestones_due_each_coming_month() -> None:
     """This month and the next five: December and January each hold one open milestone."""
     (note,) = planned()
