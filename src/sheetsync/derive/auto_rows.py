@@ -17,7 +17,7 @@ from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
 from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, MOVED
 from .appending import appended
-from .auto_wanted import AutoRow, Wanted, desired, review_rule, usable
+from .auto_wanted import TYPES, AutoRow, Wanted, desired, review_rule, usable
 from .changes import (
     Change,
     DeriveContext,
@@ -198,39 +198,44 @@ def _new_columns(
     """
     fresh, ids = new
     n = len(fresh)
-    types = wanted.type[fresh]
+    kinds = wanted.kind[fresh]
     owners = wanted.column("owners")[fresh]
     contract_ids = wanted.column("id")[fresh]
-    codes, kinds = pd.factorize(types)  # three kinds: each read from Settings once
-    lead_days = np.empty(len(kinds), dtype=object)
-    for at, kind in enumerate(kinds):  # one by one: a ladder is a tuple, not an axis
+    lead_days = np.empty(len(TYPES), dtype=object)
+    lead_from = np.empty(len(TYPES), dtype=object)
+    for at in np.flatnonzero(np.bincount(kinds, minlength=len(TYPES))).tolist():  # kinds made
+        kind = TYPES[at]  # each read from Settings once; one by one: a ladder is a tuple
         lead_days[at] = settings.lead_days[kind]
-    lead_from = np.array(
-        ["setting" if t in settings.remind_set else "default" for t in kinds], dtype=object
-    )
-    none = np.empty(n, dtype=object)
-    none.fill(())
+        lead_from[at] = "setting" if kind in settings.remind_set else "default"
+    none = _all(n, ())
     return {
         "row": np.arange(source.next_row, source.next_row + n, dtype=np.int64),
         "id": ids,
         "new_id": np.zeros(n, dtype=bool),
         "contract_id": contract_ids,
         "title": wanted.title[fresh],
-        "type": types,
+        "type": TYPES.take(kinds),
         "due": wanted.due[fresh],
         "owners": owners,
         "escalate_to": none,
-        "lead_days": lead_days[codes],
-        "lead_from": lead_from[codes],
+        "lead_days": lead_days.take(kinds),
+        "lead_from": lead_from.take(kinds),
         "repeat": wanted.repeat[fresh],
         "done": np.zeros(n, dtype=bool),
         "completed_on": np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"),
-        "notes": np.full(n, "", dtype=object),
-        "source": np.full(n, AUTO, dtype=object),
+        "notes": _all(n, ""),
+        "source": _all(n, AUTO),
         "blocked": ~owners.astype(bool),  # no owner: an empty tuple
         "cancelled": np.zeros(n, dtype=bool),
         "department": wanted.column("department")[fresh],
     }
+
+
+def _all(n: int, value: object) -> np.ndarray:
+    """``n`` cells all holding ``value`` (ndarray.fill: quicker than np.full for an object)."""
+    cells = np.empty(n, dtype=object)
+    cells.fill(value)
+    return cells
 
 
 def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, np.ndarray], source: RowSource) -> NewRows:
@@ -247,7 +252,7 @@ def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, np.ndarray], source: RowS
         id_at: ids,
         contract_at: wanted.column("id")[fresh],
         title_at: wanted.title[fresh],
-        type_at: wanted.type[fresh],
+        type_at: TYPES.take(wanted.kind[fresh]),
         due_at: wanted.due[fresh],
         repeat_at: wanted.repeat[fresh],
     }

@@ -23,6 +23,8 @@ from .changes import DeriveContext, Derived, status_shown
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
 _KINDS = (("notice", "notice"), ("expiry", "expiration"), ("review", "review"))  # suffix, type
+TYPES = np.array([t for _, t in _KINDS], dtype=object)  # each kind's Type, by its number
+_SLASHED = np.array([f"/{s}" for s, _ in _KINDS], dtype=object)  # what a kind's ID ends with
 _TERMS = ("id", "name", "owners", "department", "row", "auto_renew", "review_every", "risk")
 _DAYS = ("notice_deadline", "term_end", "start")
 
@@ -50,13 +52,13 @@ class Wanted:
     """The wanted auto rows in the order the terms list them (by contract, then kind).
 
     ``at`` is each row's contract as a position in ``terms`` (the usable contracts);
-    every other field is one value per wanted row; ``due`` is ``datetime64[D]``.
+    ``kind`` each row's kind as a number (notice 0, expiry 1, review 2: its place in
+    ``TYPES``); every other field is one value per wanted row; ``due`` is ``datetime64[D]``.
     """
 
     terms: pd.DataFrame
     at: np.ndarray
-    suffix: np.ndarray
-    type: np.ndarray
+    kind: np.ndarray
     title: np.ndarray
     due: np.ndarray
     repeat: np.ndarray
@@ -66,8 +68,7 @@ class Wanted:
     def ids(self) -> np.ndarray:
         """Each wanted row's Milestone ID, as an object array (the new rows' column as it is)."""
         contract_ids = self.terms["id"].to_numpy(dtype=object)[self.at]
-        made = (f"{c}/{s}" for c, s in zip(contract_ids, self.suffix, strict=True))
-        return np.fromiter(made, dtype=object, count=len(contract_ids))
+        return contract_ids + _SLASHED.take(self.kind)  # texts (as normalize reads IDs), joined
 
     def column(self, name: str) -> np.ndarray:
         """A contract column, one value per wanted row."""
@@ -78,8 +79,8 @@ class Wanted:
         contract = _terms(self.terms.iloc[[int(self.at[i])]])
         return AutoRow(
             next(contract.itertuples(index=False)),
-            str(self.suffix[i]),
-            str(self.type[i]),
+            _KINDS[self.kind[i]][0],
+            _KINDS[self.kind[i]][1],
             str(self.title[i]),
             self.due[i].astype(object),
             str(self.repeat[i]),
@@ -109,10 +110,8 @@ def desired(derived: Derived, existing: dict[str, int], context: DeriveContext) 
     at = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])
     order = np.lexsort((kind, at))
-    suffixes = np.array([s for s, _ in _KINDS], dtype=object)[kind[order]]
-    types = np.array([t for _, t in _KINDS], dtype=object)[kind[order]]
     field = [np.concatenate([p[i] for p in parts])[order] for i in range(1, 5)]
-    return Wanted(terms, at[order], suffixes, types, *field)
+    return Wanted(terms, at[order], kind[order], *field)
 
 
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -121,7 +120,8 @@ _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def _part(at: np.ndarray, titles: list[str], due: np.ndarray) -> _Part:
     """Positions, titles, due days, blank Repeat, not re-planned."""
     n = len(at)
-    blank = np.full(n, "", dtype=object)
+    blank = np.empty(n, dtype=object)
+    blank.fill("")  # ndarray.fill: quicker than np.full for an object
     return at, np.array(titles, dtype=object), due, blank, np.zeros(n, dtype=bool)
 
 
