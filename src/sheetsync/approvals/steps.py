@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells.addresses import Address, allowed_split
+from ..derive.auto_wanted import has_id
 from ..derive.changes import Change, DeriveContext, Derived, RowSource, occurrence_cells
 from ..derive.contract_rows import CONTRACT_AT
 from ..keys import added_key, moved_key, opened_key, step_cancelled_key
@@ -85,7 +86,7 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
     gone = cancelled_steps(history.recorded, frame, candidates)
     by_contract = existing_steps(frame, gone, source, candidates)
     contracts = derived.contracts
-    usable = (contracts["id"] != "") & ~contracts["duplicate"]
+    usable = has_id(contracts) & ~contracts["duplicate"]
     # A contract with no steps that is not under approval has nothing to reconcile.
     usable &= contracts["status"].isin(UNDER_APPROVAL) | contracts["id"].isin(list(by_contract))
     for c in contracts[usable].itertuples(index=False):
