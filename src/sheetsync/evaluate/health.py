@@ -8,7 +8,7 @@ import pandas as pd
 from ..approvals.hold import approval_health, in_approval
 from ..derive.contract_rows import CONTRACT_AT
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
-from ..values import iso_days, with_slot
+from ..values import factorize_objects, iso_days, with_slot
 
 # Health texts by the code ``contract_health`` picks: each row holds one of these objects.
 _HEALTH = np.array([INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, ON_TRACK], dtype=object)
@@ -17,8 +17,8 @@ _HEALTH = np.array([INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, ON_TRACK], dty
 def contract_health(contracts: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
     """Add ``health`` and ``next_milestone`` columns to ``contracts`` (a new frame)."""
     frame = contracts.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    status_codes, statuses = pd.factorize(milestones["status"].to_numpy(dtype=object))
-    statuses = list(statuses)
+    # A few status texts, each one object on every row: told apart by object, then by text.
+    status_codes, statuses = factorize_objects(milestones["status"].to_numpy(dtype=object))
 
     def hits(*wanted: str) -> np.ndarray:
         """Per milestone, whether its status is one of ``wanted``."""
