@@ -7,9 +7,9 @@ writes a Problem's sentence only for the rows that have one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 from ..cells.addresses import Address, allowed_split, parse_addresses, why_not
 from ..cells.dates import MOVING, UNCOMPUTED, parse_date_values
 from ..cells.text import cell_text, printable
-from ..model import Grid
+from ..model import Cell, Grid
 from ..problems import Problem
 from ..schema import Column
 from ..values import (
@@ -59,9 +59,8 @@ class Table:
         """Locate ``columns`` in row 1 and extract them, dropping wholly blank rows."""
         header = list(grid[0]) if grid else []
         index = locate(header, columns, tab)
-        data = grid[1:]
-        cells = _columns(data, index)
-        keep, coded = _non_blank(cells, len(data))
+        cells = _columns(grid, index)
+        keep, coded = _non_blank(cells, max(len(grid) - 1, 0))
         numbers = np.flatnonzero(keep) + 2
         rows = numbers.tolist()
         if keep.all():
@@ -102,8 +101,9 @@ class Table:
         return coded is not None
 
 
-def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
-    """Each located column as an object array; short rows read as None past their end.
+def _columns(grid: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
+    """Each located column of the rows below the header as an object array; short rows
+    read as None past their end.
 
     The rows are made one length (most already are) and their cells read in one pass
     into a block of rows, the very cell objects kept. When the located columns are at
@@ -112,36 +112,35 @@ def _columns(data: Grid, index: dict[str, int]) -> dict[str, np.ndarray]:
     out, so the other columns' cells are not held.
     """
     width = max(index.values(), default=-1) + 1
-    if not data or not width:
-        return {name: np.full(len(data), None, dtype=object) for name in index}
-    even = _even(data, width)
-    length = len(even[0])
-    cells = np.fromiter(chain.from_iterable(even), dtype=object, count=len(even) * length)
-    block = cells.reshape(len(even), length)
+    count = max(len(grid) - 1, 0)
+    if not count or not width:
+        return {name: np.full(count, None, dtype=object) for name in index}
+    rows, length = _even(grid, width)
+    cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=count * length)
+    block = cells.reshape(count, length)
     if 2 * len(index) >= length:
         return {name: block[:, i] for name, i in index.items()}
     return {name: np.ascontiguousarray(block[:, i]) for name, i in index.items()}
 
 
-def _even(data: Grid, width: int) -> Grid:
-    """``data`` with every row one length: the commonest length of at least ``width``.
+def _even(grid: Grid, width: int) -> tuple[Iterable[list[Cell]], int]:
+    """The rows below the header, each one length, and that length: the commonest length
+    of at least ``width``.
 
     Shorter rows are padded with None and longer ones cut, so a row is copied only
-    when its length is not the one most rows have.
+    when its length is not the one most rows have. When every row has it (most tabs),
+    the rows are read from the grid itself: no list of them is made.
     """
-    alike = set(map(len, data))  # mostly one length: told without an array of lengths
+    alike = set(map(len, islice(grid, 1, None)))  # one length: told without an array
     if len(alike) == 1 and min(alike) >= width:
-        return data
+        return islice(grid, 1, None), min(alike)
+    data = grid[1:]
     lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
     common = max(width, int(np.bincount(lengths).argmax()))
-    odd = np.flatnonzero(lengths != common)
-    if not len(odd):
-        return data
-    data = list(data)
-    for k in odd.tolist():
+    for k in np.flatnonzero(lengths != common).tolist():
         row = data[k]
         data[k] = [*row, *[None] * (common - len(row))] if len(row) < common else row[:common]
-    return data
+    return data, common
 
 
 def _non_blank(cells: dict[str, np.ndarray], length: int) -> tuple[np.ndarray, dict[str, Coded]]:
