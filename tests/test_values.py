@@ -257,3 +257,17 @@ def test_an_object_array_holds_each_item_whole() -> None:
     assert cells.shape == (6,) and cells.dtype == object
     assert all(cell is item for cell, item in zip(cells.tolist(), items, strict=True))
     assert object_array([]).shape == (0,)
+
+
+def test_a_column_of_one_value_is_that_very_value_on_every_row() -> None:
+    """One distinct value (a text, an owners tuple, a blank) is that object on every row;
+    a column with one other row reads that row's own value there."""
+    owners = (("Jane", "jane@example.com"),)
+    for value in ("manual", owners, None, ""):
+        column = Coded(np.zeros(5000, dtype=np.intp), object_array([value])).array()
+        assert len(column) == 5000 and all(cell is value for cell in column.tolist())
+    codes = np.zeros(5000, dtype=np.intp)
+    codes[4321] = 1
+    column = Coded(codes, object_array(["manual", owners])).array()
+    assert column[4321] is owners and column[4320] == column[4322] == "manual"
+    assert Coded(np.zeros(0, dtype=np.intp), object_array(["x"])).array().tolist() == []

@@ -301,6 +301,10 @@ class Coded:
 
     def array(self) -> np.ndarray:
         """The column, one object per row."""
+        if len(self.values) == 1:  # one value on every row (a column the tab lacks): filled
+            column = np.empty(len(self.codes), dtype=object)  # quicker than a lookup per row
+            column.fill(self.values[0])
+            return column
         return self.values.take(self.codes)
 
     def series(self) -> pd.Series:
