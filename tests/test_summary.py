@@ -194,3 +194,13 @@ def test_among_answers_as_isin() -> None:
     for members in ([7, 5, 0], [], [99], [-3, 12, 12]):
         known = np.asarray(members, dtype=np.int64)
         assert _among(values, known).tolist() == np.isin(values, known).tolist()
+
+
+def test_among_answers_as_isin_by_table_or_by_search() -> None:
+    """Numbers close together (read from a table) or far apart (searched): as ``np.isin``."""
+    rng = np.random.default_rng(7)
+    for spread in (50, 10**12):
+        values = rng.integers(-spread, spread, 400)
+        members = np.concatenate([values[::37], rng.integers(-spread, spread, 20)])
+        assert _among(values, members).tolist() == np.isin(values, members).tolist()
+        assert not _among(values[:0], members).any() and len(_among(values[:0], members)) == 0

@@ -156,10 +156,18 @@ def _owner_pairs(
 
 
 def _among(values: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """Per value, whether it is one of ``members`` (``np.isin``, found in the sorted members:
-    the values are many, the members few)."""
-    if not len(members):
+    """Per value, whether it is one of ``members`` (``np.isin``): read from a table of every
+    number between the least and the greatest when it is not much longer than the values
+    (owner codes × owners mostly are), else found in the sorted members (the values are
+    many, the members few)."""
+    if not len(members) or not len(values):
         return np.zeros(len(values), dtype=bool)
+    low = min(int(values.min()), int(members.min()))
+    span = max(int(values.max()), int(members.max())) - low + 1
+    if span <= 16 * len(values):  # a table's bytes: at most twice the values'
+        table = np.zeros(span, dtype=bool)
+        table[members - low] = True
+        return table[values - low]
     known = np.sort(members)
     at = np.minimum(np.searchsorted(known, values), len(known) - 1)
     return np.asarray(known[at] == values, dtype=bool)
