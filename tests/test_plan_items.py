@@ -15,12 +15,19 @@ from conftest import TODAY, days, milestone, tracker_grids
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cells.addresses import Address
 from sheetsync.derive.contract_rows import CONTRACT_AT
+from sheetsync.keys import milestone_key
 from sheetsync.normalize.ledger import Ledger
 from sheetsync.pipeline import RunOptions, prepare
 from sheetsync.plan import Item, PlanContext, plan_notifications
 from sheetsync.plan.emails import Found, group_emails
 from sheetsync.plan.notification import items
-from sheetsync.plan.stages import RowContracts, contract_names, first_contract_rows, places
+from sheetsync.plan.stages import (
+    RowContracts,
+    contract_names,
+    due_now,
+    first_contract_rows,
+    places,
+)
 from sheetsync.schema import DIGEST
 
 JANE = (Address("Jane", "jane@example.com"),)
@@ -128,6 +135,31 @@ def test_a_contract_row_without_an_id_is_no_rows_contract() -> None:
     contracts = pd.DataFrame({"id": ["C-001", None], "name": ["Acme MSA", "Nameless"]})
     found = RowContracts(contract_names(contracts), np.asarray([None, "C-001"], dtype=object))
     assert found.names[found.at(np.arange(2))].tolist() == ["", "Acme MSA"]
+
+
+def test_keys_due_now_are_each_rows_milestone_key() -> None:
+    """Each row's key due now reads as ``milestone_key`` of its kind, ID, due date and stage,
+    whichever stages and dates the other rows share."""
+    frame = pd.DataFrame(
+        {
+            "id": ["M-1", "M-2", "M-3", "M-4", "M-5"],
+            "due": pd.to_datetime(
+                ["2027-03-08", "2027-03-08", "2026-11-01", "2027-01-10", "2026-12-01"]
+            ),
+            "stage": [7, 30, -1, 7, 0],
+            "overdue_n": [0, 0, 12, 0, 0],
+            "level": [0, 0, 2, 0, 0],
+        }
+    )
+    due = due_now(frame, "notice")
+    assert due.keys == [
+        milestone_key("reminder", "M-1", dt.date(2027, 3, 8), 7),
+        milestone_key("reminder", "M-2", dt.date(2027, 3, 8), 30),
+        milestone_key("overdue", "M-3", dt.date(2026, 11, 1), 12),
+        milestone_key("reminder", "M-4", dt.date(2027, 1, 10), 7),
+        milestone_key("reminder", "M-5", dt.date(2026, 12, 1), 0),
+    ]
+    assert due_now(frame, "escalation").keys == ["escalation:M-3:2026-11-01:2"]
 
 
 def test_a_doubled_contract_id_is_named_by_its_first_row() -> None:

@@ -67,9 +67,13 @@ def milestone_key(kind: str, milestone: str, due: dt.date | str, stage: object) 
 
 
 def milestone_keys(
-    kinds: Iterable[str], milestones: Iterable[object], dues: Iterable[str], stages: Iterable[int]
+    kinds: Iterable[str],
+    milestones: Iterable[object],
+    dues: Iterable[str],
+    stages: Iterable[int | str],
 ) -> list[str]:
-    """``milestone_key`` of each row, for columns of equal length (dates already as text)."""
+    """``milestone_key`` of each row, for columns of equal length (dates already as text;
+    stages as numbers or as their text)."""
     return [f"{k}:{m}:{d}:{s}" for k, m, d, s in zip(kinds, milestones, dues, stages, strict=True)]
 
 

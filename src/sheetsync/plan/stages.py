@@ -171,7 +171,7 @@ def due_now(milestones: pd.DataFrame, which: str) -> Due:
     stages = stage[pos]
     ids = milestones["id"].to_numpy(dtype=object)[pos]
     due = _day_texts(milestones["due"].to_numpy()[pos])
-    keys = milestone_keys(kinds, ids, due, stages.tolist())
+    keys = milestone_keys(kinds, ids, due, _number_texts(stages))
     return Due(pos, kinds, stages, keys)
 
 
@@ -180,6 +180,13 @@ def _day_texts(due: np.ndarray) -> list[str]:
     days = due.astype("datetime64[D]")
     codes, distinct = pd.factorize(days)
     texts = np.asarray([str(d) for d in distinct.astype("datetime64[D]")], dtype=object)
+    return texts[codes].tolist() if len(texts) else []
+
+
+def _number_texts(numbers: np.ndarray) -> list[str]:
+    """Each whole number as text, writing each distinct number once (a key's stage)."""
+    codes, distinct = pd.factorize(numbers)
+    texts = np.asarray([str(n) for n in distinct.tolist()], dtype=object)
     return texts[codes].tolist() if len(texts) else []
 
 
