@@ -160,6 +160,9 @@ def test_keys_due_now_are_each_rows_milestone_key() -> None:
         milestone_key("reminder", "M-5", dt.date(2026, 12, 1), 0),
     ]
     assert due_now(frame, "escalation").keys == ["escalation:M-3:2026-11-01:2"]
+    kept = due.take(np.asarray([False, True, True, False, True]))
+    assert kept.ids.tolist() == ["M-2", "M-3", "M-5"] and kept.pos.tolist() == [1, 2, 4]
+    assert [key.split(":")[1] for key in kept.keys] == kept.ids.tolist()
 
 
 def test_a_doubled_contract_id_is_named_by_its_first_row() -> None:

@@ -142,16 +142,18 @@ def contract_names(contracts: pd.DataFrame, first: np.ndarray | None = None) -> 
 @dataclass
 class Due:
     """Milestone rows with a current stage of one kind: positions (in row order), kinds,
-    stages, keys."""
+    stages, keys, and the Milestone IDs the keys were made of (kept for the items)."""
 
     pos: np.ndarray
     kinds: list[str]
     stages: np.ndarray
     keys: list[str]
+    ids: np.ndarray
 
     def take(self, keep: np.ndarray) -> Due:
         kinds, keys = np.asarray(self.kinds, dtype=object), np.asarray(self.keys, dtype=object)
-        return Due(self.pos[keep], kinds[keep].tolist(), self.stages[keep], keys[keep].tolist())
+        stages, ids = self.stages[keep], self.ids[keep]
+        return Due(self.pos[keep], kinds[keep].tolist(), stages, keys[keep].tolist(), ids)
 
 
 _NOTICES = np.asarray([REMINDER, OVERDUE_NOTICE], dtype=object)  # a kind's one text, shared
@@ -172,7 +174,7 @@ def due_now(milestones: pd.DataFrame, which: str) -> Due:
     ids = milestones["id"].to_numpy(dtype=object)[pos]
     due = _day_texts(milestones["due"].to_numpy()[pos])
     keys = milestone_keys(kinds, ids, due, _number_texts(stages))
-    return Due(pos, kinds, stages, keys)
+    return Due(pos, kinds, stages, keys, ids)
 
 
 def _day_texts(due: np.ndarray) -> list[str]:
@@ -219,14 +221,14 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
 
     stamps = milestones["due"].to_numpy()[due.pos]
     left = milestones["days_left"].to_numpy(dtype=np.int64, na_value=0)[due.pos]
-    ids, types = taken("id"), taken("type")
+    types = taken("type")
     rows = milestones["row"].to_numpy()[due.pos].tolist()
     links = context.link_for_row
     made = items(
         {
             "key": due.keys,
             "kind": due.kinds,
-            "milestone_id": ids.tolist(),
+            "milestone_id": due.ids.tolist(),
             "contract_id": taken("contract_id").tolist(),
             "contract": planning.names_at(due.pos),
             "title": taken("title").tolist(),
@@ -241,7 +243,7 @@ def stage_items(planning: Planning, due: Due) -> tuple[list[Item], np.ndarray]:
         }
     )
     ranks = planning.id_ranks[due.pos]  # due.pos is in row order
-    order = np.lexsort((ranks, stamps, left)) if len(ids) else np.zeros(0, int)
+    order = np.lexsort((ranks, stamps, left)) if len(ranks) else np.zeros(0, int)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return made, rank
