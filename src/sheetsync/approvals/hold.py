@@ -57,6 +57,8 @@ def approval_health(contracts: pd.DataFrame, health: np.ndarray) -> np.ndarray:
     if "approval" not in contracts:
         return health
     approved = np.asarray(_approval(contracts) == "approved", dtype=bool)
+    if not approved.any():  # none approved (most runs): every Health as it is, none compared
+        return health
     return np.where(approved & (health != NEEDS_ATTENTION), APPROVED_HEALTH, health)
 
 
