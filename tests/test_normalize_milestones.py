@@ -227,13 +227,18 @@ def test_one_padded_or_numeric_contract_id_among_thousands_finds_its_contract() 
     """Among thousands of exact IDs, the one row whose Contract ID is padded and the one
     typed as a number (the contract's ID being that number) find their contracts; an
     unknown ID that is already its own text is still not found."""
-    contracts_grid: Grid = [*CONTRACTS_GRID, ["7", "Numbered", "ann@example.com", "IT", ""]]
+    contracts_grid: Grid = [
+        *CONTRACTS_GRID,
+        ["7", "Numbered", "ann@example.com", "IT", ""],
+        ["C-8", "Padded department", "ann@example.com", " IT ", ""],
+    ]
     cells = ["C-1", "C-2", "C-3"] * 1000
-    cells[1777], cells[2345], cells[2346] = " C-3 ", 7.0, "C-77"
+    cells[1777], cells[2345], cells[2346], cells[2998] = " C-3 ", 7.0, "C-77", "C-8"
     rows = [milestone(f"M-{i + 1:05d}", contract_id=c) for i, c in enumerate(cells)]
     found, problems = frame(*rows, contracts_grid=contracts_grid)
     departments = found["department"].tolist()
     assert (departments[1777], departments[2345], departments[2346]) == ("Legal", "IT", "")
+    assert departments[2997:] == ["Finance", "IT", "Legal"]
     assert found["contract_id"].tolist()[2345] == "7"
     lost = [(p.row, p.message) for p in problems if p.column == "Contract ID"]
     assert lost == [(2348, "Contract ID C-77 is not in the Contracts tab")]

@@ -131,10 +131,11 @@ def _contract_rows(usable: np.ndarray, ids: np.ndarray, texts: np.ndarray) -> np
     return np.append(usable, -1)[at]  # -1 (not found) reads the -1 after the last
 
 
-def _by_contract(column: pd.Series, pick: np.ndarray, missing: object) -> Coded:
-    """``column`` at contract rows ``pick`` (``missing`` where -1), coded by its distinct cells."""
-    codes, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
-    return Coded(np.append(codes, len(distinct))[pick], with_slot(distinct, missing))
+def _by_contract(texts: pd.Series, pick: np.ndarray, missing: object) -> Coded:
+    """A text column of the contracts at contract rows ``pick`` (``missing`` where -1), coded
+    by its distinct texts: each a few shared objects (``Coded.series``), told apart by object."""
+    codes, distinct = factorize_objects(texts.to_numpy(dtype=object))
+    return Coded(np.append(codes, len(distinct))[pick], with_slot(object_array(distinct), missing))
 
 
 def _contract_flags(
