@@ -345,4 +345,4 @@ def iso_days(dates: pd.Series, missing: object = "") -> pd.Series:
     """
     codes, days = pd.factorize(np.asarray(dates.to_numpy()).astype("datetime64[D]"))
     text = with_slot(np.asarray(days, dtype="datetime64[D]").astype(str), missing)
-    return pd.Series(text[codes], index=dates.index, dtype=object)
+    return pd.Series(text[codes], index=dates.index, dtype=object, copy=False)  # a fresh array

@@ -324,4 +324,5 @@ def strings(values: Coded, inferred: bool = True) -> pd.Series:
     """A text column in the dtype ``Series.map`` would infer: ``str`` when any row held text."""
     if not inferred:
         return values.series()
-    return pd.Series(pd.array(list(values.values), dtype="str")[values.codes])
+    texts = pd.array(list(values.values), dtype="str")[values.codes]
+    return pd.Series(texts, copy=False)  # a fresh array: pandas would copy it again

@@ -112,7 +112,8 @@ def _whole(table: Table, name: str, flags: Flagger, low: int, high: int) -> pd.S
     parsed = raw.map(lambda v: whole_count(v, low, high))
     bad = equals(parsed, None) & ~raw.none_or_empty()
     flags.flag(bad, name, quoted(name, raw, f"is not a whole number from {low} to {high}"))
-    return pd.Series(pd.array(list(parsed.values), dtype="Float64")[parsed.codes])
+    numbers = pd.array(list(parsed.values), dtype="Float64")[parsed.codes]
+    return pd.Series(numbers, copy=False)  # a fresh array: pandas would copy it again
 
 
 def _risk(table: Table, flags: Flagger) -> pd.Series:
