@@ -178,6 +178,18 @@ def test_a_doubled_contract_id_is_named_by_its_first_row() -> None:
     pd.testing.assert_series_equal(contract_names(contracts, first), kept)
 
 
+def test_a_long_tab_of_contract_ids_keeps_a_repeat_far_from_its_twin_out() -> None:
+    """A long tab of rising Contract IDs is its own first rows; an ID repeated far below its
+    first row, or a second blank, is left out as ``drop_duplicates`` leaves it out."""
+    ids = [f"C-{i:05d}" for i in range(3000)]
+    assert first_contract_rows(pd.DataFrame({"id": ids})).tolist() == list(range(3000))
+    for odd in ("C-00007", None):
+        column = pd.Series([*ids[:1500], odd, *ids[1500:2500], odd, *ids[2500:]], dtype=object)
+        kept = np.flatnonzero(~column.duplicated().to_numpy())
+        assert first_contract_rows(pd.DataFrame({"id": column})).tolist() == kept.tolist()
+        assert 2501 not in kept
+
+
 def placed(at: list[object], named: list[object] | None = None) -> np.ndarray | None:
     """``places`` of rows naming C-002, C-001, C-404, nothing and C-003 with ``at`` positions
     among C-001, C-002, C-001 again, a blank ID and C-003."""

@@ -18,7 +18,7 @@ from ..keys import milestone_keys
 from ..normalize.ledger import Ledger
 from ..normalize.settings import Settings
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import factorize_objects, first_rows, object_array, with_slot
+from ..values import all_different_texts, factorize_objects, first_rows, object_array, with_slot
 from .cells import filled
 from .notification import Item, PlanContext, items
 from .texts import TextIndex, text_ranks
@@ -128,9 +128,13 @@ def first_contract_rows(contracts: pd.DataFrame) -> np.ndarray:
     """Each Contract ID's first row, in order: the rows ``drop_duplicates("id")`` keeps.
 
     Found once per plan for the contract names, the rows' places among them and the
-    summaries' owners (each a hashing pass over every Contract ID).
+    summaries' owners. A column of all different IDs (``all_different_texts``, which reads
+    every row: mostly they rise) is its own first rows, without hashing every ID.
     """
-    return np.flatnonzero(~contracts["id"].duplicated().to_numpy(dtype=bool))
+    ids = contracts["id"]
+    if all_different_texts(ids.to_numpy(dtype=object)):
+        return np.arange(len(ids))
+    return np.flatnonzero(~ids.duplicated().to_numpy(dtype=bool))
 
 
 def contract_names(contracts: pd.DataFrame, first: np.ndarray | None = None) -> pd.Series:
