@@ -178,17 +178,20 @@ def new_milestone_rows(
     if not new_rows:
         return []
     id_header = milestone_id_header(table)
-    by_id = dict(zip(_row_ids(new_rows, id_header), new_rows, strict=True))
-    fresh = evaluated["id"].isin(list(by_id)) & (evaluated["source"] == AUTO)
+    ids = _row_ids(new_rows, id_header)
+    at = dict(zip(ids, range(len(ids)), strict=True))
+    fresh = evaluated["id"].isin(ids) & (evaluated["source"] == AUTO)
     escalation = shown.escalation[fresh] if shown.escalation is not None else None
     picked = evaluated[fresh]
     values = _system_columns(table, picked, replace(shown, problems=[]), escalation)
     rows = zip(*values.values(), strict=True) if values else iter(())
     names = list(values)
+    own = list(new_rows)
+    ours = isinstance(new_rows, NewRows)  # each of its rows is a new dict, ours to fill in
     appended = []
     for row_id, cells in zip(picked["id"].tolist(), rows, strict=True):
-        row = dict(by_id[row_id])  # its own cells first, then the system cells
-        row.update(zip(names, cells, strict=True))
+        row = own[at[row_id]] if ours else dict(own[at[row_id]])  # its own cells first
+        row.update(zip(names, cells, strict=True))  # then the system cells
         appended.append(row)
     return appended
 
