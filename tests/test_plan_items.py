@@ -23,6 +23,7 @@ from sheetsync.plan.emails import Found, group_emails
 from sheetsync.plan.notification import items
 from sheetsync.plan.stages import (
     RowContracts,
+    _day_texts,
     contract_names,
     due_now,
     first_contract_rows,
@@ -270,3 +271,11 @@ def test_emails_are_the_same_whether_recipient_lists_come_coded_or_not() -> None
         (jane_again, ["M-2"]),
         (JANE, ["M-3"]),
     ]
+
+
+def test_day_texts_give_a_missing_day_its_own_text() -> None:
+    """A NaT among the due dates is written ``NaT``, not taken for another row's day."""
+    due = np.asarray(["2026-12-01", "NaT", "2027-01-05", "2026-12-01"], dtype="datetime64[ns]")
+    assert _day_texts(due) == ["2026-12-01", "NaT", "2027-01-05", "2026-12-01"]
+    assert _day_texts(due[1:2]) == ["NaT"]
+    assert _day_texts(due[:0]) == []

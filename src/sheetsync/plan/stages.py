@@ -182,9 +182,10 @@ def due_now(milestones: pd.DataFrame, which: str) -> Due:
 
 
 def _day_texts(due: np.ndarray) -> list[str]:
-    """``YYYY-MM-DD`` for each datetime, formatting each distinct day once."""
+    """``YYYY-MM-DD`` for each datetime, formatting each distinct day once (a missing
+    day, NaT, is its own distinct value: its text is ``NaT``, as ``str`` gives it)."""
     days = due.astype("datetime64[D]")
-    codes, distinct = pd.factorize(days)
+    codes, distinct = pd.factorize(days, use_na_sentinel=False)
     texts = np.asarray([str(d) for d in distinct.astype("datetime64[D]")], dtype=object)
     return texts[codes].tolist() if len(texts) else []
 
