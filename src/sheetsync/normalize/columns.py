@@ -248,28 +248,31 @@ def equals(values: Coded, wanted: str | None) -> np.ndarray:
     return values.equals(wanted)
 
 
-def quoted(column: str, raw: Coded, reason: Sequence[object] | str) -> Coded:
-    """``Column: "cell" reason`` for each distinct cell of ``raw`` (a formula: no cell)."""
+def quoted(column: str, raw: Coded, reason: Sequence[object] | str, where: np.ndarray) -> Coded:
+    """``Column: "cell" reason`` for each distinct cell of ``raw`` held by a row ``where``
+    is true (a formula: no cell); None for the others, which no flagged row reads (most
+    cells have no problem: their sentences are not made)."""
     reasons = [reason] * len(raw.values) if isinstance(reason, str) else reason
-    shown = [
-        "" if r in (UNCOMPUTED, MOVING) else f'"{printable(cell_text(v)[:60])}" '
-        for v, r in zip(raw.values, reasons, strict=True)
+    needed = np.zeros(len(raw.values), dtype=bool)
+    needed[raw.codes[np.asarray(where, dtype=bool)]] = True
+    texts = [
+        _sentence(column, v, r) if n else None
+        for v, r, n in zip(raw.values, reasons, needed.tolist(), strict=True)
     ]
-    return Coded(
-        raw.codes,
-        np.asarray(
-            [f"{column}: {s}{r or ''}" for s, r in zip(shown, reasons, strict=True)],
-            dtype=object,
-        ),
-    )
+    return Coded(raw.codes, np.asarray(texts, dtype=object))
+
+
+def _sentence(column: str, value: object, reason: object) -> str:
+    shown = "" if reason in (UNCOMPUTED, MOVING) else f'"{printable(cell_text(value)[:60])}" '
+    return f"{column}: {shown}{reason or ''}"
 
 
 def read_dates(table: Table, name: str, locale: str | None, flags: Flagger) -> np.ndarray:
     """Column ``name`` as dates (NaT where blank or unreadable), each bad cell flagged."""
     raw = table.distinct(name)
     stamps, reasons = parse_date_values(raw.values, locale)
-    has_reason = np.asarray([r is not None for r in reasons], dtype=bool)
-    flags.flag(has_reason[raw.codes], name, quoted(name, raw, reasons))
+    has_reason = np.asarray([r is not None for r in reasons], dtype=bool)[raw.codes]
+    flags.flag(has_reason, name, quoted(name, raw, reasons, has_reason))
     return stamps[raw.codes]
 
 

@@ -88,7 +88,7 @@ def _money(table: Table, flags: Flagger, group: str) -> np.ndarray:
     raw = table.distinct("Value")
     value = raw.map(lambda v: _amount(v, group))
     bad = equals(value, None) & ~raw.none_or_empty()
-    flags.flag(bad, "Value", quoted("Value", raw, "is not an amount"))
+    flags.flag(bad, "Value", quoted("Value", raw, "is not an amount", bad))
     return np.asarray([np.nan if v is None else v for v in value.values], dtype="float64")[
         value.codes
     ]
@@ -103,7 +103,8 @@ def _amount(value: object, group: str) -> float | None:
 def _yes_no(table: Table, name: str, flags: Flagger) -> np.ndarray:
     raw = table.distinct(name)
     parsed = raw.map(lambda v: False if v in (None, "") else parse_yes_no(v))
-    flags.flag(equals(parsed, None), name, quoted(name, raw, "is not yes or no"))
+    bad = equals(parsed, None)
+    flags.flag(bad, name, quoted(name, raw, "is not yes or no", bad))
     return parsed.where(lambda v: v is True)
 
 
@@ -111,7 +112,7 @@ def _whole(table: Table, name: str, flags: Flagger, low: int, high: int) -> pd.S
     raw = table.distinct(name)
     parsed = raw.map(lambda v: whole_count(v, low, high))
     bad = equals(parsed, None) & ~raw.none_or_empty()
-    flags.flag(bad, name, quoted(name, raw, f"is not a whole number from {low} to {high}"))
+    flags.flag(bad, name, quoted(name, raw, f"is not a whole number from {low} to {high}", bad))
     numbers = pd.array(list(parsed.values), dtype="Float64")[parsed.codes]
     return pd.Series(numbers, copy=False)  # a fresh array: pandas would copy it again
 

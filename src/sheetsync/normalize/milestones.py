@@ -241,7 +241,7 @@ def _lead_days(
     parsed = raw.map(lambda v: None if v in (None, "") else parse_int_list(v))
     bad = equals(parsed, None) & ~raw.none_or_empty()
     reason = "is not days such as 30, 7, 1; using the type's default"
-    flags.flag(bad, "Remind Days", quoted("Remind Days", raw, reason))
+    flags.flag(bad, "Remind Days", quoted("Remind Days", raw, reason, bad))
     defaults = types.map(lambda t: settings.lead_days.get(t, np.nan))
     own = ~equals(parsed, None)
     chosen = Coded(  # each row's code into the distinct lead days of both
@@ -263,7 +263,8 @@ def _done(table: Table, settings: Settings, flags: Flagger) -> tuple[np.ndarray,
     raw = table.distinct("Done")
     done = raw.map(lambda v: False if v in (None, "") else parse_yes_no(v))
     reason = "is not yes or no (tick the box, or write yes); treated as not done"
-    flags.flag(equals(done, None), "Done", quoted("Done", raw, reason))
+    bad = equals(done, None)
+    flags.flag(bad, "Done", quoted("Done", raw, reason, bad))
     completed = read_dates(table, "Completed On", settings.locale, flags)
     return done.where(lambda v: v is True) | ~np.isnat(completed), completed
 
