@@ -1,16 +1,23 @@
 """Time the pure core (normalize → derive → evaluate → plan) beside a bare pandas pass.
 
-    python bench/core.py --rows 100000 --rows 1000000
+    python bench/core.py --rows 100000 --rows 1000000 [--repeats 3]
 
-Each size runs in a fresh process so its peak RSS is its own; the grids are
-built before the clock starts (reading is the backend's cost, not the core's).
-The core is called as ``pipeline.run`` calls it: numpy's huge-page advice off
-(``small_pages``), the grid held out of the garbage collector's passes, as the read
-step leaves it (``long_lived``), and what each step keeps settled there too; the
-reference runs after it in the same state. The reference
-(``reference.py``) is what a bare pandas/numpy script does over the same grid: read
-the columns, parse the due dates, compare them with today, group by owner. The last
-line printed is a JSON object.
+Both run cold, each in a fresh process of its own, as a run and a bare script do: the
+core child builds the grid, then times the core once; the reference child builds the
+same grid, then times the reference once. The two alternate, ``--repeats`` times each
+per size, and the ratio is of their median CPU seconds (the machine is shared: single
+runs swing by a fifth). Grids are built before the clock starts (reading is the
+backend's cost, not the core's). The core is called as ``pipeline.run`` calls it:
+numpy's huge-page advice off (``small_pages``), the grid held out of the garbage
+collector's passes, as the read step leaves it (``long_lived``), and what each step
+keeps settled there too; the reference runs in the same state.
+
+The core child also times the reference once more right after the core, in the same
+process, as this bench did before it ran the reference alone: printed beside the ratio
+as ``ratio_after_core`` (that reference starts warm, on pandas paths and a heap the core
+has just used). The reference (``reference.py``) is what a bare pandas/numpy script does
+over the same grid: read the columns, parse the due dates, compare them with today,
+group by owner. The last line printed is a JSON object.
 """
 
 from __future__ import annotations
@@ -19,54 +26,69 @@ import argparse
 import datetime as dt
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 TODAY = dt.date(2026, 12, 1)
 
 
-def measure(rows: int) -> dict[str, object]:
+def measure_core(rows: int) -> dict[str, object]:
     """Build a tracker of ``rows`` milestones; time the core's steps, then the reference."""
     from reference import reference_pass
-    from synthetic import synthetic_tracker
 
-    from sheetsync.model import Snapshot
     from sheetsync.pipeline import long_lived, small_pages
 
-    snapshot = Snapshot("bench", synthetic_tracker(rows, TODAY))
+    snapshot = _snapshot(rows)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with small_pages(), long_lived() as settle:
         settle()  # the grid as the run's read step leaves it: out of the collector's passes
         clock = _Stopwatch()
         emails, problems = _core(snapshot, clock, settle)
-        steps, cpu = dict(clock.wall), dict(clock.cpu)
+        steps = dict(clock.cpu)
         rss_core = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        ref_clock = _Stopwatch()
-        owners = reference_pass(snapshot.tabs, TODAY)
-        ref_clock.lap("reference")
-    total, ref_cpu = sum(steps.values()), ref_clock.cpu["reference"]
+        after = _Stopwatch()
+        reference_pass(snapshot.tabs, TODAY)
+        after.lap("reference")
     return {
-        "rows": rows,
-        "seconds": round(total, 3),
-        "rows_per_s": round(rows / total),
-        "steps_s": {k: round(v, 3) for k, v in steps.items()},
-        "cpu_s": round(sum(cpu.values()), 3),
-        "steps_cpu_s": {k: round(v, 3) for k, v in cpu.items()},
-        "cpu_us_per_row": round(sum(cpu.values()) / rows * 1e6, 3),
-        "reference_s": round(ref_clock.wall["reference"], 3),
-        "reference_cpu_s": round(ref_cpu, 3),
-        "ratio_cpu": round(sum(cpu.values()) / ref_cpu, 2),
+        "cpu_s": sum(steps.values()),
+        "wall_s": sum(clock.wall.values()),
+        "steps_cpu_s": steps,
+        "reference_after_core_cpu_s": after.cpu["reference"],
         "emails": emails,
         "problems": problems,
-        "reference_owners": owners,
         "peak_rss_mb": round(rss_core),
         "rss_before_core_mb": round(rss_before),
     }
+
+
+def measure_reference(rows: int) -> dict[str, object]:
+    """Build the same tracker; time the reference alone, in the core's state."""
+    from reference import reference_pass
+
+    from sheetsync.pipeline import long_lived, small_pages
+
+    snapshot = _snapshot(rows)
+    with small_pages(), long_lived() as settle:
+        settle()
+        clock = _Stopwatch()
+        owners = reference_pass(snapshot.tabs, TODAY)
+        clock.lap("reference")
+    return {"cpu_s": clock.cpu["reference"], "reference_owners": owners}
+
+
+def _snapshot(rows: int) -> Any:
+    from synthetic import synthetic_tracker
+
+    from sheetsync.model import Snapshot
+
+    return Snapshot("bench", synthetic_tracker(rows, TODAY))
 
 
 def _core(snapshot: object, clock: _Stopwatch, settle: Callable[[], None]) -> tuple[int, int]:
@@ -104,35 +126,80 @@ class _Stopwatch:
         self._marks = now
 
 
+def _child(kind: str, rows: int) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--rows", str(rows)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def compare(rows: int, repeats: int) -> dict[str, object]:
+    """Core and reference, each cold in its own process, alternating ``repeats`` times."""
+    cores, references = [], []
+    for _ in range(repeats):
+        cores.append(_child("core", rows))
+        references.append(_child("reference", rows))
+
+    def median(runs: list[dict[str, object]], key: str) -> float:
+        return round(statistics.median(float(r[key]) for r in runs), 3)  # type: ignore[arg-type]
+
+    core, reference = median(cores, "cpu_s"), median(references, "cpu_s")
+    after = median(cores, "reference_after_core_cpu_s")
+    steps = {
+        step: round(statistics.median(r["steps_cpu_s"][step] for r in cores), 3)  # type: ignore[index]
+        for step in cores[0]["steps_cpu_s"]  # type: ignore[attr-defined]
+    }
+    return {
+        "rows": rows,
+        "repeats": repeats,
+        "cpu_s": core,
+        "steps_cpu_s": steps,
+        "cpu_us_per_row": round(core / rows * 1e6, 3),
+        "rows_per_s": round(rows / core),
+        "reference_cpu_s": reference,
+        "ratio_cpu": round(core / reference, 2),
+        "core_runs_cpu_s": [round(float(r["cpu_s"]), 3) for r in cores],  # type: ignore[arg-type]
+        "reference_runs_cpu_s": [round(float(r["cpu_s"]), 3) for r in references],  # type: ignore[arg-type]
+        "reference_after_core_cpu_s": after,
+        "ratio_after_core": round(core / after, 2),
+        "emails": cores[0]["emails"],
+        "problems": cores[0]["problems"],
+        "reference_owners": references[0]["reference_owners"],
+        "peak_rss_mb": max(int(r["peak_rss_mb"]) for r in cores),  # type: ignore[call-overload]
+    }
+
+
 def _line(result: dict[str, object]) -> str:
     return (
-        f"{result['rows']:>9,} milestones: core {result['seconds']:6.2f} s wall, "
-        f"CPU {result['cpu_s']} s {result['steps_cpu_s']} ({result['cpu_us_per_row']} µs/row); "
-        f"reference CPU {result['reference_cpu_s']} s; core/reference {result['ratio_cpu']}×; "
-        f"peak RSS {result['peak_rss_mb']:,} MB"
+        f"{result['rows']:>9,} milestones: core CPU {result['cpu_s']} s {result['steps_cpu_s']} "
+        f"({result['cpu_us_per_row']} µs/row); reference CPU {result['reference_cpu_s']} s; "
+        f"core/reference {result['ratio_cpu']}× (medians of {result['repeats']}; core runs "
+        f"{result['core_runs_cpu_s']}, reference runs {result['reference_runs_cpu_s']}); "
+        f"reference right after the core {result['reference_after_core_cpu_s']} s "
+        f"({result['ratio_after_core']}×); peak RSS {result['peak_rss_mb']:,} MB"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="milestones (repeatable)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=3, help="cold runs of each per size")
+    parser.add_argument("--child", choices=["core", "reference"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
     if args.child:
+        measure = measure_core if args.child == "core" else measure_reference
         print(json.dumps(measure(sizes[0])))
         return
     results = []
     for rows in sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", "--rows", str(rows)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
-        print(_line(results[-1]))
-    per_row = [float(r["cpu_us_per_row"]) for r in results]
+        results.append(compare(rows, args.repeats))
+        print(_line(results[-1]), flush=True)
+    per_row = [float(r["cpu_us_per_row"]) for r in results]  # type: ignore[arg-type]
     summary = {
         "sizes": results,
         "linearity": round(per_row[-1] / per_row[0], 2),  # CPU per row, largest ÷ smallest
