@@ -71,6 +71,21 @@ def test_value_reads_as_an_amount_in_the_trackers_locale(
     assert found["value"].tolist() == [amount] and problems == []
 
 
+@pytest.mark.parametrize(("locale", "amount"), [("de_DE", 500.0), ("en_US", 0.5)])
+def test_one_dotted_value_among_undotted_ones_reads_by_the_locale(
+    locale: str, amount: float
+) -> None:
+    """The locale's digit grouping is looked up only for a text with a dot: one such
+    Value deep among thousands without one still reads by it (0.500 is 500 in de_DE)."""
+    values: list[object] = [f"$ {n},000" for n in range(3000)] + [45000.5]
+    values[2500] = "0.500 €"
+    found, problems = frame(
+        *(contract(f"C-{n}", value=v) for n, v in enumerate(values)), locale=locale
+    )
+    assert found["value"].iloc[2500] == amount and problems == []
+    assert found["value"].iloc[2499] == 2_499_000.0 and found["value"].iloc[-1] == 45000.5
+
+
 def test_a_value_that_is_no_amount_is_a_problem_and_no_number() -> None:
     """ "about a million" is no amount: the value is empty and the row says so, quoting it."""
     found, problems = frame(contract(value="about a million"))
