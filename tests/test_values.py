@@ -11,12 +11,22 @@ from sheetsync.values import (
     all_different_texts,
     coded_among,
     factorize_objects,
+    filled,
     first_rows,
     lookup,
     object_array,
     same_objects,
     text_positions,
 )
+
+
+def test_filled_holds_the_one_object_on_every_row() -> None:
+    """The very object in every cell; a tuple is one cell, not a row of cells."""
+    for value in ("", None, np.nan, ()):
+        cells = filled(5, value)
+        assert cells.dtype == object and cells.shape == (5,)
+        assert all(cell is value for cell in cells)
+    assert filled(0, "").shape == (0,)
 
 
 def test_lookup_finds_each_value_and_a_blank_nowhere() -> None:

@@ -64,7 +64,7 @@ from .schema import (
 )
 from .steps import Progress, no_progress, step
 from .transports.base import Transport
-from .values import is_none_mask
+from .values import filled, is_none_mask
 from .writeback import (
     Shown,
     contract_writes,
@@ -307,7 +307,7 @@ def _derive_evaluate(
 def _attach_problems(tracker: Tracker) -> None:
     for name, frame in ((MILESTONES, tracker.milestones), (CONTRACTS, tracker.contracts)):
         by_row = problems_by_row(tracker.problems, tracker.tables[name].tab)
-        texts = np.full(len(frame), "", dtype=object)
+        texts = filled(len(frame), "")
         if by_row:  # each row's sentence found by its sheet row; "" for a row without
             at = pd.Index(list(by_row)).get_indexer(frame["row"])
             found = at >= 0

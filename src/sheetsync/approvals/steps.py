@@ -36,6 +36,7 @@ from ..schema import (
     OPENED,
     UNDER_APPROVAL,
 )
+from ..values import filled
 from .found import Step, existing_steps
 from .records import cancelled_steps, opened_days, step_rows
 from .routes import SHOWN, Route, route_for
@@ -105,7 +106,7 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
             np.zeros(len(frame), dtype=np.int64), frame.index, copy=False
         )
     frame["opened_on"] = _by_id(frame, run.opened_on).astype(object)
-    states = np.full(len(derived.contracts), "", dtype=object)
+    states = filled(len(derived.contracts), "")
     if run.state:  # only contracts with steps have a state
         ids = derived.contracts["id"].tolist()
         states[:] = [run.state.get(i, "") for i in ids]
@@ -117,7 +118,7 @@ def reconcile_approvals(derived: Derived, settings: Settings, context: DeriveCon
 def _by_id(frame: pd.DataFrame, values: dict[str, Any]) -> pd.Series:
     """Each milestone's value by its ID (NaN where none): no lookups when there is none."""
     if not values:  # NaN as one object: the same cells a float column would give as objects
-        cells = np.full(len(frame), np.nan, dtype=object)
+        cells = filled(len(frame), np.nan)
         return pd.Series(cells, index=frame.index, dtype=object, copy=False)
     return frame["id"].map(values)
 

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..values import filled
+
 
 def appended(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
     """``frame`` with the new rows (``columns``, one sequence each, equally long) after its own.
@@ -37,7 +39,7 @@ def _joined(old: pd.Series, new: Any, index: pd.RangeIndex) -> pd.Series:
     """One column: ``old``'s cells, then ``new``'s (None: blank, as ``pd.concat`` fills)."""
     if new is None:
         if old.dtype == object:  # the cells pd.concat gives: NaN objects
-            cells = np.full(len(index), np.nan, dtype=object)
+            cells = filled(len(index), np.nan)
             cells[: len(old)] = old.to_numpy(dtype=object)
             return pd.Series(cells, index=index, dtype=object, copy=False)
         if isinstance(old.dtype, np.dtype) and old.dtype.kind == "M":  # dates: NaT, same unit

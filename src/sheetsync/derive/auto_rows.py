@@ -16,6 +16,7 @@ from ..approvals.records import auto_mask
 from ..keys import cancelled_key, milestone_key, moved_key
 from ..normalize.settings import Settings
 from ..schema import AUTO, CANCELLED, CANCELLED_KIND, COMPLETED, MOVED
+from ..values import filled
 from .appending import appended
 from .auto_wanted import TYPES, AutoRow, Wanted, desired, review_rule, usable
 from .changes import (
@@ -207,7 +208,7 @@ def _new_columns(
         kind = TYPES[at]  # each read from Settings once; one by one: a ladder is a tuple
         lead_days[at] = settings.lead_days[kind]
         lead_from[at] = "setting" if kind in settings.remind_set else "default"
-    none = _all(n, ())
+    none = filled(n, ())
     return {
         "row": np.arange(source.next_row, source.next_row + n, dtype=np.int64),
         "id": ids,
@@ -223,19 +224,12 @@ def _new_columns(
         "repeat": wanted.repeat[fresh],
         "done": np.zeros(n, dtype=bool),
         "completed_on": np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"),
-        "notes": _all(n, ""),
-        "source": _all(n, AUTO),
+        "notes": filled(n, ""),
+        "source": filled(n, AUTO),
         "blocked": ~owners.astype(bool),  # no owner: an empty tuple
         "cancelled": np.zeros(n, dtype=bool),
         "department": wanted.column("department")[fresh],
     }
-
-
-def _all(n: int, value: object) -> np.ndarray:
-    """``n`` cells all holding ``value`` (ndarray.fill: quicker than np.full for an object)."""
-    cells = np.empty(n, dtype=object)
-    cells.fill(value)
-    return cells
 
 
 def _sheet_rows(wanted: Wanted, new: tuple[np.ndarray, np.ndarray], source: RowSource) -> NewRows:

@@ -19,6 +19,7 @@ from ..cells.recurrence import Rule, parse_rule
 from ..keys import cancelled_key
 from ..problems import Problem
 from ..schema import CANCELLED, CONTRACTS
+from ..values import filled
 from .changes import DeriveContext, Derived, status_shown
 
 RISK_CADENCE = {"High": "quarterly", "Medium": "semiannual", "Low": "annual"}
@@ -127,9 +128,7 @@ _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def _part(at: np.ndarray, titles: list[str], due: np.ndarray) -> _Part:
     """Positions, titles, due days, blank Repeat, not re-planned."""
     n = len(at)
-    blank = np.empty(n, dtype=object)
-    blank.fill("")  # ndarray.fill: quicker than np.full for an object
-    return at, np.array(titles, dtype=object), due, blank, np.zeros(n, dtype=bool)
+    return at, np.array(titles, dtype=object), due, filled(n, ""), np.zeros(n, dtype=bool)
 
 
 def _notice(terms: pd.DataFrame) -> _Part:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from ..cells.dates import parse_date_series
@@ -19,6 +18,7 @@ from ..model import Snapshot
 from ..normalize import Tracker
 from ..normalize.columns import Table
 from ..schema import ADDED, CANCELLED_KIND, COMPLETED, CONTRACTS, MILESTONES, OPENED, header_key
+from ..values import filled
 from .changes import DeriveContext, History, RowSource
 
 
@@ -40,7 +40,7 @@ def _raw(table: Table, name: str) -> pd.Series:
     one array, not a list of a million Nones)."""
     if name in table.raw:
         return table.raw[name]
-    return pd.Series(np.full(len(table.rows), None, dtype=object), dtype=object, copy=False)
+    return pd.Series(filled(len(table.rows), None), dtype=object, copy=False)
 
 
 def run_history(tracker: Tracker, snapshot: Snapshot) -> History:

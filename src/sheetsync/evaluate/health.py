@@ -8,7 +8,7 @@ import pandas as pd
 from ..approvals.hold import approval_health, in_approval
 from ..derive.contract_rows import CONTRACT_AT
 from ..schema import DUE_SOON, INACTIVE, NEEDS_ATTENTION, ON_TRACK, OPEN_STATUSES, OVERDUE
-from ..values import factorize_objects, iso_days, with_slot
+from ..values import factorize_objects, filled, iso_days, with_slot
 
 # Health texts by the code ``contract_health`` picks: each row holds one of these objects.
 _HEALTH = np.array([INACTIVE, NEEDS_ATTENTION, OVERDUE, DUE_SOON, ON_TRACK], dtype=object)
@@ -131,7 +131,7 @@ def _next_by_contract(
     are in that numbering. ``is_open`` says which milestones are open.
     """
     codes, count = grouped
-    texts = np.full(count, "", dtype=object)
+    texts = filled(count, "")
     rows = np.flatnonzero(is_open & (codes >= 0))
     if not len(rows):
         return texts
