@@ -127,3 +127,25 @@ def test_a_review_rule_is_read_from_review_every_else_risk() -> None:
     rules = [review_rule(c)[0] for c in found.tracker.contracts.itertuples(index=False)]
     assert rules == ["semiannual", "weekly", ""]
     assert review_rule(next(found.tracker.contracts.itertuples(index=False)))[1] is not None
+
+
+def test_each_notice_title_says_whether_its_own_contract_renews() -> None:
+    """Titles are joined as columns: a renewing contract's notice title says so, its
+    neighbours' do not, and each expiry title names its own contract."""
+    grids = tracker_grids()
+    header = [*CONTRACT_HEADER, "End Date", "Notice Period (days)", "Auto-Renew"]
+    renews = {"C-002": "Yes"}
+    grids["Contracts"] = [header] + [
+        [*row, days(200), 60, renews.get(str(row[0]), "No")] for row in grids["Contracts"][1:]
+    ]
+    grids["Milestones"] = [HEADER]
+    found = new_rows(prepare(MemoryBackend(grids), RunOptions(today=TODAY)))
+    names = {str(row[0]): str(row[1]) for row in grids["Contracts"][1:]}
+    notices = {i: t for i, (t, kind, _, _) in found.items() if kind == "notice"}
+    expiries = {i: t for i, (t, kind, _, _) in found.items() if kind == "expiration"}
+    assert len(notices) >= 2 and "C-002/notice" in notices
+    for ident, title in notices.items():
+        contract = ident.split("/")[0]
+        ending = " so it does not renew" if contract in renews else ""
+        assert title == f"Last day to give notice on {names[contract]}{ending}"
+    assert all(t == f"{names[i.split('/')[0]]}: term ends" for i, t in expiries.items())

@@ -125,28 +125,30 @@ def desired(derived: Derived, existing: dict[str, int], context: DeriveContext) 
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _part(at: np.ndarray, titles: list[str], due: np.ndarray) -> _Part:
+def _part(at: np.ndarray, titles: np.ndarray, due: np.ndarray) -> _Part:
     """Positions, titles, due days, blank Repeat, not re-planned."""
     n = len(at)
-    return at, np.array(titles, dtype=object), due, filled(n, ""), np.zeros(n, dtype=bool)
+    return at, titles, due, filled(n, ""), np.zeros(n, dtype=bool)
+
+
+# The notice title's ending, by whether the contract renews by itself.
+_RENEWS = np.array(["", " so it does not renew"], dtype=object)
 
 
 def _notice(terms: pd.DataFrame) -> _Part:
     deadline = terms["notice_deadline"].to_numpy(dtype="datetime64[D]")
     at = np.flatnonzero(~np.isnat(deadline))
-    names = terms["name"].to_numpy(dtype=object)[at]
-    renews = terms["auto_renew"].to_numpy(dtype=object)[at]
-    titles = [
-        f"Last day to give notice on {n}{' so it does not renew' if r else ''}"
-        for n, r in zip(names, renews, strict=True)
-    ]
+    names = terms["name"].to_numpy(dtype=object)[at]  # texts, as normalize reads them
+    renews = terms["auto_renew"].to_numpy(dtype=bool)[at]
+    # Joined as one column step (each name's own str +), not an f-string per contract.
+    titles = "Last day to give notice on " + names + _RENEWS.take(renews.view(np.int8))
     return _part(at, titles, deadline[at])
 
 
 def _expiry(terms: pd.DataFrame) -> _Part:
     end = terms["term_end"].to_numpy(dtype="datetime64[D]")
     at = np.flatnonzero(~np.isnat(end))
-    titles = [f"{n}: term ends" for n in terms["name"].to_numpy(dtype=object)[at]]
+    titles = terms["name"].to_numpy(dtype=object)[at] + ": term ends"  # texts, joined at once
     return _part(at, titles, end[at])
 
 
