@@ -75,7 +75,7 @@ def opened_days(
 
 def _from_cells(frame: pd.DataFrame, steps: np.ndarray) -> dict[str, dt.date]:
     """The ``opened`` marks in the Last Notified cells of auto approval rows (``steps``)."""
-    if "last_notified" not in frame:
+    if "last_notified" not in frame or not steps.any():  # no step rows (most runs): none read
         return {}
     rows = frame.loc[steps, ["id", "last_notified"]]
     cells = rows["last_notified"].astype(str)
@@ -109,8 +109,9 @@ def cancelled_steps(
         parts = split_key(key)
         if parts is not None and parts.kind == CANCELLED_KIND and STEP_ID.match(parts.milestone):
             found.add(parts.milestone)
-    if "status_before" in frame:
-        rows = frame.loc[step_rows(frame) if steps is None else steps, ["id", "status_before"]]
+    steps = step_rows(frame) if steps is None else steps
+    if "status_before" in frame and steps.any():  # no step rows (most runs): no Status read
+        rows = frame.loc[steps, ["id", "status_before"]]
         shown = rows["status_before"].astype(str).str.strip().str.casefold()
         cancelled = (shown == CANCELLED.casefold()).to_numpy(dtype=bool)
         found.update(i for i in rows["id"][cancelled].astype(str) if STEP_ID.match(i))
