@@ -15,7 +15,9 @@ from sheetsync.logtab import log_frame
 from sheetsync.normalize.ledger import read_ledger
 from sheetsync.plan import Item, Notification
 from sheetsync.record.notified import (
+    CellRecords,
     attach_history,
+    combine,
     last_notified,
     ledger_history,
     log_history,
@@ -337,6 +339,30 @@ def test_rows_sharing_a_last_notified_text_each_record_keys_under_their_own_id()
     assert got["sent_last"].tolist()[:3] == [
         pd.Timestamp(d) for d in ("2026-11-20", "2026-11-12", "2026-11-20")
     ]
+
+
+def test_rows_never_sent_read_as_the_records_combined_when_there_are_none() -> None:
+    """With no Log row and no cell record (a first run) no frames are combined: each row
+    reads as never sent, in the very types ``combine`` gives the empty records."""
+    day = dt.date(2026, 12, 1)
+    rows = pd.DataFrame(
+        {
+            "row": [2, 3],
+            "id": ["M-1", "M-2"],
+            "due": pd.to_datetime(["2026-11-01", None]),
+            "last_notified": pd.Series(["", None], dtype=object),
+        }
+    )
+    ledger = read_ledger([list(LOG_COLUMNS)])
+    never = attach_history(rows, ledger, day)
+    nothing = CellRecords(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp), [])
+    log = ledger_history(ledger, day).reset_index(drop=True)  # by position, as attached
+    empty = combine(log, nothing.columns(nothing.rows, log.index))
+    assert [never[name].dtype for name in empty] == empty.dtypes.tolist()
+    assert never["sent_lead"].isna().all() and never["sent_last"].isna().all()
+    assert never["sent_overdue_on"].isna().all()
+    assert never["sent_overdue"].tolist() == [0, 0] and never["sent_level"].tolist() == [0, 0]
+    assert never["noted"].tolist() == [(), ()]
 
 
 def test_the_log_history_is_worked_out_once_per_day_asked() -> None:

@@ -289,17 +289,9 @@ def _present(codes: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _empty_history() -> pd.DataFrame:
-    index = pd.MultiIndex.from_arrays([[], []], names=["milestone", "due"])
-    return pd.DataFrame(
-        {
-            "sent_lead": pd.Series(dtype="float64"),
-            "sent_overdue": pd.Series(dtype=np.int64),
-            "sent_overdue_on": pd.Series(dtype="datetime64[ns]"),
-            "sent_level": pd.Series(dtype=np.int64),
-            "sent_last": pd.Series(dtype="datetime64[ns]"),
-        },
-        index=index,
-    )
+    """A Log history of no occurrence: made of empty arrays, nothing aligned or factorized."""
+    index = pd.MultiIndex(levels=[[], []], codes=[[], []], names=["milestone", "due"])
+    return pd.DataFrame({name: np.empty(0, dtype) for name, dtype in SENT_DTYPES.items()}, index)
 
 
 def attach_history(milestones: pd.DataFrame, ledger: Ledger, today: dt.date) -> pd.DataFrame:
@@ -316,17 +308,26 @@ def attach_history(milestones: pd.DataFrame, ledger: Ledger, today: dt.date) -> 
     ids = frame["id"].astype(str) if len(own.rows) or not history.empty else frame["id"]
     at = _log_rows(history, ids, frame["due"])
     pos = np.union1d(np.flatnonzero(at >= 0), own.rows)
-    part = pd.RangeIndex(len(pos))
-    from_log = history.reset_index(drop=True).reindex(at[pos])
-    from_log.index = part
-    mine = own.columns(np.searchsorted(pos, own.rows), part)
-    for name, values in combine(from_log, mine).items():
+    for name, values in _merged(history, at, own, pos).items():
         column = np.full(len(frame), _NEVER[name], dtype=values.dtype)
-        column[pos] = values.to_numpy()
+        column[pos] = values
         frame[name] = pd.Series(column, index=frame.index, copy=False)  # not copied again
     noted = own.noted(ids.to_numpy(dtype=object), len(frame))
     frame["noted"] = pd.Series(noted, index=frame.index, dtype=object, copy=False)
     return frame
+
+
+def _merged(
+    history: pd.DataFrame, at: np.ndarray, own: CellRecords, pos: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The Log's (``at``) and the cells' records of the rows at ``pos``, merged: a column each."""
+    if not len(pos):  # nothing sent and no cell records (a first run): no frames to combine
+        return {name: np.empty(0, dtype=dtype) for name, dtype in SENT_DTYPES.items()}
+    part = pd.RangeIndex(len(pos))
+    from_log = history.reset_index(drop=True).reindex(at[pos])
+    from_log.index = part
+    mine = own.columns(np.searchsorted(pos, own.rows), part)
+    return {name: values.to_numpy() for name, values in combine(from_log, mine).items()}
 
 
 # What a row with nothing sent reads in each of ``SENT_COLUMNS``.
@@ -336,6 +337,14 @@ _NEVER: dict[str, object] = {
     "sent_overdue_on": np.datetime64("NaT"),
     "sent_level": 0,
     "sent_last": np.datetime64("NaT"),
+}
+# Each of ``SENT_COLUMNS``' types, as ``combine`` gives them.
+SENT_DTYPES: dict[str, np.dtype] = {
+    "sent_lead": np.dtype("float64"),
+    "sent_overdue": np.dtype("int64"),
+    "sent_overdue_on": np.dtype("datetime64[ns]"),
+    "sent_level": np.dtype("int64"),
+    "sent_last": np.dtype("datetime64[ns]"),
 }
 
 
