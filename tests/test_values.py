@@ -59,6 +59,18 @@ def test_texts_trim_text_and_write_other_cells_as_typed() -> None:
     assert Coded.of(mixed).texts().array().tolist() == ["a", "17", "TRUE", "", "", "b"]
 
 
+def test_texts_of_a_column_coded_among_trimmed_texts_read_only_the_others() -> None:
+    """Coded with trimmed keys first, its texts told the keys are trimmed are the texts
+    read in full: the padded, numeric and blank cells after the keys each as ``cell_text``."""
+    keys = np.asarray(["C-1", "C-2"], dtype=object)
+    cells = np.asarray(["C-2", " C-1 ", 7.0, None, np.nan, "C-1", " x"] * 500, dtype=object)
+    coded = coded_among(cells, keys)
+    assert coded is not None
+    told = coded.texts(trimmed=len(keys))
+    assert told.array().tolist() == coded.texts().array().tolist()
+    assert told.array().tolist()[:7] == ["C-2", "C-1", "7", "", "", "C-1", "x"]
+
+
 def test_text_positions_find_texts_as_the_index_does() -> None:
     """Each text's place among the keys, -1 where absent; equal texts as separate objects."""
     keys = np.asarray([f"C-{i}" for i in range(50)], dtype=object)

@@ -199,6 +199,14 @@ def coded_among(cells: np.ndarray, keys: np.ndarray) -> Coded | None:
 _NOTHING = object()  # equal to no cell but itself
 
 
+def _cell_texts(values: np.ndarray, text: bool) -> np.ndarray:
+    """``cell_text`` of each of ``values`` (distinct cells); ``text``: all are known to be str."""
+    if text or pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return np.fromiter(map(str.strip, values), dtype=object, count=len(values))  # text only
+    texts = [v.strip() if type(v) is str else cell_text(plain(v)) for v in values]
+    return np.asarray(texts, dtype=object)
+
+
 def lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
     """``index.get_indexer(values)``, except that a blank value (None, NaN) is found nowhere.
 
@@ -283,14 +291,17 @@ class Coded:
         codes, values = self._folded()
         return Coded(codes, object_array([function(plain(v)) for v in values]))
 
-    def texts(self) -> Coded:
-        """``cell_text`` of each distinct cell; text cells only need trimming."""
+    def texts(self, trimmed: int = 0) -> Coded:
+        """``cell_text`` of each distinct cell; text cells only need trimming.
+
+        The first ``trimmed`` values are known to be trimmed texts (a column coded with
+        such texts first, ``coded_among``): kept as they are, only the others are read.
+        """
         codes, values = self._folded()
-        if self.text or pd.api.types.infer_dtype(values, skipna=False) == "string":
-            trimmed = np.fromiter(map(str.strip, values), dtype=object, count=len(values))
-            return Coded(codes, trimmed, text=True)  # text only: each trimmed
-        texts = [v.strip() if type(v) is str else cell_text(plain(v)) for v in values]
-        return Coded(codes, np.asarray(texts, dtype=object), text=True)
+        if trimmed:
+            rest = _cell_texts(values[trimmed:], self.text)
+            return Coded(codes, np.concatenate([values[:trimmed], rest]), text=True)
+        return Coded(codes, _cell_texts(values, self.text), text=True)
 
     def _folded(self) -> tuple[np.ndarray, np.ndarray]:
         """Codes and values with NaN-like cells merged into the None slot."""

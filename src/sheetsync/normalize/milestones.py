@@ -99,14 +99,15 @@ def _contract_ids(table: Table, contracts: pd.DataFrame) -> tuple[Coded, np.ndar
     """The Contract ID column as texts, and the Contracts row of each of its distinct texts.
 
     The column is coded with the contracts' own IDs first (``Table.code_among``): a cell
-    that is one of them needs no lookup. Every other cell is none of the IDs, so only
-    those whose text is not the cell itself (padded, a number, blank) are looked up.
+    that is one of them needs no lookup, nor trimming (the contracts' IDs are trimmed
+    texts already). Every other cell is none of the IDs, so only those whose text is
+    not the cell itself (padded, a number, blank) are looked up.
     """
     usable, ids = _usable_ids(contracts)
     if not table.code_among("Contract ID", ids):
         texts = column_texts(table, "Contract ID")
         return texts, _contract_rows(usable, ids, texts.values)
-    texts = column_texts(table, "Contract ID")
+    texts = table.distinct("Contract ID").texts(trimmed=len(ids))
     others = texts.values[len(ids) :]
     cells = table.distinct("Contract ID").values[len(ids) : len(texts.values)]  # NaN's slot cut
     changed = np.flatnonzero(np.asarray(others != cells, dtype=np.bool_))
