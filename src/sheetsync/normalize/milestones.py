@@ -145,7 +145,8 @@ def _contract_flags(
     """Flag the rows whose Contract ID finds no contract (``lost``: per distinct ID)."""
     texts = contract_ids.values
     blank = lost & np.asarray(texts == "", dtype=np.bool_)
-    doubled_ids = set(contracts.loc[contracts["duplicate"], "id"].tolist())
+    duplicate = contracts["duplicate"].to_numpy(dtype=bool)  # arrays: no label indexing
+    doubled_ids = set(contracts["id"].to_numpy(dtype=object)[duplicate].tolist())
     doubled = np.zeros(len(texts), dtype=np.bool_)
     asked = np.flatnonzero(lost & ~blank)  # the few IDs not found, asked about one by one
     doubled[asked] = [t in doubled_ids for t in texts[asked].tolist()]
