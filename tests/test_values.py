@@ -198,6 +198,28 @@ def test_rising_ids_are_all_different_and_a_repeat_beside_its_twin_is_not() -> N
     assert all_different_texts(np.asarray(ids[::-1], dtype=object))
 
 
+def test_rising_texts_are_blank_only_where_a_text_is_blank() -> None:
+    """Rising IDs whose first is "" (the least text): that row alone equals "", as compared
+    row by row; a first ID of spaces is "" only once trimmed (no longer its cell): the same.
+    A last ID of an ideographic space (sorting after every ID) is "" once trimmed."""
+    ids = np.asarray(["", *(f"M-{i:05d}" for i in range(3000))], dtype=object)
+    coded = Coded.of(ids)
+    assert coded.rising and coded.texts().rising
+    expected = [True] + [False] * 3000
+    assert coded.equals("").tolist() == coded.texts().equals("").tolist() == expected
+    assert Coded.of(ids[1:]).texts().equals("").tolist() == [False] * 3000
+    spaces = ids.copy()
+    spaces[0] = "  "
+    texts = Coded.of(spaces).texts()
+    assert Coded.of(spaces).rising and not texts.rising
+    assert texts.equals("").tolist() == expected
+    assert coded.equals("M-02999").tolist() == [False] * 3000 + [True]
+    last = ids.copy()
+    last[0], last[-1] = "M", "\u3000"
+    assert Coded.of(last).rising
+    assert Coded.of(last).texts().equals("").tolist() == [False] * 3000 + [True]
+
+
 def _same_groups(a: Coded, b: Coded) -> bool:
     """Whether two codings put the same rows together (codes may be numbered otherwise)."""
     pairs = set(zip(a.codes.tolist(), b.codes.tolist(), strict=True))

@@ -54,16 +54,23 @@ def all_different_texts(cells: np.ndarray) -> bool:
     table of plain integers answers it. Either way the column is its own distinct values.
     False when the column is short, its first rows already repeat, or it is not all text.
     """
+    return _different_texts(cells) is not None
+
+
+def _different_texts(cells: np.ndarray) -> str | None:
+    """How a column is known to be all different texts (``all_different_texts``): "rising"
+    (each cell sorts after the one before it), "hashed" (no two kept hashes alike), or
+    None when it is not known to be."""
     if len(cells) < 2 * _SAMPLE or len(set(cells[:_SAMPLE].tolist())) < _SAMPLE:
-        return False
+        return None
     # A text sorts only beside texts (beside a number or a blank it cannot be compared):
     # rising from a text, every cell is text.
     if type(cells[0]) is str and _rising(cells[:_SAMPLE]) and _rising(cells):
-        return True
+        return "rising"
     if pd.api.types.infer_dtype(cells, skipna=False) != "string":
-        return False
+        return None
     hashes = np.fromiter(map(hash, cells), dtype=np.int64, count=len(cells))
-    return bool(pd.Index(hashes, copy=False).is_unique)
+    return "hashed" if pd.Index(hashes, copy=False).is_unique else None
 
 
 def _rising(cells: np.ndarray) -> bool:
@@ -251,13 +258,16 @@ class Coded:
 
     Blank cells (None, NaN) read as None; ``nan`` is the slot of NaN-like cells,
     kept apart because only a real None counts as an empty cell in ``none_or_empty``.
-    ``text`` says every value is known to be a str (none is None or NaN).
+    ``text`` says every value is known to be a str (none is None or NaN); ``rising``
+    that each value is a text sorting after the one before it (so only the first can
+    be "", the least text).
     """
 
     codes: np.ndarray
     values: np.ndarray
     nan: int = -1
     text: bool = False
+    rising: bool = False
 
     @classmethod
     def of(cls, cells: np.ndarray) -> Coded:
@@ -273,8 +283,8 @@ class Coded:
             if not np.array_equal(objects.codes, np.arange(count)):  # else: codes as they are
                 by_object = objects.codes[by_object]
             return cls(by_object, objects.values, objects.nan, objects.text)
-        if all_different_texts(cells):
-            return cls(np.arange(len(cells)), cells, text=True)
+        if (order := _different_texts(cells)) is not None:
+            return cls(np.arange(len(cells)), cells, text=True, rising=order == "rising")
         codes, uniques = pd.factorize(cells)
         missing = np.flatnonzero(codes < 0)
         if not len(missing):
@@ -301,7 +311,10 @@ class Coded:
         if trimmed:
             rest = _cell_texts(values[trimmed:], self.text)
             return Coded(codes, np.concatenate([values[:trimmed], rest]), text=True)
-        return Coded(codes, _cell_texts(values, self.text), text=True)
+        texts = _cell_texts(values, self.text)
+        # Rising texts that trimming left the very same objects are rising still.
+        rising = self.rising and same_objects(texts, values)
+        return Coded(codes, texts, text=True, rising=rising)
 
     def _folded(self) -> tuple[np.ndarray, np.ndarray]:
         """Codes and values with NaN-like cells merged into the None slot."""
@@ -313,6 +326,9 @@ class Coded:
         """Per row, whether the value is ``value`` (a text, or None)."""
         if value is None:
             same = is_none_mask(self.values)
+        elif self.rising and value == "":  # only the least text, the first, can be ""
+            same = np.zeros(len(self.values), dtype=np.bool_)
+            same[0] = self.values[0] == ""
         else:
             same = np.asarray(self.values == value, dtype=np.bool_)
         return self.spread(same)
