@@ -204,3 +204,26 @@ def test_among_answers_as_isin_by_table_or_by_search() -> None:
         members = np.concatenate([values[::37], rng.integers(-spread, spread, 20)])
         assert _among(values, members).tolist() == np.isin(values, members).tolist()
         assert not _among(values[:0], members).any() and len(_among(values[:0], members)) == 0
+
+
+def test_each_section_lists_rows_by_due_date_then_id_for_every_owner() -> None:
+    """Rows overdue on one day are listed by ID (as text), whatever their row order, for
+    each owner."""
+    rows = milestones().iloc[[0, 0, 0, 1]].reset_index(drop=True)
+    rows = rows.assign(
+        row=[2, 3, 4, 5],
+        id=["M-9", "M-10", "M-2", "M-5"],
+        due=pd.to_datetime(["2026-11-20", "2026-11-20", "2026-11-25", "2026-11-20"]),
+        status="Overdue",
+        owners=[(JANE, RAJ), (RAJ, JANE), (JANE,), (RAJ,)],
+    )
+    deals = contracts().assign(active=True)
+    context = PlanContext(Settings(summary_day=1), TODAY)
+    notes = plan_summaries(rows, deals, Ledger(pd.DataFrame()), context)
+    listed = {
+        n.to[0].email: [r["milestone_id"] for r in (n.summary or {})["overdue"]] for n in notes
+    }
+    assert listed == {
+        "jane@example.com": ["M-10", "M-5", "M-9", "M-2"],  # all rows of her contract
+        "raj@example.com": ["M-10", "M-5", "M-9"],
+    }
