@@ -227,3 +227,12 @@ def test_each_section_lists_rows_by_due_date_then_id_for_every_owner() -> None:
         "jane@example.com": ["M-10", "M-5", "M-9", "M-2"],  # all rows of her contract
         "raj@example.com": ["M-10", "M-5", "M-9"],
     }
+
+
+def test_completed_lists_rows_done_on_last_months_first_to_last_day() -> None:
+    """Done on November's first or last day: listed on 1 December; a day either side: not."""
+    rows = milestones().iloc[[3, 3, 3, 3, 3]].reset_index(drop=True)
+    done_on = ["2026-10-31", "2026-11-01", "2026-11-30", "2026-12-01", None]
+    rows = rows.assign(id=["M-1", "M-2", "M-3", "M-4", "M-5"], completed_on=pd.to_datetime(done_on))
+    flags = section_flags(rows, TODAY)
+    assert flags["completed"].tolist() == [False, True, True, False, False]

@@ -198,8 +198,9 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndar
     status = _statuses(milestones["status"])
     open_ = status(OPEN_STATUSES)
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
-    completed_last_month = milestones["completed_on"].between(
-        pd.Timestamp(last_month_end.replace(day=1)), pd.Timestamp(last_month_end)
+    completed_on = milestones["completed_on"].to_numpy()  # NaT is in no month: never between
+    completed_last_month = (completed_on >= np.datetime64(last_month_end.replace(day=1))) & (
+        completed_on <= np.datetime64(last_month_end)
     )
     terms_90 = open_ & (days >= 0) & (days <= 90)
     ahead = np.flatnonzero(terms_90)  # only these rows' types are asked
@@ -208,7 +209,7 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndar
         "overdue": status((OVERDUE,)),
         "next_30": open_ & (days >= 0) & (days <= 30),
         "terms_90": terms_90,
-        "completed": status((DONE,)) & completed_last_month.to_numpy(dtype=bool),
+        "completed": status((DONE,)) & completed_last_month,
         "problems": milestones["problems"].to_numpy(dtype=object) != "",
         "open": open_,
     }
