@@ -236,3 +236,18 @@ def test_completed_lists_rows_done_on_last_months_first_to_last_day() -> None:
     rows = rows.assign(id=["M-1", "M-2", "M-3", "M-4", "M-5"], completed_on=pd.to_datetime(done_on))
     flags = section_flags(rows, TODAY)
     assert flags["completed"].tolist() == [False, True, True, False, False]
+
+
+def test_problems_list_each_owners_contract_rows_with_problems_first() -> None:
+    """A Contracts row with Problems is listed for each of its owners, before their rows'."""
+    deals = contracts().assign(
+        owners=[(JANE, RAJ), (RAJ,)], active=True, problems=["End: bad date", ""]
+    )
+    rows = milestones().assign(problems=["", "", "Due: bad", ""])
+    context = PlanContext(Settings(summary_day=1), TODAY)
+    notes = plan_summaries(rows, deals, Ledger(pd.DataFrame()), context)
+    listed = {n.to[0].email: (n.summary or {})["problems"] for n in notes}
+    contract = {"tab": "Contracts", "row": 2, "what": "C-1 Globex MSA", "problems": "End: bad date"}
+    row = {"tab": "Milestones", "row": 4, "what": "M-3 Give notice", "problems": "Due: bad"}
+    assert listed == {"jane@example.com": [contract, row], "raj@example.com": [contract, row]}
+    assert type(listed["jane@example.com"][0]["row"]) is int

@@ -404,15 +404,21 @@ def _contracts_owned(
             if owner.email in index:
                 counts[index[owner.email]] += n
     owned: dict[str, list[dict[str, object]]] = {}
-    troubled = contracts[contracts["problems"].astype(bool)]
-    for c in troubled.itertuples(index=False):
-        for owner in c.owners:
+    # Only the few rows with Problems, and only the columns read: not a filtered copy of all.
+    troubled = np.flatnonzero(contracts["problems"].to_numpy(dtype=object).astype(bool))
+
+    def taken(name: str) -> list[object]:  # the troubled rows' cells of one column
+        return contracts[name].to_numpy(dtype=object)[troubled].tolist()
+
+    names = ("owners", "row", "id", "name", "problems")
+    for owners, row, contract_id, name, problems in zip(*map(taken, names), strict=True):
+        for owner in owners:
             owned.setdefault(owner.email, []).append(
                 {
                     "tab": "Contracts",
-                    "row": int(c.row),
-                    "what": f"{c.id} {c.name}",
-                    "problems": c.problems,
+                    "row": int(row),
+                    "what": f"{contract_id} {name}",
+                    "problems": problems,
                 }
             )
     return counts, owned
