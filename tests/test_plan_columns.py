@@ -79,10 +79,15 @@ def test_pairs_are_ordered_by_group_then_rank_ties_in_place() -> None:
 def test_chart_months_count_from_this_month() -> None:
     """0 this month … 5 five months on; before this month or undated -1; later 6."""
     due = np.asarray(
-        ["2026-11-30", "2026-12-01", "2026-12-31T23:00", "2027-05-31", "2027-06-01", "NaT"],
+        [
+            *("2026-11-30", "2026-12-01", "2026-12-31T23:00", "2027-05-31", "2027-06-01", "NaT"),
+            *("1960-02-29T12:00", "2200-01-01", "2027-01-31T23:59:59", "2027-02-01"),
+        ],
         dtype="datetime64[ns]",
     )
-    assert _chart_month(due, dt.date(2026, 12, 15)).tolist() == [-1, 0, 0, 5, 6, -1]
+    months = [-1, 0, 0, 5, 6, -1, -1, 6, 1, 2]
+    assert _chart_month(due, dt.date(2026, 12, 15)).tolist() == months
+    assert _chart_month(due.astype("datetime64[s]"), dt.date(2026, 12, 1)).tolist() == months
 
 
 def test_id_ranks_order_rows_in_row_order_as_their_own_ranks_do() -> None:

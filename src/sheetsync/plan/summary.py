@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells.addresses import Address
+from ..cells.recurrence import add_months
 from ..keys import summary_key
 from ..normalize.ledger import Ledger
 from ..record.summarised import owner_code, summary_mark
@@ -424,22 +425,23 @@ def _contracts_owned(
     return counts, owned
 
 
-def _months(today: dt.date) -> pd.PeriodIndex:
-    return pd.period_range(pd.Timestamp(today), periods=6, freq="M")
+def _month_starts(today: dt.date) -> list[dt.date]:
+    """The first days of this month and the next six: the chart's six months, and its end."""
+    return [add_months(today.replace(day=1), n) for n in range(7)]
 
 
 def _chart_month(due: np.ndarray, today: dt.date) -> np.ndarray:
     """Each due date's month counted from this month (0 this month, 1 the next … 5);
     -1 before this month or with no date, 6 from the chart's seventh month on.
 
-    Found among the seven months' first days, not by working out each date's month.
+    Read by each date's day from a table of every day of the chart (its month), with
+    one day before it (-1) and one after (6) that the days outside are moved onto: not
+    by working out each date's month, nor by a search among the months' first days.
     """
-    first = today.replace(day=1)
-    starts = [(first + pd.DateOffset(months=n)).date() for n in range(7)]
-    bounds = np.asarray(starts, dtype="datetime64[D]").astype(due.dtype)
-    month = np.searchsorted(bounds, due, side="right") - 1
-    month[np.isnat(due)] = -1
-    return month
+    starts = np.asarray(_month_starts(today), dtype="datetime64[D]").view(np.int64)
+    table = np.repeat(np.arange(-1, 7), [1, *np.diff(starts).tolist(), 1])
+    days = due.astype("datetime64[D]").view(np.int64)  # NaT: the least number, so -1
+    return table[np.clip(days, starts[0] - 1, starts[-1]) - (starts[0] - 1)]
 
 
 def _charts(
@@ -450,7 +452,7 @@ def _charts(
     ``month`` (``_chart_month``), ``owner`` and ``counted`` (open, due in the chart's
     months) describe the same ``(owner, milestone)`` pairs.
     """
-    labels = [m.strftime("%b %Y") for m in _months(today)]
+    labels = [m.strftime("%b %Y") for m in _month_starts(today)[:6]]
     counts = np.bincount(owner[counted] * 6 + month[counted], minlength=owners * 6)
     charts = []
     for values in counts.reshape(owners, 6).tolist():
