@@ -255,9 +255,10 @@ def _contents(
     charts = _charts(month[pos], owner, charted[pos], len(emails), today)
     keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
     owner, pos = owner[keep], pos[keep]
-    order = _urgency(milestones, planning.id_ranks, owner, pos)
+    rows = _distinct(pos, len(milestones))  # each listed row once, in row order
+    order = _urgency(milestones, planning.id_ranks, owner, pos, rows)
     owner, pos = owner[order], pos[order]
-    records = _records(milestones, row_contracts, pos, flags, context)
+    records = _records(milestones, row_contracts, rows, context)
     counts, problems = _contracts_owned(contracts, owning, emails)
     sections = _sections(owner, pos, records, flags, len(emails))
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%B %Y")
@@ -296,15 +297,19 @@ def _sections(
 
 
 def _urgency(
-    milestones: pd.DataFrame, id_ranks: np.ndarray, owner: np.ndarray, pos: np.ndarray
+    milestones: pd.DataFrame,
+    id_ranks: np.ndarray,
+    owner: np.ndarray,
+    pos: np.ndarray,
+    listed: np.ndarray,
 ) -> np.ndarray:
-    """Order of the pairs: by owner, then by due date and ID (``id_ranks``: each row's).
+    """Order of the pairs: by owner, then by due date and ID (``id_ranks``: each row's);
+    ``listed``: the pairs' distinct rows, in order.
 
     Sorted as one number, owner then rank: a pair is listed once and each row's rank is
     its own, so no two numbers are equal and a plain sort (quicker than a stable one)
     gives the one order there is.
     """
-    listed = _distinct(pos, len(milestones))
     due = milestones["due"].to_numpy()[listed]
     rank = np.empty(len(milestones), dtype=np.int64)
     rank[listed[np.lexsort((id_ranks[listed], due))]] = np.arange(len(listed))
@@ -330,19 +335,17 @@ def _problem(record: dict[str, object]) -> dict[str, object]:
 def _records(
     milestones: pd.DataFrame,
     row_contracts: RowContracts,
-    pos: np.ndarray,
-    flags: dict[str, np.ndarray],
+    listed: np.ndarray,
     context: PlanContext,
 ) -> np.ndarray:
-    """Row dicts the summary template lists, built once per listed milestone, by position."""
-    in_any = np.logical_or.reduce([flags[name][pos] for name in SECTIONS])
-    listed = _distinct(pos[in_any], len(milestones))
+    """Row dicts the summary template lists, built once per listed milestone, by position
+    (``listed``: those rows, each once, in order)."""
 
     def taken(name: str) -> list[object]:  # the listed rows' cells of one column
         return milestones[name].to_numpy(dtype=object)[listed].tolist()
 
     contract = row_contracts.names[row_contracts.at(listed)]
-    days = milestones["days_left"].iloc[listed]
+    days = milestones["days_left"].array[listed]  # taken first: only these are converted
     rows = milestones["row"].to_numpy()[listed].astype(int).tolist()
     links = context.link_for_row
     columns = zip(
@@ -352,7 +355,7 @@ def _records(
         taken("title"),
         taken("type"),
         dates_of(milestones["due"].to_numpy()[listed]),
-        days.astype(object).where(days.notna(), None).tolist(),
+        days.to_numpy(dtype=object, na_value=None).tolist(),
         taken("status"),
         rows,
         list(map(links.get, rows)) if links else [None] * len(rows),
