@@ -58,6 +58,20 @@ def test_groups_number_combinations_in_order_of_first_appearance() -> None:
     assert first.tolist() == [0, 1, 3, 5]
 
 
+def test_groups_tell_texts_by_value_whichever_objects_hold_them() -> None:
+    """A long column of one shared text: a copy of it (another object) deep down shares
+    its group, another text or a blank is a group of its own, None and NaN one blank."""
+    shared = "payment"
+    cells = np.full(5000, shared, dtype=object)
+    cells[4000] = "".join(["pay", "ment"])  # equal, not the same object
+    cells[4001], cells[4002], cells[4003] = "review", None, float("nan")
+    group, first = _groups([np.zeros(5000, dtype=np.int64), cells])
+    assert cells[4000] is not shared and group[4000] == group[0]
+    assert group[4001] not in (group[0], group[4002]) and group[4002] == group[4003]
+    assert first.tolist() == [0, 4001, 4002]
+    assert group.tolist() == pd.factorize(cells, use_na_sentinel=False)[0].tolist()
+
+
 def test_groups_stay_exact_when_the_numbers_are_huge() -> None:
     """Columns whose ranges multiply past 64 bits are renumbered first, not overflowed."""
     wide = np.asarray([0, 2**61, 0, 2**61, 5], dtype=np.int64)

@@ -335,6 +335,11 @@ def _groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         if column.dtype.kind in "iu" and len(column):
             low = int(column.min())
             codes, count = column.astype(np.int64) - low, int(column.max()) - low + 1
+        elif column.dtype == object:
+            # Mostly a few shared texts (types, where lead days came from): coded by object
+            # first, not each cell hashed and checked for a blank; blanks are code 0.
+            found, distinct = factorize_objects(column)
+            codes, count = found + 1, len(distinct) + 1
         else:
             codes, distinct = pd.factorize(column, use_na_sentinel=False)
             count = len(distinct)
