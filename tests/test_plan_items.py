@@ -115,6 +115,20 @@ def test_row_contracts_name_each_rows_first_contract_row() -> None:
     assert found.names[at].tolist() == ["", "Acme MSA", "Acme MSA"]
 
 
+@pytest.mark.parametrize("odd", [None, float("nan"), 7, 2.5])
+def test_row_contracts_read_one_odd_name_among_texts_as_its_text(odd: object) -> None:
+    """Names all text are kept as they are; one blank or number deep among them reads as
+    "" or its ``str``, and every other name as itself."""
+    names = [f"Contract {i}" for i in range(5000)]
+    names[3999] = odd  # type: ignore[call-overload]
+    contracts = pd.DataFrame({"id": [f"C-{i:05d}" for i in range(5000)], "name": names})
+    found = RowContracts(contract_names(contracts), contracts["id"].to_numpy(dtype=object))
+    read = found.names[found.at(np.arange(5000))].tolist()
+    assert read[3999] == ("" if odd is None or odd != odd else str(odd))
+    assert read[:3999] + read[4000:] == names[:3999] + names[4000:]
+    assert all(type(name) is str for name in read)
+
+
 def test_row_contracts_find_nothing_for_unknown_or_blank_ids() -> None:
     """An ID no contract has, a blank and a NaN cell find no contract (-1), named ""."""
     found = row_contracts(["C-404", None, float("nan")])

@@ -78,8 +78,7 @@ class RowContracts:
             self._at = np.full(len(contract_ids), _UNASKED, dtype=np.intp)
         else:
             self._at = np.asarray(places, dtype=np.intp)
-        texts = pd.Series(names.to_numpy(dtype=object), dtype=object).fillna("").astype(str)
-        self.names = with_slot(texts.to_numpy(dtype=object), "")  # by ``at``; -1 reads ""
+        self.names = with_slot(_name_texts(names.to_numpy(dtype=object)), "")  # -1 reads ""
 
     @cached_property
     def _index(self) -> TextIndex:
@@ -94,6 +93,18 @@ class RowContracts:
             self._at[rows] = self._index.find(self._ids[rows])
             found = self._at[pos]
         return found
+
+
+def _name_texts(names: np.ndarray) -> np.ndarray:
+    """Each contract name as text: a blank name "", any other cell ``str`` of it.
+
+    Names are mostly all text already (told by one pass over the cells): they are kept
+    as they are, not filled and converted cell by cell.
+    """
+    if pd.api.types.infer_dtype(names, skipna=False) == "string":
+        return names
+    texts = pd.Series(names, dtype=object).fillna("").astype(str)
+    return texts.to_numpy(dtype=object)
 
 
 def places(
