@@ -11,6 +11,7 @@ from conftest import CONTRACT_HEADER, MILESTONE_HEADER, TODAY, days, tracker_gri
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.derive.auto_rows import review_rule
 from sheetsync.derive.changes import NewRows
+from sheetsync.derive.contract_rows import CONTRACT_AT
 from sheetsync.pipeline import Prepared, RunOptions, prepare
 
 TERMS = ["End Date", "Notice Period (days)", "Risk", "Review Every"]
@@ -149,3 +150,38 @@ def test_each_notice_title_says_whether_its_own_contract_renews() -> None:
         ending = " so it does not renew" if contract in renews else ""
         assert title == f"Last day to give notice on {names[contract]}{ending}"
     assert all(t == f"{names[i.split('/')[0]]}: term ends" for i, t in expiries.items())
+
+
+def test_expiry_rows_alone_follow_their_contracts_past_one_that_calls_for_none() -> None:
+    """Only expiry rows (one kind: not sorted again), in contract order, each row with its
+    own contract's cells and place among all contracts, a terminated one first."""
+    header = [*CONTRACT_HEADER, "End Date"]
+    rows = [
+        ["C-009", "Old lease", "Initech", "carol@example.com", "Legal", "Terminated", "r", days(5)],
+        ["C-001", "Acme MSA", "Acme", "jane@example.com", "Legal", "Active", "r", days(300)],
+        ["C-002", "Globex", "Globex", "bob@example.com", "Finance", "Active", "r", None],
+        ["C-004", "Hooli", "Hooli", "dan@example.com", "IT", "Active", "r", days(40)],
+    ]
+    grids = tracker_grids(contracts=[])
+    grids["Contracts"] = [header, *rows]
+    grids["Milestones"] = [HEADER]
+    found = prepare(MemoryBackend(grids), RunOptions(today=TODAY))
+    assert new_rows(found) == {
+        "C-001/expiry": ("Acme MSA: term ends", "expiration", days(300), None),
+        "C-004/expiry": ("Hooli: term ends", "expiration", days(40), None),
+    }
+    frame = found.derived.milestones
+    autos = frame[frame["source"] == "auto"]
+    contracts = found.derived.contracts
+    assert contracts["id"].to_numpy()[autos[CONTRACT_AT].to_numpy()].tolist() == ["C-001", "C-004"]
+
+
+def test_rows_of_two_kinds_are_listed_by_contract_then_kind() -> None:
+    """Notice and expiry rows of two contracts: each contract's notice, then its expiry."""
+    found = prepared({"C-001": [days(200), 60, None, None], "C-002": [days(100), 30, None, None]})
+    assert [str(r["Milestone ID"]) for r in found.derived.new_rows] == [
+        "C-001/notice",
+        "C-001/expiry",
+        "C-002/notice",
+        "C-002/expiry",
+    ]

@@ -61,10 +61,8 @@ def reconcile_auto(derived: Derived, settings: Settings, context: DeriveContext)
         every = len(fresh) == len(wanted_ids)  # a first run: every wanted row is new, in order
         fresh_ids = wanted_ids if every else wanted_ids[fresh]
         new = _new_columns(wanted, (fresh, fresh_ids), source, settings)
-        if CONTRACT_AT in frame:  # each new row's contract is known: no ID looked up
-            new[CONTRACT_AT] = derived.contracts.index.get_indexer(wanted.terms.index)[
-                wanted.at[fresh]
-            ]
+        if CONTRACT_AT in frame:  # each new row's contract is known: its position
+            new[CONTRACT_AT] = wanted.at[fresh]
         derived.milestones = appended(frame, new)
         derived.new_rows = _sheet_rows(wanted, (fresh, fresh_ids), source)
 

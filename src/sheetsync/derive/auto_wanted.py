@@ -52,12 +52,13 @@ class AutoRow:
 class Wanted:
     """The wanted auto rows in the order the terms list them (by contract, then kind).
 
-    ``at`` is each row's contract as a position in ``terms`` (the usable contracts);
-    ``kind`` each row's kind as a number (notice 0, expiry 1, review 2: its place in
-    ``TYPES``); every other field is one value per wanted row; ``due`` is ``datetime64[D]``.
+    ``at`` is each row's contract as a position in ``contracts`` (only usable contracts
+    have rows); ``kind`` each row's kind as a number (notice 0, expiry 1, review 2: its
+    place in ``TYPES``); every other field is one value per wanted row; ``due`` is
+    ``datetime64[D]``.
     """
 
-    terms: pd.DataFrame
+    contracts: pd.DataFrame
     at: np.ndarray
     kind: np.ndarray
     title: np.ndarray
@@ -68,16 +69,16 @@ class Wanted:
     @property
     def ids(self) -> np.ndarray:
         """Each wanted row's Milestone ID, as an object array (the new rows' column as it is)."""
-        contract_ids = self.terms["id"].to_numpy(dtype=object)[self.at]
+        contract_ids = self.contracts["id"].to_numpy(dtype=object)[self.at]
         return contract_ids + _SLASHED.take(self.kind)  # texts (as normalize reads IDs), joined
 
     def column(self, name: str) -> np.ndarray:
         """A contract column, one value per wanted row."""
-        return self.terms[name].to_numpy(dtype=object)[self.at]
+        return self.contracts[name].to_numpy(dtype=object)[self.at]
 
     def row(self, i: int) -> AutoRow:
         """Wanted row ``i`` as one object (for the few rows the run moves or re-plans)."""
-        contract = _terms(self.terms.iloc[[int(self.at[i])]])
+        contract = _terms(self.contracts.iloc[[int(self.at[i])]])
         return AutoRow(
             next(contract.itertuples(index=False)),
             _KINDS[self.kind[i]][0],
@@ -113,13 +114,23 @@ def desired(derived: Derived, existing: dict[str, int], context: DeriveContext) 
 
     A Review Every that is no cadence is a Problem added to ``derived``.
     """
-    terms = derived.contracts.loc[usable(derived.contracts), [*_TERMS, *_DAYS]]  # those read
-    parts = [_notice(terms), _expiry(terms), _reviews(terms, derived, existing, context)]
+    contracts = derived.contracts
+    # The usable contracts' positions: their cells read there, not copied into a frame first.
+    among = np.flatnonzero(usable(contracts).to_numpy(dtype=bool))
+    parts = [
+        _notice(contracts, among),
+        _expiry(contracts, among),
+        _reviews((contracts, among), derived, existing, context),
+    ]
     at = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])
-    order = np.lexsort((kind, at))
-    field = [np.concatenate([p[i] for p in parts])[order] for i in range(1, 5)]
-    return Wanted(terms, at[order], kind[order], *field)
+    if sum(len(p[0]) > 0 for p in parts) > 1:  # one kind alone is in contract order already
+        order = np.lexsort((kind, at))
+        at, kind = at[order], kind[order]
+        field = [np.concatenate([p[i] for p in parts])[order] for i in range(1, 5)]
+    else:
+        field = [np.concatenate([p[i] for p in parts]) for i in range(1, 5)]
+    return Wanted(contracts, at, kind, *field)
 
 
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -135,37 +146,49 @@ def _part(at: np.ndarray, titles: np.ndarray, due: np.ndarray) -> _Part:
 _RENEWS = np.array(["", " so it does not renew"], dtype=object)
 
 
-def _notice(terms: pd.DataFrame) -> _Part:
-    deadline = terms["notice_deadline"].to_numpy(dtype="datetime64[D]")
-    at = np.flatnonzero(~np.isnat(deadline))
-    names = terms["name"].to_numpy(dtype=object)[at]  # texts, as normalize reads them
-    renews = terms["auto_renew"].to_numpy(dtype=bool)[at]
+def _notice(contracts: pd.DataFrame, among: np.ndarray) -> _Part:
+    """The notice rows of the contracts at ``among`` that have a Notice Deadline."""
+    deadline = contracts["notice_deadline"].to_numpy(dtype="datetime64[D]")[among]
+    dated = ~np.isnat(deadline)
+    at = among[dated]
+    names = contracts["name"].to_numpy(dtype=object)[at]  # texts, as normalize reads them
+    renews = contracts["auto_renew"].to_numpy(dtype=bool)[at]
     # Joined as one column step (each name's own str +), not an f-string per contract.
     titles = "Last day to give notice on " + names + _RENEWS.take(renews.view(np.int8))
-    return _part(at, titles, deadline[at])
+    return _part(at, titles, deadline[dated])
 
 
-def _expiry(terms: pd.DataFrame) -> _Part:
-    end = terms["term_end"].to_numpy(dtype="datetime64[D]")
-    at = np.flatnonzero(~np.isnat(end))
-    titles = terms["name"].to_numpy(dtype=object)[at] + ": term ends"  # texts, joined at once
-    return _part(at, titles, end[at])
+def _expiry(contracts: pd.DataFrame, among: np.ndarray) -> _Part:
+    """The expiry rows of the contracts at ``among`` that have a Term End."""
+    end = contracts["term_end"].to_numpy(dtype="datetime64[D]")[among]
+    dated = ~np.isnat(end)
+    at = among[dated]
+    titles = contracts["name"].to_numpy(dtype=object)[at] + ": term ends"  # texts, joined
+    return _part(at, titles, end[dated])
 
 
 def _reviews(
-    terms: pd.DataFrame, derived: Derived, existing: dict[str, int], context: DeriveContext
+    usable: tuple[pd.DataFrame, np.ndarray],
+    derived: Derived,
+    existing: dict[str, int],
+    context: DeriveContext,
 ) -> _Part:
-    """The review rows, contract by contract, for the contracts with a cadence text."""
+    """The review rows, contract by contract, for the usable contracts with a cadence text.
+
+    ``usable`` is the contracts and the usable ones' positions.
+    """
+    contracts, among = usable
     # A cadence text: Review Every when filled in (any truthy cell), else the Risk's.
-    every = terms["review_every"].to_numpy(dtype=object).astype(bool)
+    every = contracts["review_every"].to_numpy(dtype=object)[among].astype(bool)
     cadenced = [risk for risk, cadence in RISK_CADENCE.items() if cadence]
-    by_risk = terms["risk"].isin(cadenced).to_numpy(dtype=bool)
-    candidates = np.flatnonzero(every | by_risk)
+    by_risk = contracts["risk"].isin(cadenced).to_numpy(dtype=bool)[among]
+    candidates = among[every | by_risk]
+    if not len(candidates):  # no contract has a cadence: none is read row by row
+        return _part(candidates, np.empty(0, dtype=object), np.empty(0, dtype="datetime64[D]"))
     at: list[int] = []
     rows: list[AutoRow] = []
-    for i, c in zip(
-        candidates, _terms(terms.iloc[candidates]).itertuples(index=False), strict=True
-    ):
+    read = _terms(contracts.iloc[candidates])
+    for i, c in zip(candidates, read.itertuples(index=False), strict=True):
         text, rule = review_rule(c)
         if rule is not None:
             here = existing.get(f"{c.id}/review")
