@@ -11,12 +11,15 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 import editable
 from editable import Tracker
 from sheetsync.keys import resolved_key, resolved_parts
+from sheetsync.plan.resolved import Closed, _done_rows
 from sheetsync.record.notified import parse_last_notified
 from sheetsync.record.resolved import resolved_through, with_resolved
 from sheetsync.schema import LOG_COLUMNS
@@ -238,3 +241,24 @@ def test_a_row_the_last_run_already_showed_done_gets_no_note(kind, tmp_path, emu
     desk.tracker.type("Milestones", "M-1", "Status", "Done")  # as a run before this one wrote
     assert resolved(desk.run(DAY + dt.timedelta(days=1))) == {}
     assert desk.result.to_json()["sent"]["resolved"] == 0
+
+
+def test_done_rows_are_the_escalated_rows_done_now_and_not_shown_done_before() -> None:
+    """Escalated, Done and dated; the Status the last run wrote not Done (any case and
+    spacing, blanks not Done), or the note failed: a closed occurrence."""
+    before = [" done ", "Overdue", None, np.nan, "", "DONE", "Done", ""]
+    frame = pd.DataFrame(
+        {
+            "id": [f"M-{i}" for i in range(8)],
+            "sent_level": [1, 2, 1, 3, 0, 1, 2, 1],
+            "status": ["Done", "Done", "Done", "Done", "Done", "Done", "Done", "Overdue"],
+            "due": pd.to_datetime(["2026-11-01"] * 6 + [None, "2026-11-01"]),
+            "status_before": pd.Series(before, dtype=object),
+        }
+    )
+    day = dt.date(2026, 11, 1)
+    assert _done_rows(frame, set()) == [Closed(1, day, 2), Closed(2, day, 1), Closed(3, day, 3)]
+    retried = _done_rows(frame, {("M-5", day)})
+    assert retried == [Closed(1, day, 2), Closed(2, day, 1), Closed(3, day, 3), Closed(5, day, 1)]
+    assert _done_rows(frame.drop(columns="status_before"), set())[-1] == Closed(5, day, 1)
+    assert _done_rows(frame.iloc[:0], set()) == []
