@@ -58,7 +58,6 @@ def measure_core(rows: int) -> dict[str, object]:
         after.lap("reference")
     return {
         "cpu_s": sum(steps.values()),
-        "wall_s": sum(clock.wall.values()),
         "steps_cpu_s": steps,
         "reference_after_core_cpu_s": after.cpu["reference"],
         "emails": emails,
@@ -112,18 +111,16 @@ def _core(snapshot: object, clock: _Stopwatch, settle: Callable[[], None]) -> tu
 
 
 class _Stopwatch:
-    """Wall and CPU seconds per step: CPU time stays honest when the machine is shared."""
+    """CPU seconds per step: CPU time stays honest when the machine is shared."""
 
     def __init__(self) -> None:
-        self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
-        self._marks = (time.perf_counter(), time.process_time())
+        self._mark = time.process_time()
 
     def lap(self, name: str) -> None:
-        now = (time.perf_counter(), time.process_time())
-        self.wall[name] = now[0] - self._marks[0]
-        self.cpu[name] = now[1] - self._marks[1]
-        self._marks = now
+        now = time.process_time()
+        self.cpu[name] = now - self._mark
+        self._mark = now
 
 
 def _child(kind: str, rows: int) -> dict[str, object]:
