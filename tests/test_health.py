@@ -101,3 +101,27 @@ def test_done_and_cancelled_milestones_leave_health_and_next_milestone_alone() -
     )
     assert frame["health"].tolist() == ["On track", "Overdue"]
     assert frame["next_milestone"].tolist() == ["", "Notice (2026-11-20)"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "named"),
+    [
+        (["M-9", "M-10", "M-2", "M-10", "M-10"], ["Ten", "Ten again"]),  # texts compare as texts
+        ([9, 10, 2, 10, 10], ["Nine", "Two"]),  # numbers as numbers
+    ],
+)
+def test_two_open_milestones_on_the_earliest_day_name_the_lowest_id(
+    ids: list[object], named: list[str]
+) -> None:
+    """A tie on the earliest day goes to the lowest Milestone ID; of two rows with that ID,
+    the first. Each contract's tie is broken on its own."""
+    frame = milestones(
+        ("C-1", "Upcoming", "2027-03-01", "Nine"),
+        ("C-1", "Upcoming", "2027-03-01", "Ten"),
+        ("C-2", "Upcoming", "2027-04-01", "Two"),
+        ("C-2", "Upcoming", "2027-04-01", "Ten again"),
+        ("C-2", "Upcoming", "2027-04-01", "Ten twice"),
+    )
+    frame["id"] = pd.Series(ids, dtype=object)
+    found = contract_health(contracts("C-1", "C-2"), frame)["next_milestone"].tolist()
+    assert found == [f"{named[0]} (2027-03-01)", f"{named[1]} (2027-04-01)"]

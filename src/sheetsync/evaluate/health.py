@@ -140,16 +140,8 @@ def _next_by_contract(
     first_codes = codes[first]
     tied = pd.Series(first_codes).duplicated(keep=False).to_numpy()
     if tied.any():  # the same earliest day twice: the lowest ID comes first
-        resolved = pd.DataFrame(
-            {
-                "due": due[first[tied]],
-                "id": milestones["id"].to_numpy(dtype=object)[first[tied]],
-                "at": first[tied],
-                "code": first_codes[tied],
-            }
-        )
-        resolved = resolved.sort_values(["due", "id"]).drop_duplicates("code")
-        first = np.concatenate([first[~tied], resolved["at"].to_numpy()])
+        ids = milestones["id"].to_numpy(dtype=object)
+        first = np.concatenate([first[~tied], _lowest_ids(first[tied], first_codes[tied], ids)])
         first_codes = codes[first]
     day = due[first]
     dated = ~np.isnat(day)
@@ -157,6 +149,24 @@ def _next_by_contract(
     days = iso_days(pd.Series(day[dated])).to_numpy(dtype=object)
     texts[first_codes[dated]] = [f"{t} ({d})" for t, d in zip(title, days, strict=True)]
     return texts
+
+
+def _lowest_ids(rows: np.ndarray, codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Of ``rows`` (in row order; a contract's all due on one day), each contract's row with
+    the lowest Milestone ID, the first such row when two share it.
+
+    The few tied rows' IDs are texts (as normalize reads them): compared in one pass,
+    without a frame sorted for them. Other cells are sorted as pandas sorts them.
+    """
+    held = ids[rows].tolist()
+    if not all(type(i) is str for i in held):
+        by = pd.DataFrame({"id": held, "at": rows, "code": codes})
+        return by.sort_values("id", kind="stable").drop_duplicates("code")["at"].to_numpy()
+    best: dict[int, tuple[str, int]] = {}
+    for code, text, row in zip(codes.tolist(), held, rows.tolist(), strict=True):
+        if code not in best or text < best[code][0]:
+            best[code] = (text, row)
+    return np.asarray([row for _, row in best.values()], dtype=rows.dtype)
 
 
 def _earliest(due: np.ndarray, codes: np.ndarray) -> np.ndarray:
