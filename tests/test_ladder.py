@@ -173,6 +173,16 @@ def test_filled_cells_read_each_cell_as_if_cell_does():
     assert filled_cells(cells).tolist() == [False, False, True, True, True, False]
 
 
+def test_filled_cells_read_long_runs_of_one_object_cell_by_cell_alike():
+    """A column of long runs (a blank on every row, a few others) reads as each cell does:
+    a run's one object tested once, a lone filled cell among blanks found, and a cell
+    refusing a truth inside a run still leaves every cell to be looked at."""
+    cells = np.array(["", *[""] * 40, "x", *[None] * 40, *[float("nan")] * 20], dtype=object)
+    assert filled_cells(cells).tolist() == [bool(c) for c in cells]
+    runs = np.array([*[""] * 40, pd.NA, *[""] * 40], dtype=object)
+    assert filled_cells(runs).tolist() == [True] * len(runs)
+
+
 def test_filled_cells_count_every_cell_when_one_refuses_a_truth():
     """A cell without a truth of its own (pd.NA) leaves every cell to be looked at."""
     cells = np.array(["", pd.NA, None], dtype=object)

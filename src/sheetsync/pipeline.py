@@ -295,7 +295,9 @@ def _derive_evaluate(
 ) -> tuple[Derived, pd.DataFrame]:
     derived = derive(tracker, derive_inputs(tracker, snapshot, today))
     tracker.problems.extend(derived.problems)
-    tracker.contracts = derived.contracts
+    # The frames as read are let go now (derivation's stand for them, auto rows added):
+    # their memory is free for the columns evaluation adds, not fresh pages.
+    tracker.contracts, tracker.milestones = derived.contracts, derived.milestones
     history = attach_history(derived.milestones, tracker.ledger, today)
     evaluated = evaluate_milestones(history, tracker.settings, today)
     tracker.milestones = derived.milestones = evaluated  # derive's own frame is let go
