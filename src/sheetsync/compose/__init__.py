@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -123,7 +123,7 @@ def subject_for(note: Notification, envelope: Envelope, today: dt.date) -> str:
 def context_for(note: Notification, envelope: Envelope, today: dt.date) -> dict[str, object]:
     """Everything a template sees."""
     links = done_links(note, envelope.links)
-    items = [replace(i, done_link=links[i.key]) if i.key in links else i for i in note.items]
+    items = [i._replace(done_link=links[i.key]) if i.key in links else i for i in note.items]
     return {
         "note": note,
         "kind": note.kind,

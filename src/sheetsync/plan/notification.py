@@ -9,16 +9,25 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from ..cells.addresses import Address
 from ..normalize.settings import Settings
 from ..schema import SUMMARY
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One milestone inside an email, and why it is there."""
+class Item(NamedTuple):
+    """One milestone inside an email, and why it is there.
+
+    A named tuple, not a dataclass: a large tracker's plan makes tens of thousands of
+    items, and a tuple is made in one step from a row of fields (``items``), where a
+    frozen dataclass sets each field by a call of its own. It is as immutable, its
+    fields read by name, and ``Item(key=..., ...)`` builds one (``link`` and
+    ``done_link`` None unless given); ``_replace`` gives a changed copy. Like any
+    tuple it also equals a plain tuple of the same values: items are only compared
+    with items, so this does not matter.
+    """
 
     key: str
     kind: str  # reminder / overdue / escalation / resolved
@@ -43,48 +52,18 @@ _LEFT_OUT = ("link", "done_link")  # fields ``items`` may be given no column for
 def items(columns: Mapping[str, Sequence[Any]]) -> list[Item]:
     """``Item(**fields)`` for each row of ``columns`` (one column per field), quicker.
 
-    For the hundreds of thousands of items a large tracker's plan holds: a frozen
-    dataclass sets each field through ``object.__setattr__``, a call per field and
-    item, where ``_Filling`` assigns its slots directly (a third of the time).
-    ``link`` and ``done_link`` may be left out (None).
+    For the tens of thousands of items a large tracker's plan holds: each row of
+    fields (a tuple, in Item's field order) becomes an Item by ``tuple.__new__``,
+    without a call of Python code per item. ``link`` and ``done_link`` may be left
+    out (None).
     """
     size = len(columns["key"])
-    unknown = set(columns) - set(Item.__slots__)
-    missing = set(Item.__slots__) - set(columns) - set(_LEFT_OUT)
+    unknown = set(columns) - set(Item._fields)
+    missing = set(Item._fields) - set(columns) - set(_LEFT_OUT)
     if unknown or missing or any(len(column) != size for column in columns.values()):
         raise ValueError(f"one column of {size} per Item field, not {unknown} and {missing}")
-    rows = zip(*(columns.get(name, [None] * size) for name in Item.__slots__), strict=True)
-    return cast(list[Item], list(map(_Filling, rows)))
-
-
-class _Filling:
-    """An Item's slots, writable: filled from one row of fields, then made an Item.
-
-    The two classes have the same slots, so the object can change class: it is then
-    an Item like any other, frozen and equal to one built by ``Item(...)``.
-    """
-
-    __slots__ = Item.__slots__
-
-    def __init__(self, fields: tuple[Any, ...]) -> None:
-        (
-            self.key,
-            self.kind,
-            self.milestone_id,
-            self.contract_id,
-            self.contract,
-            self.title,
-            self.type,
-            self.due,
-            self.days_left,
-            self.stage,
-            self.row,
-            self.owners,
-            self.rule,
-            self.link,
-            self.done_link,
-        ) = fields  # in Item's field order (``Item.__slots__``)
-        self.__class__ = Item  # type: ignore[assignment]  # (quicker than object.__setattr__)
+    rows = zip(*(columns.get(name, [None] * size) for name in Item._fields), strict=True)
+    return list(map(tuple.__new__, repeat(Item, size), rows))
 
 
 @dataclass

@@ -14,7 +14,7 @@ twice. Pure: no I/O, no clock.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -215,8 +215,7 @@ def resolved_example(escalation: Notification) -> Notification:
     Custom templates are checked with it: the sample tracker has no done escalation.
     """
     first = escalation.items[0]
-    item = replace(
-        first,
+    item = first._replace(
         key=resolved_key(first.milestone_id, first.due),
         kind=RESOLVED,
         rule=resolved_rule(first.stage, first.due, None),
