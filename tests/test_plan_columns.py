@@ -104,8 +104,8 @@ def test_chart_months_count_from_this_month() -> None:
     assert _chart_month(due.astype("datetime64[s]"), dt.date(2026, 12, 1)).tolist() == months
 
 
-def test_id_ranks_order_rows_in_row_order_as_their_own_ranks_do() -> None:
-    """Any rows taken in row order sort by the plan's ranks of all IDs as by their own,
+def test_id_ranks_order_rows_in_row_order_as_the_ranks_of_all_rows_do() -> None:
+    """Any rows taken in row order sort by their own ranks as by the ranks of all IDs,
     with doubled IDs, blanks, numbers and a NUL among them."""
     ids = objects("M-10", "M-2", None, "M-2", 7, "M-1\x00", "M-1", "", "M-10", "m-1")
     milestones = pd.DataFrame({"id": ids})
@@ -113,5 +113,5 @@ def test_id_ranks_order_rows_in_row_order_as_their_own_ranks_do() -> None:
     planning = Planning(milestones, pd.Series(dtype=object), Ledger(pd.DataFrame()), context, set())
     for rows in ([0, 1, 3, 6, 8, 9], [2, 4, 5, 6, 7], list(range(len(ids))), [1, 3], []):
         taken = np.asarray(rows, dtype=np.intp)
-        mine = np.argsort(text_ranks(ids[taken]), kind="stable")
-        assert np.argsort(planning.id_ranks[taken], kind="stable").tolist() == mine.tolist()
+        every = np.argsort(text_ranks(ids)[taken], kind="stable")
+        assert np.argsort(planning.id_ranks(taken), kind="stable").tolist() == every.tolist()

@@ -39,8 +39,8 @@ def plan_summaries(
 ) -> list[Notification]:
     """A summary for each active contract's owner, on the first run on or after Summary day.
 
-    ``planning``: the rest of the plan's, whose contracts, ID ranks and Contract IDs'
-    first rows are shared.
+    ``planning``: the rest of the plan's, whose contracts and Contract IDs' first rows
+    are shared.
     """
     today = context.today
     if today.day < context.settings.summary_day:
@@ -256,7 +256,7 @@ def _contents(
     keep = listed[pos]  # the chart counted every pair; the lists need only these, in order
     owner, pos = owner[keep], pos[keep]
     rows = _distinct(pos, len(milestones))  # each listed row once, in row order
-    order = _urgency(milestones, planning.id_ranks, owner, pos, rows)
+    order = _urgency(milestones, planning.id_ranks(rows), owner, pos, rows)
     owner, pos = owner[order], pos[order]
     records = _records(milestones, row_contracts, rows, context)
     counts, problems = _contracts_owned(contracts, owning, emails)
@@ -303,8 +303,8 @@ def _urgency(
     pos: np.ndarray,
     listed: np.ndarray,
 ) -> np.ndarray:
-    """Order of the pairs: by owner, then by due date and ID (``id_ranks``: each row's);
-    ``listed``: the pairs' distinct rows, in order.
+    """Order of the pairs: by owner, then by due date and ID; ``listed``: the pairs'
+    distinct rows, in order, and ``id_ranks`` their places by ID (``Planning.id_ranks``).
 
     Sorted as one number, owner then rank: a pair is listed once and each row's rank is
     its own, so no two numbers are equal and a plain sort (quicker than a stable one)
@@ -312,7 +312,7 @@ def _urgency(
     """
     due = milestones["due"].to_numpy()[listed]
     rank = np.empty(len(milestones), dtype=np.int64)
-    rank[listed[np.lexsort((id_ranks[listed], due))]] = np.arange(len(listed))
+    rank[listed[np.lexsort((id_ranks, due))]] = np.arange(len(listed))
     return np.argsort(owner * len(listed) + rank[pos])
 
 
