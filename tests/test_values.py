@@ -315,3 +315,29 @@ def test_a_column_of_one_value_is_that_very_value_on_every_row() -> None:
     column = Coded(codes, object_array(["manual", owners])).array()
     assert column[4321] is owners and column[4320] == column[4322] == "manual"
     assert Coded(np.zeros(0, dtype=np.intp), object_array(["x"])).array().tolist() == []
+
+
+def test_a_column_of_two_shared_objects_codes_every_row_even_an_odd_one_deep_down() -> None:
+    """A column left blank, or blank and ticked with one shared text, is coded by comparing
+    its few objects; a row deep below the first holding another object (an equal text
+    that is another object, another text, a number, NaN) still reads its own value."""
+    ticked = "yes"
+    blank = filled(5000, None)
+    coded = Coded.of(blank)
+    assert coded.codes.tolist() == [0] * 5000 and coded.values.tolist() == [None]
+    for odd in ("".join(["y", "es"]), "no", 7, float("nan")):
+        cells = filled(5000, None)
+        cells[3::7] = ticked
+        cells[4321] = odd
+        coded = Coded.of(cells)
+        expected = [None if c != c else c for c in cells.tolist()]  # NaN reads None
+        assert coded.array().tolist() == expected
+        separate = object_array([c if c is None else copy_of(c) for c in cells.tolist()])
+        alone = Coded.of(separate)  # each cell its own object: factorized by value
+        assert coded.codes.tolist() == alone.codes.tolist() and coded.nan == alone.nan
+        assert len(coded.values) == len(alone.values)
+
+
+def copy_of(cell: object) -> object:
+    """An equal cell that is another object (NaN: another NaN)."""
+    return "".join(["", cell]) if isinstance(cell, str) else type(cell)(str(cell))
