@@ -27,6 +27,28 @@ def test_money_cells_read_as_amounts(text: str, group: str, amount: float) -> No
     assert parse_money(text, group) == amount
 
 
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("$1,234", 1234.0),
+        ("1,234,567", 1_234_567.0),
+        ("045000", 45_000.0),
+        ("$0", 0.0),
+        ("12,34", 12.34),  # a decimal comma, not a group of three
+        ("1,2345", 1.2345),
+        ("$1,234,56", 123_456.0),
+        ("1,234.5", 1234.5),
+    ],
+)
+def test_whole_amounts_and_their_near_misses_read_alike_in_every_locale(
+    text: str, amount: float
+) -> None:
+    """A whole amount (commas only in groups of three, no dot) reads as its digits whatever
+    the group separator; one a comma short of that shape reads as the longer way says."""
+    for group in (",", ".", " "):
+        assert parse_money(text, group) == amount
+
+
 def test_text_that_is_no_amount_reads_as_none() -> None:
     """A Value cell holding words is no amount (the run then flags it)."""
     assert parse_money("about a million", ",") is None
