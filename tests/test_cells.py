@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from sheetsync.cells.addresses import Address, allowed_split, parse_addresses
+from sheetsync.cells.dates import EARLIEST, EPOCH, LATEST, parse_date, parse_date_values
 from sheetsync.cells.money import parse_money
 from sheetsync.cells.numbers import parse_int_list, parse_yes_no, whole_count, whole_number
 from sheetsync.cells.text import cell_text, plain
+from sheetsync.model import Moving
 
 
 @pytest.mark.parametrize(
@@ -104,3 +106,20 @@ def test_allowed_split_ignores_the_case_of_a_domain() -> None:
     """An address typed in capitals into an email header is inside its domain all the same."""
     inside, why = allowed_split([Address("", "Ann@EXAMPLE.com")], ("example.com",))
     assert len(inside) == 1 and why == ""
+
+
+def test_serial_numbers_read_together_as_each_reads_alone() -> None:
+    """A column's distinct cells read as ``parse_date`` reads each: serial numbers (read
+    together) at and either side of each limit, beside text, blanks and other cells."""
+    first, last = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
+    serials: list[object] = [first, first - 1, first - 0.25, last, last + 1, last + 0.99]
+    serials += [1e6, -1e6, 1e6 - 0.5, 10**6, -(10**6), 10**400, -693594.5, 0.0, -0.0]
+    serials += [float("nan"), float("inf"), 46000, 46000.75, np.float64(46001.5)]
+    others = [None, "", True, "2027-03-31", "31/02/2027", "soon", Moving(46000.0), 46002]
+    for cells in (serials + others, others + serials, serials, others[:3]):
+        stamps, reasons = parse_date_values(cells, "en_US")
+        alone = [parse_date(plain(c), "en_US") for c in cells]
+        assert reasons == [reason for _, reason in alone]
+        days = [None if d is None else np.datetime64(d, "ns") for d, _ in alone]
+        assert stamps.dtype == np.dtype("datetime64[ns]")
+        assert [None if np.isnat(s) else s for s in stamps] == days
