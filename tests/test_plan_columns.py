@@ -10,11 +10,12 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sheetsync.normalize.ledger import Ledger
 from sheetsync.normalize.settings import Settings
 from sheetsync.plan import PlanContext
-from sheetsync.plan.cells import filled
+from sheetsync.plan.cells import _filled, filled
 from sheetsync.plan.emails import by_group_then_rank
 from sheetsync.plan.stages import Planning, _groups, dates_of
 from sheetsync.plan.summary import _chart_month
@@ -38,6 +39,25 @@ def test_filled_finds_the_cells_that_hold_something() -> None:
 def test_filled_gives_every_cell_when_one_cannot_be_tested() -> None:
     """A cell whose truth is ambiguous (pandas' NA) makes every cell a candidate."""
     assert filled(objects(pd.NA, "", "x")).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("one", [(), None, "", ("reminder:M-1:2027-03-08:7",), pd.NA])
+def test_filled_reads_a_column_of_one_object_as_each_cell(one: object) -> None:
+    """A column of one shared object gives what its cells tested one by one give; one
+    other object deep in it (a key, a blank, pandas' NA) is read as itself."""
+    cells = filled_cells(one, 5000)
+    assert filled(cells).tolist() == _filled(cells).tolist()
+    for odd in (("reminder:M-9:2027-03-08:7",), None, pd.NA):
+        cells[4321] = odd
+        assert filled(cells).tolist() == _filled(cells).tolist()
+    assert filled(filled_cells(one, 1)).tolist() == _filled(filled_cells(one, 1)).tolist()
+
+
+def filled_cells(one: object, count: int) -> np.ndarray:
+    """``count`` cells, each the very object ``one``."""
+    cells = np.empty(count, dtype=object)
+    cells.fill(one)
+    return cells
 
 
 def test_dates_of_turns_each_datetime_into_its_day() -> None:
