@@ -15,7 +15,7 @@ import pytest
 from sheetsync.normalize.ledger import Ledger
 from sheetsync.normalize.settings import Settings
 from sheetsync.plan import PlanContext
-from sheetsync.plan.cells import _filled, filled
+from sheetsync.plan.cells import _filled, filled, not_blank
 from sheetsync.plan.emails import by_group_then_rank
 from sheetsync.plan.stages import Planning, _groups, dates_of
 from sheetsync.plan.summary import _chart_month
@@ -51,6 +51,20 @@ def test_filled_reads_a_column_of_one_object_as_each_cell(one: object) -> None:
         cells[4321] = odd
         assert filled(cells).tolist() == _filled(cells).tolist()
     assert filled(filled_cells(one, 1)).tolist() == _filled(filled_cells(one, 1)).tolist()
+
+
+def test_not_blank_compares_every_cell_that_is_not_the_one_empty_string() -> None:
+    """Cells are told from "" as ``!=`` tells them: the empty string object, an equal
+    text that is another object (numpy's), a problem's text, None, NaN, a number and a
+    tuple, deep in a column of blanks."""
+    cells = filled_cells("", 5000)
+    assert not not_blank(cells).any()
+    odd = [np.str_(""), "Due Date: not a date", None, float("nan"), 0, ("a",)]
+    for place, cell in zip(range(4000, 4006), odd, strict=True):
+        cells[place] = cell
+    assert not_blank(cells).tolist() == (cells != "").tolist()
+    assert np.flatnonzero(not_blank(cells)).tolist() == list(range(4001, 4006))
+    assert not_blank(objects()).tolist() == []
 
 
 def filled_cells(one: object, count: int) -> np.ndarray:

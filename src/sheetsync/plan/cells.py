@@ -37,3 +37,20 @@ def _filled(cells: np.ndarray) -> np.ndarray:
     except (TypeError, ValueError):
         return np.arange(len(cells))
     return at[same]
+
+
+_BLANK = ""  # CPython keeps one empty string: most blank cells are this very object
+
+
+def not_blank(cells: np.ndarray) -> np.ndarray:
+    """Per cell of an object array, whether it is not equal to "" (``cells != ""``).
+
+    A column such as Problems is "" on almost every row, mostly the one empty string
+    object: cells that are that object (told by address, without touching it) are
+    blank, and only the others are compared.
+    """
+    held = addresses(cells)
+    out = held != id(_BLANK)
+    other = np.flatnonzero(out)
+    out[other] = np.asarray(cells[other] != _BLANK, dtype=bool)
+    return out

@@ -23,7 +23,7 @@ from ..normalize.ledger import Ledger
 from ..record.summarised import owner_code, summary_mark
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
 from ..values import factorize_objects, lookup
-from .cells import filled
+from .cells import filled, not_blank
 from .notification import Notification, PlanContext
 from .stages import Planning, RowContracts, contract_names, dates_of, first_contract_rows
 
@@ -211,7 +211,7 @@ def section_flags(milestones: pd.DataFrame, today: dt.date) -> dict[str, np.ndar
         "next_30": open_ & (days >= 0) & (days <= 30),
         "terms_90": terms_90,
         "completed": status((DONE,)) & completed_last_month,
-        "problems": milestones["problems"].to_numpy(dtype=object) != "",
+        "problems": not_blank(milestones["problems"].to_numpy(dtype=object)),
         "open": open_,
     }
     return {name: np.asarray(column, dtype=bool) for name, column in flags.items()}
