@@ -15,6 +15,7 @@ from sheetsync.keys import (
     moved_key,
     split_key,
     summary_key,
+    summary_keys,
     summary_month,
 )
 
@@ -43,6 +44,15 @@ def test_summary_key_uses_a_lower_case_owner_and_the_month() -> None:
     assert key == "summary:jane@example.com:2026-11"
     assert summary_month(key) == "2026-11"
     assert summary_month("reminder:M-1:2027-03-01:7") is None
+
+
+def test_summary_keys_are_each_owners_summary_key_in_order() -> None:
+    """Keys made for several owners at once are each one's ``summary_key``, in order."""
+    owners = ["Jane@Example.com", "raj@x.com", "Ünal@örnek.com.tr"]
+    today = dt.date(2027, 1, 5)
+    assert summary_keys(owners, today) == [summary_key(o, today) for o in owners]
+    assert summary_keys(owners, today)[1] == "summary:raj@x.com:2027-01"
+    assert summary_keys([], today) == []
 
 
 def test_split_key_reads_a_milestone_id_holding_colons() -> None:

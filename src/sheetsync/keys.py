@@ -127,7 +127,13 @@ def resolved_parts(key: str) -> tuple[str, dt.date] | None:
 
 def summary_key(owner: str, today: dt.date) -> str:
     """``summary:{owner}:{YYYY-MM}``, owner as a bare lower-case address."""
-    return f"{SUMMARY}:{owner.casefold()}:{today:%Y-%m}"
+    return summary_keys([owner], today)[0]
+
+
+def summary_keys(owners: Iterable[str], today: dt.date) -> list[str]:
+    """``summary_key`` of each owner, the month written once (``strftime`` is dear)."""
+    month = f"{today:%Y-%m}"
+    return [f"{SUMMARY}:{owner.casefold()}:{month}" for owner in owners]
 
 
 def split_key(key: str) -> KeyParts | None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..cells.addresses import Address
 from ..cells.recurrence import add_months
-from ..keys import summary_key
+from ..keys import summary_keys
 from ..normalize.ledger import Ledger
 from ..record.summarised import owner_code, summary_mark
 from ..schema import DONE, OPEN_STATUSES, OVERDUE, SUMMARY, TERM_TYPES
@@ -48,10 +48,11 @@ def plan_summaries(
     owning = contract_owners(contracts, planning.first_contracts if planning else None)
     owners = active_owners(contracts, owning)
     marked = _marked_codes(milestones, f"{today:%Y-%m}")
+    keys = dict(zip(owners, summary_keys(owners, today), strict=True))
     pending = {
         e: a
         for e, a in owners.items()
-        if not ledger.was_sent(summary_key(e, today), e) and owner_code(e) not in marked
+        if not ledger.was_sent(keys[e], e) and owner_code(e) not in marked
     }
     if not pending:
         return []
@@ -60,9 +61,7 @@ def plan_summaries(
         planning = Planning(milestones, contract_names(contracts), ledger, context, set())
     content = _contents(planning, contracts, owning, emails)
     return [
-        Notification(
-            SUMMARY, (pending[e],), (), summary=content[i], summary_key=summary_key(e, today)
-        )
+        Notification(SUMMARY, (pending[e],), (), summary=content[i], summary_key=keys[e])
         for i, e in enumerate(emails)
     ]
 
