@@ -157,10 +157,12 @@ def _identity(table: Table, evaluated: pd.DataFrame) -> dict[int, dict[str, obje
     names = [n for n in ("Milestone", "Contract ID") if n in table.index]
     columns = {str(table.header[table.index[n]]): table.get(n) for n in names}
     positions = [
-        i for i in np.flatnonzero(evaluated["new_id"].to_numpy(dtype=bool)) if i < len(table.rows)
+        i
+        for i in np.flatnonzero(evaluated["new_id"].to_numpy(dtype=bool))
+        if i < len(table.numbers)
     ]
     return {
-        table.rows[i]: {header: values.iat[i] for header, values in columns.items()}
+        int(table.numbers[i]): {header: values.iat[i] for header, values in columns.items()}
         for i in positions
     }
 

@@ -30,7 +30,7 @@ def row_source(table: Table) -> RowSource:
         raw_done=_raw(table, "Done"),
         raw_completed=_raw(table, "Completed On"),
         headers=headers,
-        next_row=(max(table.rows) if table.rows else 1) + 1,
+        next_row=(int(table.numbers.max()) if len(table.numbers) else 1) + 1,
         raw_repeat=_raw(table, "Repeat"),
     )
 
@@ -40,7 +40,7 @@ def _raw(table: Table, name: str) -> pd.Series:
     one array, not a list of a million Nones)."""
     if name in table.raw:
         return table.raw[name]
-    return pd.Series(filled(len(table.rows), None), dtype=object, copy=False)
+    return pd.Series(filled(len(table.numbers), None), dtype=object, copy=False)
 
 
 def run_history(tracker: Tracker, snapshot: Snapshot) -> History:

@@ -26,7 +26,7 @@ from ..schema import (
     SETTINGS,
     header_key,
 )
-from .columns import Table
+from .columns import Table, row_numbers
 from .contracts import contract_frame
 from .headers import escalation_renames, locate_columns, milestone_locator
 from .ledger import Ledger, read_ledger
@@ -117,7 +117,7 @@ def normalize(snapshot: Snapshot, allowed_domains: tuple[str, ...] | None = None
         problems.append(dashboard)
     tables = {CONTRACTS: contracts, MILESTONES: milestones}
     tables[SETTINGS] = settings_table(settings_tab, settings_grid)
-    tables[LOG] = Table(log_tab, list(log_grid[0]) if log_grid else [], {}, [])
+    tables[LOG] = Table(log_tab, list(log_grid[0]) if log_grid else [], {}, row_numbers([]))
     return Tracker(
         contracts=contract_df,
         milestones=milestone_df,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, islice
 from typing import Any
 
@@ -33,16 +34,24 @@ from ..values import (
 
 @dataclass
 class Table:
-    """A tab's header, where each known column sits, and its non-blank data rows."""
+    """A tab's header, where each known column sits, and its non-blank data rows.
+
+    ``numbers`` is each data row's sheet row (int64, in order); ``rows`` the same as a
+    list of ints, made only when something asks for it (the steps read ``numbers``).
+    """
 
     tab: str
     header: list[Any]
     index: dict[str, int]
-    rows: list[int]
+    numbers: np.ndarray = field(repr=False)
     raw: dict[str, pd.Series] = field(default_factory=dict)
     coded: dict[str, Coded] = field(default_factory=dict, repr=False, compare=False)
     renames: dict[str, str] = field(default_factory=dict)  # system column → name it takes here
-    numbers: np.ndarray | None = field(default=None, repr=False, compare=False)  # ``rows``
+
+    @cached_property
+    def rows(self) -> list[int]:
+        """The data rows' sheet rows as ints (a hundred thousand objects: not made unasked)."""
+        return list(self.numbers.tolist())
 
     def system(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """System column headers as this tab names them."""
@@ -62,32 +71,31 @@ class Table:
         cells = _columns(grid, index)
         keep, coded = _non_blank(cells, max(len(grid) - 1, 0))
         numbers = np.flatnonzero(keep) + 2
-        rows = numbers.tolist()
         if keep.all():
             raw = {
                 name: pd.Series(column, dtype=object, copy=False) for name, column in cells.items()
             }
-            return cls(tab, header, index, rows, raw, coded, numbers=numbers)
+            return cls(tab, header, index, numbers, raw, coded)
         raw = {
             name: pd.Series(column[keep], dtype=object, copy=False)
             for name, column in cells.items()
         }
-        return cls(tab, header, index, rows, raw, numbers=numbers)
+        return cls(tab, header, index, numbers, raw)
 
     def get(self, name: str) -> pd.Series:
         """The raw cells of column ``name``; all None when the tab lacks that column."""
         if name in self.raw:
             return self.raw[name]
-        return pd.Series([None] * len(self.rows), dtype="object")
+        return pd.Series([None] * len(self.numbers), dtype="object")
 
     def distinct(self, name: str) -> Coded:
         """Column ``name`` as its distinct cells and a code per row (factorized once)."""
         if name not in self.coded:
-            if name in self.raw or not self.rows:
+            if name in self.raw or not len(self.numbers):
                 self.coded[name] = Coded.of(self.get(name).to_numpy(dtype=object))
             else:  # the tab lacks the column: every row holds the one blank cell
                 blank = np.asarray([None], dtype=object)
-                self.coded[name] = Coded(np.zeros(len(self.rows), dtype=np.intp), blank)
+                self.coded[name] = Coded(np.zeros(len(self.numbers), dtype=np.intp), blank)
         return self.coded[name]
 
     def code_among(self, name: str, keys: np.ndarray) -> bool:
@@ -170,8 +178,7 @@ class Flagger:
 
     def __init__(self, table: Table) -> None:
         self.tab = table.tab
-        numbers = table.numbers
-        self.rows = np.asarray(table.rows if numbers is None else numbers, dtype=np.int64)
+        self.rows = table.numbers
         self.problems: list[Problem] = []
 
     def flag(
@@ -329,3 +336,8 @@ def strings(values: Coded, inferred: bool = True) -> pd.Series:
         return values.series()
     texts = pd.array(list(values.values), dtype="str")[values.codes]
     return pd.Series(texts, copy=False)  # a fresh array: pandas would copy it again
+
+
+def row_numbers(rows: Sequence[int]) -> np.ndarray:
+    """Sheet rows as ``Table.numbers`` holds them."""
+    return np.asarray(rows, dtype=np.int64)

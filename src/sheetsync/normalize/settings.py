@@ -19,7 +19,7 @@ from ..links import DEFAULT_EXPIRY_DAYS, action_url
 from ..model import Grid
 from ..problems import Problem
 from ..schema import DEFAULT_LEAD_DAYS, SETTINGS, header_key
-from .columns import Table
+from .columns import Table, row_numbers
 
 WEEKEND_AS_WRITTEN, WEEKEND_PREVIOUS = "as written", "previous business day"
 
@@ -235,9 +235,10 @@ def settings_table(tab: str, grid: Grid) -> Table:
     """The Settings rows the run may write Problems next to (only under a header row)."""
     rows = setting_rows(grid)
     if not rows or rows[0][0] == 1:
-        return Table(tab, [], {}, [])
+        return Table(tab, [], {}, row_numbers([]))
     keys = pd.Series([key for _, key, _ in rows], dtype="object")
-    return Table(tab, list(grid[0]), {"Setting": 0}, [row for row, _, _ in rows], {"Setting": keys})
+    numbers = row_numbers([row for row, _, _ in rows])
+    return Table(tab, list(grid[0]), {"Setting": 0}, numbers, {"Setting": keys})
 
 
 def setting_rows(grid: Grid) -> list[tuple[int, object, object]]:
