@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import addresses
+from ..values import addresses, object_runs
 
 
 def filled(cells: np.ndarray) -> np.ndarray:
@@ -15,16 +15,16 @@ def filled(cells: np.ndarray) -> np.ndarray:
     cell is a fraction of that. Every position is given when some cell cannot be tested
     (a cell whose truth is ambiguous, such as pandas' NA).
 
-    A column holding one object in every cell (the noted keys of a run with none: one
-    shared ``()``) is told so by its cells' addresses, without touching each object,
-    and that object alone is tested.
+    A column of long runs of one object (the noted keys of a run with none: one shared
+    ``()`` in every cell) is told so by its cells' addresses, without touching each
+    object, and each run's object alone is tested.
     """
-    if len(cells) > 1 and cells.dtype == object:
-        at = addresses(cells)
-        if bool((at == at[0]).all()):
-            one = _filled(cells[:1])
-            return np.arange(len(cells)) if len(one) else one
-    return _filled(cells)
+    runs = object_runs(cells) if cells.dtype == object else None
+    if runs is None:
+        return _filled(cells)
+    held = np.zeros(len(runs.starts), dtype=bool)
+    held[_filled(cells[runs.starts])] = True
+    return np.flatnonzero(runs.spread(held))
 
 
 def _filled(cells: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ from ..logtab import log_frame, sent_mask
 from ..model import Cell
 from ..normalize.ledger import Ledger
 from ..schema import ESCALATION, OVERDUE_NOTICE, REMINDER
-from ..values import addresses, iso_days, lookup, object_array
+from ..values import iso_days, lookup, object_array, object_runs
 from .resolved import resolved_texts
 
 _DAY = r"(\d{4}-\d{2}-\d{2})"
@@ -482,14 +482,10 @@ def filled_cells(cells: np.ndarray) -> np.ndarray:
     that refuses ``bool``), so a caller then looks at all of them as before.
     """
     cells = np.asarray(cells, dtype=object)
-    # Long runs of one object (a column the tab lacks: one blank on every row) are tested
-    # once a run: each cell of a run is that object, so has its truth.
-    held = addresses(cells)
-    starts = np.flatnonzero(held[1:] != held[:-1]) + 1
-    runs = np.concatenate([[0], starts]) if len(cells) else starts
+    runs = object_runs(cells)  # long runs of one object: each tested once
     try:
-        if len(runs) * 16 <= len(cells):
-            return np.repeat(cells[runs].astype(bool), np.diff(runs, append=len(cells)))
+        if runs is not None:
+            return runs.spread(cells[runs.starts].astype(bool))
         return cells.astype(bool)
     except (TypeError, ValueError):
         return np.ones(len(cells), dtype=bool)
