@@ -51,7 +51,7 @@ class Table:
     @cached_property
     def rows(self) -> list[int]:
         """The data rows' sheet rows as ints (a hundred thousand objects: not made unasked)."""
-        return list(self.numbers.tolist())
+        return self.numbers.tolist()
 
     def system(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """System column headers as this tab names them."""
